@@ -1,0 +1,102 @@
+/** Row types of the tables in `migrations/`, as Kysely sees them. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  plan: ColumnType<'free' | 'business' | 'enterprise', 'free' | 'business' | 'enterprise' | undefined>;
+  rate_limit_per_second: number | null;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member' | 'guest';
+  created_at: DefaultedTimestamp;
+}
+
+export interface DocumentsTable {
+  id: string;
+  workspace_id: string;
+  title: string;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+  content: ColumnType<unknown, string | null | undefined, string | null>;
+  content_text: ColumnType<string, string | undefined, string>;
+  state: Uint8Array | null;
+  state_clock: ColumnType<number, number | undefined, number>;
+  search: ColumnType<string, never, never>;
+}
+
+export interface DocumentUpdatesTable {
+  document_id: string;
+  seq: number;
+  update: Uint8Array;
+  created_at: DefaultedTimestamp;
+}
+
+export interface DocumentSharesTable {
+  document_id: string;
+  user_id: string;
+  role: 'editor' | 'commenter' | 'viewer';
+  created_at: DefaultedTimestamp;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: Uint8Array;
+  expires_at: Timestamp;
+  created_at: DefaultedTimestamp;
+  rotated_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: ColumnType<string, string | undefined, string>;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_jwk: ColumnType<Record<string, unknown>, string, string>;
+  created_at: DefaultedTimestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface OutboxEventsTable {
+  id: Generated<number>;
+  channel: string;
+  payload: ColumnType<unknown, string, string>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface DB {
+  users: UsersTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  documents: DocumentsTable;
+  document_updates: DocumentUpdatesTable;
+  document_shares: DocumentSharesTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  outbox_events: OutboxEventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type WorkspaceRow = Selectable<WorkspacesTable>;
+export type DocumentRow = Selectable<DocumentsTable>;
+export type NewDocument = Insertable<DocumentsTable>;

@@ -1,0 +1,58 @@
+/** Typed domain errors; the HTTP layer maps them to problem+json in one place. */
+export type FieldError = { field: string; message: string };
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+}
+
+export class Invalid extends DomainError {
+  readonly status = 400;
+  readonly code = 'invalid';
+  readonly fields: FieldError[];
+  constructor(message: string, fields: FieldError[] = []) {
+    super(message);
+    this.fields = fields;
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  readonly status = 401;
+  readonly code = 'unauthenticated';
+}
+
+export class Forbidden extends DomainError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+/** Also used for resources the caller may not know exist: no existence leak. */
+export class NotFound extends DomainError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+export class Conflict extends DomainError {
+  readonly status = 409;
+  readonly code = 'conflict';
+}
+
+export class RateLimited extends DomainError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+export class Unavailable extends DomainError {
+  readonly status = 503;
+  readonly code = 'unavailable';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

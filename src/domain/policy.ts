@@ -1,0 +1,88 @@
+/**
+ * Who may do what, decided in one place. Every route asks here before reading or writing.
+ * Outsiders get NotFound (no existence leak); insiders without the right get Forbidden.
+ */
+import { Forbidden, NotFound } from './errors.ts';
+import { atLeast, type DocumentAccess, type WorkspaceRole, workspaceAtLeast } from './roles.ts';
+
+export type WorkspaceAction =
+  | 'workspace.read'
+  | 'workspace.rename'
+  | 'workspace.changePlan'
+  | 'workspace.delete'
+  | 'members.list'
+  | 'members.add'
+  | 'documents.create'
+  | 'documents.listAll';
+
+const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
+  'workspace.read': 'guest',
+  'workspace.rename': 'admin',
+  'workspace.changePlan': 'owner',
+  'workspace.delete': 'owner',
+  'members.list': 'member',
+  'members.add': 'admin',
+  'documents.create': 'member',
+  'documents.listAll': 'member',
+};
+
+export function canInWorkspace(role: WorkspaceRole | null, action: WorkspaceAction): boolean {
+  return workspaceAtLeast(role, WORKSPACE_RULES[action]);
+}
+
+/** Throws NotFound for non-members, Forbidden for members lacking the role. */
+export function authorizeWorkspace(role: WorkspaceRole | null, action: WorkspaceAction): void {
+  if (role === null) throw new NotFound('workspace not found');
+  if (!canInWorkspace(role, action)) throw new Forbidden(`your workspace role (${role}) does not allow ${action}`);
+}
+
+/**
+ * Changing someone's membership: admins manage members and guests; only owners touch admins
+ * and owners; anyone may remove themselves. "Last owner" is checked by the command (it needs data).
+ */
+export function authorizeMemberChange(
+  actor: { userId: string; role: WorkspaceRole | null },
+  target: { userId: string; currentRole: WorkspaceRole; newRole: WorkspaceRole | null },
+): void {
+  if (actor.role === null) throw new NotFound('workspace not found');
+  const selfRemoval = actor.userId === target.userId && target.newRole === null;
+  if (selfRemoval) return;
+  if (!workspaceAtLeast(actor.role, 'admin')) throw new Forbidden('only admins and owners manage members');
+  const touchesPrivileged =
+    workspaceAtLeast(target.currentRole, 'admin') || (target.newRole !== null && workspaceAtLeast(target.newRole, 'admin'));
+  if (touchesPrivileged && actor.role !== 'owner') throw new Forbidden('only owners manage admins and owners');
+}
+
+export function authorizeMemberAdd(actorRole: WorkspaceRole | null, newRole: WorkspaceRole): void {
+  authorizeWorkspace(actorRole, 'members.add');
+  if (workspaceAtLeast(newRole, 'admin') && actorRole !== 'owner') {
+    throw new Forbidden('only owners add admins and owners');
+  }
+}
+
+export type DocumentAction = 'document.read' | 'document.comment' | 'document.edit' | 'document.rename' | 'shares.read' | 'shares.manage' | 'document.delete';
+
+const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
+  'document.read': 'viewer',
+  'document.comment': 'commenter',
+  'document.edit': 'editor',
+  'document.rename': 'editor',
+  'shares.read': 'viewer',
+  'shares.manage': 'admin',
+  'document.delete': 'admin',
+};
+
+export type DocumentSubject = { access: DocumentAccess; isCreator: boolean; workspaceRole: WorkspaceRole | null };
+
+export function canOnDocument(subject: DocumentSubject, action: DocumentAction): boolean {
+  // A workspace member who created the document manages and may delete it.
+  if ((action === 'document.delete' || action === 'shares.manage') && subject.isCreator && workspaceAtLeast(subject.workspaceRole, 'member')) {
+    return true;
+  }
+  return atLeast(subject.access, DOCUMENT_RULES[action]);
+}
+
+export function authorizeDocument(subject: DocumentSubject, action: DocumentAction): void {
+  if (subject.access === 'none') throw new NotFound('document not found');
+  if (!canOnDocument(subject, action)) throw new Forbidden(`your access (${subject.access}) does not allow ${action}`);
+}
