@@ -4,6 +4,8 @@ create table users (
   email text not null,
   display_name text not null,
   password_hash text,
+  -- Subject at an external OIDC issuer, when accounts come from one.
+  external_subject text unique,
   created_at timestamptz not null default now()
 );
 create unique index users_email_key on users (lower(email));

@@ -106,7 +106,11 @@ export class ConfigError extends Error {
 function convert(raw: string, kind: 'int' | 'num' | 'str' | 'list'): unknown {
   const s = raw.trim();
   if (kind === 'str') return s;
-  if (kind === 'list') return s.split(',').map((p) => p.trim()).filter(Boolean);
+  if (kind === 'list')
+    return s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   const n = Number(s);
   return s === '' || Number.isNaN(n) ? raw : n;
 }
@@ -130,7 +134,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   const cfg = withDefaults as Config;
   if (problems.length === 0) {
     if (cfg.oidcIssuer && !cfg.oidcJwksUrl) problems.push('OIDC_JWKS_URL: required when OIDC_ISSUER is set');
-    if ((cfg.scryptCost & (cfg.scryptCost - 1)) !== 0) problems.push(`SCRYPT_COST=${cfg.scryptCost}: must be a power of two`);
+    if ((cfg.scryptCost & (cfg.scryptCost - 1)) !== 0)
+      problems.push(`SCRYPT_COST=${cfg.scryptCost}: must be a power of two`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;

@@ -49,7 +49,8 @@ export function authorizeMemberChange(
   if (selfRemoval) return;
   if (!workspaceAtLeast(actor.role, 'admin')) throw new Forbidden('only admins and owners manage members');
   const touchesPrivileged =
-    workspaceAtLeast(target.currentRole, 'admin') || (target.newRole !== null && workspaceAtLeast(target.newRole, 'admin'));
+    workspaceAtLeast(target.currentRole, 'admin') ||
+    (target.newRole !== null && workspaceAtLeast(target.newRole, 'admin'));
   if (touchesPrivileged && actor.role !== 'owner') throw new Forbidden('only owners manage admins and owners');
 }
 
@@ -60,7 +61,14 @@ export function authorizeMemberAdd(actorRole: WorkspaceRole | null, newRole: Wor
   }
 }
 
-export type DocumentAction = 'document.read' | 'document.comment' | 'document.edit' | 'document.rename' | 'shares.read' | 'shares.manage' | 'document.delete';
+export type DocumentAction =
+  | 'document.read'
+  | 'document.comment'
+  | 'document.edit'
+  | 'document.rename'
+  | 'shares.read'
+  | 'shares.manage'
+  | 'document.delete';
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
@@ -76,7 +84,11 @@ export type DocumentSubject = { access: DocumentAccess; isCreator: boolean; work
 
 export function canOnDocument(subject: DocumentSubject, action: DocumentAction): boolean {
   // A workspace member who created the document manages and may delete it.
-  if ((action === 'document.delete' || action === 'shares.manage') && subject.isCreator && workspaceAtLeast(subject.workspaceRole, 'member')) {
+  if (
+    (action === 'document.delete' || action === 'shares.manage') &&
+    subject.isCreator &&
+    workspaceAtLeast(subject.workspaceRole, 'member')
+  ) {
     return true;
   }
   return atLeast(subject.access, DOCUMENT_RULES[action]);

@@ -87,7 +87,12 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     pools.push(pool);
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool: instrumentPgPool(name, pool, metrics) }) });
   };
-  const adminPool = new pg.Pool({ connectionString: url, max: 2, types: pgTypes, application_name: 'collab-docs:admin' });
+  const adminPool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    types: pgTypes,
+    application_name: 'collab-docs:admin',
+  });
   adminPool.on('error', logError);
   pools.push(adminPool);
   const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: adminPool }) });

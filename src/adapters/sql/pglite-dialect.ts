@@ -9,11 +9,11 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type Kysely,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
   type QueryResult,
-  type Kysely,
 } from 'kysely';
 import { Unavailable } from '../../domain/errors.ts';
 
@@ -120,7 +120,9 @@ class PgliteDriver implements Driver {
     this.inUse--;
     this.lock.release();
   }
-  async destroy(): Promise<void> {}
+  async destroy(): Promise<void> {
+    // The PGlite instance is closed by its owner, after every role is done.
+  }
 }
 
 export class PgliteDialect implements Dialect {

@@ -9,6 +9,7 @@ export interface UsersTable {
   email: string;
   display_name: string;
   password_hash: string | null;
+  external_subject: string | null;
   created_at: DefaultedTimestamp;
 }
 

@@ -1,0 +1,26 @@
+/** Interfaces the use cases depend on; adapters implement them (memory and Redis side by side). */
+
+/** Messages on the bus are versioned; new fields always have defaults (rolling deploys). */
+export type BusMessage = { v: 1; type: string; [field: string]: unknown };
+
+export interface EventBus {
+  /** Best-effort, at-most-once delivery to every subscriber on every instance (including this one). */
+  publish(channel: string, message: BusMessage): Promise<void>;
+  subscribe(channel: string, handler: (message: BusMessage) => void): Promise<() => Promise<void>>;
+  /** False while messages may be missed (Redis down): callers must not trust caches then. */
+  readonly healthy: boolean;
+  /** Called after a gap in delivery ended: anything cached from events may be stale. */
+  onResync(listener: () => void): void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Hit = { count: number; resetInSeconds: number };
+
+/** Fixed-window counters (login throttling, later quotas and rate limits). */
+export interface CounterStore {
+  increment(key: string, windowSeconds: number): Promise<Hit>;
+  peek(key: string): Promise<Hit>;
+  reset(key: string): Promise<void>;
+  close(): Promise<void>;
+}
