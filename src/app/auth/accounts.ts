@@ -1,0 +1,192 @@
+/**
+ * Account use cases: sign up, log in (throttled per account and per IP), rotate refresh tokens
+ * (reuse of a rotated token revokes its whole family), log out.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Sql } from '../../adapters/sql/database.ts';
+import { Conflict, RateLimited, Unauthenticated } from '../../domain/errors.ts';
+import type { CounterStore } from '../ports.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import type { SigningKeys } from './signing-keys.ts';
+
+export type PublicUser = { id: string; email: string; displayName: string; createdAt: string };
+export type Session = {
+  user: PublicUser;
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+};
+
+export type AccountsOptions = {
+  scryptCost: number;
+  refreshTokenTtlSeconds: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerIp: number;
+  loginFailureWindowSeconds: number;
+};
+
+const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+export const toPublicUser = (u: { id: string; email: string; display_name: string; created_at: Date }): PublicUser => ({
+  id: u.id,
+  email: u.email,
+  displayName: u.display_name,
+  createdAt: u.created_at.toISOString(),
+});
+
+/** Postgres unique_violation. */
+export const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+
+export class Accounts {
+  private readonly db: Sql;
+  private readonly keys: SigningKeys;
+  private readonly counters: CounterStore;
+  private readonly opts: AccountsOptions;
+
+  constructor(db: Sql, keys: SigningKeys, counters: CounterStore, opts: AccountsOptions) {
+    this.db = db;
+    this.keys = keys;
+    this.counters = counters;
+    this.opts = opts;
+  }
+
+  async signUp(input: { email: string; password: string; displayName: string }): Promise<Session> {
+    const passwordHash = await hashPassword(input.password, this.opts.scryptCost);
+    const id = uuidv7();
+    try {
+      const user = await this.db
+        .insertInto('users')
+        .values({ id, email: input.email.trim(), display_name: input.displayName.trim(), password_hash: passwordHash })
+        .returning(['id', 'email', 'display_name', 'created_at'])
+        .executeTakeFirstOrThrow();
+      return this.startSession(toPublicUser(user));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict('an account with this email already exists');
+      throw err;
+    }
+  }
+
+  async logIn(input: { email: string; password: string; ip: string }): Promise<Session> {
+    const accountKey = `login:account:${input.email.trim().toLowerCase()}`;
+    const ipKey = `login:ip:${input.ip}`;
+    const [byAccount, byIp] = await Promise.all([this.counters.peek(accountKey), this.counters.peek(ipKey)]);
+    if (byAccount.count >= this.opts.loginMaxFailuresPerAccount || byIp.count >= this.opts.loginMaxFailuresPerIp) {
+      throw new RateLimited(
+        'too many failed log-in attempts; try again later',
+        Math.max(byAccount.count >= this.opts.loginMaxFailuresPerAccount ? byAccount.resetInSeconds : 0, byIp.resetInSeconds),
+      );
+    }
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'display_name', 'created_at', 'password_hash'])
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
+      .executeTakeFirst();
+    const ok = user?.password_hash
+      ? await verifyPassword(input.password, user.password_hash)
+      : (await burnPasswordCheck(input.password, this.opts.scryptCost), false);
+    if (!user || !ok) {
+      const window = this.opts.loginFailureWindowSeconds;
+      await Promise.all([this.counters.increment(accountKey, window), this.counters.increment(ipKey, window)]);
+      throw new Unauthenticated('email or password is incorrect');
+    }
+    await this.counters.reset(accountKey);
+    return this.startSession(toPublicUser(user));
+  }
+
+  private async startSession(user: PublicUser, familyId: string = uuidv7(), db: Sql = this.db): Promise<Session> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await db
+      .insertInto('refresh_tokens')
+      .values({
+        id: uuidv7(),
+        user_id: user.id,
+        family_id: familyId,
+        token_hash: hashToken(refreshToken),
+        expires_at: new Date(Date.now() + this.opts.refreshTokenTtlSeconds * 1000),
+      })
+      .execute();
+    const { token, expiresIn } = await this.keys.signAccessToken({ sub: user.id, email: user.email, name: user.displayName });
+    return { user, accessToken: token, tokenType: 'Bearer', expiresIn, refreshToken };
+  }
+
+  /** Exchanges a refresh token for a new pair. Presenting an already-rotated token revokes the family. */
+  async refresh(refreshToken: string): Promise<Session> {
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('refresh_tokens')
+        .innerJoin('users', 'users.id', 'refresh_tokens.user_id')
+        .select([
+          'refresh_tokens.id as tokenId',
+          'refresh_tokens.family_id',
+          'refresh_tokens.expires_at',
+          'refresh_tokens.rotated_at',
+          'refresh_tokens.revoked_at',
+          'users.id',
+          'users.email',
+          'users.display_name',
+          'users.created_at',
+        ])
+        .where('refresh_tokens.token_hash', '=', hashToken(refreshToken))
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || row.revoked_at) return { kind: 'invalid' as const };
+      if (row.rotated_at) {
+        await tx
+          .updateTable('refresh_tokens')
+          .set({ revoked_at: new Date() })
+          .where('family_id', '=', row.family_id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        return { kind: 'reused' as const };
+      }
+      if (row.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
+      await tx.updateTable('refresh_tokens').set({ rotated_at: new Date() }).where('id', '=', row.tokenId).execute();
+      return { kind: 'ok' as const, session: await this.startSession(toPublicUser(row), row.family_id, tx) };
+    });
+    if (outcome.kind === 'reused') throw new Unauthenticated('refresh token was already used; the session is revoked');
+    if (outcome.kind === 'invalid') throw new Unauthenticated('refresh token is invalid or expired');
+    return outcome.session;
+  }
+
+  /** Revokes the refresh-token family; unknown tokens are ignored (logout is idempotent). */
+  async logOut(refreshToken: string): Promise<void> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .select('family_id')
+      .where('token_hash', '=', hashToken(refreshToken))
+      .executeTakeFirst();
+    if (!row) return;
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: new Date() })
+      .where('family_id', '=', row.family_id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async findUser(id: string): Promise<PublicUser | null> {
+    const u = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'display_name', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return u ? toPublicUser(u) : null;
+  }
+
+  /** Accounts from an external OIDC issuer are created on first sight, keyed by subject. */
+  async userForExternalSubject(subject: string, email: string | undefined, name: string | undefined): Promise<string> {
+    const existing = await this.db.selectFrom('users').select('id').where('external_subject', '=', subject).executeTakeFirst();
+    if (existing) return existing.id;
+    if (!email) throw new Unauthenticated('token from the identity provider has no email claim');
+    const row = await this.db
+      .insertInto('users')
+      .values({ id: uuidv7(), email, display_name: name ?? email, password_hash: null, external_subject: subject })
+      .onConflict((oc) => oc.column('external_subject').doUpdateSet({ email }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+}

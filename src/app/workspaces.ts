@@ -1,0 +1,193 @@
+/** Workspace and membership use cases; every one authorizes through the policy module first. */
+import { v7 as uuidv7 } from 'uuid';
+import type { Sql } from '../adapters/sql/database.ts';
+import type { WorkspaceRow } from '../adapters/sql/schema.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../domain/errors.ts';
+import { authorizeMemberAdd, authorizeMemberChange, authorizeWorkspace } from '../domain/policy.ts';
+import type { Plan, WorkspaceRole } from '../domain/roles.ts';
+import { isUniqueViolation } from './auth/accounts.ts';
+import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
+import type { PermissionCache } from './permissions.ts';
+
+export type WorkspaceView = {
+  id: string;
+  name: string;
+  plan: Plan;
+  role: WorkspaceRole;
+  createdAt: string;
+  updatedAt: string;
+};
+export type MemberView = { userId: string; email: string; displayName: string; role: WorkspaceRole; joinedAt: string };
+
+const view = (w: Pick<WorkspaceRow, 'id' | 'name' | 'plan' | 'created_at' | 'updated_at'>, role: WorkspaceRole) => ({
+  id: w.id,
+  name: w.name,
+  plan: w.plan,
+  role,
+  createdAt: w.created_at.toISOString(),
+  updatedAt: w.updated_at.toISOString(),
+});
+
+export class Workspaces {
+  private readonly db: Sql;
+  private readonly permissions: PermissionCache;
+  private readonly events: DomainEvents;
+
+  constructor(db: Sql, permissions: PermissionCache, events: DomainEvents) {
+    this.db = db;
+    this.permissions = permissions;
+    this.events = events;
+  }
+
+  async create(actor: string, input: { name: string; plan?: Plan }): Promise<WorkspaceView> {
+    const id = uuidv7();
+    const row = await this.events.transaction(this.db, async (tx, emit) => {
+      const w = await tx
+        .insertInto('workspaces')
+        .values({ id, name: input.name.trim(), plan: input.plan ?? 'free', created_by: actor })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('workspace_members').values({ workspace_id: id, user_id: actor, role: 'owner' }).execute();
+      // A cached "not a member" answer from before creation must not survive.
+      emit(PERMISSIONS_CHANNEL, { v: 1, type: 'member-changed', workspaceId: id, userId: actor });
+      return w;
+    });
+    return view(row, 'owner');
+  }
+
+  async list(actor: string): Promise<WorkspaceView[]> {
+    const rows = await this.db
+      .selectFrom('workspaces')
+      .innerJoin('workspace_members as m', 'm.workspace_id', 'workspaces.id')
+      .select(['workspaces.id', 'name', 'plan', 'workspaces.created_at', 'updated_at', 'm.role'])
+      .where('m.user_id', '=', actor)
+      .orderBy('workspaces.created_at')
+      .limit(1000)
+      .execute();
+    return rows.map((r) => view(r, r.role));
+  }
+
+  async get(actor: string, workspaceId: string): Promise<WorkspaceView> {
+    const role = await this.permissions.workspaceRole(actor, workspaceId);
+    authorizeWorkspace(role, 'workspace.read');
+    const w = await this.db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst();
+    if (!w) throw new NotFound('workspace not found');
+    return view(w, role as WorkspaceRole);
+  }
+
+  async update(actor: string, workspaceId: string, patch: { name?: string; plan?: Plan }): Promise<WorkspaceView> {
+    const role = await this.permissions.workspaceRole(actor, workspaceId);
+    if (patch.name !== undefined) authorizeWorkspace(role, 'workspace.rename');
+    if (patch.plan !== undefined) authorizeWorkspace(role, 'workspace.changePlan');
+    if (patch.name === undefined && patch.plan === undefined) authorizeWorkspace(role, 'workspace.read');
+    const w = await this.db
+      .updateTable('workspaces')
+      .set({ ...(patch.name !== undefined && { name: patch.name.trim() }), ...(patch.plan && { plan: patch.plan }), updated_at: new Date() })
+      .where('id', '=', workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!w) throw new NotFound('workspace not found');
+    return view(w, role as WorkspaceRole);
+  }
+
+  async remove(actor: string, workspaceId: string): Promise<void> {
+    authorizeWorkspace(await this.permissions.workspaceRole(actor, workspaceId), 'workspace.delete');
+    await this.events.transaction(this.db, async (tx, emit) => {
+      await tx.deleteFrom('workspaces').where('id', '=', workspaceId).execute();
+      emit(PERMISSIONS_CHANNEL, { v: 1, type: 'workspace-deleted', workspaceId });
+    });
+  }
+
+  async members(actor: string, workspaceId: string): Promise<MemberView[]> {
+    authorizeWorkspace(await this.permissions.workspaceRole(actor, workspaceId), 'members.list');
+    const rows = await this.db
+      .selectFrom('workspace_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.email', 'u.display_name', 'm.role', 'm.created_at'])
+      .where('m.workspace_id', '=', workspaceId)
+      .orderBy('m.created_at')
+      .limit(10_000)
+      .execute();
+    return rows.map((r) => ({
+      userId: r.id,
+      email: r.email,
+      displayName: r.display_name,
+      role: r.role,
+      joinedAt: r.created_at.toISOString(),
+    }));
+  }
+
+  /** Invites an existing user by email. */
+  async addMember(actor: string, workspaceId: string, input: { email: string; role: WorkspaceRole }): Promise<MemberView> {
+    authorizeMemberAdd(await this.permissions.workspaceRole(actor, workspaceId), input.role);
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'display_name'])
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
+      .executeTakeFirst();
+    if (!user) throw new Invalid('no account with this email', [{ field: '/email', message: 'no account with this email' }]);
+    try {
+      const m = await this.events.transaction(this.db, async (tx, emit) => {
+        const row = await tx
+          .insertInto('workspace_members')
+          .values({ workspace_id: workspaceId, user_id: user.id, role: input.role })
+          .returning(['created_at'])
+          .executeTakeFirstOrThrow();
+        emit(PERMISSIONS_CHANNEL, { v: 1, type: 'member-changed', workspaceId, userId: user.id });
+        return row;
+      });
+      return {
+        userId: user.id,
+        email: user.email,
+        displayName: user.display_name,
+        role: input.role,
+        joinedAt: m.created_at.toISOString(),
+      };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict('this person is already a member');
+      throw err;
+    }
+  }
+
+  /** Changes a role (newRole) or removes the member (newRole null). Keeps at least one owner. */
+  async changeMember(actor: string, workspaceId: string, userId: string, newRole: WorkspaceRole | null): Promise<MemberView | null> {
+    const actorRole = await this.permissions.workspaceRole(actor, workspaceId);
+    if (actorRole === null) throw new NotFound('workspace not found');
+    return this.events.transaction(this.db, async (tx, emit) => {
+      // Lock the workspace's membership so two concurrent demotions cannot remove the last owner.
+      await tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId).forUpdate().executeTakeFirst();
+      const target = await tx
+        .selectFrom('workspace_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.role', 'm.created_at', 'u.email', 'u.display_name'])
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.user_id', '=', userId)
+        .executeTakeFirst();
+      if (!target) throw new NotFound('member not found');
+      authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: target.role, newRole });
+      if (target.role === 'owner' && newRole !== 'owner') {
+        const owners = await tx
+          .selectFrom('workspace_members')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('role', '=', 'owner')
+          .executeTakeFirstOrThrow();
+        if (Number(owners.n) <= 1) throw new Forbidden('a workspace needs at least one owner');
+      }
+      if (newRole === null) {
+        await tx.deleteFrom('workspace_members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+      } else {
+        await tx
+          .updateTable('workspace_members')
+          .set({ role: newRole })
+          .where('workspace_id', '=', workspaceId)
+          .where('user_id', '=', userId)
+          .execute();
+      }
+      emit(PERMISSIONS_CHANNEL, { v: 1, type: 'member-changed', workspaceId, userId });
+      return newRole === null
+        ? null
+        : { userId, email: target.email, displayName: target.display_name, role: newRole, joinedAt: target.created_at.toISOString() };
+    });
+  }
+}
