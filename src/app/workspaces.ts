@@ -149,8 +149,16 @@ export class Workspaces {
     }
   }
 
+  async setRole(actor: string, workspaceId: string, userId: string, role: WorkspaceRole): Promise<MemberView> {
+    return (await this.changeMember(actor, workspaceId, userId, role)) as MemberView;
+  }
+
+  async removeMember(actor: string, workspaceId: string, userId: string): Promise<void> {
+    await this.changeMember(actor, workspaceId, userId, null);
+  }
+
   /** Changes a role (newRole) or removes the member (newRole null). Keeps at least one owner. */
-  async changeMember(actor: string, workspaceId: string, userId: string, newRole: WorkspaceRole | null): Promise<MemberView | null> {
+  private async changeMember(actor: string, workspaceId: string, userId: string, newRole: WorkspaceRole | null): Promise<MemberView | null> {
     const actorRole = await this.permissions.workspaceRole(actor, workspaceId);
     if (actorRole === null) throw new NotFound('workspace not found');
     return this.events.transaction(this.db, async (tx, emit) => {

@@ -1,6 +1,7 @@
 /** Applies the ordered plain-SQL files in `migrations/` with Kysely's locking migrator. */
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { DB } from './schema.ts';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -28,8 +29,8 @@ class SqlFileMigrationProvider implements MigrationProvider {
 export class MigrationError extends Error {}
 
 /** Runs every pending migration; concurrent starters wait on the migrator's lock. */
-export async function migrateToLatest(db: Kysely<unknown>, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
+export async function migrateToLatest(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: new SqlFileMigrationProvider(dir) });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

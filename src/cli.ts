@@ -1,0 +1,117 @@
+/**
+ * `collab-docs` command line: `serve` (roles api, sync, worker; all by default), `migrate`,
+ * `keys rotate`. Tracing is registered before the application modules are imported so the
+ * pg/ioredis/http instrumentations can patch them.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/config.ts';
+
+const USAGE = `Usage: collab-docs <command> [options]
+
+Commands:
+  serve [--role api,sync,worker]   start the server (all roles by default; env ROLES)
+  migrate                          apply pending database migrations and exit
+  keys rotate                      create a new signing key and retire the current one
+
+Configuration comes from the environment; see .env.example.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(values.role ? { ...process.env, ROLES: values.role } : process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 78; // EX_CONFIG
+    }
+    throw err;
+  }
+
+  if (command === 'serve') {
+    const { registerInstrumentation } = await import('./observability/register.ts');
+    const tracing = await registerInstrumentation({
+      serviceName: 'collab-docs',
+      otlpEndpoint: config.otlpEndpoint,
+      sampleRatio: config.traceSampleRatio,
+      slowMs: config.traceSlowMs,
+    });
+    const { createApp } = await import('./main.ts');
+    const app = await createApp(config);
+    await app.listen();
+    let signals = 0;
+    const stop = (signal: string) => {
+      signals++;
+      if (signals > 1) {
+        app.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      app.logger.info({ signal }, 'signal received');
+      const deadline = setTimeout(() => {
+        app.logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      app
+        .close()
+        .then(() => tracing.shutdown())
+        .then(() => process.exit(0))
+        .catch((err: unknown) => {
+          app.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
+    return -1; // keep running
+  }
+
+  if (command === 'migrate' || (command === 'keys' && sub === 'rotate')) {
+    const { openDatabase } = await import('./adapters/sql/database.ts');
+    const { migrateToLatest } = await import('./adapters/sql/migrator.ts');
+    const { Metrics } = await import('./observability/metrics.ts');
+    const metrics = new Metrics();
+    const db = await openDatabase(config, { metrics, logError: (err) => console.error(err) });
+    try {
+      const applied = await migrateToLatest(db.admin);
+      if (command === 'migrate') {
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      } else {
+        const { SigningKeys } = await import('./app/auth/signing-keys.ts');
+        const keys = new SigningKeys(db.admin, {
+          issuer: config.jwtIssuer,
+          audience: config.jwtAudience,
+          accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+        });
+        console.log(`new signing key: ${await keys.rotate()}`);
+      }
+    } finally {
+      await db.close();
+      metrics.close();
+    }
+    return 0;
+  }
+
+  console.error(`unknown command: ${[command, sub].filter(Boolean).join(' ')}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,14 @@
+/** One place decides Cache-Control: authenticated answers and errors are never stored. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const PRIVATE_NO_STORE = 'private, no-store';
+export const NO_STORE = 'no-store';
+
+export function applyCachePolicy(request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.statusCode >= 400) {
+    reply.header('cache-control', NO_STORE);
+    return;
+  }
+  if (reply.hasHeader('cache-control')) return;
+  reply.header('cache-control', request.headers.authorization ? PRIVATE_NO_STORE : NO_STORE);
+}

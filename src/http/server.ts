@@ -1,0 +1,129 @@
+/**
+ * Builds the Fastify application (without listening): validation, problem+json errors, cache
+ * policy, request metrics, OpenAPI, public and authenticated route scopes.
+ */
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Accounts } from '../app/auth/accounts.ts';
+import type { Authenticator } from '../app/auth/authenticator.ts';
+import type { Documents } from '../app/documents.ts';
+import type { Search } from '../app/search.ts';
+import type { Workspaces } from '../app/workspaces.ts';
+import { Unauthenticated } from '../domain/errors.ts';
+import { sanitizeUrl } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { actorOf, authenticate } from './auth-hook.ts';
+import { applyCachePolicy } from './cache-policy.ts';
+import { sendError, sendNotFound } from './problem.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { documentRoutes } from './routes/document-routes.ts';
+import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
+import { workspaceRoutes } from './routes/workspace-routes.ts';
+import { ProblemSchema } from './schemas.ts';
+import { validatorCompiler } from './validation.ts';
+
+export const API_PREFIX = '/api/v1';
+const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9_\-.:]{1,128}$/;
+
+export type ApiDeps = {
+  accounts: Accounts;
+  authenticator: Authenticator;
+  workspaces: Workspaces;
+  documents: Documents;
+  search: Search;
+};
+
+export type ServerDeps = {
+  logger: Logger;
+  metrics: Metrics;
+  ops: Omit<OpsDeps, 'metrics'>;
+  /** Present when this process serves the `api` role. */
+  api?: ApiDeps;
+  publicUrl: string;
+};
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  // FastifyInstance is typed for the default logger; ours is a pino Logger (a superset).
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler());
+  app.addSchema(ProblemSchema);
+  app.decorateRequest('principal', null);
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+  app.setNotFoundHandler((req, reply) => sendNotFound(req, reply));
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    applyCachePolicy(req, reply);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route };
+    deps.metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) deps.metrics.httpErrors.inc(labels);
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    req.log[level](
+      {
+        req: { method: req.method, url: sanitizeUrl(req.url), route },
+        res: { statusCode: reply.statusCode },
+        responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+        userId: req.principal?.userId,
+      },
+      'request completed',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Collab Docs API', version: '1' },
+      servers: [{ url: deps.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(opsRoutes({ ...deps.ops, metrics: deps.metrics }));
+
+  const api = deps.api;
+  if (api) {
+    await app.register(authRoutes(api.accounts), { prefix: API_PREFIX });
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRequest', authenticate(api.authenticator));
+        scope.get('/me', { schema: { tags: ['auth'], summary: 'The authenticated user' } }, async (req) => {
+          const user = await api.accounts.findUser(actorOf(req));
+          // A valid token for an account deleted since it was issued.
+          if (!user) throw new Unauthenticated('the account behind this token no longer exists');
+          return user;
+        });
+        await scope.register(workspaceRoutes(api.workspaces));
+        await scope.register(documentRoutes(api.documents, api.search));
+      },
+      { prefix: API_PREFIX },
+    );
+  }
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,195 @@
+/**
+ * Composition root: reads the config, wires adapters into use cases and the HTTP server,
+ * and owns start-up and graceful shutdown. The only module that knows every concrete class.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import type { Logger } from 'pino';
+import { MemoryBus } from './adapters/bus/memory-bus.ts';
+import { RedisBus } from './adapters/bus/redis-bus.ts';
+import { MemoryCounters } from './adapters/counters/memory-counters.ts';
+import { RedisCounters } from './adapters/counters/redis-counters.ts';
+import { type Database, freeDiskMb, openDatabase } from './adapters/sql/database.ts';
+import { migrateToLatest } from './adapters/sql/migrator.ts';
+import { Accounts } from './app/auth/accounts.ts';
+import { Authenticator } from './app/auth/authenticator.ts';
+import { KeySetCache } from './app/auth/key-set-cache.ts';
+import { SigningKeys } from './app/auth/signing-keys.ts';
+import { TokenVerifier } from './app/auth/token-verifier.ts';
+import { Documents } from './app/documents.ts';
+import { DomainEvents, PERMISSIONS_CHANNEL } from './app/events.ts';
+import { PermissionCache } from './app/permissions.ts';
+import type { CounterStore, EventBus } from './app/ports.ts';
+import { Search } from './app/search.ts';
+import { Workspaces } from './app/workspaces.ts';
+import type { Config } from './config/config.ts';
+import { buildServer } from './http/server.ts';
+import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+
+const OUTBOX_RELAY_INTERVAL_MS = 1_000;
+const OIDC_JWKS_TIMEOUT_MS = 5_000;
+
+export type RunningApp = {
+  config: Config;
+  server: FastifyInstance;
+  logger: Logger;
+  metrics: Metrics;
+  database: Database;
+  bus: EventBus;
+  permissions?: PermissionCache;
+  signingKeys?: SigningKeys;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<string>;
+  /** Graceful shutdown: readiness fails, in-flight requests finish, pools close. */
+  close(): Promise<void>;
+};
+
+export type CreateAppOptions = { logger?: Logger; inMemoryDatabase?: boolean };
+
+async function fetchRemoteJwks(url: string): Promise<JWK[]> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(OIDC_JWKS_TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`JWKS fetch from ${url} failed: HTTP ${res.status}`);
+  const body = (await res.json()) as { keys?: JWK[] };
+  return body.keys ?? [];
+}
+
+export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, service: 'collab-docs' });
+  const metrics = new Metrics();
+  const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
+  const roles = new Set(config.roles);
+
+  const database = await openDatabase(config, {
+    metrics,
+    logError: logError('database pool error'),
+    inMemory: opts.inMemoryDatabase,
+  });
+  const applied = await migrateToLatest(database.admin);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  let bus: EventBus;
+  let counters: CounterStore;
+  if (config.redisUrl) {
+    const redisBus = new RedisBus(config.redisUrl, config.redisPrefix, logError('redis bus error'));
+    await redisBus.ready();
+    bus = redisBus;
+    counters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
+  } else {
+    bus = new MemoryBus(logError('event handler failed'));
+    counters = new MemoryCounters();
+  }
+  bus.onResync(() => logger.warn('event bus reconnected: caches dropped'));
+
+  const timers: NodeJS.Timeout[] = [];
+  let permissions: PermissionCache | undefined;
+  let signingKeys: SigningKeys | undefined;
+  let api: Parameters<typeof buildServer>[0]['api'];
+  const events = new DomainEvents(bus, logError('event publish failed; the outbox relay will retry'));
+  const relayRole = roles.has('api') ? 'api' : roles.has('worker') ? 'worker' : undefined;
+
+  if (roles.has('api')) {
+    const db = database.pool('api');
+    permissions = new PermissionCache(db, bus, {
+      ttlMs: config.permissionCacheTtlMs,
+      max: config.permissionCacheMax,
+      onLookup: (kind, hit) => metrics.permissionCache.inc({ kind, result: hit ? 'hit' : 'miss' }),
+    });
+    const cache = permissions;
+    events.onLocal(PERMISSIONS_CHANNEL, (m) => cache.apply(m));
+    await permissions.start();
+
+    const external = Boolean(config.oidcIssuer);
+    signingKeys = new SigningKeys(db, {
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    });
+    await signingKeys.ensureKey();
+    const keys = signingKeys;
+    const oidcJwksUrl = config.oidcJwksUrl;
+    const keySet = new KeySetCache(external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => keys.publicJwks(), {
+      ttlMs: config.jwksCacheTtlMs,
+      onRefreshError: logError('signing key refresh failed; serving cached keys'),
+    });
+    await keySet.refresh();
+    const verifier = new TokenVerifier(keySet, {
+      issuer: external ? (config.oidcIssuer as string) : config.jwtIssuer,
+      audience: external ? (config.oidcAudience ?? config.jwtAudience) : config.jwtAudience,
+      onCache: (hit) => metrics.tokenCache.inc({ result: hit ? 'hit' : 'miss' }),
+      onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
+    });
+    const accounts = new Accounts(db, signingKeys, counters, config);
+    api = {
+      accounts,
+      authenticator: new Authenticator(verifier, accounts, { external }),
+      workspaces: new Workspaces(db, permissions, events),
+      documents: new Documents(db, permissions, events, () => metrics.documentsCreated.inc()),
+      search: new Search(db),
+    };
+  }
+
+  if (relayRole) {
+    const db = database.pool(relayRole);
+    const relay = setInterval(() => {
+      events.relay(db).catch(logError('outbox relay failed'));
+    }, OUTBOX_RELAY_INTERVAL_MS);
+    relay.unref();
+    timers.push(relay);
+  }
+
+  let draining = false;
+  const checks = [
+    { name: 'database', check: () => database.ping() },
+    ...(config.redisUrl ? [{ name: 'redis', check: () => bus.ping() }] : []),
+    {
+      name: 'disk',
+      check: async () => {
+        const free = freeDiskMb(config.dataDir);
+        if (free < config.readyMinFreeDiskMb) throw new Error(`only ${Math.round(free)} MB free`);
+      },
+    },
+  ];
+  const server = await buildServer({
+    logger,
+    metrics,
+    publicUrl: config.publicUrl,
+    api,
+    ops: {
+      checks,
+      isDraining: () => draining,
+      jwks: signingKeys && !config.oidcIssuer ? () => (signingKeys as SigningKeys).publicJwks() : undefined,
+    },
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    server,
+    logger,
+    metrics,
+    database,
+    bus,
+    permissions,
+    signingKeys,
+    async listen() {
+      const address = await server.listen({ port: config.port, host: config.host });
+      logger.info({ address, roles: config.roles, database: database.kind, bus: config.redisUrl ? 'redis' : 'memory' }, 'listening');
+      return address;
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        logger.info({ drainMs: config.shutdownDrainMs }, 'shutting down: readiness now fails');
+        if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
+        for (const t of timers) clearInterval(t);
+        await server.close();
+        await Promise.allSettled([bus.close(), counters.close()]);
+        await database.close();
+        metrics.close();
+        logger.info('shutdown complete');
+      })();
+      return closing;
+    },
+  };
+}

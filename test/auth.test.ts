@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
+
+describe.each(backends)('accounts and sessions [$name]', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('signs up, then serves /me with the access token', async () => {
+    const s = await t.signUp('alice');
+    const me = await t.request('GET', '/api/v1/me', { token: s.token });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ id: s.userId, email: s.email });
+    expect(me.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('issues RS256 access tokens with a kid published in the JWKS', async () => {
+    const s = await t.signUp('kid');
+    const header = JSON.parse(Buffer.from(s.token.split('.')[0] as string, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+    const payload = JSON.parse(Buffer.from(s.token.split('.')[1] as string, 'base64url').toString());
+    expect(payload.exp - payload.iat).toBe(15 * 60);
+    const jwks = (await t.request('GET', '/.well-known/jwks.json')).json();
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(header.kid);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('rejects a duplicate sign-up with 409, case-insensitively', async () => {
+    const s = await t.signUp('dup');
+    const res = await t.request('POST', '/api/v1/auth/signup', {
+      body: { email: s.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'Dup' },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('gives the same answer for a wrong password and an unknown email', async () => {
+    const s = await t.signUp('hint');
+    const wrong = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: 'nope-nope' } });
+    const unknown = await t.request('POST', '/api/v1/auth/login', {
+      body: { email: 'nobody@example.test', password: 'nope-nope' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.json().detail).toBe(unknown.json().detail);
+  });
+
+  it('logs in with the right password', async () => {
+    const s = await t.signUp('login');
+    const res = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: TEST_PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().user.id).toBe(s.userId);
+  });
+
+  it('slows brute force: after the failure limit even the right password gets 429 with Retry-After', async () => {
+    const s = await t.signUp('brute');
+    for (let i = 0; i < 3; i++) {
+      const r = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: `guess-${i}xx` } });
+      expect(r.statusCode).toBe(401);
+    }
+    const blocked = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: TEST_PASSWORD } });
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // Another account from the same IP is not blocked by this account's failures.
+    const other = await t.signUp('other');
+    const ok = await t.request('POST', '/api/v1/auth/login', { body: { email: other.email, password: TEST_PASSWORD } });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it('rotates refresh tokens, and reuse of a rotated token revokes the whole family', async () => {
+    const s = await t.signUp('rotate');
+    const first = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } });
+    expect(first.statusCode).toBe(200);
+    const next = first.json().refreshToken as string;
+    expect(next).not.toBe(s.refreshToken);
+
+    const reuse = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } });
+    expect(reuse.statusCode).toBe(401);
+    // The successor was revoked with its family.
+    const successor = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: next } });
+    expect(successor.statusCode).toBe(401);
+  });
+
+  it('logs out: the refresh token stops working', async () => {
+    const s = await t.signUp('logout');
+    const out = await t.request('POST', '/api/v1/auth/logout', { body: { refreshToken: s.refreshToken } });
+    expect(out.statusCode).toBe(204);
+    const res = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('rejects requests without a token with 401 and WWW-Authenticate', async () => {
+    const res = await t.request('GET', '/api/v1/workspaces');
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('stores passwords only as scrypt hashes', async () => {
+    const s = await t.signUp('hash');
+    const row = await t.app.database
+      .pool('api')
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', s.userId)
+      .executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^scrypt\$/);
+    expect(row.password_hash).not.toContain(TEST_PASSWORD);
+  });
+});

@@ -1,0 +1,61 @@
+/** Starts a real app (not listening) on a backend and offers a small typed client over inject(). */
+import type { LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/config.ts';
+import { createApp, type RunningApp } from '../../src/main.ts';
+import type { Backend } from './backends.ts';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export type TestSession = { userId: string; email: string; token: string; refreshToken: string };
+
+export type TestApp = {
+  app: RunningApp;
+  request(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
+  signUp(name?: string): Promise<TestSession>;
+  close(): Promise<void>;
+};
+
+let counter = 0;
+
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+  const provisioned = await backend.provision();
+  const config = loadConfig({ SCRYPT_COST: '1024', LOG_LEVEL: 'silent', ...provisioned.env, ...env });
+  const app = await createApp(config, {
+    logger: pino({ level: 'silent' }),
+    inMemoryDatabase: provisioned.inMemoryDatabase,
+  });
+  await app.server.ready();
+  const request: TestApp['request'] = (method, url, opts = {}) =>
+    app.server.inject({
+      method,
+      url,
+      headers: {
+        ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+        ...opts.headers,
+      },
+      ...(opts.body !== undefined && { payload: opts.body as object }),
+    });
+  return {
+    app,
+    request,
+    async signUp(name = 'user') {
+      counter++;
+      const email = `${name}-${counter}-${Date.now()}@example.test`;
+      const res = await request('POST', '/api/v1/auth/signup', {
+        body: { email, password: TEST_PASSWORD, displayName: `${name} ${counter}` },
+      });
+      if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
+      const body = res.json();
+      return { userId: body.user.id, email, token: body.accessToken, refreshToken: body.refreshToken };
+    },
+    async close() {
+      await app.close();
+      await provisioned.cleanup();
+    },
+  };
+}
