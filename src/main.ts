@@ -108,10 +108,13 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     await signingKeys.ensureKey();
     const keys = signingKeys;
     const oidcJwksUrl = config.oidcJwksUrl;
-    const keySet = new KeySetCache(external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => keys.publicJwks(), {
-      ttlMs: config.jwksCacheTtlMs,
-      onRefreshError: logError('signing key refresh failed; serving cached keys'),
-    });
+    const keySet = new KeySetCache(
+      external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => keys.publicJwks(),
+      {
+        ttlMs: config.jwksCacheTtlMs,
+        onRefreshError: logError('signing key refresh failed; serving cached keys'),
+      },
+    );
     await keySet.refresh();
     const verifier = new TokenVerifier(keySet, {
       issuer: external ? (config.oidcIssuer as string) : config.jwtIssuer,
@@ -174,7 +177,10 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     signingKeys,
     async listen() {
       const address = await server.listen({ port: config.port, host: config.host });
-      logger.info({ address, roles: config.roles, database: database.kind, bus: config.redisUrl ? 'redis' : 'memory' }, 'listening');
+      logger.info(
+        { address, roles: config.roles, database: database.kind, bus: config.redisUrl ? 'redis' : 'memory' },
+        'listening',
+      );
       return address;
     },
     close() {

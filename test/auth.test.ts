@@ -63,7 +63,9 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
       const r = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: `guess-${i}xx` } });
       expect(r.statusCode).toBe(401);
     }
-    const blocked = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: TEST_PASSWORD } });
+    const blocked = await t.request('POST', '/api/v1/auth/login', {
+      body: { email: s.email, password: TEST_PASSWORD },
+    });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // Another account from the same IP is not blocked by this account's failures.

@@ -19,7 +19,14 @@ export type DocumentView = {
 export type ShareView = { userId: string; email: string; displayName: string; role: ShareRole; sharedAt: string };
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
-type DocRow = { id: string; workspace_id: string; title: string; created_by: string; created_at: Date; updated_at: Date };
+type DocRow = {
+  id: string;
+  workspace_id: string;
+  title: string;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+};
 const DOC_COLUMNS = ['id', 'workspace_id', 'title', 'created_by', 'created_at', 'updated_at'] as const;
 
 const view = (d: DocRow, access: DocumentAccess): DocumentView => ({
@@ -78,7 +85,11 @@ export class Documents {
     return view(row, effectiveAccess(role, null));
   }
 
-  async list(actor: string, workspaceId: string, opts: { limit: number; cursor?: string }): Promise<Page<DocumentView>> {
+  async list(
+    actor: string,
+    workspaceId: string,
+    opts: { limit: number; cursor?: string },
+  ): Promise<Page<DocumentView>> {
     const role = await this.permissions.workspaceRole(actor, workspaceId);
     authorizeWorkspace(role, 'workspace.read');
     const seeAll = canInWorkspace(role, 'documents.listAll');
@@ -94,7 +105,10 @@ export class Documents {
     if (opts.cursor) {
       const c = decodeCursor(opts.cursor);
       q = q.where((eb) =>
-        eb.or([eb('d.created_at', '<', c.createdAt), eb.and([eb('d.created_at', '=', c.createdAt), eb('d.id', '<', c.id)])]),
+        eb.or([
+          eb('d.created_at', '<', c.createdAt),
+          eb.and([eb('d.created_at', '=', c.createdAt), eb('d.id', '<', c.id)]),
+        ]),
       );
     }
     const rows = await q.execute();
@@ -109,7 +123,11 @@ export class Documents {
 
   async get(actor: string, documentId: string): Promise<DocumentView> {
     const info = await this.authorize(actor, documentId, 'document.read');
-    const row = await this.db.selectFrom('documents').select(DOC_COLUMNS).where('id', '=', documentId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('documents')
+      .select(DOC_COLUMNS)
+      .where('id', '=', documentId)
+      .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
     return view(row, info.access);
   }
@@ -144,12 +162,22 @@ export class Documents {
       .orderBy('s.created_at')
       .limit(10_000)
       .execute();
-    return rows.map((r) => ({ userId: r.id, email: r.email, displayName: r.display_name, role: r.role, sharedAt: r.created_at.toISOString() }));
+    return rows.map((r) => ({
+      userId: r.id,
+      email: r.email,
+      displayName: r.display_name,
+      role: r.role,
+      sharedAt: r.created_at.toISOString(),
+    }));
   }
 
   async share(actor: string, documentId: string, userId: string, role: ShareRole): Promise<ShareView> {
     await this.authorize(actor, documentId, 'shares.manage');
-    const user = await this.db.selectFrom('users').select(['id', 'email', 'display_name']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'display_name'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
     if (!user) throw new NotFound('user not found');
     const row = await this.events.transaction(this.db, async (tx, emit) => {
       const r = await tx

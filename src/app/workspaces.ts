@@ -82,7 +82,11 @@ export class Workspaces {
     if (patch.name === undefined && patch.plan === undefined) authorizeWorkspace(role, 'workspace.read');
     const w = await this.db
       .updateTable('workspaces')
-      .set({ ...(patch.name !== undefined && { name: patch.name.trim() }), ...(patch.plan && { plan: patch.plan }), updated_at: new Date() })
+      .set({
+        ...(patch.name !== undefined && { name: patch.name.trim() }),
+        ...(patch.plan && { plan: patch.plan }),
+        updated_at: new Date(),
+      })
       .where('id', '=', workspaceId)
       .returningAll()
       .executeTakeFirst();
@@ -118,14 +122,19 @@ export class Workspaces {
   }
 
   /** Invites an existing user by email. */
-  async addMember(actor: string, workspaceId: string, input: { email: string; role: WorkspaceRole }): Promise<MemberView> {
+  async addMember(
+    actor: string,
+    workspaceId: string,
+    input: { email: string; role: WorkspaceRole },
+  ): Promise<MemberView> {
     authorizeMemberAdd(await this.permissions.workspaceRole(actor, workspaceId), input.role);
     const user = await this.db
       .selectFrom('users')
       .select(['id', 'email', 'display_name'])
       .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
       .executeTakeFirst();
-    if (!user) throw new Invalid('no account with this email', [{ field: '/email', message: 'no account with this email' }]);
+    if (!user)
+      throw new Invalid('no account with this email', [{ field: '/email', message: 'no account with this email' }]);
     try {
       const m = await this.events.transaction(this.db, async (tx, emit) => {
         const row = await tx
@@ -158,7 +167,12 @@ export class Workspaces {
   }
 
   /** Changes a role (newRole) or removes the member (newRole null). Keeps at least one owner. */
-  private async changeMember(actor: string, workspaceId: string, userId: string, newRole: WorkspaceRole | null): Promise<MemberView | null> {
+  private async changeMember(
+    actor: string,
+    workspaceId: string,
+    userId: string,
+    newRole: WorkspaceRole | null,
+  ): Promise<MemberView | null> {
     const actorRole = await this.permissions.workspaceRole(actor, workspaceId);
     if (actorRole === null) throw new NotFound('workspace not found');
     return this.events.transaction(this.db, async (tx, emit) => {
@@ -183,7 +197,11 @@ export class Workspaces {
         if (Number(owners.n) <= 1) throw new Forbidden('a workspace needs at least one owner');
       }
       if (newRole === null) {
-        await tx.deleteFrom('workspace_members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+        await tx
+          .deleteFrom('workspace_members')
+          .where('workspace_id', '=', workspaceId)
+          .where('user_id', '=', userId)
+          .execute();
       } else {
         await tx
           .updateTable('workspace_members')
@@ -195,7 +213,13 @@ export class Workspaces {
       emit(PERMISSIONS_CHANNEL, { v: 1, type: 'member-changed', workspaceId, userId });
       return newRole === null
         ? null
-        : { userId, email: target.email, displayName: target.display_name, role: newRole, joinedAt: target.created_at.toISOString() };
+        : {
+            userId,
+            email: target.email,
+            displayName: target.display_name,
+            role: newRole,
+            joinedAt: target.created_at.toISOString(),
+          };
     });
   }
 }

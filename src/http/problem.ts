@@ -1,6 +1,7 @@
 /** Maps every error to an RFC 9457 problem+json response, in one place. */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
 import { trace } from '@opentelemetry/api';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, RateLimited, Unavailable } from '../domain/errors.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://collab-docs.dev/problems/';
@@ -64,7 +65,8 @@ function send(reply: FastifyReply, request: FastifyRequest, p: Omit<Problem, 'ty
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   if (err instanceof DomainError) {
-    if (err instanceof RateLimited || err instanceof Unavailable) reply.header('retry-after', String(err.retryAfterSeconds));
+    if (err instanceof RateLimited || err instanceof Unavailable)
+      reply.header('retry-after', String(err.retryAfterSeconds));
     const errors = 'fields' in err && Array.isArray(err.fields) && err.fields.length > 0 ? err.fields : undefined;
     return send(reply, request, { status: err.status, code: err.code, detail: err.message, errors });
   }
@@ -80,9 +82,17 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
     return send(reply, request, { status, code: (fe.code ?? 'client_error').toLowerCase(), detail: fe.message });
   }
   request.log.error({ err }, 'unhandled error');
-  return send(reply, request, { status: 500, code: 'internal', detail: 'an unexpected error occurred; it has been logged' });
+  return send(reply, request, {
+    status: 500,
+    code: 'internal',
+    detail: 'an unexpected error occurred; it has been logged',
+  });
 }
 
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
-  return send(reply, request, { status: 404, code: 'not_found', detail: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  return send(reply, request, {
+    status: 404,
+    code: 'not_found',
+    detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+  });
 }

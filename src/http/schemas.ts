@@ -83,5 +83,4 @@ export const SearchHitSchema = T.Object({
 });
 
 /** Error responses every authenticated route may return, for the OpenAPI document. */
-export const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, T.Ref('Problem')]));
+export const problemResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, T.Ref('Problem')]));

@@ -1,8 +1,8 @@
 /** Applies the ordered plain-SQL files in `migrations/` with Kysely's locking migrator. */
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { DB } from './schema.ts';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
+import type { DB } from './schema.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 

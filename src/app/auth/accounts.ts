@@ -76,7 +76,10 @@ export class Accounts {
     if (byAccount.count >= this.opts.loginMaxFailuresPerAccount || byIp.count >= this.opts.loginMaxFailuresPerIp) {
       throw new RateLimited(
         'too many failed log-in attempts; try again later',
-        Math.max(byAccount.count >= this.opts.loginMaxFailuresPerAccount ? byAccount.resetInSeconds : 0, byIp.resetInSeconds),
+        Math.max(
+          byAccount.count >= this.opts.loginMaxFailuresPerAccount ? byAccount.resetInSeconds : 0,
+          byIp.resetInSeconds,
+        ),
       );
     }
     const user = await this.db
@@ -108,7 +111,11 @@ export class Accounts {
         expires_at: new Date(Date.now() + this.opts.refreshTokenTtlSeconds * 1000),
       })
       .execute();
-    const { token, expiresIn } = await this.keys.signAccessToken({ sub: user.id, email: user.email, name: user.displayName });
+    const { token, expiresIn } = await this.keys.signAccessToken({
+      sub: user.id,
+      email: user.email,
+      name: user.displayName,
+    });
     return { user, accessToken: token, tokenType: 'Bearer', expiresIn, refreshToken };
   }
 
@@ -178,7 +185,11 @@ export class Accounts {
 
   /** Accounts from an external OIDC issuer are created on first sight, keyed by subject. */
   async userForExternalSubject(subject: string, email: string | undefined, name: string | undefined): Promise<string> {
-    const existing = await this.db.selectFrom('users').select('id').where('external_subject', '=', subject).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('external_subject', '=', subject)
+      .executeTakeFirst();
     if (existing) return existing.id;
     if (!email) throw new Unauthenticated('token from the identity provider has no email claim');
     const row = await this.db

@@ -4,7 +4,10 @@ import { Type as T } from 'typebox';
 import type { Accounts } from '../../app/auth/accounts.ts';
 import { DisplayName, Email, Password, problemResponses, SessionSchema } from '../schemas.ts';
 
-const RefreshBody = T.Object({ refreshToken: T.String({ minLength: 20, maxLength: 200 }) }, { additionalProperties: false });
+const RefreshBody = T.Object(
+  { refreshToken: T.String({ minLength: 20, maxLength: 200 }) },
+  { additionalProperties: false },
+);
 
 export const authRoutes =
   (accounts: Accounts): FastifyPluginAsyncTypebox =>
@@ -15,7 +18,10 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Create an account and start a session',
-          body: T.Object({ email: Email, password: Password, displayName: DisplayName }, { additionalProperties: false }),
+          body: T.Object(
+            { email: Email, password: Password, displayName: DisplayName },
+            { additionalProperties: false },
+          ),
           response: { 201: SessionSchema, ...problemResponses(400, 409) },
         },
       },
@@ -28,7 +34,10 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Log in with email and password (throttled per account and per IP)',
-          body: T.Object({ email: Email, password: T.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+          body: T.Object(
+            { email: Email, password: T.String({ minLength: 1, maxLength: 256 }) },
+            { additionalProperties: false },
+          ),
           response: { 200: SessionSchema, ...problemResponses(400, 401, 429) },
         },
       },

@@ -4,7 +4,15 @@ import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
 import type { Search } from '../../app/search.ts';
 import { actorOf } from '../auth-hook.ts';
-import { DocumentSchema, problemResponses, SearchHitSchema, ShareRoleSchema, ShareSchema, Title, Uuid } from '../schemas.ts';
+import {
+  DocumentSchema,
+  problemResponses,
+  SearchHitSchema,
+  ShareRoleSchema,
+  ShareSchema,
+  Title,
+  Uuid,
+} from '../schemas.ts';
 
 const DocumentParams = T.Object({ id: Uuid });
 const ShareParams = T.Object({ id: Uuid, userId: Uuid });

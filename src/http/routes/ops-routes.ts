@@ -39,7 +39,13 @@ export const opsRoutes =
   async (app) => {
     app.get(
       '/livez',
-      { schema: { tags: ['ops'], summary: 'The process is running', response: { 200: T.Object({ status: T.Literal('ok') }) } } },
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'The process is running',
+          response: { 200: T.Object({ status: T.Literal('ok') }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
 
@@ -63,10 +69,14 @@ export const opsRoutes =
       },
     );
 
-    app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } }, async (_req, reply) => {
-      reply.header('content-type', deps.metrics.registry.contentType);
-      return deps.metrics.registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } },
+      async (_req, reply) => {
+        reply.header('content-type', deps.metrics.registry.contentType);
+        return deps.metrics.registry.metrics();
+      },
+    );
 
     const jwks = deps.jwks;
     if (jwks) {

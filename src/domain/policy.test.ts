@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { Forbidden, NotFound } from './errors.ts';
+import { authorizeDocument, authorizeMemberChange, authorizeWorkspace, canOnDocument } from './policy.ts';
+import { effectiveAccess } from './roles.ts';
+
+describe('effective access = max(workspace role, document share)', () => {
+  it.each([
+    [null, null, 'none'],
+    ['guest', null, 'none'],
+    ['guest', 'viewer', 'viewer'],
+    ['member', 'viewer', 'editor'],
+    [null, 'commenter', 'commenter'],
+    ['admin', 'editor', 'admin'],
+    ['owner', null, 'owner'],
+  ] as const)('workspace %s + share %s → %s', (ws, share, expected) => {
+    expect(effectiveAccess(ws, share)).toBe(expected);
+  });
+});
+
+describe('policy', () => {
+  it('hides workspaces from outsiders (404) and forbids insiders without the role (403)', () => {
+    expect(() => authorizeWorkspace(null, 'workspace.read')).toThrow(NotFound);
+    expect(() => authorizeWorkspace('member', 'workspace.rename')).toThrow(Forbidden);
+    expect(() => authorizeWorkspace('admin', 'workspace.rename')).not.toThrow();
+    expect(() => authorizeWorkspace('admin', 'workspace.delete')).toThrow(Forbidden);
+  });
+
+  it('hides documents from people with no access and forbids viewers from editing', () => {
+    const viewer = { access: 'viewer', isCreator: false, workspaceRole: null } as const;
+    expect(() => authorizeDocument({ ...viewer, access: 'none' }, 'document.read')).toThrow(NotFound);
+    expect(() => authorizeDocument(viewer, 'document.read')).not.toThrow();
+    expect(() => authorizeDocument(viewer, 'document.edit')).toThrow(Forbidden);
+  });
+
+  it('lets a member delete and share the documents they created, not others', () => {
+    const mine = { access: 'editor', isCreator: true, workspaceRole: 'member' } as const;
+    expect(canOnDocument(mine, 'document.delete')).toBe(true);
+    expect(canOnDocument({ ...mine, isCreator: false }, 'document.delete')).toBe(false);
+    // A guest who was given editor and happens to be creator of nothing gains nothing extra.
+    expect(canOnDocument({ access: 'editor', isCreator: true, workspaceRole: 'guest' }, 'shares.manage')).toBe(false);
+  });
+
+  it('only owners touch admins and owners; anyone may leave', () => {
+    expect(() =>
+      authorizeMemberChange({ userId: 'a', role: 'admin' }, { userId: 'b', currentRole: 'member', newRole: 'guest' }),
+    ).not.toThrow();
+    expect(() =>
+      authorizeMemberChange({ userId: 'a', role: 'admin' }, { userId: 'b', currentRole: 'member', newRole: 'admin' }),
+    ).toThrow(Forbidden);
+    expect(() =>
+      authorizeMemberChange({ userId: 'a', role: 'admin' }, { userId: 'b', currentRole: 'owner', newRole: null }),
+    ).toThrow(Forbidden);
+    expect(() =>
+      authorizeMemberChange({ userId: 'g', role: 'guest' }, { userId: 'g', currentRole: 'guest', newRole: null }),
+    ).not.toThrow();
+  });
+});
