@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.ts';
+import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+
+describe.each(backends)('workspaces, documents and search [$name]', (backend) => {
+  let t: TestApp;
+  let owner: TestSession;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    owner = await t.signUp('owner');
+    const ws = await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Acme' } });
+    expect(ws.statusCode).toBe(201);
+    workspaceId = ws.json().id;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const createDoc = async (title: string, token = owner.token) => {
+    const res = await t.request('POST', `/api/v1/workspaces/${workspaceId}/documents`, { token, body: { title } });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { id: string; title: string; access: string };
+  };
+
+  it('creates a workspace with the caller as owner on the free plan', async () => {
+    const res = await t.request('GET', `/api/v1/workspaces/${workspaceId}`, { token: owner.token });
+    expect(res.json()).toMatchObject({ name: 'Acme', plan: 'free', role: 'owner' });
+    const list = await t.request('GET', '/api/v1/workspaces', { token: owner.token });
+    expect(list.json().items.map((w: { id: string }) => w.id)).toContain(workspaceId);
+  });
+
+  it('renames a workspace and changes its plan', async () => {
+    const res = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}`, {
+      token: owner.token,
+      body: { name: 'Acme Inc', plan: 'business' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'Acme Inc', plan: 'business' });
+  });
+
+  it('creates, reads, renames and deletes a document', async () => {
+    const doc = await createDoc('  Quarterly plan  ');
+    expect(doc).toMatchObject({ title: 'Quarterly plan', access: 'owner' });
+    const read = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token });
+    expect(read.statusCode).toBe(200);
+    expect(read.headers['cache-control']).toBe('private, no-store');
+    const renamed = await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: owner.token, body: { title: 'Q3 plan' } });
+    expect(renamed.json().title).toBe('Q3 plan');
+    expect((await t.request('DELETE', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(204);
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(404);
+  });
+
+  it('pages through documents newest first with an opaque keyset cursor, without gaps or repeats', async () => {
+    const ws = await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Paging' } });
+    const wsId = ws.json().id;
+    const created: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await t.request('POST', `/api/v1/workspaces/${wsId}/documents`, { token: owner.token, body: { title: `Doc ${i}` } });
+      created.push(r.json().id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url = `/api/v1/workspaces/${wsId}/documents?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await t.request('GET', url, { token: owner.token })).json();
+      seen.push(...page.items.map((d: { id: string }) => d.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...created].reverse());
+  });
+
+  it('invites an existing user by email, changes their role and removes them', async () => {
+    const bob = await t.signUp('bob');
+    const add = await t.request('POST', `/api/v1/workspaces/${workspaceId}/members`, {
+      token: owner.token,
+      body: { email: bob.email.toUpperCase(), role: 'guest' },
+    });
+    expect(add.statusCode).toBe(201);
+    expect(add.json()).toMatchObject({ userId: bob.userId, role: 'guest' });
+    const again = await t.request('POST', `/api/v1/workspaces/${workspaceId}/members`, {
+      token: owner.token,
+      body: { email: bob.email, role: 'guest' },
+    });
+    expect(again.statusCode).toBe(409);
+    const nobody = await t.request('POST', `/api/v1/workspaces/${workspaceId}/members`, {
+      token: owner.token,
+      body: { email: 'nobody@example.test', role: 'member' },
+    });
+    expect(nobody.statusCode).toBe(400);
+    expect(nobody.json().errors[0].field).toBe('/email');
+
+    const promote = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}/members/${bob.userId}`, {
+      token: owner.token,
+      body: { role: 'member' },
+    });
+    expect(promote.json().role).toBe('member');
+    const members = (await t.request('GET', `/api/v1/workspaces/${workspaceId}/members`, { token: bob.token })).json();
+    expect(members.items.map((m: { userId: string }) => m.userId).sort()).toEqual([owner.userId, bob.userId].sort());
+    const remove = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${bob.userId}`, { token: owner.token });
+    expect(remove.statusCode).toBe(204);
+    expect((await t.request('GET', `/api/v1/workspaces/${workspaceId}`, { token: bob.token })).statusCode).toBe(404);
+  });
+
+  it('never leaves a workspace without an owner', async () => {
+    const res = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${owner.userId}`, { token: owner.token });
+    expect(res.statusCode).toBe(403);
+    const demote = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}/members/${owner.userId}`, {
+      token: owner.token,
+      body: { role: 'admin' },
+    });
+    expect(demote.statusCode).toBe(403);
+  });
+
+  it('shares a document with someone outside the workspace, who then reads but cannot rename it', async () => {
+    const doc = await createDoc('Shared notes');
+    const carol = await t.signUp('carol');
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token })).statusCode).toBe(404);
+    const share = await t.request('PUT', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, {
+      token: owner.token,
+      body: { role: 'viewer' },
+    });
+    expect(share.statusCode).toBe(200);
+    const read = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token });
+    expect(read.json()).toMatchObject({ id: doc.id, access: 'viewer' });
+    const rename = await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: carol.token, body: { title: 'mine' } });
+    expect(rename.statusCode).toBe(403);
+    const upgrade = await t.request('PUT', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, {
+      token: owner.token,
+      body: { role: 'editor' },
+    });
+    expect(upgrade.json().role).toBe('editor');
+    expect((await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: carol.token, body: { title: 'ok' } })).statusCode).toBe(200);
+    const shares = (await t.request('GET', `/api/v1/documents/${doc.id}/shares`, { token: owner.token })).json();
+    expect(shares.items).toEqual([expect.objectContaining({ userId: carol.userId, role: 'editor' })]);
+    expect((await t.request('DELETE', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, { token: owner.token })).statusCode).toBe(204);
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token })).statusCode).toBe(404);
+  });
+
+  it('searches titles and content with ranking, prefixes and highlighted segments, only where the caller may read', async () => {
+    const a = await createDoc('Migration runbook for PostgreSQL');
+    const b = await createDoc('Team lunch');
+    await t.app.database
+      .pool('api')
+      .updateTable('documents')
+      .set({ content_text: 'We will migrate the billing database on Friday.' })
+      .where('id', '=', b.id)
+      .execute();
+    const res = await t.request('GET', `/api/v1/search?q=migrat&workspaceId=${workspaceId}`, { token: owner.token });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Array<{ id: string; snippet: Array<{ text: string; match: boolean }> }>;
+    // Title matches (weight A) rank above body matches (weight B).
+    expect(items.map((i) => i.id)).toEqual([a.id, b.id]);
+    expect(items[0]?.snippet.some((s) => s.match && /migration/i.test(s.text))).toBe(true);
+
+    const stranger = await t.signUp('stranger');
+    const none = await t.request('GET', '/api/v1/search?q=migration', { token: stranger.token });
+    expect(none.json().items).toEqual([]);
+    await t.request('PUT', `/api/v1/documents/${b.id}/shares/${stranger.userId}`, { token: owner.token, body: { role: 'viewer' } });
+    const shared = await t.request('GET', '/api/v1/search?q=billing', { token: stranger.token });
+    expect(shared.json().items.map((i: { id: string }) => i.id)).toEqual([b.id]);
+  });
+
+  it('deletes a workspace with its documents; members lose access at once', async () => {
+    const ws = (await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Temp' } })).json();
+    const doc = (
+      await t.request('POST', `/api/v1/workspaces/${ws.id}/documents`, { token: owner.token, body: { title: 'gone' } })
+    ).json();
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(200);
+    expect((await t.request('DELETE', `/api/v1/workspaces/${ws.id}`, { token: owner.token })).statusCode).toBe(204);
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(404);
+    expect((await t.request('GET', `/api/v1/workspaces/${ws.id}`, { token: owner.token })).statusCode).toBe(404);
+  });
+
+  it('counts created documents and permission-cache lookups in /metrics', async () => {
+    const text = (await t.request('GET', '/metrics')).body;
+    expect(text).toMatch(/documents_created_total\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/permission_cache_lookups_total\{[^}]*result="hit"[^}]*\} [1-9]/);
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*le="0\.2"[^}]*route="\/api\/v1\/documents\/:id"/);
+    expect(text).toContain('db_pool_connections_in_use');
+    expect(text).toContain('event_loop_utilization_ratio');
+  });
+
+  it('serves the OpenAPI document and the browsable reference', async () => {
+    const spec = (await t.request('GET', '/api/v1/openapi.json')).json();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/documents/{id}', '/api/v1/search']));
+    const page = await t.request('GET', '/api/v1/docs/');
+    expect(page.statusCode).toBe(200);
+  });
+
+  it('reports liveness and readiness', async () => {
+    expect((await t.request('GET', '/livez')).json()).toEqual({ status: 'ok' });
+    const ready = (await t.request('GET', '/readyz')).json();
+    expect(ready.status).toBe('ready');
+    expect(ready.checks.map((c: { name: string }) => c.name)).toContain('database');
+  });
+});
