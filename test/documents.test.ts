@@ -46,7 +46,10 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     const read = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token });
     expect(read.statusCode).toBe(200);
     expect(read.headers['cache-control']).toBe('private, no-store');
-    const renamed = await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: owner.token, body: { title: 'Q3 plan' } });
+    const renamed = await t.request('PATCH', `/api/v1/documents/${doc.id}`, {
+      token: owner.token,
+      body: { title: 'Q3 plan' },
+    });
     expect(renamed.json().title).toBe('Q3 plan');
     expect((await t.request('DELETE', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(204);
     expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(404);
@@ -57,16 +60,21 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     const wsId = ws.json().id;
     const created: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await t.request('POST', `/api/v1/workspaces/${wsId}/documents`, { token: owner.token, body: { title: `Doc ${i}` } });
+      const r = await t.request('POST', `/api/v1/workspaces/${wsId}/documents`, {
+        token: owner.token,
+        body: { title: `Doc ${i}` },
+      });
       created.push(r.json().id);
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const url = `/api/v1/workspaces/${wsId}/documents?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await t.request('GET', url, { token: owner.token })).json();
-      seen.push(...page.items.map((d: { id: string }) => d.id));
+      const url: string = `/api/v1/workspaces/${wsId}/documents?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = (
+        await t.request('GET', url, { token: owner.token })
+      ).json();
+      seen.push(...page.items.map((d) => d.id));
       cursor = page.nextCursor;
       pages++;
     } while (cursor && pages < 10);
@@ -101,13 +109,17 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(promote.json().role).toBe('member');
     const members = (await t.request('GET', `/api/v1/workspaces/${workspaceId}/members`, { token: bob.token })).json();
     expect(members.items.map((m: { userId: string }) => m.userId).sort()).toEqual([owner.userId, bob.userId].sort());
-    const remove = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${bob.userId}`, { token: owner.token });
+    const remove = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${bob.userId}`, {
+      token: owner.token,
+    });
     expect(remove.statusCode).toBe(204);
     expect((await t.request('GET', `/api/v1/workspaces/${workspaceId}`, { token: bob.token })).statusCode).toBe(404);
   });
 
   it('never leaves a workspace without an owner', async () => {
-    const res = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${owner.userId}`, { token: owner.token });
+    const res = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${owner.userId}`, {
+      token: owner.token,
+    });
     expect(res.statusCode).toBe(403);
     const demote = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}/members/${owner.userId}`, {
       token: owner.token,
@@ -127,17 +139,26 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(share.statusCode).toBe(200);
     const read = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token });
     expect(read.json()).toMatchObject({ id: doc.id, access: 'viewer' });
-    const rename = await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: carol.token, body: { title: 'mine' } });
+    const rename = await t.request('PATCH', `/api/v1/documents/${doc.id}`, {
+      token: carol.token,
+      body: { title: 'mine' },
+    });
     expect(rename.statusCode).toBe(403);
     const upgrade = await t.request('PUT', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, {
       token: owner.token,
       body: { role: 'editor' },
     });
     expect(upgrade.json().role).toBe('editor');
-    expect((await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: carol.token, body: { title: 'ok' } })).statusCode).toBe(200);
+    expect(
+      (await t.request('PATCH', `/api/v1/documents/${doc.id}`, { token: carol.token, body: { title: 'ok' } }))
+        .statusCode,
+    ).toBe(200);
     const shares = (await t.request('GET', `/api/v1/documents/${doc.id}/shares`, { token: owner.token })).json();
     expect(shares.items).toEqual([expect.objectContaining({ userId: carol.userId, role: 'editor' })]);
-    expect((await t.request('DELETE', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, { token: owner.token })).statusCode).toBe(204);
+    expect(
+      (await t.request('DELETE', `/api/v1/documents/${doc.id}/shares/${carol.userId}`, { token: owner.token }))
+        .statusCode,
+    ).toBe(204);
     expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token })).statusCode).toBe(404);
   });
 
@@ -160,7 +181,10 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     const stranger = await t.signUp('stranger');
     const none = await t.request('GET', '/api/v1/search?q=migration', { token: stranger.token });
     expect(none.json().items).toEqual([]);
-    await t.request('PUT', `/api/v1/documents/${b.id}/shares/${stranger.userId}`, { token: owner.token, body: { role: 'viewer' } });
+    await t.request('PUT', `/api/v1/documents/${b.id}/shares/${stranger.userId}`, {
+      token: owner.token,
+      body: { role: 'viewer' },
+    });
     const shared = await t.request('GET', '/api/v1/search?q=billing', { token: stranger.token });
     expect(shared.json().items.map((i: { id: string }) => i.id)).toEqual([b.id]);
   });

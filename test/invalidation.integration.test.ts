@@ -1,0 +1,100 @@
+/**
+ * Two real server processes on one PostgreSQL and one Redis: a permission change made through
+ * one instance is enforced by the other on the next request after the bus delivers it.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, realServersConfigured } from './support/backends.ts';
+import { call, type ServerProcess, startServerProcess } from './support/server-process.ts';
+
+const INVALIDATION_DEADLINE_MS = 1_000;
+
+/** Polls until `probe` returns true; returns how long it took. */
+async function within(deadlineMs: number, probe: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < deadlineMs) {
+    if (await probe()) return performance.now() - started;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`condition not met within ${deadlineMs} ms`);
+}
+
+// Needs real servers (two processes cannot share the embedded database); CI always has them.
+describe.runIf(realServersConfigured)('permission invalidation across two processes [postgres+redis]', () => {
+  let drop: () => Promise<void>;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL as string,
+      REDIS_PREFIX: `it:${randomBytes(4).toString('hex')}:`,
+    };
+    // Start one first so migrations and the signing key are created once, then the second.
+    a = await startServerProcess(env);
+    b = await startServerProcess(env);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await drop?.();
+  });
+
+  const signUp = async (base: string, name: string) => {
+    const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
+    const r = await call(base, 'POST', '/api/v1/auth/signup', {
+      body: { email, password: 'correct horse battery', displayName: name },
+    });
+    expect(r.status).toBe(201);
+    return { token: r.body.accessToken as string, userId: r.body.user.id as string, email };
+  };
+
+  it('a share revoked on instance A is refused on instance B at once', async () => {
+    const owner = await signUp(a.url, 'owner');
+    const bob = await signUp(b.url, 'bob');
+    const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W' } });
+    const doc = await call(a.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
+      token: owner.token,
+      body: { title: 'secret' },
+    });
+    await call(a.url, 'PUT', `/api/v1/documents/${doc.body.id}/shares/${bob.userId}`, {
+      token: owner.token,
+      body: { role: 'viewer' },
+    });
+    // Warm B's permission cache with the positive answer.
+    expect((await call(b.url, 'GET', `/api/v1/documents/${doc.body.id}`, { token: bob.token })).status).toBe(200);
+    expect((await call(b.url, 'GET', `/api/v1/documents/${doc.body.id}`, { token: bob.token })).status).toBe(200);
+
+    expect(
+      (await call(a.url, 'DELETE', `/api/v1/documents/${doc.body.id}/shares/${bob.userId}`, { token: owner.token }))
+        .status,
+    ).toBe(204);
+    const ms = await within(INVALIDATION_DEADLINE_MS, async () => {
+      return (await call(b.url, 'GET', `/api/v1/documents/${doc.body.id}`, { token: bob.token })).status === 404;
+    });
+    console.info(`cross-instance share revocation enforced after ${ms.toFixed(1)} ms`);
+  });
+
+  it('a member removed on instance B loses the workspace on instance A, and a grant is seen at once too', async () => {
+    const owner = await signUp(a.url, 'owner2');
+    const carol = await signUp(a.url, 'carol');
+    const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W2' } });
+    // A caches "carol is not a member" (negative caching)...
+    expect((await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status).toBe(404);
+    // ...then B adds her: A must stop answering from the stale negative entry.
+    await call(b.url, 'POST', `/api/v1/workspaces/${ws.body.id}/members`, {
+      token: owner.token,
+      body: { email: carol.email, role: 'member' },
+    });
+    await within(INVALIDATION_DEADLINE_MS, async () => {
+      return (await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status === 200;
+    });
+    await call(b.url, 'DELETE', `/api/v1/workspaces/${ws.body.id}/members/${carol.userId}`, { token: owner.token });
+    await within(INVALIDATION_DEADLINE_MS, async () => {
+      return (await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status === 404;
+    });
+  });
+});
