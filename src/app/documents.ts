@@ -43,10 +43,13 @@ const view = (d: DocRow, access: DocumentAccess): DocumentView => ({
 export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
 }
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  // Forged cursors must fail here, not in SQL: ids the uuid column rejects, years it cannot store.
+  const year = createdAt.getUTCFullYear();
+  if (!id || Number.isNaN(year) || year < 1 || year > 9999 || !CANONICAL_UUID.test(id)) {
     throw new Invalid('cursor is not valid', [{ field: '/cursor', message: 'not a cursor returned by this API' }]);
   }
   return { createdAt, id };

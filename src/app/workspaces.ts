@@ -185,7 +185,11 @@ export class Workspaces {
         .where('m.workspace_id', '=', workspaceId)
         .where('m.user_id', '=', userId)
         .executeTakeFirst();
-      if (!target) throw new NotFound('member not found');
+      if (!target) {
+        // Only those who may manage members learn who is one: the rest get the same 403 as for a member.
+        authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: 'guest', newRole });
+        throw new NotFound('member not found');
+      }
       authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: target.role, newRole });
       if (target.role === 'owner' && newRole !== 'owner') {
         const owners = await tx

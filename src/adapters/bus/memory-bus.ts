@@ -2,12 +2,15 @@
 import type { BusMessage, EventBus } from '../../app/ports.ts';
 
 export class MemoryBus implements EventBus {
-  readonly healthy = true;
   private readonly handlers = new Map<string, Set<(m: BusMessage) => void>>();
   private readonly onError: (err: unknown) => void;
 
   constructor(onError: (err: unknown) => void = () => undefined) {
     this.onError = onError;
+  }
+
+  get healthy(): boolean {
+    return true;
   }
 
   async publish(channel: string, message: BusMessage): Promise<void> {
@@ -35,7 +38,7 @@ export class MemoryBus implements EventBus {
     };
   }
 
-  onResync(): void {
+  onResync(_listener: () => void): void {
     // A single process never misses its own events.
   }
 
