@@ -4,9 +4,11 @@ import { Type as T } from 'typebox';
 export const Uuid = T.String({ format: 'uuid', description: 'identifier' });
 export const Email = T.String({ format: 'email', minLength: 3, maxLength: 254 });
 export const Password = T.String({ minLength: 8, maxLength: 256 });
-export const DisplayName = T.String({ minLength: 1, maxLength: 100 });
-export const Title = T.String({ maxLength: 200 });
-export const WorkspaceName = T.String({ minLength: 1, maxLength: 100 });
+// PostgreSQL text cannot hold NUL: reject it here as a 400 rather than fail the insert with a 500.
+const NO_NUL = '^[^\\u0000]*$';
+export const DisplayName = T.String({ minLength: 1, maxLength: 100, pattern: NO_NUL });
+export const Title = T.String({ maxLength: 200, pattern: NO_NUL });
+export const WorkspaceName = T.String({ minLength: 1, maxLength: 100, pattern: NO_NUL });
 export const Timestamp = T.String({ format: 'date-time' });
 
 export const WorkspaceRoleSchema = T.Enum(['owner', 'admin', 'member', 'guest']);

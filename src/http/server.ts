@@ -63,6 +63,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // A JSON API: Fastify's default text/plain parser would turn a wrong content type into a
+  // misleading "body must be object" 400 instead of 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler());
   app.addSchema(ProblemSchema);
   app.decorateRequest('principal', null);

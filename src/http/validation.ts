@@ -11,6 +11,8 @@ const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 function makeAjv(coerceTypes: boolean | 'array'): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes, strict: false });
   addFormats(ajv);
+  // ajv-formats also accepts a `urn:uuid:` prefix, which PostgreSQL's uuid type rejects (a 500).
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

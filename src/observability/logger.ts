@@ -72,8 +72,8 @@ function traceFields(): { trace_id?: string; span_id?: string } {
  */
 export function sanitizeUrl(url: string): string {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  const hashStart = url.indexOf('#', queryStart);
+  const hashStart = url.indexOf('#');
+  if (queryStart === -1 || (hashStart !== -1 && hashStart < queryStart)) return url;
   const queryEnd = hashStart === -1 ? url.length : hashStart;
   const query = url.slice(queryStart + 1, queryEnd);
   const sanitized = query

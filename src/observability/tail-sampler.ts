@@ -1,5 +1,13 @@
 /** In-process tail sampling: keep a head-sampled share of traces plus every trace that failed or was slow. */
-import { type Attributes, type Context, type Link, type SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  type Link,
+  type SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import {
   ParentBasedSampler,
   type ReadableSpan,
@@ -53,7 +61,7 @@ export type TailSamplingOptions = {
   maxSpansPerTrace?: number;
 };
 
-export type TailSamplingStats = {
+type TailSamplingCounters = {
   /** Local traces forwarded because they failed or were slow. */
   keptTraces: number;
   /** Local traces discarded because they were fast and healthy. */
@@ -62,6 +70,11 @@ export type TailSamplingStats = {
   evictedTraces: number;
   /** Spans lost to eviction or to `maxSpansPerTrace`. */
   droppedSpans: number;
+};
+
+export type TailSamplingStats = TailSamplingCounters & {
+  /** Local traces currently buffered, awaiting their root. */
+  pendingTraces: number;
 };
 
 type PendingTrace = { spans: ReadableSpan[]; error: boolean };
@@ -85,7 +98,12 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   /** Decisions already taken, for children that end after their local root. */
   private readonly decided = new Map<string, boolean>();
   private readonly localRootOf = new WeakMap<object, string>();
-  private readonly counters: TailSamplingStats = { keptTraces: 0, droppedTraces: 0, evictedTraces: 0, droppedSpans: 0 };
+  private readonly counters: TailSamplingCounters = {
+    keptTraces: 0,
+    droppedTraces: 0,
+    evictedTraces: 0,
+    droppedSpans: 0,
+  };
 
   constructor(downstream: SpanProcessor, opts: TailSamplingOptions = {}) {
     this.downstream = downstream;
@@ -94,7 +112,7 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
     this.maxSpansPerTrace = opts.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE;
   }
 
-  stats(): TailSamplingStats & { pendingTraces: number } {
+  stats(): TailSamplingStats {
     return { ...this.counters, pendingTraces: this.pending.size };
   }
 

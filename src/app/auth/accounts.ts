@@ -87,9 +87,9 @@ export class Accounts {
       .select(['id', 'email', 'display_name', 'created_at', 'password_hash'])
       .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
       .executeTakeFirst();
-    const ok = user?.password_hash
-      ? await verifyPassword(input.password, user.password_hash)
-      : (await burnPasswordCheck(input.password, this.opts.scryptCost), false);
+    let ok = false;
+    if (user?.password_hash) ok = await verifyPassword(input.password, user.password_hash);
+    else await burnPasswordCheck(input.password, this.opts.scryptCost);
     if (!user || !ok) {
       const window = this.opts.loginFailureWindowSeconds;
       await Promise.all([this.counters.increment(accountKey, window), this.counters.increment(ipKey, window)]);
