@@ -11,7 +11,7 @@ import { call, startServerProcess } from './support/server-process.ts';
 describe('process lifecycle on the embedded default', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = { DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SHUTDOWN_DRAIN_MS: '300', SCRYPT_COST: '16384' };
+  const env = { DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SHUTDOWN_DRAIN_MS: '1000', SCRYPT_COST: '16384' };
 
   it('drains on SIGTERM: readiness fails, in-flight requests complete, exit code 0', { timeout: 90_000 }, async () => {
     const server = await startServerProcess(env, 60_000);

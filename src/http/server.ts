@@ -77,6 +77,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (req, reply, payload) => {
     applyCachePolicy(req, reply);
+    // While draining, tell keep-alive clients to reconnect (elsewhere) after this response.
+    if (deps.ops.isDraining()) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => {
