@@ -47,12 +47,15 @@ export class PermissionCache {
 
   clear(): void {
     this.epoch++;
+    this.inflight.clear();
     this.cache.clear();
   }
 
   apply(message: BusMessage): void {
     const e = message as PermissionEvent;
     this.epoch++;
+    // Loads already under way may have read the old state: later callers must not join them.
+    this.inflight.clear();
     switch (e.type) {
       case 'member-changed':
         this.cache.delete(`w:${e.workspaceId}:${e.userId}`);

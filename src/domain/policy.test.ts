@@ -53,5 +53,12 @@ describe('policy', () => {
     expect(() =>
       authorizeMemberChange({ userId: 'g', role: 'guest' }, { userId: 'g', currentRole: 'guest', newRole: null }),
     ).not.toThrow();
+    // Stepping down is leaving a little: allowed. Promoting yourself is not.
+    expect(() =>
+      authorizeMemberChange({ userId: 'a', role: 'admin' }, { userId: 'a', currentRole: 'admin', newRole: 'member' }),
+    ).not.toThrow();
+    expect(() =>
+      authorizeMemberChange({ userId: 'm', role: 'member' }, { userId: 'm', currentRole: 'member', newRole: 'admin' }),
+    ).toThrow(Forbidden);
   });
 });

@@ -45,8 +45,11 @@ export function authorizeMemberChange(
   target: { userId: string; currentRole: WorkspaceRole; newRole: WorkspaceRole | null },
 ): void {
   if (actor.role === null) throw new NotFound('workspace not found');
-  const selfRemoval = actor.userId === target.userId && target.newRole === null;
-  if (selfRemoval) return;
+  // Anyone may leave or step down; the command still keeps at least one owner.
+  const selfDemotion =
+    actor.userId === target.userId &&
+    (target.newRole === null || !workspaceAtLeast(target.newRole, target.currentRole));
+  if (selfDemotion) return;
   if (!workspaceAtLeast(actor.role, 'admin')) throw new Forbidden('only admins and owners manage members');
   const touchesPrivileged =
     workspaceAtLeast(target.currentRole, 'admin') ||

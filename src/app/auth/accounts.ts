@@ -192,12 +192,18 @@ export class Accounts {
       .executeTakeFirst();
     if (existing) return existing.id;
     if (!email) throw new Unauthenticated('token from the identity provider has no email claim');
-    const row = await this.db
-      .insertInto('users')
-      .values({ id: uuidv7(), email, display_name: name ?? email, password_hash: null, external_subject: subject })
-      .onConflict((oc) => oc.column('external_subject').doUpdateSet({ email }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    try {
+      const row = await this.db
+        .insertInto('users')
+        .values({ id: uuidv7(), email, display_name: name ?? email, password_hash: null, external_subject: subject })
+        .onConflict((oc) => oc.column('external_subject').doUpdateSet({ email }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    } catch (err) {
+      // Never link to an existing account by email alone: that would let the provider take it over.
+      if (isUniqueViolation(err)) throw new Conflict('another account already uses the email in this token');
+      throw err;
+    }
   }
 }

@@ -76,7 +76,11 @@ export class KeySetCache {
     }
     const key = this.keys.get(kid);
     if (key) return key;
-    if (this.now() - this.lastUnknownKidRefresh < this.unknownKidCooldownMs) return undefined;
+    if (this.now() - this.lastUnknownKidRefresh < this.unknownKidCooldownMs) {
+      // Requests racing the refresh that a new kid started wait for it instead of failing.
+      if (this.inFlight) await this.inFlight.catch(() => undefined);
+      return this.keys.get(kid);
+    }
     this.lastUnknownKidRefresh = this.now();
     try {
       await this.refresh();

@@ -24,19 +24,25 @@ export class SigningKeys {
     this.ttlSeconds = opts.accessTokenTtlSeconds;
   }
 
-  /** Creates the first key if none exists; safe when several instances start at once. */
+  /**
+   * Creates the first key if none exists (safe when several instances start at once) and loads
+   * the signing key, so signing never reads the database: it runs inside callers' transactions,
+   * and on the embedded database a second connection would wait on the first.
+   */
   async ensureKey(): Promise<void> {
     const existing = await this.newestActive();
-    if (existing) return;
-    await this.db.transaction().execute(async (tx) => {
-      await sql`select pg_advisory_xact_lock(hashtext('collab-docs:signing-keys'))`.execute(tx);
-      const again = await tx
-        .selectFrom('signing_keys')
-        .select('kid')
-        .where('retired_at', 'is', null)
-        .executeTakeFirst();
-      if (!again) await this.insertKey(tx);
-    });
+    if (!existing) {
+      await this.db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(hashtext('collab-docs:signing-keys'))`.execute(tx);
+        const again = await tx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('retired_at', 'is', null)
+          .executeTakeFirst();
+        if (!again) await this.insertKey(tx);
+      });
+    }
+    await this.loadCurrent();
   }
 
   private async insertKey(db: Sql): Promise<string> {
@@ -57,8 +63,15 @@ export class SigningKeys {
       await tx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
       return this.insertKey(tx);
     });
-    this.current = undefined;
+    await this.loadCurrent();
     return kid;
+  }
+
+  private async loadCurrent(): Promise<{ kid: string; key: CryptoKey }> {
+    const row = await this.newestActive();
+    if (!row) throw new Error('no signing key: ensureKey() was not called');
+    this.current = { kid: row.kid, key: (await importJWK(row.private_jwk as JWK, 'RS256')) as CryptoKey };
+    return this.current;
   }
 
   private newestActive() {
@@ -83,13 +96,9 @@ export class SigningKeys {
   }
 
   async signAccessToken(claims: AccessTokenClaims): Promise<{ token: string; expiresIn: number }> {
-    if (!this.current) {
-      const row = await this.newestActive();
-      if (!row) throw new Error('no signing key: ensureKey() was not called');
-      this.current = { kid: row.kid, key: (await importJWK(row.private_jwk as JWK, 'RS256')) as CryptoKey };
-    }
+    const current = this.current ?? (await this.loadCurrent());
     const token = await new SignJWT({ email: claims.email, name: claims.name })
-      .setProtectedHeader({ alg: 'RS256', kid: this.current.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'RS256', kid: current.kid, typ: 'JWT' })
       .setSubject(claims.sub)
       .setIssuer(this.issuer)
       .setAudience(this.audience)
@@ -97,7 +106,7 @@ export class SigningKeys {
       .setNotBefore('0s')
       .setExpirationTime(`${this.ttlSeconds}s`)
       .setJti(uuidv7())
-      .sign(this.current.key);
+      .sign(current.key);
     return { token, expiresIn: this.ttlSeconds };
   }
 }

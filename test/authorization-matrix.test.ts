@@ -1,0 +1,437 @@
+/**
+ * The authorization matrix: every API route × every caller role → the expected status, on every
+ * backend. Expectations are written out as a table (docs/spec/auth.md [P1] [P2] [P3] [P5]) rather
+ * than derived from src/domain/policy.ts, so a change to the policy has to change this table too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.ts';
+import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** The caller's relation to workspace W and document D in W (D is shared with viewer/commenter/editor). */
+const CALLERS = ['none', 'guest', 'viewer', 'commenter', 'editor', 'member', 'admin', 'owner'] as const;
+type Caller = (typeof CALLERS)[number];
+type Statuses = [number, number, number, number, number, number, number, number];
+
+/** People who are not callers in the matrix but are acted upon, plus D's creator. */
+type Extra = 'author' | 'targetMember' | 'targetAdmin' | 'targetOwner' | 'shareTarget' | 'invitee';
+type Cast = Record<Caller | Extra, TestSession>;
+
+/** One workspace as every row sees it; `documentId` is D, `privateDocumentId` is shared with nobody. */
+type Fixture = { workspaceId: string; documentId: string; privateDocumentId: string };
+
+/** Everyone's place in a fresh workspace; `none` and `invitee` stay outside it. */
+const WORKSPACE_ROLE_OF: Partial<Record<keyof Cast, 'owner' | 'admin' | 'member' | 'guest'>> = {
+  admin: 'admin',
+  member: 'member',
+  author: 'member',
+  guest: 'guest',
+  viewer: 'guest',
+  commenter: 'guest',
+  editor: 'guest',
+  targetMember: 'member',
+  targetAdmin: 'admin',
+  targetOwner: 'owner',
+};
+const SHARE_OF: Partial<Record<keyof Cast, 'viewer' | 'commenter' | 'editor'>> = {
+  viewer: 'viewer',
+  commenter: 'commenter',
+  editor: 'editor',
+  shareTarget: 'viewer',
+};
+
+/** Titles share one word so a single search query can find both documents of a workspace. */
+const SEARCH_WORD = 'matrixword';
+
+/** Keeps the real PostgreSQL pool (10 connections) busy without queueing past its timeout. */
+const FIXTURE_BUILD_CONCURRENCY = 4;
+
+type RouteCase = {
+  route: string;
+  method: Method;
+  url(f: Fixture, cast: Cast, caller: TestSession): string;
+  body?: (cast: Cast) => unknown;
+  /** The id a random uuid replaces to prove a 404 here looks like a 404 for nothing at all. */
+  subject: 'workspace' | 'document';
+  /** Rows that change state get a fixture of their own so no row depends on another. */
+  mutates: boolean;
+  /** In CALLERS order: none, guest, viewer, commenter, editor, member, admin, owner. */
+  expected: Statuses;
+  /** D's creator, a plain workspace member: only where creating D makes a difference. */
+  author?: number;
+};
+
+const ws = (f: Fixture) => `/api/v1/workspaces/${f.workspaceId}`;
+const doc = (f: Fixture) => `/api/v1/documents/${f.documentId}`;
+
+// biome-ignore format: the table reads best with one row per line.
+const ROUTES: RouteCase[] = [
+  //                                                                               none gst  view comm edit memb adm  own
+  { route: 'GET /workspaces/:id', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => ws(f),                                                  expected: [404, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'PATCH /workspaces/:id (name)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f) => ws(f), body: () => ({ name: 'Renamed' }),               expected: [404, 403, 403, 403, 403, 403, 200, 200] },
+  { route: 'PATCH /workspaces/:id (plan)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f) => ws(f), body: () => ({ plan: 'business' }),              expected: [404, 403, 403, 403, 403, 403, 403, 200] },
+  { route: 'DELETE /workspaces/:id', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f) => ws(f),                                                  expected: [404, 403, 403, 403, 403, 403, 403, 204] },
+  { route: 'GET /workspaces/:id/members', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/members`,                                     expected: [404, 403, 403, 403, 403, 200, 200, 200] },
+  { route: 'POST /workspaces/:id/members (as member)', method: 'POST', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/members`, body: (c) => ({ email: c.invitee.email, role: 'member' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 201, 201] },
+  { route: 'POST /workspaces/:id/members (as admin)', method: 'POST', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/members`, body: (c) => ({ email: c.invitee.email, role: 'admin' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 201] },
+  { route: 'PATCH /workspaces/:id/members/:member (to guest)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetMember.userId}`, body: () => ({ role: 'guest' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 200, 200] },
+  { route: 'PATCH /workspaces/:id/members/:member (to admin)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetMember.userId}`, body: () => ({ role: 'admin' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 200] },
+  { route: 'DELETE /workspaces/:id/members/:member', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetMember.userId}`,         expected: [404, 403, 403, 403, 403, 403, 204, 204] },
+  { route: 'PATCH /workspaces/:id/members/:admin (to member)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetAdmin.userId}`, body: () => ({ role: 'member' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 200] },
+  { route: 'DELETE /workspaces/:id/members/:admin', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetAdmin.userId}`,          expected: [404, 403, 403, 403, 403, 403, 403, 204] },
+  { route: 'PATCH /workspaces/:id/members/:owner (to admin)', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetOwner.userId}`, body: () => ({ role: 'admin' }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 200] },
+  { route: 'DELETE /workspaces/:id/members/:owner', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f, c) => `${ws(f)}/members/${c.targetOwner.userId}`,          expected: [404, 403, 403, 403, 403, 403, 403, 204] },
+  // Anyone may leave; the owner can here because the fixture has a second owner.
+  { route: 'DELETE /workspaces/:id/members/:self (leave)', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f, _c, me) => `${ws(f)}/members/${me.userId}`,                expected: [404, 204, 204, 204, 204, 204, 204, 204] },
+  { route: 'POST /workspaces/:id/documents', method: 'POST', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/documents`, body: () => ({ title: 'New' }),   expected: [404, 403, 403, 403, 403, 201, 201, 201] },
+  { route: 'GET /workspaces/:id/documents', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/documents`,                                   expected: [404, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'GET /documents/:id', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => doc(f),                                                 expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'PATCH /documents/:id', method: 'PATCH', subject: 'document', mutates: true,
+    url: (f) => doc(f), body: () => ({ title: 'Renamed' }),             expected: [404, 404, 403, 403, 200, 200, 200, 200], author: 200 },
+  { route: 'DELETE /documents/:id', method: 'DELETE', subject: 'document', mutates: true,
+    url: (f) => doc(f),                                                 expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  { route: 'GET /documents/:id/shares', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/shares`,                                     expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'PUT /documents/:id/shares/:userId', method: 'PUT', subject: 'document', mutates: true,
+    url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`, body: () => ({ role: 'editor' }),
+                                                                        expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
+  { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
+    url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+];
+
+type MatrixRow = { name: string; caller: Caller | 'author'; status: number; route: RouteCase };
+
+const MATRIX: MatrixRow[] = ROUTES.flatMap((route) => {
+  const rows: MatrixRow[] = CALLERS.map((caller, i) => ({
+    caller,
+    status: route.expected[i] as number,
+    route,
+    name: '',
+  }));
+  if (route.author !== undefined) rows.push({ caller: 'author', status: route.author, route, name: '' });
+  return rows.map((r) => ({
+    ...r,
+    name: `${r.caller === 'author' ? 'author (member who created D)' : r.caller}: ${route.route} → ${r.status}`,
+  }));
+});
+
+/** Every 4xx is RFC 9457 problem+json whose status matches the response. */
+function expectProblem(res: LightMyRequestResponse, status: number): Record<string, unknown> {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  return body;
+}
+
+function expectStatus(res: LightMyRequestResponse, status: number): void {
+  if (status >= 400) expectProblem(res, status);
+  else expect(res.statusCode, res.body).toBe(status);
+}
+
+/** What a client can tell apart: everything but where it asked (`instance`) and the trace id. */
+function comparable(res: LightMyRequestResponse) {
+  const { instance: _instance, traceId: _traceId, ...body } = res.json();
+  return { status: res.statusCode, contentType: res.headers['content-type'], body };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+describe.each(backends)('authorization matrix [$name]', (backend) => {
+  let t: TestApp;
+  let cast: Cast;
+  /** Read-only rows share one workspace; every mutating row has its own, built up front. */
+  let shared: Fixture;
+  const own = new Map<string, Fixture>();
+
+  const call = (who: TestSession, method: Method, url: string, body?: unknown) =>
+    t.request(method, url, { token: who.token, body });
+
+  const must = async (res: Promise<LightMyRequestResponse>, status: number) => {
+    const r = await res;
+    if (r.statusCode !== status) throw new Error(`fixture step failed: ${r.statusCode} ${r.body}`);
+    return r.body ? r.json() : undefined;
+  };
+
+  /** W owned by `owner`, everyone placed by WORKSPACE_ROLE_OF and SHARE_OF, D and the private doc by `author`. */
+  async function createFixture(): Promise<Fixture> {
+    const w = await must(call(cast.owner, 'POST', '/api/v1/workspaces', { name: 'Matrix' }), 201);
+    const f = { workspaceId: w.id as string, documentId: '', privateDocumentId: '' };
+    await Promise.all(
+      Object.entries(WORKSPACE_ROLE_OF).map(([who, role]) =>
+        must(call(cast.owner, 'POST', `${ws(f)}/members`, { email: cast[who as keyof Cast].email, role }), 201),
+      ),
+    );
+    const [d, p] = await Promise.all([
+      must(call(cast.author, 'POST', `${ws(f)}/documents`, { title: `${SEARCH_WORD} shared plan` }), 201),
+      must(call(cast.author, 'POST', `${ws(f)}/documents`, { title: `${SEARCH_WORD} private budget` }), 201),
+    ]);
+    f.documentId = d.id;
+    f.privateDocumentId = p.id;
+    await Promise.all(
+      Object.entries(SHARE_OF).map(([who, role]) =>
+        must(call(cast.author, 'PUT', `${doc(f)}/shares/${cast[who as keyof Cast].userId}`, { role }), 200),
+      ),
+    );
+    return f;
+  }
+
+  beforeAll(async () => {
+    // Real PostgreSQL's default 100 ms acquire timeout is for production back-pressure, not fixtures.
+    t = await startTestApp(backend, { DB_POOL_ACQUIRE_TIMEOUT_MS: '10000' });
+    const names = [
+      ...CALLERS,
+      'author',
+      'targetMember',
+      'targetAdmin',
+      'targetOwner',
+      'shareTarget',
+      'invitee',
+    ] as const;
+    // Roles are relative to a workspace, so the same people are placed afresh in every fixture.
+    const sessions = await Promise.all(names.map((n) => t.signUp(n)));
+    cast = Object.fromEntries(names.map((n, i) => [n, sessions[i]])) as Cast;
+    shared = await createFixture();
+    const mutating = MATRIX.filter((r) => r.route.mutates);
+    const fixtures = await mapLimited(mutating, FIXTURE_BUILD_CONCURRENCY, () => createFixture());
+    for (const [i, r] of mutating.entries()) own.set(r.name, fixtures[i] as Fixture);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('every route × every role [P1] [P2] [P5]', () => {
+    for (const row of MATRIX) {
+      it(row.name, async () => {
+        const { route } = row;
+        const f = route.mutates ? (own.get(row.name) as Fixture) : shared;
+        const me = cast[row.caller];
+        const body = route.body?.(cast);
+        const res = await call(me, route.method, route.url(f, cast, me), body);
+        expectStatus(res, row.status);
+        if (row.status !== 404) return;
+        // No existence leak: the same request about an id that never existed answers identically.
+        const nothing =
+          route.subject === 'workspace' ? { ...f, workspaceId: randomUUID() } : { ...f, documentId: randomUUID() };
+        const res2 = await call(me, route.method, route.url(nothing, cast, me), body);
+        expectProblem(res2, 404);
+        expect(comparable(res)).toEqual(comparable(res2));
+        expect(res.json().instance).not.toBe(res2.json().instance);
+      });
+    }
+  });
+
+  describe('what each role sees in lists and search [P1] [P2]', () => {
+    const SEES: Record<Caller, 'nothing' | 'D' | 'all'> = {
+      none: 'nothing',
+      guest: 'nothing',
+      viewer: 'D',
+      commenter: 'D',
+      editor: 'D',
+      member: 'all',
+      admin: 'all',
+      owner: 'all',
+    };
+    const idsFor = (sees: 'nothing' | 'D' | 'all') =>
+      sees === 'nothing' ? [] : sees === 'D' ? [shared.documentId] : [shared.documentId, shared.privateDocumentId];
+
+    for (const caller of CALLERS) {
+      it(`${caller}: GET /search?q=…&workspaceId=W returns ${SEES[caller]}`, async () => {
+        const res = await call(
+          cast[caller],
+          'GET',
+          `/api/v1/search?q=${SEARCH_WORD}&workspaceId=${shared.workspaceId}`,
+        );
+        expect(res.statusCode).toBe(200);
+        const ids = res.json().items.map((h: { id: string }) => h.id);
+        expect(ids.sort()).toEqual(idsFor(SEES[caller]).sort());
+      });
+    }
+
+    for (const caller of CALLERS.filter((c) => c !== 'none')) {
+      it(`${caller}: GET /workspaces/:id/documents lists ${SEES[caller]}`, async () => {
+        const res = await call(cast[caller], 'GET', `${ws(shared)}/documents`);
+        expect(res.statusCode).toBe(200);
+        const ids = res.json().items.map((d: { id: string }) => d.id);
+        expect(ids.sort()).toEqual(idsFor(SEES[caller]).sort());
+      });
+    }
+  });
+
+  describe('effective access is max(workspace role, share) [P1]', () => {
+    const ACCESS_OF = {
+      viewer: 'viewer',
+      commenter: 'commenter',
+      editor: 'editor',
+      member: 'editor',
+      admin: 'admin',
+      owner: 'owner',
+      author: 'editor',
+    } as const;
+    for (const [caller, access] of Object.entries(ACCESS_OF)) {
+      it(`${caller}: GET /documents/:id reports access ${access}`, async () => {
+        const res = await call(cast[caller as keyof typeof ACCESS_OF], 'GET', doc(shared));
+        expect(res.statusCode).toBe(200);
+        expect(res.json().access).toBe(access);
+      });
+    }
+
+    it('a share weaker than the workspace role changes nothing: member and admin with a viewer share', async () => {
+      const f = await createFixture();
+      for (const who of [cast.member, cast.admin]) {
+        await must(call(cast.owner, 'PUT', `${doc(f)}/shares/${who.userId}`, { role: 'viewer' }), 200);
+      }
+      expect((await call(cast.member, 'PATCH', doc(f), { title: 'still editor' })).json().access).toBe('editor');
+      expect((await call(cast.admin, 'GET', `${doc(f)}/shares`)).statusCode).toBe(200);
+      expect((await call(cast.admin, 'DELETE', doc(f))).statusCode).toBe(204);
+    });
+  });
+
+  describe('insiders learn nothing about membership they may not manage [P2]', () => {
+    for (const caller of ['guest', 'member'] as const) {
+      it(`${caller}: PATCH and DELETE /workspaces/:id/members/:userId → 403 whether or not userId is a member`, async () => {
+        const me = cast[caller];
+        for (const userId of [cast.targetMember.userId, cast.none.userId, randomUUID()]) {
+          expectProblem(await call(me, 'PATCH', `${ws(shared)}/members/${userId}`, { role: 'guest' }), 403);
+          expectProblem(await call(me, 'DELETE', `${ws(shared)}/members/${userId}`), 403);
+        }
+      });
+    }
+
+    it('admin: PATCH /workspaces/:id/members/:userId → 404 for someone who is not a member', async () => {
+      expectProblem(
+        await call(cast.admin, 'PATCH', `${ws(shared)}/members/${cast.none.userId}`, { role: 'guest' }),
+        404,
+      );
+    });
+  });
+
+  describe('the last owner [P5]', () => {
+    it('can neither leave nor step down, and nobody can remove them', async () => {
+      const f = await createFixture();
+      const owner = cast.owner;
+      await must(call(owner, 'DELETE', `${ws(f)}/members/${cast.targetOwner.userId}`), 204);
+      expectProblem(await call(owner, 'DELETE', `${ws(f)}/members/${owner.userId}`), 403);
+      expectProblem(await call(owner, 'PATCH', `${ws(f)}/members/${owner.userId}`, { role: 'admin' }), 403);
+      expectProblem(await call(cast.admin, 'DELETE', `${ws(f)}/members/${owner.userId}`), 403);
+      expect((await call(owner, 'GET', ws(f))).json().role).toBe('owner');
+    });
+  });
+
+  describe('revocation holds on the very next request on this instance [P3]', () => {
+    // Each case first succeeds (which also fills the permission cache), then revokes, then retries once.
+
+    it('viewer whose share is deleted: GET /documents/:id 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.viewer, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.owner, 'DELETE', `${doc(f)}/shares/${cast.viewer.userId}`), 204);
+      expectProblem(await call(cast.viewer, 'GET', doc(f)), 404);
+    });
+
+    it('editor whose share is downgraded to viewer: PATCH /documents/:id 200 → 403', async () => {
+      const f = await createFixture();
+      expect((await call(cast.editor, 'PATCH', doc(f), { title: 'mine' })).statusCode).toBe(200);
+      await must(call(cast.owner, 'PUT', `${doc(f)}/shares/${cast.editor.userId}`, { role: 'viewer' }), 200);
+      expectProblem(await call(cast.editor, 'PATCH', doc(f), { title: 'mine again' }), 403);
+    });
+
+    it('member removed from the workspace: GET /workspaces/:id and GET /documents/:id 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.member, 'GET', ws(f))).statusCode).toBe(200);
+      expect((await call(cast.member, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.admin, 'DELETE', `${ws(f)}/members/${cast.member.userId}`), 204);
+      expectProblem(await call(cast.member, 'GET', ws(f)), 404);
+      expectProblem(await call(cast.member, 'GET', doc(f)), 404);
+    });
+
+    it('member who leaves: GET /workspaces/:id 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.member, 'GET', ws(f))).statusCode).toBe(200);
+      await must(call(cast.member, 'DELETE', `${ws(f)}/members/${cast.member.userId}`), 204);
+      expectProblem(await call(cast.member, 'GET', ws(f)), 404);
+    });
+
+    it('member downgraded to guest: GET /workspaces/:id/members 200 → 403, unshared document 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.member, 'GET', `${ws(f)}/members`)).statusCode).toBe(200);
+      expect((await call(cast.member, 'GET', `/api/v1/documents/${f.privateDocumentId}`)).statusCode).toBe(200);
+      await must(call(cast.admin, 'PATCH', `${ws(f)}/members/${cast.member.userId}`, { role: 'guest' }), 200);
+      expectProblem(await call(cast.member, 'GET', `${ws(f)}/members`), 403);
+      expectProblem(await call(cast.member, 'GET', `/api/v1/documents/${f.privateDocumentId}`), 404);
+    });
+
+    it('admin downgraded to member: PATCH /workspaces/:id (name) 200 → 403', async () => {
+      const f = await createFixture();
+      expect((await call(cast.admin, 'PATCH', ws(f), { name: 'By admin' })).statusCode).toBe(200);
+      await must(call(cast.owner, 'PATCH', `${ws(f)}/members/${cast.admin.userId}`, { role: 'member' }), 200);
+      expectProblem(await call(cast.admin, 'PATCH', ws(f), { name: 'Still admin?' }), 403);
+    });
+
+    it('creator downgraded to guest: GET /documents/:id 200 → 404 (creating D grants nothing without membership)', async () => {
+      const f = await createFixture();
+      expect((await call(cast.author, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.owner, 'PATCH', `${ws(f)}/members/${cast.author.userId}`, { role: 'guest' }), 200);
+      expectProblem(await call(cast.author, 'GET', doc(f)), 404);
+      expectProblem(await call(cast.author, 'DELETE', doc(f)), 404);
+    });
+
+    it('document deleted: its viewer gets GET /documents/:id 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.viewer, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.owner, 'DELETE', doc(f)), 204);
+      expectProblem(await call(cast.viewer, 'GET', doc(f)), 404);
+    });
+
+    it('workspace deleted: its member gets GET /workspaces/:id and GET /documents/:id 200 → 404', async () => {
+      const f = await createFixture();
+      expect((await call(cast.member, 'GET', ws(f))).statusCode).toBe(200);
+      expect((await call(cast.member, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.owner, 'DELETE', ws(f)), 204);
+      expectProblem(await call(cast.member, 'GET', ws(f)), 404);
+      expectProblem(await call(cast.member, 'GET', doc(f)), 404);
+    });
+  });
+});
