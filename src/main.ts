@@ -29,6 +29,11 @@ import { Metrics } from './observability/metrics.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 const OIDC_JWKS_TIMEOUT_MS = 5_000;
+/** How soon a key rotation made elsewhere starts signing here. */
+const SIGNING_KEY_RELOAD_MS = 60_000;
+/** Our own key table is cheap to re-read; a remote JWKS gets the long cooldown. */
+const BUILT_IN_UNKNOWN_KID_COOLDOWN_MS = 1_000;
+const OIDC_UNKNOWN_KID_COOLDOWN_MS = 30_000;
 
 export type RunningApp = {
   config: Config;
@@ -107,11 +112,17 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
     await signingKeys.ensureKey();
     const keys = signingKeys;
+    const reload = setInterval(() => {
+      keys.reloadCurrent().catch(logError('signing key reload failed'));
+    }, SIGNING_KEY_RELOAD_MS);
+    reload.unref();
+    timers.push(reload);
     const oidcJwksUrl = config.oidcJwksUrl;
     const keySet = new KeySetCache(
       external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => keys.publicJwks(),
       {
         ttlMs: config.jwksCacheTtlMs,
+        unknownKidCooldownMs: external ? OIDC_UNKNOWN_KID_COOLDOWN_MS : BUILT_IN_UNKNOWN_KID_COOLDOWN_MS,
         onRefreshError: logError('signing key refresh failed; serving cached keys'),
       },
     );

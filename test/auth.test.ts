@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SigningKeys } from '../src/app/auth/signing-keys.ts';
 import { backends } from './support/backends.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
 
@@ -100,6 +101,23 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     const res = await t.request('GET', '/api/v1/workspaces');
     expect(res.statusCode).toBe(401);
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('starts signing with a key rotated by another process (the CLI) after its reload', async () => {
+    const before = await t.signUp('before-rotation');
+    const cli = new SigningKeys(t.app.database.admin, {
+      issuer: 'collab-docs',
+      audience: 'collab-docs',
+      accessTokenTtlSeconds: 900,
+    });
+    const newKid = await cli.rotate();
+    await t.app.signingKeys?.reloadCurrent();
+    const after = await t.signUp('after-rotation');
+    const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid;
+    expect(kidOf(after.token)).toBe(newKid);
+    // Both the old and the new tokens verify: the unknown kid refreshes the key cache once.
+    expect((await t.request('GET', '/api/v1/me', { token: after.token })).statusCode).toBe(200);
+    expect((await t.request('GET', '/api/v1/me', { token: before.token })).statusCode).toBe(200);
   });
 
   it('stores passwords only as scrypt hashes', async () => {

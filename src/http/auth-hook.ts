@@ -9,7 +9,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.]{20,8192})$/;
+// The scheme name is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9_\-.]{20,8192})$/i;
 
 export function bearerToken(header: string | undefined): string {
   const match = header ? BEARER.exec(header) : null;
@@ -22,7 +23,11 @@ export function authenticate(authenticator: Authenticator) {
     try {
       request.principal = await authenticator.authenticate(bearerToken(request.headers.authorization));
     } catch (err) {
-      if (err instanceof Unauthenticated) reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      if (err instanceof Unauthenticated) {
+        // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+        const presented = Boolean(request.headers.authorization);
+        reply.header('www-authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer');
+      }
       throw err;
     }
   };

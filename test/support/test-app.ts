@@ -24,7 +24,15 @@ let counter = 0;
 
 export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const provisioned = await backend.provision();
-  const config = loadConfig({ SCRYPT_COST: '1024', LOG_LEVEL: 'silent', ...provisioned.env, ...env });
+  // A fresh database's first connections are slow while the whole suite runs in parallel; the
+  // production default (100 ms) would turn that into 503s that say nothing about the code under test.
+  const config = loadConfig({
+    SCRYPT_COST: '1024',
+    LOG_LEVEL: 'silent',
+    DB_POOL_ACQUIRE_TIMEOUT_MS: '2000',
+    ...provisioned.env,
+    ...env,
+  });
   const app = await createApp(config, {
     logger: pino({ level: 'silent' }),
     inMemoryDatabase: provisioned.inMemoryDatabase,

@@ -67,6 +67,15 @@ export class SigningKeys {
     return kid;
   }
 
+  /**
+   * Re-reads the newest active key so a rotation made elsewhere (CLI, another instance) is
+   * picked up. Called on a timer, never while signing: signing can run inside a transaction,
+   * and the embedded database has one connection.
+   */
+  async reloadCurrent(): Promise<void> {
+    await this.loadCurrent();
+  }
+
   private async loadCurrent(): Promise<{ kid: string; key: CryptoKey }> {
     const row = await this.newestActive();
     if (!row) throw new Error('no signing key: ensureKey() was not called');

@@ -1,0 +1,426 @@
+/**
+ * Every body, path parameter and query string is schema-validated: bad input gets a precise 4xx
+ * problem+json naming the offending field, and nothing is written.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEM_TYPE_BASE } from '../src/http/problem.ts';
+import { API_PREFIX } from '../src/http/server.ts';
+import { backends } from './support/backends.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp, type TestSession } from './support/test-app.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+/** An OpenAPI-style route key, e.g. `PATCH /api/v1/documents/{id}`. */
+type Route = `${Method} ${string}`;
+
+type BadRequest = {
+  /** What is wrong with the request. */
+  name: string;
+  route: Route;
+  /** The concrete path when it differs from the route with valid ids filled in (e.g. a bad uuid). */
+  path?: string;
+  query?: string;
+  /** Sent as JSON unless `raw` is given. */
+  body?: unknown;
+  raw?: string;
+  contentType?: string;
+  /** Defaults to 400. */
+  status?: number;
+  /** The `errors[].field` that must name the problem (also mentioned in `detail`). */
+  field?: string;
+};
+
+const WORKSPACES = `POST ${API_PREFIX}/workspaces` as const;
+const WORKSPACE = `${API_PREFIX}/workspaces/{id}`;
+const MEMBERS = `${API_PREFIX}/workspaces/{id}/members`;
+const MEMBER = `${API_PREFIX}/workspaces/{id}/members/{userId}`;
+const WS_DOCUMENTS = `${API_PREFIX}/workspaces/{id}/documents`;
+const DOCUMENT = `${API_PREFIX}/documents/{id}`;
+const SHARES = `${API_PREFIX}/documents/{id}/shares`;
+const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
+const SEARCH = `${API_PREFIX}/search`;
+const SIGNUP = `POST ${API_PREFIX}/auth/signup` as const;
+const LOGIN = `POST ${API_PREFIX}/auth/login` as const;
+const REFRESH = `POST ${API_PREFIX}/auth/refresh` as const;
+const LOGOUT = `POST ${API_PREFIX}/auth/logout` as const;
+
+const NOT_A_UUID = 'not-a-uuid';
+const NIL_LIKE = '00000000-0000-0000-0000-00000000000g';
+const long = (n: number) => 'x'.repeat(n);
+const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
+const VALID_UUID = '0190a8f4-9d1c-7c3e-8a5b-2f1e3d4c5b6a';
+
+const signup = { email: 'new-user@example.test', password: TEST_PASSWORD, displayName: 'New User' };
+const refreshToken = 'r'.repeat(43);
+
+const BAD_REQUESTS: BadRequest[] = [
+  // --- sign up
+  { name: 'email is a number', route: SIGNUP, body: { ...signup, email: 42 }, field: '/email' },
+  { name: 'email is not an email', route: SIGNUP, body: { ...signup, email: 'not-an-email' }, field: '/email' },
+  { name: 'email over 254 chars', route: SIGNUP, body: { ...signup, email: `${long(250)}@ex.test` }, field: '/email' },
+  { name: 'password missing', route: SIGNUP, body: { email: signup.email, displayName: 'x' }, field: '/password' },
+  { name: 'password too short', route: SIGNUP, body: { ...signup, password: 'short' }, field: '/password' },
+  { name: 'password over 256 chars', route: SIGNUP, body: { ...signup, password: long(257) }, field: '/password' },
+  { name: 'password is null', route: SIGNUP, body: { ...signup, password: null }, field: '/password' },
+  { name: 'displayName is an array', route: SIGNUP, body: { ...signup, displayName: ['a'] }, field: '/displayName' },
+  { name: 'displayName empty', route: SIGNUP, body: { ...signup, displayName: '' }, field: '/displayName' },
+  { name: 'displayName over 100', route: SIGNUP, body: { ...signup, displayName: long(101) }, field: '/displayName' },
+  { name: 'displayName has a NUL', route: SIGNUP, body: { ...signup, displayName: 'a\u0000' }, field: '/displayName' },
+  { name: 'an unknown field', route: SIGNUP, body: { ...signup, isAdmin: true }, field: '/isAdmin' },
+  { name: 'body is an array', route: SIGNUP, body: [signup], field: '/' },
+  { name: 'body is null', route: SIGNUP, raw: 'null', field: '/' },
+  { name: 'body is a string', route: SIGNUP, raw: '"hello"', field: '/' },
+  // --- log in, refresh, log out
+  { name: 'email missing', route: LOGIN, body: { password: TEST_PASSWORD }, field: '/email' },
+  { name: 'password is a number', route: LOGIN, body: { email: signup.email, password: 12345678 }, field: '/password' },
+  { name: 'password empty', route: LOGIN, body: { email: signup.email, password: '' }, field: '/password' },
+  { name: 'password over 256', route: LOGIN, body: { email: signup.email, password: long(257) }, field: '/password' },
+  { name: 'an unknown field', route: LOGIN, body: { email: signup.email, password: 'x', otp: '1' }, field: '/otp' },
+  { name: 'refreshToken missing', route: REFRESH, body: {}, field: '/refreshToken' },
+  { name: 'refreshToken too short', route: REFRESH, body: { refreshToken: 'short' }, field: '/refreshToken' },
+  { name: 'refreshToken over 200', route: REFRESH, body: { refreshToken: long(201) }, field: '/refreshToken' },
+  { name: 'refreshToken is a number', route: REFRESH, body: { refreshToken: 1e30 }, field: '/refreshToken' },
+  { name: 'an unknown field', route: LOGOUT, body: { refreshToken, everywhere: true }, field: '/everywhere' },
+  { name: 'refreshToken is an object', route: LOGOUT, body: { refreshToken: { $ne: '' } }, field: '/refreshToken' },
+  // --- workspaces
+  { name: 'name missing', route: WORKSPACES, body: {}, field: '/name' },
+  { name: 'name is a number', route: WORKSPACES, body: { name: 7 }, field: '/name' },
+  { name: 'name empty', route: WORKSPACES, body: { name: '' }, field: '/name' },
+  { name: 'name over 100', route: WORKSPACES, body: { name: long(101) }, field: '/name' },
+  { name: 'name contains a NUL byte', route: WORKSPACES, body: { name: 'a\u0000b' }, field: '/name' },
+  { name: 'plan not in the enum', route: WORKSPACES, body: { name: 'W', plan: 'platinum' }, field: '/plan' },
+  {
+    name: 'an unknown field',
+    route: WORKSPACES,
+    body: { name: 'W', rateLimitPerSecond: 1e9 },
+    field: '/rateLimitPerSecond',
+  },
+  {
+    name: 'invalid uuid',
+    route: `GET ${WORKSPACE}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}`,
+    field: 'params:/id',
+  },
+  { name: 'empty body', route: `PATCH ${WORKSPACE}`, body: {}, field: '/' },
+  { name: 'name is null', route: `PATCH ${WORKSPACE}`, body: { name: null }, field: '/name' },
+  { name: 'name over 100', route: `PATCH ${WORKSPACE}`, body: { name: long(101) }, field: '/name' },
+  { name: 'plan not in the enum', route: `PATCH ${WORKSPACE}`, body: { plan: 'FREE' }, field: '/plan' },
+  {
+    name: 'an unknown field',
+    route: `PATCH ${WORKSPACE}`,
+    body: { name: 'W', createdBy: VALID_UUID },
+    field: '/createdBy',
+  },
+  {
+    name: 'invalid uuid',
+    route: `PATCH ${WORKSPACE}`,
+    path: `${API_PREFIX}/workspaces/${NIL_LIKE}`,
+    body: { name: 'W' },
+    field: 'params:/id',
+  },
+  { name: 'invalid uuid', route: `DELETE ${WORKSPACE}`, path: `${API_PREFIX}/workspaces/1`, field: 'params:/id' },
+  // --- members
+  {
+    name: 'invalid uuid',
+    route: `GET ${MEMBERS}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/members`,
+    field: 'params:/id',
+  },
+  { name: 'role missing', route: `POST ${MEMBERS}`, body: { email: 'x@example.test' }, field: '/role' },
+  {
+    name: 'role not in the enum',
+    route: `POST ${MEMBERS}`,
+    body: { email: 'x@example.test', role: 'root' },
+    field: '/role',
+  },
+  { name: 'email is not an email', route: `POST ${MEMBERS}`, body: { email: 'bob', role: 'member' }, field: '/email' },
+  {
+    name: 'an unknown field',
+    route: `POST ${MEMBERS}`,
+    body: { email: 'x@example.test', role: 'member', userId: VALID_UUID },
+    field: '/userId',
+  },
+  { name: 'role is a number', route: `PATCH ${MEMBER}`, body: { role: 1 }, field: '/role' },
+  { name: 'role not in the enum', route: `PATCH ${MEMBER}`, body: { role: 'superuser' }, field: '/role' },
+  { name: 'empty body', route: `PATCH ${MEMBER}`, body: {}, field: '/role' },
+  {
+    name: 'invalid user uuid',
+    route: `PATCH ${MEMBER}`,
+    path: `${API_PREFIX}/workspaces/{id}/members/${NOT_A_UUID}`,
+    body: { role: 'admin' },
+    field: 'params:/userId',
+  },
+  {
+    name: 'invalid user uuid',
+    route: `DELETE ${MEMBER}`,
+    path: `${API_PREFIX}/workspaces/{id}/members/${NOT_A_UUID}`,
+    field: 'params:/userId',
+  },
+  // --- documents
+  { name: 'title is a number', route: `POST ${WS_DOCUMENTS}`, body: { title: 42 }, field: '/title' },
+  { name: 'title over 200', route: `POST ${WS_DOCUMENTS}`, body: { title: long(201) }, field: '/title' },
+  { name: 'an unknown field', route: `POST ${WS_DOCUMENTS}`, body: { title: 'T', content: 'x' }, field: '/content' },
+  {
+    name: 'invalid workspace uuid',
+    route: `POST ${WS_DOCUMENTS}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/documents`,
+    body: { title: 'T' },
+    field: 'params:/id',
+  },
+  { name: 'limit is not a number', route: `GET ${WS_DOCUMENTS}`, query: 'limit=abc', field: 'querystring:/limit' },
+  { name: 'limit is 0', route: `GET ${WS_DOCUMENTS}`, query: 'limit=0', field: 'querystring:/limit' },
+  { name: 'limit over 100', route: `GET ${WS_DOCUMENTS}`, query: 'limit=101', field: 'querystring:/limit' },
+  { name: 'limit is negative', route: `GET ${WS_DOCUMENTS}`, query: 'limit=-1', field: 'querystring:/limit' },
+  { name: 'limit is fractional', route: `GET ${WS_DOCUMENTS}`, query: 'limit=1.5', field: 'querystring:/limit' },
+  { name: 'limit is empty', route: `GET ${WS_DOCUMENTS}`, query: 'limit=', field: 'querystring:/limit' },
+  { name: 'limit given twice', route: `GET ${WS_DOCUMENTS}`, query: 'limit=1&limit=2', field: 'querystring:/limit' },
+  { name: 'cursor over 200', route: `GET ${WS_DOCUMENTS}`, query: `cursor=${long(201)}`, field: 'querystring:/cursor' },
+  {
+    name: 'cursor given twice',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: 'cursor=a&cursor=b',
+    field: 'querystring:/cursor',
+  },
+  { name: 'an unknown query field', route: `GET ${WS_DOCUMENTS}`, query: 'sort=title', field: 'querystring:/sort' },
+  { name: 'garbage cursor', route: `GET ${WS_DOCUMENTS}`, query: 'cursor=garbage', field: '/cursor' },
+  {
+    name: 'cursor with a bad id',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${cursorOf("2024-01-01T00:00:00.000Z|' or 1=1 --")}`,
+    field: '/cursor',
+  },
+  {
+    name: 'cursor whose id only looks like a uuid',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${cursorOf(`2024-01-01T00:00:00.000Z|${'-'.repeat(36)}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'cursor with a date no database can store',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${cursorOf(`-100000-01-01T00:00:00.000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  { name: 'invalid uuid', route: `GET ${DOCUMENT}`, path: `${API_PREFIX}/documents/12345`, field: 'params:/id' },
+  {
+    name: 'uuid as a URN',
+    route: `GET ${DOCUMENT}`,
+    path: `${API_PREFIX}/documents/urn:uuid:${VALID_UUID}`,
+    field: 'params:/id',
+  },
+  { name: 'title missing (empty body)', route: `PATCH ${DOCUMENT}`, body: {}, field: '/title' },
+  { name: 'title is null', route: `PATCH ${DOCUMENT}`, body: { title: null }, field: '/title' },
+  { name: 'title is an array', route: `PATCH ${DOCUMENT}`, body: { title: ['T'] }, field: '/title' },
+  { name: 'title over 200', route: `PATCH ${DOCUMENT}`, body: { title: long(201) }, field: '/title' },
+  { name: 'title contains a NUL byte', route: `PATCH ${DOCUMENT}`, body: { title: '\u0000' }, field: '/title' },
+  {
+    name: 'an unknown field',
+    route: `PATCH ${DOCUMENT}`,
+    body: { title: 'T', workspaceId: VALID_UUID },
+    field: '/workspaceId',
+  },
+  {
+    name: 'invalid uuid',
+    route: `DELETE ${DOCUMENT}`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}`,
+    field: 'params:/id',
+  },
+  // --- shares
+  {
+    name: 'invalid uuid',
+    route: `GET ${SHARES}`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/shares`,
+    field: 'params:/id',
+  },
+  { name: 'role not in the enum', route: `PUT ${SHARE}`, body: { role: 'owner' }, field: '/role' },
+  { name: 'role missing', route: `PUT ${SHARE}`, body: {}, field: '/role' },
+  { name: 'an unknown field', route: `PUT ${SHARE}`, body: { role: 'editor', notify: true }, field: '/notify' },
+  {
+    name: 'invalid user uuid',
+    route: `PUT ${SHARE}`,
+    path: `${API_PREFIX}/documents/{id}/shares/${NOT_A_UUID}`,
+    body: { role: 'editor' },
+    field: 'params:/userId',
+  },
+  {
+    name: 'invalid user uuid',
+    route: `DELETE ${SHARE}`,
+    path: `${API_PREFIX}/documents/{id}/shares/${NOT_A_UUID}`,
+    field: 'params:/userId',
+  },
+  // --- search
+  { name: 'q missing', route: `GET ${SEARCH}`, query: '', field: 'querystring:/q' },
+  { name: 'q empty', route: `GET ${SEARCH}`, query: 'q=', field: 'querystring:/q' },
+  { name: 'q over 200', route: `GET ${SEARCH}`, query: `q=${long(201)}`, field: 'querystring:/q' },
+  { name: 'q only punctuation', route: `GET ${SEARCH}`, query: `q=${encodeURIComponent('&|!():*')}`, field: '/q' },
+  { name: 'limit over 50', route: `GET ${SEARCH}`, query: 'q=plan&limit=51', field: 'querystring:/limit' },
+  {
+    name: 'invalid workspaceId',
+    route: `GET ${SEARCH}`,
+    query: 'q=plan&workspaceId=1',
+    field: 'querystring:/workspaceId',
+  },
+  { name: 'an unknown query field', route: `GET ${SEARCH}`, query: 'q=plan&fuzzy=1', field: 'querystring:/fuzzy' },
+  // --- the body itself
+  { name: 'malformed JSON', route: WORKSPACES, raw: '{"name": "W",' },
+  { name: 'empty JSON body', route: WORKSPACES, raw: '' },
+  { name: 'a __proto__ key', route: WORKSPACES, raw: '{"name":"W","__proto__":{"isAdmin":true}}' },
+  { name: 'a body over 64 KiB', route: WORKSPACES, body: { name: long(65 * 1024) }, status: 413 },
+  { name: 'a body over 64 KiB', route: SIGNUP, body: { ...signup, displayName: long(65 * 1024) }, status: 413 },
+  { name: 'an XML body', route: WORKSPACES, raw: '<name>W</name>', contentType: 'application/xml', status: 415 },
+  {
+    name: 'a form body',
+    route: SIGNUP,
+    raw: 'email=a@b.test',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+  },
+  { name: 'a text/plain body', route: WORKSPACES, raw: '{"name":"W"}', contentType: 'text/plain', status: 415 },
+];
+
+/** Tables whose row counts must not move when a request is rejected. */
+const TABLES = ['users', 'workspaces', 'workspace_members', 'documents', 'document_shares', 'refresh_tokens'] as const;
+
+describe.each(backends)('bad input is rejected before anything is written [$name]', (backend) => {
+  let t: TestApp;
+  let owner: TestSession;
+  let bob: TestSession;
+  let workspaceId: string;
+  let documentId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    owner = await t.signUp('owner');
+    bob = await t.signUp('bob');
+    workspaceId = (
+      await t.request('POST', `${API_PREFIX}/workspaces`, { token: owner.token, body: { name: 'Acme' } })
+    ).json().id;
+    const member = await t.request('POST', `${API_PREFIX}/workspaces/${workspaceId}/members`, {
+      token: owner.token,
+      body: { email: bob.email, role: 'member' },
+    });
+    expect(member.statusCode).toBe(201);
+    const doc = await t.request('POST', `${API_PREFIX}/workspaces/${workspaceId}/documents`, {
+      token: owner.token,
+      body: { title: 'Quarterly plan' },
+    });
+    documentId = doc.json().id;
+    const share = await t.request('PUT', `${API_PREFIX}/documents/${documentId}/shares/${bob.userId}`, {
+      token: owner.token,
+      body: { role: 'viewer' },
+    });
+    expect(share.statusCode).toBe(200);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Row counts plus the mutable fields a PATCH/PUT could change. */
+  async function snapshot() {
+    const db = t.app.database.pool('api');
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) {
+      const row = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      counts[table] = Number(row.n);
+    }
+    return {
+      counts,
+      workspaces: await db
+        .selectFrom('workspaces')
+        .select(['id', 'name', 'plan', 'updated_at'])
+        .orderBy('id')
+        .execute(),
+      documents: await db.selectFrom('documents').select(['id', 'title', 'updated_at']).orderBy('id').execute(),
+      members: await db.selectFrom('workspace_members').select(['user_id', 'role']).orderBy('user_id').execute(),
+      shares: await db.selectFrom('document_shares').select(['user_id', 'role']).orderBy('user_id').execute(),
+    };
+  }
+
+  /** Fills `{id}` and `{userId}` with ids that exist, so only the bad part can fail. */
+  function pathFor(route: Route, override?: string): string {
+    const template = override ?? route.slice(route.indexOf(' ') + 1);
+    const id = template.startsWith(`${API_PREFIX}/workspaces/`) ? workspaceId : documentId;
+    return template.replace('{id}', id).replace('{userId}', bob.userId);
+  }
+
+  it.each(BAD_REQUESTS)('$route: $name → $status', async (c) => {
+    const status = c.status ?? 400;
+    const method = c.route.slice(0, c.route.indexOf(' ')) as Method;
+    const path = pathFor(c.route, c.path);
+    const before = await snapshot();
+
+    const res = await t.app.server.inject({
+      method,
+      url: c.query === undefined ? path : `${path}?${c.query}`,
+      headers: {
+        authorization: `Bearer ${owner.token}`,
+        ...((c.body !== undefined || c.raw !== undefined) && { 'content-type': c.contentType ?? 'application/json' }),
+      },
+      ...(c.raw !== undefined ? { payload: c.raw } : c.body !== undefined && { payload: JSON.stringify(c.body) }),
+    });
+
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = res.json();
+    expect(problem).toMatchObject({
+      status,
+      type: expect.stringContaining(PROBLEM_TYPE_BASE),
+      detail: expect.any(String),
+    });
+    if (c.field) {
+      expect(problem.errors?.map((e: { field: string }) => e.field)).toContain(c.field);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('the table above covers every route that takes a body, path parameters or a query', async () => {
+    const spec = (await t.request('GET', `${API_PREFIX}/openapi.json`)).json() as {
+      paths: Record<string, Record<string, { parameters?: unknown[]; requestBody?: unknown }>>;
+    };
+    const withInput = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => (op.parameters?.length ?? 0) > 0 || op.requestBody)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = new Set(BAD_REQUESTS.map((c) => c.route));
+    expect(withInput.length).toBeGreaterThan(15);
+    expect(withInput.filter((route) => !covered.has(route as Route))).toEqual([]);
+  });
+
+  it('an empty PATCH on a workspace says at least one field is needed', async () => {
+    const res = await t.request('PATCH', `${API_PREFIX}/workspaces/${workspaceId}`, { token: owner.token, body: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().detail).toMatch(/fewer than 1 propert/);
+  });
+
+  it('a PATCH without any body is a 400, not a crash', async () => {
+    const res = await t.request('PATCH', `${API_PREFIX}/documents/${documentId}`, { token: owner.token });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('tsquery syntax in q is treated as plain words: search answers 200', async () => {
+    for (const q of [
+      'plan & | ! ( ) :*',
+      "plan' OR 1=1 --",
+      'plan:* <-> !quarterly',
+      '\\plan',
+      '((plan))',
+      'plan & !',
+    ]) {
+      const res = await t.request('GET', `${API_PREFIX}/search?q=${encodeURIComponent(q)}`, { token: owner.token });
+      expect(res.statusCode, `${q}: ${res.body}`).toBe(200);
+    }
+    const hit = await t.request('GET', `${API_PREFIX}/search?q=${encodeURIComponent('quarter & | ! ( ) :*')}`, {
+      token: owner.token,
+    });
+    expect(hit.json().items.map((h: { id: string }) => h.id)).toContain(documentId);
+  });
+
+  it('none of the bad requests above caused a server error (http_request_errors_total never appears)', async () => {
+    const metrics = (await t.request('GET', '/metrics')).body;
+    expect(metrics).not.toMatch(/^http_request_errors_total\{/m);
+  });
+});
