@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       slowMs: config.traceSlowMs,
     });
     const { createApp } = await import('./main.ts');
-    const app = await createApp(config);
+    const app = await createApp(config, { traceSamplingStats: () => tracing.samplingStats() });
     await app.listen();
     let signals = 0;
     const stop = (signal: string) => {

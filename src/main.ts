@@ -25,7 +25,7 @@ import { Workspaces } from './app/workspaces.ts';
 import type { Config } from './config/config.ts';
 import { buildServer } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
-import { Metrics } from './observability/metrics.ts';
+import { Metrics, type TraceSamplingStats } from './observability/metrics.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 const OIDC_JWKS_TIMEOUT_MS = 5_000;
@@ -50,7 +50,12 @@ export type RunningApp = {
   close(): Promise<void>;
 };
 
-export type CreateAppOptions = { logger?: Logger; inMemoryDatabase?: boolean };
+export type CreateAppOptions = {
+  logger?: Logger;
+  inMemoryDatabase?: boolean;
+  /** The tail sampler's counters, exported as metrics when tracing runs. */
+  traceSamplingStats?: () => TraceSamplingStats | undefined;
+};
 
 async function fetchRemoteJwks(url: string): Promise<JWK[]> {
   const res = await fetch(url, { signal: AbortSignal.timeout(OIDC_JWKS_TIMEOUT_MS) });
@@ -62,6 +67,7 @@ async function fetchRemoteJwks(url: string): Promise<JWK[]> {
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, service: 'collab-docs' });
   const metrics = new Metrics();
+  if (opts.traceSamplingStats) metrics.registerTraceSampling(opts.traceSamplingStats);
   const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
   const roles = new Set(config.roles);
 
@@ -168,6 +174,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     logger,
     metrics,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     api,
     ops: {
       checks,

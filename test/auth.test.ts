@@ -132,3 +132,41 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(row.password_hash).not.toContain(TEST_PASSWORD);
   });
 });
+
+describe.each(backends)('abuse limits per client address [$name]', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend, { SIGNUP_MAX_PER_IP_PER_HOUR: '2', LOGIN_MAX_FAILURES_PER_IP: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const signup = (i: number, headers: Record<string, string> = {}) =>
+    t.request('POST', '/api/v1/auth/signup', {
+      body: { email: `limit-${i}-${Date.now()}@example.test`, password: TEST_PASSWORD, displayName: 'L' },
+      headers,
+    });
+
+  it('throttles sign-ups per address, and a spoofed X-Forwarded-For does not reset the count', async () => {
+    expect((await signup(1)).statusCode).toBe(201);
+    expect((await signup(2)).statusCode).toBe(201);
+    const third = await signup(3, { 'x-forwarded-for': '203.0.113.7' });
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('throttles log-in failures per address across many accounts', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await t.request('POST', '/api/v1/auth/login', {
+        body: { email: `spray-${i}@example.test`, password: 'password-spray' },
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      expect(r.statusCode).toBe(401);
+    }
+    const blocked = await t.request('POST', '/api/v1/auth/login', {
+      body: { email: 'spray-9@example.test', password: 'password-spray' },
+    });
+    expect(blocked.statusCode).toBe(429);
+  });
+});

@@ -20,6 +20,10 @@ export const ConfigSchema = T.Object({
     description: 'LOG_LEVEL',
   }),
   roles: T.Array(Roles, { minItems: 1, default: ['api', 'sync', 'worker'] }),
+  trustProxy: T.String({
+    default: '',
+    description: 'TRUST_PROXY: "true", or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
+  }),
   publicUrl: T.String({ default: 'http://localhost:3000', pattern: '^https?://', description: 'PUBLIC_URL' }),
   // Pools: one per role (bulkheads). Sizes follow throughput × latency + buffer.
   poolApiMax: Int(1, 200, 10, 'DB_POOL_API_MAX'),
@@ -42,6 +46,7 @@ export const ConfigSchema = T.Object({
   loginMaxFailuresPerAccount: Int(1, 1_000, 5, 'LOGIN_MAX_FAILURES_PER_ACCOUNT'),
   loginMaxFailuresPerIp: Int(1, 100_000, 50, 'LOGIN_MAX_FAILURES_PER_IP'),
   loginFailureWindowSeconds: Int(1, 86_400, 900, 'LOGIN_FAILURE_WINDOW_SECONDS'),
+  signupMaxPerIpPerHour: Int(1, 1_000_000, 20, 'SIGNUP_MAX_PER_IP_PER_HOUR'),
   scryptCost: Int(1024, 1_048_576, 16_384, 'SCRYPT_COST (N, a power of two)'),
   // Observability and lifecycle
   otlpEndpoint: T.Optional(T.String({ pattern: '^https?://', description: 'OTEL_EXPORTER_OTLP_ENDPOINT' })),
@@ -65,6 +70,8 @@ const ENV: Record<string, [Key, 'int' | 'num' | 'str' | 'list']> = {
   LOG_LEVEL: ['logLevel', 'str'],
   ROLES: ['roles', 'list'],
   PUBLIC_URL: ['publicUrl', 'str'],
+  TRUST_PROXY: ['trustProxy', 'str'],
+  SIGNUP_MAX_PER_IP_PER_HOUR: ['signupMaxPerIpPerHour', 'int'],
   DB_POOL_API_MAX: ['poolApiMax', 'int'],
   DB_POOL_SYNC_MAX: ['poolSyncMax', 'int'],
   DB_POOL_WORKER_MAX: ['poolWorkerMax', 'int'],

@@ -29,6 +29,21 @@ import { validatorCompiler } from './validation.ts';
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9_\-.:]{1,128}$/;
+/** Slow or stalled clients cannot hold a request open forever (slowloris). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Longer than typical load-balancer idle timeouts (60 s), so the balancer closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** TRUST_PROXY → Fastify's trustProxy: "true", a list of addresses/CIDRs, or off. */
+export function trustProxySetting(value: string): boolean | string[] {
+  const v = value.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  return v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
 
 export type ApiDeps = {
   accounts: Accounts;
@@ -45,6 +60,7 @@ export type ServerDeps = {
   /** Present when this process serves the `api` role. */
   api?: ApiDeps;
   publicUrl: string;
+  trustProxy: string;
 };
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -52,7 +68,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: trustProxySetting(deps.trustProxy),
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
     // One 'request completed' line per request is written by our onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),

@@ -6,6 +6,13 @@ import client from 'prom-client';
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10];
 
 export type PoolStats = { size: number; max: number; inUse: number; idle: number; waiting: number };
+export type TraceSamplingStats = {
+  keptTraces: number;
+  droppedTraces: number;
+  evictedTraces: number;
+  droppedSpans: number;
+  pendingTraces: number;
+};
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -123,6 +130,25 @@ export class Metrics {
         const now = performance.eventLoopUtilization();
         this.set(performance.eventLoopUtilization(now, self.lastElu).utilization);
         self.lastElu = now;
+      },
+    });
+  }
+
+  /** Tail-sampling decisions (cumulative counts, read at scrape time). */
+  registerTraceSampling(stats: () => TraceSamplingStats | undefined): void {
+    const r = this.registry;
+    new client.Gauge({
+      name: 'trace_tail_sampling_traces',
+      help: 'Local traces by tail-sampling outcome since start (kept, dropped, evicted) and pending now',
+      labelNames: ['outcome'],
+      registers: [r],
+      collect() {
+        const s = stats();
+        if (!s) return;
+        this.set({ outcome: 'kept' }, s.keptTraces);
+        this.set({ outcome: 'dropped' }, s.droppedTraces);
+        this.set({ outcome: 'evicted' }, s.evictedTraces);
+        this.set({ outcome: 'pending' }, s.pendingTraces);
       },
     });
   }

@@ -25,7 +25,10 @@ export type AccountsOptions = {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerIp: number;
   loginFailureWindowSeconds: number;
+  signupMaxPerIpPerHour: number;
 };
+
+const HOUR_SECONDS = 3600;
 
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -53,7 +56,12 @@ export class Accounts {
     this.opts = opts;
   }
 
-  async signUp(input: { email: string; password: string; displayName: string }): Promise<Session> {
+  async signUp(input: { email: string; password: string; displayName: string; ip: string }): Promise<Session> {
+    // Each sign-up costs a deliberate amount of CPU (scrypt): bound it per client address.
+    const hit = await this.counters.increment(`signup:ip:${input.ip}`, HOUR_SECONDS);
+    if (hit.count > this.opts.signupMaxPerIpPerHour) {
+      throw new RateLimited('too many sign-ups from this address; try again later', hit.resetInSeconds);
+    }
     const passwordHash = await hashPassword(input.password, this.opts.scryptCost);
     const id = uuidv7();
     try {

@@ -22,10 +22,10 @@ export const authRoutes =
             { email: Email, password: Password, displayName: DisplayName },
             { additionalProperties: false },
           ),
-          response: { 201: SessionSchema, ...problemResponses(400, 409) },
+          response: { 201: SessionSchema, ...problemResponses(400, 409, 429) },
         },
       },
-      async (req, reply) => reply.status(201).send(await accounts.signUp(req.body)),
+      async (req, reply) => reply.status(201).send(await accounts.signUp({ ...req.body, ip: req.ip })),
     );
 
     app.post(
