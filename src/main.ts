@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { MemoryBus } from './adapters/bus/memory-bus.ts';
+import { meteredBus } from './adapters/bus/metered-bus.ts';
 import { RedisBus } from './adapters/bus/redis-bus.ts';
 import { MemoryCounters } from './adapters/counters/memory-counters.ts';
 import { RedisCounters } from './adapters/counters/redis-counters.ts';
@@ -76,18 +77,20 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     logError: logError('database pool error'),
     inMemory: opts.inMemoryDatabase,
   });
-  const applied = await migrateToLatest(database.admin);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(database.admin);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  }
 
   let bus: EventBus;
   let counters: CounterStore;
   if (config.redisUrl) {
     const redisBus = new RedisBus(config.redisUrl, config.redisPrefix, logError('redis bus error'));
     await redisBus.ready();
-    bus = redisBus;
+    bus = meteredBus(redisBus, metrics);
     counters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
   } else {
-    bus = new MemoryBus(logError('event handler failed'));
+    bus = meteredBus(new MemoryBus(logError('event handler failed')), metrics);
     counters = new MemoryCounters();
   }
   bus.onResync(() => logger.warn('event bus reconnected: caches dropped'));
@@ -139,7 +142,10 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       onCache: (hit) => metrics.tokenCache.inc({ result: hit ? 'hit' : 'miss' }),
       onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
     });
-    const accounts = new Accounts(db, signingKeys, counters, config);
+    const accounts = new Accounts(db, signingKeys, counters, {
+      ...config,
+      onLoginRejected: (reason) => metrics.loginRejections.inc({ reason }),
+    });
     api = {
       accounts,
       authenticator: new Authenticator(verifier, accounts, { external }),

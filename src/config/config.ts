@@ -25,6 +25,10 @@ export const ConfigSchema = T.Object({
     description: 'TRUST_PROXY: "true", or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
   }),
   publicUrl: T.String({ default: 'http://localhost:3000', pattern: '^https?://', description: 'PUBLIC_URL' }),
+  migrateOnStart: T.Boolean({
+    default: true,
+    description: 'MIGRATE_ON_START: apply migrations at start (false when a migration job runs them)',
+  }),
   // Pools: one per role (bulkheads). Sizes follow throughput × latency + buffer.
   poolApiMax: Int(1, 200, 10, 'DB_POOL_API_MAX'),
   poolSyncMax: Int(1, 200, 5, 'DB_POOL_SYNC_MAX'),
@@ -59,8 +63,9 @@ export const ConfigSchema = T.Object({
 export type Config = Static<typeof ConfigSchema>;
 
 type Key = keyof Config;
+type Kind = 'int' | 'num' | 'str' | 'list' | 'bool';
 /** Environment variable → config key and how to read its string. */
-const ENV: Record<string, [Key, 'int' | 'num' | 'str' | 'list']> = {
+const ENV: Record<string, [Key, Kind]> = {
   PORT: ['port', 'int'],
   HOST: ['host', 'str'],
   DATA_DIR: ['dataDir', 'str'],
@@ -72,6 +77,7 @@ const ENV: Record<string, [Key, 'int' | 'num' | 'str' | 'list']> = {
   PUBLIC_URL: ['publicUrl', 'str'],
   TRUST_PROXY: ['trustProxy', 'str'],
   SIGNUP_MAX_PER_IP_PER_HOUR: ['signupMaxPerIpPerHour', 'int'],
+  MIGRATE_ON_START: ['migrateOnStart', 'bool'],
   DB_POOL_API_MAX: ['poolApiMax', 'int'],
   DB_POOL_SYNC_MAX: ['poolSyncMax', 'int'],
   DB_POOL_WORKER_MAX: ['poolWorkerMax', 'int'],
@@ -110,8 +116,9 @@ export class ConfigError extends Error {
   }
 }
 
-function convert(raw: string, kind: 'int' | 'num' | 'str' | 'list'): unknown {
+function convert(raw: string, kind: Kind): unknown {
   const s = raw.trim();
+  if (kind === 'bool') return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : raw;
   if (kind === 'str') return s;
   if (kind === 'list')
     return s

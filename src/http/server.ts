@@ -28,6 +28,7 @@ import { validatorCompiler } from './validation.ts';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT_BYTES = 64 * 1024;
+const PROBE_ROUTES = new Set(['/livez', '/readyz']);
 const REQUEST_ID = /^[A-Za-z0-9_\-.:]{1,128}$/;
 /** Slow or stalled clients cannot hold a request open forever (slowloris). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -104,8 +105,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const labels = { method: req.method, route };
     deps.metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) deps.metrics.httpErrors.inc(labels);
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    // A probe answering 503 (draining, dependency down) is the probe working, not a failed request.
+    const failed = reply.statusCode >= 500 && !PROBE_ROUTES.has(route);
+    if (failed) deps.metrics.httpErrors.inc(labels);
+    const level = failed ? 'error' : 'info';
     req.log[level](
       {
         req: { method: req.method, url: sanitizeUrl(req.url), route },

@@ -26,6 +26,7 @@ export class Metrics {
   readonly documentsCreated: client.Counter;
   readonly busMessages: client.Counter<'direction' | 'type'>;
   readonly authFailures: client.Counter<'reason'>;
+  readonly loginRejections: client.Counter<'reason'>;
   private readonly pools = new Map<string, () => PoolStats>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private lastElu = performance.eventLoopUtilization();
@@ -106,10 +107,17 @@ export class Metrics {
     });
     this.authFailures = new client.Counter({
       name: 'auth_failures_total',
-      help: 'Rejected credentials and tokens by reason',
+      help: 'Rejected access tokens by reason',
       labelNames: ['reason'],
       registers: [r],
     });
+    this.loginRejections = new client.Counter({
+      name: 'login_rejections_total',
+      help: 'Refused log-ins: bad_credentials or throttled',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    for (const reason of ['bad_credentials', 'throttled']) this.loginRejections.inc({ reason }, 0);
     const loopDelay = this.loopDelay;
     loopDelay.enable();
     new client.Gauge({

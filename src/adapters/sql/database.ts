@@ -85,6 +85,8 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     // An idle client losing its server connection must not crash the process.
     pool.on('error', logError);
     pools.push(pool);
+    // Zero from the start, so rate() sees the first timeout after a restart.
+    metrics.poolAcquireTimeouts.inc({ pool: name }, 0);
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool: instrumentPgPool(name, pool, metrics) }) });
   };
   const adminPool = new pg.Pool({
@@ -108,7 +110,8 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     },
     admin,
     async ping() {
-      await sql`select 1`.execute(this.pool('api'));
+      // The admin pool exists in every role, so a sync or worker pod opens no api pool for this.
+      await sql`select 1`.execute(admin);
     },
     async close() {
       await Promise.all([...kyselies.values(), admin].map((k) => k.destroy()));

@@ -26,6 +26,7 @@ export type AccountsOptions = {
   loginMaxFailuresPerIp: number;
   loginFailureWindowSeconds: number;
   signupMaxPerIpPerHour: number;
+  onLoginRejected?: (reason: 'bad_credentials' | 'throttled') => void;
 };
 
 const HOUR_SECONDS = 3600;
@@ -82,6 +83,7 @@ export class Accounts {
     const ipKey = `login:ip:${input.ip}`;
     const [byAccount, byIp] = await Promise.all([this.counters.peek(accountKey), this.counters.peek(ipKey)]);
     if (byAccount.count >= this.opts.loginMaxFailuresPerAccount || byIp.count >= this.opts.loginMaxFailuresPerIp) {
+      this.opts.onLoginRejected?.('throttled');
       throw new RateLimited(
         'too many failed log-in attempts; try again later',
         Math.max(
@@ -101,6 +103,7 @@ export class Accounts {
     if (!user || !ok) {
       const window = this.opts.loginFailureWindowSeconds;
       await Promise.all([this.counters.increment(accountKey, window), this.counters.increment(ipKey, window)]);
+      this.opts.onLoginRejected?.('bad_credentials');
       throw new Unauthenticated('email or password is incorrect');
     }
     await this.counters.reset(accountKey);
