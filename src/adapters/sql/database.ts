@@ -41,6 +41,18 @@ function poolSize(cfg: Config, role: Role | 'admin'): number {
   return 2;
 }
 
+/** Pools are created on first use, so a process opens only the pools of the roles it serves. */
+function poolPerRole(created: Map<string, Sql>, make: (role: Role) => Sql): (role: Role) => Sql {
+  return (role) => {
+    let db = created.get(role);
+    if (!db) {
+      db = make(role);
+      created.set(role, db);
+    }
+    return db;
+  };
+}
+
 function instrumentPgPool(name: string, pool: pg.Pool, metrics: Metrics): pg.Pool {
   const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   // Kysely only calls connect(); time it so acquire-wait is measured per pool.
@@ -100,14 +112,7 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
   const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: adminPool }) });
   return {
     kind: 'postgres',
-    pool(role) {
-      let db = kyselies.get(role);
-      if (!db) {
-        db = make(role);
-        kyselies.set(role, db);
-      }
-      return db;
-    },
+    pool: poolPerRole(kyselies, make),
     admin,
     async ping() {
       // The admin pool exists in every role, so a sync or worker pod opens no api pool for this.
@@ -141,14 +146,7 @@ async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undef
   const admin = make('admin');
   return {
     kind: 'pglite',
-    pool(role) {
-      let db = kyselies.get(role);
-      if (!db) {
-        db = make(role);
-        kyselies.set(role, db);
-      }
-      return db;
-    },
+    pool: poolPerRole(kyselies, make),
     admin,
     async ping() {
       await sql`select 1`.execute(admin);
