@@ -20,7 +20,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(me.headers['cache-control']).toBe('private, no-store');
   });
 
-  it('issues RS256 access tokens with a kid published in the JWKS', async () => {
+  it('[A1] issues RS256 access tokens with a kid published in the JWKS', async () => {
     const s = await t.signUp('kid');
     const header = JSON.parse(Buffer.from(s.token.split('.')[0] as string, 'base64url').toString());
     expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
@@ -40,7 +40,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
 
-  it('gives the same answer for a wrong password and an unknown email', async () => {
+  it('[A5] gives the same answer for a wrong password and an unknown email', async () => {
     const s = await t.signUp('hint');
     const wrong = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: 'nope-nope' } });
     const unknown = await t.request('POST', '/api/v1/auth/login', {
@@ -58,7 +58,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(res.json().user.id).toBe(s.userId);
   });
 
-  it('slows brute force: after the failure limit even the right password gets 429 with Retry-After', async () => {
+  it('[A5] slows brute force: after the failure limit even the right password gets 429 with Retry-After', async () => {
     const s = await t.signUp('brute');
     for (let i = 0; i < 3; i++) {
       const r = await t.request('POST', '/api/v1/auth/login', { body: { email: s.email, password: `guess-${i}xx` } });
@@ -75,7 +75,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(ok.statusCode).toBe(200);
   });
 
-  it('rotates refresh tokens, and reuse of a rotated token revokes the whole family', async () => {
+  it('[A4] rotates refresh tokens, and reuse of a rotated token revokes the whole family', async () => {
     const s = await t.signUp('rotate');
     const first = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } });
     expect(first.statusCode).toBe(200);

@@ -52,7 +52,7 @@ describe.runIf(realServersConfigured)('permission invalidation across two proces
     return { token: r.body.accessToken as string, userId: r.body.user.id as string, email };
   };
 
-  it('a share revoked on instance A is refused on instance B at once', async () => {
+  it('[P3] a share revoked on instance A is refused on instance B at once', async () => {
     const owner = await signUp(a.url, 'owner');
     const bob = await signUp(b.url, 'bob');
     const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W' } });

@@ -196,7 +196,7 @@ describe.each(backends)('forged and invalid access tokens [$name]', (backend) =>
     ['Basic credentials', () => `Basic ${Buffer.from(`${alice.email}:${TEST_PASSWORD}`).toString('base64')}`],
   ];
 
-  it.each(ATTACKS)('rejects %s with 401', async (_name, authorization) => {
+  it.each(ATTACKS)('[A1] rejects %s with 401', async (_name, authorization) => {
     expectUnauthorized(await me(await authorization()));
   });
 
@@ -213,7 +213,7 @@ describe.each(backends)('forged and invalid access tokens [$name]', (backend) =>
     expect(metricValue(metrics, 'auth_failures_total', 'reason=')).toBeGreaterThan(0);
   });
 
-  it('verifies a token once: repeated requests with it are verified-token cache hits', async () => {
+  it('[A3] verifies a token once: repeated requests with it are verified-token cache hits', async () => {
     const { token } = await t.signUp('cached');
     await me(`Bearer ${token}`);
     const before = metricValue(

@@ -80,7 +80,7 @@ describe('PermissionCache', () => {
     await db.deleteFrom('workspace_members').where('user_id', '=', ids.user).execute();
   });
 
-  it('bypasses the cache while the bus cannot promise delivery, and clears it on reconnect', async () => {
+  it('[P4] bypasses the cache while the bus cannot promise delivery, and clears it on reconnect', async () => {
     const { cache, bus, hits } = setup();
     await cache.workspaceRole(ids.user, ids.ws);
     bus.up = false;

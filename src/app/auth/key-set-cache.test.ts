@@ -26,7 +26,7 @@ describe('KeySetCache', () => {
     expect(s.state.calls).toBe(1);
   });
 
-  it('shares one in-flight fetch among concurrent callers (single flight)', async () => {
+  it('[A2] shares one in-flight fetch among concurrent callers (single flight)', async () => {
     const s = source([await jwk('a')]);
     s.state.delayMs = 20;
     const cache = new KeySetCache(s.fetch, { ttlMs: 60_000 });
