@@ -44,6 +44,9 @@ describe('process lifecycle on the embedded default', () => {
     expect(await server.stop()).toBe(0);
     const logs = server.output();
     expect(logs).toContain('"msg":"request completed"');
+    expect(logs).toContain('"route":"/api/v1/me"');
+    // The query value is replaced, so the request stays traceable without the secret.
+    expect(logs).toMatch(/"url":"\/api\/v1\/me\?token=[^"]*redacted/);
     expect(logs).not.toContain(login.body.accessToken);
     expect(logs).not.toContain(login.body.refreshToken);
     expect(logs).not.toContain('correct horse battery');

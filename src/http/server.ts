@@ -111,8 +111,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const level = failed ? 'error' : 'info';
     req.log[level](
       {
-        req: { method: req.method, url: sanitizeUrl(req.url), route },
-        res: { statusCode: reply.statusCode },
+        // Not under `req`/`res`: Fastify's serializers for those keys would drop the route.
+        http: { method: req.method, url: sanitizeUrl(req.url), route, status: reply.statusCode },
         responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
         userId: req.principal?.userId,
       },
