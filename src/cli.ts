@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.ts';
+import type { TraceSamplingStats } from './observability/metrics.ts';
 
 const USAGE = `Usage: collab-docs <command> [options]
 
@@ -38,15 +39,20 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'serve') {
-    const { registerInstrumentation } = await import('./observability/register.ts');
-    const tracing = await registerInstrumentation({
-      serviceName: 'collab-docs',
-      otlpEndpoint: config.otlpEndpoint,
-      sampleRatio: config.traceSampleRatio,
-      slowMs: config.traceSlowMs,
-    });
+    // OpenTelemetry runs when there is somewhere to send spans; without an endpoint, requests
+    // still get W3C trace ids in their logs (src/http/trace-context.ts) at a fraction of the cost.
+    let tracing: { shutdown(): Promise<void>; samplingStats(): TraceSamplingStats | undefined } | undefined;
+    if (config.otlpEndpoint) {
+      const { registerInstrumentation } = await import('./observability/register.ts');
+      tracing = await registerInstrumentation({
+        serviceName: 'collab-docs',
+        otlpEndpoint: config.otlpEndpoint,
+        sampleRatio: config.traceSampleRatio,
+        slowMs: config.traceSlowMs,
+      });
+    }
     const { createApp } = await import('./main.ts');
-    const app = await createApp(config, { traceSamplingStats: () => tracing.samplingStats() });
+    const app = await createApp(config, { traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
     await app.listen();
     let signals = 0;
     const stop = (signal: string) => {
@@ -63,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       deadline.unref();
       app
         .close()
-        .then(() => tracing.shutdown())
+        .then(() => tracing?.shutdown())
         .then(() => process.exit(0))
         .catch((err: unknown) => {
           app.logger.error({ err }, 'shutdown failed');

@@ -107,7 +107,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     permissions = new PermissionCache(db, bus, {
       ttlMs: config.permissionCacheTtlMs,
       max: config.permissionCacheMax,
-      onLookup: (kind, hit) => metrics.permissionCache.inc({ kind, result: hit ? 'hit' : 'miss' }),
+      onLookup: (kind, hit) => metrics.permissionCacheLookup(kind, hit).inc(),
     });
     const cache = permissions;
     events.onLocal(PERMISSIONS_CHANNEL, (m) => cache.apply(m));
@@ -139,7 +139,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     const verifier = new TokenVerifier(keySet, {
       issuer: external ? (config.oidcIssuer as string) : config.jwtIssuer,
       audience: external ? (config.oidcAudience ?? config.jwtAudience) : config.jwtAudience,
-      onCache: (hit) => metrics.tokenCache.inc({ result: hit ? 'hit' : 'miss' }),
+      onCache: (hit) => (hit ? metrics.tokenCacheHit : metrics.tokenCacheMiss).inc(),
       onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
     });
     const accounts = new Accounts(db, signingKeys, counters, {

@@ -217,6 +217,16 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(page.statusCode).toBe(200);
   });
 
+  it("continues the caller's W3C trace: problem details carry its trace id", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await t.request('GET', `/api/v1/documents/${crypto.randomUUID()}`, {
+      token: owner.token,
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().traceId).toBe(traceId);
+  });
+
   it('reports liveness and readiness', async () => {
     expect((await t.request('GET', '/livez')).json()).toEqual({ status: 'ok' });
     const ready = (await t.request('GET', '/readyz')).json();

@@ -45,6 +45,7 @@ describe('process lifecycle on the embedded default', () => {
     const logs = server.output();
     expect(logs).toContain('"msg":"request completed"');
     expect(logs).toContain('"route":"/api/v1/me"');
+    expect(logs).toMatch(/"trace_id":"[0-9a-f]{32}","span_id":"[0-9a-f]{16}"/);
     // The query value is replaced, so the request stays traceable without the secret.
     expect(logs).toMatch(/"url":"\/api\/v1\/me\?token=[^"]*redacted/);
     expect(logs).not.toContain(login.body.accessToken);

@@ -50,7 +50,7 @@ export function fieldProblems(errors: AjvError[], part: string | undefined): Fie
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, p: Omit<Problem, 'type' | 'title'> & { code: string }) {
-  const traceId = trace.getActiveSpan()?.spanContext().traceId;
+  const traceId = request.traceId ?? trace.getActiveSpan()?.spanContext().traceId;
   const body: Problem = {
     type: `${PROBLEM_TYPE_BASE}${p.code}`,
     title: TITLES[p.status] ?? 'Error',

@@ -24,6 +24,7 @@ import { documentRoutes } from './routes/document-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
+import { bindTraceContext } from './trace-context.ts';
 import { validatorCompiler } from './validation.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -91,7 +92,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => sendNotFound(req, reply));
 
+  app.decorateRequest('traceId', undefined);
   app.addHook('onRequest', async (req, reply) => {
+    bindTraceContext(req);
     reply.header('x-request-id', req.id);
   });
   app.addHook('onSend', async (req, reply, payload) => {

@@ -24,6 +24,10 @@ export class Metrics {
   readonly permissionCache: client.Counter<'kind' | 'result'>;
   readonly tokenCache: client.Counter<'result'>;
   readonly documentsCreated: client.Counter;
+  /** Pre-bound children for the per-request hot path: no label hashing per increment. */
+  readonly tokenCacheHit: client.Counter.Internal;
+  readonly tokenCacheMiss: client.Counter.Internal;
+  private readonly permissionChildren = new Map<string, client.Counter.Internal>();
   readonly busMessages: client.Counter<'direction' | 'type'>;
   readonly authFailures: client.Counter<'reason'>;
   readonly loginRejections: client.Counter<'reason'>;
@@ -94,6 +98,8 @@ export class Metrics {
       labelNames: ['result'],
       registers: [r],
     });
+    this.tokenCacheHit = this.tokenCache.labels({ result: 'hit' });
+    this.tokenCacheMiss = this.tokenCache.labels({ result: 'miss' });
     this.documentsCreated = new client.Counter({
       name: 'documents_created_total',
       help: 'Documents created',
@@ -140,6 +146,16 @@ export class Metrics {
         self.lastElu = now;
       },
     });
+  }
+
+  permissionCacheLookup(kind: string, hit: boolean): client.Counter.Internal {
+    const key = `${kind}:${hit}`;
+    let child = this.permissionChildren.get(key);
+    if (!child) {
+      child = this.permissionCache.labels({ kind, result: hit ? 'hit' : 'miss' });
+      this.permissionChildren.set(key, child);
+    }
+    return child;
   }
 
   /** Tail-sampling decisions (cumulative counts, read at scrape time). */
