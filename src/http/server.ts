@@ -24,7 +24,7 @@ import { documentRoutes } from './routes/document-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
-import { bindTraceContext } from './trace-context.ts';
+import { bindTraceContext, childLoggerWithTrace } from './trace-context.ts';
 import { validatorCompiler } from './validation.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -75,6 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
     // One 'request completed' line per request is written by our onResponse hook instead.
+    childLoggerFactory: childLoggerWithTrace,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,
     genReqId: (req) => {
