@@ -1,7 +1,7 @@
 /** Runs `collab-docs serve` as a child process on 127.0.0.1 for benchmarks, and stops it for sure. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/server-process.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/collab-docs.js', import.meta.url));
 const READY_POLL_MS = 100;
@@ -14,17 +14,6 @@ export type ServerChild = {
   /** SIGTERM, then SIGKILL after `killAfterMs`; resolves with the exit code or signal. */
   stop(killAfterMs?: number): Promise<number | string>;
 };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const running = new Set<ChildProcess>();
 // Last resort if the bench dies without running its cleanup: never leave a server behind.
