@@ -49,6 +49,7 @@ describe.each(backends.slice(0, 1))('cache policy on every route [$name]', (back
     for (const r of reads) {
       const res = await t.request('GET', fill(r.path), { token: owner.token });
       expect(res.headers['cache-control'], `${r.method} ${r.path} → ${res.statusCode}`).toMatch(/no-store/);
+      expect(res.headers['x-content-type-options'], r.path).toBe('nosniff');
       if (res.statusCode < 400 && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/auth/login') {
         expect(res.headers['cache-control'], r.path).toBe('private, no-store');
       }

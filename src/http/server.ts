@@ -100,6 +100,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (req, reply, payload) => {
     applyCachePolicy(req, reply);
+    // JSON must never be sniffed into something executable.
+    reply.header('x-content-type-options', 'nosniff');
     // While draining, tell keep-alive clients to reconnect (elsewhere) after this response.
     if (deps.ops.isDraining()) reply.header('connection', 'close');
     return payload;
