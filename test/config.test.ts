@@ -22,6 +22,11 @@ describe('configuration', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'ROLES', 'LOG_LEVEL']) expect(text).toContain(name);
   });
 
+  it('never prints a password from a bad URL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgress://app:s3cret@db:5432/x' })).toThrow(/app:\*\*\*@db/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgress://app:s3cret@db:5432/x' })).not.toThrow(/s3cret/);
+  });
+
   it('requires OIDC_JWKS_URL with OIDC_ISSUER', () => {
     expect(() => loadConfig({ OIDC_ISSUER: 'https://id.example' })).toThrow(/OIDC_JWKS_URL/);
   });

@@ -129,6 +129,11 @@ function convert(raw: string, kind: Kind): unknown {
   return s === '' || Number.isNaN(n) ? raw : n;
 }
 
+/** A bad value as shown in the error: passwords inside URLs are masked, never printed. */
+function shown(value: unknown): string {
+  return JSON.stringify(value).replace(/(\/\/[^/:@"]*:)[^@/"]*@/g, '$1***@');
+}
+
 /** Builds the config from an environment map, reporting every bad value at once. */
 export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config> = {}): Config {
   const input: Record<string, unknown> = {};
@@ -142,7 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     const key = e.instancePath.split('/')[1] as Key | undefined;
     const name = key ? (envNameOf[key] ?? key) : 'config';
-    if (!byKey.has(name)) byKey.set(name, `${name}=${key ? JSON.stringify(withDefaults[key]) : ''}: ${e.message}`);
+    if (!byKey.has(name)) byKey.set(name, `${name}=${key ? shown(withDefaults[key]) : ''}: ${e.message}`);
   }
   const problems = [...byKey.values()];
   const cfg = withDefaults as Config;
