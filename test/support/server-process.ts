@@ -90,6 +90,7 @@ export async function call(
   method: string,
   path: string,
   opts: { token?: string; body?: unknown } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies and assert their shape.
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
