@@ -88,7 +88,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     const redisBus = new RedisBus(config.redisUrl, config.redisPrefix, logError('redis bus error'));
     await redisBus.ready();
     bus = meteredBus(redisBus, metrics);
-    counters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
+    const redisCounters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
+    await redisCounters.ready();
+    counters = redisCounters;
   } else {
     bus = meteredBus(new MemoryBus(logError('event handler failed')), metrics);
     counters = new MemoryCounters();

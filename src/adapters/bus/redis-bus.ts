@@ -19,9 +19,15 @@ export class RedisBus implements EventBus {
   constructor(url: string, prefix: string, onError: (err: unknown) => void) {
     this.prefix = prefix;
     this.onError = onError;
-    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
-    this.pub = new Redis(url, { ...options, connectionName: 'collab-docs:pub' });
-    this.sub = new Redis(url, { ...options, connectionName: 'collab-docs:sub' });
+    // Publishing fails fast while Redis is away (no offline queue): the outbox keeps the event
+    // and its relay publishes it later, instead of a request waiting on a dead connection.
+    this.pub = new Redis(url, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: 'collab-docs:pub',
+    });
+    // The subscriber queues SUBSCRIBE commands until connected, and re-subscribes after a reconnect.
+    this.sub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectionName: 'collab-docs:sub' });
     this.pub.on('error', onError);
     this.sub.on('error', onError);
     this.sub.on('ready', () => {
@@ -83,10 +89,11 @@ export class RedisBus implements EventBus {
     this.resyncListeners.push(listener);
   }
 
-  /** Resolves once the subscriber connection is ready (start-up). */
+  /** Resolves once both connections are ready (start-up). */
   async ready(): Promise<void> {
-    if (this.subscriberReady) return;
-    await new Promise<void>((resolve) => this.sub.once('ready', () => resolve()));
+    const ready = (c: Redis) =>
+      c.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => c.once('ready', () => resolve()));
+    await Promise.all([ready(this.pub), ready(this.sub)]);
   }
 
   async ping(): Promise<void> {

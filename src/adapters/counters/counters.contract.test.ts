@@ -1,6 +1,6 @@
 /** One contract, every CounterStore adapter: in-process and Redis. */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CounterStore } from '../../app/ports.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { RedisCounters } from './redis-counters.ts';
@@ -14,6 +14,9 @@ if (process.env.REDIS_URL) {
 }
 
 describe.each(stores)('CounterStore contract [$name]', ({ store }) => {
+  beforeAll(async () => {
+    await (store as { ready?: () => Promise<void> }).ready?.();
+  });
   afterAll(async () => {
     await store.close();
   });
