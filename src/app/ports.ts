@@ -7,6 +7,14 @@ export interface EventBus {
   /** Best-effort, at-most-once delivery to every subscriber on every instance (including this one). */
   publish(channel: string, message: BusMessage): Promise<void>;
   subscribe(channel: string, handler: (message: BusMessage) => void): Promise<() => Promise<void>>;
+  /** Best-effort binary fan-out (Yjs updates/awareness) on a channel; delivered to every subscriber on every instance, including this one. */
+  publishBytes(channel: string, payload: Uint8Array): Promise<void>;
+  /**
+   * The payload is a copy of what was published, shared by this instance's subscribers of the
+   * channel and possibly a view into a larger receive buffer: never write to it, copy what you keep
+   * for long. Use channels of their own for bytes, apart from JSON ones.
+   */
+  subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>>;
   /** False while messages may be missed (Redis down): callers must not trust caches then. */
   readonly healthy: boolean;
   /** Called after a gap in delivery ended: anything cached from events may be stale. */

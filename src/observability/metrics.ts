@@ -29,6 +29,7 @@ export class Metrics {
   readonly tokenCacheMiss: client.Counter.Internal;
   private readonly permissionChildren = new Map<string, client.Counter.Internal>();
   readonly busMessages: client.Counter<'direction' | 'type'>;
+  readonly busBytes: client.Counter<'direction'>;
   readonly authFailures: client.Counter<'reason'>;
   readonly loginRejections: client.Counter<'reason'>;
   private readonly pools = new Map<string, () => PoolStats>();
@@ -111,6 +112,13 @@ export class Metrics {
       labelNames: ['direction', 'type'],
       registers: [r],
     });
+    this.busBytes = new client.Counter({
+      name: 'bus_bytes_total',
+      help: 'Binary event bus payload bytes (Yjs updates, awareness) published and received',
+      labelNames: ['direction'],
+      registers: [r],
+    });
+    for (const direction of ['in', 'out']) this.busBytes.inc({ direction }, 0);
     this.authFailures = new client.Counter({
       name: 'auth_failures_total',
       help: 'Rejected access tokens by reason',

@@ -1,8 +1,11 @@
 /** In-process event bus for the embedded single-process mode. */
 import type { BusMessage, EventBus } from '../../app/ports.ts';
 
+type Unsubscribe = () => Promise<void>;
+
 export class MemoryBus implements EventBus {
   private readonly handlers = new Map<string, Set<(m: BusMessage) => void>>();
+  private readonly bytesHandlers = new Map<string, Set<(payload: Uint8Array) => void>>();
   private readonly onError: (err: unknown) => void;
 
   constructor(onError: (err: unknown) => void = () => undefined) {
@@ -25,17 +28,27 @@ export class MemoryBus implements EventBus {
     }
   }
 
-  async subscribe(channel: string, handler: (m: BusMessage) => void): Promise<() => Promise<void>> {
-    let set = this.handlers.get(channel);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(channel, set);
+  async subscribe(channel: string, handler: (m: BusMessage) => void): Promise<Unsubscribe> {
+    return add(this.handlers, channel, handler);
+  }
+
+  async publishBytes(channel: string, payload: Uint8Array): Promise<void> {
+    const set = this.bytesHandlers.get(channel);
+    if (!set) return;
+    // One copy per publish, as a network would make: the publisher may reuse its buffer at once.
+    // `new Uint8Array(...)` and not `slice()`, which on a Buffer returns a view, not a copy.
+    const copy = new Uint8Array(payload);
+    for (const handler of set) {
+      try {
+        handler(copy);
+      } catch (err) {
+        this.onError(err);
+      }
     }
-    set.add(handler);
-    return async () => {
-      set.delete(handler);
-      if (set.size === 0) this.handlers.delete(channel);
-    };
+  }
+
+  async subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<Unsubscribe> {
+    return add(this.bytesHandlers, channel, handler);
   }
 
   onResync(_listener: () => void): void {
@@ -48,5 +61,19 @@ export class MemoryBus implements EventBus {
 
   async close(): Promise<void> {
     this.handlers.clear();
+    this.bytesHandlers.clear();
   }
+}
+
+function add<H>(handlers: Map<string, Set<H>>, channel: string, handler: H): Unsubscribe {
+  let set = handlers.get(channel);
+  if (!set) {
+    set = new Set();
+    handlers.set(channel, set);
+  }
+  set.add(handler);
+  return async () => {
+    set.delete(handler);
+    if (set.size === 0 && handlers.get(channel) === set) handlers.delete(channel);
+  };
 }
