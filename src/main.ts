@@ -12,21 +12,27 @@ import { MemoryCounters } from './adapters/counters/memory-counters.ts';
 import { RedisCounters } from './adapters/counters/redis-counters.ts';
 import { type Database, freeDiskMb, openDatabase } from './adapters/sql/database.ts';
 import { migrateToLatest } from './adapters/sql/migrator.ts';
+import { SqlUpdateLog } from './adapters/sql/update-log.ts';
 import { Accounts } from './app/auth/accounts.ts';
 import { Authenticator } from './app/auth/authenticator.ts';
 import { KeySetCache } from './app/auth/key-set-cache.ts';
 import { SigningKeys } from './app/auth/signing-keys.ts';
 import { TokenVerifier } from './app/auth/token-verifier.ts';
 import { Documents } from './app/documents.ts';
-import { DomainEvents, PERMISSIONS_CHANNEL } from './app/events.ts';
+import { DomainEvents, PERMISSIONS_CHANNEL, type PermissionEvent } from './app/events.ts';
 import { PermissionCache } from './app/permissions.ts';
-import type { CounterStore, EventBus } from './app/ports.ts';
+import type { BusMessage, CounterStore, EventBus } from './app/ports.ts';
 import { Search } from './app/search.ts';
 import { Workspaces } from './app/workspaces.ts';
 import type { Config } from './config/config.ts';
 import { buildServer } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics, type TraceSamplingStats } from './observability/metrics.ts';
+import { SyncMetrics } from './observability/sync-metrics.ts';
+import { DocumentContent } from './sync/document-content.ts';
+import { projectDocument } from './sync/projection.ts';
+import { RoomRegistry } from './sync/rooms.ts';
+import { SyncEndpoint } from './ws/sync-endpoint.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 const OIDC_JWKS_TIMEOUT_MS = 5_000;
@@ -45,6 +51,7 @@ export type RunningApp = {
   bus: EventBus;
   permissions?: PermissionCache;
   signingKeys?: SigningKeys;
+  rooms?: RoomRegistry;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<string>;
   /** Graceful shutdown: readiness fails, in-flight requests finish, pools close. */
@@ -104,8 +111,10 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const events = new DomainEvents(bus, logError('event publish failed; the outbox relay will retry'));
   const relayRole = roles.has('api') ? 'api' : roles.has('worker') ? 'worker' : undefined;
 
-  if (roles.has('api')) {
-    const db = database.pool('api');
+  let authenticator: Authenticator | undefined;
+  if (roles.has('api') || roles.has('sync')) {
+    // Both roles authenticate and authorize with the same tokens, cache and policy.
+    const db = database.pool(roles.has('api') ? 'api' : 'sync');
     permissions = new PermissionCache(db, bus, {
       ttlMs: config.permissionCacheTtlMs,
       max: config.permissionCacheMax,
@@ -148,14 +157,62 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       ...config,
       onLoginRejected: (reason) => metrics.loginRejections.inc({ reason }),
     });
-    api = {
-      accounts,
-      authenticator: new Authenticator(verifier, accounts, { external }),
-      workspaces: new Workspaces(db, permissions, events),
-      documents: new Documents(db, permissions, events, () => metrics.documentsCreated.inc()),
-      search: new Search(db),
-    };
+    authenticator = new Authenticator(verifier, accounts, { external });
+    if (roles.has('api')) {
+      api = {
+        accounts,
+        authenticator,
+        workspaces: new Workspaces(db, permissions, events),
+        documents: new Documents(db, permissions, events, () => metrics.documentsCreated.inc()),
+        search: new Search(db),
+        // Filled in below once the rooms exist: live rooms answer first.
+        content: undefined as unknown as DocumentContent,
+      };
+    }
   }
+
+  let registry: RoomRegistry | undefined;
+  let syncEndpoint: SyncEndpoint | undefined;
+  const syncMetrics = new SyncMetrics(metrics.registry, {
+    openSockets: () => syncEndpoint?.openSockets ?? 0,
+    loadedRooms: () => registry?.roomCount ?? 0,
+    sendBuffers: () => syncEndpoint?.sendBuffers() ?? [],
+  });
+  if (roles.has('sync') && permissions) {
+    const cache = permissions;
+    const rooms = new RoomRegistry(
+      {
+        persistBatchMs: config.syncPersistBatchMs,
+        sendBufferSoftBytes: config.syncSendBufferSoftBytes,
+        sendBufferHardBytes: config.syncSendBufferHardBytes,
+        fullPresenceMax: config.syncFullPresenceMax,
+        viewOnlyAbove: config.syncViewOnlyAbove,
+        broadcastBatchAbove: config.syncBroadcastBatchAbove,
+        broadcastTickMs: config.syncBroadcastTickMs,
+        presenceTickMs: config.syncPresenceTickMs,
+        presenceSampleSize: config.syncPresenceSampleSize,
+        viewerPresence: config.syncViewerPresence,
+        roomGraceMs: config.syncRoomGraceMs,
+        compactThreshold: config.syncCompactThreshold,
+      },
+      {
+        log: new SqlUpdateLog(database.pool('sync')),
+        bus,
+        observer: syncMetrics,
+        logger,
+        documentAccess: async (userId, documentId) => (await cache.documentAccess(userId, documentId))?.access ?? null,
+        project: projectDocument,
+      },
+    );
+    registry = rooms;
+    // After the cache dropped its entries (handlers run in registration order), re-check open sockets.
+    const recheck = (m: BusMessage) => {
+      rooms.applyPermissionEvent(m as PermissionEvent).catch(logError('permission re-check failed'));
+    };
+    events.onLocal(PERMISSIONS_CHANNEL, recheck);
+    await bus.subscribe(PERMISSIONS_CHANNEL, recheck);
+  }
+  if (api) api.content = new DocumentContent(new SqlUpdateLog(database.pool('api')), registry);
 
   if (relayRole) {
     const db = database.pool(relayRole);
@@ -191,6 +248,25 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     },
   });
 
+  if (registry && authenticator && permissions) {
+    const auth = authenticator;
+    const cache = permissions;
+    syncEndpoint = new SyncEndpoint(server.server, {
+      registry,
+      authenticate: (token) => auth.authenticate(token),
+      documentAccess: async (userId, documentId) => (await cache.documentAccess(userId, documentId))?.access ?? null,
+      metrics: syncMetrics,
+      logger: logger.child({ component: 'sync' }),
+      limits: {
+        maxMessageBytes: config.syncMaxMessageBytes,
+        messagesPerSecond: config.syncMessagesPerSecond,
+        messageBurst: config.syncMessageBurst,
+        heartbeatMs: config.syncHeartbeatMs,
+        authTimeoutMs: config.syncAuthTimeoutMs,
+      },
+    });
+  }
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -201,6 +277,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     bus,
     permissions,
     signingKeys,
+    rooms: registry,
     async listen() {
       const address = await server.listen({ port: config.port, host: config.host });
       logger.info(
@@ -215,6 +292,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         logger.info({ drainMs: config.shutdownDrainMs }, 'shutting down: readiness now fails');
         if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         for (const t of timers) clearInterval(t);
+        // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
+        await syncEndpoint?.close();
         await server.close();
         await Promise.allSettled([bus.close(), counters.close()]);
         await database.close();

@@ -224,6 +224,25 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/documents/${NOT_A_UUID}`,
     field: 'params:/id',
   },
+  // --- content
+  {
+    name: 'format not in the enum',
+    route: `GET ${DOCUMENT}/content`,
+    path: `${API_PREFIX}/documents/{id}/content?format=pdf`,
+    field: 'querystring:/format',
+  },
+  {
+    name: 'an unknown query parameter',
+    route: `GET ${DOCUMENT}/content`,
+    path: `${API_PREFIX}/documents/{id}/content?format=json&raw=1`,
+    field: 'querystring:/raw',
+  },
+  {
+    name: 'invalid uuid',
+    route: `GET ${DOCUMENT}/content`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/content`,
+    field: 'params:/id',
+  },
   // --- shares
   {
     name: 'invalid uuid',

@@ -164,7 +164,7 @@ class TestSyncServer {
       peer.updateFrames++;
       decoding.readVarUint(decoder);
       if (hasNewContent(this.doc, decoding.readVarUint8Array(decoder))) {
-        peer.socket.send(encodeRejected({ reason: 'read-only', savedCount: peer.updateFrames }));
+        peer.socket.send(encodeRejected({ reason: 'read-only', frame: peer.updateFrames }));
       }
       if (this.autoSave) this.save(peer);
       return;
@@ -438,9 +438,9 @@ describe('SyncClient', () => {
       expect(client.status).toMatchObject({ access: 'read', room: { ...ROOM, access: 'read' } });
 
       const rejected = nextEvent(client, 'rejected');
-      peer.socket.send(encodeRejected({ reason: 'read-only', savedCount: 1 }));
-      expect(await rejected).toEqual({ reason: 'read-only', savedCount: 1 });
-      expect(client.status.rejected).toEqual({ reason: 'read-only', savedCount: 1 });
+      peer.socket.send(encodeRejected({ reason: 'read-only', frame: 1 }));
+      expect(await rejected).toEqual({ reason: 'read-only', frame: 1 });
+      expect(client.status.rejected).toEqual({ reason: 'read-only', frame: 1 });
       expect(errors).not.toHaveBeenCalled();
     } finally {
       errors.mockRestore();
@@ -457,7 +457,7 @@ describe('SyncClient', () => {
 
     doc.getText('t').insert(0, 'x');
 
-    expect((await rejected).savedCount).toBe(2); // the frame after the initial step 2
+    expect((await rejected).frame).toBe(2); // the frame after the initial step 2
     expect(await acknowledged).toBe(2);
     expect(client.status).toMatchObject({ saved: false, pendingChanges: 1, rejected: { reason: 'read-only' } });
 

@@ -617,8 +617,7 @@ export class SyncClient extends ObservableV2<SyncClientEvents> {
         if (message.change.access === 'edit' && this.ledger.hasRefused) this.rejoin();
         break;
       case 'rejected':
-        // `savedCount` is the number of the refused frame on this connection (src/sync/room.ts).
-        this.ledger.refuse(message.rejected.savedCount);
+        this.ledger.refuse(message.rejected.frame);
         this.rejected = message.rejected;
         this.emit('rejected', [message.rejected]);
         break;

@@ -16,10 +16,12 @@ import type { Workspaces } from '../app/workspaces.ts';
 import { Unauthenticated } from '../domain/errors.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { DocumentContent } from '../sync/document-content.ts';
 import { actorOf, authenticate } from './auth-hook.ts';
 import { applyCachePolicy } from './cache-policy.ts';
 import { sendError, sendNotFound } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
@@ -53,6 +55,7 @@ export type ApiDeps = {
   workspaces: Workspaces;
   documents: Documents;
   search: Search;
+  content: DocumentContent;
 };
 
 export type ServerDeps = {
@@ -154,6 +157,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         });
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents, api.search));
+        await scope.register(contentRoutes(api.documents, api.content));
       },
       { prefix: API_PREFIX },
     );

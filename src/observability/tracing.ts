@@ -134,8 +134,11 @@ export async function withSpan<T>(
   name: string,
   attributes: Record<string, string | number | boolean>,
   fn: (span: Span) => Promise<T>,
+  opts: { root?: boolean } = {},
 ): Promise<T> {
-  return trace.getTracer(APP_TRACER).startActiveSpan(name, { attributes }, async (span) => {
+  // `root`: work started by a timer (a batch, a compaction) is its own trace, not a late child of
+  // whichever request happened to schedule it.
+  return trace.getTracer(APP_TRACER).startActiveSpan(name, { attributes, root: opts.root }, async (span) => {
     try {
       return await fn(span);
     } catch (err) {

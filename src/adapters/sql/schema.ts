@@ -46,7 +46,7 @@ export interface DocumentsTable {
 
 export interface DocumentUpdatesTable {
   document_id: string;
-  seq: number;
+  seq: ColumnType<number, number | undefined, never>;
   update: Uint8Array;
   created_at: DefaultedTimestamp;
 }

@@ -1,0 +1,150 @@
+/** The update log against PGlite and (when DATABASE_URL is set) real PostgreSQL: same SQL, same rules. */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createTestDatabase } from '../../../test/support/backends.ts';
+import { loadConfig } from '../../config/config.ts';
+import { Metrics } from '../../observability/metrics.ts';
+import { type Database, openDatabase } from './database.ts';
+import { migrateToLatest } from './migrator.ts';
+import { SqlUpdateLog } from './update-log.ts';
+
+type Harness = { database: Database; close(): Promise<void> };
+
+async function embedded(): Promise<Harness> {
+  const metrics = new Metrics();
+  const database = await openDatabase(loadConfig({}), { metrics, logError: () => undefined, inMemory: true });
+  await migrateToLatest(database.admin);
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      metrics.close();
+    },
+  };
+}
+
+async function postgres(): Promise<Harness> {
+  const created = await createTestDatabase();
+  const metrics = new Metrics();
+  const database = await openDatabase(loadConfig({ DATABASE_URL: created.url, DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' }), {
+    metrics,
+    logError: () => undefined,
+  });
+  await migrateToLatest(database.admin);
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      metrics.close();
+      await created.drop();
+    },
+  };
+}
+
+const backends: Array<[string, () => Promise<Harness>]> = [['pglite', embedded]];
+if (process.env.DATABASE_URL) backends.push(['postgres', postgres]);
+
+function textUpdate(text: string, clientID: number): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
+  let h: Harness;
+  let log: SqlUpdateLog;
+
+  beforeAll(async () => {
+    h = await open();
+    log = new SqlUpdateLog(h.database.pool('sync'));
+  });
+  afterAll(async () => h?.close());
+
+  async function newDocument(): Promise<{ id: string; workspaceId: string }> {
+    const db = h.database.pool('api');
+    const userId = randomUUID();
+    const workspaceId = randomUUID();
+    const id = randomUUID();
+    await db
+      .insertInto('users')
+      .values({
+        id: userId,
+        email: `${userId}@example.test`,
+        display_name: 'u',
+        password_hash: null,
+        external_subject: null,
+      })
+      .execute();
+    await db
+      .insertInto('workspaces')
+      .values({ id: workspaceId, name: 'w', created_by: userId, rate_limit_per_second: null })
+      .execute();
+    await db
+      .insertInto('documents')
+      .values({ id, workspace_id: workspaceId, title: 'd', created_by: userId })
+      .execute();
+    return { id, workspaceId };
+  }
+
+  it('returns null for a document that does not exist', async () => {
+    expect(await log.load(randomUUID())).toBeNull();
+  });
+
+  it('[S3.1] appends rows in order and loads them back with the workspace', async () => {
+    const { id, workspaceId } = await newDocument();
+    await log.append(id, textUpdate('a', 1));
+    await log.append(id, textUpdate('b', 2));
+    const stored = await log.load(id);
+    expect(stored?.workspaceId).toBe(workspaceId);
+    expect(stored?.state).toBeNull();
+    expect(stored?.updates).toHaveLength(2);
+    expect(stored!.seqs[0]!).toBeLessThan(stored!.seqs[1]!);
+    expect(await log.pendingRows(id)).toBe(2);
+  });
+
+  it('[S4.1] compaction merges rows into the state and projections and deletes exactly the rows it merged', async () => {
+    const { id } = await newDocument();
+    await log.append(id, textUpdate('hello ', 1));
+    await log.append(id, textUpdate('world', 2));
+    let lateRow: Promise<void> | undefined;
+    const merged = await log.compact(id, (stored) => {
+      // A row appended while the compaction runs must survive it.
+      lateRow = log.append(id, textUpdate('!', 3));
+      const doc = new Y.Doc();
+      if (stored.state) Y.applyUpdate(doc, stored.state);
+      for (const u of stored.updates) Y.applyUpdate(doc, u);
+      return { state: Y.encodeStateAsUpdate(doc), content: { type: 'doc' }, text: doc.getText('t').toString() };
+    });
+    await lateRow;
+    expect(merged).toBe(2);
+    const stored = await log.load(id);
+    expect(stored?.updates).toHaveLength(1);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored!.state!);
+    for (const u of stored!.updates) Y.applyUpdate(doc, u);
+    expect(doc.getText('t').length).toBe('hello world!'.length);
+    const row = await h.database
+      .pool('api')
+      .selectFrom('documents')
+      .select(['content', 'content_text', 'state_clock'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.content).toEqual({ type: 'doc' });
+    expect(row.content_text.length).toBe('hello world'.length);
+    expect(Number(row.state_clock)).toBe(1);
+  });
+
+  it('compaction of a deleted document returns null', async () => {
+    expect(await log.compact(randomUUID(), () => ({ state: new Uint8Array(), content: null, text: '' }))).toBeNull();
+  });
+
+  it('deleting the document removes its log (cascade)', async () => {
+    const { id } = await newDocument();
+    await log.append(id, textUpdate('x', 1));
+    await h.database.pool('api').deleteFrom('documents').where('id', '=', id).execute();
+    expect(await log.load(id)).toBeNull();
+    expect(await log.pendingRows(id)).toBe(0);
+  });
+});

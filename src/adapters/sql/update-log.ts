@@ -1,0 +1,97 @@
+/** The durable update log of the sync tier over Kysely: PostgreSQL and PGlite run the same SQL. */
+import { sql } from 'kysely';
+import type { CompactedDocument, StoredDocument, UpdateLog } from '../../sync/ports.ts';
+import type { Sql } from './database.ts';
+
+const bytes = (b: Uint8Array): Uint8Array =>
+  // pg hands out Buffers; Yjs only needs the bytes, without Buffer's pooled slab behind them.
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
+
+export class SqlUpdateLog implements UpdateLog {
+  private readonly db: Sql;
+
+  constructor(db: Sql) {
+    this.db = db;
+  }
+
+  async load(documentId: string): Promise<StoredDocument | null> {
+    // Rows first, then the state: a compaction committing in between moves rows into the state we
+    // read next, so nothing falls through the gap (the reverse order could lose them).
+    const rows = await this.db
+      .selectFrom('document_updates')
+      .select(['seq', 'update'])
+      .where('document_id', '=', documentId)
+      .orderBy('seq')
+      .execute();
+    const doc = await this.db
+      .selectFrom('documents')
+      .select(['workspace_id', 'state'])
+      .where('id', '=', documentId)
+      .executeTakeFirst();
+    if (!doc) return null;
+    return {
+      workspaceId: doc.workspace_id,
+      state: doc.state ? bytes(doc.state) : null,
+      updates: rows.map((r) => bytes(r.update)),
+      seqs: rows.map((r) => Number(r.seq)),
+    };
+  }
+
+  async append(documentId: string, update: Uint8Array): Promise<void> {
+    await this.db.insertInto('document_updates').values({ document_id: documentId, update }).execute();
+  }
+
+  async compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null> {
+    return this.db.transaction().execute(async (tx) => {
+      // The row lock serializes compactions of one document across instances; appends go on.
+      const doc = await tx
+        .selectFrom('documents')
+        .select(['workspace_id', 'state'])
+        .where('id', '=', documentId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!doc) return null;
+      const rows = await tx
+        .selectFrom('document_updates')
+        .select(['seq', 'update'])
+        .where('document_id', '=', documentId)
+        .orderBy('seq')
+        .execute();
+      const seqs = rows.map((r) => Number(r.seq));
+      const result = merge({
+        workspaceId: doc.workspace_id,
+        state: doc.state ? bytes(doc.state) : null,
+        updates: rows.map((r) => bytes(r.update)),
+        seqs,
+      });
+      await tx
+        .updateTable('documents')
+        .set({
+          state: result.state,
+          content: result.content === null ? null : JSON.stringify(result.content),
+          content_text: result.text,
+          state_clock: sql<number>`state_clock + 1`,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', documentId)
+        .execute();
+      if (seqs.length > 0) {
+        await tx
+          .deleteFrom('document_updates')
+          .where('document_id', '=', documentId)
+          .where(sql<boolean>`seq = any(${sql.val(seqs)}::bigint[])`)
+          .execute();
+      }
+      return seqs.length;
+    });
+  }
+
+  async pendingRows(documentId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('document_updates')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('document_id', '=', documentId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

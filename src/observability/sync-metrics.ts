@@ -1,0 +1,165 @@
+/** Metrics of the sync tier: sockets, rooms, traffic by type, persistence, backpressure, propagation. */
+import client from 'prom-client';
+import type { FrameKind, RoomObserver } from '../sync/room.ts';
+import { LATENCY_BUCKETS } from './metrics.ts';
+
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+const BUFFER_BUCKETS = [0, 1024, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
+/** Propagation is sub-millisecond on one instance: finer buckets at the bottom. */
+const PROPAGATION_BUCKETS = [0.0001, 0.00025, 0.0005, ...LATENCY_BUCKETS];
+
+export type SyncGauges = {
+  openSockets: () => number;
+  loadedRooms: () => number;
+  /** Send-buffer sizes of open sockets (sampled at scrape time). */
+  sendBuffers: () => number[];
+};
+
+export class SyncMetrics implements RoomObserver {
+  private readonly messagesOut: client.Counter<'type'>;
+  private readonly messagesIn: client.Counter<'type'>;
+  private readonly bytesOut: client.Counter<'type'>;
+  private readonly bytesIn: client.Counter<'type'>;
+  private readonly persistBatch: client.Histogram;
+  private readonly persistDuration: client.Histogram;
+  private readonly persistErrors: client.Counter;
+  private readonly propagation: client.Histogram;
+  private readonly presenceDrops: client.Counter;
+  readonly closes: client.Counter<'reason'>;
+  readonly connections: client.Counter<'result'>;
+  readonly loadDuration: client.Histogram;
+
+  constructor(registry: client.Registry, gauges: SyncGauges) {
+    const registers = [registry];
+    this.messagesIn = new client.Counter({
+      name: 'sync_messages_received_total',
+      help: 'Sync messages received from clients, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.messagesOut = new client.Counter({
+      name: 'sync_messages_sent_total',
+      help: 'Frames sent to clients, by type (one per socket)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.bytesIn = new client.Counter({
+      name: 'sync_received_bytes_total',
+      help: 'Payload bytes received, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.bytesOut = new client.Counter({
+      name: 'sync_sent_bytes_total',
+      help: 'Bytes sent, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.persistBatch = new client.Histogram({
+      name: 'sync_persist_batch_updates',
+      help: 'Updates merged into one log row (group commit)',
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    this.persistDuration = new client.Histogram({
+      name: 'sync_persist_duration_seconds',
+      help: 'Time to commit one batch to the update log',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.persistErrors = new client.Counter({
+      name: 'sync_persist_errors_total',
+      help: 'Failed batch writes (retried with backoff; acknowledgements wait)',
+      registers,
+    });
+    this.propagation = new client.Histogram({
+      name: 'sync_propagation_seconds',
+      help: 'Receipt of an update to its frame written to every peer socket on this instance',
+      buckets: PROPAGATION_BUCKETS,
+      registers,
+    });
+    this.presenceDrops = new client.Counter({
+      name: 'sync_presence_dropped_total',
+      help: 'Presence frames skipped for sockets over the soft send-buffer limit',
+      registers,
+    });
+    this.closes = new client.Counter({
+      name: 'sync_socket_closes_total',
+      help: 'Closed sync sockets by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connections = new client.Counter({
+      name: 'sync_connections_total',
+      help: 'Connection attempts by outcome',
+      labelNames: ['result'],
+      registers,
+    });
+    this.loadDuration = new client.Histogram({
+      name: 'sync_room_load_duration_seconds',
+      help: 'Time to load a room from the log',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new client.Gauge({
+      name: 'sync_open_sockets',
+      help: 'Open, authenticated sync sockets (the autoscaling signal)',
+      registers,
+      collect() {
+        this.set(gauges.openSockets());
+      },
+    });
+    new client.Gauge({
+      name: 'sync_rooms_loaded',
+      help: 'Documents open on this instance',
+      registers,
+      collect() {
+        this.set(gauges.loadedRooms());
+      },
+    });
+    const bufferHistogram = new client.Histogram({
+      name: 'sync_send_buffer_bytes',
+      help: 'Send-buffer size of each open socket, sampled at scrape',
+      buckets: BUFFER_BUCKETS,
+      registers,
+    });
+    // Sampled at scrape (not per send) so the hot path pays nothing; reset so it shows the present.
+    const originalGet = bufferHistogram.get.bind(bufferHistogram);
+    bufferHistogram.get = async () => {
+      bufferHistogram.reset();
+      for (const b of gauges.sendBuffers()) bufferHistogram.observe(b);
+      return originalGet();
+    };
+  }
+
+  sent(kind: FrameKind, frames: number, bytes: number): void {
+    this.messagesOut.inc({ type: kind }, frames);
+    this.bytesOut.inc({ type: kind }, bytes);
+  }
+
+  received(kind: string, bytes: number): void {
+    this.messagesIn.inc({ type: kind });
+    this.bytesIn.inc({ type: kind }, bytes);
+  }
+
+  propagated(seconds: number): void {
+    this.propagation.observe(seconds);
+  }
+
+  persisted(updates: number, _bytes: number, seconds: number): void {
+    this.persistBatch.observe(updates);
+    this.persistDuration.observe(seconds);
+  }
+
+  persistFailed(): void {
+    this.persistErrors.inc();
+  }
+
+  presenceDropped(): void {
+    this.presenceDrops.inc();
+  }
+
+  tooSlow(): void {
+    // Counted with the close reason (too_slow) when the socket closes.
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * WebSocket close codes the sync endpoint uses, in one place (clients switch on them).
+ * 4xxx mirror HTTP statuses so a reader can guess them; 1012 is the standard "service restart".
+ */
+export const CloseCode = {
+  /** Server shutting down or restarting: reconnect (with jitter), probably to another instance. */
+  SERVICE_RESTART: 1012,
+  /** Frame larger than the limit (ws closes with this itself when maxPayload is exceeded). */
+  MESSAGE_TOO_BIG: 1009,
+  /** Malformed frame or Yjs update: the document is untouched; do not resend the same bytes. */
+  BAD_MESSAGE: 4400,
+  /** No token, a bad token, or the session expired without a refresh: log in again. */
+  UNAUTHORIZED: 4401,
+  /** Access to the document was removed while connected (or never existed for this user). */
+  FORBIDDEN: 4403,
+  /** The document does not exist or was deleted. */
+  NOT_FOUND: 4404,
+  /** No message or pong within the idle timeout. */
+  IDLE_TIMEOUT: 4408,
+  /** Too many messages per second on this socket. */
+  RATE_LIMITED: 4429,
+  /** The client did not read fast enough; its send buffer passed the hard limit. Resync on reconnect. */
+  TOO_SLOW: 4508,
+  /** The server cannot load or save this document right now; retry later. */
+  UNAVAILABLE: 4503,
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCode;
+
+/** Codes after which reconnecting with the same credentials cannot succeed. */
+export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.BAD_MESSAGE,
+  CloseCode.UNAUTHORIZED,
+  CloseCode.FORBIDDEN,
+  CloseCode.NOT_FOUND,
+]);
+
+const NAMES = new Map<number, string>(Object.entries(CloseCode).map(([k, v]) => [v, k.toLowerCase()]));
+
+/** Metric label for a close code. */
+export function closeReasonLabel(code: number): string {
+  return NAMES.get(code) ?? (code === 1000 ? 'normal' : code === 1001 ? 'going_away' : String(code));
+}

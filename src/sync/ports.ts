@@ -1,0 +1,44 @@
+/** What the sync core needs from the outside world: a socket to write to and a durable update log. */
+
+/** One client connection as the room sees it; the ws transport implements it. */
+export interface SyncSocket {
+  /** Queues one pre-encoded frame; never blocks. */
+  send(frame: Uint8Array): void;
+  /** Bytes queued but not yet written to the network (backpressure signal). */
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+}
+
+/** A document as stored: the compacted state plus the log rows appended since. */
+export type StoredDocument = {
+  workspaceId: string;
+  state: Uint8Array | null;
+  updates: Uint8Array[];
+  /** Log row ids, parallel to `updates`: compaction deletes exactly these. */
+  seqs: number[];
+};
+
+/** The result of merging a stored document: new state and its projections. */
+export type CompactedDocument = { state: Uint8Array; content: unknown; text: string };
+
+export interface UpdateLog {
+  /** The stored document, or null when it does not exist (never created, or deleted). */
+  load(documentId: string): Promise<StoredDocument | null>;
+  /** Appends one row (a merged batch) durably; resolves after commit. */
+  append(documentId: string, update: Uint8Array): Promise<void>;
+  /**
+   * In one transaction (serialized per document): reads state and rows, calls `merge`, writes the
+   * new state and projections, deletes the rows merged. Returns the number of rows merged, or
+   * null when the document is gone.
+   */
+  compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null>;
+  /** Number of log rows waiting for compaction. */
+  pendingRows(documentId: string): Promise<number>;
+}
+
+/** Binary fan-out between instances (the EventBus satisfies it). */
+export interface RoomBus {
+  publishBytes(channel: string, payload: Uint8Array): Promise<void>;
+  subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>>;
+  onResync(listener: () => void): void;
+}

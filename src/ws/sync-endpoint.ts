@@ -1,0 +1,383 @@
+/**
+ * The WebSocket transport: upgrades `/sync/:documentId` on the HTTP server, authenticates (token
+ * in the URL or as the first frame), authorizes with the same policy as the API, then binds the
+ * socket to its room. Enforces frame size, message rate, heartbeat and token expiry; turns
+ * protocol errors into close codes. Everything document-related happens in the room.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { atLeast, type DocumentAccess } from '../domain/roles.ts';
+import type { SyncMetrics } from '../observability/sync-metrics.ts';
+import { CloseCode, closeReasonLabel } from '../sync/close-codes.ts';
+import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
+import { ProtocolError, type Room } from '../sync/room.ts';
+import type { RoomRegistry } from '../sync/rooms.ts';
+import { Session } from '../sync/session.ts';
+
+export type SyncEndpointLimits = {
+  maxMessageBytes: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  heartbeatMs: number;
+  authTimeoutMs: number;
+};
+
+export type SyncEndpointDeps = {
+  registry: RoomRegistry;
+  /** Verifies an access token; throws when it is not valid. */
+  authenticate: (token: string) => Promise<{ userId: string; expiresAt: number }>;
+  /** Effective access now; null when the document does not exist. */
+  documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
+  metrics: SyncMetrics;
+  logger: Logger;
+  limits: SyncEndpointLimits;
+};
+
+const PATH = /^\/sync\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
+/** Frames a client may send before its token is verified (sync step 1, awareness, ...). */
+const MAX_EARLY_FRAMES = 32;
+/** A socket closed for being too slow gets this long to flush the close frame, then is cut. */
+const TOO_SLOW_TERMINATE_MS = 2_000;
+const tracer = trace.getTracer('collab-docs');
+
+export class SyncEndpoint {
+  private readonly deps: SyncEndpointDeps;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private draining = false;
+
+  constructor(server: Server, deps: SyncEndpointDeps) {
+    this.deps = deps;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.limits.maxMessageBytes,
+      perMessageDeflate: false,
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    this.heartbeat = setInterval(() => {
+      for (const c of this.connections) c.beat();
+    }, deps.limits.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get openSockets(): number {
+    return this.connections.size;
+  }
+
+  sendBuffers(): number[] {
+    return [...this.connections].map((c) => c.ws.bufferedAmount);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/sync/')) {
+      reject(socket, 404, 'Not Found');
+      return;
+    }
+    if (this.draining) {
+      reject(socket, 503, 'Service Unavailable', { 'Retry-After': '1' });
+      return;
+    }
+    const match = PATH.exec(url.pathname);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!match) {
+        ws.close(CloseCode.NOT_FOUND, 'document not found');
+        this.deps.metrics.connections.inc({ result: 'not_found' });
+        return;
+      }
+      const connection = new Connection(ws, match[1]!.toLowerCase(), this.deps, () =>
+        this.connections.delete(connection),
+      );
+      this.connections.add(connection);
+      connection.start(url.searchParams.get('token'));
+    });
+  }
+
+  /** Shutdown: refuse new sockets, let the rooms flush and close theirs (1012), then cut the rest. */
+  async close(): Promise<void> {
+    this.draining = true;
+    clearInterval(this.heartbeat);
+    await this.deps.registry.close();
+    for (const c of this.connections) c.ws.close(CloseCode.SERVICE_RESTART, 'server restarting');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function reject(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  const lines = [`HTTP/1.1 ${status} ${text}`, 'Connection: close', 'Content-Length: 0'];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** One socket from upgrade to close. */
+class Connection {
+  readonly ws: WebSocket;
+  private readonly documentId: string;
+  private readonly deps: SyncEndpointDeps;
+  private readonly onGone: () => void;
+  private session: Session | undefined;
+  private room: Room | undefined;
+  private early: Uint8Array[] = [];
+  private authenticating = false;
+  private alive = true;
+  private tokens: number;
+  private lastRefill = performance.now();
+  private authTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(ws: WebSocket, documentId: string, deps: SyncEndpointDeps, onGone: () => void) {
+    this.ws = ws;
+    this.documentId = documentId;
+    this.deps = deps;
+    this.onGone = onGone;
+    this.tokens = deps.limits.messageBurst;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('close', (code: number) => this.onClose(code));
+    ws.on('error', (err) => this.deps.logger.debug({ err, documentId }, 'sync socket error'));
+  }
+
+  start(urlToken: string | null): void {
+    if (urlToken) {
+      this.authenticate(urlToken);
+      return;
+    }
+    this.authTimer = setTimeout(
+      () => this.close(CloseCode.UNAUTHORIZED, 'authentication timed out'),
+      this.deps.limits.authTimeoutMs,
+    );
+  }
+
+  beat(): void {
+    if (!this.alive) {
+      this.deps.metrics.closes.inc({ reason: 'idle_timeout' });
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.session) this.session.close(code, reason);
+    else this.ws.close(code, reason);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    if (!isBinary) {
+      this.close(CloseCode.BAD_MESSAGE, 'text frames are not part of the protocol');
+      return;
+    }
+    if (!this.takeToken()) {
+      this.close(CloseCode.RATE_LIMITED, 'too many messages');
+      return;
+    }
+    const buf = data as Buffer;
+    const frame = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (frame[0] === MessageType.TOKEN) {
+      this.onToken(frame);
+      return;
+    }
+    if (!this.session) {
+      if (!this.authenticating) {
+        this.close(CloseCode.UNAUTHORIZED, 'authentication required: send a token first');
+        return;
+      }
+      if (this.early.length >= MAX_EARLY_FRAMES) {
+        this.close(CloseCode.RATE_LIMITED, 'too many frames before authentication');
+        return;
+      }
+      this.early.push(frame);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const session = this.session!;
+    const room = this.room!;
+    // Each update is its own root span (apply → fan-out as a child); other frames are not traced.
+    const span = carriesUpdate(frame)
+      ? tracer.startSpan('sync.apply', {
+          root: true,
+          attributes: { 'document.id': this.documentId, 'sync.bytes': frame.byteLength },
+        })
+      : undefined;
+    try {
+      if (span) context.with(trace.setSpan(context.active(), span), () => room.receive(session, frame));
+      else room.receive(session, frame);
+    } catch (err) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      if (err instanceof ProtocolError) {
+        this.deps.logger.info(
+          { documentId: this.documentId, userId: session.userId, reason: err.message },
+          'sync frame refused',
+        );
+        session.close(err.code, err.message);
+        return;
+      }
+      this.deps.logger.error({ err, documentId: this.documentId }, 'sync message failed');
+      session.close(1011, 'internal error');
+    } finally {
+      span?.end();
+    }
+  }
+
+  /** Token bucket: `messagesPerSecond` sustained, `messageBurst` at once. */
+  private takeToken(): boolean {
+    const now = performance.now();
+    const { messagesPerSecond, messageBurst } = this.deps.limits;
+    this.tokens = Math.min(messageBurst, this.tokens + ((now - this.lastRefill) / 1000) * messagesPerSecond);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onToken(frame: Uint8Array): void {
+    let token: string;
+    try {
+      token = new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(tokenOffset(frame)));
+    } catch {
+      this.close(CloseCode.BAD_MESSAGE, 'malformed token message');
+      return;
+    }
+    if (!this.session && !this.authenticating) {
+      this.authenticate(token);
+      return;
+    }
+    if (this.session) this.refresh(token);
+  }
+
+  /** A new token on an open socket: same user, later expiry. */
+  private refresh(token: string): void {
+    const session = this.session!;
+    this.deps.authenticate(token).then(
+      (principal) => {
+        if (principal.userId !== session.userId) {
+          this.close(CloseCode.UNAUTHORIZED, 'token belongs to another user');
+          return;
+        }
+        session.expiresAt = principal.expiresAt;
+        this.armExpiry();
+      },
+      () => this.close(CloseCode.UNAUTHORIZED, 'invalid token'),
+    );
+  }
+
+  private authenticate(token: string): void {
+    this.authenticating = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    const span = tracer.startSpan('sync.connect', { attributes: { 'document.id': this.documentId } });
+    this.join(token)
+      .catch((err: unknown) => {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        this.deps.logger.error({ err, documentId: this.documentId }, 'sync connect failed');
+        this.deps.metrics.connections.inc({ result: 'unavailable' });
+        this.close(CloseCode.UNAVAILABLE, 'document unavailable, retry later');
+      })
+      .finally(() => span.end());
+  }
+
+  private async join(token: string): Promise<void> {
+    const { metrics } = this.deps;
+    let principal: { userId: string; expiresAt: number };
+    try {
+      principal = await this.deps.authenticate(token);
+    } catch {
+      metrics.connections.inc({ result: 'unauthorized' });
+      this.ws.send(encodePermissionDenied('invalid or expired token'));
+      this.ws.close(CloseCode.UNAUTHORIZED, 'invalid or expired token');
+      return;
+    }
+    const access = await this.deps.documentAccess(principal.userId, this.documentId);
+    if (access === null || access === 'none') {
+      // Outsiders cannot tell a missing document from a forbidden one (as in the API).
+      metrics.connections.inc({ result: 'not_found' });
+      this.ws.send(encodePermissionDenied('document not found'));
+      this.ws.close(CloseCode.NOT_FOUND, 'document not found');
+      return;
+    }
+    const started = performance.now();
+    const room = await this.deps.registry.acquire(this.documentId);
+    metrics.loadDuration.observe((performance.now() - started) / 1000);
+    if (!room) {
+      metrics.connections.inc({ result: 'not_found' });
+      this.ws.close(CloseCode.NOT_FOUND, 'document not found');
+      return;
+    }
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      this.deps.registry.release(room);
+      return;
+    }
+    const socket = {
+      send: (frame: Uint8Array) => this.ws.send(frame),
+      get bufferedAmount() {
+        return socket.ws.bufferedAmount;
+      },
+      ws: this.ws,
+      close: (code: number, reason: string) => {
+        this.ws.close(code, reason);
+        if (code === CloseCode.TOO_SLOW) setTimeout(() => this.ws.terminate(), TOO_SLOW_TERMINATE_MS).unref();
+      },
+    };
+    const session = new Session(
+      socket,
+      principal.userId,
+      room.admit(atLeast(access, 'editor') ? 'edit' : 'read'),
+      principal.expiresAt,
+    );
+    this.session = session;
+    this.room = room;
+    room.join(session);
+    metrics.connections.inc({ result: 'accepted' });
+    this.armExpiry();
+    const early = this.early;
+    this.early = [];
+    for (const frame of early) {
+      if (session.closed) break;
+      this.dispatch(frame);
+    }
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const session = this.session!;
+    // setTimeout caps at ~24.8 days; tokens live minutes.
+    const ms = Math.min(2 ** 31 - 1, Math.max(0, session.expiresAt * 1000 - Date.now()));
+    this.expiryTimer = setTimeout(() => this.close(CloseCode.UNAUTHORIZED, 'session expired: refresh the token'), ms);
+    this.expiryTimer.unref();
+  }
+
+  private onClose(code: number): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.early = [];
+    this.deps.metrics.closes.inc({ reason: closeReasonLabel(code) });
+    const { session, room } = this;
+    if (session && room) {
+      session.closed = true;
+      room.leave(session);
+      this.deps.registry.release(room);
+    }
+    this.session = undefined;
+    this.room = undefined;
+    this.onGone();
+  }
+}
+
+/** Where the token string starts in a TOKEN frame: after the type and the string's length. */
+function tokenOffset(frame: Uint8Array): number {
+  let i = 1;
+  while (i < frame.length && (frame[i]! & 0x80) !== 0) i++;
+  return i + 1;
+}
