@@ -1,0 +1,192 @@
+/**
+ * Runs one typing workload against a deployment: opens the planned sockets (in plan order),
+ * lets the typists type at a human rate for a while, and reports propagation per receiver group,
+ * delivery, server CPU and memory per socket, and how hard the load generator itself worked.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { cpuMeter } from '../support/cpu.ts';
+import { type Random, seededRandom } from '../support/random.ts';
+import { connect, DocClient, RawClient, SocketTally, type Target } from './client.ts';
+import type { Deployment } from './deployments.ts';
+import type { Tokens } from './fixture.ts';
+import { mapLimit, sleep } from './limit.ts';
+import { distribution, Receipts, SendLog } from './propagation.ts';
+import { counterDelta } from './server-signals.ts';
+
+const CONNECT_CONCURRENCY = 32;
+const SETTLE_MS = 1_500;
+const DRAIN_MS = 3_000;
+const DRAIN_POLL_MS = 100;
+/** The event-loop histogram counts the sampling interval itself; only the excess is delay. */
+const LOOP_RESOLUTION_MS = 10;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz     ';
+
+export type SocketPlan = {
+  documentId: string;
+  /** Index into the deployment's instances. */
+  instance: number;
+  token: keyof Tokens;
+  /** typist: types and receives; watcher: a Y.Doc that receives; raw: reads frames, not instrumented. */
+  kind: 'typist' | 'watcher' | 'raw';
+  /** Receiver group whose propagation this socket reports (typists and watchers). */
+  group?: string;
+};
+
+export type TypingPlan = { sockets: SocketPlan[]; charsPerSecond: number; durationS: number };
+
+type Opened = { plan: SocketPlan; client: DocClient | RawClient; editor?: string };
+
+const excessMs = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
+const perSocket = (delta: number, sockets: number) => (sockets === 0 ? null : Math.round(delta / sockets));
+
+export async function runTyping(
+  dep: Deployment,
+  tokens: Tokens,
+  plan: TypingPlan,
+  opts: { database?: string; seed: number },
+) {
+  const rnd = seededRandom(opts.seed);
+  const tally = new SocketTally();
+  const targets: Target[] = dep.instances.map((i) => ({ wire: dep.wire, base: i.base, tally }));
+  const log = new SendLog();
+  const groups = new Map<string, Receipts>();
+  const receipts = (g: string) => {
+    let r = groups.get(g);
+    if (!r) {
+      r = new Receipts(log);
+      groups.set(g, r);
+    }
+    return r;
+  };
+
+  const memBefore = await Promise.all(dep.instances.map((i) => i.memory()));
+  const logsBefore = dep.logs.snapshot();
+  const countersBefore = await dep.counters();
+  const connectStarted = performance.now();
+  const connectMs: number[] = [];
+  let typists = 0;
+  const created: (DocClient | RawClient)[] = [];
+  const opened = await mapLimit(plan.sockets, CONNECT_CONCURRENCY, async (p, i): Promise<Opened> => {
+    const target = targets[p.instance] as Target;
+    const token = tokens[p.token];
+    const t0 = performance.now();
+    const editor = p.kind === 'typist' ? `e${typists++}` : undefined;
+    const onEdit = p.group ? receipts(p.group).listener(i) : undefined;
+    const client = await connect<DocClient | RawClient>(tally, () =>
+      p.kind === 'raw'
+        ? new RawClient(target, p.documentId, token)
+        : new DocClient(target, p.documentId, token, { typist: p.kind === 'typist', onEdit }),
+    );
+    created.push(client);
+    connectMs.push(performance.now() - t0);
+    return { plan: p, client, editor };
+  }).catch((err: unknown) => {
+    for (const c of created) c.close();
+    throw new Error(`connecting ${plan.sockets.length} sockets: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+
+  // Who should see whose edits: every instrumented socket of the document but the typist itself.
+  const byDocument = new Map<string, Opened[]>();
+  for (const o of opened) {
+    const list = byDocument.get(o.plan.documentId);
+    if (list) list.push(o);
+    else byDocument.set(o.plan.documentId, [o]);
+  }
+  for (const docSockets of byDocument.values())
+    for (const t of docSockets)
+      if (t.editor) for (const r of docSockets) if (r !== t && r.plan.group) receipts(r.plan.group).expect(t.editor, 1);
+
+  await sleep(SETTLE_MS);
+  const memConnected = await Promise.all(dep.instances.map((i) => i.memory()));
+  const raws = opened.flatMap((o) => (o.client instanceof RawClient ? [o.client] : []));
+  const framesBefore = raws.reduce((n, c) => n + c.frames, 0);
+  const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database).start());
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  for (const r of groups.values()) r.start();
+  const windowStart = performance.now();
+
+  const end = performance.now() + plan.durationS * 1000;
+  const meanGapMs = 1000 / plan.charsPerSecond;
+  const gap = (r: Random) => meanGapMs * (0.5 + r.next()); // ±50 % jitter around the mean rate
+  /** The pending keystroke of each typist. */
+  const timers = new Map<string, NodeJS.Timeout>();
+  let maxBacklog = 0;
+  for (const o of opened) {
+    const editor = o.editor;
+    if (!editor || !(o.client instanceof DocClient)) continue;
+    const client = o.client;
+    const own = seededRandom(rnd.int(2 ** 31));
+    const tick = () => {
+      if (performance.now() >= end) return;
+      const seq = log.next(editor);
+      client.type(editor, seq, ALPHABET[own.int(ALPHABET.length)] as string, own.int(client.text.length + 1));
+      maxBacklog = Math.max(maxBacklog, client.backlog);
+      timers.set(editor, setTimeout(tick, gap(own)));
+    };
+    timers.set(editor, setTimeout(tick, own.next() * meanGapMs));
+  }
+  await sleep(plan.durationS * 1000);
+  for (const t of timers.values()) clearTimeout(t);
+  for (const r of groups.values()) r.stop();
+  const windowEnd = performance.now();
+  const cpu = meters.map((stop) => stop());
+  loop.disable();
+  const framesDuring = raws.reduce((n, c) => n + c.frames, 0) - framesBefore;
+
+  const drainUntil = performance.now() + DRAIN_MS;
+  while (performance.now() < drainUntil && [...groups.values()].some((r) => r.delivery().missing > 0))
+    await sleep(DRAIN_POLL_MS);
+
+  for (const o of opened) o.client.close();
+  const unload = await dep.quiesce();
+  const serverSaid = {
+    logLines: dep.logs.since(logsBefore),
+    counters: counterDelta(countersBefore, await dep.counters()),
+    unload,
+  };
+
+  const edits = opened.reduce((n, o) => n + (o.editor ? log.sentBetween(o.editor, windowStart, windowEnd) : 0), 0);
+  const deliveries = [...groups.values()].reduce((n, r) => n + r.delivery().expected, 0);
+  const seconds = cpu[0]?.seconds ?? plan.durationS;
+  const serverCpuSeconds = cpu.reduce((n, c) => n + (c?.serverCores ?? 0) * (c?.seconds ?? 0), 0);
+  const socketsOn = (i: number) => plan.sockets.filter((s) => s.instance === i).length;
+  const rssDelta = memConnected.reduce((n, m, i) => n + m.rssBytes - (memBefore[i]?.rssBytes ?? 0), 0);
+  const heapDelta = memConnected.reduce((n, m, i) => n + m.heapUsedBytes - (memBefore[i]?.heapUsedBytes ?? 0), 0);
+
+  return {
+    sockets: plan.sockets.length,
+    instrumented: opened.filter((o) => o.client instanceof DocClient).length,
+    typists,
+    charsPerSecondPerTypist: plan.charsPerSecond,
+    connect: { seconds: Math.round(connectSeconds * 100) / 100, perSocketMs: distribution(connectMs) },
+    propagation: Object.fromEntries([...groups].map(([g, r]) => [g, distribution(r.latencies)])),
+    delivery: Object.fromEntries([...groups].map(([g, r]) => [g, r.delivery()])),
+    edits,
+    rawFramesReceived: raws.length ? framesDuring : undefined,
+    server: {
+      cpuCores: Math.round((serverCpuSeconds / seconds) * 100) / 100,
+      cpuCoresPerInstance: cpu.map((c) => c?.serverCores ?? null),
+      postgresCores: cpu[0]?.postgresCores ?? null,
+      cpuMsPerEdit: edits ? Math.round((serverCpuSeconds / edits) * 1e6) / 1e3 : null,
+      cpuUsPerDelivery: deliveries ? Math.round((serverCpuSeconds / deliveries) * 1e7) / 10 : null,
+      rssPerSocketBytes: perSocket(rssDelta, plan.sockets.length),
+      heapPerSocketBytes: perSocket(heapDelta, plan.sockets.length),
+      rssMbPerInstance: memConnected.map((m, i) => ({
+        instance: i,
+        sockets: socketsOn(i),
+        rssMb: Math.round(m.rssBytes / 1e5) / 10,
+      })),
+    },
+    loadGenerator: {
+      cores: cpu[0]?.benchCores ?? null,
+      otherCores: cpu[0]?.otherCores ?? null,
+      eventLoopDelayP99Ms: excessMs(loop.percentile(99)),
+      eventLoopDelayMaxMs: excessMs(loop.max),
+      maxSendBacklogBytes: maxBacklog,
+    },
+    socketEvents: tally.toJSON(),
+    serverSaid,
+  };
+}
