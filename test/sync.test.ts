@@ -3,8 +3,9 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { SigningKeys } from '../src/app/auth/signing-keys.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
-import { MessageType, SyncStep } from '../src/sync/protocol.ts';
+import { encodeToken, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
@@ -66,6 +67,39 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
     });
     expect(res.statusCode).toBe(200);
   };
+
+  /** A token from the app's own keys that expires in `seconds` (the configured minimum is 30 s). */
+  const shortLivedToken = async (user: TestSession, seconds: number): Promise<string> => {
+    const keys = new SigningKeys(t.app.database.pool('api'), {
+      issuer: t.app.config.jwtIssuer,
+      audience: t.app.config.jwtAudience,
+      accessTokenTtlSeconds: seconds,
+    });
+    return (await keys.signAccessToken({ sub: user.userId, email: user.email, name: 'short' })).token;
+  };
+
+  it('[S2.5] closes an open socket with 4401 when its token expires without a refresh', async () => {
+    const id = await createDoc();
+    const p = await connect(id, await shortLivedToken(owner, 2));
+    await p.untilSynced();
+    const closed = await p.untilClosed(4000);
+    expect(closed.code).toBe(CloseCode.UNAUTHORIZED);
+    expect(closed.reason).toMatch(/expired/);
+  });
+
+  it('[S2.5] a TOKEN frame for the same user extends the session; a token of another user closes it', async () => {
+    const id = await createDoc();
+    const p = await connect(id, await shortLivedToken(owner, 2));
+    await p.untilSynced();
+    p.ws.send(encodeToken(owner.token)); // 15 minutes
+    await new Promise((r) => setTimeout(r, 2_600)); // past the first token's expiry
+    expect(p.closed).toBeUndefined();
+    p.type('still here');
+    await p.untilSaved();
+    const other = await t.signUp('other');
+    p.ws.send(encodeToken(other.token));
+    expect((await p.untilClosed()).code).toBe(CloseCode.UNAUTHORIZED);
+  });
 
   it('[S1.1] two editors converge and see each other within the same tick', async () => {
     const id = await createDoc();
