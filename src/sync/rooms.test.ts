@@ -1,0 +1,824 @@
+/**
+ * RoomRegistry and Room without a network: fake sockets that record frames, the in-process bus
+ * and the in-memory update log. Waits on conditions with short timeouts, no fixed sleeps.
+ */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { MemoryBus } from '../adapters/bus/memory-bus.ts';
+import type { DocumentAccess } from '../domain/roles.ts';
+import { CloseCode } from './close-codes.ts';
+import { MemoryUpdateLog } from './memory-update-log.ts';
+import type { CompactedDocument, RoomBus, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
+import { projectDocument } from './projection.ts';
+import { type Access, decodeServerMessage, MessageType, type ServerMessage, SyncStep } from './protocol.ts';
+import type { Room, RoomObserver } from './room.ts';
+import { type RegistryOptions, RoomRegistry } from './rooms.ts';
+import { Session } from './session.ts';
+
+const WAIT_MS = 2_000;
+const WORKSPACE = 'ws-1';
+const TOKEN_LIFETIME_S = 3_600;
+
+/** Generous limits: each test narrows the ones it is about. */
+const DEFAULTS: RegistryOptions = {
+  persistBatchMs: 0,
+  sendBufferSoftBytes: 1_000_000,
+  sendBufferHardBytes: 10_000_000,
+  fullPresenceMax: 100,
+  viewOnlyAbove: 1_000,
+  broadcastBatchAbove: 1_000,
+  broadcastTickMs: 10,
+  presenceTickMs: 10,
+  presenceSampleSize: 50,
+  viewerPresence: false,
+  roomGraceMs: 10_000,
+  compactThreshold: 1_000,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fakes and helpers
+
+/** A socket that records every frame; `bufferedAmount` is whatever the test sets. */
+class FakeSocket implements SyncSocket {
+  readonly frames: Uint8Array[] = [];
+  bufferedAmount = 0;
+  closed: { code: number; reason: string } | undefined;
+  send(frame: Uint8Array): void {
+    if (this.closed) throw new Error('send on a closed socket');
+    this.frames.push(frame);
+  }
+  close(code: number, reason: string): void {
+    this.closed ??= { code, reason };
+  }
+  /** Payloads of live update frames (not the sync step 2 answer), in order. */
+  updates(): Uint8Array[] {
+    return this.frames.filter((f) => f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE).map(syncPayload);
+  }
+  /** Payloads of every content-carrying sync frame (step 2 and updates), in order. */
+  content(): Uint8Array[] {
+    return this.frames.filter((f) => f[0] === MessageType.SYNC && f[1] !== SyncStep.STEP1).map(syncPayload);
+  }
+  /** Number of states in each awareness frame, in order. */
+  awarenessStates(): number[] {
+    return this.frames.filter((f) => f[0] === MessageType.AWARENESS).map(awarenessStateCount);
+  }
+  messages(): ServerMessage[] {
+    return this.frames.map(decodeServerMessage).filter((m): m is ServerMessage => m !== undefined);
+  }
+}
+
+/** Hands out bus subscriptions and publishes, counted (the real MemoryBus does the delivery). */
+class CountingBus implements RoomBus {
+  readonly published: Uint8Array[] = [];
+  subscriptions = 0;
+  private readonly inner: MemoryBus;
+  constructor(inner: MemoryBus) {
+    this.inner = inner;
+  }
+  publishBytes(channel: string, payload: Uint8Array): Promise<void> {
+    this.published.push(new Uint8Array(payload));
+    return this.inner.publishBytes(channel, payload);
+  }
+  async subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>> {
+    const unsubscribe = await this.inner.subscribeBytes(channel, handler);
+    this.subscriptions++;
+    let done = false;
+    return async () => {
+      if (!done) this.subscriptions--;
+      done = true;
+      await unsubscribe();
+    };
+  }
+  onResync(listener: () => void): void {
+    this.inner.onResync(listener);
+  }
+}
+
+type Gate = { promise: Promise<void>; open(): void };
+function gate(): Gate {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** The memory log with call counts and optional gates in front of load and compact. */
+class InstrumentedLog implements UpdateLog {
+  readonly inner = new MemoryUpdateLog();
+  loads = 0;
+  appends = 0;
+  compactions = 0;
+  loadGate: Gate | undefined;
+  compactGate: Gate | undefined;
+  async load(documentId: string): Promise<StoredDocument | null> {
+    this.loads++;
+    await this.loadGate?.promise;
+    return this.inner.load(documentId);
+  }
+  async append(documentId: string, update: Uint8Array): Promise<void> {
+    this.appends++;
+    await this.inner.append(documentId, update);
+  }
+  async compact(documentId: string, merge: (s: StoredDocument) => CompactedDocument): Promise<number | null> {
+    this.compactions++;
+    await this.compactGate?.promise;
+    return this.inner.compact(documentId, merge);
+  }
+  pendingRows(documentId: string): Promise<number> {
+    return this.inner.pendingRows(documentId);
+  }
+}
+
+/** What the permission check answers: an access level, null (document gone) or a failure. */
+type AccessAnswer = DocumentAccess | null | Error;
+
+type Instance = { registry: RoomRegistry; log: InstrumentedLog; bus: CountingBus; observer: Observer };
+
+/** Counts what backpressure did; everything else is ignored. */
+type Observer = RoomObserver & { tooSlowCount: number; presenceDroppedCount: number };
+function observer(): Observer {
+  const o = {
+    tooSlowCount: 0,
+    presenceDroppedCount: 0,
+    sent: () => undefined,
+    received: () => undefined,
+    propagated: () => undefined,
+    persisted: () => undefined,
+    persistFailed: () => undefined,
+    presenceDropped: () => {
+      o.presenceDroppedCount++;
+    },
+    tooSlow: () => {
+      o.tooSlowCount++;
+    },
+  };
+  return o;
+}
+
+const silent = pino({ level: 'silent' });
+const registries: RoomRegistry[] = [];
+const clients: Client[] = [];
+
+/** Access answers by `${userId}:${documentId}`; editor by default. */
+const accessTable = new Map<string, AccessAnswer>();
+async function documentAccess(userId: string, documentId: string): Promise<DocumentAccess | null> {
+  const key = `${userId}:${documentId}`;
+  const a = accessTable.has(key) ? (accessTable.get(key) as AccessAnswer) : 'editor';
+  if (a instanceof Error) throw a;
+  return a;
+}
+
+function instance(
+  opts: Partial<RegistryOptions> = {},
+  shared: { log?: InstrumentedLog; bus?: MemoryBus } = {},
+): Instance {
+  const log = shared.log ?? new InstrumentedLog();
+  const bus = new CountingBus(shared.bus ?? new MemoryBus());
+  const obs = observer();
+  const registry = new RoomRegistry(
+    { ...DEFAULTS, ...opts },
+    { log, bus, observer: obs, logger: silent, documentAccess, project: projectDocument },
+  );
+  registries.push(registry);
+  return { registry, log, bus, observer: obs };
+}
+
+let docCounter = 0;
+function newDocument(log: InstrumentedLog, workspaceId = WORKSPACE): string {
+  const id = `doc-${++docCounter}`;
+  log.inner.createDocument(id, workspaceId);
+  return id;
+}
+
+/** One connection as the transport would make it: a session in a room, a client-side Y.Doc and presence. */
+class Client {
+  readonly doc = new Y.Doc();
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly socket = new FakeSocket();
+  readonly session: Session;
+  readonly room: Room;
+  private readonly registry: RoomRegistry;
+  private applied = 0;
+
+  constructor(registry: RoomRegistry, room: Room, userId: string, access: Access) {
+    this.registry = registry;
+    this.room = room;
+    this.session = new Session(this.socket, userId, room.admit(access), Date.now() / 1000 + TOKEN_LIFETIME_S);
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== 'server') this.room.receive(this.session, frameOf(MessageType.SYNC, SyncStep.UPDATE, update));
+    });
+    this.awareness.on('update', (c: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      if (origin === 'server') return;
+      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...c.added, ...c.updated, ...c.removed]);
+      this.room.receive(this.session, frameOf(MessageType.AWARENESS, undefined, update));
+    });
+    room.join(this.session);
+    // Sync step 1, as every client sends on connect; the step 2 answer is applied right away.
+    this.room.receive(this.session, frameOf(MessageType.SYNC, SyncStep.STEP1, Y.encodeStateVector(this.doc)));
+    this.catchUp();
+  }
+
+  type(text: string, name = 't'): void {
+    const t = this.doc.getText(name);
+    t.insert(t.length, text);
+  }
+
+  /** Applies every update frame received since the last call to the client's doc. */
+  catchUp(): this {
+    const updates = this.socket.content();
+    for (const u of updates.slice(this.applied)) Y.applyUpdate(this.doc, u, 'server');
+    this.applied = updates.length;
+    return this;
+  }
+
+  text(name = 't'): string {
+    return this.catchUp().doc.getText(name).toString();
+  }
+
+  saved(): number {
+    let n = 0;
+    for (const m of this.socket.messages()) if (m.type === 'saved') n = Math.max(n, m.count);
+    return n;
+  }
+
+  /** What the transport does when the socket closes. */
+  leave(): void {
+    this.awareness.destroy();
+    this.session.closed = true;
+    this.room.leave(this.session);
+    this.registry.release(this.room);
+  }
+}
+
+async function connect(registry: RoomRegistry, documentId: string, userId = 'owner', access: Access = 'edit') {
+  const room = await registry.acquire(documentId);
+  if (!room) throw new Error(`no room for ${documentId}`);
+  const c = new Client(registry, room, userId, access);
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.awareness.destroy();
+  await Promise.all(registries.splice(0).map((r) => r.close()));
+  accessTable.clear();
+});
+
+async function until(predicate: () => boolean, what = 'condition', timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+function frameOf(type: number, step: number | undefined, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, type);
+  if (step !== undefined) encoding.writeVarUint(e, step);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+
+function syncPayload(frame: Uint8Array): Uint8Array {
+  const d = decoding.createDecoder(frame);
+  decoding.readVarUint(d);
+  decoding.readVarUint(d);
+  return decoding.readVarUint8Array(d);
+}
+
+function awarenessStateCount(frame: Uint8Array): number {
+  const d = decoding.createDecoder(frame);
+  decoding.readVarUint(d);
+  return decoding.readVarUint(decoding.createDecoder(decoding.readVarUint8Array(d)));
+}
+
+/** A bus payload as RoomRegistry publishes it: the sender's instance id, then the frame. */
+function busPayload(instanceId: string, frame: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, instanceId);
+  encoding.writeUint8Array(e, frame);
+  return encoding.toUint8Array(e);
+}
+
+function textUpdate(text: string, clientID: number): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+function textOf(state: Uint8Array | null, updates: Uint8Array[] = []): string {
+  const doc = new Y.Doc();
+  if (state) Y.applyUpdate(doc, state);
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return doc.getText('t').toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('MemoryUpdateLog (the rules SqlUpdateLog follows)', () => {
+  it('returns null for a document that does not exist, and refuses appends to it', async () => {
+    const log = new MemoryUpdateLog();
+    expect(await log.load('missing')).toBeNull();
+    await expect(log.append('missing', textUpdate('x', 1))).rejects.toThrow(/does not exist/);
+    expect(await log.pendingRows('missing')).toBe(0);
+  });
+
+  it('[S3.1] appends rows with increasing seqs and loads them back with the workspace', async () => {
+    const log = new MemoryUpdateLog();
+    log.createDocument('d', 'w');
+    const buffer = textUpdate('a', 1);
+    await log.append('d', buffer);
+    buffer.fill(0); // the caller reusing its buffer must not change the stored row
+    await log.append('d', textUpdate('b', 2));
+    const stored = await log.load('d');
+    expect(stored?.workspaceId).toBe('w');
+    expect(stored?.state).toBeNull();
+    expect(stored?.updates).toHaveLength(2);
+    expect(stored!.seqs[0]!).toBeLessThan(stored!.seqs[1]!);
+    expect(textOf(null, stored!.updates)).toHaveLength(2);
+    expect(await log.pendingRows('d')).toBe(2);
+  });
+
+  it('[S4.1] compaction merges state and rows, writes projections and deletes exactly the rows it merged', async () => {
+    const log = new MemoryUpdateLog();
+    log.createDocument('d', 'w');
+    await log.append('d', textUpdate('hello ', 1));
+    await log.append('d', textUpdate('world', 2));
+    let late: Promise<void> | undefined;
+    const merged = await log.compact('d', (stored) => {
+      // A row appended while the compaction runs must survive it.
+      late = log.append('d', textUpdate('!', 3));
+      const text = textOf(stored.state, stored.updates);
+      const doc = new Y.Doc();
+      if (stored.state) Y.applyUpdate(doc, stored.state);
+      for (const u of stored.updates) Y.applyUpdate(doc, u);
+      return { state: Y.encodeStateAsUpdate(doc), content: { type: 'doc' }, text };
+    });
+    await late;
+    expect(merged).toBe(2);
+    const stored = await log.load('d');
+    expect(stored?.updates).toHaveLength(1);
+    expect(textOf(stored!.state, stored!.updates)).toHaveLength('hello world!'.length);
+    expect(log.document('d')).toMatchObject({ content: { type: 'doc' }, stateClock: 1, rows: 1 });
+    expect(log.document('d')?.text).toHaveLength('hello world'.length);
+  });
+
+  it('serializes compactions of one document; a throwing merge changes nothing', async () => {
+    const log = new MemoryUpdateLog();
+    log.createDocument('d', 'w');
+    await log.append('d', textUpdate('a', 1));
+    const seen: number[] = [];
+    const merge = (stored: StoredDocument): CompactedDocument => {
+      seen.push(stored.updates.length);
+      return {
+        state: Y.mergeUpdates([...(stored.state ? [stored.state] : []), ...stored.updates]),
+        content: null,
+        text: '',
+      };
+    };
+    const [first, second] = await Promise.all([log.compact('d', merge), log.compact('d', merge)]);
+    expect([first, second]).toEqual([1, 0]);
+    expect(seen).toEqual([1, 0]);
+    await log.append('d', textUpdate('b', 2));
+    await expect(
+      log.compact('d', () => {
+        throw new Error('merge failed');
+      }),
+    ).rejects.toThrow('merge failed');
+    expect(log.document('d')).toMatchObject({ rows: 1, stateClock: 2 });
+    expect(await log.compact('d', merge)).toBe(1);
+  });
+
+  it('compaction of a missing document returns null; deleting a document removes its log', async () => {
+    const log = new MemoryUpdateLog();
+    expect(await log.compact('missing', () => ({ state: new Uint8Array(), content: null, text: '' }))).toBeNull();
+    log.createDocument('d', 'w');
+    await log.append('d', textUpdate('x', 1));
+    log.deleteDocument('d');
+    expect(await log.load('d')).toBeNull();
+    expect(await log.pendingRows('d')).toBe(0);
+  });
+});
+
+describe('RoomRegistry: loading and unloading rooms', () => {
+  it('[S5.1] concurrent acquire() calls share one load and nobody gets the room before it loaded', async () => {
+    const { registry, log, bus } = instance();
+    const id = newDocument(log);
+    await log.inner.append(id, textUpdate('stored', 1));
+    log.loadGate = gate();
+    const seenAtResolution: string[] = [];
+    const pending = Array.from({ length: 5 }, () =>
+      registry.acquire(id).then((room) => {
+        seenAtResolution.push(room!.doc.getText('t').toString());
+        return room;
+      }),
+    );
+    await nextTurn();
+    await nextTurn();
+    expect(log.loads).toBe(1);
+    expect(seenAtResolution).toEqual([]);
+    expect(registry.peek(id)).toBeUndefined();
+    log.loadGate.open();
+    const rooms = await Promise.all(pending);
+    expect(new Set(rooms).size).toBe(1);
+    expect(seenAtResolution).toEqual(Array(5).fill('stored'));
+    expect(log.loads).toBe(1);
+    expect(bus.subscriptions).toBe(1);
+    expect(registry.roomCount).toBe(1);
+  });
+
+  it('[S5.1] a missing document gives null and leaves no room or subscription behind', async () => {
+    const { registry, bus } = instance();
+    expect(await registry.acquire('never-created')).toBeNull();
+    expect(registry.roomCount).toBe(0);
+    expect(bus.subscriptions).toBe(0);
+  });
+
+  it('[S5.2] keeps an empty room warm for the grace period: a quick reconnect gets the same room', async () => {
+    const { registry, log } = instance({ roomGraceMs: 200 });
+    const id = newDocument(log);
+    const a = await connect(registry, id);
+    a.leave();
+    const b = await connect(registry, id);
+    expect(b.room).toBe(a.room);
+    expect(log.loads).toBe(1);
+  });
+
+  it('[S5.2] after the grace period: the batch is written, the log compacted, the bus unsubscribed, the doc destroyed', async () => {
+    // A long batch window: only the unload can have written the update.
+    const { registry, log, bus } = instance({ roomGraceMs: 20, persistBatchMs: 60_000 });
+    const id = newDocument(log);
+    await log.inner.append(id, textUpdate('stored ', 7));
+    const c = await connect(registry, id);
+    c.type('typed');
+    const room = c.room;
+    expect(log.appends).toBe(0);
+    c.leave();
+    expect(registry.peek(id)).toBe(room);
+    await until(() => registry.peek(id) === undefined, 'unload');
+    expect(log.appends).toBe(1);
+    expect(log.compactions).toBe(1);
+    const stored = log.inner.document(id)!;
+    expect(stored.rows).toBe(0);
+    expect(stored.stateClock).toBe(1);
+    expect(textOf(stored.state)).toBe('stored typed');
+    expect(bus.subscriptions).toBe(0);
+    expect(room.doc.isDestroyed).toBe(true);
+    expect(room.awareness.getStates().size).toBe(0);
+    expect(registry.roomCount).toBe(0);
+  });
+
+  it('[S5.2] a connection arriving during the unload waits for it and gets a fresh room with all content', async () => {
+    const { registry, log, bus } = instance({ roomGraceMs: 0, persistBatchMs: 60_000 });
+    const id = newDocument(log);
+    const first = await connect(registry, id);
+    first.type('hello');
+    log.compactGate = gate();
+    first.leave();
+    await until(() => log.compactions === 1, 'unload to reach compaction');
+    let resolved = false;
+    const acquiring = registry.acquire(id).then((room) => {
+      resolved = true;
+      return room;
+    });
+    await nextTurn();
+    expect(resolved).toBe(false);
+    log.compactGate.open();
+    const room = await acquiring;
+    expect(room).not.toBe(first.room);
+    expect(first.room.doc.isDestroyed).toBe(true);
+    expect(room!.doc.getText('t').toString()).toBe('hello');
+    expect(bus.subscriptions).toBe(1);
+    expect(registry.peek(id)).toBe(room);
+  });
+
+  it('[S4.1] compacts once the log passes the threshold after a batch, and at load', async () => {
+    const { registry, log } = instance({ compactThreshold: 3 });
+    const id = newDocument(log);
+    const c = await connect(registry, id);
+    const frag = c.doc.getXmlFragment('default');
+    for (const word of ['one', 'two', 'three']) {
+      const p = new Y.XmlElement('paragraph');
+      p.insert(0, [new Y.XmlText(word)]);
+      frag.insert(frag.length, [p]);
+      const frames = c.session.received;
+      await until(() => c.saved() >= frames, `SAVED ${frames}`);
+    }
+    await until(() => log.inner.document(id)!.stateClock === 1, 'compaction');
+    expect(log.inner.document(id)!.rows).toBe(0);
+    expect(log.inner.document(id)!.text).toMatch(/one[\s\S]*two[\s\S]*three/);
+    expect(log.inner.document(id)!.content).toMatchObject({ type: 'doc' });
+
+    const other = newDocument(log);
+    for (let i = 0; i < 3; i++) await log.inner.append(other, textUpdate(`${i}`, 10 + i));
+    await connect(registry, other);
+    await until(() => log.inner.document(other)!.stateClock === 1, 'compaction at load');
+    expect(log.inner.document(other)!.rows).toBe(0);
+    expect(textOf(log.inner.document(other)!.state)).toHaveLength(3);
+  });
+});
+
+describe('Room: sessions', () => {
+  it('[S5.3] leaving removes the session from the room, its presence and the ack queue', async () => {
+    const { registry, log } = instance({ persistBatchMs: 60_000 });
+    const id = newDocument(log);
+    const a = await connect(registry, id, 'ada');
+    const b = await connect(registry, id, 'bob');
+    a.awareness.setLocalState({ user: 'ada' });
+    a.type('pending');
+    const room = a.room;
+    expect(room.awareness.getStates().has(a.doc.clientID)).toBe(true);
+    // biome-ignore lint/complexity/useLiteralKeys: reading the queue's private map is the point of this check
+    const acks = room.persist['acks'] as Map<unknown, number>;
+    expect(acks.has(a.session)).toBe(true);
+    a.leave();
+    expect(room.sessions.has(a.session)).toBe(false);
+    expect(room.awareness.getStates().has(a.doc.clientID)).toBe(false);
+    expect(acks.has(a.session)).toBe(false);
+    expect(a.session.awarenessClients.size).toBe(0);
+    // Bob saw the presence come and go.
+    for (const f of b.socket.frames.filter((x) => x[0] === MessageType.AWARENESS)) {
+      const d = decoding.createDecoder(f);
+      decoding.readVarUint(d);
+      awarenessProtocol.applyAwarenessUpdate(b.awareness, decoding.readVarUint8Array(d), 'server');
+    }
+    expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false);
+    expect(room.statusFor(b.session).connections).toBe(1);
+  });
+
+  it('[S5.3] a closed session and its socket are garbage once it left (no reference survives)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { registry, log } = instance({ persistBatchMs: 60_000 });
+    const id = newDocument(log);
+    const stay = await connect(registry, id, 'stay');
+    const refs = await (async () => {
+      const room = (await registry.acquire(id))!;
+      const c = new Client(registry, room, 'gone', 'edit');
+      c.awareness.setLocalState({ user: 'gone' });
+      c.type('queued');
+      c.leave();
+      return { session: new WeakRef(c.session), socket: new WeakRef(c.socket) };
+    })();
+    for (let i = 0; i < 3; i++) {
+      await nextTurn();
+      gc();
+    }
+    expect(refs.session.deref()).toBeUndefined();
+    expect(refs.socket.deref()).toBeUndefined();
+    expect(stay.room.sessions.size).toBe(1);
+  });
+});
+
+describe('Room and RoomRegistry: fan-out', () => {
+  it('[S6.1] an update reaches every other session once, is published once, and is persisted by its instance only', async () => {
+    const bus = new MemoryBus();
+    const log = new InstrumentedLog();
+    const a = instance({}, { log, bus });
+    const b = instance({}, { log, bus });
+    const id = newDocument(log);
+    const a1 = await connect(a.registry, id);
+    const a2 = await connect(a.registry, id);
+    const a3 = await connect(a.registry, id);
+    const b1 = await connect(b.registry, id);
+    a1.type('hi');
+    expect(a3.socket.frames.at(-1)).toBe(a2.socket.frames.at(-1));
+    expect(a1.socket.updates()).toHaveLength(0);
+    expect(a2.socket.updates()).toHaveLength(1);
+    expect(b1.socket.updates()).toHaveLength(1);
+    expect(a.bus.published).toHaveLength(1);
+    // The bus delivered synchronously: instance B has applied it and neither re-published nor queued it.
+    expect(b.bus.published).toHaveLength(0);
+    expect(b1.room.persist.idle).toBe(true);
+    await until(() => a1.saved() === 1, 'SAVED 1');
+    await b1.room.persist.drain();
+    expect(log.appends).toBe(1);
+    expect(a2.text()).toBe('hi');
+    expect(b1.text()).toBe('hi');
+    // Encoded once: the bus carries the very bytes the local sockets got.
+    const frame = a2.socket.frames.findLast((f) => f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE)!;
+    expect(a.bus.published[0]).toEqual(busPayload(a.registry.instanceId, frame));
+  });
+
+  it('[S6.1] a bus message tagged with our own instance id is ignored; other instances apply it', async () => {
+    const bus = new MemoryBus();
+    const log = new InstrumentedLog();
+    const a = instance({}, { log, bus });
+    const b = instance({}, { log, bus });
+    const id = newDocument(log);
+    const a1 = await connect(a.registry, id);
+    const b1 = await connect(b.registry, id);
+    const frame = frameOf(MessageType.SYNC, SyncStep.UPDATE, textUpdate('echo', 42));
+    await bus.publishBytes(`doc:${id}`, busPayload(a.registry.instanceId, frame));
+    expect(a1.socket.updates()).toHaveLength(0);
+    expect(a1.room.doc.getText('t').toString()).toBe('');
+    expect(b1.text()).toBe('echo');
+    expect(b.bus.published).toHaveLength(0);
+    expect(b1.room.persist.idle).toBe(true);
+    expect(log.appends).toBe(0);
+  });
+
+  it('[S6.3] a bus update with missing dependencies triggers a catch-up from the log', async () => {
+    const bus = new MemoryBus();
+    const { registry, log } = instance({}, { bus });
+    const id = newDocument(log);
+    const c = await connect(registry, id);
+    const writer = new Y.Doc();
+    writer.clientID = 99;
+    const t = writer.getText('t');
+    t.insert(0, 'a');
+    const first = Y.encodeStateAsUpdate(writer);
+    const sv = Y.encodeStateVector(writer);
+    t.insert(1, 'b');
+    const second = Y.encodeStateAsUpdate(writer, sv);
+    // The first update reached the log but its bus message was lost; the second arrives.
+    await log.inner.append(id, first);
+    const loadsBefore = log.loads;
+    await bus.publishBytes(
+      `doc:${id}`,
+      busPayload('other-instance', frameOf(MessageType.SYNC, SyncStep.UPDATE, second)),
+    );
+    expect(c.room.missingUpdates).toBe(true);
+    await until(() => !c.room.missingUpdates, 'catch-up');
+    expect(log.loads).toBeGreaterThan(loadsBefore);
+    expect(c.room.doc.getText('t').toString()).toBe('ab');
+    expect(c.text()).toBe('ab');
+  });
+});
+
+describe('Room: limits and tiers', () => {
+  it('[S7.2] over the soft limit a socket gets no presence but still gets updates; over the hard limit it is closed 4508', async () => {
+    const { registry, log, observer: obs } = instance({ sendBufferSoftBytes: 1_000, sendBufferHardBytes: 10_000 });
+    const id = newDocument(log);
+    const fast = await connect(registry, id, 'fast');
+    const slow = await connect(registry, id, 'slow');
+    slow.socket.bufferedAmount = 5_000;
+    const awarenessBefore = slow.socket.awarenessStates().length;
+    fast.awareness.setLocalState({ user: 'fast' });
+    expect(slow.socket.awarenessStates()).toHaveLength(awarenessBefore);
+    expect(obs.presenceDroppedCount).toBe(1);
+    fast.type('x');
+    expect(slow.socket.updates()).toHaveLength(1);
+    slow.socket.bufferedAmount = 20_000;
+    fast.type('y');
+    expect(slow.socket.updates()).toHaveLength(1);
+    expect(slow.socket.closed?.code).toBe(CloseCode.TOO_SLOW);
+    expect(slow.session.closed).toBe(true);
+    expect(obs.tooSlowCount).toBe(1);
+  });
+
+  it('[S5.4] goes full → reduced → view-only; newcomers at the threshold join read-only, editors keep editing', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 2, viewOnlyAbove: 4, broadcastBatchAbove: 1_000 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    const modes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      cs.push(await connect(registry, id, `u${i}`));
+      modes.push(cs[0]!.room.mode);
+    }
+    expect(modes).toEqual(['full', 'full', 'reduced', 'view-only', 'view-only']);
+    expect(cs.map((c) => c.session.access)).toEqual(['edit', 'edit', 'edit', 'edit', 'read']);
+    // Mode changes are announced at once.
+    const announced = cs[0]!.socket.messages().flatMap((m) => (m.type === 'room-status' ? [m.status.mode] : []));
+    expect(announced).toEqual(['full', 'reduced', 'view-only']);
+    cs[4]!.type('nope');
+    expect(cs[4]!.socket.messages().some((m) => m.type === 'rejected')).toBe(true);
+    cs[3]!.type('yes');
+    expect(cs[0]!.text()).toBe('yes');
+  });
+
+  it('[S5.4] reduced rooms send presence in samples per tick', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 2, presenceSampleSize: 1, presenceTickMs: 10 });
+    const id = newDocument(log);
+    const cs = [await connect(registry, id, 'a'), await connect(registry, id, 'b'), await connect(registry, id, 'c')];
+    const watcher = cs[0]!.socket;
+    const before = watcher.awarenessStates().length;
+    for (const [i, c] of cs.entries()) c.awareness.setLocalState({ n: i });
+    expect(watcher.awarenessStates()).toHaveLength(before);
+    await until(() => watcher.awarenessStates().length - before >= 3, 'three sampled frames');
+    expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
+  });
+
+  it('[S5.4] large rooms merge the updates of a tick into one frame for everyone, the sender included', async () => {
+    const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
+    cs[0]!.type('ab');
+    cs[1]!.type('cd');
+    cs[0]!.type('ef');
+    for (const c of cs) expect(c.socket.updates()).toHaveLength(0);
+    await until(() => cs.every((c) => c.socket.updates().length > 0), 'the batched frame');
+    await new Promise((r) => setTimeout(r, 30));
+    for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, cs[3]!.socket.updates()[0]!);
+    expect(fresh.getText('t').length).toBe(6);
+    expect(cs[3]!.text()).toBe(cs[0]!.text());
+  });
+});
+
+describe('RoomRegistry: permission events [S2.4]', () => {
+  it('downgrading a share sends ACCESS_CHANGED and a ROOM_STATUS, then refuses edits; upgrading allows them again', async () => {
+    const { registry, log } = instance();
+    const id = newDocument(log);
+    const owner = await connect(registry, id, 'owner');
+    const guest = await connect(registry, id, 'guest');
+    accessTable.set(`guest:${id}`, 'viewer');
+    await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId: 'guest' });
+    const after = guest.socket.messages().slice(-2);
+    expect(after[0]).toEqual({ type: 'access-changed', change: { access: 'read', reason: expect.any(String) } });
+    expect(after[1]).toMatchObject({ type: 'room-status', status: { access: 'read', editors: 1, viewers: 1 } });
+    expect(guest.socket.closed).toBeUndefined();
+    expect(owner.socket.messages().some((m) => m.type === 'access-changed')).toBe(false);
+    const mark = guest.socket.messages().length;
+    guest.type('vandal');
+    expect(
+      guest.socket
+        .messages()
+        .slice(mark)
+        .map((m) => m.type),
+    ).toEqual(['rejected', 'saved']);
+    expect(owner.room.doc.getText('t').toString()).toBe('');
+    accessTable.set(`guest:${id}`, 'editor');
+    await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId: 'guest' });
+    expect(
+      guest.socket.messages().find((m) => m.type === 'access-changed' && m.change.access === 'edit'),
+    ).toBeDefined();
+    // From a fresh client id: the rejected 'vandal' would otherwise be a missing dependency.
+    guest.room.receive(guest.session, frameOf(MessageType.SYNC, SyncStep.UPDATE, textUpdate('!', 777)));
+    expect(owner.text()).toBe('!');
+  });
+
+  it('closes 4403 when access is gone, 4404 when the document is gone, 4503 when the check fails', async () => {
+    const { registry, log } = instance();
+    const id = newDocument(log);
+    const revoked = await connect(registry, id, 'revoked');
+    const orphan = await connect(registry, id, 'orphan');
+    const unlucky = await connect(registry, id, 'unlucky');
+    const bystander = await connect(registry, id, 'bystander');
+    accessTable.set(`revoked:${id}`, 'none');
+    accessTable.set(`orphan:${id}`, null);
+    accessTable.set(`unlucky:${id}`, new Error('database down'));
+    for (const userId of ['revoked', 'orphan', 'unlucky', 'bystander'])
+      await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId });
+    expect(revoked.socket.closed?.code).toBe(CloseCode.FORBIDDEN);
+    expect(orphan.socket.closed?.code).toBe(CloseCode.NOT_FOUND);
+    expect(unlucky.socket.closed?.code).toBe(CloseCode.UNAVAILABLE);
+    expect(bystander.socket.closed).toBeUndefined();
+  });
+
+  it('a member change re-checks that user in every room of the workspace, and only there', async () => {
+    const { registry, log } = instance();
+    const inside1 = newDocument(log, 'w-a');
+    const inside2 = newDocument(log, 'w-a');
+    const outside = newDocument(log, 'w-b');
+    const cs = [
+      await connect(registry, inside1, 'member'),
+      await connect(registry, inside2, 'member'),
+      await connect(registry, outside, 'member'),
+      await connect(registry, inside1, 'other'),
+    ];
+    for (const d of [inside1, inside2, outside]) accessTable.set(`member:${d}`, 'none');
+    await registry.applyPermissionEvent({ v: 1, type: 'member-changed', workspaceId: 'w-a', userId: 'member' });
+    expect(cs.map((c) => c.socket.closed?.code)).toEqual([
+      CloseCode.FORBIDDEN,
+      CloseCode.FORBIDDEN,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('deleting a document or a workspace closes every socket on it with 4404', async () => {
+    const { registry, log } = instance();
+    const doomed = newDocument(log, 'w-a');
+    const sibling = newDocument(log, 'w-a');
+    const elsewhere = newDocument(log, 'w-b');
+    const d1 = await connect(registry, doomed, 'x');
+    const d2 = await connect(registry, doomed, 'y');
+    const s = await connect(registry, sibling, 'x');
+    const e = await connect(registry, elsewhere, 'x');
+    await registry.applyPermissionEvent({ v: 1, type: 'document-deleted', documentId: doomed, workspaceId: 'w-a' });
+    expect([d1, d2, s].map((c) => c.socket.closed?.code)).toEqual([
+      CloseCode.NOT_FOUND,
+      CloseCode.NOT_FOUND,
+      undefined,
+    ]);
+    await registry.applyPermissionEvent({ v: 1, type: 'workspace-deleted', workspaceId: 'w-a' });
+    expect(s.socket.closed?.code).toBe(CloseCode.NOT_FOUND);
+    expect(e.socket.closed).toBeUndefined();
+  });
+});
