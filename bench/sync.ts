@@ -30,7 +30,7 @@ import { createSyncFixture, type Tokens } from './sync/fixture.ts';
 import { runIdle } from './sync/idle.ts';
 import { sleep } from './sync/limit.ts';
 import { clusterPlan, largeRoomPlan, manyDocumentsPlan, oneDocumentPlan } from './sync/plans.ts';
-import { compare, WORKLOADS, type Workload } from './sync/report.ts';
+import { compare, type Results, WORKLOADS, type Workload } from './sync/report.ts';
 import { runTyping, type SocketPlan } from './sync/typing.ts';
 import type { PeerName } from './sync/wire.ts';
 
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     log(`machine already busy: ${machineBeforeLoad.otherCores} cores in use`);
 
   let documents: Record<string, string[]> | undefined;
-  const results: Partial<Record<Workload, Partial<Record<PeerName, unknown>>>> = {};
+  const results: Results = {};
   const record = (w: Workload, peer: PeerName, r: unknown) => {
     results[w] = { ...results[w], [peer]: r };
   };

@@ -61,12 +61,18 @@ export function rssBytes(pid: number): number {
 }
 
 const wsBase = (http: string) => http.replace(/^http/, 'ws');
-const tag = (name: string, log: (text: string) => void, logs: LogTally) => (text: string) => {
-  const rest = text.replace(INSPECTOR_CHATTER, '');
-  if (!rest) return;
-  logs.add(rest);
-  log(rest.replace(/^(?=.)/gm, `[${name}] `));
-};
+/** Prefixes one child's output for stderr and feeds its complete lines to the log tally. */
+function tag(name: string, log: (text: string) => void, logs: LogTally) {
+  let partial = '';
+  return (text: string) => {
+    const rest = text.replace(INSPECTOR_CHATTER, '');
+    if (!rest) return;
+    const lines = (partial + rest).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length) logs.add(lines.join('\n'));
+    log(rest.replace(/^(?=.)/gm, `[${name}] `));
+  };
+}
 
 /** Starts one child, catching its inspector URL from its output. */
 async function withInspector<C extends { pid: number }>(

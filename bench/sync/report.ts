@@ -4,6 +4,8 @@ import type { PeerName } from './wire.ts';
 
 export const WORKLOADS = ['oneDocument', 'manyDocuments', 'largeRoom', 'idleMemory', 'twoInstances'] as const;
 export type Workload = (typeof WORKLOADS)[number];
+/** Each workload's result per peer, as the runners returned it. */
+export type Results = Partial<Record<Workload, Partial<Record<PeerName, unknown>>>>;
 
 /** ARCHITECTURE §8: propagation on one instance, across instances, a crowded room, idle memory. */
 export const GOALS = {
@@ -12,6 +14,9 @@ export const GOALS = {
   crossInstanceP95Ms: 100,
   idleBytesPerSocket: 20 * 1024,
 } as const;
+
+/** Above this many cores of unrelated work, a phase's latencies are not comparable. */
+const BUSY_OTHER_CORES = 0.25;
 
 /** The receiver group each typing workload is judged on. */
 const MAIN_GROUP: Partial<Record<Workload, string>> = {
@@ -61,7 +66,9 @@ function ratios(w: Workload, ours: unknown, hp: unknown) {
   };
 }
 
-function goalsFor(peer: PeerName, results: Partial<Record<Workload, Partial<Record<PeerName, unknown>>>>) {
+const ran = (peer: PeerName, results: Results) => WORKLOADS.some((w) => results[w]?.[peer] !== undefined);
+
+function goalsFor(peer: PeerName, results: Results) {
   const r = (w: Workload) => results[w]?.[peer];
   const typing = WORKLOADS.filter((w) => w !== 'idleMemory').flatMap((w) => {
     const x = r(w) as TypingLike | undefined;
@@ -83,7 +90,22 @@ function goalsFor(peer: PeerName, results: Partial<Record<Workload, Partial<Reco
   };
 }
 
-export function compare(results: Partial<Record<Workload, Partial<Record<PeerName, unknown>>>>) {
+/** How much unrelated work shared the machine while typing workloads ran (0 on a quiet machine). */
+function noise(results: Results) {
+  const phases = WORKLOADS.flatMap((w) =>
+    (['ours', 'hocuspocus'] as const).flatMap((p) => {
+      const other = (results[w]?.[p] as { loadGenerator?: { otherCores: number | null } } | undefined)?.loadGenerator
+        ?.otherCores;
+      return other == null ? [] : [{ phase: `${p} ${w}`, otherCores: other }];
+    }),
+  );
+  return {
+    maxOtherCores: phases.reduce((m, p) => Math.max(m, p.otherCores), 0),
+    busyPhases: phases.filter((p) => p.otherCores > BUSY_OTHER_CORES).map((p) => p.phase),
+  };
+}
+
+export function compare(results: Results) {
   const workloads = Object.fromEntries(
     WORKLOADS.filter((w) => results[w]).map((w) => {
       const { ours = null, hocuspocus = null } = results[w] ?? {};
@@ -92,13 +114,11 @@ export function compare(results: Partial<Record<Workload, Partial<Record<PeerNam
   );
   return {
     workloads,
+    noise: noise(results),
     goals: {
       thresholds: GOALS,
-      ours:
-        results.oneDocument?.ours !== undefined || results.idleMemory?.ours !== undefined
-          ? goalsFor('ours', results)
-          : null,
-      hocuspocus: goalsFor('hocuspocus', results),
+      ours: ran('ours', results) ? goalsFor('ours', results) : null,
+      hocuspocus: ran('hocuspocus', results) ? goalsFor('hocuspocus', results) : null,
     },
   };
 }
