@@ -3,6 +3,7 @@
  * edits arrive; `RawClient` does the handshake with constant frames and then only counts what
  * it is sent (for crowds of passive sockets).
  */
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as sync from 'y-protocols/sync';
@@ -137,6 +138,8 @@ abstract class BenchSocket {
 
 /** Told about every remote edit: which editor, up to which sequence number, when the frame arrived. */
 export type EditListener = (editor: string, seq: number, receivedAt: number) => void;
+/** Told when the server acknowledged one of this typist's edits as stored. */
+export type SavedListener = (sentAt: number, savedAt: number) => void;
 
 /**
  * A client with a Y.Doc. A frame's arrival time is taken as it is read; the Yjs work is
@@ -150,16 +153,29 @@ export class DocClient extends BenchSocket {
   /** Arrival time of the frame being applied (the observer runs inside the apply). */
   private frameAt = 0;
   private readonly inbox: { frame: Uint8Array; at: number }[] = [];
+  /** Send time of every update-carrying frame sent, in order (undefined: not an edit, e.g. the handshake's step 2). */
+  private readonly updateFrames: (number | undefined)[] = [];
+  private saved = 0;
+  /** Send time of the edit being typed (the update listener runs inside `type`). */
+  private editSentAt: number | undefined;
+  private readonly onSaved: SavedListener | undefined;
 
   /** Only a typist sends its local changes (listening for them makes Yjs encode every remote update too). */
-  constructor(target: Target, documentId: string, token: string, opts: { typist: boolean; onEdit?: EditListener }) {
+  constructor(
+    target: Target,
+    documentId: string,
+    token: string,
+    opts: { typist: boolean; onEdit?: EditListener; onSaved?: SavedListener },
+  ) {
     super(target, documentId, token);
+    this.onSaved = opts.onSaved;
     if (opts.typist) {
       this.doc.on('update', (update: Uint8Array, origin: unknown) => {
         if (origin === this) return;
         const e = this.wire.begin(this.documentId);
         encoding.writeVarUint(e, Message.SYNC);
         sync.writeUpdate(e, update);
+        this.updateFrames.push(this.editSentAt);
         this.send(encoding.toUint8Array(e));
       });
     }
@@ -199,22 +215,36 @@ export class DocClient extends BenchSocket {
       if (reason !== undefined) this.permissionDenied(reason);
       return;
     }
-    if (type !== Message.SYNC) return; // awareness, acks, room status: not what is measured
+    if (type === this.wire.savedType) return this.savedUpTo(decoding.readVarUint(decoder), at);
+    if (type !== Message.SYNC) return; // awareness, room status: not what is measured
     this.frameAt = at;
     const reply = this.wire.begin(this.documentId);
     encoding.writeVarUint(reply, Message.SYNC);
     const replyStart = encoding.length(reply);
     const sub = sync.readSyncMessage(decoder, reply, this.doc, this);
-    if (encoding.length(reply) > replyStart) this.send(encoding.toUint8Array(reply));
+    if (encoding.length(reply) > replyStart) {
+      // The only reply is step 2 (to the server's step 1): it carries content, so the server counts it.
+      if (sub === Sync.STEP1) this.updateFrames.push(undefined);
+      this.send(encoding.toUint8Array(reply));
+    }
     if (sub === Sync.STEP2) this.synced();
   }
 
+  private savedUpTo(count: number, at: number) {
+    for (; this.saved < count && this.saved < this.updateFrames.length; this.saved++) {
+      const sentAt = this.updateFrames[this.saved];
+      if (sentAt !== undefined) this.onSaved?.(sentAt, at);
+    }
+  }
+
   /** Types one character at a random place and bumps this editor's sequence number, in one update. */
-  type(editor: string, seq: number, char: string, position: number) {
+  type(editor: string, seq: number, char: string, position: number, sentAt: number) {
+    this.editSentAt = sentAt;
     this.doc.transact(() => {
       this.text.insert(Math.min(position, this.text.length), char);
       this.edits.set(editor, seq);
     });
+    this.editSentAt = undefined;
   }
 }
 

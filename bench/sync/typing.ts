@@ -59,6 +59,14 @@ export async function runTyping(
     return r;
   };
 
+  // Durability acknowledgements of edits typed in the measured window (ours only: SAVED).
+  let windowStart = Number.POSITIVE_INFINITY;
+  let windowEnd = Number.POSITIVE_INFINITY;
+  const savedMs: number[] = [];
+  const saved = (sentAt: number, savedAt: number) => {
+    if (sentAt >= windowStart && sentAt < windowEnd) savedMs.push(savedAt - sentAt);
+  };
+
   const memBefore = await Promise.all(dep.instances.map((i) => i.memory()));
   const logsBefore = dep.logs.snapshot();
   const countersBefore = await dep.counters();
@@ -72,10 +80,11 @@ export async function runTyping(
     const t0 = performance.now();
     const editor = p.kind === 'typist' ? `e${typists++}` : undefined;
     const onEdit = p.group ? receipts(p.group).listener(i) : undefined;
+    const onSaved = editor ? saved : undefined;
     const client = await connect<DocClient | RawClient>(tally, () =>
       p.kind === 'raw'
         ? new RawClient(target, p.documentId, token)
-        : new DocClient(target, p.documentId, token, { typist: p.kind === 'typist', onEdit }),
+        : new DocClient(target, p.documentId, token, { typist: p.kind === 'typist', onEdit, onSaved }),
     );
     created.push(client);
     connectMs.push(performance.now() - t0);
@@ -105,7 +114,7 @@ export async function runTyping(
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   for (const r of groups.values()) r.start();
-  const windowStart = performance.now();
+  windowStart = performance.now();
 
   const end = performance.now() + plan.durationS * 1000;
   const meanGapMs = 1000 / plan.charsPerSecond;
@@ -121,7 +130,8 @@ export async function runTyping(
     const tick = () => {
       if (performance.now() >= end) return;
       const seq = log.next(editor);
-      client.type(editor, seq, ALPHABET[own.int(ALPHABET.length)] as string, own.int(client.text.length + 1));
+      const char = ALPHABET[own.int(ALPHABET.length)] as string;
+      client.type(editor, seq, char, own.int(client.text.length + 1), log.sentAt(editor, seq) as number);
       maxBacklog = Math.max(maxBacklog, client.backlog);
       timers.set(editor, setTimeout(tick, gap(own)));
     };
@@ -130,14 +140,17 @@ export async function runTyping(
   await sleep(plan.durationS * 1000);
   for (const t of timers.values()) clearTimeout(t);
   for (const r of groups.values()) r.stop();
-  const windowEnd = performance.now();
+  windowEnd = performance.now();
   const cpu = meters.map((stop) => stop());
   loop.disable();
   const framesDuring = raws.reduce((n, c) => n + c.frames, 0) - framesBefore;
 
+  const edits = opened.reduce((n, o) => n + (o.editor ? log.sentBetween(o.editor, windowStart, windowEnd) : 0), 0);
+  const pending = () =>
+    [...groups.values()].some((r) => r.delivery().missing > 0) ||
+    (dep.wire.savedType !== undefined && savedMs.length < edits);
   const drainUntil = performance.now() + DRAIN_MS;
-  while (performance.now() < drainUntil && [...groups.values()].some((r) => r.delivery().missing > 0))
-    await sleep(DRAIN_POLL_MS);
+  while (performance.now() < drainUntil && pending()) await sleep(DRAIN_POLL_MS);
 
   for (const o of opened) o.client.close();
   const unload = await dep.quiesce();
@@ -147,7 +160,6 @@ export async function runTyping(
     unload,
   };
 
-  const edits = opened.reduce((n, o) => n + (o.editor ? log.sentBetween(o.editor, windowStart, windowEnd) : 0), 0);
   const deliveries = [...groups.values()].reduce((n, r) => n + r.delivery().expected, 0);
   const seconds = cpu[0]?.seconds ?? plan.durationS;
   const serverCpuSeconds = cpu.reduce((n, c) => n + (c?.serverCores ?? 0) * (c?.seconds ?? 0), 0);
@@ -163,6 +175,8 @@ export async function runTyping(
     connect: { seconds: Math.round(connectSeconds * 100) / 100, perSocketMs: distribution(connectMs) },
     propagation: Object.fromEntries([...groups].map(([g, r]) => [g, distribution(r.latencies)])),
     delivery: Object.fromEntries([...groups].map(([g, r]) => [g, r.delivery()])),
+    /** Edit sent → SAVED received by its typist: durable in PostgreSQL. Null for a peer without such an ack. */
+    savedAck: dep.wire.savedType === undefined ? null : { ...distribution(savedMs), acknowledgedOf: edits },
     edits,
     rawFramesReceived: raws.length ? framesDuring : undefined,
     server: {

@@ -16,8 +16,9 @@ export const Sync = { STEP1: 0, STEP2: 1, UPDATE: 2 } as const;
 const HOCUSPOCUS_SYNC_REPLY = 4;
 const HOCUSPOCUS_AUTH_TOKEN = 0;
 const HOCUSPOCUS_AUTH_DENIED = 1;
-/** Ours: y-protocols' permission-denied auth message. */
+/** Ours: y-protocols' permission-denied auth message, and our SAVED extension (src/sync/protocol.ts). */
 const OURS_AUTH_DENIED = 0;
+const OURS_SAVED = 101;
 
 export type Incoming = { type: number; decoder: decoding.Decoder };
 
@@ -32,6 +33,11 @@ export type Wire = {
   read(frame: Uint8Array): Incoming;
   /** The reason, when an AUTH message (decoder after the type) says permission denied. */
   denied(decoder: decoding.Decoder): string | undefined;
+  /**
+   * Message type of a durability acknowledgement ("the first N update-carrying frames you sent
+   * are stored"), when the peer has one. Hocuspocus has none: its SyncStatus says "applied".
+   */
+  savedType: number | undefined;
 };
 
 export const oursWire: Wire = {
@@ -44,6 +50,7 @@ export const oursWire: Wire = {
     return { type: decoding.readVarUint(decoder), decoder };
   },
   denied: (d) => (decoding.readVarUint(d) === OURS_AUTH_DENIED ? decoding.readVarString(d) : undefined),
+  savedType: OURS_SAVED,
 };
 
 export const hocuspocusWire: Wire = {
@@ -70,6 +77,7 @@ export const hocuspocusWire: Wire = {
     return { type: type === HOCUSPOCUS_SYNC_REPLY ? Message.SYNC : type, decoder };
   },
   denied: (d) => (decoding.readVarUint(d) === HOCUSPOCUS_AUTH_DENIED ? decoding.readVarString(d) : undefined),
+  savedType: undefined,
 };
 
 /** Sync step 1 of an empty document: what a passive client sends to be served the state. */
