@@ -229,14 +229,50 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       );
     });
 
-    // Known gaps, left out of this suite until fixed (reproduced with the same proxy; see the sync
-    // tier bug report): (1) a share revoked through A while B is cut off from Redis is never applied
-    // to B's open sockets: on reconnect B drops its permission cache but re-checks no session
-    // (src/sync/rooms.ts, the onResync listener only schedules catch-ups), so the revoked editor
-    // keeps writing; (2) edits A persisted while its publishes failed (A cut off alone, or typed
-    // after Redis returned but before A's publisher reconnected) never reach B's clients until A
-    // publishes something newer: B saw no reconnect, or already caught up, so nothing makes it read
-    // the log again (src/sync/rooms.ts publish() swallows the failure).
+    it('[S2.4] a share revoked while an instance was cut off from Redis closes its socket once the link is back', async () => {
+      const documentId = await createDocument();
+      const bob = await signUp(a.url, 'bob');
+      const shared = await call(a.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.userId}`, {
+        token: owner.token,
+        body: { role: 'editor' },
+      });
+      expect(shared.status).toBe(200);
+      const pb = await connect(b.url, documentId, bob.token);
+      bToRedis.cut();
+      await eventually('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
+      const removed = await call(a.url, 'DELETE', `/api/v1/documents/${documentId}/shares/${bob.userId}`, {
+        token: owner.token,
+      });
+      expect(removed.status).toBe(204);
+      bToRedis.restore();
+      const restoredAt = performance.now();
+      expect((await pb.untilClosed(CONVERGENCE_TIMEOUT_MS)).code).toBe(CloseCode.FORBIDDEN);
+      console.info(
+        `[S2.4] missed revocation applied ${(performance.now() - restoredAt).toFixed(0)} ms after the link returned`,
+      );
+    });
+
+    it('[S6.3] edits an instance saved while it could not publish reach the other instance once it can', async () => {
+      const documentId = await createDocument();
+      const pa = await connect(a.url, documentId, owner.token);
+      const pb = await connect(b.url, documentId, owner.token);
+      bToRedis.cut();
+      await eventually('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
+      const unpublished = range('unpublished', 10);
+      for (const e of unpublished) pb.type(`${e};`);
+      await pb.untilSaved();
+      expect(editsIn(pa.text())).toHaveLength(0);
+      bToRedis.restore();
+      const restoredAt = performance.now();
+      // Nobody types again: only B's "read the log" hint can bring these to A.
+      await pa.until(() => hasAll(pa.text(), unpublished), CONVERGENCE_TIMEOUT_MS, 'edits from B at A');
+      console.info(
+        `[S6.3] A received B's unpublished edits ${(performance.now() - restoredAt).toFixed(0)} ms after B's link returned`,
+      );
+      expect(pa.text()).toBe(pb.text());
+      await eventually('B ready again', async () => (await readyStatus(b.url)) === 200);
+    });
+
     it('[S6.3] an instance cut off from Redis alone catches up from the log when it reconnects', async () => {
       const documentId = await createDocument();
       const pa = await connect(a.url, documentId, owner.token);

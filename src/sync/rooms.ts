@@ -39,6 +39,11 @@ export type RegistryDeps = {
 /** Catch-up retries while updates still wait for missing structs (the sender may not have committed yet). */
 const CATCH_UP_DELAYS_MS = [50, 500, 2_000, 5_000];
 const channelFor = (documentId: string) => `doc:${documentId}`;
+/** Instance-to-instance frame type (never sent to clients): "something of mine was not published: read the log". */
+const BUS_CATCH_UP = 200;
+const CATCH_UP_HINT = new Uint8Array([BUS_CATCH_UP]);
+/** How often documents whose publish failed retry telling peers to catch up. */
+const REPUBLISH_RETRY_MS = 1_000;
 
 type Entry = {
   room: Room;
@@ -57,6 +62,9 @@ export class RoomRegistry {
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
   private closed = false;
+  /** Documents with a local change the bus did not take (Redis away): peers must be told. */
+  private readonly unpublished = new Set<string>();
+  private republishTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RegistryOptions, deps: RegistryDeps) {
     this.opts = opts;
@@ -64,7 +72,15 @@ export class RoomRegistry {
     deps.bus.onResync(() => {
       // Anything published while we were away is in the log (or soon will be): read it.
       for (const entry of this.entries.values()) this.scheduleCatchUp(entry, 0);
+      // Permission events published while we were away were missed too: check every open socket.
+      this.recheckAll().catch((err) => this.deps.logger.warn({ err }, 'permission re-check after resync failed'));
     });
+  }
+
+  private async recheckAll(): Promise<void> {
+    const checks: Promise<void>[] = [];
+    for (const { room } of this.entries.values()) for (const s of room.sessions) checks.push(this.recheck(room, s));
+    await Promise.all(checks);
   }
 
   get roomCount(): number {
@@ -207,8 +223,31 @@ export class RoomRegistry {
     encoding.writeVarString(e, this.instanceId);
     encoding.writeUint8Array(e, frame);
     this.deps.bus.publishBytes(channelFor(documentId), encoding.toUint8Array(e)).catch(() => {
-      // Redis is away: peers on other instances catch up from the log when it is back.
+      // Redis is away: once it is back, peers are told to catch up from the log.
+      this.unpublished.add(documentId);
+      this.republishTimer ??= setTimeout(() => this.republish(), REPUBLISH_RETRY_MS);
     });
+  }
+
+  /** Tells peers of documents whose publish failed to read the log, once our batches are written. */
+  private async republish(): Promise<void> {
+    this.republishTimer = undefined;
+    for (const documentId of [...this.unpublished]) {
+      const entry = this.entries.get(documentId);
+      if (entry) await entry.room.persist.drain().catch(() => undefined);
+      const e = encoding.createEncoder();
+      encoding.writeVarString(e, this.instanceId);
+      encoding.writeUint8Array(e, CATCH_UP_HINT);
+      try {
+        await this.deps.bus.publishBytes(channelFor(documentId), encoding.toUint8Array(e));
+        this.unpublished.delete(documentId);
+      } catch {
+        break; // still away: try again later
+      }
+    }
+    if (this.unpublished.size > 0 && !this.closed) {
+      this.republishTimer = setTimeout(() => this.republish(), REPUBLISH_RETRY_MS);
+    }
   }
 
   /** Strips the origin; undefined for our own echo. */
@@ -223,6 +262,11 @@ export class RoomRegistry {
   }
 
   private applyRemote(documentId: string, room: Room, frame: Uint8Array): void {
+    if (frame[0] === BUS_CATCH_UP) {
+      const entry = this.entries.get(documentId);
+      if (entry) this.scheduleCatchUp(entry, 0);
+      return;
+    }
     try {
       room.receiveRemote(frame);
     } catch (err) {
@@ -381,6 +425,7 @@ export class RoomRegistry {
   /** Shutdown: stop taking updates, write every pending batch (acknowledging it), then close sockets with 1012. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.republishTimer) clearTimeout(this.republishTimer);
     const entries = [...this.entries.values()];
     for (const { room } of entries) room.closing = true;
     await Promise.allSettled(entries.map(({ room }) => room.persist.drain()));
