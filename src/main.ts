@@ -196,7 +196,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         compactThreshold: config.syncCompactThreshold,
       },
       {
-        log: new SqlUpdateLog(database.pool('sync')),
+        log: new SqlUpdateLog(database.pool('sync'), config.poolSyncMax),
         bus,
         observer: syncMetrics,
         logger,

@@ -283,6 +283,24 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
     expect(fresh.text()).toBe('intact!');
   });
 
+  it('[S7.3] an update that decodes but fails to integrate closes 4400 and the room reloads clean from the log', async () => {
+    const id = await createDoc();
+    const good = await connect(id, owner.token);
+    await good.untilSynced();
+    good.type('kept');
+    await good.untilSaved();
+    const bad = await connect(id, owner.token);
+    await bad.untilSynced();
+    bad.ws.send(updateFrame(Buffer.from('010201000401017400840100016200', 'hex')));
+    expect((await bad.untilClosed()).code).toBe(CloseCode.BAD_MESSAGE);
+    expect((await good.untilClosed()).code).toBe(CloseCode.UNAVAILABLE); // told to reconnect to a fresh room
+    const fresh = await connect(id, owner.token);
+    await fresh.untilSynced();
+    expect(fresh.text()).toBe('kept');
+    fresh.type('!');
+    await fresh.untilSaved();
+  });
+
   it('[S7.1] closes 1009 above the size limit and 4429 above the message rate', async () => {
     const id = await createDoc();
     const big = await connect(id, owner.token);

@@ -83,6 +83,7 @@ export class Room {
   private readonly awarenessOwner = new Map<number, Session>();
   private pendingBroadcast: Uint8Array[] = [];
   private pendingBroadcastSince = 0;
+  private lastBroadcastAt = -Infinity;
   private broadcastTimer: NodeJS.Timeout | undefined;
   private pendingPresence = new Set<number>();
   private presenceTimer: NodeJS.Timeout | undefined;
@@ -91,6 +92,10 @@ export class Room {
   /** Receipt time of the update being applied (for propagation latency). */
   private applyStartedAt = 0;
   closing = false;
+  /** Set when an update failed half-way: the in-memory doc can no longer be trusted. */
+  poisoned = false;
+  /** Stored rows that failed to apply at load or catch-up (reported, never fatal). */
+  skippedRows = 0;
 
   constructor(
     documentId: string,
@@ -133,7 +138,14 @@ export class Room {
       this.doc,
       () => {
         if (state) Y.applyUpdate(this.doc, state, 'storage');
-        for (const u of updates) Y.applyUpdate(this.doc, u, 'storage');
+        for (const u of updates) {
+          try {
+            Y.applyUpdate(this.doc, u, 'storage');
+          } catch {
+            // A stored row Yjs cannot integrate must not make the whole document unloadable.
+            this.skippedRows++;
+          }
+        }
       },
       'storage',
     );
@@ -250,7 +262,14 @@ export class Room {
       return;
     }
     this.applyStartedAt = performance.now();
-    Y.applyUpdate(this.doc, payload, session);
+    try {
+      Y.applyUpdate(this.doc, payload, session);
+    } catch {
+      // Decoded but failed to integrate: Yjs may have applied part of it. Nothing of it was
+      // persisted; the room must be thrown away and reloaded from the log (the registry evicts it).
+      this.poisoned = true;
+      throw new ProtocolError(CloseCode.BAD_MESSAGE, 'update could not be applied');
+    }
     if (payload.byteLength > EMPTY_UPDATE_BYTES) this.persist.add(payload, session, count);
     else this.persist.barrier(session, count);
   }
@@ -319,14 +338,28 @@ export class Room {
     if (this.pendingBroadcast.length === 0) this.pendingBroadcastSince = this.applyStartedAt || performance.now();
     this.applyStartedAt = 0;
     this.pendingBroadcast.push(update);
-    this.broadcastTimer ??= setTimeout(() => {
+    if (this.broadcastTimer) return;
+    // Leading edge: an update after a quiet tick goes out at once; a burst within the tick is merged
+    // and sent at its end. Bounds frames per socket to one per tick without delaying sparse typing.
+    const wait = this.lastBroadcastAt + this.limits.broadcastTickMs - performance.now();
+    if (wait <= 0) {
+      this.flushBroadcast();
+      return;
+    }
+    this.broadcastTimer = setTimeout(() => {
       this.broadcastTimer = undefined;
-      const updates = this.pendingBroadcast;
-      this.pendingBroadcast = [];
-      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-      const recipients = this.sendToAll(updateFrame(merged), 'update');
-      this.observer.propagated((performance.now() - this.pendingBroadcastSince) / 1000, recipients);
-    }, this.limits.broadcastTickMs);
+      this.flushBroadcast();
+    }, wait);
+  }
+
+  private flushBroadcast(): void {
+    const updates = this.pendingBroadcast;
+    this.pendingBroadcast = [];
+    if (updates.length === 0) return;
+    this.lastBroadcastAt = performance.now();
+    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    const recipients = this.sendToAll(updateFrame(merged), 'update');
+    this.observer.propagated((performance.now() - this.pendingBroadcastSince) / 1000, recipients);
   }
 
   private onAwarenessUpdate(changes: AwarenessChanges, origin: unknown): void {

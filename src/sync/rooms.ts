@@ -167,6 +167,12 @@ export class RoomRegistry {
       const started = performance.now();
       created.applyStored(stored.state, stored.updates);
       created.rowsSinceCompaction = stored.updates.length;
+      if (created.skippedRows > 0) {
+        this.deps.logger.error(
+          { documentId, rows: created.skippedRows },
+          'stored update rows could not be applied; skipped',
+        );
+      }
       span.setAttributes({
         'sync.rows': stored.updates.length,
         'sync.state_bytes': stored.state?.byteLength ?? 0,
@@ -179,6 +185,36 @@ export class RoomRegistry {
       if (room.rowsSinceCompaction >= this.opts.compactThreshold) this.compactSoon(entry);
       return entry;
     });
+  }
+
+  /**
+   * Throws away a room whose in-memory document can no longer be trusted (an update failed half-way):
+   * its valid pending batches are written, sockets are told to reconnect (4503), nothing is compacted
+   * from it, and the next connection loads it afresh from the log.
+   */
+  evict(room: Room): void {
+    const entry = this.entries.get(room.documentId);
+    if (!entry || entry.room !== room || this.unloading.has(room.documentId)) return;
+    this.deps.logger.error(
+      { documentId: room.documentId },
+      'room evicted after a failed update; reloading from the log',
+    );
+    room.closing = true;
+    for (const s of [...room.sessions]) s.close(CloseCode.UNAVAILABLE, 'document reloading, reconnect');
+    if (entry.graceTimer) clearTimeout(entry.graceTimer);
+    const id = room.documentId;
+    const done = (async () => {
+      try {
+        await room.persist.drain();
+      } finally {
+        if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
+        this.entries.delete(id);
+        await entry.unsubscribe().catch(() => undefined);
+        room.destroy();
+        this.unloading.delete(id);
+      }
+    })();
+    this.unloading.set(id, done);
   }
 
   /** A session left: when the room is empty, unload it after the grace period. */
@@ -334,7 +370,13 @@ export class RoomRegistry {
           try {
             Y.transact(doc, () => {
               if (stored.state) Y.applyUpdate(doc, stored.state);
-              for (const u of stored.updates) Y.applyUpdate(doc, u);
+              for (const u of stored.updates) {
+                try {
+                  Y.applyUpdate(doc, u);
+                } catch {
+                  // Skipped, as at load: one bad row must not block the document's compaction.
+                }
+              }
               Y.applyUpdate(doc, Y.encodeStateAsUpdate(room.doc));
             });
             const state = Y.encodeStateAsUpdate(doc);

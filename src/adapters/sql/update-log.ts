@@ -1,5 +1,6 @@
 /** The durable update log of the sync tier over Kysely: PostgreSQL and PGlite run the same SQL. */
 import { sql } from 'kysely';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { CompactedDocument, StoredDocument, UpdateLog } from '../../sync/ports.ts';
 import type { Sql } from './database.ts';
 
@@ -9,12 +10,23 @@ const bytes = (b: Uint8Array): Uint8Array =>
 
 export class SqlUpdateLog implements UpdateLog {
   private readonly db: Sql;
+  /**
+   * At most `maxConcurrent` statements at once (the pool size): bursts (hundreds of documents
+   * committing, rooms unloading together, a fresh instance loading) queue here in order instead of
+   * failing on the pool's acquisition timeout.
+   */
+  private readonly limit: LimitFunction;
 
-  constructor(db: Sql) {
+  constructor(db: Sql, maxConcurrent = Number.POSITIVE_INFINITY) {
     this.db = db;
+    this.limit = pLimit(maxConcurrent);
   }
 
-  async load(documentId: string): Promise<StoredDocument | null> {
+  load(documentId: string): Promise<StoredDocument | null> {
+    return this.limit(() => this.loadNow(documentId));
+  }
+
+  private async loadNow(documentId: string): Promise<StoredDocument | null> {
     // Rows first, then the state: a compaction committing in between moves rows into the state we
     // read next, so nothing falls through the gap (the reverse order could lose them).
     const rows = await this.db
@@ -37,11 +49,22 @@ export class SqlUpdateLog implements UpdateLog {
     };
   }
 
-  async append(documentId: string, update: Uint8Array): Promise<void> {
+  append(documentId: string, update: Uint8Array): Promise<void> {
+    return this.limit(() => this.appendNow(documentId, update));
+  }
+
+  private async appendNow(documentId: string, update: Uint8Array): Promise<void> {
     await this.db.insertInto('document_updates').values({ document_id: documentId, update }).execute();
   }
 
-  async compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null> {
+  compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null> {
+    return this.limit(() => this.compactNow(documentId, merge));
+  }
+
+  private async compactNow(
+    documentId: string,
+    merge: (stored: StoredDocument) => CompactedDocument,
+  ): Promise<number | null> {
     return this.db.transaction().execute(async (tx) => {
       // The row lock serializes compactions of one document across instances; appends go on.
       const doc = await tx
@@ -86,7 +109,11 @@ export class SqlUpdateLog implements UpdateLog {
     });
   }
 
-  async pendingRows(documentId: string): Promise<number> {
+  pendingRows(documentId: string): Promise<number> {
+    return this.limit(() => this.pendingRowsNow(documentId));
+  }
+
+  private async pendingRowsNow(documentId: string): Promise<number> {
     const row = await this.db
       .selectFrom('document_updates')
       .select((eb) => eb.fn.countAll<string>().as('n'))
