@@ -16,6 +16,17 @@ Commands:
 
 Configuration comes from the environment; see .env.example.`;
 
+/** `npm start` on a fresh clone: build the web app first when its sources changed. A failed build is not fatal. */
+async function buildWebApp(dir: string | undefined, logger: import('pino').Logger): Promise<void> {
+  const { buildWebIfStale, DEFAULT_WEB_DIR } = await import('./web/web-build.ts');
+  try {
+    const result = await buildWebIfStale(dir ?? DEFAULT_WEB_DIR, (msg) => logger.info(msg));
+    if (result.built) logger.info({ durationMs: result.durationMs, reason: result.reason }, 'web app built');
+  } catch (err) {
+    logger.error({ err }, 'web app build failed; serving the previous build if there is one');
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -51,8 +62,11 @@ async function main(argv: string[]): Promise<number> {
         slowMs: config.traceSlowMs,
       });
     }
+    const { createLogger } = await import('./observability/logger.ts');
+    const logger = createLogger({ level: config.logLevel, service: 'collab-docs' });
+    if (config.roles.includes('api') && config.webBuild === 'auto') await buildWebApp(config.webDir, logger);
     const { createApp } = await import('./main.ts');
-    const app = await createApp(config, { traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
+    const app = await createApp(config, { logger, traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
     await app.listen();
     let signals = 0;
     const stop = (signal: string) => {

@@ -32,6 +32,7 @@ import { SyncMetrics } from './observability/sync-metrics.ts';
 import { DocumentContent } from './sync/document-content.ts';
 import { projectDocument } from './sync/projection.ts';
 import { RoomRegistry } from './sync/rooms.ts';
+import { DEFAULT_WEB_DIR } from './web/web-build.ts';
 import { SyncEndpoint } from './ws/sync-endpoint.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
@@ -240,6 +241,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     metrics,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
+    webDir: config.webDir ?? DEFAULT_WEB_DIR,
     api,
     ops: {
       checks,

@@ -98,6 +98,14 @@ export const ConfigSchema = T.Object({
     default: false,
     description: "SYNC_VIEWER_PRESENCE: show read-only users' cursors to others",
   }),
+  // Web app
+  webDir: T.Optional(
+    T.String({ minLength: 1, description: 'WEB_DIR: built web app to serve (default: dist/web in the project)' }),
+  ),
+  webBuild: T.Enum(['auto', 'never'], {
+    default: 'auto',
+    description: 'WEB_BUILD: "auto" builds the web app at start when its sources are newer than the build',
+  }),
   // Observability and lifecycle
   otlpEndpoint: T.Optional(T.String({ pattern: '^https?://', description: 'OTEL_EXPORTER_OTLP_ENDPOINT' })),
   traceSampleRatio: T.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'TRACE_SAMPLE_RATIO' }),
@@ -161,6 +169,8 @@ const ENV: Record<string, [Key, Kind]> = {
   SYNC_PRESENCE_TICK_MS: ['syncPresenceTickMs', 'int'],
   SYNC_PRESENCE_SAMPLE_SIZE: ['syncPresenceSampleSize', 'int'],
   SYNC_VIEWER_PRESENCE: ['syncViewerPresence', 'bool'],
+  WEB_DIR: ['webDir', 'str'],
+  WEB_BUILD: ['webBuild', 'str'],
   OTEL_EXPORTER_OTLP_ENDPOINT: ['otlpEndpoint', 'str'],
   TRACE_SAMPLE_RATIO: ['traceSampleRatio', 'num'],
   TRACE_SLOW_MS: ['traceSlowMs', 'int'],

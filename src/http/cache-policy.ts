@@ -9,6 +9,7 @@ export function applyCachePolicy(request: FastifyRequest, reply: FastifyReply): 
     reply.header('cache-control', NO_STORE);
     return;
   }
-  if (reply.hasHeader('cache-control')) return;
+  // Static files set theirs on the raw response (@fastify/static's setHeaders).
+  if (reply.hasHeader('cache-control') || reply.raw.hasHeader('cache-control')) return;
   reply.header('cache-control', request.headers.authorization ? PRIVATE_NO_STORE : NO_STORE);
 }

@@ -28,6 +28,7 @@ import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
 import { bindTraceContext, childLoggerWithTrace } from './trace-context.ts';
 import { validatorCompiler } from './validation.ts';
+import { webAppRoutes } from './web-app.ts';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -66,6 +67,8 @@ export type ServerDeps = {
   api?: ApiDeps;
   publicUrl: string;
   trustProxy: string;
+  /** The built web app to serve (api role); absent or unbuilt → API only. */
+  webDir?: string;
 };
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -162,5 +165,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       { prefix: API_PREFIX },
     );
   }
+  if (api && deps.webDir) await app.register(webAppRoutes(deps.webDir));
   return app as unknown as FastifyInstance;
 }
