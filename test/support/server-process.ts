@@ -36,6 +36,8 @@ export async function startServerProcess(env: Record<string, string>, readyTimeo
       LOG_LEVEL: 'info',
       SCRYPT_COST: '1024',
       SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
+      // The test run's global setup builds the web app once; servers never rebuild it in parallel.
+      WEB_BUILD: 'never',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
