@@ -162,6 +162,37 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: carol.token })).statusCode).toBe(404);
   });
 
+  it('shares by email (any letter case): 201 with the share, 409 when they already have one, 400 for an unknown email', async () => {
+    const doc = await createDoc('Shared by email');
+    const dave = await t.signUp('dave');
+    const add = (email: string, role: string) =>
+      t.request('POST', `/api/v1/documents/${doc.id}/shares`, { token: owner.token, body: { email, role } });
+
+    const created = await add(dave.email.toUpperCase(), 'commenter');
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ userId: dave.userId, email: dave.email, role: 'commenter' });
+    expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: dave.token })).json().access).toBe(
+      'commenter',
+    );
+
+    const again = await add(dave.email, 'viewer');
+    expect(again.statusCode).toBe(409);
+    expect(again.json().detail).toMatch(/already has access/);
+    const shares = (await t.request('GET', `/api/v1/documents/${doc.id}/shares`, { token: owner.token })).json();
+    expect(shares.items).toEqual([expect.objectContaining({ userId: dave.userId, role: 'commenter' })]);
+
+    const unknown = await add('nobody-at-all@example.test', 'viewer');
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors).toEqual([{ field: '/email', message: 'no account with this email' }]);
+
+    // A commenter may read the shares but not add any.
+    const byDave = await t.request('POST', `/api/v1/documents/${doc.id}/shares`, {
+      token: dave.token,
+      body: { email: owner.email, role: 'viewer' },
+    });
+    expect(byDave.statusCode).toBe(403);
+  });
+
   it('searches titles and content with ranking, prefixes and highlighted segments, only where the caller may read', async () => {
     const a = await createDoc('Migration runbook for PostgreSQL');
     const b = await createDoc('Team lunch');

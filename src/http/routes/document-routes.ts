@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
 import type { Search } from '../../app/search.ts';
+import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
 import {
   DocumentSchema,
+  Email,
   problemResponses,
   SearchHitSchema,
   ShareRoleSchema,
@@ -109,6 +111,29 @@ export const documentRoutes =
         },
       },
       async (req) => ({ items: await documents.shares(actorOf(req), req.params.id) }),
+    );
+
+    app.post(
+      '/documents/:id/shares',
+      {
+        schema: {
+          tags: ['shares'],
+          summary: 'Share a document with the account that has this email (409 if they already have a share)',
+          params: DocumentParams,
+          body: T.Object({ email: Email, role: ShareRoleSchema }, { additionalProperties: false }),
+          response: { 201: ShareSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        const { id } = req.params;
+        const share = await withSpan(
+          'document.share_by_email',
+          { 'document.id': id, 'share.role': req.body.role },
+          () => documents.shareByEmail(actorOf(req), id, req.body.email, req.body.role),
+        );
+        req.log.info({ documentId: id, userId: share.userId, role: share.role }, 'document shared by email');
+        return reply.status(201).send(share);
+      },
     );
 
     app.put(
