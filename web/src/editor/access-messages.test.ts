@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { CloseCode } from '../../../src/sync/close-codes.ts';
+import { accessChangedMessage, closedMessage, documentAccessCanEdit, roomSummary } from './access-messages.ts';
+
+describe('documentAccessCanEdit', () => {
+  it('lets editors, admins and owners edit; viewers and commenters only read', () => {
+    expect(['editor', 'admin', 'owner'].every((a) => documentAccessCanEdit(a as 'editor'))).toBe(true);
+    expect(['viewer', 'commenter', 'none', undefined].some((a) => documentAccessCanEdit(a as 'viewer'))).toBe(false);
+  });
+});
+
+describe('messages', () => {
+  it('explains access changes and terminal closes in plain words', () => {
+    expect(accessChangedMessage('read')).toBe('You can now only view this document.');
+    expect(accessChangedMessage('edit')).toBe('You can now edit this document.');
+    expect(closedMessage({ code: CloseCode.FORBIDDEN, reason: '' })).toBe(
+      'Your access was removed — this document is now read-only.',
+    );
+    expect(closedMessage({ code: CloseCode.NOT_FOUND, reason: '' })).toMatch(/deleted/);
+    expect(closedMessage({ code: CloseCode.UNAUTHORIZED, reason: '' })).toMatch(/Log in again/);
+    expect(closedMessage({ code: CloseCode.SERVICE_RESTART, reason: '' })).toBeNull();
+  });
+
+  it('summarises the room, including the crowded tiers', () => {
+    expect(roomSummary(undefined)).toBeNull();
+    expect(roomSummary({ mode: 'full', connections: 1, editors: 1, viewers: 0, access: 'edit' })).toBe('1 connection');
+    expect(roomSummary({ mode: 'full', connections: 3, editors: 2, viewers: 1, access: 'edit' })).toBe(
+      '3 connections · 1 viewing',
+    );
+    expect(roomSummary({ mode: 'reduced', connections: 40, editors: 40, viewers: 0, access: 'edit' })).toMatch(
+      /cursors update less often/,
+    );
+    expect(roomSummary({ mode: 'view-only', connections: 500, editors: 60, viewers: 440, access: 'read' })).toMatch(
+      /you joined view-only/,
+    );
+  });
+});

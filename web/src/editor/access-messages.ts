@@ -1,0 +1,52 @@
+/**
+ * Plain words for what the server says about this person's access: the document's role from the
+ * API, access changes on the open socket, terminal closes, and the room's tier.
+ */
+import type { CloseInfo } from '../../../src/client/sync-client.ts';
+import { CloseCode } from '../../../src/sync/close-codes.ts';
+import type { Access, RoomStatus } from '../../../src/sync/protocol.ts';
+
+/** The `access` field of `GET /api/v1/documents/:id`. */
+export type DocumentAccess = 'none' | 'viewer' | 'commenter' | 'editor' | 'admin' | 'owner';
+
+export function documentAccessCanEdit(access: DocumentAccess | undefined): boolean {
+  return access === 'editor' || access === 'admin' || access === 'owner';
+}
+
+/** The banner shown when the server changes this connection's access while the document is open. */
+export function accessChangedMessage(access: Access): string {
+  return access === 'read' ? 'You can now only view this document.' : 'You can now edit this document.';
+}
+
+/** Why the connection ended for good, or null for codes that are not terminal. */
+export function closedMessage(close: CloseInfo): string | null {
+  switch (close.code) {
+    case CloseCode.FORBIDDEN:
+      return 'Your access was removed — this document is now read-only.';
+    case CloseCode.NOT_FOUND:
+      return 'This document was deleted or is no longer shared with you. What you see is read-only.';
+    case CloseCode.UNAUTHORIZED:
+      return 'Your session has ended. Log in again to keep editing — your changes are kept on this device.';
+    case CloseCode.BAD_MESSAGE:
+      return 'The server could not accept a change from this page. Reload the page to continue.';
+    default:
+      return null;
+  }
+}
+
+/** "3 people here · 1 viewing" plus the tier when the room is crowded; null until the server said. */
+export function roomSummary(room: RoomStatus | undefined): string | null {
+  if (!room) return null;
+  const people = `${room.connections} ${room.connections === 1 ? 'connection' : 'connections'}`;
+  const viewing = room.viewers > 0 ? ` · ${room.viewers} viewing` : '';
+  switch (room.mode) {
+    case 'full':
+      return `${people}${viewing}`;
+    case 'reduced':
+      return `${people}${viewing} · busy document: cursors update less often`;
+    case 'view-only':
+      return room.access === 'read'
+        ? `${people}${viewing} · crowded document: you joined view-only`
+        : `${people}${viewing} · crowded document: newcomers join view-only`;
+  }
+}

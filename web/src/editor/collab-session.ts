@@ -1,0 +1,150 @@
+/**
+ * One open document's collaboration plumbing, outside any UI framework: the Y.Doc, its presence
+ * (awareness), the on-device copy (IndexedDB, so offline edits survive a reload) and the SyncClient
+ * to the server, plus the browser's own online/offline signals, which notice a dropped network long
+ * before a silent socket would.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client/sync-client.ts';
+import { CloseCode } from '../../../src/sync/close-codes.ts';
+import type { AccessChanged, RoomStatus } from '../../../src/sync/protocol.ts';
+import type { PresenceUser } from './presence.ts';
+
+export type CollabSessionOptions = {
+  documentId: string;
+  user: PresenceUser;
+  /** e.g. `wss://host/sync`; the document id is appended by the client. */
+  syncUrl: string;
+  getToken: () => Promise<string>;
+};
+
+export type CollabSessionEvents = {
+  status: (status: SyncStatus) => void;
+  'room-status': (status: RoomStatus) => void;
+  'access-changed': (change: AccessChanged) => void;
+  closed: (close: CloseInfo) => void;
+};
+
+/** Connect anyway if the on-device copy has not loaded by then (IndexedDB blocked or very slow). */
+const LOCAL_LOAD_TIMEOUT_MS = 1500;
+
+const STARTING: SyncStatus = { connection: 'connecting', synced: false, saved: false, pendingChanges: 0 };
+
+/** Per person and document: another account on this browser never sees (or sends) these edits. */
+export function localStoreName(userId: string, documentId: string): string {
+  return `collab-docs:${userId}:${documentId}`;
+}
+
+export class CollabSession extends ObservableV2<CollabSessionEvents> {
+  readonly doc = new Y.Doc();
+  readonly awareness = new Awareness(this.doc);
+  private readonly options: CollabSessionOptions;
+  private client: SyncClient | undefined;
+  private persistence: IndexeddbPersistence | undefined;
+  private localLoadTimer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+  private destroyed = false;
+
+  constructor(options: CollabSessionOptions) {
+    super();
+    this.options = options;
+  }
+
+  /** What the status indicator shows; 'connecting' until the on-device copy is loaded. */
+  get status(): SyncStatus {
+    if (this.client) return this.client.status;
+    return navigator.onLine ? STARTING : { ...STARTING, connection: 'offline' };
+  }
+
+  /**
+   * Loads the on-device copy first, so the server's sync step gets what this device holds as its
+   * baseline rather than as a burst of "new" changes, then connects.
+   */
+  start(): void {
+    if (this.started || this.destroyed) return;
+    this.started = true;
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
+    if (typeof indexedDB === 'undefined') {
+      this.connect();
+      return;
+    }
+    const persistence = new IndexeddbPersistence(
+      localStoreName(this.options.user.id, this.options.documentId),
+      this.doc,
+    );
+    this.persistence = persistence;
+    this.localLoadTimer = setTimeout(() => this.connect(), LOCAL_LOAD_TIMEOUT_MS);
+    persistence.whenSynced.then(
+      () => this.connect(),
+      () => this.connect(),
+    );
+  }
+
+  /** Tries again now: after a terminal close (e.g. a fresh log-in) or instead of waiting out the backoff. */
+  retryNow(): void {
+    this.client?.connect();
+  }
+
+  override destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearTimeout(this.localLoadTimer);
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    // Tell the others we left while the socket is still open, so our caret goes at once.
+    this.awareness.setLocalState(null);
+    this.client?.destroy();
+    void this.persistence?.destroy();
+    this.awareness.destroy();
+    this.doc.destroy();
+    super.destroy();
+  }
+
+  private connect(): void {
+    clearTimeout(this.localLoadTimer);
+    if (this.client || this.destroyed) return;
+    const client = new SyncClient({
+      url: this.options.syncUrl,
+      documentId: this.options.documentId,
+      doc: this.doc,
+      awareness: this.awareness,
+      getToken: this.options.getToken,
+      // Offline at start: the 'online' event connects.
+      connect: navigator.onLine,
+    });
+    this.client = client;
+    client.on('status', (status) => this.emit('status', [status]));
+    client.on('room-status', (status) => this.emit('room-status', [status]));
+    client.on('access-changed', (change) => this.emit('access-changed', [change]));
+    client.on('closed', (close) => this.onClosed(close));
+    this.emit('status', [client.status]);
+  }
+
+  private onClosed(close: CloseInfo): void {
+    // No access any more (or no document): do not keep a copy of it on this device.
+    if (close.code === CloseCode.FORBIDDEN || close.code === CloseCode.NOT_FOUND) {
+      const persistence = this.persistence;
+      this.persistence = undefined;
+      persistence
+        ?.clearData()
+        .catch((error: unknown) => console.warn('Could not remove the on-device copy of this document', error));
+    }
+    this.emit('closed', [close]);
+  }
+
+  private readonly onOffline = (): void => {
+    const client = this.client;
+    if (!client || client.status.closed) return;
+    client.disconnect();
+  };
+
+  private readonly onOnline = (): void => {
+    const client = this.client;
+    if (!client || client.status.closed) return;
+    client.connect();
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The TipTap editor bound to a Y.Doc: StarterKit without its own history (Yjs' undo manager only
+ * undoes this person's changes), live carets drawn through the CSSOM (the CSP forbids style
+ * attributes), links limited to http(s)/mailto, and no injected <style> tag (also the CSP).
+ */
+import { Editor, Extension } from '@tiptap/core';
+import Collaboration from '@tiptap/extension-collaboration';
+import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import StarterKit from '@tiptap/starter-kit';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import { isAllowedLinkHref } from './link-url.ts';
+import type { PresenceUser } from './presence.ts';
+import { isHexColor } from './user-color.ts';
+
+/** The XmlFragment the server projects and searches (src/sync/projection.ts `tiptapFragmentName`). */
+const FRAGMENT = 'default';
+const MAX_CARET_NAME_LENGTH = 40;
+
+export type CollabEditorOptions = {
+  element: HTMLElement;
+  doc: Y.Doc;
+  awareness: Awareness;
+  user: PresenceUser;
+  editable: boolean;
+  /** Mod-K: the toolbar opens its link box. */
+  onLinkShortcut: () => void;
+};
+
+/** Remote carets: the names and colours come from other clients, so only text and checked colours. */
+export function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const color = isHexColor(user.color) ? user.color : '#6b7280';
+  const name = typeof user.name === 'string' ? user.name.trim().slice(0, MAX_CARET_NAME_LENGTH) : '';
+  const caret = document.createElement('span');
+  caret.className = 'collaboration-carets__caret';
+  caret.style.borderColor = color;
+  const label = document.createElement('span');
+  label.className = 'collaboration-carets__label';
+  label.style.backgroundColor = color;
+  label.textContent = name || 'Someone';
+  caret.append(label);
+  return caret;
+}
+
+/** Remote selections: ProseMirror applies decoration styles through `style.cssText` (CSSOM). */
+function renderSelection(user: Record<string, unknown>): { nodeName: string; class: string; style?: string } {
+  const base = { nodeName: 'span', class: 'collaboration-carets__selection' };
+  return isHexColor(user.color) ? { ...base, style: `background-color: ${user.color}33` } : base;
+}
+
+const LinkShortcut = Extension.create<{ open: () => void }>({
+  name: 'linkShortcut',
+  addOptions() {
+    return { open: () => undefined };
+  },
+  addKeyboardShortcuts() {
+    return {
+      'Mod-k': () => {
+        if (!this.editor.isEditable) return false;
+        this.options.open();
+        return true;
+      },
+    };
+  },
+});
+
+export function createCollabEditor(options: CollabEditorOptions): Editor {
+  return new Editor({
+    element: options.element,
+    editable: options.editable,
+    injectCSS: false,
+    extensions: [
+      StarterKit.configure({
+        undoRedo: false,
+        // It appends a paragraph to the shared document on load: every client would add one.
+        trailingNode: false,
+        link: {
+          openOnClick: false,
+          autolink: true,
+          defaultProtocol: 'https',
+          isAllowedUri: (url) => isAllowedLinkHref(url),
+          HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' },
+        },
+      }),
+      Collaboration.configure({ document: options.doc, field: FRAGMENT }),
+      CollaborationCaret.configure({
+        provider: { awareness: options.awareness },
+        user: options.user,
+        render: renderCaret,
+        selectionRender: renderSelection,
+      }),
+      LinkShortcut.configure({ open: options.onLinkShortcut }),
+    ],
+    editorProps: {
+      attributes: {
+        'data-testid': 'editor',
+        'aria-label': 'Document body',
+        'aria-multiline': 'true',
+        role: 'textbox',
+        class: 'ed-prose',
+        spellcheck: 'true',
+      },
+    },
+  });
+}

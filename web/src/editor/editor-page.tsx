@@ -1,0 +1,204 @@
+/// <reference types="vite/client" />
+/**
+ * The collaborative editor page (lazy-loaded by the shell): title, toolbar, save status, presence
+ * and the TipTap editor bound to the shared Y.Doc. The Editor and the sync session live outside
+ * Preact's render cycle (created once per document in an effect); status and presence components
+ * subscribe to them directly, so typing never re-renders this page.
+ */
+import type { Editor } from '@tiptap/core';
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { CloseInfo } from '../../../src/client/sync-client.ts';
+import { CloseCode } from '../../../src/sync/close-codes.ts';
+import type { Access } from '../../../src/sync/protocol.ts';
+import { type ApiClient, ApiError, type User } from '../api.ts';
+import { accessChangedMessage, closedMessage, type DocumentAccess, documentAccessCanEdit } from './access-messages.ts';
+import { CollabSession } from './collab-session.ts';
+import { createCollabEditor } from './create-editor.ts';
+import { PresenceList } from './presence-list.tsx';
+import { SyncStatusIndicator } from './sync-status.tsx';
+import { TitleField } from './title-field.tsx';
+import { Toolbar } from './toolbar.tsx';
+import { colorForUserId } from './user-color.ts';
+import './editor.css';
+
+export type EditorPageProps = {
+  api: ApiClient;
+  user: User;
+  documentId: string;
+  /** Back to the document list. */
+  onClose: () => void;
+  /** Opens the shell's share dialog; absent if the user may not share. */
+  onShare?: () => void;
+  /** Lets the shell update document.title. */
+  onTitleChange?: (title: string) => void;
+};
+
+type DocumentMeta = { id: string; title: string; access: DocumentAccess };
+type Banner = { text: string; tone: 'info' | 'warning' };
+
+function syncUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+}
+
+export function EditorPage({ api, user, documentId, onClose, onShare, onTitleChange }: EditorPageProps): JSX.Element {
+  const host = useRef<HTMLDivElement>(null);
+  const linkOpener = useRef<(() => void) | undefined>(undefined);
+  const titleChange = useRef(onTitleChange);
+  titleChange.current = onTitleChange;
+  const [session, setSession] = useState<CollabSession | null>(null);
+  const [editor, setEditor] = useState<Editor | null>(null);
+  const [meta, setMeta] = useState<DocumentMeta | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [syncAccess, setSyncAccess] = useState<Access | undefined>(undefined);
+  const [banner, setBanner] = useState<Banner | null>(null);
+  const [closed, setClosed] = useState<CloseInfo | null>(null);
+
+  // The editor and the session: once per document, torn down on leave.
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    const presenceUser = { id: user.id, name: user.displayName, color: colorForUserId(user.id) };
+    const s = new CollabSession({
+      documentId,
+      user: presenceUser,
+      syncUrl: syncUrl(),
+      getToken: () => api.accessToken(),
+    });
+    const ed = createCollabEditor({
+      element,
+      doc: s.doc,
+      awareness: s.awareness,
+      user: presenceUser,
+      editable: false,
+      onLinkShortcut: () => linkOpener.current?.(),
+    });
+    s.on('room-status', (room) => setSyncAccess(room.access));
+    s.on('access-changed', (change) => {
+      setSyncAccess(change.access);
+      setBanner({ text: accessChangedMessage(change.access), tone: change.access === 'read' ? 'warning' : 'info' });
+    });
+    s.on('closed', (close) => {
+      setClosed(close);
+      const text = closedMessage(close);
+      if (text) setBanner({ text, tone: 'warning' });
+    });
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (s.status.pendingChanges === 0) return;
+      event.preventDefault();
+      event.returnValue = ''; // older browsers need a value to ask
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    s.start();
+    setSession(s);
+    setEditor(ed);
+    return () => {
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      setEditor(null);
+      setSession(null);
+      ed.destroy();
+      s.destroy();
+    };
+  }, [api, user.id, user.displayName, documentId]);
+
+  // The document's title and this person's role, in parallel with the sync connection.
+  useEffect(() => {
+    let cancelled = false;
+    setMeta(null);
+    setLoadError(null);
+    setSyncAccess(undefined);
+    setBanner(null);
+    setClosed(null);
+    api.request<DocumentMeta>('GET', `/documents/${encodeURIComponent(documentId)}`).then(
+      (doc) => {
+        if (cancelled) return;
+        setMeta(doc);
+        titleChange.current?.(doc.title);
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        setLoadError(
+          err instanceof ApiError && err.status === 404
+            ? 'This document does not exist, or it is not shared with you.'
+            : err instanceof ApiError
+              ? err.message
+              : 'The document could not be opened.',
+        );
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, documentId]);
+
+  const editable = meta !== null && documentAccessCanEdit(meta.access) && syncAccess !== 'read' && closed === null;
+
+  useEffect(() => {
+    if (editor && editor.isEditable !== editable) editor.setEditable(editable, false);
+  }, [editor, editable]);
+
+  const registerLinkOpener = useCallback((open: (() => void) | undefined) => {
+    linkOpener.current = open;
+  }, []);
+
+  const readOnlyNote =
+    meta && !editable && !closed
+      ? syncAccess === 'read' && documentAccessCanEdit(meta.access)
+        ? 'View only for now: this document is crowded.'
+        : 'You can view this document but not edit it.'
+      : null;
+
+  return (
+    <div class="ed-page">
+      <div class="ed-head">
+        <button type="button" class="ed-back" onClick={onClose}>
+          <span aria-hidden="true">←</span> Documents
+        </button>
+        <TitleField
+          api={api}
+          documentId={documentId}
+          title={meta?.title ?? ''}
+          canEdit={editable}
+          onSaved={(title) => titleChange.current?.(title)}
+          onEnter={() => editor?.commands.focus('start')}
+        />
+        <div class="ed-head__side">
+          {session && <SyncStatusIndicator session={session} />}
+          {onShare && (
+            <button type="button" class="ed-btn ed-btn--primary" onClick={onShare}>
+              Share
+            </button>
+          )}
+        </div>
+      </div>
+      {session && <PresenceList session={session} selfUserId={user.id} />}
+      {loadError && (
+        <div class="ed-banner ed-banner--warning" role="alert">
+          <p>{loadError}</p>
+          <button type="button" class="ed-btn" onClick={onClose}>
+            Back to documents
+          </button>
+        </div>
+      )}
+      {banner && (
+        <div class={`ed-banner ed-banner--${banner.tone}`} data-testid="access-banner" role="alert">
+          <p>{banner.text}</p>
+          {closed?.code === CloseCode.UNAUTHORIZED ? (
+            <button type="button" class="ed-btn" onClick={() => location.assign('/login')}>
+              Log in
+            </button>
+          ) : (
+            !closed && (
+              <button type="button" class="ed-btn" aria-label="Dismiss" onClick={() => setBanner(null)}>
+                OK
+              </button>
+            )
+          )}
+        </div>
+      )}
+      {readOnlyNote && <p class="ed-readonly-note">{readOnlyNote}</p>}
+      {editor && editable && <Toolbar editor={editor} editable={editable} registerLinkOpener={registerLinkOpener} />}
+      <div class={loadError ? 'ed-surface ed-surface--hidden' : 'ed-surface'} ref={host} />
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * Who is here (one chip per person, their tabs folded together) and the room's size and tier from
+ * the server's ROOM_STATUS. Awareness changes on every remote cursor move; the list re-renders
+ * only when the people in it change.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { RoomStatus } from '../../../src/sync/protocol.ts';
+import { roomSummary } from './access-messages.ts';
+import type { CollabSession } from './collab-session.ts';
+import { type Person, peopleHere, peopleKey } from './presence.ts';
+
+const MAX_CHIPS = 8;
+
+function initials(name: string): string {
+  const parts = name.split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
+  return letters
+    .map((p) => String.fromCodePoint(p.codePointAt(0) ?? 63))
+    .join('')
+    .toUpperCase();
+}
+
+function Chip({ person }: { person: Person }) {
+  return (
+    <li
+      class={person.self ? 'ed-person ed-person--self' : 'ed-person'}
+      title={
+        person.self ? `${person.name} (you)` : person.tabs > 1 ? `${person.name} (${person.tabs} tabs)` : person.name
+      }
+    >
+      <span class="ed-person__dot" aria-hidden="true" style={{ '--person-color': person.color }}>
+        {initials(person.name)}
+      </span>
+      <span class="ed-person__name">{person.name}</span>
+    </li>
+  );
+}
+
+export function PresenceList({ session, selfUserId }: { session: CollabSession; selfUserId: string }) {
+  const [people, setPeople] = useState<Person[]>([]);
+  const [room, setRoom] = useState<RoomStatus | undefined>(undefined);
+
+  useEffect(() => {
+    const { awareness } = session;
+    let key = '';
+    const refresh = () => {
+      const next = peopleHere(awareness.getStates(), selfUserId);
+      const nextKey = peopleKey(next);
+      if (nextKey === key) return;
+      key = nextKey;
+      setPeople(next);
+    };
+    refresh();
+    awareness.on('change', refresh);
+    session.on('room-status', setRoom);
+    return () => {
+      awareness.off('change', refresh);
+      session.off('room-status', setRoom);
+    };
+  }, [session, selfUserId]);
+
+  const summary = roomSummary(room);
+  const shown = people.slice(0, MAX_CHIPS);
+  const more = people.length - shown.length;
+  return (
+    <section class="ed-presence" data-testid="presence" aria-label="People here">
+      <ul class="ed-presence__list">
+        {shown.map((p) => (
+          <Chip key={p.id} person={p} />
+        ))}
+      </ul>
+      {more > 0 && <span class="ed-presence__more">+{more} more</span>}
+      {summary && (
+        <span class="ed-presence__room" data-testid="room-status">
+          {summary}
+        </span>
+      )}
+    </section>
+  );
+}

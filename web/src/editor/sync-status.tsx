@@ -1,0 +1,51 @@
+/**
+ * The save/connection indicator. Subscribes to the session itself so status changes (one per
+ * keystroke while typing) re-render this line only, never the editor.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { SyncStatus } from '../../../src/client/sync-client.ts';
+import type { CollabSession } from './collab-session.ts';
+import { syncStatusView } from './sync-status-text.ts';
+
+const COUNTDOWN_TICK_MS = 1000;
+
+export function SyncStatusIndicator({ session }: { session: CollabSession }) {
+  const [status, setStatus] = useState<SyncStatus>(() => session.status);
+  // The reconnect deadline, from the moment the status arrived.
+  const [retryAt, setRetryAt] = useState<number | undefined>(undefined);
+  const [now, setNow] = useState(() => Date.now());
+
+  useEffect(() => {
+    const onStatus = (next: SyncStatus) => {
+      setStatus(next);
+      const at = Date.now();
+      setNow(at);
+      setRetryAt(next.retryInMs === undefined ? undefined : at + next.retryInMs);
+    };
+    onStatus(session.status);
+    session.on('status', onStatus);
+    return () => session.off('status', onStatus);
+  }, [session]);
+
+  useEffect(() => {
+    if (retryAt === undefined) return;
+    const timer = setInterval(() => setNow(Date.now()), COUNTDOWN_TICK_MS);
+    return () => clearInterval(timer);
+  }, [retryAt]);
+
+  const view = syncStatusView(status, retryAt === undefined ? undefined : retryAt - now);
+  if (!view) return null;
+  const waiting = retryAt !== undefined;
+  return (
+    <p class={`ed-status ed-status--${view.tone}`}>
+      <span class="ed-status__text" data-testid="sync-status" aria-live="polite" aria-atomic="true">
+        {view.text}
+      </span>
+      {waiting && (
+        <button type="button" class="ed-linkbtn" onClick={() => session.retryNow()}>
+          Retry now
+        </button>
+      )}
+    </p>
+  );
+}

@@ -1,0 +1,115 @@
+/** The formatting toolbar's buttons: what each one does and how it knows it is active. */
+import type { ChainedCommands, Editor } from '@tiptap/core';
+
+export type ToolbarItem = {
+  id: string;
+  /** The button's accessible name (browser tests find buttons by it). */
+  label: string;
+  /** What the button shows. */
+  glyph: string;
+  shortcut: string;
+  /** Marks and blocks report `aria-pressed`; plain actions (undo) do not. */
+  isActive?: (editor: Editor) => boolean;
+  run: (chain: ChainedCommands) => ChainedCommands;
+  /** Whether the command can run here (undo with nothing to undo cannot). */
+  can?: (editor: Editor) => boolean;
+};
+
+export const FORMAT_ITEMS: readonly ToolbarItem[] = [
+  {
+    id: 'bold',
+    label: 'Bold',
+    glyph: 'B',
+    shortcut: 'Mod+B',
+    isActive: (e) => e.isActive('bold'),
+    run: (c) => c.toggleBold(),
+  },
+  {
+    id: 'italic',
+    label: 'Italic',
+    glyph: 'I',
+    shortcut: 'Mod+I',
+    isActive: (e) => e.isActive('italic'),
+    run: (c) => c.toggleItalic(),
+  },
+  {
+    id: 'code',
+    label: 'Code',
+    glyph: '</>',
+    shortcut: 'Mod+E',
+    isActive: (e) => e.isActive('code'),
+    run: (c) => c.toggleCode(),
+  },
+];
+
+export const BLOCK_ITEMS: readonly ToolbarItem[] = [
+  {
+    id: 'h1',
+    label: 'Heading 1',
+    glyph: 'H1',
+    shortcut: 'Mod+Alt+1',
+    isActive: (e) => e.isActive('heading', { level: 1 }),
+    run: (c) => c.toggleHeading({ level: 1 }),
+  },
+  {
+    id: 'h2',
+    label: 'Heading 2',
+    glyph: 'H2',
+    shortcut: 'Mod+Alt+2',
+    isActive: (e) => e.isActive('heading', { level: 2 }),
+    run: (c) => c.toggleHeading({ level: 2 }),
+  },
+  {
+    id: 'h3',
+    label: 'Heading 3',
+    glyph: 'H3',
+    shortcut: 'Mod+Alt+3',
+    isActive: (e) => e.isActive('heading', { level: 3 }),
+    run: (c) => c.toggleHeading({ level: 3 }),
+  },
+  {
+    id: 'bullets',
+    label: 'Bullet list',
+    glyph: '•',
+    shortcut: 'Mod+Shift+8',
+    isActive: (e) => e.isActive('bulletList'),
+    run: (c) => c.toggleBulletList(),
+  },
+  {
+    id: 'numbers',
+    label: 'Numbered list',
+    glyph: '1.',
+    shortcut: 'Mod+Shift+7',
+    isActive: (e) => e.isActive('orderedList'),
+    run: (c) => c.toggleOrderedList(),
+  },
+  {
+    id: 'quote',
+    label: 'Quote',
+    glyph: '❝',
+    shortcut: 'Mod+Shift+B',
+    isActive: (e) => e.isActive('blockquote'),
+    run: (c) => c.toggleBlockquote(),
+  },
+  {
+    id: 'codeblock',
+    label: 'Code block',
+    glyph: '{ }',
+    shortcut: 'Mod+Alt+C',
+    isActive: (e) => e.isActive('codeBlock'),
+    run: (c) => c.toggleCodeBlock(),
+  },
+];
+
+export const HISTORY_ITEMS: readonly ToolbarItem[] = [
+  { id: 'undo', label: 'Undo', glyph: '↶', shortcut: 'Mod+Z', run: (c) => c.undo(), can: (e) => e.can().undo() },
+  { id: 'redo', label: 'Redo', glyph: '↷', shortcut: 'Mod+Shift+Z', run: (c) => c.redo(), can: (e) => e.can().redo() },
+];
+
+/** Mod+B → ⌘B on Apple keyboards, Ctrl+B elsewhere. */
+export function shortcutText(shortcut: string, apple: boolean): string {
+  return shortcut
+    .split('+')
+    .map((key) => (key === 'Mod' ? (apple ? '⌘' : 'Ctrl') : key === 'Alt' && apple ? '⌥' : key))
+    .join(apple ? '' : '+');
+}

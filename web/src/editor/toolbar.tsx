@@ -1,0 +1,215 @@
+/**
+ * Formatting toolbar. It follows the editor through its 'transaction' event, at most once a frame,
+ * and re-renders only when a button's state actually changed (typing does not re-render it).
+ */
+import type { Editor } from '@tiptap/core';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { normalizeLinkUrl } from './link-url.ts';
+import { BLOCK_ITEMS, FORMAT_ITEMS, HISTORY_ITEMS, shortcutText, type ToolbarItem } from './toolbar-items.ts';
+
+type ButtonState = { active: boolean; enabled: boolean };
+type ToolbarState = { items: Record<string, ButtonState>; link: boolean };
+
+const ALL_ITEMS = [...FORMAT_ITEMS, ...BLOCK_ITEMS, ...HISTORY_ITEMS];
+const APPLE = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+function readState(editor: Editor): ToolbarState {
+  const items: Record<string, ButtonState> = {};
+  const editable = editor.isEditable;
+  for (const item of ALL_ITEMS) {
+    items[item.id] = {
+      active: item.isActive?.(editor) ?? false,
+      enabled: editable && (item.can?.(editor) ?? true),
+    };
+  }
+  return { items, link: editor.isActive('link') };
+}
+
+const stateKey = (s: ToolbarState) =>
+  `${Object.entries(s.items)
+    .map(([id, b]) => `${id}${Number(b.active)}${Number(b.enabled)}`)
+    .join()}|${s.link}`;
+
+export type ToolbarProps = {
+  editor: Editor;
+  editable: boolean;
+  /** Receives the function that opens the link box (for the Mod-K shortcut). */
+  registerLinkOpener: (open: (() => void) | undefined) => void;
+};
+
+export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) {
+  const [state, setState] = useState(() => readState(editor));
+  const [linkOpen, setLinkOpen] = useState(false);
+
+  useEffect(() => {
+    let frame = 0;
+    let lastKey = stateKey(readState(editor));
+    const refresh = () => {
+      frame = 0;
+      const next = readState(editor);
+      const key = stateKey(next);
+      if (key === lastKey) return;
+      lastKey = key;
+      setState(next);
+    };
+    const schedule = () => {
+      frame ||= requestAnimationFrame(refresh);
+    };
+    editor.on('transaction', schedule);
+    editor.on('focus', schedule);
+    refresh();
+    return () => {
+      cancelAnimationFrame(frame);
+      editor.off('transaction', schedule);
+      editor.off('focus', schedule);
+    };
+  }, [editor]);
+
+  // setEditable emits a transaction-free 'update'; re-read when it flips.
+  useEffect(() => {
+    setState(readState(editor));
+    if (!editable) setLinkOpen(false);
+  }, [editor, editable]);
+
+  useEffect(() => {
+    registerLinkOpener(() => setLinkOpen(true));
+    return () => registerLinkOpener(undefined);
+  }, [registerLinkOpener]);
+
+  const button = (item: ToolbarItem) => {
+    const s = state.items[item.id] ?? { active: false, enabled: false };
+    return (
+      <button
+        key={item.id}
+        type="button"
+        class={`ed-tool ed-tool--${item.id}`}
+        aria-label={item.label}
+        aria-pressed={item.isActive ? s.active : undefined}
+        aria-keyshortcuts={item.shortcut.replace('Mod', APPLE ? 'Meta' : 'Control')}
+        title={`${item.label} (${shortcutText(item.shortcut, APPLE)})`}
+        disabled={!s.enabled}
+        // Keep the selection in the editor: a button that takes focus would lose it.
+        onMouseDown={(e) => e.preventDefault()}
+        onClick={() => item.run(editor.chain().focus()).run()}
+      >
+        {item.glyph}
+      </button>
+    );
+  };
+
+  return (
+    <div class="ed-toolbar-wrap">
+      <div class="ed-toolbar" role="toolbar" aria-label="Formatting">
+        <div class="ed-toolgroup">{FORMAT_ITEMS.map(button)}</div>
+        <div class="ed-toolgroup">
+          <button
+            type="button"
+            class="ed-tool ed-tool--link"
+            aria-label="Link"
+            aria-pressed={state.link}
+            aria-keyshortcuts={APPLE ? 'Meta+K' : 'Control+K'}
+            aria-expanded={linkOpen}
+            title={`Link (${shortcutText('Mod+K', APPLE)})`}
+            disabled={!editable}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => setLinkOpen((open) => !open)}
+          >
+            🔗
+          </button>
+        </div>
+        <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
+        <div class="ed-toolgroup">{HISTORY_ITEMS.map(button)}</div>
+      </div>
+      {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
+    </div>
+  );
+}
+
+function LinkForm({ editor, onDone }: { editor: Editor; onDone: () => void }) {
+  const current = (editor.getAttributes('link').href as string | undefined) ?? '';
+  const [value, setValue] = useState(current);
+  const [error, setError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+    input.current?.select();
+  }, []);
+
+  const close = () => {
+    onDone();
+    editor.commands.focus();
+  };
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const href = normalizeLinkUrl(value);
+    if (!href) {
+      setError('Enter a web address (https://…) or an email address.');
+      return;
+    }
+    const chain = editor.chain().focus();
+    if (editor.state.selection.empty && !editor.isActive('link')) {
+      // Nothing selected: insert the address itself as the link text.
+      chain.insertContent({ type: 'text', text: value.trim(), marks: [{ type: 'link', attrs: { href } }] }).run();
+    } else {
+      chain.extendMarkRange('link').setLink({ href }).run();
+    }
+    onDone();
+  };
+
+  const remove = () => {
+    editor.chain().focus().extendMarkRange('link').unsetLink().run();
+    onDone();
+  };
+
+  return (
+    <form
+      class="ed-linkform"
+      onSubmit={apply}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          close();
+        }
+      }}
+    >
+      <label class="ed-linkform__label" for="ed-link-url">
+        Link address
+      </label>
+      <input
+        id="ed-link-url"
+        ref={input}
+        class="ed-linkform__input"
+        type="text"
+        inputMode="url"
+        autoComplete="off"
+        spellcheck={false}
+        placeholder="https://example.com"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? 'ed-link-error' : undefined}
+        value={value}
+        onInput={(e) => {
+          setValue(e.currentTarget.value);
+          setError('');
+        }}
+      />
+      <button type="submit" class="ed-btn ed-btn--primary">
+        Apply
+      </button>
+      {current && (
+        <button type="button" class="ed-btn" onClick={remove}>
+          Remove link
+        </button>
+      )}
+      <button type="button" class="ed-btn" onClick={close}>
+        Cancel
+      </button>
+      {error && (
+        <p id="ed-link-error" class="ed-linkform__error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
