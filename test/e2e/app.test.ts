@@ -1,0 +1,185 @@
+/// <reference lib="dom" />
+/**
+ * The screens around the editor in a real browser against the real server: sign up, log out, log
+ * in (and a wrong password in plain words), search by a word typed into a body, members, and a
+ * 375 px wide phone without horizontal scrolling. No console errors or CSP violations anywhere.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  type E2eServer,
+  EDITOR,
+  launchBrowser,
+  logInViaUi,
+  openEditor,
+  openPage,
+  type PageOptions,
+  signInWithSession,
+  signUpApi,
+  signUpViaUi,
+  startE2eServer,
+  type TrackedPage,
+  typeAtEnd,
+  waitForStatus,
+} from '../support/browser.ts';
+import { call } from '../support/server-process.ts';
+
+const SETTLE_MS = 15_000;
+
+describe.each(backends)('the web app in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+
+  const open = async (opts?: PageOptions): Promise<TrackedPage> => {
+    const p = await openPage(browser, opts);
+    pages.push(p);
+    return p;
+  };
+
+  const noHorizontalScroll = (page: Page) =>
+    page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
+
+  it('sign up with the form, log out, a wrong password in plain words, log in', { timeout: 60_000 }, async () => {
+    const { page, allow } = await open();
+    const email = await signUpViaUi(page, server.url, 'Carol Signup');
+    const logOut = page.getByRole('button', { name: 'Log out' });
+    await logOut.waitFor({ timeout: SETTLE_MS });
+
+    await logOut.click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: SETTLE_MS });
+    expect(await page.evaluate(() => localStorage.getItem('collab-docs.session'))).toBeNull();
+
+    // The browser logs the 401 response itself; that line is expected here, nothing else.
+    allow(/Failed to load resource: the server responded with a status of 401/);
+    await logInViaUi(page, server.url, email, 'not the right password');
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: SETTLE_MS });
+    const message = (await alert.innerText()).trim();
+    expect(message.length).toBeGreaterThan(5);
+    expect(message).toMatch(/password|email/i);
+    // Plain words: no stack trace, no raw JSON, no status code jargon.
+    expect(message).not.toMatch(/\bat \S+ \(|[{}]|Error:|undefined|null|\b401\b/);
+
+    await logInViaUi(page, server.url, email);
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
+    expect(new URL(page.url()).pathname).not.toBe('/login');
+  });
+
+  it('search finds a document by a word typed into its body, the word marked in the snippet', {
+    timeout: 60_000,
+  }, async () => {
+    const dave = await signUpApi(server.url, 'Dave Searcher');
+    const ws = await createWorkspace(server.url, dave.accessToken, 'Research');
+    const unrelated = await createDocument(server.url, dave.accessToken, ws.id, 'Unrelated plans');
+    const { page } = await open();
+    await signInWithSession(page, server.url, dave, `/w/${ws.id}`);
+
+    await page.getByRole('button', { name: 'New document' }).click();
+    await page.waitForURL(/\/d\/[0-9a-f-]{36}$/, { timeout: SETTLE_MS });
+    const documentId = new URL(page.url()).pathname.split('/').pop() as string;
+    await page.waitForSelector(EDITOR, { timeout: SETTLE_MS });
+    const word = 'quasarbloom';
+    await typeAtEnd(page, `Meeting notes about the ${word} launch.`);
+    await waitForStatus(page, 'Saved', SETTLE_MS);
+
+    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.locator(`[data-testid="document-list"] a[href$="/d/${documentId}"]`).waitFor({ timeout: SETTLE_MS });
+    const search = page.getByLabel('Search documents');
+    await search.fill(word);
+    await search.press('Enter');
+    const results = page.locator('[data-testid="search-results"]');
+    const hit = results.locator(`a[href$="/d/${documentId}"]`);
+    await hit.first().waitFor({ timeout: SETTLE_MS });
+    await results.locator('mark').first().waitFor({ timeout: SETTLE_MS });
+    const marked = await results.locator('mark').allInnerTexts();
+    expect(marked.map((m) => m.toLowerCase())).toContain(word);
+    expect(await results.locator(`a[href$="/d/${unrelated.id}"]`).count()).toBe(0);
+
+    await hit.first().click();
+    await page.waitForURL(new RegExp(`/d/${documentId}$`), { timeout: SETTLE_MS });
+    await page.waitForSelector(EDITOR, { timeout: SETTLE_MS });
+  });
+
+  it('members: invite by email, change the role, remove', { timeout: 60_000 }, async () => {
+    const [erin, frank] = await Promise.all([
+      signUpApi(server.url, 'Erin Admin'),
+      signUpApi(server.url, 'Frank Member'),
+    ]);
+    const ws = await createWorkspace(server.url, erin.accessToken, 'Operations');
+    const { page } = await open();
+    await signInWithSession(page, server.url, erin, `/w/${ws.id}`);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.waitForURL(new RegExp(`/w/${ws.id}/members$`), { timeout: SETTLE_MS });
+
+    await page.getByLabel('Email').fill(frank.user.email);
+    await page.getByLabel('Role', { exact: true }).first().selectOption('member');
+    await page.getByRole('button', { name: 'Invite' }).click();
+
+    const members = async () =>
+      (await call(server.url, 'GET', `/api/v1/workspaces/${ws.id}/members`, { token: erin.accessToken })).body
+        .items as { userId: string; role: string }[];
+    const row = page
+      .locator('li, tr, [role="row"], [role="listitem"]')
+      .filter({ hasText: /Frank Member|frank-member/ })
+      .filter({ has: page.getByRole('button', { name: 'Remove' }) })
+      .last();
+    await row.waitFor({ timeout: SETTLE_MS });
+    expect((await members()).find((m) => m.userId === frank.user.id)?.role).toBe('member');
+
+    const changed = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/members/'));
+    await row.locator('select').selectOption('admin');
+    expect((await changed).status()).toBe(200);
+    expect((await members()).find((m) => m.userId === frank.user.id)?.role).toBe('admin');
+
+    const removed = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/members/'));
+    await row.getByRole('button', { name: 'Remove' }).click();
+    expect((await removed).status()).toBe(204);
+    await row.waitFor({ state: 'detached', timeout: SETTLE_MS });
+    expect((await members()).some((m) => m.userId === frank.user.id)).toBe(false);
+  });
+
+  it('at 375 px the list and the editor fit without horizontal scrolling', { timeout: 60_000 }, async () => {
+    const gina = await signUpApi(server.url, 'Gina Phone');
+    const ws = await createWorkspace(server.url, gina.accessToken, 'Mobile team with a rather long workspace name');
+    const doc = await createDocument(
+      server.url,
+      gina.accessToken,
+      ws.id,
+      'A document title that is long enough to wrap',
+    );
+    const { page } = await open({ viewport: { width: 375, height: 740 }, isMobile: true });
+    await signInWithSession(page, server.url, gina, `/w/${ws.id}`);
+    await page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`).waitFor({ timeout: SETTLE_MS });
+    expect((await noHorizontalScroll(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+    await openEditor(page, server.url, doc.id);
+    await typeAtEnd(page, 'Typing on a phone: supercalifragilisticexpialidocious words wrap.');
+    await waitForStatus(page, 'Saved', SETTLE_MS);
+    expect((await noHorizontalScroll(page)).scrollWidth).toBeLessThanOrEqual(375);
+  });
+});

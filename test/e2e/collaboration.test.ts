@@ -1,0 +1,253 @@
+/// <reference lib="dom" />
+/**
+ * Two people, two browser contexts, one document, the real server: co-editing with live carets and
+ * presence, access removed while the document is open, edits made offline, and a viewer who
+ * cannot type. "Within 1 s" is the deadline of the wait that starts after the triggering action.
+ * Every page must finish without a console error, page error or CSP violation.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  documentText,
+  type E2eServer,
+  EDITOR,
+  editorText,
+  launchBrowser,
+  openEditor,
+  openPage,
+  PRESENCE,
+  type Session,
+  shareDocument,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+  typeAtEnd,
+  until,
+  waitForEditorText,
+  waitForStatus,
+} from '../support/browser.ts';
+
+const LIVE_MS = 1_000;
+const SETTLE_MS = 15_000;
+
+const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+describe.each(backends)('editing together in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+
+  const open = async (): Promise<TrackedPage> => {
+    const p = await openPage(browser);
+    pages.push(p);
+    return p;
+  };
+
+  type Setup = { alice: Session; bob: Session; documentId: string; a: TrackedPage; b: TrackedPage };
+
+  /** Alice owns a document; Bob gets `role` through the API (unless `share` is false); both signed in. */
+  const twoPeople = async (role: 'editor' | 'viewer', share = true): Promise<Setup> => {
+    const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Bob Guest')]);
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Alice team');
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Shared notes');
+    if (share) await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, role);
+    const [a, b] = await Promise.all([open(), open()]);
+    await Promise.all([
+      signInWithSession(a.page, server.url, alice, `/w/${ws.id}`),
+      signInWithSession(b.page, server.url, bob, '/livez'),
+    ]);
+    return { alice, bob, documentId: doc.id, a, b };
+  };
+
+  const caretLabelled = (page: Page, name: string, timeout: number) =>
+    page.waitForFunction(
+      (n) =>
+        [...document.querySelectorAll('.collaboration-carets__caret .collaboration-carets__label')].some((l) =>
+          (l.textContent ?? '').includes(n),
+        ),
+      name,
+      { timeout, polling: 'raf' },
+    );
+
+  const presenceHas = (page: Page, names: string[], timeout: number) =>
+    page.waitForFunction(
+      ([sel, ns]) => {
+        const text = document.querySelector(sel as string)?.textContent ?? '';
+        return (ns as string[]).every((n) => text.includes(n));
+      },
+      [PRESENCE, names] as const,
+      { timeout, polling: 'raf' },
+    );
+
+  it('two people co-edit: text, carets and presence within 1 s; identical and stored after reload', {
+    timeout: 90_000,
+  }, async () => {
+    const { alice, bob, documentId, a, b } = await twoPeople('editor', false);
+
+    // Alice shares through the share dialog.
+    await openEditor(a.page, server.url, documentId);
+    await a.page.getByRole('button', { name: 'Share' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'Share' });
+    await dialog.getByLabel('Email').fill(bob.user.email);
+    await dialog.getByLabel('Role').selectOption('editor');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog
+      .getByText(/Bob Guest|bob-guest/)
+      .first()
+      .waitFor({ timeout: 5_000 });
+    const shares = await fetch(`${server.url}/api/v1/documents/${documentId}/shares`, {
+      headers: { authorization: `Bearer ${alice.accessToken}` },
+    }).then((r) => r.json());
+    expect(shares.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ userId: bob.user.id, role: 'editor' })]),
+    );
+    await a.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
+
+    await openEditor(b.page, server.url, documentId);
+
+    await typeAtEnd(a.page, 'Hello from Alice.');
+    await waitForEditorText(b.page, 'Hello from Alice.', LIVE_MS);
+    await caretLabelled(b.page, 'Alice Owner', LIVE_MS);
+
+    await typeAtEnd(b.page, ' Bob was here.');
+    await waitForEditorText(a.page, 'Bob was here.', LIVE_MS);
+    await caretLabelled(a.page, 'Bob Guest', LIVE_MS);
+
+    await presenceHas(a.page, ['Alice Owner', 'Bob Guest'], LIVE_MS);
+    await presenceHas(b.page, ['Alice Owner', 'Bob Guest'], LIVE_MS);
+
+    await Promise.all([waitForStatus(a.page, 'Saved', SETTLE_MS), waitForStatus(b.page, 'Saved', SETTLE_MS)]);
+    await Promise.all([a.page.reload(), b.page.reload()]);
+    await Promise.all([
+      waitForStatus(a.page, 'Saved', SETTLE_MS).then(() => waitForEditorText(a.page, 'Bob was here.', SETTLE_MS)),
+      waitForStatus(b.page, 'Saved', SETTLE_MS).then(() => waitForEditorText(b.page, 'Bob was here.', SETTLE_MS)),
+    ]);
+    const [textA, textB] = await Promise.all([editorText(a.page), editorText(b.page)]);
+    expect(textA).toBe(textB);
+    expect(normalize(textA)).toBe('Hello from Alice. Bob was here.');
+    const stored = await documentText(server.url, alice.accessToken, documentId);
+    expect(normalize(stored)).toBe(normalize(textA));
+  });
+
+  it("removing a collaborator's share while they have the document open makes it read-only with a message within 1 s", {
+    timeout: 60_000,
+  }, async () => {
+    const { alice, documentId, a, b } = await twoPeople('editor');
+    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await typeAtEnd(b.page, 'Bob can edit.');
+    await waitForEditorText(a.page, 'Bob can edit.', LIVE_MS);
+    await waitForStatus(b.page, 'Saved', SETTLE_MS);
+
+    // Alice removes Bob in the share dialog; the clock starts when the server has answered.
+    await a.page.getByRole('button', { name: 'Share' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'Share' });
+    const row = dialog
+      .locator('li, tr, [role="row"], [role="listitem"]')
+      .filter({ hasText: /Bob Guest|bob-guest/ })
+      .filter({ has: a.page.getByRole('button', { name: 'Remove' }) })
+      .last();
+    const removed = a.page.waitForResponse(
+      (r) => r.request().method() === 'DELETE' && r.url().includes(`/documents/${documentId}/shares/`),
+      { timeout: 5_000 },
+    );
+    await row.getByRole('button', { name: 'Remove' }).click();
+    expect((await removed).status()).toBe(204);
+
+    await b.page.waitForFunction(
+      (sel) => {
+        const editor = document.querySelector(sel);
+        const readOnly = !editor || editor.getAttribute('contenteditable') === 'false';
+        const message = [
+          ...document.querySelectorAll('[data-testid="access-banner"][role="alert"], [role="alert"]'),
+        ].some((el) => (el.textContent ?? '').trim().length > 0);
+        return readOnly && message;
+      },
+      EDITOR,
+      { timeout: LIVE_MS, polling: 'raf' },
+    );
+
+    // Keys pressed now change nothing anywhere.
+    if ((await b.page.locator(EDITOR).count()) > 0) {
+      await b.page.locator(EDITOR).click();
+      await b.page.keyboard.type('sneaky');
+    }
+    await typeAtEnd(a.page, ' Alice continues.');
+    await waitForStatus(a.page, 'Saved', SETTLE_MS);
+    const stored = await documentText(server.url, alice.accessToken, documentId);
+    expect(normalize(stored)).toBe('Bob can edit. Alice continues.');
+    expect(await a.page.locator(EDITOR).innerText()).not.toContain('sneaky');
+  });
+
+  it('edits made offline are kept, counted, and sync when the network is back', { timeout: 60_000 }, async () => {
+    const { alice, documentId, a, b } = await twoPeople('editor');
+    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    // The browser's own log lines for sockets that cannot connect while offline are expected.
+    a.allow(/WebSocket connection to .* failed/);
+    a.allow(/net::ERR_INTERNET_DISCONNECTED/);
+
+    await a.context.setOffline(true);
+    await typeAtEnd(a.page, 'Written on a train.');
+    await waitForStatus(a.page, /^Offline — [1-9]\d* changes will sync$/, 5_000);
+    expect(await b.page.locator(EDITOR).innerText()).not.toContain('Written on a train.');
+
+    await a.context.setOffline(false);
+    await waitForEditorText(b.page, 'Written on a train.', SETTLE_MS);
+    await waitForStatus(a.page, 'Saved', SETTLE_MS);
+    const stored = await until(
+      'the offline edit in storage',
+      () => documentText(server.url, alice.accessToken, documentId),
+      (t) => t.includes('Written on a train.'),
+      SETTLE_MS,
+    );
+    expect(normalize(stored)).toBe('Written on a train.');
+  });
+
+  it('a viewer sees the text live but cannot change the body or the title', { timeout: 60_000 }, async () => {
+    const { alice, documentId, a, b } = await twoPeople('viewer');
+    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+
+    expect(await b.page.locator(EDITOR).getAttribute('contenteditable')).toBe('false');
+    expect(await b.page.getByLabel('Title').isEditable()).toBe(false);
+    expect(await a.page.getByLabel('Title').isEditable()).toBe(true);
+
+    await typeAtEnd(a.page, 'Owner writes.');
+    await waitForEditorText(b.page, 'Owner writes.', LIVE_MS);
+
+    await b.page.locator(EDITOR).click();
+    await b.page.keyboard.press('ControlOrMeta+End');
+    await b.page.keyboard.type('viewer was here');
+    await b.page.keyboard.press('Enter');
+    await b.page.keyboard.press('Backspace');
+    // Alice types after Bob's keys: once Bob sees it, his keys have long been handled.
+    await typeAtEnd(a.page, ' More from the owner.');
+    await waitForEditorText(b.page, 'More from the owner.', LIVE_MS);
+    expect(normalize(await editorText(b.page))).toBe('Owner writes. More from the owner.');
+    await waitForStatus(a.page, 'Saved', SETTLE_MS);
+    expect(normalize(await documentText(server.url, alice.accessToken, documentId))).toBe(
+      'Owner writes. More from the owner.',
+    );
+  });
+});
