@@ -21,7 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
 import * as Y from 'yjs';
 import { buildWebIfStale, DEFAULT_WEB_DIR } from '../src/web/web-build.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, SESSION_KEY } from '../test/support/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, type Session, signInWithSession } from '../test/support/browser.ts';
 import { call } from '../test/support/server-process.ts';
 import { SyncPeer } from '../test/support/sync-peer.ts';
 import { startServer } from './support/server.ts';
@@ -161,7 +161,7 @@ const EDITABLE_CONDITION = (chars: number) => {
 const PLAIN_CONDITION = (chars: number) =>
   document.body && (document.body.textContent ?? '').replace(/\s+/g, '').length >= chars ? performance.now() : false;
 
-async function measureEditor(browser: Browser, base: string, session: unknown, documentId: string, chars: number) {
+async function measureEditor(browser: Browser, base: string, session: Session, documentId: string, chars: number) {
   const cold: number[] = [];
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -172,11 +172,7 @@ async function measureEditor(browser: Browser, base: string, session: unknown, d
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(`${base}/livez`);
-    await page.evaluate(
-      ([k, v]) => localStorage.setItem(k as string, v as string),
-      [SESSION_KEY, JSON.stringify(session)],
-    );
+    await signInWithSession(page, base, session);
     await page.goto(`${base}/d/${documentId}`, { waitUntil: 'commit' });
     const c = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     cold.push((await c.jsonValue()) as number);
@@ -248,7 +244,7 @@ async function main(): Promise<void> {
     const storedWords = stored.split(/\s+/).filter(Boolean).length;
     if (storedWords !== WORDS) throw new Error(`the stored document has ${storedWords} words, expected ${WORDS}`);
 
-    const session = { ...signup.body, expiresAtMs: Date.now() + signup.body.expiresIn * 1000 };
+    const session = signup.body as Session;
     // One unmeasured navigation so the server's room is loaded the way a second visitor finds it.
     await measureOnce(browser, server.url, session, documentId, chars);
     const { cold, warm } = await measureEditor(browser, server.url, session, documentId, chars);
@@ -274,14 +270,10 @@ async function main(): Promise<void> {
   }
 }
 
-async function measureOnce(browser: Browser, base: string, session: unknown, documentId: string, chars: number) {
+async function measureOnce(browser: Browser, base: string, session: Session, documentId: string, chars: number) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/livez`);
-  await page.evaluate(
-    ([k, v]) => localStorage.setItem(k as string, v as string),
-    [SESSION_KEY, JSON.stringify(session)],
-  );
+  await signInWithSession(page, base, session);
   await page.goto(`${base}/d/${documentId}`);
   await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
   await context.close();

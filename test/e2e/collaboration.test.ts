@@ -74,10 +74,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Shared notes');
     if (share) await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, role);
     const [a, b] = await Promise.all([open(), open()]);
-    await Promise.all([
-      signInWithSession(a.page, server.url, alice, `/w/${ws.id}`),
-      signInWithSession(b.page, server.url, bob, '/livez'),
-    ]);
+    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
     return { alice, bob, documentId: doc.id, a, b };
   };
 

@@ -170,15 +170,22 @@ export async function signUpApi(base: string, displayName: string): Promise<Sess
   return res.body as Session;
 }
 
-/** Puts an API-made session where the web app keeps it, then opens `path`. */
-export async function signInWithSession(page: Page, base: string, session: Session, path = '/'): Promise<void> {
-  // A same-origin response that is not the app, so the app does not start before the session is there.
-  await page.goto(`${base}/livez`);
-  await page.evaluate(
-    ([key, value]) => localStorage.setItem(key as string, value as string),
-    [SESSION_KEY, JSON.stringify({ ...session, expiresAtMs: Date.now() + session.expiresIn * 1000 })],
+/**
+ * Puts an API-made session where the web app keeps it before the app's first script runs, then
+ * opens `path` (if given). Once per tab (a sessionStorage flag), so reloads keep whatever the app stored since
+ * (a rotated refresh token, a log-out).
+ */
+export async function signInWithSession(page: Page, base: string, session: Session, path?: string): Promise<void> {
+  const stored = JSON.stringify({ ...session, expiresAtMs: Date.now() + session.expiresIn * 1000 });
+  await page.addInitScript(
+    ([origin, key, value]) => {
+      if (location.origin !== origin || sessionStorage.getItem('e2e.session-injected')) return;
+      localStorage.setItem(key as string, value as string);
+      sessionStorage.setItem('e2e.session-injected', '1');
+    },
+    [new URL(base).origin, SESSION_KEY, stored],
   );
-  await page.goto(`${base}${path}`);
+  if (path !== undefined) await page.goto(`${base}${path}`);
 }
 
 /** Signs up through the form on /signup; resolves when the app has left the signup screen. */

@@ -1,0 +1,125 @@
+/**
+ * Screenshots of the main screens for the README: `npx node test/e2e/screenshots.ts`.
+ * Builds the web app if stale, starts the real server on the embedded default, drives two people
+ * through the UI in headless Chromium and writes docs/screenshots/*.png. Fails on any console
+ * error, page error or CSP violation, like the browser tests.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildWebIfStale, DEFAULT_WEB_DIR, PROJECT_ROOT } from '../../src/web/web-build.ts';
+import { backends } from '../support/backends.ts';
+import {
+  createDocument,
+  createWorkspace,
+  launchBrowser,
+  openEditor,
+  openPage,
+  PASSWORD,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+  typeAtEnd,
+  waitForEditorText,
+  waitForStatus,
+} from '../support/browser.ts';
+import { call } from '../support/server-process.ts';
+
+const OUT = join(PROJECT_ROOT, 'docs', 'screenshots');
+const log = (msg: string) => process.stderr.write(`[screenshots] ${msg}\n`);
+
+await buildWebIfStale(DEFAULT_WEB_DIR, log);
+mkdirSync(OUT, { recursive: true });
+const browser = await launchBrowser();
+const server = await startE2eServer(backends[0] as (typeof backends)[number]);
+const pages: TrackedPage[] = [];
+const shot = async (p: TrackedPage, name: string) => {
+  await p.page.screenshot({ path: join(OUT, `${name}.png`) });
+  log(`wrote docs/screenshots/${name}.png`);
+};
+
+try {
+  const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Martin'), signUpApi(server.url, 'Bob Chen')]);
+  const ws = await createWorkspace(server.url, alice.accessToken, 'Product team');
+  const add = await call(server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
+    token: alice.accessToken,
+    body: { email: bob.user.email, role: 'member' },
+  });
+  if (add.status !== 201) throw new Error(`add member: ${add.status} ${JSON.stringify(add.body)}`);
+  const plan = await createDocument(server.url, alice.accessToken, ws.id, 'Launch plan');
+  await createDocument(server.url, alice.accessToken, ws.id, 'Release notes 2.4');
+  await createDocument(server.url, alice.accessToken, ws.id, 'Weekly meeting notes');
+  await createDocument(server.url, alice.accessToken, ws.id, 'Hiring: launch support engineer');
+
+  // Login screen.
+  const visitor = await openPage(browser);
+  pages.push(visitor);
+  await visitor.page.goto(`${server.url}/login`);
+  await visitor.page.getByLabel('Email').fill(alice.user.email);
+  await visitor.page.getByLabel('Password').fill(PASSWORD);
+  await shot(visitor, 'login');
+
+  // Two people in the editor.
+  const a = await openPage(browser);
+  const b = await openPage(browser);
+  pages.push(a, b);
+  await signInWithSession(a.page, server.url, alice);
+  await signInWithSession(b.page, server.url, bob);
+  await openEditor(a.page, server.url, plan.id);
+  await openEditor(b.page, server.url, plan.id);
+  await typeAtEnd(a.page, '## Goals\n');
+  await a.page.keyboard.type('Ship the collaborative editor to every workspace before the launch review. ');
+  await a.page.keyboard.type('Keep the initial bundle small and the editor usable offline.\n');
+  await a.page.keyboard.type('## Checklist\n- Invite the beta customers\nPublish the release notes\n');
+  await waitForEditorText(b.page, 'Publish the release notes', 5_000);
+  await typeAtEnd(b.page, 'Bob: I will draft the launch announcement');
+  await waitForEditorText(a.page, 'launch announcement', 5_000);
+  await a.page.keyboard.press('ControlOrMeta+Home');
+  await a.page.keyboard.press('ArrowDown');
+  await a.page.keyboard.press('End');
+  await waitForStatus(a.page, 'Saved', 15_000);
+  await waitForStatus(b.page, 'Saved', 15_000);
+  await a.page.waitForSelector('.collaboration-carets__label', { timeout: 5_000 });
+  await shot(a, 'editor');
+
+  // Share dialog.
+  await a.page.getByRole('button', { name: 'Share' }).click();
+  const dialog = a.page.getByRole('dialog', { name: 'Share' });
+  await dialog.waitFor();
+  await dialog.getByLabel('Email').fill(bob.user.email);
+  await dialog.getByLabel('Role').selectOption('editor');
+  await dialog.getByRole('button', { name: 'Add' }).click();
+  await dialog
+    .getByText(/Bob Chen/)
+    .first()
+    .waitFor({ timeout: 5_000 });
+  await shot(a, 'share-dialog');
+  await a.page.keyboard.press('Escape');
+
+  // Phone-sized editor.
+  const phone = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true });
+  pages.push(phone);
+  await signInWithSession(phone.page, server.url, bob);
+  await openEditor(phone.page, server.url, plan.id);
+  await shot(phone, 'mobile-editor');
+
+  // Document list with search results.
+  await a.page.goto(`${server.url}/w/${ws.id}`);
+  await a.page.locator('[data-testid="document-list"] a').first().waitFor();
+  const search = a.page.getByLabel('Search documents');
+  await search.fill('launch');
+  await search.press('Enter');
+  await a.page.locator('[data-testid="search-results"] mark').first().waitFor({ timeout: 15_000 });
+  await shot(a, 'documents-search');
+
+  // Members.
+  await a.page.getByRole('link', { name: 'Members' }).click();
+  await a.page.getByText('Bob Chen').first().waitFor({ timeout: 15_000 });
+  await shot(a, 'members');
+
+  const problems = pages.flatMap((p) => p.unexpected());
+  if (problems.length > 0) throw new Error(`the pages reported problems:\n${problems.join('\n')}`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
