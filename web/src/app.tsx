@@ -1,0 +1,253 @@
+/**
+ * The app shell: the session gate (log-in screens for visitors, the app for users), the header
+ * (workspace switcher, sections, log out) and the screen for the current route.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient, User } from './api.ts';
+import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
+import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
+import { plainError } from './form-errors.ts';
+import type { Workspace } from './model.ts';
+import { useNotice } from './notify.ts';
+import { AuthPage, nextPath } from './pages/auth.tsx';
+import { DocumentsPage } from './pages/documents.tsx';
+import { EditorRoute } from './pages/editor-route.tsx';
+import { MembersPage } from './pages/members.tsx';
+import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
+import { preferredWorkspace, rememberWorkspace, useWorkspaces, type WorkspacesState } from './workspaces.ts';
+
+/** A brand-new account gets a workspace so "/" always has somewhere to go. */
+const FIRST_WORKSPACE_NAME = 'My workspace';
+
+export function App({ api }: { api: ApiClient }) {
+  const [user, setUser] = useState<User | null>(api.user);
+  const route = useRoute();
+  const workspaces = useWorkspaces(api, user);
+  const isPublic = route.name === 'login' || route.name === 'signup';
+
+  useEffect(() => api.onUserChange(setUser), [api]);
+
+  // The gate: visitors go to log in (and come back afterwards); users skip the log-in screens.
+  useEffect(() => {
+    if (!user && !isPublic) {
+      const here = location.pathname + location.search;
+      navigate(here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`, { replace: true });
+    } else if (user && isPublic) {
+      navigate(nextPath(location.search), { replace: true });
+    }
+  }, [user, isPublic]);
+
+  if (!user || isPublic) {
+    return (
+      <>
+        {route.name === 'signup' ? <AuthPage api={api} mode="signup" /> : <AuthPage api={api} mode="login" />}
+        <StatusRegion />
+      </>
+    );
+  }
+  return <SignedIn api={api} user={user} route={route} workspaces={workspaces} />;
+}
+
+type SignedInProps = { api: ApiClient; user: User; route: Route; workspaces: WorkspacesState };
+
+function SignedIn({ api, user, route, workspaces }: SignedInProps) {
+  const [documentWorkspace, setDocumentWorkspace] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const list = workspaces.workspaces;
+  const currentId =
+    route.name === 'documents' || route.name === 'members'
+      ? route.workspaceId
+      : route.name === 'editor'
+        ? documentWorkspace
+        : null;
+  const current = list?.find((w) => w.id === currentId);
+
+  useEffect(() => {
+    if (route.name === 'documents' || route.name === 'members') rememberWorkspace(route.workspaceId);
+  }, [route]);
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="app-header">
+        <a class="brand" href="/" onClick={onLinkClick}>
+          <span class="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          <span class="brand-name">Collab Docs</span>
+        </a>
+        <div class="header-workspace">
+          <WorkspaceSwitcher workspaces={list ?? []} currentId={currentId} />
+          <button type="button" class="button subtle new-workspace" onClick={() => setCreating(true)}>
+            <span aria-hidden="true" class="plus">
+              ＋
+            </span>
+            <span class="collapse-label">New workspace</span>
+          </button>
+        </div>
+        {currentId && (
+          <nav class="sections" aria-label="Sections">
+            <a
+              href={`/w/${currentId}`}
+              onClick={onLinkClick}
+              aria-current={route.name === 'documents' ? 'page' : undefined}
+            >
+              Documents
+            </a>
+            <a
+              href={`/w/${currentId}/members`}
+              onClick={onLinkClick}
+              aria-current={route.name === 'members' ? 'page' : undefined}
+            >
+              Members
+            </a>
+          </nav>
+        )}
+        <div class="header-user">
+          <span class="avatar small" aria-hidden="true" title={user.email}>
+            {user.displayName.trim().charAt(0).toUpperCase() || '?'}
+          </span>
+          <span class="user-name">{user.displayName}</span>
+          <button
+            type="button"
+            class="button subtle"
+            onClick={() => {
+              void api.logOut();
+              navigate('/login', { replace: true });
+            }}
+          >
+            Log out
+          </button>
+        </div>
+      </header>
+      <Screen
+        api={api}
+        user={user}
+        route={route}
+        workspaces={workspaces}
+        current={current}
+        onDocumentWorkspace={setDocumentWorkspace}
+      />
+      {creating && (
+        <NewWorkspaceDialog
+          onCreate={workspaces.create}
+          onClose={() => setCreating(false)}
+          onCreated={(w) => {
+            setCreating(false);
+            navigate(`/w/${w.id}`);
+          }}
+        />
+      )}
+      <StatusRegion />
+    </>
+  );
+}
+
+type ScreenProps = {
+  api: ApiClient;
+  user: User;
+  route: Route;
+  workspaces: WorkspacesState;
+  current: Workspace | undefined;
+  onDocumentWorkspace: (id: string | null) => void;
+};
+
+function Screen({ api, user, route, workspaces, current, onDocumentWorkspace }: ScreenProps) {
+  switch (route.name) {
+    case 'documents':
+      return <DocumentsPage api={api} user={user} workspaceId={route.workspaceId} workspace={current} />;
+    case 'members':
+      return (
+        <MembersPage
+          api={api}
+          user={user}
+          workspaceId={route.workspaceId}
+          workspace={current}
+          onMembershipChanged={() => void workspaces.reload().catch(() => undefined)}
+        />
+      );
+    case 'editor':
+      return (
+        <EditorRoute
+          api={api}
+          user={user}
+          documentId={route.documentId}
+          workspaces={workspaces.workspaces}
+          onWorkspace={onDocumentWorkspace}
+        />
+      );
+    case 'home':
+      return <Home workspaces={workspaces} />;
+    default:
+      return (
+        <main class="page" id="main">
+          <div class="empty">
+            <h1 class="empty-title">Page not found</h1>
+            <p class="muted">The address may be mistyped, or the page has moved.</p>
+            <p>
+              <a href="/" onClick={onLinkClick}>
+                Go to your documents
+              </a>
+            </p>
+          </div>
+        </main>
+      );
+  }
+}
+
+/** `/`: opens the last (or first) workspace, creating one for a brand-new account. */
+function Home({ workspaces }: { workspaces: WorkspacesState }) {
+  const [error, setError] = useState<string | null>(null);
+  const started = useRef(false);
+  const list = workspaces.workspaces;
+
+  useEffect(() => {
+    if (!list || started.current) return;
+    const target = preferredWorkspace(list);
+    if (target) {
+      navigate(`/w/${target.id}`, { replace: true });
+      return;
+    }
+    started.current = true;
+    workspaces
+      .create(FIRST_WORKSPACE_NAME)
+      .then((w) => navigate(`/w/${w.id}`, { replace: true }))
+      .catch((err) => setError(plainError(err)));
+  }, [list]);
+
+  const shown = error ?? workspaces.error;
+  return (
+    <main class="page" id="main">
+      {shown ? (
+        <div class="empty" role="alert">
+          <p>{shown}</p>
+          <p>
+            <button type="button" class="button" onClick={() => location.reload()}>
+              Try again
+            </button>
+          </p>
+        </div>
+      ) : (
+        <p class="muted loading" role="status">
+          Opening your workspace…
+        </p>
+      )}
+    </main>
+  );
+}
+
+/** The one aria-live region for app-wide notices; also shown as a toast. */
+function StatusRegion() {
+  const notice = useNotice();
+  return (
+    <div class="toast-region" role="status" aria-live="polite">
+      {notice && (
+        <p key={notice.id} class={`toast ${notice.tone}`}>
+          {notice.text}
+        </p>
+      )}
+    </div>
+  );
+}

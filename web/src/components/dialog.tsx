@@ -1,0 +1,91 @@
+/**
+ * A modal dialog: `role="dialog"`, labelled, focus moved inside on open, Tab and Shift+Tab kept
+ * inside, Escape or a click on the backdrop closes it, and focus returns to what opened it.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+type Props = {
+  label: string;
+  /** Visible heading; defaults to the label. */
+  title?: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  /** Extra class on the panel, e.g. a width. */
+  class?: string;
+};
+
+export function Dialog({ label, title, onClose, children, class: extra }: Props) {
+  const panel = useRef<HTMLDivElement>(null);
+  const close = useRef(onClose);
+  close.current = onClose;
+
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const root = panel.current;
+    // Focus the first field (or button) so typing can start at once.
+    const first =
+      root?.querySelector<HTMLElement>('input, select, textarea') ?? root?.querySelector<HTMLElement>(FOCUSABLE);
+    (first ?? root)?.focus();
+    document.body.classList.add('has-modal');
+    return () => {
+      document.body.classList.remove('has-modal');
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      close.current();
+      return;
+    }
+    if (e.key !== 'Tab' || !panel.current) return;
+    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+    if (items.length === 0) {
+      e.preventDefault();
+      return;
+    }
+    const first = items[0] as HTMLElement;
+    const last = items[items.length - 1] as HTMLElement;
+    const active = document.activeElement;
+    if (e.shiftKey && (active === first || !panel.current.contains(active))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (active === last || !panel.current.contains(active))) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a backdrop click is a mouse shortcut; keyboards have Escape and "Close".
+    <div
+      class="backdrop"
+      onMouseDown={(e) => {
+        if (e.target === e.currentTarget) close.current();
+      }}
+    >
+      <div
+        ref={panel}
+        class={`dialog ${extra ?? ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={label}
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
+      >
+        <div class="dialog-head">
+          <h2>{title ?? label}</h2>
+          <button type="button" class="icon-button" aria-label="Close" onClick={() => close.current()}>
+            ×
+          </button>
+        </div>
+        {children}
+      </div>
+    </div>
+  );
+}

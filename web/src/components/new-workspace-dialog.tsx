@@ -1,0 +1,62 @@
+/** "New workspace": a name, then the new workspace opens. */
+import { useState } from 'preact/hooks';
+import { type FieldErrors, formProblem } from '../form-errors.ts';
+import type { Workspace } from '../model.ts';
+import { Dialog } from './dialog.tsx';
+import { Field } from './field.tsx';
+
+type Props = { onCreate: (name: string) => Promise<Workspace>; onClose: () => void; onCreated: (w: Workspace) => void };
+
+export function NewWorkspaceDialog({ onCreate, onClose, onCreated }: Props) {
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<FieldErrors>({});
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!name.trim()) {
+      setFields({ name: 'Enter a name for the workspace.' });
+      setError('Please correct the field marked below.');
+      return;
+    }
+    setBusy(true);
+    try {
+      onCreated(await onCreate(name.trim()));
+    } catch (err) {
+      const p = formProblem(err, ['name']);
+      setError(p.message);
+      setFields(p.fields);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog label="New workspace" onClose={onClose}>
+      <form class="stack" onSubmit={submit} noValidate>
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <Field
+          label="Name"
+          name="name"
+          value={name}
+          onInput={setName}
+          error={fields.name}
+          maxLength={100}
+          placeholder="e.g. Marketing team"
+        />
+        <div class="dialog-actions">
+          <button type="button" class="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="button primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create workspace'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

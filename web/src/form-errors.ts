@@ -1,0 +1,89 @@
+/**
+ * Turns the API's problem+json into what a form shows: a plain-words message per field (keyed
+ * by the body property, "/email" → "email") and one sentence for the form's alert.
+ */
+import { ApiError } from './api.ts';
+
+export type FieldErrors = Record<string, string>;
+
+const LABELS: Record<string, string> = {
+  email: 'email address',
+  password: 'password',
+  displayName: 'name',
+  name: 'name',
+  title: 'title',
+  role: 'role',
+};
+
+/** One Ajv/domain message about `field` in plain words. */
+export function plainFieldMessage(field: string, message: string): string {
+  const label = LABELS[field] ?? 'value';
+  let m = /must NOT have fewer than (\d+) characters?/.exec(message);
+  if (m) return Number(m[1]) <= 1 ? `Enter a ${label}.` : `Use at least ${m[1]} characters.`;
+  m = /must NOT have more than (\d+) characters?/.exec(message);
+  if (m) return `Use at most ${m[1]} characters.`;
+  if (/must match format "email"/.test(message)) return 'Enter an email address like name@example.com.';
+  if (/must have required property/.test(message)) return `Enter a ${label}.`;
+  if (/must be equal to one of the allowed values/.test(message)) return `Choose a ${label} from the list.`;
+  if (/must match pattern/.test(message)) return `This ${label} contains characters that are not allowed.`;
+  return sentence(message);
+}
+
+/** "no account with this email" → "No account with this email." */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const first = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** Field name from a problem's `errors[].field`: "/email" → "email", "/" or "params:/id" → "". */
+export function fieldName(path: string): string {
+  if (path.includes(':')) return '';
+  return path.replace(/^\//, '').split('/')[0] ?? '';
+}
+
+export type FormProblem = { message: string; fields: FieldErrors };
+
+/**
+ * What to show for a failed submit. Field problems go next to their fields (the first per
+ * field wins); the alert then only says to look at them. Anything else is the error's message.
+ */
+export function formProblem(err: unknown, known: readonly string[]): FormProblem {
+  if (!(err instanceof ApiError)) return { message: 'Something went wrong. Please try again.', fields: {} };
+  const fields: FieldErrors = {};
+  for (const f of err.fields) {
+    const name = fieldName(f.field);
+    if (known.includes(name) && !fields[name]) fields[name] = plainFieldMessage(name, f.message);
+  }
+  if (Object.keys(fields).length > 0) {
+    const count = Object.keys(fields).length;
+    return {
+      message: count === 1 ? 'Please correct the field marked below.' : 'Please correct the fields marked below.',
+      fields,
+    };
+  }
+  return { message: sentence(err.message), fields };
+}
+
+/** Policy actions in the API's 403 details, in plain words. */
+const REFUSALS: Record<string, string> = {
+  'members.list': 'Only workspace members can see who else is in this workspace.',
+  'members.add': 'Only workspace owners and admins can invite people.',
+  'documents.create': 'Guests cannot create documents here. Ask an admin to make you a member.',
+  'workspace.rename': 'Only workspace owners and admins can rename the workspace.',
+  'workspace.delete': 'Only workspace owners can delete the workspace.',
+  'document.rename': 'You can view this document but not rename it.',
+  'document.delete': "Only the document's creator or a workspace admin can delete it.",
+  'shares.manage': "Only the document's creator or a workspace admin can change who has access.",
+};
+
+/** A refusal or failure as one plain sentence (403 details name policy actions; translate those). */
+export function plainError(err: unknown): string {
+  if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.';
+  const action = /does not allow ([\w.]+)/.exec(err.message)?.[1];
+  if (err.status === 403 && action) return REFUSALS[action] ?? 'You do not have permission to do that.';
+  if (err.status === 403 && /manage members/.test(err.message))
+    return 'Only workspace owners and admins can manage members.';
+  return sentence(err.message);
+}

@@ -1,0 +1,133 @@
+/** Log in and sign up: labelled fields, errors next to them and summarised in an alert. */
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiClient } from '../api.ts';
+import { Field } from '../components/field.tsx';
+import { type FieldErrors, formProblem } from '../form-errors.ts';
+import { navigate, onLinkClick } from '../router.ts';
+
+const MIN_PASSWORD = 8;
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+type Mode = 'login' | 'signup';
+
+/** Where to go after logging in: a same-origin path from ?next=, else home. */
+export function nextPath(search: string): string {
+  const next = new URLSearchParams(search).get('next');
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+function validate(mode: Mode, v: { email: string; password: string; displayName: string }): FieldErrors {
+  const errors: FieldErrors = {};
+  if (mode === 'signup' && !v.displayName.trim()) errors.displayName = 'Enter your name.';
+  if (!v.email.trim()) errors.email = 'Enter your email address.';
+  else if (!EMAIL_SHAPE.test(v.email.trim())) errors.email = 'Enter an email address like name@example.com.';
+  if (!v.password) errors.password = 'Enter your password.';
+  else if (mode === 'signup' && v.password.length < MIN_PASSWORD)
+    errors.password = `Use at least ${MIN_PASSWORD} characters.`;
+  return errors;
+}
+
+export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
+  const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    document.title = mode === 'login' ? 'Log in — Collab Docs' : 'Sign up — Collab Docs';
+    setFields({});
+    setError(null);
+  }, [mode]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const local = validate(mode, { email, password, displayName });
+    if (Object.keys(local).length > 0) {
+      setFields(local);
+      setError(
+        Object.keys(local).length === 1
+          ? 'Please correct the field marked below.'
+          : 'Please correct the fields marked below.',
+      );
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'login') await api.logIn(email.trim(), password);
+      else await api.signUp(email.trim(), password, displayName.trim());
+      navigate(nextPath(location.search), { replace: true });
+    } catch (err) {
+      const p = formProblem(err, ['email', 'password', 'displayName']);
+      setFields(p.fields);
+      setError(p.message);
+      setBusy(false);
+    }
+  };
+
+  const isLogin = mode === 'login';
+  return (
+    <main class="auth" id="main">
+      <div class="auth-card">
+        <p class="brand auth-brand">
+          <span class="brand-mark" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Collab Docs
+        </p>
+        <h1>{isLogin ? 'Log in' : 'Create your account'}</h1>
+        <form class="stack" onSubmit={submit} noValidate>
+          {error && (
+            <p class="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          {!isLogin && (
+            <Field
+              label="Display name"
+              name="displayName"
+              value={displayName}
+              onInput={setDisplayName}
+              error={fields.displayName}
+              autoComplete="name"
+              maxLength={100}
+              hint="Shown to people you work with."
+            />
+          )}
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            value={email}
+            onInput={setEmail}
+            error={fields.email}
+            autoComplete={isLogin ? 'username' : 'email'}
+            maxLength={254}
+          />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            value={password}
+            onInput={setPassword}
+            error={fields.password}
+            autoComplete={isLogin ? 'current-password' : 'new-password'}
+            maxLength={256}
+            hint={isLogin ? undefined : `At least ${MIN_PASSWORD} characters.`}
+          />
+          <button type="submit" class="button primary wide" disabled={busy}>
+            {isLogin ? 'Log in' : 'Sign up'}
+          </button>
+        </form>
+        <p class="auth-switch">
+          {isLogin ? 'New here? ' : 'Already have an account? '}
+          <a href={isLogin ? `/signup${location.search}` : `/login${location.search}`} onClick={onLinkClick}>
+            {isLogin ? 'Create an account' : 'Log in'}
+          </a>
+        </p>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,412 @@
+/**
+ * A workspace's documents, most recently updated first: create, open, rename inline, share,
+ * delete (after a confirm), and full-text search with highlighted snippets.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient, User } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { ShareDialog } from '../components/share-dialog.tsx';
+import { Snippet } from '../components/snippet.tsx';
+import { plainError } from '../form-errors.ts';
+import { fullTime, relativeTime } from '../format.ts';
+import {
+  canDelete,
+  canManageShares,
+  canRename,
+  type DocumentInfo,
+  type Page,
+  type SearchHit,
+  type Workspace,
+  workspaceAtLeast,
+} from '../model.ts';
+import { notify } from '../notify.ts';
+import { navigate, onLinkClick } from '../router.ts';
+
+const PAGE_SIZE = 100;
+/** The list API pages by creation time; up to this many pages are read and sorted by update. */
+const MAX_PAGES = 10;
+const SEARCH_DEBOUNCE_MS = 300;
+const SEARCH_LIMIT = 20;
+
+const byUpdated = (a: DocumentInfo, b: DocumentInfo) => b.updatedAt.localeCompare(a.updatedAt);
+
+type Props = { api: ApiClient; user: User; workspaceId: string; workspace: Workspace | undefined };
+
+export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
+  const [docs, setDocs] = useState<DocumentInfo[] | null>(null);
+  const [truncated, setTruncated] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<DocumentInfo | null>(null);
+  const [sharing, setSharing] = useState<DocumentInfo | null>(null);
+
+  useEffect(() => {
+    document.title = `${workspace?.name ?? 'Documents'} — Collab Docs`;
+  }, [workspace?.name]);
+
+  useEffect(() => {
+    let cancelled = false;
+    setDocs(null);
+    setLoadError(null);
+    (async () => {
+      const all: DocumentInfo[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const qs: string = `limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const res: Page<DocumentInfo> = await api.request('GET', `/workspaces/${workspaceId}/documents?${qs}`);
+        all.push(...res.items);
+        cursor = res.nextCursor;
+        if (!cursor) break;
+      }
+      if (cancelled) return;
+      setTruncated(cursor !== null);
+      setDocs(all.sort(byUpdated));
+    })().catch((err) => {
+      if (cancelled) return;
+      setLoadError(
+        (err as { status?: number }).status === 404
+          ? 'This workspace does not exist, or you are no longer a member of it.'
+          : plainError(err),
+      );
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, workspaceId]);
+
+  const create = async () => {
+    setCreating(true);
+    setActionError(null);
+    try {
+      const doc = await api.request<DocumentInfo>('POST', `/workspaces/${workspaceId}/documents`, {});
+      navigate(`/d/${doc.id}`);
+    } catch (err) {
+      setActionError(plainError(err));
+      setCreating(false);
+    }
+  };
+
+  const rename = async (doc: DocumentInfo, title: string) => {
+    setRenaming(null);
+    const next = title.trim() || 'Untitled';
+    if (next === doc.title) return;
+    setActionError(null);
+    try {
+      const updated = await api.request<DocumentInfo>('PATCH', `/documents/${doc.id}`, { title: next });
+      setDocs((prev) => (prev ?? []).map((d) => (d.id === doc.id ? updated : d)).sort(byUpdated));
+      notify(`Renamed to “${updated.title}”.`);
+    } catch (err) {
+      setActionError(plainError(err));
+    }
+  };
+
+  const remove = async (doc: DocumentInfo) => {
+    setActionError(null);
+    try {
+      await api.request('DELETE', `/documents/${doc.id}`);
+      setDocs((prev) => (prev ?? []).filter((d) => d.id !== doc.id));
+      setDeleting(null);
+      notify(`“${doc.title}” was deleted.`);
+    } catch (err) {
+      setDeleting(null);
+      setActionError(plainError(err));
+    }
+  };
+
+  const mayCreate = workspace === undefined || workspaceAtLeast(workspace.role, 'member');
+
+  return (
+    <main class="page" id="main">
+      <div class="page-head">
+        <h1>{workspace?.name ?? 'Documents'}</h1>
+        {mayCreate && (
+          <button type="button" class="button primary" onClick={create} disabled={creating}>
+            <span aria-hidden="true">＋</span> New document
+          </button>
+        )}
+      </div>
+      <SearchBox api={api} workspaceId={workspaceId}>
+        {actionError && (
+          <p class="form-error" role="alert">
+            {actionError}
+          </p>
+        )}
+        {loadError && (
+          <div class="empty" role="alert">
+            <p>{loadError}</p>
+            <p>
+              <a href="/" onClick={onLinkClick}>
+                Go to your workspaces
+              </a>
+            </p>
+          </div>
+        )}
+        {!loadError && docs === null && <p class="muted loading">Loading documents…</p>}
+        {docs !== null && docs.length === 0 && (
+          <div class="empty">
+            <p class="empty-title">No documents yet</p>
+            <p class="muted">
+              {mayCreate ? 'Create the first one with “New document”.' : 'Documents shared with you will appear here.'}
+            </p>
+          </div>
+        )}
+        {docs !== null && docs.length > 0 && (
+          <ul class="doc-list" data-testid="document-list">
+            {docs.map((doc) =>
+              renaming === doc.id ? (
+                <RenameRow
+                  key={doc.id}
+                  doc={doc}
+                  onDone={(title) => rename(doc, title)}
+                  onCancel={() => setRenaming(null)}
+                />
+              ) : (
+                <DocumentRow
+                  key={doc.id}
+                  doc={doc}
+                  mayRename={canRename(doc)}
+                  mayShare={canManageShares(doc, user.id, workspace?.role)}
+                  mayDelete={canDelete(doc, user.id, workspace?.role)}
+                  onRename={() => setRenaming(doc.id)}
+                  onShare={() => setSharing(doc)}
+                  onDelete={() => setDeleting(doc)}
+                />
+              ),
+            )}
+          </ul>
+        )}
+        {truncated && (
+          <p class="muted">Showing the {PAGE_SIZE * MAX_PAGES} newest documents. Use search to find older ones.</p>
+        )}
+      </SearchBox>
+      {deleting && (
+        <Dialog label="Delete document" onClose={() => setDeleting(null)}>
+          <p>Delete “{deleting.title}”? Everyone it is shared with loses it too. This cannot be undone.</p>
+          <div class="dialog-actions">
+            <button type="button" class="button" onClick={() => setDeleting(null)}>
+              Cancel
+            </button>
+            <button type="button" class="button danger" onClick={() => remove(deleting)}>
+              Delete
+            </button>
+          </div>
+        </Dialog>
+      )}
+      {sharing && (
+        <ShareDialog api={api} documentId={sharing.id} documentTitle={sharing.title} onClose={() => setSharing(null)} />
+      )}
+    </main>
+  );
+}
+
+type RowProps = {
+  doc: DocumentInfo;
+  mayRename: boolean;
+  mayShare: boolean;
+  mayDelete: boolean;
+  onRename: () => void;
+  onShare: () => void;
+  onDelete: () => void;
+};
+
+function DocumentRow({ doc, mayRename, mayShare, mayDelete, onRename, onShare, onDelete }: RowProps) {
+  return (
+    <li class="doc-row">
+      <span class="doc-icon" aria-hidden="true" />
+      <span class="doc-main">
+        <a class="doc-title" href={`/d/${doc.id}`} onClick={onLinkClick}>
+          {doc.title}
+        </a>
+        <span class="doc-meta" title={fullTime(doc.updatedAt)}>
+          Edited {relativeTime(doc.updatedAt)}
+          {doc.access === 'viewer' || doc.access === 'commenter'
+            ? ` · you can ${doc.access === 'viewer' ? 'view' : 'comment'}`
+            : ''}
+        </span>
+      </span>
+      <span class="doc-actions">
+        {mayRename && (
+          <button type="button" class="button subtle" aria-label={`Rename ${doc.title}`} onClick={onRename}>
+            Rename
+          </button>
+        )}
+        {mayShare && (
+          <button type="button" class="button subtle" aria-label={`Share ${doc.title}`} onClick={onShare}>
+            Share
+          </button>
+        )}
+        {mayDelete && (
+          <button type="button" class="button subtle danger-text" aria-label={`Delete ${doc.title}`} onClick={onDelete}>
+            Delete
+          </button>
+        )}
+      </span>
+    </li>
+  );
+}
+
+function RenameRow({
+  doc,
+  onDone,
+  onCancel,
+}: {
+  doc: DocumentInfo;
+  onDone: (t: string) => void;
+  onCancel: () => void;
+}) {
+  const input = useRef<HTMLInputElement>(null);
+  const finished = useRef(false);
+  useEffect(() => {
+    input.current?.focus();
+    input.current?.select();
+  }, []);
+  const finish = (save: boolean) => {
+    if (finished.current) return;
+    finished.current = true;
+    if (save) onDone(input.current?.value ?? doc.title);
+    else onCancel();
+  };
+  return (
+    <li class="doc-row editing">
+      <span class="doc-icon" aria-hidden="true" />
+      <form
+        class="doc-main"
+        onSubmit={(e) => {
+          e.preventDefault();
+          finish(true);
+        }}
+      >
+        <input
+          ref={input}
+          class="rename-input"
+          aria-label={`New title for ${doc.title}`}
+          defaultValue={doc.title}
+          maxLength={200}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              finish(false);
+            }
+          }}
+          onBlur={() => finish(true)}
+        />
+      </form>
+      <span class="doc-actions">
+        <span class="muted small">Enter to save · Esc to cancel</span>
+      </span>
+    </li>
+  );
+}
+
+/** The search field; while it has a query, results replace the list (`children`). */
+function SearchBox({
+  api,
+  workspaceId,
+  children,
+}: {
+  api: ApiClient;
+  workspaceId: string;
+  children: ComponentChildren;
+}) {
+  const [q, setQ] = useState('');
+  const [active, setActive] = useState('');
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const seq = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const run = async (query: string) => {
+    clearTimeout(timer.current);
+    const trimmed = query.trim();
+    const mine = ++seq.current;
+    setActive(trimmed);
+    setError(null);
+    if (!trimmed) {
+      setHits(null);
+      return;
+    }
+    try {
+      const params = new URLSearchParams({ q: trimmed.slice(0, 200), workspaceId, limit: String(SEARCH_LIMIT) });
+      const res = await api.request<{ items: SearchHit[] }>('GET', `/search?${params}`);
+      if (mine === seq.current) setHits(res.items);
+    } catch (err) {
+      if (mine !== seq.current) return;
+      setHits([]);
+      setError((err as { status?: number }).status === 400 ? 'Type a word or two to search for.' : plainError(err));
+    }
+  };
+
+  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(() => {
+    setQ('');
+    setActive('');
+    setHits(null);
+  }, [workspaceId]);
+
+  return (
+    <>
+      <search>
+        <form
+          class="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(q);
+          }}
+        >
+          <span class="search-icon" aria-hidden="true" />
+          <input
+            type="search"
+            aria-label="Search documents"
+            placeholder="Search documents"
+            value={q}
+            maxLength={200}
+            onInput={(e) => {
+              const value = e.currentTarget.value;
+              setQ(value);
+              clearTimeout(timer.current);
+              timer.current = setTimeout(() => void run(value), SEARCH_DEBOUNCE_MS);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && q) {
+                e.preventDefault();
+                setQ('');
+                void run('');
+              }
+            }}
+          />
+        </form>
+      </search>
+      {active ? (
+        <section aria-label="Search results" class="results">
+          <p class="muted" role="status">
+            {hits === null
+              ? 'Searching…'
+              : error
+                ? ''
+                : `${hits.length === 0 ? 'No' : hits.length} ${hits.length === 1 ? 'document matches' : 'documents match'} “${active}”.`}
+          </p>
+          {error && (
+            <p class="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <ul class="result-list" data-testid="search-results">
+            {(hits ?? []).map((h) => (
+              <li key={h.id} class="result">
+                <a class="doc-title" href={`/d/${h.id}`} onClick={onLinkClick}>
+                  {h.title}
+                </a>
+                {h.snippet.length > 0 && <Snippet segments={h.snippet} />}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        children
+      )}
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * `/d/:documentId`: loads the editor bundle on demand (TipTap and Yjs stay out of the list
+ * screens' JavaScript), and gives it the shell's share dialog when the user may share.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiClient, User } from '../api.ts';
+import { ShareDialog } from '../components/share-dialog.tsx';
+import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
+import { navigate } from '../router.ts';
+
+type EditorModule = typeof import('../editor/editor-page.tsx');
+
+let editorModule: Promise<EditorModule> | null = null;
+/** Starts (once) loading the editor bundle; also used to prefetch it before a click. */
+export function loadEditor(): Promise<EditorModule> {
+  editorModule ??= import('../editor/editor-page.tsx').catch((err) => {
+    editorModule = null;
+    throw err;
+  });
+  return editorModule;
+}
+
+type Props = {
+  api: ApiClient;
+  user: User;
+  documentId: string;
+  workspaces: Workspace[] | null;
+  /** Tells the header which workspace this document belongs to. */
+  onWorkspace: (workspaceId: string | null) => void;
+};
+
+export function EditorRoute({ api, user, documentId, workspaces, onWorkspace }: Props) {
+  const [mod, setMod] = useState<EditorModule | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [doc, setDoc] = useState<DocumentInfo | null>(null);
+  const [sharing, setSharing] = useState(false);
+  const [title, setTitle] = useState<string | null>(null);
+
+  useEffect(() => {
+    loadEditor().then(setMod, () => setFailed(true));
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    setDoc(null);
+    setSharing(false);
+    setTitle(null);
+    document.title = 'Document — Collab Docs';
+    api
+      .request<DocumentInfo>('GET', `/documents/${documentId}`)
+      .then((d) => {
+        if (cancelled) return;
+        setDoc(d);
+        onWorkspace(d.workspaceId);
+      })
+      // The editor page explains a missing or forbidden document itself; the shell only loses "Share".
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+      onWorkspace(null);
+    };
+  }, [api, documentId]);
+
+  const role = workspaces?.find((w) => w.id === doc?.workspaceId)?.role;
+  const mayShare = doc !== null && canManageShares(doc, user.id, role);
+
+  if (failed) {
+    return (
+      <main class="page" id="main">
+        <div class="empty" role="alert">
+          <p class="empty-title">The editor could not be loaded.</p>
+          <p class="muted">Check your connection, then reload the page.</p>
+          <p>
+            <button type="button" class="button primary" onClick={() => location.reload()}>
+              Reload
+            </button>
+          </p>
+        </div>
+      </main>
+    );
+  }
+  if (!mod) {
+    return (
+      <main class="page" id="main">
+        <p class="muted loading" role="status">
+          Opening the document…
+        </p>
+      </main>
+    );
+  }
+  const { EditorPage } = mod;
+  return (
+    <main class="editor-main" id="main">
+      <EditorPage
+        key={documentId}
+        api={api}
+        user={user}
+        documentId={documentId}
+        onClose={() => navigate(doc ? `/w/${doc.workspaceId}` : '/')}
+        onShare={mayShare ? () => setSharing(true) : undefined}
+        onTitleChange={(next) => {
+          setTitle(next);
+          document.title = `${next.trim() || 'Untitled'} — Collab Docs`;
+        }}
+      />
+      {sharing && doc && (
+        <ShareDialog
+          api={api}
+          documentId={doc.id}
+          documentTitle={title ?? doc.title}
+          onClose={() => setSharing(false)}
+        />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,261 @@
+/**
+ * A workspace's members: name, email and role; owners and admins invite by email, change roles
+ * and remove people. Anyone may leave. The API decides; refusals are shown in plain words.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiClient, User } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { initials } from '../components/share-dialog.tsx';
+import { formProblem, plainError } from '../form-errors.ts';
+import {
+  type Items,
+  type Member,
+  WORKSPACE_ROLE_LABELS,
+  type Workspace,
+  type WorkspaceRole,
+  workspaceAtLeast,
+} from '../model.ts';
+import { notify } from '../notify.ts';
+import { navigate, onLinkClick } from '../router.ts';
+
+const ROLES: WorkspaceRole[] = ['owner', 'admin', 'member', 'guest'];
+const ROLE_HELP: Record<WorkspaceRole, string> = {
+  owner: 'everything, including billing and deleting the workspace',
+  admin: 'manages members and every document',
+  member: 'creates and edits documents',
+  guest: 'sees only documents shared with them',
+};
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+type Props = {
+  api: ApiClient;
+  user: User;
+  workspaceId: string;
+  workspace: Workspace | undefined;
+  /** After the user leaves or changes their own role. */
+  onMembershipChanged: () => void;
+};
+
+export function MembersPage({ api, user, workspaceId, workspace, onMembershipChanged }: Props) {
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<WorkspaceRole>('member');
+  const [emailError, setEmailError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [leaving, setLeaving] = useState<Member | null>(null);
+  const base = `/workspaces/${workspaceId}/members`;
+  const myRole = workspace?.role;
+  const manages = workspaceAtLeast(myRole, 'admin');
+
+  useEffect(() => {
+    document.title = `Members · ${workspace?.name ?? 'Workspace'} — Collab Docs`;
+  }, [workspace?.name]);
+
+  useEffect(() => {
+    setMembers(null);
+    setLoadError(null);
+    api
+      .request<Items<Member>>('GET', base)
+      .then((r) => setMembers(r.items))
+      .catch((err) =>
+        setLoadError(
+          err.status === 403
+            ? 'Only workspace members can see who else is in this workspace. Guests see only what is shared with them.'
+            : err.status === 404
+              ? 'This workspace does not exist, or you are no longer a member of it.'
+              : plainError(err),
+        ),
+      );
+  }, [api, base]);
+
+  const invite = async (e: Event) => {
+    e.preventDefault();
+    const address = email.trim();
+    setError(null);
+    if (!EMAIL_SHAPE.test(address)) {
+      setEmailError(
+        address ? 'Enter an email address like name@example.com.' : 'Enter the email address of the person to invite.',
+      );
+      return;
+    }
+    setEmailError(null);
+    setBusy(true);
+    try {
+      const m = await api.request<Member>('POST', base, { email: address, role });
+      setMembers((prev) => [...(prev ?? []), m]);
+      setEmail('');
+      notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
+    } catch (err) {
+      const p = formProblem(err, ['email', 'role']);
+      if (p.fields.email) {
+        setEmailError(
+          /no account/i.test(p.fields.email)
+            ? `There is no account for ${address}. Ask them to sign up first.`
+            : p.fields.email,
+        );
+      } else setError(plainError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const change = async (m: Member, next: WorkspaceRole) => {
+    setError(null);
+    try {
+      const updated = await api.request<Member>('PATCH', `${base}/${m.userId}`, { role: next });
+      setMembers((prev) => (prev ?? []).map((x) => (x.userId === m.userId ? updated : x)));
+      notify(`${m.displayName} is now ${WORKSPACE_ROLE_LABELS[next].toLowerCase()}.`);
+      if (m.userId === user.id) onMembershipChanged();
+    } catch (err) {
+      setError(plainError(err));
+      setMembers((prev) => (prev ? [...prev] : prev));
+    }
+  };
+
+  const remove = async (m: Member) => {
+    setLeaving(null);
+    setError(null);
+    try {
+      await api.request('DELETE', `${base}/${m.userId}`);
+      if (m.userId === user.id) {
+        notify(`You left ${workspace?.name ?? 'the workspace'}.`);
+        onMembershipChanged();
+        navigate('/', { replace: true });
+        return;
+      }
+      setMembers((prev) => (prev ?? []).filter((x) => x.userId !== m.userId));
+      notify(`${m.displayName} was removed from the workspace.`);
+    } catch (err) {
+      setError(plainError(err));
+    }
+  };
+
+  return (
+    <main class="page" id="main">
+      <div class="page-head">
+        <h1>Members</h1>
+        <a class="button subtle" href={`/w/${workspaceId}`} onClick={onLinkClick}>
+          ← Documents
+        </a>
+      </div>
+      {loadError ? (
+        <div class="empty" role="alert">
+          <p>{loadError}</p>
+        </div>
+      ) : (
+        <>
+          <section class="card" aria-labelledby="invite-heading">
+            <h2 id="invite-heading" class="subhead">
+              Invite someone
+            </h2>
+            {!manages && members !== null && (
+              <p class="muted small">Only workspace owners and admins can invite people or change roles.</p>
+            )}
+            <form class="invite" onSubmit={invite} noValidate>
+              <div class={`field grow${emailError ? ' has-error' : ''}`}>
+                <label for="invite-email">Email</label>
+                <input
+                  id="invite-email"
+                  type="email"
+                  value={email}
+                  placeholder="name@example.com"
+                  maxLength={254}
+                  autoComplete="off"
+                  aria-invalid={emailError ? 'true' : undefined}
+                  aria-describedby={emailError ? 'invite-email-error' : 'invite-role-help'}
+                  onInput={(e) => setEmail(e.currentTarget.value)}
+                />
+              </div>
+              <div class="field">
+                <select
+                  aria-label="Role"
+                  value={role}
+                  onChange={(e) => setRole(e.currentTarget.value as WorkspaceRole)}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {WORKSPACE_ROLE_LABELS[r]}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <button type="submit" class="button primary" disabled={busy}>
+                Invite
+              </button>
+            </form>
+            {emailError && (
+              <p class="field-error" id="invite-email-error" role="alert">
+                {emailError}
+              </p>
+            )}
+            <p class="hint" id="invite-role-help">
+              {WORKSPACE_ROLE_LABELS[role]}: {ROLE_HELP[role]}. They need an account first.
+            </p>
+          </section>
+          {error && (
+            <p class="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          {members === null ? (
+            <p class="muted loading">Loading members…</p>
+          ) : (
+            <ul class="people members" data-testid="member-list" aria-label="Members">
+              {members.map((m) => {
+                const self = m.userId === user.id;
+                return (
+                  <li key={m.userId} class="person">
+                    <span class="avatar" aria-hidden="true">
+                      {initials(m.displayName)}
+                    </span>
+                    <span class="person-text">
+                      <span class="person-name">
+                        {m.displayName}
+                        {self && <span class="muted"> (you)</span>}
+                      </span>
+                      <span class="person-email">{m.email}</span>
+                    </span>
+                    <select
+                      aria-label={`Permission for ${m.displayName}`}
+                      value={m.role}
+                      onChange={(e) => change(m, e.currentTarget.value as WorkspaceRole)}
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {WORKSPACE_ROLE_LABELS[r]}
+                        </option>
+                      ))}
+                    </select>
+                    <button
+                      type="button"
+                      class="button subtle danger-text"
+                      aria-label={self ? undefined : `Remove ${m.displayName}`}
+                      onClick={() => (self ? setLeaving(m) : remove(m))}
+                    >
+                      {self ? 'Leave' : 'Remove'}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </>
+      )}
+      {leaving && (
+        <Dialog label="Leave workspace" onClose={() => setLeaving(null)}>
+          <p>Leave {workspace?.name ?? 'this workspace'}? You will lose access to its documents.</p>
+          <div class="dialog-actions">
+            <button type="button" class="button" onClick={() => setLeaving(null)}>
+              Cancel
+            </button>
+            <button type="button" class="button danger" onClick={() => remove(leaving)}>
+              Leave
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </main>
+  );
+}
