@@ -1,0 +1,63 @@
+/**
+ * The HTML export: a complete standalone document (doctype, charset, title, a small print-friendly
+ * stylesheet) around the safe fragment from src/content/html.ts. A Content-Security-Policy in the
+ * file itself keeps a downloaded export from running or loading anything it should not.
+ */
+import { escapeHtml, toHtml } from '../../content/html.ts';
+import type { ProseMirrorJson } from '../../content/prosemirror-json.ts';
+
+export type HtmlDocumentOptions = {
+  /**
+   * Whether images may load from http(s). Off when the HTML goes to a headless browser on our
+   * network (the external PDF service), so a document cannot make it fetch internal URLs.
+   */
+  remoteImages: boolean;
+};
+
+const stylesheet = `
+:root { color-scheme: light; }
+body { font: 11pt/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1a1a1a; max-width: 46em; margin: 2em auto; padding: 0 1em; }
+h1, h2, h3, h4, h5, h6 { line-height: 1.25; margin: 1.4em 0 0.5em; break-after: avoid; }
+h1.document-title { font-size: 2.2em; margin-top: 0; padding-bottom: 0.3em; border-bottom: 1px solid #ccc; }
+p, ul, ol, blockquote, pre { margin: 0 0 0.8em; }
+blockquote { margin-left: 0; padding-left: 1em; border-left: 3px solid #ccc; color: #444; }
+code, pre { font-family: "SFMono-Regular", Menlo, Consolas, "Courier New", monospace; font-size: 0.92em; }
+code { background: #f3f3f3; padding: 0.1em 0.25em; border-radius: 3px; }
+pre { background: #f3f3f3; padding: 0.75em 1em; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: avoid; }
+pre code { background: none; padding: 0; }
+hr { border: 0; border-top: 1px solid #ccc; margin: 1.5em 0; }
+a { color: #0b5cad; }
+img { max-width: 100%; }
+@page { margin: 2cm; }
+@media print { body { margin: 0; max-width: none; } a { color: inherit; } }
+`.trim();
+
+function contentSecurityPolicy(options: HtmlDocumentOptions): string {
+  const images = options.remoteImages ? 'data: https: http:' : 'data:';
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src ${images}; base-uri 'none'; form-action 'none'`;
+}
+
+export function toHtmlDocument(
+  title: string,
+  content: ProseMirrorJson,
+  options: HtmlDocumentOptions = { remoteImages: true },
+): string {
+  const safeTitle = escapeHtml(title);
+  return [
+    '<!doctype html>',
+    '<html>',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(options)}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${safeTitle}</title>`,
+    `<style>\n${stylesheet}\n</style>`,
+    '</head>',
+    '<body>',
+    `<h1 class="document-title">${safeTitle}</h1>`,
+    `<main>${toHtml(content)}</main>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { toPdf } from './pdf.ts';
+import { readPdf } from './test-support/pdf-reader.ts';
+import { doc, longDocument, paragraph, richDocument, text } from './test-support/sample-documents.ts';
+
+const allText = (pages: string[]) => pages.join('\n');
+
+describe('toPdf', () => {
+  it('renders every StarterKit node with the title, styled fonts, a clickable link and a page footer', async () => {
+    const pdf = readPdf(await toPdf('Rich document', richDocument()));
+    expect(pdf.pages).toBe(1);
+    expect(pdf.title).toBe('Rich document');
+    const lines = pdf.pageTexts[0]!.split('\n');
+    expect(lines[0]).toBe('Rich document');
+    for (const expected of [
+      'Quarterly plan',
+      'Goals',
+      'Steps',
+      'Four',
+      'Five',
+      'Six',
+      'Quoted wisdom.',
+      'Unknown node text',
+    ]) {
+      expect(lines).toContain(expected);
+    }
+    // Bullets by level, ordered lists from their start, nested numbering from 1.
+    expect(lines).toEqual(
+      expect.arrayContaining(['•', 'Ship export', '–', 'PDF', '3.', 'Render', '4.', 'Store', '1.', 'Sign']),
+    );
+    expect(lines).toEqual(expect.arrayContaining(['const answer = 42;', 'console.log(answer < 43);']));
+    // A hard break starts a new line.
+    expect(lines).toEqual(expect.arrayContaining(['line one', 'line two']));
+    expect(lines.at(-1)).toBe('Page 1 of 1');
+    expect(pdf.links).toEqual(['https://example.com/plan?a=1&b=2']);
+    expect(pdf.fonts).toEqual(['Courier', 'Helvetica', 'Helvetica-Bold', 'Helvetica-Oblique']);
+  });
+
+  it('paginates a long document and numbers every page "Page N of M"', async () => {
+    const pdf = readPdf(await toPdf('Long', longDocument(5_000)));
+    expect(pdf.pages).toBeGreaterThanOrEqual(8);
+    expect(pdf.pageTexts).toHaveLength(pdf.pages);
+    pdf.pageTexts.forEach((page, i) => {
+      expect(page.split('\n').at(-1)).toBe(`Page ${i + 1} of ${pdf.pages}`);
+    });
+    expect(pdf.links).toHaveLength(new Set(pdf.links).size);
+  });
+
+  it('can write uncompressed streams, which read the same', async () => {
+    const compressed = readPdf(await toPdf('Long', longDocument(1_500)));
+    const plain = readPdf(await toPdf('Long', longDocument(1_500), { compress: false }));
+    expect(plain.pageTexts).toEqual(compressed.pageTexts);
+    expect(plain.pages).toBeGreaterThanOrEqual(2);
+  });
+
+  it('replaces characters the standard fonts cannot show instead of failing', async () => {
+    const pdf = readPdf(await toPdf('Émoji 😀', doc(paragraph(text('日本語 naïve Łódź 😀')))));
+    expect(allText(pdf.pageTexts)).toContain('??? naïve Lódz ?');
+    // Metadata strings are Unicode: the title keeps every character there.
+    expect(pdf.title).toBe('Émoji 😀');
+    expect(pdf.pageTexts[0]!.split('\n')[0]).toBe('Émoji ?');
+  });
+
+  it('splits a code block taller than a page across pages', async () => {
+    const lines = Array.from({ length: 150 }, (_, i) => `line ${i}`);
+    const pdf = readPdf(await toPdf('Code', doc({ type: 'codeBlock', content: [text(lines.join('\n'))] })));
+    expect(pdf.pages).toBeGreaterThanOrEqual(2);
+    const shown = pdf.pageTexts.flatMap((page) => page.split('\n')).filter((line) => line.startsWith('line '));
+    expect(shown).toEqual(lines);
+  });
+
+  it('renders an empty document as a title page', async () => {
+    const pdf = readPdf(await toPdf('Empty', doc(paragraph())));
+    expect(pdf.pages).toBe(1);
+    expect(pdf.pageTexts[0]!.split('\n')).toEqual(['Empty', 'Page 1 of 1']);
+  });
+});

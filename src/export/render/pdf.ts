@@ -1,0 +1,389 @@
+/**
+ * The PDF export with pdfkit: the title on the first page, headings sized by level, paragraphs
+ * of styled runs, nested lists, block quotes with a rule, shaded code blocks that split across
+ * pages, clickable links, "Page N of M" footers and the Title in the document's metadata.
+ * Text goes through win-ansi.ts first: the standard fonts cannot show characters outside WinAnsi.
+ */
+import PDFDocument from 'pdfkit';
+import {
+  hasInlineContent,
+  integerAttr,
+  type ProseMirrorJson,
+  stringAttr,
+  textContent,
+} from '../../content/prosemirror-json.ts';
+import { safeLinkHref } from '../../content/safe-url.ts';
+import { toWinAnsi } from './win-ansi.ts';
+
+export type PdfOptions = {
+  /** pdfkit deflates content streams; tests may turn that off to read the text directly. */
+  compress?: boolean;
+};
+
+const PAGE_MARGIN = 56;
+const BODY_SIZE = 11;
+const LINE_GAP = 2;
+const PARAGRAPH_GAP = 7;
+const LIST_PARAGRAPH_GAP = 2;
+const TITLE_SIZE = 24;
+const HEADING_SIZES = [22, 18, 15, 13, 12, 11];
+const CODE_SIZE = 9.5;
+const CODE_PADDING = 6;
+const QUOTE_INDENT = 16;
+const FOOTER_SIZE = 9;
+/** Nested lists and quotes stop indenting past half the text width, so text never runs out of room. */
+const MAX_INDENT_SHARE = 0.5;
+const TEXT_COLOR = '#1a1a1a';
+const QUOTE_COLOR = '#444444';
+const LINK_COLOR = '#0b5cad';
+const RULE_COLOR = '#bbbbbb';
+const CODE_BACKGROUND = '#f2f2f2';
+const BULLETS = ['•', '–', '·'];
+/** Only these open anything from a PDF viewer; a relative link keeps its text, not an annotation. */
+const absoluteLink = /^(https?|mailto):/i;
+
+type Context = { indent: number; listLevel: number; color: string; paragraphGap: number };
+
+type Run = {
+  text: string;
+  font: string;
+  size: number;
+  color: string;
+  underline: boolean;
+  strike: boolean;
+  link: string | null;
+};
+
+function fontFor(bold: boolean, italic: boolean, code: boolean): string {
+  const family = code ? 'Courier' : 'Helvetica';
+  if (bold && italic) return `${family}-BoldOblique`;
+  if (bold) return `${family}-Bold`;
+  if (italic) return `${family}-Oblique`;
+  return family;
+}
+
+export function toPdf(title: string, content: ProseMirrorJson, options: PdfOptions = {}): Promise<Uint8Array> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: PAGE_MARGIN, bottom: PAGE_MARGIN, left: PAGE_MARGIN, right: PAGE_MARGIN },
+    bufferPages: true,
+    compress: options.compress ?? true,
+    displayTitle: true,
+    // Info strings are Unicode (UTF-16), unlike text drawn with the standard fonts.
+    info: { Title: title, Creator: 'Collab Docs', Producer: 'Collab Docs (pdfkit)' },
+  });
+  const chunks: Uint8Array[] = [];
+  doc.on('data', (chunk: Uint8Array) => chunks.push(chunk));
+  const ended = new Promise<Uint8Array>((resolve, reject) => {
+    doc.on('end', () => resolve(concat(chunks)));
+    doc.on('error', reject);
+  });
+  const writer = new PdfWriter(doc);
+  writer.title(title);
+  writer.blocks(content.content ?? [], { indent: 0, listLevel: 0, color: TEXT_COLOR, paragraphGap: PARAGRAPH_GAP });
+  writer.pageNumbers();
+  doc.end();
+  return ended;
+}
+
+/** One fresh buffer the bytes own, so a worker can transfer it instead of copying. */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+class PdfWriter {
+  private readonly doc: PDFKit.PDFDocument;
+  private readonly left: number;
+  private readonly width: number;
+
+  constructor(doc: PDFKit.PDFDocument) {
+    this.doc = doc;
+    this.left = doc.page.margins.left;
+    this.width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  }
+
+  title(title: string): void {
+    const doc = this.doc;
+    this.runs([this.plainRun(title, 'Helvetica-Bold', TITLE_SIZE, TEXT_COLOR)], 0, 6);
+    const y = doc.y;
+    doc
+      .moveTo(this.left, y)
+      .lineTo(this.left + this.width, y)
+      .lineWidth(0.75)
+      .strokeColor(RULE_COLOR)
+      .stroke();
+    doc.y = y + 14;
+  }
+
+  blocks(nodes: ProseMirrorJson[], ctx: Context): void {
+    for (const node of nodes) this.block(node, ctx);
+  }
+
+  private block(node: ProseMirrorJson, ctx: Context): void {
+    switch (node.type) {
+      case 'paragraph':
+        this.paragraph(node.content ?? [], ctx);
+        return;
+      case 'heading':
+        this.heading(node, ctx);
+        return;
+      case 'bulletList':
+      case 'orderedList':
+        this.list(node, ctx);
+        return;
+      case 'blockquote':
+        this.blockquote(node, ctx);
+        return;
+      case 'codeBlock':
+        this.codeBlock(textContent(node), ctx);
+        return;
+      case 'horizontalRule':
+        this.horizontalRule(ctx);
+        return;
+      case 'text':
+        this.paragraph([node], ctx);
+        return;
+      case 'image': {
+        const alt = stringAttr(node, 'alt');
+        if (alt) this.paragraph([{ type: 'text', text: alt, marks: [{ type: 'italic' }] }], ctx);
+        return;
+      }
+      default:
+        // Unknown nodes: their text as a paragraph, or their children as blocks.
+        if (hasInlineContent(node)) this.paragraph(node.content ?? [], ctx);
+        else this.blocks(node.content ?? [], ctx);
+    }
+  }
+
+  private paragraph(inline: ProseMirrorJson[], ctx: Context, size = BODY_SIZE, bold = false): void {
+    this.runs(this.inlineRuns(inline, ctx.color, size, bold), ctx.indent, ctx.paragraphGap, size);
+  }
+
+  private heading(node: ProseMirrorJson, ctx: Context): void {
+    const level = integerAttr(node, 'level', 1, 1, 6);
+    const size = HEADING_SIZES[level - 1]!;
+    const doc = this.doc;
+    if (doc.y > doc.page.margins.top) doc.y += size * 0.5;
+    // Keep a heading with at least two lines of what follows it.
+    this.ensureSpace(size * 1.4 + (BODY_SIZE + LINE_GAP) * 2);
+    this.paragraph(node.content ?? [], { ...ctx, paragraphGap: size * 0.35 }, size, true);
+  }
+
+  private list(node: ProseMirrorJson, ctx: Context): void {
+    const items = node.content ?? [];
+    const ordered = node.type === 'orderedList';
+    const start = integerAttr(node, 'start', 1, 0, 999_999_999);
+    const doc = this.doc;
+    doc.font('Helvetica').fontSize(BODY_SIZE);
+    const widest = ordered ? `${start + Math.max(0, items.length - 1)}.` : '•';
+    const markerWidth = Math.max(18, doc.widthOfString(widest) + 8);
+    const indent = Math.min(ctx.indent + markerWidth, this.width * MAX_INDENT_SHARE);
+    const inner: Context = { ...ctx, indent, listLevel: ctx.listLevel + 1, paragraphGap: LIST_PARAGRAPH_GAP };
+    items.forEach((item, i) => {
+      const marker = ordered ? `${start + i}.` : BULLETS[ctx.listLevel % BULLETS.length]!;
+      this.listItem(item, inner, marker, markerWidth);
+    });
+    if (ctx.listLevel === 0) doc.y += PARAGRAPH_GAP - LIST_PARAGRAPH_GAP;
+  }
+
+  private listItem(item: ProseMirrorJson, ctx: Context, marker: string, markerWidth: number): void {
+    const doc = this.doc;
+    this.ensureSpace(BODY_SIZE + LINE_GAP);
+    const y = doc.y;
+    doc.font('Helvetica').fontSize(BODY_SIZE).fillColor(ctx.color);
+    doc.text(marker, this.left + ctx.indent - markerWidth, y, {
+      width: markerWidth - 6,
+      align: 'right',
+      lineBreak: false,
+      continued: false,
+      underline: false,
+      strike: false,
+      link: null,
+    });
+    doc.x = this.left;
+    doc.y = y;
+    const children = item.type === 'listItem' ? (item.content ?? []) : [item];
+    if (children.length === 0) doc.y += BODY_SIZE + LINE_GAP + LIST_PARAGRAPH_GAP;
+    this.blocks(children, ctx);
+  }
+
+  private blockquote(node: ProseMirrorJson, ctx: Context): void {
+    const doc = this.doc;
+    const ruleX = this.left + ctx.indent + 3;
+    const startPage = this.pageIndex();
+    const startY = doc.y;
+    const indent = Math.min(ctx.indent + QUOTE_INDENT, this.width * MAX_INDENT_SHARE);
+    this.blocks(node.content ?? [], { ...ctx, indent, color: QUOTE_COLOR });
+    const endPage = this.pageIndex();
+    const endY = doc.y - ctx.paragraphGap;
+    // The rule follows the quote across page breaks: one segment per page it touches.
+    for (let page = startPage; page <= endPage; page++) {
+      doc.switchToPage(page);
+      const top = page === startPage ? startY : doc.page.margins.top;
+      const bottom = page === endPage ? endY : doc.page.height - doc.page.margins.bottom;
+      if (bottom > top) doc.moveTo(ruleX, top).lineTo(ruleX, bottom).lineWidth(2).strokeColor(RULE_COLOR).stroke();
+    }
+    doc.switchToPage(endPage);
+    doc.y = endY + ctx.paragraphGap;
+  }
+
+  /** Shaded monospace lines; a block taller than the space left is split across pages. */
+  private codeBlock(code: string, ctx: Context): void {
+    const doc = this.doc;
+    const x = this.left + ctx.indent;
+    const width = this.width - ctx.indent;
+    const textWidth = width - CODE_PADDING * 2;
+    const options = { width: textWidth, lineGap: 1, lineBreak: true };
+    doc.font('Courier').fontSize(CODE_SIZE);
+    const lines = toWinAnsi(code.replace(/\n$/, '')).split('\n');
+    const heights = lines.map((line) => doc.heightOfString(line === '' ? ' ' : line, options));
+    let next = 0;
+    while (next < lines.length) {
+      const room = this.maxY() - doc.y - CODE_PADDING * 2;
+      let end = next;
+      let height = 0;
+      while (end < lines.length && height + heights[end]! <= room) height += heights[end++]!;
+      if (end === next) {
+        // Not even one line fits: on a fresh page, draw it anyway (it wraps); else start one.
+        if (doc.y > doc.page.margins.top + 1) {
+          doc.addPage();
+          continue;
+        }
+        height = heights[end++]!;
+      }
+      const y = doc.y;
+      doc.rect(x, y, width, height + CODE_PADDING * 2).fill(CODE_BACKGROUND);
+      doc.font('Courier').fontSize(CODE_SIZE).fillColor(TEXT_COLOR);
+      doc.text(lines.slice(next, end).join('\n'), x + CODE_PADDING, y + CODE_PADDING, {
+        ...options,
+        continued: false,
+        underline: false,
+        strike: false,
+        link: null,
+      });
+      doc.x = this.left;
+      doc.y = y + height + CODE_PADDING * 2;
+      next = end;
+      if (next < lines.length) doc.addPage();
+    }
+    doc.y += ctx.paragraphGap;
+  }
+
+  private horizontalRule(ctx: Context): void {
+    const doc = this.doc;
+    this.ensureSpace(14);
+    const y = doc.y + 5;
+    doc
+      .moveTo(this.left + ctx.indent, y)
+      .lineTo(this.left + this.width, y)
+      .lineWidth(0.75)
+      .strokeColor(RULE_COLOR)
+      .stroke();
+    doc.y = y + 9;
+  }
+
+  private inlineRuns(nodes: ProseMirrorJson[], color: string, size: number, forceBold: boolean): Run[] {
+    const runs: Run[] = [];
+    // pdfkit drops a line break that ends a continued run, so a break opens the next run instead.
+    let pendingBreaks = '';
+    for (const node of nodes) {
+      if (node.type === 'hardBreak') {
+        pendingBreaks += '\n';
+        continue;
+      }
+      const text =
+        node.type === 'text' ? (node.text ?? '') : (stringAttr(node, 'label') ?? stringAttr(node, 'alt') ?? '');
+      if (text === '') continue;
+      const has = (type: string) => node.marks?.some((mark) => mark.type === type) ?? false;
+      const code = has('code');
+      const href = safeLinkHref(node.marks?.find((mark) => mark.type === 'link')?.attrs?.href);
+      const link = href !== undefined && absoluteLink.test(href) ? href : null;
+      runs.push({
+        text: pendingBreaks + toWinAnsi(text),
+        font: fontFor(forceBold || has('bold'), has('italic'), code),
+        // Courier looks larger than Helvetica at the same size.
+        size: code ? size * 0.92 : size,
+        color: link === null ? color : LINK_COLOR,
+        underline: has('underline') || link !== null,
+        strike: has('strike'),
+        link,
+      });
+      pendingBreaks = '';
+    }
+    return runs;
+  }
+
+  private plainRun(text: string, font: string, size: number, color: string): Run {
+    return { text: toWinAnsi(text), font, size, color, underline: false, strike: false, link: null };
+  }
+
+  /** Writes runs as one flowing paragraph (pdfkit continued text) at the given indent. */
+  private runs(runs: Run[], indent: number, gapAfter: number, emptyLineSize = BODY_SIZE): void {
+    const doc = this.doc;
+    if (runs.length === 0) {
+      doc.y += emptyLineSize + LINE_GAP + gapAfter;
+      return;
+    }
+    const x = this.left + indent;
+    const width = this.width - indent;
+    runs.forEach((run, i) => {
+      doc.font(run.font).fontSize(run.size).fillColor(run.color);
+      const options: PDFKit.Mixins.TextOptions = {
+        width,
+        lineGap: LINE_GAP,
+        continued: i < runs.length - 1,
+        underline: run.underline,
+        strike: run.strike,
+        link: run.link,
+      };
+      if (i === 0) doc.text(run.text, x, doc.y, options);
+      else doc.text(run.text, options);
+    });
+    doc.x = this.left;
+    doc.y += gapAfter;
+  }
+
+  pageNumbers(): void {
+    const doc = this.doc;
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      doc.switchToPage(i);
+      const bottom = doc.page.margins.bottom;
+      // Writing inside the bottom margin would make pdfkit start a new page; lift the margin meanwhile.
+      doc.page.margins.bottom = 0;
+      doc
+        .font('Helvetica')
+        .fontSize(FOOTER_SIZE)
+        .fillColor('#666666')
+        .text(`Page ${i + 1} of ${range.count}`, this.left, doc.page.height - bottom / 2 - FOOTER_SIZE / 2, {
+          width: this.width,
+          align: 'center',
+          lineBreak: false,
+          continued: false,
+          underline: false,
+          strike: false,
+          link: null,
+        });
+      doc.page.margins.bottom = bottom;
+    }
+  }
+
+  private pageIndex(): number {
+    const range = this.doc.bufferedPageRange();
+    return range.start + range.count - 1;
+  }
+
+  private maxY(): number {
+    return this.doc.page.height - this.doc.page.margins.bottom;
+  }
+
+  private ensureSpace(height: number): void {
+    if (this.doc.y + height > this.maxY()) this.doc.addPage();
+  }
+}
