@@ -71,8 +71,6 @@ describe('toDocx', () => {
 
   it('writes links as external hyperlinks and marks as run properties', async () => {
     const { files, body } = await unpack('Marks');
-    const hyperlink =
-      /<w:hyperlink[^>]*r:id="(\w+)"[^>]*>.*?<w:rStyle w:val="Hyperlink"\/>.*?<w:t[^>]*>link<\/w:t>/s.exec(body);
     const hyperlink = body.slice(body.indexOf('<w:hyperlink '), body.indexOf('</w:hyperlink>'));
     expect(hyperlink).toContain('<w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">link</w:t>');
     const relationship = /r:id="(\w+)"/.exec(hyperlink)![1];
