@@ -38,6 +38,11 @@ export function localStoreName(userId: string, documentId: string): string {
   return `collab-docs:${userId}:${documentId}`;
 }
 
+/** Performance marks (visible in DevTools and to the load benchmark): `collab-docs:synced`, ... */
+function mark(name: string): void {
+  performance.mark(`collab-docs:${name}`);
+}
+
 export class CollabSession extends ObservableV2<CollabSessionEvents> {
   readonly doc = new Y.Doc();
   readonly awareness = new Awareness(this.doc);
@@ -46,6 +51,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   private persistence: IndexeddbPersistence | undefined;
   private localLoadTimer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
+  private everSynced = false;
   private destroyed = false;
 
   constructor(options: CollabSessionOptions) {
@@ -79,7 +85,10 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     this.persistence = persistence;
     this.localLoadTimer = setTimeout(() => this.connect(), LOCAL_LOAD_TIMEOUT_MS);
     persistence.whenSynced.then(
-      () => this.connect(),
+      () => {
+        mark('local-copy-loaded');
+        this.connect();
+      },
       () => this.connect(),
     );
   }
@@ -107,6 +116,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   private connect(): void {
     clearTimeout(this.localLoadTimer);
     if (this.client || this.destroyed) return;
+    mark('connect');
     const client = new SyncClient({
       url: this.options.syncUrl,
       documentId: this.options.documentId,
@@ -117,7 +127,13 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
       connect: navigator.onLine,
     });
     this.client = client;
-    client.on('status', (status) => this.emit('status', [status]));
+    client.on('status', (status) => {
+      if (status.synced && !this.everSynced) {
+        this.everSynced = true;
+        mark('synced');
+      }
+      this.emit('status', [status]);
+    });
     client.on('room-status', (status) => this.emit('room-status', [status]));
     client.on('access-changed', (change) => this.emit('access-changed', [change]));
     client.on('closed', (close) => this.onClosed(close));

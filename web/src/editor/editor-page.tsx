@@ -53,6 +53,8 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   const [syncAccess, setSyncAccess] = useState<Access | undefined>(undefined);
   const [banner, setBanner] = useState<Banner | null>(null);
   const [closed, setClosed] = useState<CloseInfo | null>(null);
+  /** Joined a crowded room as a newcomer: read-only whatever the role says. */
+  const [crowded, setCrowded] = useState(false);
 
   // The editor and the session: once per document, torn down on leave.
   useEffect(() => {
@@ -73,7 +75,11 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
       editable: false,
       onLinkShortcut: () => linkOpener.current?.(),
     });
-    s.on('room-status', (room) => setSyncAccess(room.access));
+    performance.mark('collab-docs:editor-created');
+    s.on('room-status', (room) => {
+      setSyncAccess(room.access);
+      setCrowded(room.mode === 'view-only' && room.access === 'read');
+    });
     s.on('access-changed', (change) => {
       setSyncAccess(change.access);
       setBanner({ text: accessChangedMessage(change.access), tone: change.access === 'read' ? 'warning' : 'info' });
@@ -109,9 +115,11 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     setSyncAccess(undefined);
     setBanner(null);
     setClosed(null);
+    setCrowded(false);
     api.request<DocumentMeta>('GET', `/documents/${encodeURIComponent(documentId)}`).then(
       (doc) => {
         if (cancelled) return;
+        performance.mark('collab-docs:document-loaded');
         setMeta(doc);
         titleChange.current?.(doc.title);
       },
@@ -131,10 +139,14 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     };
   }, [api, documentId]);
 
-  const editable = meta !== null && documentAccessCanEdit(meta.access) && syncAccess !== 'read' && closed === null;
+  // The server's word on this connection wins; the API's role covers the time before it spoke (or offline).
+  const editable =
+    closed === null && (syncAccess === 'edit' || (syncAccess === undefined && documentAccessCanEdit(meta?.access)));
 
   useEffect(() => {
-    if (editor && editor.isEditable !== editable) editor.setEditable(editable, false);
+    if (!editor || editor.isEditable === editable) return;
+    editor.setEditable(editable, false);
+    if (editable) performance.mark('collab-docs:editable');
   }, [editor, editable]);
 
   const registerLinkOpener = useCallback((open: (() => void) | undefined) => {
@@ -142,9 +154,9 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   }, []);
 
   const readOnlyNote =
-    meta && !editable && !closed
-      ? syncAccess === 'read' && documentAccessCanEdit(meta.access)
-        ? 'View only for now: this document is crowded.'
+    !editable && !closed && (meta || syncAccess)
+      ? crowded
+        ? 'View only for now: this document is crowded, so newcomers can read but not edit.'
         : 'You can view this document but not edit it.'
       : null;
 

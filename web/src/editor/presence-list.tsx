@@ -4,6 +4,7 @@
  * only when the people in it change.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { SyncStatus } from '../../../src/client/sync-client.ts';
 import type { RoomStatus } from '../../../src/sync/protocol.ts';
 import { roomSummary } from './access-messages.ts';
 import type { CollabSession } from './collab-session.ts';
@@ -28,9 +29,13 @@ function Chip({ person }: { person: Person }) {
         person.self ? `${person.name} (you)` : person.tabs > 1 ? `${person.name} (${person.tabs} tabs)` : person.name
       }
     >
-      <span class="ed-person__dot" aria-hidden="true" style={{ '--person-color': person.color }}>
-        {initials(person.name)}
-      </span>
+      {/* Initials come from a data attribute through CSS, so the item's text is exactly the name. */}
+      <span
+        class="ed-person__dot"
+        aria-hidden="true"
+        data-initials={initials(person.name)}
+        style={{ '--person-color': person.color }}
+      />
       <span class="ed-person__name">{person.name}</span>
     </li>
   );
@@ -50,12 +55,18 @@ export function PresenceList({ session, selfUserId }: { session: CollabSession; 
       key = nextKey;
       setPeople(next);
     };
+    // Counts from a connection that ended are stale: show none until the next ROOM_STATUS.
+    const onStatus = (status: SyncStatus) => {
+      if (status.connection !== 'connected') setRoom(undefined);
+    };
     refresh();
     awareness.on('change', refresh);
     session.on('room-status', setRoom);
+    session.on('status', onStatus);
     return () => {
       awareness.off('change', refresh);
       session.off('room-status', setRoom);
+      session.off('status', onStatus);
     };
   }, [session, selfUserId]);
 

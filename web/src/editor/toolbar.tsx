@@ -114,7 +114,7 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
             onMouseDown={(e) => e.preventDefault()}
             onClick={() => setLinkOpen((open) => !open)}
           >
-            🔗
+            <LinkIcon />
           </button>
         </div>
         <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
@@ -122,6 +122,20 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
       </div>
       {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
     </div>
+  );
+}
+
+function LinkIcon() {
+  return (
+    <svg class="ed-icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <path
+        d="M10 14a4.5 4.5 0 0 0 6.4 0l3-3a4.5 4.5 0 0 0-6.4-6.4l-1 1M14 10a4.5 4.5 0 0 0-6.4 0l-3 3a4.5 4.5 0 0 0 6.4 6.4l1-1"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="2"
+        stroke-linecap="round"
+      />
+    </svg>
   );
 }
 
