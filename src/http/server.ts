@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
 import type { Documents } from '../app/documents.ts';
+import type { Exports } from '../app/exports.ts';
 import type { Search } from '../app/search.ts';
 import type { Workspaces } from '../app/workspaces.ts';
 import { Unauthenticated } from '../domain/errors.ts';
@@ -23,6 +24,7 @@ import { sendError, sendNotFound } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
+import { exportRoutes } from './routes/export-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
@@ -57,6 +59,8 @@ export type ApiDeps = {
   documents: Documents;
   search: Search;
   content: DocumentContent;
+  /** Export jobs (request, status, download, dead letters). */
+  exports?: Exports;
 };
 
 export type ServerDeps = {
@@ -161,6 +165,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents, api.search));
         await scope.register(contentRoutes(api.documents, api.content));
+        if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },
       { prefix: API_PREFIX },
     );

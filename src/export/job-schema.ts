@@ -1,0 +1,56 @@
+/** Row types of the export tables (migrations/0004), and the Kysely view of the database with them. */
+import type { ColumnType, Kysely } from 'kysely';
+import type { DB } from '../adapters/sql/schema.ts';
+import type { ExportFormat } from './ports.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
+export type WebhookState = 'pending' | 'delivered' | 'failed';
+
+export interface ExportJobsTable {
+  id: string;
+  workspace_id: string;
+  document_id: string;
+  requested_by: string;
+  format: ExportFormat;
+  status: ColumnType<ExportStatus, ExportStatus | undefined, ExportStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  run_after: Timestamp;
+  leased_by: string | null;
+  lease_expires_at: Timestamp | null;
+  title: string;
+  pinned_state: Uint8Array | null;
+  pinned_updates: ColumnType<Uint8Array[], Uint8Array[] | undefined, Uint8Array[]>;
+  pinned_seq: number | null;
+  error: string | null;
+  result_key: string | null;
+  result_content_type: string | null;
+  result_bytes: number | null;
+  result_expires_at: Timestamp | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  webhook_state: WebhookState | null;
+  webhook_attempts: ColumnType<number, number | undefined, number>;
+  webhook_next_at: Timestamp | null;
+  webhook_last_error: string | null;
+  webhook_delivered_at: Timestamp | null;
+  generation: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface ExportQuotaUsageTable {
+  workspace_id: string;
+  month: ColumnType<Date, Date | string, Date | string>;
+  used: number;
+}
+
+export type ExportDB = DB & { export_jobs: ExportJobsTable; export_quota_usage: ExportQuotaUsageTable };
+export type ExportSql = Kysely<ExportDB>;
+
+/** The shared query builder, typed with the export tables too. */
+export const withExportTables = (db: Kysely<DB>): ExportSql =>
+  db.withTables<{ export_jobs: ExportJobsTable; export_quota_usage: ExportQuotaUsageTable }>();
