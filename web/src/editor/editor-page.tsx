@@ -7,7 +7,7 @@
  */
 import type { Editor } from '@tiptap/core';
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { CloseInfo } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { Access } from '../../../src/sync/protocol.ts';
@@ -143,7 +143,8 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   const editable =
     closed === null && (syncAccess === 'edit' || (syncAccess === undefined && documentAccessCanEdit(meta?.access)));
 
-  useEffect(() => {
+  // Layout effect: the page never paints a banner saying "read-only" over a still-editable editor.
+  useLayoutEffect(() => {
     if (!editor || editor.isEditable === editable) return;
     editor.setEditable(editable, false);
     if (editable) performance.mark('collab-docs:editable');
@@ -176,7 +177,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         />
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
-          {onShare && (
+          {onShare && !closed && (
             <button type="button" class="ed-btn ed-btn--primary" onClick={onShare}>
               Share
             </button>
@@ -199,12 +200,14 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
             <button type="button" class="ed-btn" onClick={() => location.assign('/login')}>
               Log in
             </button>
+          ) : closed ? (
+            <button type="button" class="ed-btn" onClick={onClose}>
+              Back to documents
+            </button>
           ) : (
-            !closed && (
-              <button type="button" class="ed-btn" aria-label="Dismiss" onClick={() => setBanner(null)}>
-                OK
-              </button>
-            )
+            <button type="button" class="ed-btn" aria-label="Dismiss" onClick={() => setBanner(null)}>
+              OK
+            </button>
           )}
         </div>
       )}
