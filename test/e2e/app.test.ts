@@ -29,6 +29,8 @@ import {
 import { call } from '../support/server-process.ts';
 
 const SETTLE_MS = 15_000;
+/** Room grace period (10 s by default) plus compaction: when typed text becomes searchable. */
+const INDEX_MS = 30_000;
 
 describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   let browser: Browser;
@@ -109,12 +111,23 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
 
     await page.goto(`${server.url}/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${documentId}"]`).waitFor({ timeout: SETTLE_MS });
+    // The body reaches the search index when the server compacts the document's update log,
+    // which happens once the room is left (after its grace period): search again until it does.
     const search = page.getByLabel('Search documents');
-    await search.fill(word);
-    await search.press('Enter');
     const results = page.locator('[data-testid="search-results"]');
     const hit = results.locator(`a[href$="/d/${documentId}"]`);
-    await hit.first().waitFor({ timeout: SETTLE_MS });
+    const deadline = Date.now() + INDEX_MS;
+    for (;;) {
+      await search.fill(word);
+      await search.press('Enter');
+      try {
+        await hit.first().waitFor({ timeout: 1_000 });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await search.fill('');
+      }
+    }
     await results.locator('mark').first().waitFor({ timeout: SETTLE_MS });
     const marked = await results.locator('mark').allInnerTexts();
     expect(marked.map((m) => m.toLowerCase())).toContain(word);

@@ -120,7 +120,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     expect(shares.items).toEqual(
       expect.arrayContaining([expect.objectContaining({ userId: bob.user.id, role: 'editor' })]),
     );
-    await a.page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
 
     await openEditor(b.page, server.url, documentId);
@@ -186,6 +186,9 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
       { timeout: LIVE_MS, polling: 'raf' },
     );
 
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
+
     // Keys pressed now change nothing anywhere.
     if ((await b.page.locator(EDITOR).count()) > 0) {
       await b.page.locator(EDITOR).click();
@@ -195,7 +198,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
     const stored = await documentText(server.url, alice.accessToken, documentId);
     expect(normalize(stored)).toBe('Bob can edit. Alice continues.');
-    expect(await a.page.locator(EDITOR).innerText()).not.toContain('sneaky');
+    expect(await editorText(a.page)).not.toContain('sneaky');
   });
 
   it('edits made offline are kept, counted, and sync when the network is back', { timeout: 60_000 }, async () => {
@@ -208,7 +211,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await a.context.setOffline(true);
     await typeAtEnd(a.page, 'Written on a train.');
     await waitForStatus(a.page, /^Offline — [1-9]\d* changes will sync$/, 5_000);
-    expect(await b.page.locator(EDITOR).innerText()).not.toContain('Written on a train.');
+    expect(await editorText(b.page)).not.toContain('Written on a train.');
 
     await a.context.setOffline(false);
     await waitForEditorText(b.page, 'Written on a train.', SETTLE_MS);

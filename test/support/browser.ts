@@ -269,14 +269,32 @@ export async function waitForStatus(page: Page, text: string | RegExp, timeoutMs
   );
 }
 
+/**
+ * The document's text as the person reads it: one line per top-level block, without the remote
+ * carets' name labels (which live inside the contenteditable as widgets).
+ */
 export async function editorText(page: Page): Promise<string> {
-  return page.locator(EDITOR).innerText();
+  return page.evaluate(readEditorText, EDITOR);
 }
 
-/** Waits until the editor's text contains `text`. */
+function readEditorText(selector: string): string {
+  const el = document.querySelector(selector);
+  if (!el) return '';
+  const copy = el.cloneNode(true) as Element;
+  for (const widget of copy.querySelectorAll('.collaboration-carets__caret')) widget.remove();
+  return [...copy.children].map((block) => block.textContent ?? '').join('\n');
+}
+
+/** Waits until the editor's text (carets' labels excluded) contains `text`. */
 export async function waitForEditorText(page: Page, text: string, timeoutMs: number): Promise<void> {
   await page.waitForFunction(
-    ([sel, t]) => (document.querySelector(sel as string)?.textContent ?? '').includes(t as string),
+    ([sel, t]) => {
+      const el = document.querySelector(sel as string);
+      if (!el) return false;
+      const copy = el.cloneNode(true) as Element;
+      for (const widget of copy.querySelectorAll('.collaboration-carets__caret')) widget.remove();
+      return (copy.textContent ?? '').includes(t as string);
+    },
     [EDITOR, text],
     { timeout: timeoutMs, polling: 'raf' },
   );
