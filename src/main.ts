@@ -2,6 +2,9 @@
  * Composition root: reads the config, wires adapters into use cases and the HTTP server,
  * and owns start-up and graceful shutdown. The only module that knows every concrete class.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
@@ -20,14 +23,25 @@ import { SigningKeys } from './app/auth/signing-keys.ts';
 import { TokenVerifier } from './app/auth/token-verifier.ts';
 import { Documents } from './app/documents.ts';
 import { DomainEvents, PERMISSIONS_CHANNEL, type PermissionEvent } from './app/events.ts';
+import { Exports } from './app/exports.ts';
 import { PermissionCache } from './app/permissions.ts';
 import type { BusMessage, CounterStore, EventBus } from './app/ports.ts';
 import { Search } from './app/search.ts';
 import { Workspaces } from './app/workspaces.ts';
 import type { Config } from './config/config.ts';
-import { buildServer } from './http/server.ts';
+import type { ExportQuotas } from './domain/export-policy.ts';
+import { ExpiryCleaner } from './export/cleanup.ts';
+import { JobQueue } from './export/job-queue.ts';
+import { withExportTables } from './export/job-schema.ts';
+import { createRenderer } from './export/renderer.ts';
+import { LocalDirectoryStorage } from './export/storage.ts';
+import { WebhookDispatcher } from './export/webhook.ts';
+import { ExportWorker } from './export/worker.ts';
+import { API_PREFIX, buildServer } from './http/server.ts';
+import { ExportMetrics } from './observability/export-metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics, type TraceSamplingStats } from './observability/metrics.ts';
+import { RenderMetrics } from './observability/render-metrics.ts';
 import { SyncMetrics } from './observability/sync-metrics.ts';
 import { DocumentContent } from './sync/document-content.ts';
 import { projectDocument } from './sync/projection.ts';
@@ -53,6 +67,8 @@ export type RunningApp = {
   permissions?: PermissionCache;
   signingKeys?: SigningKeys;
   rooms?: RoomRegistry;
+  /** The export worker, when this process has the `worker` role. */
+  exportWorker?: ExportWorker;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<string>;
   /** Graceful shutdown: readiness fails, in-flight requests finish, pools close. */
@@ -64,6 +80,16 @@ export type CreateAppOptions = {
   inMemoryDatabase?: boolean;
   /** The tail sampler's counters, exported as metrics when tracing runs. */
   traceSamplingStats?: () => TraceSamplingStats | undefined;
+};
+
+/** 0 in the environment means unlimited. */
+const quotasOf = (config: Config): ExportQuotas => {
+  const q = (n: number) => (n === 0 ? null : n);
+  return {
+    free: q(config.exportQuotaFree),
+    business: q(config.exportQuotaBusiness),
+    enterprise: q(config.exportQuotaEnterprise),
+  };
 };
 
 async function fetchRemoteJwks(url: string): Promise<JWK[]> {
@@ -111,6 +137,40 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   let api: Parameters<typeof buildServer>[0]['api'];
   const events = new DomainEvents(bus, logError('event publish failed; the outbox relay will retry'));
   const relayRole = roles.has('api') ? 'api' : roles.has('worker') ? 'worker' : undefined;
+
+  // Export: the API queues jobs, the worker role renders them. Workers touch only the worker pool.
+  const exportStorage = new LocalDirectoryStorage(config.exportStorageDir ?? join(config.dataDir, 'exports'));
+  const exportDb = roles.has('worker') ? withExportTables(database.pool('worker')) : undefined;
+  const exportQueue = exportDb && new JobQueue(exportDb, `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
+  const renderMetrics = exportQueue && new RenderMetrics(metrics.registry);
+  const renderer = exportQueue
+    ? createRenderer({
+        threads: config.exportRenderThreads,
+        taskTimeoutMs: config.exportTaskTimeoutMs,
+        externalPdfUrl: config.exportExternalRendererUrl,
+        breaker: {
+          callTimeoutMs: config.exportBreakerTimeoutMs,
+          errorThresholdPercentage: config.exportBreakerErrorPercent,
+          rollingWindowMs: config.exportBreakerWindowMs,
+          resetTimeoutMs: config.exportBreakerResetMs,
+        },
+        logger: logger.child({ component: 'export-render' }),
+        observer: renderMetrics,
+      })
+    : undefined;
+  if (renderer) renderMetrics?.watch(renderer);
+  let exportWorker: ExportWorker | undefined;
+  const exportMetrics = new ExportMetrics(metrics.registry, {
+    queueDepth: exportQueue && (() => exportQueue.depth()),
+    inFlight: exportQueue && (() => exportWorker?.inFlight ?? 0),
+    breakerState:
+      renderer && config.exportExternalRendererUrl
+        ? () => {
+            const state = renderer.breakerState();
+            return state === 'none' ? 'closed' : state;
+          }
+        : undefined,
+  });
 
   let authenticator: Authenticator | undefined;
   if (roles.has('api') || roles.has('sync')) {
@@ -166,6 +226,18 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         workspaces: new Workspaces(db, permissions, events),
         documents: new Documents(db, permissions, events, () => metrics.documentsCreated.inc()),
         search: new Search(db),
+        exports: new Exports(db, permissions, exportStorage, {
+          quotas: quotasOf(config),
+          allowPrivateWebhooks: config.exportWebhookAllowPrivate,
+          serverWebhookSecret: config.exportWebhookSecret,
+          apiPrefix: API_PREFIX,
+          onRequested: (format) => {
+            exportMetrics.requested.inc({ format });
+            // In the all-in-one process the job starts now, not at the next poll.
+            exportWorker?.wake();
+          },
+          onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
+        }),
         // Filled in below once the rooms exist: live rooms answer first.
         content: undefined as unknown as DocumentContent,
       };
@@ -224,6 +296,59 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     timers.push(relay);
   }
 
+  let webhooks: WebhookDispatcher | undefined;
+  if (exportDb && exportQueue && renderer) {
+    const exportLogger = logger.child({ component: 'export' });
+    exportWorker = new ExportWorker(
+      { queue: exportQueue, renderer, storage: exportStorage, observer: exportMetrics, logger: exportLogger },
+      {
+        concurrency: config.exportWorkerConcurrency,
+        pollIntervalMs: config.exportPollIntervalMs,
+        leaseMs: config.exportLeaseMs,
+        maxAttempts: config.exportMaxRetries + 1,
+        backoffBaseMs: config.exportBackoffBaseMs,
+        perWorkspaceRunningMax: config.exportWorkspaceRunningMax,
+        taskTimeoutMs: config.exportTaskTimeoutMs,
+        resultRetentionMs: config.exportRetentionMs,
+      },
+    );
+    webhooks = new WebhookDispatcher(
+      exportDb,
+      {
+        logger: exportLogger,
+        onAttempt: (result) => exportMetrics.webhookAttempt(result),
+        onLoopError: () => exportMetrics.loopError('webhook'),
+      },
+      {
+        pollIntervalMs: config.exportPollIntervalMs,
+        leaseMs: config.exportWebhookTimeoutMs * 2,
+        timeoutMs: config.exportWebhookTimeoutMs,
+        maxAttempts: config.exportWebhookMaxAttempts,
+        backoffBaseMs: config.exportBackoffBaseMs,
+        allowPrivateTargets: config.exportWebhookAllowPrivate,
+        serverSecret: config.exportWebhookSecret,
+        publicUrl: config.publicUrl,
+        apiPrefix: API_PREFIX,
+      },
+    );
+    const cleaner = new ExpiryCleaner(
+      exportDb,
+      exportStorage,
+      { logger: exportLogger, onExpired: (n) => exportMetrics.filesExpired(n) },
+      { retentionMs: config.exportRetentionMs },
+    );
+    const cleanup = setInterval(() => {
+      cleaner.runOnce().catch((err) => {
+        exportMetrics.loopError('cleanup');
+        exportLogger.error({ err }, 'export cleanup failed');
+      });
+    }, config.exportCleanupIntervalMs);
+    cleanup.unref();
+    timers.push(cleanup);
+    exportWorker.start();
+    webhooks.start();
+  }
+
   let draining = false;
   const checks = [
     { name: 'database', check: () => database.ping() },
@@ -280,6 +405,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     permissions,
     signingKeys,
     rooms: registry,
+    exportWorker,
     async listen() {
       const address = await server.listen({ port: config.port, host: config.host });
       logger.info(
@@ -295,7 +421,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         for (const t of timers) clearInterval(t);
         // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
-        await syncEndpoint?.close();
+        // Exports stop claiming at once; running ones finish or go back to the queue.
+        await Promise.all([syncEndpoint?.close(), exportWorker?.stop(config.exportShutdownGraceMs), webhooks?.stop()]);
+        await renderer?.close();
         await server.close();
         await Promise.allSettled([bus.close(), counters.close()]);
         await database.close();

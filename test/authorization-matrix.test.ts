@@ -21,7 +21,7 @@ type Extra = 'author' | 'targetMember' | 'targetAdmin' | 'targetOwner' | 'shareT
 type Cast = Record<Caller | Extra, TestSession>;
 
 /** One workspace as every row sees it; `documentId` is D, `privateDocumentId` is shared with nobody. */
-type Fixture = { workspaceId: string; documentId: string; privateDocumentId: string };
+type Fixture = { workspaceId: string; documentId: string; privateDocumentId: string; exportJobId?: string };
 
 /** Everyone's place in a fresh workspace; `none` and `invitee` stay outside it. */
 const WORKSPACE_ROLE_OF: Partial<Record<keyof Cast, 'owner' | 'admin' | 'member' | 'guest'>> = {
@@ -55,7 +55,7 @@ type RouteCase = {
   url(f: Fixture, cast: Cast, caller: TestSession): string;
   body?: (cast: Cast) => unknown;
   /** The id a random uuid replaces to prove a 404 here looks like a 404 for nothing at all. */
-  subject: 'workspace' | 'document';
+  subject: 'workspace' | 'document' | 'export';
   /** Rows that change state get a fixture of their own so no row depends on another. */
   mutates: boolean;
   /** In CALLERS order: none, guest, viewer, commenter, editor, member, admin, owner. */
@@ -127,6 +127,18 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Exports (docs/spec/export.md [E1.2] [E5.1] [E8.3]): readers of D export and see D's job (an export by the author);
+  // workspace admins and owners administer exports (retrying a job that is not dead is a 409, past authorization).
+  { route: 'POST /documents/:id/export', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/export`, body: () => ({ format: 'markdown' }), expected: [404, 404, 202, 202, 202, 202, 202, 202], author: 202 },
+  { route: 'GET /exports/:jobId', method: 'GET', subject: 'export', mutates: false,
+    url: (f) => `/api/v1/exports/${f.exportJobId}`,                     expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'GET /exports/:jobId/download', method: 'GET', subject: 'export', mutates: false,
+    url: (f) => `/api/v1/exports/${f.exportJobId}/download`,            expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'GET /admin/exports/dead', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `/api/v1/admin/exports/dead?workspaceId=${f.workspaceId}`, expected: [404, 403, 403, 403, 403, 403, 200, 200] },
+  { route: 'POST /admin/exports/:jobId/retry', method: 'POST', subject: 'export', mutates: false,
+    url: (f) => `/api/v1/admin/exports/${f.exportJobId}/retry`,         expected: [404, 403, 403, 403, 403, 403, 409, 409], author: 403 },
 ];
 
 type MatrixRow = { name: string; caller: Caller | 'author'; status: number; route: RouteCase };
@@ -222,6 +234,20 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     return f;
   }
 
+  /** An export of D by its author, finished by the app's worker so its file can be downloaded. */
+  async function exportOf(f: Fixture): Promise<string> {
+    const job = await must(call(cast.author, 'POST', `${doc(f)}/export`, { format: 'markdown' }), 202);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const s = await must(call(cast.author, 'GET', `/api/v1/exports/${job.id}`), 200);
+      if (s.status === 'succeeded') return job.id;
+      if (s.status !== 'queued' && s.status !== 'running')
+        throw new Error(`fixture export ended ${s.status}: ${s.error}`);
+      if (Date.now() > deadline) throw new Error('fixture export did not finish in 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   beforeAll(async () => {
     // Real PostgreSQL's default 100 ms acquire timeout is for production back-pressure, not fixtures.
     t = await startTestApp(backend, { DB_POOL_ACQUIRE_TIMEOUT_MS: '10000' });
@@ -238,6 +264,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     const sessions = await Promise.all(names.map((n) => t.signUp(n)));
     cast = Object.fromEntries(names.map((n, i) => [n, sessions[i]])) as Cast;
     shared = await createFixture();
+    shared.exportJobId = await exportOf(shared);
     const mutating = MATRIX.filter((r) => r.route.mutates);
     const fixtures = await mapLimited(mutating, FIXTURE_BUILD_CONCURRENCY, () => createFixture());
     for (const [i, r] of mutating.entries()) own.set(r.name, fixtures[i] as Fixture);
@@ -258,11 +285,16 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         if (row.status !== 404) return;
         // No existence leak: the same request about an id that never existed answers identically.
         const nothing =
-          route.subject === 'workspace' ? { ...f, workspaceId: randomUUID() } : { ...f, documentId: randomUUID() };
+          route.subject === 'workspace'
+            ? { ...f, workspaceId: randomUUID() }
+            : route.subject === 'export'
+              ? { ...f, exportJobId: randomUUID() }
+              : { ...f, documentId: randomUUID() };
         const res2 = await call(me, route.method, route.url(nothing, cast, me), body);
         expectProblem(res2, 404);
         expect(comparable(res)).toEqual(comparable(res2));
-        expect(res.json().instance).not.toBe(res2.json().instance);
+        // The second request really named another id (in the path, or in the query for query-scoped routes).
+        expect(route.url(nothing, cast, me)).not.toBe(route.url(f, cast, me));
       });
     }
   });

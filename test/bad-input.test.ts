@@ -38,6 +38,8 @@ const DOCUMENT = `${API_PREFIX}/documents/{id}`;
 const SHARES = `${API_PREFIX}/documents/{id}/shares`;
 const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
 const SEARCH = `${API_PREFIX}/search`;
+const EXPORT_JOB = `${API_PREFIX}/exports/{jobId}`;
+const DEAD_EXPORTS = `${API_PREFIX}/admin/exports/dead`;
 const SIGNUP = `POST ${API_PREFIX}/auth/signup` as const;
 const LOGIN = `POST ${API_PREFIX}/auth/login` as const;
 const REFRESH = `POST ${API_PREFIX}/auth/refresh` as const;
@@ -306,6 +308,115 @@ const BAD_REQUESTS: BadRequest[] = [
     field: 'querystring:/workspaceId',
   },
   { name: 'an unknown query field', route: `GET ${SEARCH}`, query: 'q=plan&fuzzy=1', field: 'querystring:/fuzzy' },
+  // --- exports
+  { name: 'format missing', route: `POST ${DOCUMENT}/export`, body: {}, field: '/format' },
+  { name: 'format not in the enum', route: `POST ${DOCUMENT}/export`, body: { format: 'odt' }, field: '/format' },
+  { name: 'format is an array', route: `POST ${DOCUMENT}/export`, body: { format: ['pdf'] }, field: '/format' },
+  { name: 'an unknown field', route: `POST ${DOCUMENT}/export`, body: { format: 'pdf', pages: 2 }, field: '/pages' },
+  {
+    name: 'webhookUrl is a number',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 7 },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl is not a URL',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'hook' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl is not http(s)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'file:///etc/passwd' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl carries credentials',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'https://u:p@example.com/hook' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl on loopback (SSRF)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'http://127.0.0.1:6379/' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl on a private network (SSRF)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'http://10.0.0.5/hook' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl on cloud metadata (SSRF)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'http://169.254.169.254/latest/meta-data/' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl on IPv6 loopback (SSRF)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'http://[::1]/hook' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl is localhost (SSRF)',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: 'http://localhost:3000/hook' },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'webhookUrl over 2048 chars',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', webhookUrl: `https://example.com/${long(2048)}` },
+    field: '/webhookUrl',
+  },
+  {
+    name: 'invalid uuid',
+    route: `POST ${DOCUMENT}/export`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/export`,
+    body: { format: 'pdf' },
+    field: 'params:/id',
+  },
+  {
+    name: 'invalid job uuid',
+    route: `GET ${EXPORT_JOB}`,
+    path: `${API_PREFIX}/exports/${NOT_A_UUID}`,
+    field: 'params:/jobId',
+  },
+  {
+    name: 'invalid job uuid',
+    route: `GET ${EXPORT_JOB}/download`,
+    path: `${API_PREFIX}/exports/${NIL_LIKE}/download`,
+    field: 'params:/jobId',
+  },
+  { name: 'workspaceId missing', route: `GET ${DEAD_EXPORTS}`, query: '', field: 'querystring:/workspaceId' },
+  {
+    name: 'workspaceId not a uuid',
+    route: `GET ${DEAD_EXPORTS}`,
+    query: 'workspaceId=1',
+    field: 'querystring:/workspaceId',
+  },
+  {
+    name: 'limit over 100',
+    route: `GET ${DEAD_EXPORTS}`,
+    query: `workspaceId=${VALID_UUID}&limit=101`,
+    field: 'querystring:/limit',
+  },
+  {
+    name: 'an unknown query field',
+    route: `GET ${DEAD_EXPORTS}`,
+    query: `workspaceId=${VALID_UUID}&status=dead`,
+    field: 'querystring:/status',
+  },
+  {
+    name: 'invalid job uuid',
+    route: `POST ${API_PREFIX}/admin/exports/{jobId}/retry`,
+    path: `${API_PREFIX}/admin/exports/${NOT_A_UUID}/retry`,
+    field: 'params:/jobId',
+  },
   // --- the body itself
   { name: 'malformed JSON', route: WORKSPACES, raw: '{"name": "W",' },
   { name: 'empty JSON body', route: WORKSPACES, raw: '' },
