@@ -82,7 +82,7 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
           <WorkspaceSwitcher workspaces={list ?? []} currentId={currentId} />
           <button type="button" class="button subtle new-workspace" onClick={() => setCreating(true)}>
             <span aria-hidden="true" class="plus">
-              ＋
+              +
             </span>
             <span class="collapse-label">New workspace</span>
           </button>

@@ -2,7 +2,7 @@
  * "Share": who has access to one document, add someone by email with a role, change or remove
  * a role. The API has the last word; its refusals are shown in plain words.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import { formProblem, plainError } from '../form-errors.ts';
 import { type Items, SHARE_ROLE_LABELS, type Share, type ShareRole } from '../model.ts';
@@ -23,6 +23,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
+  const emailInput = useRef<HTMLInputElement>(null);
   const base = `/documents/${documentId}/shares`;
 
   useEffect(() => {
@@ -63,6 +64,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
       } else setError(plainError(err));
     } finally {
       setBusy(false);
+      emailInput.current?.focus();
     }
   };
 
@@ -106,6 +108,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
         <div class={`field grow${emailError ? ' has-error' : ''}`}>
           <label for="share-email">Email</label>
           <input
+            ref={emailInput}
             id="share-email"
             type="email"
             value={email}

@@ -124,7 +124,7 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
         <h1>{workspace?.name ?? 'Documents'}</h1>
         {mayCreate && (
           <button type="button" class="button primary" onClick={create} disabled={creating}>
-            <span aria-hidden="true">＋</span> New document
+            <span aria-hidden="true">+</span> New document
           </button>
         )}
       </div>

@@ -2,7 +2,7 @@
  * A workspace's members: name, email and role; owners and admins invite by email, change roles
  * and remove people. Anyone may leave. The API decides; refusals are shown in plain words.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { initials } from '../components/share-dialog.tsx';
@@ -16,7 +16,7 @@ import {
   workspaceAtLeast,
 } from '../model.ts';
 import { notify } from '../notify.ts';
-import { navigate, onLinkClick } from '../router.ts';
+import { navigate } from '../router.ts';
 
 const ROLES: WorkspaceRole[] = ['owner', 'admin', 'member', 'guest'];
 const ROLE_HELP: Record<WorkspaceRole, string> = {
@@ -45,6 +45,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
   const [emailError, setEmailError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [leaving, setLeaving] = useState<Member | null>(null);
+  const emailInput = useRef<HTMLInputElement>(null);
   const base = `/workspaces/${workspaceId}/members`;
   const myRole = workspace?.role;
   const manages = workspaceAtLeast(myRole, 'admin');
@@ -98,6 +99,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
       } else setError(plainError(err));
     } finally {
       setBusy(false);
+      emailInput.current?.focus();
     }
   };
 
@@ -136,9 +138,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
     <main class="page" id="main">
       <div class="page-head">
         <h1>Members</h1>
-        <a class="button subtle" href={`/w/${workspaceId}`} onClick={onLinkClick}>
-          ← Documents
-        </a>
+        {workspace && <p class="muted page-sub">{workspace.name}</p>}
       </div>
       {loadError ? (
         <div class="empty" role="alert">
@@ -157,6 +157,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
               <div class={`field grow${emailError ? ' has-error' : ''}`}>
                 <label for="invite-email">Email</label>
                 <input
+                  ref={emailInput}
                   id="invite-email"
                   type="email"
                   value={email}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api.ts';
+import { fieldName, formProblem, plainError, plainFieldMessage, sentence } from './form-errors.ts';
+
+describe('form errors from problem+json', () => {
+  it('maps errors[].field to the form field it names', () => {
+    expect(fieldName('/email')).toBe('email');
+    expect(fieldName('/displayName')).toBe('displayName');
+    expect(fieldName('/')).toBe('');
+    expect(fieldName('params:/id')).toBe('');
+    expect(fieldName('querystring:/limit')).toBe('');
+  });
+
+  it('rewrites validator messages in plain words', () => {
+    expect(plainFieldMessage('password', 'must NOT have fewer than 8 characters')).toBe('Use at least 8 characters.');
+    expect(plainFieldMessage('displayName', 'must NOT have fewer than 1 characters')).toBe('Enter a name.');
+    expect(plainFieldMessage('email', 'must match format "email"')).toBe(
+      'Enter an email address like name@example.com.',
+    );
+    expect(plainFieldMessage('title', 'must NOT have more than 200 characters')).toBe('Use at most 200 characters.');
+    expect(plainFieldMessage('email', 'no account with this email')).toBe('No account with this email.');
+  });
+
+  it('puts field problems next to known fields and summarises them in one sentence', () => {
+    const err = new ApiError(400, '/email must match format "email"', [
+      { field: '/email', message: 'must match format "email"' },
+      { field: '/email', message: 'second message is ignored' },
+      { field: '/isAdmin', message: 'must NOT have additional properties' },
+    ]);
+    expect(formProblem(err, ['email', 'password'])).toEqual({
+      message: 'Please correct the field marked below.',
+      fields: { email: 'Enter an email address like name@example.com.' },
+    });
+  });
+
+  it('falls back to the message when no field is known', () => {
+    const err = new ApiError(409, 'an account with this email already exists');
+    expect(formProblem(err, ['email'])).toEqual({ message: 'An account with this email already exists.', fields: {} });
+    expect(formProblem(new TypeError('x'), ['email']).message).toBe('Something went wrong. Please try again.');
+  });
+
+  it('translates policy refusals (403) instead of showing action names', () => {
+    expect(plainError(new ApiError(403, 'your workspace role (member) does not allow members.add'))).toBe(
+      'Only workspace owners and admins can invite people.',
+    );
+    expect(plainError(new ApiError(403, 'your access (viewer) does not allow document.rename'))).toBe(
+      'You can view this document but not rename it.',
+    );
+    expect(plainError(new ApiError(403, 'only admins and owners manage members'))).toBe(
+      'Only workspace owners and admins can manage members.',
+    );
+    expect(plainError(new ApiError(403, 'your access (x) does not allow something.new'))).toBe(
+      'You do not have permission to do that.',
+    );
+    expect(plainError(new ApiError(403, 'only owners manage admins and owners'))).toBe(
+      'Only owners manage admins and owners.',
+    );
+  });
+
+  it('sentence() capitalises and ends with a full stop once', () => {
+    expect(sentence('done')).toBe('Done.');
+    expect(sentence('Already there!')).toBe('Already there!');
+    expect(sentence('  ')).toBe('');
+  });
+});
