@@ -74,9 +74,10 @@ describe('RenderPool', () => {
   });
 
   it('terminates a thread stuck in CPU work at the timeout, so the next task gets a thread', async () => {
-    const renderer = pool({ threads: 1, taskTimeoutMs: 300, workerUrl: misbehavingWorker });
+    // Generous: the timeout counts from submission, and the replacement thread must start within it.
+    const renderer = pool({ threads: 1, taskTimeoutMs: 1_500, workerUrl: misbehavingWorker });
     const stuck = await failure(renderer.render({ format: 'pdf', title: 'spin', content: doc() }));
-    expect(stuck.message).toBe('render timed out after 300 ms');
+    expect(stuck.message).toBe('render timed out after 1500 ms');
     // One thread: this only completes if the spinning one was terminated and replaced.
     const next = await renderer.run({ format: 'pdf', title: 'fine', content: doc() });
     expect(next.file.bytes).toEqual(new Uint8Array([1, 2, 3]));

@@ -14,7 +14,10 @@ import type { WorkerOutcome } from './render/worker.ts';
 export type RenderPoolOptions = {
   /** Worker threads, started up front and kept (a render should not pay for a thread start). */
   threads: number;
-  /** Longest a task may run once it has a thread (queue time not included). */
+  /**
+   * Longest a task may take from submission, waiting for a thread included (piscina tells no
+   * start time); past it the task fails retryably and its thread, if it had one, is terminated.
+   */
   taskTimeoutMs: number;
   /** Tasks waiting for a thread beyond which `run` fails fast (retryable). Default: 4 per thread. */
   maxQueue?: number;

@@ -73,7 +73,7 @@ describe('toDocx', () => {
     const { files, body } = await unpack('Marks');
     const hyperlink = body.slice(body.indexOf('<w:hyperlink '), body.indexOf('</w:hyperlink>'));
     expect(hyperlink).toContain('<w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">link</w:t>');
-    const relationship = /r:id="(\w+)"/.exec(hyperlink)![1];
+    const relationship = /r:id="([^"]+)"/.exec(hyperlink)![1];
     expect(files.get('word/_rels/document.xml.rels')).toContain(
       `Id="${relationship}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://example.com/plan?a=1&amp;b=2" TargetMode="External"`,
     );

@@ -21,14 +21,9 @@ import {
   ShadingType,
   TextRun,
 } from 'docx';
-import {
-  hasInlineContent,
-  integerAttr,
-  type ProseMirrorJson,
-  stringAttr,
-  textContent,
-} from '../../content/prosemirror-json.ts';
+import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
+import { groupBlocks } from './block-groups.ts';
 
 const MONOSPACE = 'Courier New';
 const BULLET_REFERENCE = 'bullet';
@@ -166,7 +161,9 @@ class DocxWriter {
   }
 
   blocks(nodes: ProseMirrorJson[], ctx: Context): Paragraph[] {
-    return nodes.flatMap((node) => this.block(node, ctx));
+    return groupBlocks(nodes).flatMap((group) =>
+      group.kind === 'inline' ? [this.paragraph(group.nodes, ctx)] : this.block(group.node, ctx),
+    );
   }
 
   private block(node: ProseMirrorJson, ctx: Context): Paragraph[] {
@@ -191,15 +188,12 @@ class DocxWriter {
             children: [],
           }),
         ];
-      case 'text':
-        return [this.paragraph([node], ctx)];
       case 'image': {
         const alt = stringAttr(node, 'alt');
         return alt ? [this.paragraph([{ type: 'text', text: alt, marks: [{ type: 'italic' }] }], ctx)] : [];
       }
       default:
-        // Unknown nodes: their text as a paragraph, or their children as blocks.
-        if (hasInlineContent(node)) return [this.paragraph(node.content ?? [], ctx)];
+        // Unknown nodes print their content: text as paragraphs, blocks as blocks.
         return this.blocks(node.content ?? [], ctx);
     }
   }
@@ -217,14 +211,20 @@ class DocxWriter {
     const level = Math.min(ctx.listLevel, LEVELS - 1);
     const inner: Context = { ...ctx, listLevel: ctx.listLevel + 1 };
     const out: Paragraph[] = [];
-    const isText = (child: ProseMirrorJson) =>
-      child.type === 'paragraph' || child.type === 'text' || hasInlineContent(child);
     for (const item of node.content ?? []) {
-      const children = item.type === 'listItem' ? (item.content ?? []) : [item];
-      // The item's first text block carries the bullet or number; an item opening with
-      // anything else (a nested list, code) gets an empty numbered paragraph to carry it.
-      const first = children[0] !== undefined && isText(children[0]) ? children[0] : undefined;
-      const inline = first === undefined ? [] : first.type === 'text' ? [first] : (first.content ?? []);
+      const groups = groupBlocks(item.type === 'listItem' ? (item.content ?? []) : [item]);
+      // The item's first text (its first paragraph, usually) carries the bullet or number; an
+      // item opening with anything else (a nested list, code) gets an empty numbered paragraph.
+      const first = groups[0];
+      let rest = groups;
+      let inline: ProseMirrorJson[] = [];
+      if (first?.kind === 'inline') {
+        inline = first.nodes;
+        rest = groups.slice(1);
+      } else if (first?.kind === 'block' && first.node.type === 'paragraph') {
+        inline = first.node.content ?? [];
+        rest = groups.slice(1);
+      }
       out.push(
         new Paragraph({
           style: ordered ? 'ListNumber' : 'ListBullet',
@@ -232,7 +232,10 @@ class DocxWriter {
           children: this.inline(inline),
         }),
       );
-      for (const child of first === undefined ? children : children.slice(1)) out.push(...this.block(child, inner));
+      for (const group of rest) {
+        if (group.kind === 'inline') out.push(this.paragraph(group.nodes, inner));
+        else out.push(...this.block(group.node, inner));
+      }
     }
     return out;
   }

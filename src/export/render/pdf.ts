@@ -5,14 +5,9 @@
  * Text goes through win-ansi.ts first: the standard fonts cannot show characters outside WinAnsi.
  */
 import PDFDocument from 'pdfkit';
-import {
-  hasInlineContent,
-  integerAttr,
-  type ProseMirrorJson,
-  stringAttr,
-  textContent,
-} from '../../content/prosemirror-json.ts';
+import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
+import { groupBlocks } from './block-groups.ts';
 import { toWinAnsi } from './win-ansi.ts';
 
 export type PdfOptions = {
@@ -122,7 +117,10 @@ class PdfWriter {
   }
 
   blocks(nodes: ProseMirrorJson[], ctx: Context): void {
-    for (const node of nodes) this.block(node, ctx);
+    for (const group of groupBlocks(nodes)) {
+      if (group.kind === 'inline') this.paragraph(group.nodes, ctx);
+      else this.block(group.node, ctx);
+    }
   }
 
   private block(node: ProseMirrorJson, ctx: Context): void {
@@ -146,18 +144,14 @@ class PdfWriter {
       case 'horizontalRule':
         this.horizontalRule(ctx);
         return;
-      case 'text':
-        this.paragraph([node], ctx);
-        return;
       case 'image': {
         const alt = stringAttr(node, 'alt');
         if (alt) this.paragraph([{ type: 'text', text: alt, marks: [{ type: 'italic' }] }], ctx);
         return;
       }
       default:
-        // Unknown nodes: their text as a paragraph, or their children as blocks.
-        if (hasInlineContent(node)) this.paragraph(node.content ?? [], ctx);
-        else this.blocks(node.content ?? [], ctx);
+        // Unknown nodes print their content: text as paragraphs, blocks as blocks.
+        this.blocks(node.content ?? [], ctx);
     }
   }
 
