@@ -25,7 +25,7 @@ function hostileDocument(): ProseMirrorJson {
     { type: 'heading', attrs: { level: '99"><x' }, content: [text('odd heading')] },
     { type: 'orderedList', attrs: { start: -5 }, content: [item(), item(code('x'))] },
     paragraph(text('a'.repeat(5_000))),
-    paragraph(text('https://example.com/' + 'b'.repeat(600), link('https://example.com/' + 'b'.repeat(600)))),
+    paragraph(text(`https://example.com/${'b'.repeat(600)}`, link(`https://example.com/${'b'.repeat(600)}`))),
     paragraph(text('marks', { type: 'comment', attrs: { id: 1 } }, 'bold', 'bold', { type: 'link', attrs: {} })),
     paragraph(text('RTL \u202Eevil\u202C and zero\u200Bwidth, \u0000nul, tab\there')),
     { type: 'image', attrs: { src: 'javascript:alert(1)', alt: 'alt text' } },
