@@ -3,7 +3,7 @@
  * inside, Escape or a click on the backdrop closes it, and focus returns to what opened it.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -26,7 +26,8 @@ export function Dialog({ label, title, onClose, children, class: extra }: Props)
   const close = useRef(onClose);
   close.current = onClose;
 
-  useEffect(() => {
+  // Layout effect: focus moves before the next key event, so fast typing lands in the dialog.
+  useLayoutEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const root = panel.current;
     if (!root) return;

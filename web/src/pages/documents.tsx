@@ -3,7 +3,7 @@
  * delete (after a confirm), and full-text search with highlighted snippets.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
@@ -259,7 +259,8 @@ function RenameRow({
 }) {
   const input = useRef<HTMLInputElement>(null);
   const finished = useRef(false);
-  useEffect(() => {
+  // Layout effect: the field has focus before the next key event, however fast the typing.
+  useLayoutEffect(() => {
     input.current?.focus();
     input.current?.select();
   }, []);
