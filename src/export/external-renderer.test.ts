@@ -70,6 +70,10 @@ describe('ExternalPdfRenderer', () => {
     expect(request!.body).toContain('Content-Disposition: form-data; name="files"; filename="index.html"');
     expect(request!.body).toContain('Content-Type: text/html');
     expect(request!.body).toContain(html);
+    expect(request!.body).toContain('Content-Disposition: form-data; name="files"; filename="footer.html"');
+    expect(request!.body).toContain('Page <span class="pageNumber"></span> of <span class="totalPages"></span>');
+    expect(request!.body).toMatch(/name="preferCssPageSize"\r\n\r\ntrue\r\n/);
+    expect(request!.body).toMatch(/name="printBackground"\r\n\r\ntrue\r\n/);
     expect(external.state()).toBe('closed');
     expect(external.counts()).toEqual({ successes: 1, failures: 0, timeouts: 0, rejections: 0 });
   });

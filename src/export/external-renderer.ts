@@ -62,6 +62,14 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 200 * 1024 * 1024;
 /** Rolling window resolution: opossum counts in this many buckets. */
 const ROLLING_BUCKETS = 10;
 const pdfMagic = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
+/**
+ * Chromium fills the pageNumber and totalPages spans of a footer.html sent with the page, so the
+ * service's PDFs carry the same "Page N of M" as pdfkit's.
+ */
+export const FOOTER_HTML =
+  '<!doctype html><html><head><style>body { width: 100%; margin: 0 2cm; font: 8pt Helvetica, Arial, sans-serif; ' +
+  'color: #666; text-align: center; }</style></head>' +
+  '<body>Page <span class="pageNumber"></span> of <span class="totalPages"></span></body></html>';
 
 /** The caller gave up: says nothing about the service, so the breaker ignores it. */
 class CallerAborted extends Error {}
@@ -148,6 +156,10 @@ export class ExternalPdfRenderer {
     try {
       const form = new FormData();
       form.append('files', new Blob([html as BlobPart], { type: 'text/html' }), 'index.html');
+      form.append('files', new Blob([FOOTER_HTML], { type: 'text/html' }), 'footer.html');
+      // The page size and margins come from the document's @page rule; code blocks keep their shading.
+      form.append('preferCssPageSize', 'true');
+      form.append('printBackground', 'true');
       const response = await fetch(this.endpoint, { method: 'POST', body: form, signal: combined });
       if (!response.ok) {
         await response.body?.cancel();

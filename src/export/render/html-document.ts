@@ -20,6 +20,7 @@ body { font: 11pt/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; c
 h1, h2, h3, h4, h5, h6 { line-height: 1.25; margin: 1.4em 0 0.5em; break-after: avoid; }
 h1.document-title { font-size: 2.2em; margin-top: 0; padding-bottom: 0.3em; border-bottom: 1px solid #ccc; }
 p, ul, ol, blockquote, pre { margin: 0 0 0.8em; }
+li > p { margin: 0.15em 0; }
 blockquote { margin-left: 0; padding-left: 1em; border-left: 3px solid #ccc; color: #444; }
 code, pre { font-family: "SFMono-Regular", Menlo, Consolas, "Courier New", monospace; font-size: 0.92em; }
 code { background: #f3f3f3; padding: 0.1em 0.25em; border-radius: 3px; }
@@ -28,7 +29,7 @@ pre code { background: none; padding: 0; }
 hr { border: 0; border-top: 1px solid #ccc; margin: 1.5em 0; }
 a { color: #0b5cad; }
 img { max-width: 100%; }
-@page { margin: 2cm; }
+@page { size: A4; margin: 2cm 2cm 2.5cm; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 `.trim();
 
