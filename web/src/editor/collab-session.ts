@@ -31,6 +31,9 @@ export type CollabSessionEvents = {
 /** Connect anyway if the on-device copy has not loaded by then (IndexedDB blocked or very slow). */
 const LOCAL_LOAD_TIMEOUT_MS = 1500;
 
+/** How long a left document may stay connected to deliver changes made before leaving. */
+const LINGER_MAX_MS = 10 * 60_000;
+
 const STARTING: SyncStatus = { connection: 'connecting', synced: false, saved: false, pendingChanges: 0 };
 
 /** Per person and document: another account on this browser never sees (or sends) these edits. */
@@ -43,6 +46,20 @@ function mark(name: string): void {
   performance.mark(`collab-docs:${name}`);
 }
 
+/** Sessions left with unsaved changes, still connected until the server has them. */
+const lingering = new Set<CollabSession>();
+
+/** Closing the tab while a left document still has unsaved changes asks first, too. */
+function guardUnload(event: BeforeUnloadEvent): void {
+  for (const session of lingering) {
+    if (session.status.pendingChanges > 0) {
+      event.preventDefault();
+      event.returnValue = '';
+      return;
+    }
+  }
+}
+
 export class CollabSession extends ObservableV2<CollabSessionEvents> {
   readonly doc = new Y.Doc();
   readonly awareness = new Awareness(this.doc);
@@ -52,6 +69,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   private localLoadTimer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
   private everSynced = false;
+  private leaving = false;
   private destroyed = false;
 
   constructor(options: CollabSessionOptions) {
@@ -74,6 +92,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     this.started = true;
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('online', this.onOnline);
+    document.addEventListener('visibilitychange', this.onVisibilityChange);
     if (typeof indexedDB === 'undefined') {
       this.connect();
       return;
@@ -98,12 +117,42 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     this.client?.connect();
   }
 
+  /**
+   * The page is done with this document. With unsaved changes (made offline, say) the connection
+   * stays, without presence, until the server acknowledged them, so they are delivered once the
+   * network is back even if this document is never opened again; then everything is torn down.
+   */
+  leave(): void {
+    if (this.destroyed || this.leaving) return;
+    this.leaving = true;
+    this.awareness.setLocalState(null);
+    const status = this.status;
+    if (!this.client || status.closed || status.pendingChanges === 0) {
+      this.destroy();
+      return;
+    }
+    super.destroy(); // drops the page's listeners; ours follows
+    if (lingering.size === 0) window.addEventListener('beforeunload', guardUnload);
+    lingering.add(this);
+    const finish = () => {
+      clearTimeout(timer);
+      lingering.delete(this);
+      if (lingering.size === 0) window.removeEventListener('beforeunload', guardUnload);
+      this.destroy();
+    };
+    const timer = setTimeout(finish, LINGER_MAX_MS);
+    this.on('status', (s) => {
+      if ((s.saved && s.pendingChanges === 0) || s.closed) finish();
+    });
+  }
+
   override destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.localLoadTimer);
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
+    document.removeEventListener('visibilitychange', this.onVisibilityChange);
     // Tell the others we left while the socket is still open, so our caret goes at once.
     this.awareness.setLocalState(null);
     this.client?.destroy();
@@ -156,6 +205,13 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     const client = this.client;
     if (!client || client.status.closed) return;
     client.disconnect();
+  };
+
+  /** Someone came back to the tab while it waits out a long backoff: try now rather than make them wait. */
+  private readonly onVisibilityChange = (): void => {
+    const client = this.client;
+    if (document.visibilityState !== 'visible' || !client || !navigator.onLine) return;
+    if (client.status.retryInMs !== undefined) client.connect();
   };
 
   private readonly onOnline = (): void => {

@@ -108,7 +108,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
       setEditor(null);
       setSession(null);
       ed.destroy();
-      s.destroy();
+      s.leave();
     };
   }, [api, user.id, user.displayName, documentId]);
 
@@ -176,7 +176,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
           api={api}
           documentId={documentId}
           title={meta?.title ?? ''}
-          canEdit={editable}
+          canEdit={editable && meta !== null}
           onSaved={(title) => titleChange.current?.(title)}
           onEnter={() => editor?.commands.focus('start')}
         />

@@ -32,7 +32,15 @@ export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }
     latest.current = title;
   }, [title]);
 
-  useEffect(() => () => clearTimeout(timer.current), []);
+  // Leaving the page within the debounce still saves the last title typed.
+  const saveRef = useRef<() => Promise<void>>(async () => undefined);
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current);
+      if (latest.current.trim() !== saved.current) void saveRef.current();
+    },
+    [],
+  );
 
   const save = async (): Promise<void> => {
     clearTimeout(timer.current);
@@ -54,6 +62,8 @@ export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }
     await request;
     inFlight.current = undefined;
   };
+
+  saveRef.current = save;
 
   return (
     <div class="ed-title">
