@@ -51,6 +51,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   afterEach(async () => {
     const problems = pages.flatMap((p) => p.unexpected());
     await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    if (problems.length > 0) console.error(`server warnings and errors:\n${server.process.output().slice(-5_000)}`);
     expect(problems).toEqual([]);
   });
 
