@@ -14,7 +14,7 @@ import { DocumentsPage } from './pages/documents.tsx';
 import { EditorRoute } from './pages/editor-route.tsx';
 import { MembersPage } from './pages/members.tsx';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
-import { preferredWorkspace, rememberWorkspace, useWorkspaces, type WorkspacesState } from './workspaces.ts';
+import { useWorkspaces, type WorkspacesState } from './workspaces.ts';
 
 /** A brand-new account gets a workspace so "/" always has somewhere to go. */
 const FIRST_WORKSPACE_NAME = 'My workspace';
@@ -62,10 +62,6 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
         : null;
   const current = list?.find((w) => w.id === currentId);
 
-  useEffect(() => {
-    if (route.name === 'documents' || route.name === 'members') rememberWorkspace(route.workspaceId);
-  }, [route]);
-
   return (
     <>
       <a class="skip-link" href="#main">
@@ -96,13 +92,16 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
             >
               Documents
             </a>
-            <a
-              href={`/w/${currentId}/members`}
-              onClick={onLinkClick}
-              aria-current={route.name === 'members' ? 'page' : undefined}
-            >
-              Members
-            </a>
+            {/* Guests may not list members; the API would only refuse. */}
+            {current?.role !== 'guest' && (
+              <a
+                href={`/w/${currentId}/members`}
+                onClick={onLinkClick}
+                aria-current={route.name === 'members' ? 'page' : undefined}
+              >
+                Members
+              </a>
+            )}
           </nav>
         )}
         <div class="header-user">
@@ -197,7 +196,7 @@ function Screen({ api, user, route, workspaces, current, onDocumentWorkspace }: 
   }
 }
 
-/** `/`: opens the last (or first) workspace, creating one for a brand-new account. */
+/** `/`: opens the first workspace, creating one for a brand-new account. */
 function Home({ workspaces }: { workspaces: WorkspacesState }) {
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
@@ -205,7 +204,7 @@ function Home({ workspaces }: { workspaces: WorkspacesState }) {
 
   useEffect(() => {
     if (!list || started.current) return;
-    const target = preferredWorkspace(list);
+    const target = list[0];
     if (target) {
       navigate(`/w/${target.id}`, { replace: true });
       return;

@@ -4,8 +4,6 @@ import type { ApiClient, User } from './api.ts';
 import { plainError } from './form-errors.ts';
 import type { Items, Workspace } from './model.ts';
 
-const LAST_KEY = 'collab-docs.last-workspace';
-
 export type WorkspacesState = {
   workspaces: Workspace[] | null;
   error: string | null;
@@ -19,16 +17,22 @@ export function useWorkspaces(api: ApiClient, user: User | null): WorkspacesStat
 
   const reload = useCallback(async () => {
     const { items } = await api.request<Items<Workspace>>('GET', '/workspaces');
-    const sorted = [...items].sort((a, b) => a.name.localeCompare(b.name));
-    setWorkspaces(sorted);
+    // The API's order (oldest first): "/" opens the first, as the routing contract says.
+    setWorkspaces(items);
     setError(null);
-    return sorted;
+    return items;
   }, [api]);
 
   useEffect(() => {
     setWorkspaces(null);
     if (!user) return;
     reload().catch((err) => setError(plainError(err)));
+    // Someone may have added (or removed) us elsewhere: refresh when the tab comes back.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') reload().catch(() => undefined);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
   }, [user?.id, reload]);
 
   const create = useCallback(
@@ -41,23 +45,4 @@ export function useWorkspaces(api: ApiClient, user: User | null): WorkspacesStat
   );
 
   return { workspaces, error, reload, create };
-}
-
-export function rememberWorkspace(id: string): void {
-  try {
-    localStorage.setItem(LAST_KEY, id);
-  } catch {
-    // Private mode without storage: "/" then opens the first workspace instead.
-  }
-}
-
-/** The workspace "/" opens: the last one visited if it still exists, else the first. */
-export function preferredWorkspace(workspaces: Workspace[]): Workspace | undefined {
-  let last: string | null = null;
-  try {
-    last = localStorage.getItem(LAST_KEY);
-  } catch {
-    last = null;
-  }
-  return workspaces.find((w) => w.id === last) ?? workspaces[0];
 }

@@ -22,12 +22,16 @@ import {
 } from '../model.ts';
 import { notify } from '../notify.ts';
 import { navigate, onLinkClick } from '../router.ts';
+import { loadEditor } from './editor-route.tsx';
 
 const PAGE_SIZE = 100;
 /** The list API pages by creation time; up to this many pages are read and sorted by update. */
 const MAX_PAGES = 10;
 const SEARCH_DEBOUNCE_MS = 300;
 const SEARCH_LIMIT = 20;
+
+/** Starts downloading the editor bundle when a click that needs it looks likely. */
+const prefetchEditor = () => void loadEditor().catch(() => undefined);
 
 const byUpdated = (a: DocumentInfo, b: DocumentInfo) => b.updatedAt.localeCompare(a.updatedAt);
 
@@ -123,7 +127,14 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
       <div class="page-head">
         <h1>{workspace?.name ?? 'Documents'}</h1>
         {mayCreate && (
-          <button type="button" class="button primary" onClick={create} disabled={creating}>
+          <button
+            type="button"
+            class="button primary"
+            onClick={create}
+            onPointerEnter={prefetchEditor}
+            onFocus={prefetchEditor}
+            disabled={creating}
+          >
             <span aria-hidden="true">+</span> New document
           </button>
         )}
@@ -217,7 +228,13 @@ function DocumentRow({ doc, mayRename, mayShare, mayDelete, onRename, onShare, o
     <li class="doc-row">
       <span class="doc-icon" aria-hidden="true" />
       <span class="doc-main">
-        <a class="doc-title" href={`/d/${doc.id}`} onClick={onLinkClick}>
+        <a
+          class="doc-title"
+          href={`/d/${doc.id}`}
+          onClick={onLinkClick}
+          onPointerEnter={prefetchEditor}
+          onFocus={prefetchEditor}
+        >
           {doc.title}
         </a>
         <span class="doc-meta" title={fullTime(doc.updatedAt)}>
