@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toPdf } from './pdf.ts';
 import { readPdf } from './test-support/pdf-reader.ts';
-import { doc, longDocument, paragraph, richDocument, text } from './test-support/sample-documents.ts';
+import { doc, heading, longDocument, paragraph, richDocument, text } from './test-support/sample-documents.ts';
 
 const allText = (pages: string[]) => pages.join('\n');
 
@@ -34,6 +34,25 @@ describe('toPdf', () => {
     expect(lines.at(-1)).toBe('Page 1 of 1');
     expect(pdf.links).toEqual(['https://example.com/plan?a=1&b=2']);
     expect(pdf.fonts).toEqual(['Courier', 'Helvetica', 'Helvetica-Bold', 'Helvetica-Oblique']);
+  });
+
+  it('bookmarks every heading, nested under the nearest shallower one', async () => {
+    const pdf = readPdf(
+      await toPdf(
+        'Outline',
+        doc(heading(1, 'One'), heading(2, 'One.a'), heading(3, 'One.a.i'), heading(2, 'One.b'), heading(1, 'Twö')),
+      ),
+    );
+    expect(pdf.bookmarks).toEqual(
+      expect.arrayContaining([
+        { title: 'One', parent: undefined },
+        { title: 'One.a', parent: 'One' },
+        { title: 'One.a.i', parent: 'One.a' },
+        { title: 'One.b', parent: 'One' },
+        { title: 'Twö', parent: undefined },
+      ]),
+    );
+    expect(pdf.bookmarks).toHaveLength(5);
   });
 
   it('paginates a long document and numbers every page "Page N of M"', async () => {

@@ -96,6 +96,8 @@ class PdfWriter {
   private readonly doc: PDFKit.PDFDocument;
   private readonly left: number;
   private readonly width: number;
+  /** Open bookmarks by heading level, so a heading nests under the nearest shallower one. */
+  private readonly outlineStack: { level: number; item: PDFKit.PDFOutline }[] = [];
 
   constructor(doc: PDFKit.PDFDocument) {
     this.doc = doc;
@@ -166,7 +168,21 @@ class PdfWriter {
     if (doc.y > doc.page.margins.top) doc.y += size * 0.5;
     // Keep a heading with at least two lines of what follows it.
     this.ensureSpace(size * 1.4 + (BODY_SIZE + LINE_GAP) * 2);
+    this.bookmark(level, node);
     this.paragraph(node.content ?? [], { ...ctx, paragraphGap: size * 0.35 }, size, true);
+  }
+
+  /** A bookmark in the viewer's outline pointing at the heading (outline titles are Unicode). */
+  private bookmark(level: number, heading: ProseMirrorJson): void {
+    const title = textContent(heading).replace(/\s+/g, ' ').trim();
+    if (title === '') return;
+    while ((this.outlineStack.at(-1)?.level ?? 0) >= level) this.outlineStack.pop();
+    const parent = this.outlineStack.at(-1)?.item ?? this.doc.outline;
+    // pdfkit measures `left` from the right edge: the page width puts the target at x = 0.
+    // (@types/pdfkit knows only `expanded`; pdfkit 0.20 also takes the target position.)
+    const target = { top: this.doc.y, left: this.doc.page.width } as { expanded?: boolean };
+    const item = parent.addItem(title, target);
+    this.outlineStack.push({ level, item });
   }
 
   private list(node: ProseMirrorJson, ctx: Context): void {

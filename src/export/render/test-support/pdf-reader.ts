@@ -12,6 +12,8 @@ export type PdfSummary = {
   links: string[];
   fonts: string[];
   title: string | undefined;
+  /** The outline (bookmarks) in file order, each with its parent bookmark's title. */
+  bookmarks: { title: string; parent: string | undefined }[];
 };
 
 function latin1(bytes: Uint8Array): string {
@@ -74,16 +76,36 @@ export function readPdf(bytes: Uint8Array): PdfSummary {
     links: [...everything.matchAll(/\/URI\s*\(((?:\\.|[^\\)])*)\)/g)].map(([, uri]) => decodeLiteral(uri!)),
     fonts: [...new Set([...file.matchAll(/\/BaseFont\s*\/([\w-]+)/g)].map(([, font]) => font!))].sort(),
     title: infoTitle(file),
+    bookmarks: bookmarks(file),
   };
+}
+
+function bookmarks(file: string): PdfSummary['bookmarks'] {
+  const titles = new Map<string, string>();
+  const entries: { title: string; parentId: string }[] = [];
+  const pattern = /\n(\d+) 0 obj\s*<<\s*\/Dest\s*\[[^\]]*\]\s*\/Parent (\d+) 0 R\s*\/Title\s*\(((?:\\.|[^\\)])*)\)/g;
+  for (const [, id, parentId, literal] of file.matchAll(pattern)) {
+    const title = decodeLiteral(literal!);
+    titles.set(id!, title);
+    entries.push({ title, parentId: parentId! });
+  }
+  return entries.map(({ title, parentId }) => ({ title, parent: titles.get(parentId) }));
 }
 
 /** The Info dictionary's Title, written inline or (as pdfkit does) as an indirect string object. */
 function infoTitle(file: string): string | undefined {
   const literal = '\\(((?:\\\\.|[^\\\\)])*)\\)';
-  const inline = new RegExp(`/Title\\s*${literal}`).exec(file);
+  const object = (id: string) => {
+    const at = file.indexOf(`\n${id} 0 obj`);
+    return at === -1 ? '' : file.slice(at, file.indexOf('endobj', at));
+  };
+  const infoId = /\/Info\s+(\d+)\s+0\s+R/.exec(file)?.[1];
+  if (infoId === undefined) return undefined;
+  const info = object(infoId);
+  const inline = new RegExp(`/Title\\s*${literal}`).exec(info);
   if (inline !== null) return decodeLiteral(inline[1]!);
-  const reference = /\/Title\s+(\d+)\s+0\s+R/.exec(file);
-  if (reference === null) return undefined;
-  const object = new RegExp(`\\n${reference[1]} 0 obj\\s*${literal}`).exec(file);
-  return object === null ? undefined : decodeLiteral(object[1]!);
+  const reference = /\/Title\s+(\d+)\s+0\s+R/.exec(info)?.[1];
+  if (reference === undefined) return undefined;
+  const value = new RegExp(`obj\\s*${literal}`).exec(object(reference));
+  return value === null ? undefined : decodeLiteral(value[1]!);
 }
