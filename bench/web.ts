@@ -13,10 +13,12 @@
  *   BENCH_WEB_RUNS (10)        navigations per measurement
  *   BENCH_WEB_WORDS (10000)    words in the document
  *   CHROMIUM_PATH (/usr/bin/chromium)
+ *   WEB_DIR (dist/web)         the built app to measure and serve
+ *   WEB_BUILD (auto)           `never`: measure WEB_DIR as it is, without building it first
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
 import * as Y from 'yjs';
@@ -37,6 +39,7 @@ const num = (name: string, dflt: number): number => {
 const RUNS = num('BENCH_WEB_RUNS', 10);
 const WORDS = num('BENCH_WEB_WORDS', 10_000);
 const WORDS_PER_PARAGRAPH = 100;
+const WEB_DIR = resolve(process.env.WEB_DIR || DEFAULT_WEB_DIR);
 
 const log = (msg: string) => process.stderr.write(`[bench:web] ${msg}\n`);
 const emit = (obj: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -204,15 +207,19 @@ async function measurePlain(browser: Browser, base: string, token: string, docum
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const build = await buildWebIfStale(DEFAULT_WEB_DIR, log);
-  log(build.built ? `built dist/web in ${Math.round(build.durationMs ?? 0)} ms` : 'dist/web is current');
-  emit(bundleReport(DEFAULT_WEB_DIR));
+  if (process.env.WEB_BUILD === 'never') {
+    log(`measuring ${WEB_DIR} as it is (WEB_BUILD=never)`);
+  } else {
+    const build = await buildWebIfStale(WEB_DIR, log);
+    log(build.built ? `built ${WEB_DIR} in ${Math.round(build.durationMs ?? 0)} ms` : `${WEB_DIR} is current`);
+  }
+  emit(bundleReport(WEB_DIR));
 
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-web-'));
   let serverOutput = '';
   const server = await startServer({
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEB_BUILD: 'never', SCRYPT_COST: '1024' },
+    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEB_BUILD: 'never', WEB_DIR, SCRYPT_COST: '1024' },
     readyTimeoutMs: 60_000,
     onOutput: (t) => {
       serverOutput = (serverOutput + t).slice(-20_000);
