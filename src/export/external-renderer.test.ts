@@ -166,6 +166,21 @@ describe('ExternalPdfRenderer', () => {
     expect(unreachable.counts()).toEqual({ successes: 0, failures: 1, timeouts: 0, rejections: 0 });
   });
 
+  it('refuses nonsensical breaker settings and non-HTTP URLs at construction', () => {
+    expect(() => new ExternalPdfRenderer({ url: service.url, breaker: { callTimeoutMs: 0 } })).toThrow(
+      'breaker callTimeoutMs must be a positive number, got 0',
+    );
+    expect(() => new ExternalPdfRenderer({ url: service.url, breaker: { errorThresholdPercentage: 150 } })).toThrow(
+      'breaker errorThresholdPercentage must be at most 100, got 150',
+    );
+    expect(() => new ExternalPdfRenderer({ url: service.url, breaker: { volumeThreshold: 1.5 } })).toThrow(
+      'breaker volumeThreshold must be an integer, got 1.5',
+    );
+    expect(() => new ExternalPdfRenderer({ url: 'file:///etc/passwd' })).toThrow(
+      'external renderer URL must be http(s), got file:',
+    );
+  });
+
   it('does not blame the service when the caller aborts', async () => {
     const { external } = renderer();
     service.mode = 'hang';

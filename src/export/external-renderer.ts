@@ -88,7 +88,7 @@ export class ExternalPdfRenderer {
       throw new RangeError(`external renderer URL must be http(s), got ${base.protocol}`);
     }
     this.endpoint = `${base.href.replace(/\/+$/, '')}${CONVERT_PATH}`;
-    this.options = { ...DEFAULT_BREAKER_OPTIONS, ...options.breaker };
+    this.options = validBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...options.breaker });
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const { errorThresholdPercentage, rollingWindowMs, volumeThreshold, resetTimeoutMs } = this.options;
     this.breaker = new CircuitBreaker(
@@ -218,6 +218,24 @@ export class ExternalPdfRenderer {
     }
     return bytes;
   }
+}
+
+function validBreakerOptions(options: BreakerOptions): BreakerOptions {
+  for (const [name, value] of Object.entries(options)) {
+    const positive = typeof value === 'number' && Number.isFinite(value) && value > 0;
+    if (!positive && !(name === 'volumeThreshold' && value === 0)) {
+      throw new RangeError(`breaker ${name} must be a positive number, got ${value}`);
+    }
+  }
+  if (options.errorThresholdPercentage > 100) {
+    throw new RangeError(
+      `breaker errorThresholdPercentage must be at most 100, got ${options.errorThresholdPercentage}`,
+    );
+  }
+  if (!Number.isInteger(options.volumeThreshold)) {
+    throw new RangeError(`breaker volumeThreshold must be an integer, got ${options.volumeThreshold}`);
+  }
+  return options;
 }
 
 /** 5xx, 408 and 429 are the service's trouble (retry later); other 4xx mean it refuses this document. */
