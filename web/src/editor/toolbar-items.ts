@@ -106,10 +106,12 @@ export const HISTORY_ITEMS: readonly ToolbarItem[] = [
   { id: 'redo', label: 'Redo', glyph: '↷', shortcut: 'Mod+Shift+Z', run: (c) => c.redo(), can: (e) => e.can().redo() },
 ];
 
+const APPLE_KEYS: Record<string, string> = { Mod: '⌘', Alt: '⌥', Shift: '⇧' };
+
 /** Mod+B → ⌘B on Apple keyboards, Ctrl+B elsewhere. */
 export function shortcutText(shortcut: string, apple: boolean): string {
   return shortcut
     .split('+')
-    .map((key) => (key === 'Mod' ? (apple ? '⌘' : 'Ctrl') : key === 'Alt' && apple ? '⌥' : key))
+    .map((key) => (apple ? (APPLE_KEYS[key] ?? key) : key === 'Mod' ? 'Ctrl' : key))
     .join(apple ? '' : '+');
 }

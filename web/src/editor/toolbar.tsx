@@ -99,7 +99,7 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
 
   return (
     <div class="ed-toolbar-wrap">
-      <div class="ed-toolbar" role="toolbar" aria-label="Formatting">
+      <div class="ed-toolbar" role="toolbar" aria-label="Formatting" onKeyDown={moveFocusWithArrows}>
         <div class="ed-toolgroup">{FORMAT_ITEMS.map(button)}</div>
         <div class="ed-toolgroup">
           <button
@@ -123,6 +123,24 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
       {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
     </div>
   );
+}
+
+/** The toolbar pattern: arrow keys, Home and End move between the buttons that can be used. */
+function moveFocusWithArrows(event: KeyboardEvent): void {
+  const keys = ['ArrowLeft', 'ArrowRight', 'Home', 'End'];
+  if (!keys.includes(event.key)) return;
+  const toolbar = event.currentTarget as HTMLElement;
+  const buttons = [...toolbar.querySelectorAll<HTMLButtonElement>('button:not(:disabled)')];
+  const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  if (at < 0 || buttons.length === 0) return;
+  event.preventDefault();
+  const next =
+    event.key === 'Home'
+      ? 0
+      : event.key === 'End'
+        ? buttons.length - 1
+        : (at + (event.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length;
+  buttons[next]?.focus();
 }
 
 function LinkIcon() {
