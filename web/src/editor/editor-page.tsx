@@ -65,6 +65,11 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
+    // What the previous session said is no longer true (set before this one can say anything).
+    setSyncAccess(undefined);
+    setBanner(null);
+    setClosed(null);
+    setCrowded(false);
     const presenceUser = { id: user.id, name: user.displayName, color: colorForUserId(user.id) };
     const s = new CollabSession({
       documentId,
@@ -117,10 +122,6 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     let cancelled = false;
     setMeta(null);
     setLoadError(null);
-    setSyncAccess(undefined);
-    setBanner(null);
-    setClosed(null);
-    setCrowded(false);
     api.request<DocumentMeta>('GET', `/documents/${encodeURIComponent(documentId)}`).then(
       (doc) => {
         if (cancelled) return;
