@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
-import { fieldName, formProblem, plainError, plainFieldMessage, sentence } from './form-errors.ts';
+import { fieldName, formProblem, plainError, plainFieldMessage, sentence, summarize } from './form-errors.ts';
 
 describe('form errors from problem+json', () => {
   it('maps errors[].field to the form field it names', () => {
@@ -27,16 +27,26 @@ describe('form errors from problem+json', () => {
       { field: '/email', message: 'second message is ignored' },
       { field: '/isAdmin', message: 'must NOT have additional properties' },
     ]);
-    expect(formProblem(err, ['email', 'password'])).toEqual({
-      message: 'Please correct the field marked below.',
+    expect(formProblem(err, { email: 'Email', password: 'Password' })).toEqual({
+      message: 'Email: Enter an email address like name@example.com.',
       fields: { email: 'Enter an email address like name@example.com.' },
     });
   });
 
+  it('summarises several fields in the order the form shows them', () => {
+    const labels = { displayName: 'Display name', email: 'Email', password: 'Password' };
+    expect(summarize({ password: 'Enter your password.', displayName: 'Enter your name.' }, labels)).toBe(
+      'Please fill in or correct: Display name, Password.',
+    );
+  });
+
   it('falls back to the message when no field is known', () => {
     const err = new ApiError(409, 'an account with this email already exists');
-    expect(formProblem(err, ['email'])).toEqual({ message: 'An account with this email already exists.', fields: {} });
-    expect(formProblem(new TypeError('x'), ['email']).message).toBe('Something went wrong. Please try again.');
+    expect(formProblem(err, { email: 'Email' })).toEqual({
+      message: 'An account with this email already exists.',
+      fields: {},
+    });
+    expect(formProblem(new TypeError('x'), { email: 'Email' }).message).toBe('Something went wrong. Please try again.');
   });
 
   it('translates policy refusals (403) instead of showing action names', () => {

@@ -45,24 +45,34 @@ export function fieldName(path: string): string {
 
 export type FormProblem = { message: string; fields: FieldErrors };
 
+/** Field name → its visible label, in the order the form shows them. */
+export type FieldLabels = Record<string, string>;
+
+/**
+ * The alert's sentence for field errors, so a screen reader hears what is wrong without hunting:
+ * "Password: Use at least 8 characters." or "Please fill in or correct: Display name, Email."
+ */
+export function summarize(fields: FieldErrors, labels: FieldLabels): string {
+  const names = Object.keys(labels).filter((n) => fields[n]);
+  if (names.length === 1) {
+    const name = names[0] as string;
+    return `${labels[name]}: ${fields[name]}`;
+  }
+  return `Please fill in or correct: ${names.map((n) => labels[n]).join(', ')}.`;
+}
+
 /**
  * What to show for a failed submit. Field problems go next to their fields (the first per
- * field wins); the alert then only says to look at them. Anything else is the error's message.
+ * field wins) and are summarised in the alert. Anything else is the error's message.
  */
-export function formProblem(err: unknown, known: readonly string[]): FormProblem {
+export function formProblem(err: unknown, labels: FieldLabels): FormProblem {
   if (!(err instanceof ApiError)) return { message: 'Something went wrong. Please try again.', fields: {} };
   const fields: FieldErrors = {};
   for (const f of err.fields) {
     const name = fieldName(f.field);
-    if (known.includes(name) && !fields[name]) fields[name] = plainFieldMessage(name, f.message);
+    if (name in labels && !fields[name]) fields[name] = plainFieldMessage(name, f.message);
   }
-  if (Object.keys(fields).length > 0) {
-    const count = Object.keys(fields).length;
-    return {
-      message: count === 1 ? 'Please correct the field marked below.' : 'Please correct the fields marked below.',
-      fields,
-    };
-  }
+  if (Object.keys(fields).length > 0) return { message: summarize(fields, labels), fields };
   return { message: sentence(err.message), fields };
 }
 

@@ -17,14 +17,14 @@ export function NewWorkspaceDialog({ onCreate, onClose, onCreated }: Props) {
     e.preventDefault();
     if (!name.trim()) {
       setFields({ name: 'Enter a name for the workspace.' });
-      setError('Please correct the field marked below.');
+      setError('Name: Enter a name for the workspace.');
       return;
     }
     setBusy(true);
     try {
       onCreated(await onCreate(name.trim()));
     } catch (err) {
-      const p = formProblem(err, ['name']);
+      const p = formProblem(err, { name: 'Name' });
       setError(p.message);
       setFields(p.fields);
       setBusy(false);

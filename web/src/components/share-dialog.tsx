@@ -54,7 +54,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
         `${share.displayName} can now ${SHARE_ROLE_LABELS[share.role].replace('Can ', '').toLowerCase()} this document.`,
       );
     } catch (err) {
-      const p = formProblem(err, ['email', 'role']);
+      const p = formProblem(err, { email: 'Email', role: 'Role' });
       if (p.fields.email) {
         setEmailError(
           /no account/i.test(p.fields.email)

@@ -2,13 +2,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import { Field } from '../components/field.tsx';
-import { type FieldErrors, formProblem } from '../form-errors.ts';
+import { type FieldErrors, type FieldLabels, formProblem, summarize } from '../form-errors.ts';
 import { navigate, onLinkClick } from '../router.ts';
 
 const MIN_PASSWORD = 8;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Mode = 'login' | 'signup';
+
+const LABELS: FieldLabels = { displayName: 'Display name', email: 'Email', password: 'Password' };
 
 /** Where to go after logging in: a same-origin path from ?next=, else home. */
 export function nextPath(search: string): string {
@@ -46,11 +48,7 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
     const local = validate(mode, { email, password, displayName });
     if (Object.keys(local).length > 0) {
       setFields(local);
-      setError(
-        Object.keys(local).length === 1
-          ? 'Please correct the field marked below.'
-          : 'Please correct the fields marked below.',
-      );
+      setError(summarize(local, LABELS));
       return;
     }
     setBusy(true);
@@ -60,7 +58,7 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
       else await api.signUp(email.trim(), password, displayName.trim());
       navigate(nextPath(location.search), { replace: true });
     } catch (err) {
-      const p = formProblem(err, ['email', 'password', 'displayName']);
+      const p = formProblem(err, LABELS);
       setFields(p.fields);
       setError(p.message);
       setBusy(false);

@@ -89,7 +89,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
       setEmail('');
       notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
     } catch (err) {
-      const p = formProblem(err, ['email', 'role']);
+      const p = formProblem(err, { email: 'Email', role: 'Role' });
       if (p.fields.email) {
         setEmailError(
           /no account/i.test(p.fields.email)
