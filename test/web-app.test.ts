@@ -3,13 +3,13 @@
  * variants by Accept-Encoding, a strict CSP on pages, client routes answered with the index,
  * and API/unknown non-browser paths still answered as problem+json 404s.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../src/http/web-app.ts';
-import { staleReason } from '../src/web/web-build.ts';
+import { DEFAULT_WEB_DIR, staleReason } from '../src/web/web-build.ts';
 import { backends } from './support/backends.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 
@@ -106,6 +106,22 @@ describe.each(backends.slice(0, 1))('web app serving [$name]', (backend) => {
       expect(staleReason(empty)).toBe('sources changed since the last build');
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the production build', () => {
+  it('writes compressed siblings identical to their sources (no unreplaced placeholders)', () => {
+    expect(inject('webBuildError')).toBe('');
+    const assets = join(DEFAULT_WEB_DIR, 'assets');
+    const files = readdirSync(assets).filter((f) => /\.(js|css)$/.test(f));
+    expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    for (const file of files) {
+      const source = readFileSync(join(assets, file));
+      if (source.length < 1024) continue;
+      expect(existsSync(join(assets, `${file}.br`)), file).toBe(true);
+      expect(brotliDecompressSync(readFileSync(join(assets, `${file}.br`))).equals(source), `${file}.br`).toBe(true);
+      expect(gunzipSync(readFileSync(join(assets, `${file}.gz`))).equals(source), `${file}.gz`).toBe(true);
     }
   });
 });
