@@ -93,6 +93,23 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     expect(new URL(page.url()).pathname).not.toBe('/login');
   });
 
+  it('the page is served with the strict CSP, and a violation would be caught by these tests', {
+    timeout: 30_000,
+  }, async () => {
+    const { page, problems, allow } = await open();
+    const response = await page.goto(`${server.url}/login`);
+    expect(response?.headers()['content-security-policy']).toContain("style-src 'self'");
+    await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: SETTLE_MS });
+    expect(problems.cspViolations).toEqual([]);
+    // What an inline style attribute (as y-prosemirror's stock carets set) would do:
+    await page.evaluate(() => document.body.setAttribute('style', 'outline: 1px solid red'));
+    await expect.poll(() => problems.cspViolations.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(problems.cspViolations[0]).toContain('style-src');
+    // Provoked on purpose: not a failure of the app.
+    problems.cspViolations.length = 0;
+    allow(/^Applying inline style violates the following Content Security Policy directive 'style-src 'self''/);
+  });
+
   it('search finds a document by a word typed into its body, the word marked in the snippet', {
     timeout: 60_000,
   }, async () => {

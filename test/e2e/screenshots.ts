@@ -28,7 +28,8 @@ import { call } from '../support/server-process.ts';
 const OUT = join(PROJECT_ROOT, 'docs', 'screenshots');
 const log = (msg: string) => process.stderr.write(`[screenshots] ${msg}\n`);
 
-await buildWebIfStale(DEFAULT_WEB_DIR, log);
+// The server serves WEB_DIR when set (it inherits the environment), so build that one.
+await buildWebIfStale(process.env.WEB_DIR || DEFAULT_WEB_DIR, log);
 mkdirSync(OUT, { recursive: true });
 const browser = await launchBrowser();
 const server = await startE2eServer(backends[0] as (typeof backends)[number]);
@@ -103,8 +104,18 @@ try {
   await openEditor(phone.page, server.url, plan.id);
   await shot(phone, 'mobile-editor');
 
-  // Document list with search results.
+  // Document list with search results. Bodies reach the search index when a room is left and
+  // compacted (after its grace period), so everyone leaves the document first.
+  await phone.context.close();
+  await b.page.goto(`${server.url}/w/${ws.id}`);
   await a.page.goto(`${server.url}/w/${ws.id}`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const found = await call(server.url, 'GET', '/api/v1/search?q=announcement', { token: alice.accessToken });
+    if (found.body.items?.length > 0) break;
+    if (Date.now() > deadline) throw new Error('the document body never reached the search index');
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await a.page.locator('[data-testid="document-list"] a').first().waitFor();
   const search = a.page.getByLabel('Search documents');
   await search.fill('launch');
@@ -117,7 +128,8 @@ try {
   await a.page.getByText('Bob Chen').first().waitFor({ timeout: 15_000 });
   await shot(a, 'members');
 
-  const problems = pages.flatMap((p) => p.unexpected());
+  const problems = pages.filter((p) => p !== phone).flatMap((p) => p.unexpected());
+  problems.push(...phone.unexpected());
   if (problems.length > 0) throw new Error(`the pages reported problems:\n${problems.join('\n')}`);
 } finally {
   await browser.close();
