@@ -160,6 +160,20 @@ const EDITABLE_CONDITION = (chars: number) => {
   const el = document.querySelector('[data-testid="editor"][contenteditable="true"]');
   return el && (el.textContent ?? '').length >= chars ? performance.now() : false;
 };
+type Phases = { indexHtml: number; entryJs: number; domContentLoaded: number; editorChunk: number };
+/** Where the cold load's time went, from Resource and Navigation Timing (ms since navigation start). */
+const PHASES = (): Phases => {
+  const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+  const end = (re: RegExp) => resources.find((r) => re.test(r.name))?.responseEnd ?? -1;
+  return {
+    indexHtml: nav?.responseEnd ?? -1,
+    entryJs: end(/\/assets\/index-[^/]*\.js$/),
+    domContentLoaded: nav?.domContentLoadedEventEnd ?? -1,
+    editorChunk: end(/\/assets\/editor-page-[^/]*\.js$/),
+  };
+};
+
 /** Same for the plain page; `chars` counts non-space characters (the HTML's whitespace differs). */
 const PLAIN_CONDITION = (chars: number) =>
   document.body && (document.body.textContent ?? '').replace(/\s+/g, '').length >= chars ? performance.now() : false;
@@ -167,6 +181,7 @@ const PLAIN_CONDITION = (chars: number) =>
 async function measureEditor(browser: Browser, base: string, session: Session, documentId: string, chars: number) {
   const cold: number[] = [];
   const warm: number[] = [];
+  const coldPhases: Phases[] = [];
   for (let i = 0; i < RUNS; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
@@ -179,6 +194,7 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
     await page.goto(`${base}/d/${documentId}`, { waitUntil: 'commit' });
     const c = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     cold.push((await c.jsonValue()) as number);
+    coldPhases.push(await page.evaluate(PHASES));
     await page.reload({ waitUntil: 'commit' });
     const w = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     warm.push((await w.jsonValue()) as number);
@@ -188,7 +204,7 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
       `editor run ${i + 1}/${RUNS}: cold ${Math.round(cold.at(-1) as number)} ms, warm ${Math.round(warm.at(-1) as number)} ms`,
     );
   }
-  return { cold, warm };
+  return { cold, warm, coldPhases };
 }
 
 async function measurePlain(browser: Browser, base: string, token: string, documentId: string, chars: number) {
@@ -254,9 +270,22 @@ async function main(): Promise<void> {
     const session = signup.body as Session;
     // One unmeasured navigation so the server's room is loaded the way a second visitor finds it.
     await measureOnce(browser, server.url, session, documentId, chars);
-    const { cold, warm } = await measureEditor(browser, server.url, session, documentId, chars);
+    const { cold, warm, coldPhases } = await measureEditor(browser, server.url, session, documentId, chars);
     const plain = await measurePlain(browser, server.url, token, documentId, texts.join('').replace(/\s+/g, '').length);
-    const coldSummary = summary('editable_cold', cold, { words: WORDS, goalMs: GOALS.editableMs });
+    const phase = (k: keyof Phases) => {
+      const sorted = coldPhases.map((p) => p[k]).sort((a, b) => a - b);
+      return Math.round(percentile(sorted, 50));
+    };
+    const coldSummary = summary('editable_cold', cold, {
+      words: WORDS,
+      goalMs: GOALS.editableMs,
+      phasesP50Ms: {
+        indexHtml: phase('indexHtml'),
+        entryJsLoaded: phase('entryJs'),
+        domContentLoaded: phase('domContentLoaded'),
+        editorChunkLoaded: phase('editorChunk'),
+      },
+    });
     const warmSummary = summary('editable_warm', warm, { words: WORDS, goalMs: GOALS.editableMs });
     const plainSummary = summary('plain_html', plain, { words: WORDS });
     emit({ ...coldSummary, meetsGoal: coldSummary.p95Ms < GOALS.editableMs });
