@@ -21,7 +21,8 @@
  *   BENCH_REST_WRITES (200)            REST writes per burst (renames and document creations, 4 at a time)
  *   BENCH_PENDING_EXPORTS (60)         PDF exports queued against the hanging renderer
  * Server settings (EXPORT_WORKER_CONCURRENCY, EXPORT_RENDER_THREADS, DB_POOL_*...) pass through;
- * DB_POOL_ACQUIRE_TIMEOUT_MS is 1000 unless set (the 100 ms default can fail a boot on a busy machine).
+ * DB_POOL_ACQUIRE_TIMEOUT_MS is 1000 unless set (the 100 ms default can fail a boot on a busy machine),
+ * EXPORT_POLL_INTERVAL_MS 100 (a worker process apart from the API only sees new jobs when it polls).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -41,7 +42,7 @@ const API = '/api/v1';
 const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const ACCEPT_P95_GOAL_MS = 10;
 const SERVER_READY_TIMEOUT_MS = 60_000;
-const DRAIN_TIMEOUT_MS = 60_000;
+const DRAIN_TIMEOUT_MS = 120_000;
 const FORMAT_TIMEOUT_MS = 60_000;
 const SAVE_TIMEOUT_MS = 10_000;
 const REST_LANES = 4;
@@ -73,13 +74,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let database: BenchDatabase | undefined;
 let dataDir: string | undefined;
-let server: ServerChild | undefined;
+const servers = new Set<ServerChild>();
 let fake: FakeRenderer | undefined;
 let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    if (server) await server.stop(10_000).catch(() => undefined);
+    await Promise.all([...servers].map((s) => s.stop(10_000).catch(() => undefined)));
     await fake?.close().catch(() => undefined);
     if (database?.kind === 'postgres') {
       await database.drop().catch((err: unknown) => log(`could not drop the database: ${String(err)}`));
@@ -213,19 +214,27 @@ async function startBenchServer(env: Record<string, string>): Promise<ServerChil
       WEB_BUILD: 'never',
       // The production default (100 ms) fails the boot itself on a busy machine; override with the env.
       DB_POOL_ACQUIRE_TIMEOUT_MS: process.env.DB_POOL_ACQUIRE_TIMEOUT_MS || '1000',
+      // A worker in another process than the API is not woken by a request, only by its poll.
+      EXPORT_POLL_INTERVAL_MS: process.env.EXPORT_POLL_INTERVAL_MS || '100',
       ...(database?.kind === 'postgres' && { DATABASE_URL: database.url }),
       ...env,
     },
     readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
     onOutput: (text) => process.stderr.write(text.replace(/^(?=.)/gm, '[server] ')),
   });
-  log(`server ${child.pid} ready at ${child.url}`);
+  log(`server ${child.pid} (${env.ROLES ?? 'all roles'}) ready at ${child.url}`);
+  servers.add(child);
   return child;
 }
 
+async function stopServer(child: ServerChild): Promise<void> {
+  await child.stop(15_000);
+  servers.delete(child);
+}
+
 /** (a) Time to 202 while export requests arrive at a fixed rate (and the worker renders them). */
-async function acceptPhase(base: string, f: Fixture) {
-  log(`accept: ${settings.acceptRate} export requests/s for ${settings.acceptS} s…`);
+async function acceptPhase(base: string, f: Fixture, topology: string) {
+  log(`accept (${topology}): ${settings.acceptRate} export requests/s for ${settings.acceptS} s…`);
   const formats = [...EXPORT_FORMATS];
   let n = 0;
   const result = await fixedRate(
@@ -244,6 +253,7 @@ async function acceptPhase(base: string, f: Fixture) {
   const accepted = result.statusCounts['202'] ?? 0;
   emit({
     phase: 'accept',
+    topology,
     targetRps: result.targetRps,
     rps: result.rps,
     connections: result.connections,
@@ -256,15 +266,14 @@ async function acceptPhase(base: string, f: Fixture) {
     goalP95Ms: ACCEPT_P95_GOAL_MS,
     meetsGoal: result.latencyMs.p95 < ACCEPT_P95_GOAL_MS && accepted === result.responses,
   });
-  log('accept: waiting for the worker to finish what was queued…');
-  await drained(base);
 }
 
 /** (b) One worker process, a queue of N exports of the long document per format: exports per second. */
-async function throughputPhase(base: string, f: Fixture) {
+/** `base` takes the requests; `workerBase` is the process whose worker renders (its /metrics has the attempts). */
+async function throughputPhase(base: string, workerBase: string, f: Fixture) {
   for (const format of EXPORT_FORMATS) {
     log(`throughput: ${settings.jobsPerFormat} × ${format} of ${settings.words} words…`);
-    const before = await scrape(base);
+    const before = await scrape(workerBase);
     const started = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < settings.jobsPerFormat; i++) {
@@ -285,7 +294,7 @@ async function throughputPhase(base: string, f: Fixture) {
       FORMAT_TIMEOUT_MS,
     );
     const wallS = (performance.now() - started) / 1000;
-    const after = await scrape(base);
+    const after = await scrape(workerBase);
     const done = [...views.values()];
     const succeeded = done.filter((v) => v.status === 'succeeded').length;
     const first = Math.min(...done.map((v) => Date.parse(v.createdAt as string)));
@@ -303,6 +312,7 @@ async function throughputPhase(base: string, f: Fixture) {
       words: settings.words,
       jobs: ids.length,
       succeeded,
+      ...(succeeded < ids.length && { firstError: done.find((v) => v.status !== 'succeeded')?.error }),
       exportsPerSecond: round(ids.length / ((last - first) / 1000)),
       wallSeconds: round(wallS),
       meanAttemptMs: count > 0 ? round((seconds / count) * 1000) : null,
@@ -413,23 +423,43 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
 
   // (a) and (b): in-process PDFs (pdfkit in the worker threads), no external renderer.
-  server = await startBenchServer({});
-  const f1 = await setUp(server.url, 'a');
-  await acceptPhase(server.url, f1);
-  await throughputPhase(server.url, f1);
-  await server.stop(15_000);
+  if (database.kind === 'postgres') {
+    // The deployed shape: API pods and worker pods apart. First the API alone (jobs pile up),
+    // then with one worker process rendering on the same machine.
+    const apiServer = await startBenchServer({ ROLES: 'api,sync' });
+    const f1 = await setUp(apiServer.url, 'a');
+    await acceptPhase(apiServer.url, f1, 'api process, no worker running');
+    // The backlog is not what (b) measures.
+    await database.query('delete from export_jobs');
+    const worker = await startBenchServer({ ROLES: 'worker' });
+    await acceptPhase(apiServer.url, f1, 'api process + 1 worker process rendering the requests');
+    // The jobs still queued are not what (b) measures either; those running finish.
+    await database.query(`delete from export_jobs where status = 'queued'`);
+    await drained(worker.url);
+    await throughputPhase(apiServer.url, worker.url, f1);
+    await stopServer(worker);
+    await stopServer(apiServer);
+  } else {
+    // PGlite belongs to one process: the all-in-one default.
+    const allInOne = await startBenchServer({});
+    const f1 = await setUp(allInOne.url, 'a');
+    await acceptPhase(allInOne.url, f1, 'all-in-one process (api, sync and worker rendering the requests)');
+    log('waiting for the worker to finish what was queued…');
+    await drained(allInOne.url);
+    await throughputPhase(allInOne.url, allInOne.url, f1);
+    await stopServer(allInOne);
+  }
 
   // (c): PDFs through an external renderer that will hang; default breaker and retry settings.
   fake = await startFakeRenderer({ kind: 'pdf' });
-  server = await startBenchServer({
+  const hungServer = await startBenchServer({
     EXPORT_EXTERNAL_RENDERER_URL: fake.url,
     // Stop promptly at the end even with renders hung.
     EXPORT_SHUTDOWN_GRACE_MS: '1000',
   });
-  const f2 = await setUp(server.url, 'c');
-  await savesPhase(server.url, f2, fake);
-  await server.stop(15_000);
-  server = undefined;
+  const f2 = await setUp(hungServer.url, 'c');
+  await savesPhase(hungServer.url, f2, fake);
+  await stopServer(hungServer);
 
   emit({
     phase: 'summary',
