@@ -5,31 +5,29 @@
  * Word the way a hand-made one is.
  */
 import {
-  AlignmentType,
   BorderStyle,
   Document,
   ExternalHyperlink,
-  Footer,
   HeadingLevel,
-  type ILevelsOptions,
   type INumberingOptions,
-  LevelFormat,
   Packer,
-  PageNumber,
   Paragraph,
   type ParagraphChild,
-  ShadingType,
   TextRun,
 } from 'docx';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
 import { groupBlocks } from './block-groups.ts';
+import {
+  BULLET_REFERENCE,
+  DOCX_STYLES,
+  LEVELS,
+  MONOSPACE,
+  numberingFor,
+  orderedReference,
+  pageNumberFooter,
+} from './docx-styles.ts';
 
-const MONOSPACE = 'Courier New';
-const BULLET_REFERENCE = 'bullet';
-/** Word numbering has nine levels (0–8); deeper lists stay at the last one. */
-const LEVELS = 9;
-const INDENT_STEP_TWIPS = 360;
 const HEADINGS = [
   HeadingLevel.HEADING_1,
   HeadingLevel.HEADING_2,
@@ -38,7 +36,6 @@ const HEADINGS = [
   HeadingLevel.HEADING_5,
   HeadingLevel.HEADING_6,
 ];
-const BULLET_SYMBOLS = ['•', '◦', '▪'];
 /** A Word hyperlink needs an absolute target; a relative link keeps its text only. */
 const absoluteLink = /^(https?|mailto):/i;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: characters XML 1.0 forbids are what gets removed
@@ -62,70 +59,11 @@ export async function toDocx(title: string, content: ProseMirrorJson): Promise<U
   const document = new Document({
     title: xmlText(title),
     creator: 'Collab Docs',
-    styles: {
-      paragraphStyles: [
-        {
-          id: 'Quote',
-          name: 'Quote',
-          basedOn: 'Normal',
-          next: 'Normal',
-          quickFormat: true,
-          run: { italics: true, color: '404040' },
-          paragraph: {
-            indent: { left: 720 },
-            border: { left: { style: BorderStyle.SINGLE, size: 12, color: 'BBBBBB', space: 8 } },
-          },
-        },
-        {
-          id: 'CodeBlock',
-          name: 'Code Block',
-          basedOn: 'Normal',
-          next: 'Normal',
-          quickFormat: true,
-          run: { font: MONOSPACE, size: 19 },
-          paragraph: {
-            spacing: { before: 120, after: 120, line: 240 },
-            shading: { type: ShadingType.CLEAR, color: 'auto', fill: 'F2F2F2' },
-          },
-        },
-        {
-          id: 'ListBullet',
-          name: 'List Bullet',
-          basedOn: 'Normal',
-          quickFormat: true,
-          paragraph: { spacing: { after: 60 } },
-        },
-        {
-          id: 'ListNumber',
-          name: 'List Number',
-          basedOn: 'Normal',
-          quickFormat: true,
-          paragraph: { spacing: { after: 60 } },
-        },
-      ],
-      characterStyles: [
-        { id: 'InlineCode', name: 'Inline Code', basedOn: 'DefaultParagraphFont', run: { font: MONOSPACE } },
-        {
-          id: 'Hyperlink',
-          name: 'Hyperlink',
-          basedOn: 'DefaultParagraphFont',
-          run: { color: '0563C1', underline: {} },
-        },
-      ],
-    },
+    styles: DOCX_STYLES,
     numbering: writer.numbering(),
     sections: [
       {
-        footers: {
-          default: new Footer({
-            children: [
-              new Paragraph({
-                alignment: AlignmentType.CENTER,
-                children: [new TextRun({ children: ['Page ', PageNumber.CURRENT, ' of ', PageNumber.TOTAL_PAGES] })],
-              }),
-            ],
-          }),
-        },
+        footers: { default: pageNumberFooter() },
         children,
       },
     ],
@@ -140,24 +78,7 @@ class DocxWriter {
   private nextInstance = 1;
 
   numbering(): INumberingOptions {
-    const levels = (format: 'bullet' | 'decimal', start: number): ILevelsOptions[] =>
-      Array.from({ length: LEVELS }, (_, level) => ({
-        level,
-        format: format === 'bullet' ? LevelFormat.BULLET : LevelFormat.DECIMAL,
-        text: format === 'bullet' ? BULLET_SYMBOLS[level % BULLET_SYMBOLS.length]! : `%${level + 1}.`,
-        start: level === 0 ? start : 1,
-        alignment: AlignmentType.LEFT,
-        style: { paragraph: { indent: { left: INDENT_STEP_TWIPS * 2 * (level + 1), hanging: INDENT_STEP_TWIPS } } },
-      }));
-    return {
-      config: [
-        { reference: BULLET_REFERENCE, levels: levels('bullet', 1) },
-        ...[...this.orderedStarts].map((start) => ({
-          reference: orderedReference(start),
-          levels: levels('decimal', start),
-        })),
-      ],
-    };
+    return numberingFor(this.orderedStarts);
   }
 
   blocks(nodes: ProseMirrorJson[], ctx: Context): Paragraph[] {
@@ -303,8 +224,4 @@ function run(text: string, marks: Marks, style: string | undefined): TextRun {
     strike: marks.strike || undefined,
     underline: marks.underline ? {} : undefined,
   });
-}
-
-function orderedReference(start: number): string {
-  return `ordered-${start}`;
 }

@@ -6,8 +6,8 @@
  */
 import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
-import { safeLinkHref } from '../../content/safe-url.ts';
 import { groupBlocks } from './block-groups.ts';
+import { inlineRuns, plainRun, type Run } from './pdf-inline.ts';
 import { toWinAnsi } from './win-ansi.ts';
 
 export type PdfOptions = {
@@ -30,32 +30,11 @@ const FOOTER_SIZE = 9;
 const MAX_INDENT_SHARE = 0.5;
 const TEXT_COLOR = '#1a1a1a';
 const QUOTE_COLOR = '#444444';
-const LINK_COLOR = '#0b5cad';
 const RULE_COLOR = '#bbbbbb';
 const CODE_BACKGROUND = '#f2f2f2';
 const BULLETS = ['•', '–', '·'];
-/** Only these open anything from a PDF viewer; a relative link keeps its text, not an annotation. */
-const absoluteLink = /^(https?|mailto):/i;
 
 type Context = { indent: number; listLevel: number; color: string; paragraphGap: number };
-
-type Run = {
-  text: string;
-  font: string;
-  size: number;
-  color: string;
-  underline: boolean;
-  strike: boolean;
-  link: string | null;
-};
-
-function fontFor(bold: boolean, italic: boolean, code: boolean): string {
-  const family = code ? 'Courier' : 'Helvetica';
-  if (bold && italic) return `${family}-BoldOblique`;
-  if (bold) return `${family}-Bold`;
-  if (italic) return `${family}-Oblique`;
-  return family;
-}
 
 export function toPdf(title: string, content: ProseMirrorJson, options: PdfOptions = {}): Promise<Uint8Array> {
   const doc = new PDFDocument({
@@ -107,7 +86,7 @@ class PdfWriter {
 
   title(title: string): void {
     const doc = this.doc;
-    this.runs([this.plainRun(title, 'Helvetica-Bold', TITLE_SIZE, TEXT_COLOR)], 0, 6);
+    this.runs([plainRun(title, 'Helvetica-Bold', TITLE_SIZE, TEXT_COLOR)], 0, 6);
     const y = doc.y;
     doc
       .moveTo(this.left, y)
@@ -158,7 +137,7 @@ class PdfWriter {
   }
 
   private paragraph(inline: ProseMirrorJson[], ctx: Context, size = BODY_SIZE, bold = false): void {
-    this.runs(this.inlineRuns(inline, ctx.color, size, bold), ctx.indent, ctx.paragraphGap, size);
+    this.runs(inlineRuns(inline, { color: ctx.color, size, bold }), ctx.indent, ctx.paragraphGap, size);
   }
 
   private heading(node: ProseMirrorJson, ctx: Context): void {
@@ -296,41 +275,6 @@ class PdfWriter {
       .strokeColor(RULE_COLOR)
       .stroke();
     doc.y = y + 9;
-  }
-
-  private inlineRuns(nodes: ProseMirrorJson[], color: string, size: number, forceBold: boolean): Run[] {
-    const runs: Run[] = [];
-    // pdfkit drops a line break that ends a continued run, so a break opens the next run instead.
-    let pendingBreaks = '';
-    for (const node of nodes) {
-      if (node.type === 'hardBreak') {
-        pendingBreaks += '\n';
-        continue;
-      }
-      const text =
-        node.type === 'text' ? (node.text ?? '') : (stringAttr(node, 'label') ?? stringAttr(node, 'alt') ?? '');
-      if (text === '') continue;
-      const has = (type: string) => node.marks?.some((mark) => mark.type === type) ?? false;
-      const code = has('code');
-      const href = safeLinkHref(node.marks?.find((mark) => mark.type === 'link')?.attrs?.href);
-      const link = href !== undefined && absoluteLink.test(href) ? href : null;
-      runs.push({
-        text: pendingBreaks + toWinAnsi(text),
-        font: fontFor(forceBold || has('bold'), has('italic'), code),
-        // Courier looks larger than Helvetica at the same size.
-        size: code ? size * 0.92 : size,
-        color: link === null ? color : LINK_COLOR,
-        underline: has('underline') || link !== null,
-        strike: has('strike'),
-        link,
-      });
-      pendingBreaks = '';
-    }
-    return runs;
-  }
-
-  private plainRun(text: string, font: string, size: number, color: string): Run {
-    return { text: toWinAnsi(text), font, size, color, underline: false, strike: false, link: null };
   }
 
   /** Writes runs as one flowing paragraph (pdfkit continued text) at the given indent. */
