@@ -568,6 +568,8 @@ describe.each(backends)('export retries through the external renderer [$name]', 
       req.resume();
       req.on('end', () => {
         const status = script[calls++] ?? 200;
+        // -1: never answer (a hung service); the connection closes when the caller gives up.
+        if (status === -1) return;
         res.statusCode = status;
         if (status === 200) {
           res.setHeader('content-type', 'application/pdf');
@@ -591,6 +593,7 @@ describe.each(backends)('export retries through the external renderer [$name]', 
   });
   afterAll(async () => {
     await t?.close();
+    service?.closeAllConnections();
     service?.close();
     rmSync(storageDir, { recursive: true, force: true });
   });
@@ -623,6 +626,24 @@ describe.each(backends)('export retries through the external renderer [$name]', 
     expect(calls).toBe(3);
     const file = await t.request('GET', `${API}/exports/${jobId}/download`, { token: owner.token });
     expect(file.body).toContain('from the external service');
+  });
+
+  it('[E4.6] stopping the worker hands a running job back (attempt not counted); a worker started later finishes it', async () => {
+    script = [-1];
+    calls = 0;
+    const jobId = await exportPdf();
+    const read = async () => (await t.request('GET', `${API}/exports/${jobId}`, { token: owner.token })).json();
+    await until(read, (b) => b.status === 'running' && calls === 1, 'the job to be running against the hung service');
+    const worker = t.app.exportWorker;
+    if (!worker) throw new Error('no export worker');
+    await worker.stop(0);
+    expect(await read()).toMatchObject({ status: 'queued', attempts: 0 });
+    worker.start();
+    const done = await finalState(jobId);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect((await t.request('GET', '/metrics')).body).toMatch(
+      /^export_job_attempts_total\{outcome="released",format="pdf"[^}]*\} 1$/m,
+    );
   });
 
   it('[E4.3] when every attempt fails the job is dead after 1 + EXPORT_MAX_RETRIES attempts, with the last error and a metric', async () => {
