@@ -66,7 +66,7 @@ describe('RenderPool', () => {
     expect(error.message).toBe('document cannot be rendered: nested deeper than 100 levels');
   });
 
-  it('times out a render that takes too long, retryably, and keeps serving', async () => {
+  it('times out a render that takes too long, retryably', async () => {
     const renderer = pool({ threads: 1, taskTimeoutMs: 1 });
     const error = await failure(renderer.render({ format: 'pdf', title: 'Long', content: longDocument(20_000) }));
     expect(error.retryable).toBe(true);
