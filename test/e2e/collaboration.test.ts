@@ -31,6 +31,7 @@ import {
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { call } from '../support/server-process.ts';
 
 const LIVE_MS = 1_000;
 const SETTLE_MS = 15_000;
@@ -224,6 +225,76 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
       SETTLE_MS,
     );
     expect(normalize(stored)).toBe('Written on a train.');
+  });
+
+  it('undo takes back only your own changes, for both people; redo brings them back', { timeout: 60_000 }, async () => {
+    const { documentId, a, b } = await twoPeople('editor');
+    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await a.page.locator(EDITOR).click();
+    // One transaction each, so one undo step each.
+    await a.page.keyboard.insertText('Alice line.');
+    await waitForEditorText(b.page, 'Alice line.', LIVE_MS);
+    await b.page.locator(EDITOR).click();
+    await b.page.keyboard.press('ControlOrMeta+End');
+    await b.page.keyboard.insertText(' Bob line.');
+    await waitForEditorText(a.page, 'Bob line.', LIVE_MS);
+
+    await a.page.keyboard.press('ControlOrMeta+z');
+    await b.page.waitForFunction(
+      (sel) => {
+        const text = document.querySelector(sel)?.textContent ?? '';
+        return !text.includes('Alice line.') && text.includes('Bob line.');
+      },
+      EDITOR,
+      { timeout: LIVE_MS, polling: 'raf' },
+    );
+    expect(normalize(await editorText(a.page))).toBe('Bob line.');
+
+    await a.page.keyboard.press('ControlOrMeta+Shift+z');
+    await waitForEditorText(b.page, 'Alice line.', LIVE_MS);
+    expect(normalize(await editorText(b.page))).toBe('Alice line. Bob line.');
+  });
+
+  it('an editor downgraded to viewer while the document is open becomes read-only with a message within 1 s', {
+    timeout: 60_000,
+  }, async () => {
+    const { alice, bob, documentId, a, b } = await twoPeople('editor');
+    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    expect(await b.page.locator(EDITOR).getAttribute('contenteditable')).toBe('true');
+    const res = await call(server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
+      token: alice.accessToken,
+      body: { role: 'viewer' },
+    });
+    expect(res.status).toBe(200);
+    await b.page.waitForFunction(
+      (sel) =>
+        document.querySelector(sel)?.getAttribute('contenteditable') === 'false' &&
+        (document.querySelector('[data-testid="access-banner"][role="alert"]')?.textContent ?? '').trim().length > 0,
+      EDITOR,
+      { timeout: LIVE_MS, polling: 'raf' },
+    );
+    // Still a reader: the owner's text keeps arriving live.
+    await typeAtEnd(a.page, 'Still visible.');
+    await waitForEditorText(b.page, 'Still visible.', LIVE_MS);
+  });
+
+  it('closing the tab with changes the server has not acknowledged asks first', { timeout: 60_000 }, async () => {
+    const { documentId, a } = await twoPeople('editor');
+    await openEditor(a.page, server.url, documentId);
+    a.allow(/WebSocket connection to .* failed/);
+    a.allow(/net::ERR_INTERNET_DISCONNECTED/);
+    await a.context.setOffline(true);
+    await typeAtEnd(a.page, 'Not yet saved.');
+    await waitForStatus(a.page, /^Offline — [1-9]\d* changes will sync$/, 5_000);
+    const asked = a.page.waitForEvent('dialog', { timeout: 5_000 });
+    await a.page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    // Staying on the page keeps the edit, which syncs once the network is back.
+    expect(a.page.isClosed()).toBe(false);
+    await a.context.setOffline(false);
+    await waitForStatus(a.page, 'Saved', SETTLE_MS);
   });
 
   it('a viewer sees the text live but cannot change the body or the title', { timeout: 60_000 }, async () => {
