@@ -227,7 +227,9 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     expect(normalize(stored)).toBe('Written on a train.');
   });
 
-  it('undo takes back only your own changes, for both people; redo brings them back', { timeout: 60_000 }, async () => {
+  it("undo takes back only your own change (the other person's stays); redo brings it back", {
+    timeout: 60_000,
+  }, async () => {
     const { documentId, a, b } = await twoPeople('editor');
     await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
     await a.page.locator(EDITOR).click();
