@@ -11,14 +11,14 @@
  *
  * Environment (all optional):
  *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
- *   BENCH_ACCEPT_S (8)                 measured seconds of the accept phase
+ *   BENCH_ACCEPT_S (10)                measured seconds of the accept phase
  *   BENCH_ACCEPT_RATE (200)            export requests per second in the accept phase
  *   BENCH_ACCEPT_CONNECTIONS (20)      connections in the accept phase
- *   BENCH_JOBS_PER_FORMAT (12)         exports of the long document per format
+ *   BENCH_JOBS_PER_FORMAT (20)         exports of the long document per format
  *   BENCH_WORDS (5000)                 size of the long document
  *   BENCH_SAVE_PEERS (8)               sync clients saving at once (one document each)
- *   BENCH_SAVES_PER_PEER (60)          edits per client per burst, each waited for until SAVED
- *   BENCH_REST_WRITES (200)            REST writes per burst (renames and document creations, 4 at a time)
+ *   BENCH_SAVES_PER_PEER (100)         edits per client per burst, each waited for until SAVED
+ *   BENCH_REST_WRITES (400)            REST writes per burst (renames and document creations, 4 at a time)
  *   BENCH_PENDING_EXPORTS (60)         PDF exports queued against the hanging renderer
  * Server settings (EXPORT_WORKER_CONCURRENCY, EXPORT_RENDER_THREADS, DB_POOL_*...) pass through;
  * DB_POOL_ACQUIRE_TIMEOUT_MS is 1000 unless set (the 100 ms default can fail a boot on a busy machine),
@@ -55,14 +55,14 @@ const num = (name: string, dflt: number): number => {
 };
 
 const settings = {
-  acceptS: num('BENCH_ACCEPT_S', 8),
+  acceptS: num('BENCH_ACCEPT_S', 10),
   acceptRate: num('BENCH_ACCEPT_RATE', 200),
   acceptConnections: num('BENCH_ACCEPT_CONNECTIONS', 20),
-  jobsPerFormat: num('BENCH_JOBS_PER_FORMAT', 12),
+  jobsPerFormat: num('BENCH_JOBS_PER_FORMAT', 20),
   words: num('BENCH_WORDS', 5000),
   savePeers: num('BENCH_SAVE_PEERS', 8),
-  savesPerPeer: num('BENCH_SAVES_PER_PEER', 60),
-  restWrites: num('BENCH_REST_WRITES', 200),
+  savesPerPeer: num('BENCH_SAVES_PER_PEER', 100),
+  restWrites: num('BENCH_REST_WRITES', 400),
   pendingExports: num('BENCH_PENDING_EXPORTS', 60),
 };
 
