@@ -1,6 +1,6 @@
 /**
  * `npm run bench:export`: the export pipeline against a real server process on 127.0.0.1 (real
- * PostgreSQL when one answers at DATABASE_URL, else the embedded PGlite). Three measurements,
+ * PostgreSQL when DATABASE_URL is set and answers, else the embedded PGlite). Three measurements,
  * one JSON line each on stdout (progress on stderr), then a summary line:
  *   accept     time to 202 for POST /documents/:id/export under a fixed request rate (goal p95 < 10 ms)
  *   throughput exports per second of one worker process for a ~10-page (~5,000-word) document, per format
@@ -11,6 +11,7 @@
  *
  * Environment (all optional):
  *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
+ *                                      (unset: the embedded PGlite, all roles in one process)
  *   BENCH_ACCEPT_S (10)                measured seconds of the accept phase
  *   BENCH_ACCEPT_RATE (200)            export requests per second in the accept phase
  *   BENCH_ACCEPT_CONNECTIONS (20)      connections in the accept phase
@@ -39,7 +40,6 @@ import { scrape, sum } from './support/prometheus.ts';
 import { type ServerChild, startServer } from './support/server.ts';
 
 const API = '/api/v1';
-const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const ACCEPT_P95_GOAL_MS = 10;
 const SERVER_READY_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -414,10 +414,12 @@ async function savesPhase(base: string, f: Fixture, renderer: FakeRenderer) {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  database = await createBenchDatabase(adminUrl);
-  if (database.kind === 'postgres') log(`database ${database.name} created at ${redact(adminUrl)}`);
-  else log(`falling back to PGlite: ${database.reason}`);
+  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL;
+  database = adminUrl
+    ? await createBenchDatabase(adminUrl)
+    : { kind: 'pglite', reason: 'DATABASE_URL is not set', drop: async () => undefined };
+  if (database.kind === 'postgres') log(`database ${database.name} created at ${redact(adminUrl as string)}`);
+  else log(`embedded PGlite: ${database.reason}`);
   dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-export-'));
   const began = performance.now();
   const loadBefore = loadavg()[0];
