@@ -90,6 +90,8 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   start(): void {
     if (this.started || this.destroyed) return;
     this.started = true;
+    // Presence before the editor (which sets the same field for its carets) is even built.
+    this.awareness.setLocalStateField('user', this.options.user);
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('online', this.onOnline);
     document.addEventListener('visibilitychange', this.onVisibilityChange);

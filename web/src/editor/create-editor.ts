@@ -13,6 +13,9 @@ import { isAllowedLinkHref } from './link-url.ts';
 import type { PresenceUser } from './presence.ts';
 import { isHexColor } from './user-color.ts';
 
+// Load breakdown for the benchmark: TipTap and ProseMirror have been fetched and evaluated.
+performance.mark('collab-docs:editor-kit-ready');
+
 /** The XmlFragment the server projects and searches (src/sync/projection.ts `tiptapFragmentName`). */
 const FRAGMENT = 'default';
 const MAX_CARET_NAME_LENGTH = 40;

@@ -14,7 +14,6 @@ import type { Access } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
 import { accessChangedMessage, closedMessage, type DocumentAccess, documentAccessCanEdit } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
-import { createCollabEditor } from './create-editor.ts';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
 import { TitleField } from './title-field.tsx';
@@ -22,8 +21,24 @@ import { Toolbar } from './toolbar.tsx';
 import { colorForUserId } from './user-color.ts';
 import './editor.css';
 
-// Load breakdown for the benchmark: the bundle has been fetched and evaluated.
+// Load breakdown for the benchmark: the page's own chunk (session, sync, UI) has been evaluated.
 performance.mark('collab-docs:editor-module-ready');
+
+type EditorKit = typeof import('./create-editor.ts');
+let editorKit: Promise<EditorKit> | undefined;
+/**
+ * TipTap and ProseMirror are most of the editor's JavaScript: they are fetched and evaluated in
+ * their own chunk while the session already loads the on-device copy and connects.
+ */
+function loadEditorKit(): Promise<EditorKit> {
+  editorKit ??= import('./create-editor.ts').catch((error: unknown) => {
+    editorKit = undefined; // a later visit may try again
+    throw error;
+  });
+  return editorKit;
+}
+// This module is imported to open a document: start on the editor at once.
+loadEditorKit().catch(() => undefined); // reported by the page that waits for it
 
 export type EditorPageProps = {
   api: ApiClient;
@@ -58,6 +73,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   const [closed, setClosed] = useState<CloseInfo | null>(null);
   /** Joined a crowded room as a newcomer: read-only whatever the role says. */
   const [crowded, setCrowded] = useState(false);
+  const [editorFailed, setEditorFailed] = useState(false);
 
   // The session and the editor: once per document, torn down on leave. A layout effect, and the
   // session started before the editor is built, so loading the on-device copy and connecting
@@ -70,6 +86,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     setBanner(null);
     setClosed(null);
     setCrowded(false);
+    setEditorFailed(false);
     const presenceUser = { id: user.id, name: user.displayName, color: colorForUserId(user.id) };
     const s = new CollabSession({
       documentId,
@@ -91,15 +108,26 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
       if (text) setBanner({ text, tone: 'warning' });
     });
     s.start();
-    const ed = createCollabEditor({
-      element,
-      doc: s.doc,
-      awareness: s.awareness,
-      user: presenceUser,
-      editable: false,
-      onLinkShortcut: () => linkOpener.current?.(),
-    });
-    performance.mark('collab-docs:editor-created');
+    let ed: Editor | undefined;
+    let cancelled = false;
+    loadEditorKit().then(
+      (kit) => {
+        if (cancelled) return;
+        ed = kit.createCollabEditor({
+          element,
+          doc: s.doc,
+          awareness: s.awareness,
+          user: presenceUser,
+          editable: false,
+          onLinkShortcut: () => linkOpener.current?.(),
+        });
+        performance.mark('collab-docs:editor-created');
+        setEditor(ed);
+      },
+      () => {
+        if (!cancelled) setEditorFailed(true);
+      },
+    );
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       if (s.status.pendingChanges === 0) return;
       event.preventDefault();
@@ -107,12 +135,12 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     };
     window.addEventListener('beforeunload', onBeforeUnload);
     setSession(s);
-    setEditor(ed);
     return () => {
+      cancelled = true;
       window.removeEventListener('beforeunload', onBeforeUnload);
       setEditor(null);
       setSession(null);
-      ed.destroy();
+      ed?.destroy(); // before the session lets go of the doc it is bound to
       s.leave();
     };
   }, [api, user.id, user.displayName, documentId]);
@@ -191,6 +219,14 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         </div>
       </div>
       {session && <PresenceList session={session} selfUserId={user.id} />}
+      {editorFailed && (
+        <div class="ed-banner ed-banner--warning" role="alert">
+          <p>The editor could not be loaded. Check your connection, then reload the page.</p>
+          <button type="button" class="ed-btn" onClick={() => location.reload()}>
+            Reload
+          </button>
+        </div>
+      )}
       {loadError && (
         <div class="ed-banner ed-banner--warning" role="alert">
           <p>{loadError}</p>
