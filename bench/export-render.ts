@@ -44,7 +44,8 @@ type Measured = {
   p50Ms: number;
   p95Ms: number;
   bytes: number;
-  /** Worst event-loop delay on the main thread while rendering: what sockets and requests would feel. */
+  /** Main-thread event-loop delay while rendering: what sockets and requests would feel. */
+  loopDelayP99Ms: number;
   loopDelayMaxMs: number;
 };
 
@@ -83,6 +84,7 @@ async function measure(clients: number, once: () => Promise<number>): Promise<Me
     p50Ms: round(percentile(latencies, 50)),
     p95Ms: round(percentile(latencies, 95)),
     bytes: sizes[0] ?? 0,
+    loopDelayP99Ms: round(delay.percentile(99) / 1e6),
     loopDelayMaxMs: round(delay.max / 1e6),
   };
 }
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
           vsInProcess: {
             throughput: round(pooled.rendersPerSecond / inProcess.rendersPerSecond),
             p50: round(pooled.p50Ms / inProcess.p50Ms),
-            loopDelayMax: round(pooled.loopDelayMaxMs / inProcess.loopDelayMaxMs),
+            loopDelayP99: round(pooled.loopDelayP99Ms / inProcess.loopDelayP99Ms),
           },
         }),
       );
