@@ -38,7 +38,14 @@ export function SyncStatusIndicator({ session }: { session: CollabSession }) {
   const waiting = retryAt !== undefined;
   return (
     <p class={`ed-status ed-status--${view.tone}`}>
-      <span class="ed-status__text" data-testid="sync-status" aria-live="polite" aria-atomic="true">
+      {/* Busy while saving or connecting: screen readers announce where it settles, not every keystroke's "Saving…". */}
+      <span
+        class="ed-status__text"
+        data-testid="sync-status"
+        aria-live="polite"
+        aria-atomic="true"
+        aria-busy={view.tone === 'busy'}
+      >
         {view.text}
       </span>
       {waiting && (
