@@ -488,7 +488,8 @@ describe.each(backends)('export jobs [$name]', (backend) => {
       const jobsA = [];
       for (let i = 0; i < 3; i++) jobsA.push((await requestExport(a, { format: 'markdown' })).json().id);
       const jobB = (await requestExport(b, { format: 'markdown' })).json().id;
-      const opts = { leaseMs: 150, maxAttempts: 4, perWorkspaceRunningMax: 1 };
+      // Long enough that the cap holds on a loaded machine, short enough to wait out below.
+      const opts = { leaseMs: 1_500, maxAttempts: 4, perWorkspaceRunningMax: 1 };
       const w1 = queue('test-w1');
       const w2 = queue('test-w2');
       // Other workspaces' jobs may be queued too; take only ours into account.
@@ -512,7 +513,7 @@ describe.each(backends)('export jobs [$name]', (backend) => {
       }
       // w1 stops renewing; after the lease, w2 takes A's job over as attempt 2 and w1's writes are refused.
       const stale = claimedA[0]!;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1_600));
       let taken = null;
       for (let i = 0; i < 20 && !taken; i++) {
         const j = await w2.claim(opts);

@@ -127,24 +127,9 @@ export class Exports {
     const id = uuidv7();
     const workspaceId = info.document.workspaceId;
     const row = await this.db.transaction().execute(async (tx) => {
-      const ws = await tx.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirst();
-      if (!ws) throw new NotFound('document not found');
-      const limit = this.opts.quotas[ws.plan];
-      const counted =
-        limit !== null && limit <= 0
-          ? { rows: [] }
-          : await sql<{ used: number }>`
-              insert into export_quota_usage (workspace_id, month, used) values (${workspaceId}, ${month}, 1)
-              on conflict (workspace_id, month) do update set used = export_quota_usage.used + 1
-              ${limit === null ? sql`` : sql`where export_quota_usage.used < ${limit}`}
-              returning used`.execute(tx);
-      if (counted.rows.length === 0) {
-        this.opts.onQuotaRejected?.(ws.plan);
-        throw new ExportQuotaExceeded(ws.plan, limit ?? 0, now);
-      }
       // One statement, one snapshot: the stored state and the log rows belong together even if a
       // compaction commits meanwhile; later edits are not part of this export.
-      const inserted = await sql<{ created_at: Date }>`
+      const inserted = await sql<{ created_at: Date; plan: Plan }>`
         insert into export_jobs (id, workspace_id, document_id, requested_by, format, title,
                                  pinned_state, pinned_updates, pinned_seq, webhook_url, webhook_secret)
         select ${id}, d.workspace_id, d.id, ${actor}, ${input.format}, d.title,
@@ -155,9 +140,27 @@ export class Exports {
           from document_updates du where du.document_id = d.id
         ) u on true
         where d.id = ${documentId}
-        returning created_at`.execute(tx);
+        returning created_at, (select plan from workspaces w where w.id = export_jobs.workspace_id) as plan`.execute(
+        tx,
+      );
       const created = inserted.rows[0];
       if (!created) throw new NotFound('document not found');
+      // The quota row is locked from here to the commit: last, so concurrent requests of one
+      // workspace queue on it for as short a time as possible.
+      const limit = this.opts.quotas[created.plan];
+      const counted =
+        limit !== null && limit <= 0
+          ? { rows: [] }
+          : await sql<{ used: number }>`
+              insert into export_quota_usage (workspace_id, month, used) values (${workspaceId}, ${month}, 1)
+              on conflict (workspace_id, month) do update set used = export_quota_usage.used + 1
+              ${limit === null ? sql`` : sql`where export_quota_usage.used < ${limit}`}
+              returning used`.execute(tx);
+      if (counted.rows.length === 0) {
+        this.opts.onQuotaRejected?.(created.plan);
+        // Rolls the job back with the transaction.
+        throw new ExportQuotaExceeded(created.plan, limit ?? 0, now);
+      }
       return created;
     });
     this.opts.onRequested?.(input.format);

@@ -32,6 +32,7 @@ export class ExportMetrics implements ExportObserver {
   private readonly expired: client.Counter;
   private readonly loopErrors: client.Counter<'loop'>;
   private snapshot: { at: number; value: Promise<QueueDepth> } | undefined;
+  private lastDepth: QueueDepth = { queued: 0, running: 0 };
 
   constructor(registry: client.Registry, gauges: ExportGauges = {}) {
     const registers = [registry];
@@ -127,15 +128,23 @@ export class ExportMetrics implements ExportObserver {
     }
   }
 
-  /** One database query per second at most, however many scrapers ask. */
+  /**
+   * One database query per second at most, however many scrapers ask. A failed query keeps the
+   * last known value (and counts a loop error): one slow pool must not fail the whole scrape.
+   */
   private queueDepth(load: () => Promise<QueueDepth>): Promise<QueueDepth> {
     const now = Date.now();
     if (!this.snapshot || now - this.snapshot.at > QUEUE_SNAPSHOT_TTL_MS) {
-      const value = load().catch((err) => {
-        this.loopErrors.inc({ loop: 'claim' });
-        this.snapshot = undefined;
-        throw err;
-      });
+      const value = load().then(
+        (depth) => {
+          this.lastDepth = depth;
+          return depth;
+        },
+        () => {
+          this.loopErrors.inc({ loop: 'claim' });
+          return this.lastDepth;
+        },
+      );
       this.snapshot = { at: now, value };
     }
     return this.snapshot.value;
