@@ -537,6 +537,33 @@ describe.each(backends)('export jobs [$name]', (backend) => {
     );
   });
 
+  it('[E4.3] a job whose worker died during its last allowed attempt is dead-lettered, not run again', async () => {
+    const id = await createDoc('Abandoned');
+    const jobId = await withWorkerStopped(async () => {
+      const requested = (await requestExport(id, { format: 'markdown' })).json().id as string;
+      const q = new JobQueue(withExportTables(t.app.database.pool('worker')), 'test-dying-worker');
+      const opts = { leaseMs: 50, maxAttempts: 1, perWorkspaceRunningMax: 10 };
+      let mine = null;
+      for (let i = 0; i < 50 && !mine; i++) {
+        const j = await q.claim(opts);
+        if (!j) break;
+        if (j.id === requested) mine = j;
+        else await q.release(j);
+      }
+      expect(mine?.id).toBe(requested);
+      // This worker "dies": no renewal, no result. Its lease runs out.
+      await new Promise((r) => setTimeout(r, 150));
+      const again = await q.claim(opts);
+      expect(again?.id).not.toBe(requested);
+      if (again) await q.release(again);
+      expect(await q.reapAbandoned(opts.maxAttempts)).toContain(requested);
+      return requested;
+    });
+    const dead = (await status(jobId)).json();
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(dead.error).toMatch(/stopped responding/);
+  });
+
   it('[E9.1] exports its metrics: queue depth for the autoscaler, outcomes, attempt durations, webhooks', async () => {
     const body = (await t.request('GET', '/metrics')).body;
     expect(body).toMatch(/^export_jobs_queued(\{[^}]*\})? \d+/m);

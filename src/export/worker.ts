@@ -76,6 +76,7 @@ export class ExportWorker {
   private currentTick: Promise<void> = Promise.resolve();
   private tickAgain = false;
   private stopped = true;
+  private lastReapAt = 0;
 
   constructor(
     deps: { queue: JobQueue; renderer: Renderer; storage: ExportStorage; observer: ExportObserver; logger: Logger },
@@ -122,10 +123,14 @@ export class ExportWorker {
 
   private async tick(): Promise<void> {
     try {
-      const reaped = await this.queue.reapAbandoned(this.opts.maxAttempts);
-      if (reaped.length > 0) {
-        this.observer.deadLettered('lease_expired', reaped.length);
-        this.logger.warn({ jobIds: reaped }, 'export jobs dead-lettered: their worker died during the last attempt');
+      // Wake-ups come with every request in the all-in-one process; the reaper needs only the poll pace.
+      if (Date.now() - this.lastReapAt >= this.opts.pollIntervalMs) {
+        this.lastReapAt = Date.now();
+        const reaped = await this.queue.reapAbandoned(this.opts.maxAttempts);
+        if (reaped.length > 0) {
+          this.observer.deadLettered('lease_expired', reaped.length);
+          this.logger.warn({ jobIds: reaped }, 'export jobs dead-lettered: their worker died during the last attempt');
+        }
       }
       while (!this.stopped && this.running.size < this.opts.concurrency) {
         const job = await this.queue.claim(this.opts);
