@@ -64,12 +64,13 @@ const ROLLING_BUCKETS = 10;
 const pdfMagic = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 /**
  * Chromium fills the pageNumber and totalPages spans of a footer.html sent with the page, so the
- * service's PDFs carry the same "Page N of M" as pdfkit's.
+ * service's PDFs carry the same "Page N of M" as pdfkit's. (Styled on a block inside the body:
+ * Chromium's footer box ignores width and alignment set on the body itself.)
  */
 export const FOOTER_HTML =
-  '<!doctype html><html><head><style>body { width: 100%; margin: 0 2cm; font: 8pt Helvetica, Arial, sans-serif; ' +
-  'color: #666; text-align: center; }</style></head>' +
-  '<body>Page <span class="pageNumber"></span> of <span class="totalPages"></span></body></html>';
+  '<html><head><style>body { font-size: 8pt; } .footer { width: 100%; text-align: center; color: #666; ' +
+  'font-family: Helvetica, Arial, sans-serif; }</style></head>' +
+  '<body><div class="footer">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div></body></html>';
 
 /** The caller gave up: says nothing about the service, so the breaker ignores it. */
 class CallerAborted extends Error {}
