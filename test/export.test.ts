@@ -613,6 +613,10 @@ describe.each(backends)('export retries through the external renderer [$name]', 
       EXPORT_POLL_INTERVAL_MS: '25',
       EXPORT_BACKOFF_BASE_MS: '20',
       EXPORT_MAX_RETRIES: '3',
+      // The bulkhead under test: one worker connection, four renders at once.
+      DB_POOL_WORKER_MAX: '1',
+      EXPORT_WORKER_CONCURRENCY: '4',
+      EXPORT_WORKSPACE_RUNNING_MAX: '4',
     });
     owner = await t.signUp('owner');
     workspaceId = (
@@ -672,6 +676,31 @@ describe.each(backends)('export retries through the external renderer [$name]', 
     expect((await t.request('GET', '/metrics')).body).toMatch(
       /^export_job_attempts_total\{outcome="released",format="pdf"[^}]*\} 1$/m,
     );
+  });
+
+  it('[E4.1] four renders hang at once on a one-connection worker pool: none holds it, and API writes go on', async () => {
+    script = [-1, -1, -1, -1];
+    calls = 0;
+    const jobIds = await Promise.all([exportPdf(), exportPdf(), exportPdf(), exportPdf()]);
+    const read = async () =>
+      Promise.all(
+        jobIds.map(async (id) => (await t.request('GET', `${API}/exports/${id}`, { token: owner.token })).json()),
+      );
+    // Had a render kept its connection, the second claim could not have happened.
+    await until(read, (jobs) => jobs.every((j) => j.status === 'running') && calls === 4, 'four hung renders');
+    const doc = await t.request('POST', `${API}/workspaces/${workspaceId}/documents`, {
+      token: owner.token,
+      body: { title: 'written while exports hang' },
+    });
+    expect(doc.statusCode).toBe(201);
+    expect((await t.request('GET', `${API}/exports/${jobIds[0]}`, { token: owner.token })).json().status).toBe(
+      'running',
+    );
+    const worker = t.app.exportWorker;
+    if (!worker) throw new Error('no export worker');
+    await worker.stop(0);
+    worker.start();
+    for (const id of jobIds) expect(await finalState(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
   it('[E4.3] when every attempt fails the job is dead after 1 + EXPORT_MAX_RETRIES attempts, with the last error and a metric', async () => {
