@@ -193,7 +193,9 @@ export class Exports {
       throw expired(job.result_expires_at);
     }
     const file = await this.storage.open(job.result_key);
-    if (!file) throw expired(job.result_expires_at);
+    // Not expired yet the file is gone: storage lost it, or this API instance does not see the
+    // workers' storage (operations: one shared EXPORT_STORAGE_DIR). Either way it will not come back.
+    if (!file) throw new ExportGone('the export file is no longer in storage; request a new export');
     return {
       file,
       contentType: job.result_content_type ?? 'application/octet-stream',
