@@ -17,6 +17,7 @@ import {
   logInViaUi,
   openEditor,
   openPage,
+  PASSWORD,
   type PageOptions,
   signInWithSession,
   signUpApi,
@@ -82,7 +83,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await logInViaUi(page, server.url, email, 'not the right password');
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: SETTLE_MS });
-    const message = (await alert.innerText()).trim();
+    const message = ((await alert.textContent()) ?? '').trim();
     expect(message.length).toBeGreaterThan(5);
     expect(message).toMatch(/password|email/i);
     // Plain words: no stack trace, no raw JSON, no status code jargon.
@@ -108,6 +109,64 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     // Provoked on purpose: not a failure of the app.
     problems.cspViolations.length = 0;
     allow(/^Applying inline style violates the following Content Security Policy directive 'style-src 'self''/);
+  });
+
+  it('keyboard only: log in, open a document from the list, share it, Escape closes the dialog', {
+    timeout: 60_000,
+  }, async () => {
+    const [hana, ivan] = await Promise.all([signUpApi(server.url, 'Hana Keys'), signUpApi(server.url, 'Ivan Keys')]);
+    const ws = await createWorkspace(server.url, hana.accessToken, 'Keyboard');
+    const doc = await createDocument(server.url, hana.accessToken, ws.id, 'Typed without a mouse');
+    const { page } = await open();
+
+    /** Presses Tab until the focused element is `target` (at most `max` times). */
+    const tabTo = async (target: { selector: string } | { button: string }, max = 40) => {
+      for (let i = 0; i < max; i++) {
+        const there = await page.evaluate((t) => {
+          const el = document.activeElement;
+          if (!el) return false;
+          return 'button' in t
+            ? el.tagName === 'BUTTON' && el.textContent?.trim() === t.button
+            : el.matches(t.selector);
+        }, target);
+        if (there) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${JSON.stringify(target)}`);
+    };
+
+    await page.goto(`${server.url}/login`);
+    await tabTo({ selector: 'input[type="email"]' });
+    await page.keyboard.type(hana.user.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
+
+    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`).waitFor({ timeout: SETTLE_MS });
+    await tabTo({ selector: `[data-testid="document-list"] a[href$="/d/${doc.id}"]` });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/d/${doc.id}$`), { timeout: SETTLE_MS });
+    await waitForStatus(page, 'Saved', SETTLE_MS);
+
+    await tabTo({ button: 'Share' }, 60);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Share' });
+    await dialog.waitFor({ timeout: SETTLE_MS });
+    // Focus starts in the dialog's first field.
+    expect(
+      await page.evaluate(
+        () => document.activeElement === document.querySelector('[role="dialog"] input[type="email"]'),
+      ),
+    ).toBe(true);
+    await page.keyboard.type(ivan.user.email);
+    await page.keyboard.press('Enter');
+    await dialog.getByText('Ivan Keys').waitFor({ timeout: SETTLE_MS });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 2_000 });
+    // Focus goes back to what opened the dialog.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Share');
   });
 
   it('search finds a document by a word typed into its body, the word marked in the snippet', {
