@@ -85,7 +85,7 @@ type Pending = {
 };
 
 /** DNS answers are checked before connecting, so a public name cannot lead inside (rebinding). */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
