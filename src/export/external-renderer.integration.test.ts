@@ -26,13 +26,19 @@ describe('PDF export through a Gotenberg-style service on real Chromium', () => 
     await service?.stop();
   });
 
-  it('prints our HTML export as an A4 PDF with the title, clickable links and one page per ~500 words', async () => {
+  it('prints our HTML export as an A4 PDF with the title, clickable links and "Page N of M" on every page', async () => {
     const file = await renderer.render({ format: 'pdf', title: 'Printed by Chromium', content: longDocument(3_000) });
     expect(file.contentType).toBe('application/pdf');
     const pdf = readPdf(file.bytes);
     expect(service.conversions).toBe(1);
     expect(pdf.title).toBe('Printed by Chromium');
     expect(pdf.pages).toBeGreaterThanOrEqual(4);
+    // Chromium shows one glyph per operator: the page's text is its lines joined.
+    const shown = pdf.pageTexts.map((text) => text.replace(/\n/g, ''));
+    expect(shown[0]).toMatch(/^Printed by Chromium/);
+    expect(shown.map((text) => /Page \d+ of \d+$/.exec(text)?.[0])).toEqual(
+      shown.map((_, i) => `Page ${i + 1} of ${pdf.pages}`),
+    );
     expect(pdf.links).toEqual(expect.arrayContaining(['https://example.com/guide/1', 'https://example.com/guide/2']));
     const mediaBox = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(
       Buffer.from(file.bytes).toString('latin1'),
@@ -48,5 +54,9 @@ describe('PDF export through a Gotenberg-style service on real Chromium', () => 
     expect(pdf.pages).toBe(1);
     expect(pdf.title).toBe('Rich');
     expect(pdf.links).toEqual(['https://example.com/plan?a=1&b=2']);
+    const shown = pdf.pageTexts[0]!.replace(/\n/g, '');
+    for (const text of ['Quarterly plan', 'inline code', 'const answer = 42;', 'Quoted wisdom.', 'Unknown node text']) {
+      expect(shown).toContain(text);
+    }
   });
 });

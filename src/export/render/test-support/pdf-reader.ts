@@ -1,13 +1,14 @@
 /**
- * Just enough of a PDF reader for the renderer tests: pages, the text shown by each content
- * stream (pdfkit writes hex strings in TJ arrays, deflated unless compression is off), link
- * targets, fonts and the Info title. Not a general PDF parser.
+ * Just enough of a PDF reader for the renderer tests: pages, the text each page shows (hex
+ * strings in Tj/TJ, decoded through the font's ToUnicode map where it has one, as Chromium's
+ * fonts do, else as WinAnsi, as pdfkit's standard fonts are), link targets, fonts, the Info
+ * title and the outline. Streams are inflated. Not a general PDF parser.
  */
 import { inflateSync } from 'node:zlib';
 
 export type PdfSummary = {
   pages: number;
-  /** One entry per content stream (pdfkit writes one per page, in page order). */
+  /** The text of each page in page order, one line per text-showing operator. */
   pageTexts: string[];
   links: string[];
   fonts: string[];
@@ -20,27 +21,80 @@ function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-function streams(file: string, bytes: Uint8Array): string[] {
-  const out: string[] = [];
-  const pattern = /<<(.*?)>>\s*stream\r?\n/gs;
-  for (let match = pattern.exec(file); match !== null; match = pattern.exec(file)) {
+type PdfObject = { dict: string; stream: string | undefined };
+
+/** Every `N 0 obj … endobj` by number, streams inflated. */
+function objectTable(file: string, bytes: Uint8Array): Map<string, PdfObject> {
+  const table = new Map<string, PdfObject>();
+  for (const match of file.matchAll(/(?:^|[\r\n])(\d+) 0 obj\b/g)) {
     const start = match.index + match[0].length;
-    const end = file.indexOf('endstream', start);
-    const raw = bytes.subarray(start, end);
-    out.push(/\/FlateDecode/.test(match[1]!) ? latin1(inflateSync(raw)) : latin1(raw));
-    pattern.lastIndex = end;
+    const end = file.indexOf('endobj', start);
+    const body = file.slice(start, end);
+    const streamAt = /stream\r?\n/.exec(body);
+    if (streamAt === null) {
+      table.set(match[1]!, { dict: body, stream: undefined });
+      continue;
+    }
+    const dataStart = start + streamAt.index + streamAt[0].length;
+    const raw = bytes.subarray(dataStart, file.indexOf('endstream', dataStart));
+    const dict = body.slice(0, streamAt.index);
+    table.set(match[1]!, { dict, stream: /\/FlateDecode/.test(dict) ? latin1(inflateSync(raw)) : latin1(raw) });
   }
-  return out;
+  return table;
+}
+
+type Font = { codeBytes: 1 | 2; toUnicode: Map<number, string> | undefined };
+
+/** A ToUnicode CMap's bfchar and bfrange entries. */
+function parseCMap(cmap: string): Map<number, string> {
+  const map = new Map<number, string>();
+  const utf16 = (hex: string) => Buffer.from(hex, 'hex').swap16().toString('utf16le');
+  for (const [, body] of cmap.matchAll(/beginbfchar(.*?)endbfchar/gs)) {
+    for (const [, from, to] of body!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>/g)) {
+      map.set(Number.parseInt(from!, 16), utf16(to!));
+    }
+  }
+  for (const [, body] of cmap.matchAll(/beginbfrange(.*?)endbfrange/gs)) {
+    for (const [, lo, hi, to] of body!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>/g)) {
+      const first = Number.parseInt(to!, 16);
+      for (let code = Number.parseInt(lo!, 16); code <= Number.parseInt(hi!, 16); code++) {
+        map.set(code, String.fromCharCode(first + code - Number.parseInt(lo!, 16)));
+      }
+    }
+  }
+  return map;
+}
+
+/** Font resource names (`/F4`) to their fonts, from every page's resources. */
+function fontsByName(table: Map<string, PdfObject>): Map<string, Font> {
+  const fonts = new Map<string, Font>();
+  for (const { dict } of table.values()) {
+    for (const [, inline, reference] of dict.matchAll(/\/Font\s*(?:<<(.*?)>>|(\d+) 0 R)/gs)) {
+      const entries = inline ?? (reference === undefined ? '' : (table.get(reference)?.dict ?? ''));
+      for (const [, name, id] of entries.matchAll(/\/([\w.+-]+)\s+(\d+)\s+0\s+R/g)) {
+        const font = table.get(id!)?.dict ?? '';
+        const cmapId = /\/ToUnicode\s+(\d+)\s+0\s+R/.exec(font)?.[1];
+        const cmap = cmapId === undefined ? undefined : table.get(cmapId)?.stream;
+        fonts.set(name!, {
+          codeBytes: /\/Subtype\s*\/Type0/.test(font) ? 2 : 1,
+          toUnicode: cmap === undefined ? undefined : parseCMap(cmap),
+        });
+      }
+    }
+  }
+  return fonts;
 }
 
 /** WinAnsi's codes 0x80–0x9F, the only ones that differ from Latin-1. */
 const winAnsiHigh = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
 
-function decodeHex(hex: string): string {
+function decodeHex(hex: string, font: Font | undefined): string {
+  const width = (font?.codeBytes ?? 1) * 2;
   let text = '';
-  for (let i = 0; i + 1 < hex.length; i += 2) {
-    const code = Number.parseInt(hex.slice(i, i + 2), 16);
-    text += code >= 0x80 && code <= 0x9f ? winAnsiHigh[code - 0x80] : String.fromCharCode(code);
+  for (let i = 0; i + width <= hex.length; i += width) {
+    const code = Number.parseInt(hex.slice(i, i + width), 16);
+    if (font?.toUnicode !== undefined) text += font.toUnicode.get(code) ?? '\uFFFD';
+    else text += code >= 0x80 && code <= 0x9f ? winAnsiHigh[code - 0x80] : String.fromCharCode(code);
   }
   return text;
 }
@@ -55,11 +109,15 @@ function decodeLiteral(literal: string): string {
   return Buffer.from(bytes.slice(2), 'latin1').swap16().toString('utf16le');
 }
 
-/** The text a content stream shows: one line per TJ operator. */
-function shownText(stream: string): string {
+/** The text a content stream shows: one line per Tj or TJ operator, in the font set by Tf. */
+function shownText(stream: string, fonts: Map<string, Font>): string {
   const lines: string[] = [];
-  for (const [, array] of stream.matchAll(/\[(.*?)\]\s*TJ/gs)) {
-    lines.push([...array!.matchAll(/<([0-9a-fA-F]*)>/g)].map(([, hex]) => decodeHex(hex!)).join(''));
+  let font: Font | undefined;
+  const operators = /\/([\w.+-]+)\s+[\d.]+\s+Tf|<([0-9a-fA-F]*)>\s*Tj|\[(.*?)\]\s*TJ/gs;
+  for (const [, fontName, single, array] of stream.matchAll(operators)) {
+    if (fontName !== undefined) font = fonts.get(fontName);
+    else if (single !== undefined) lines.push(decodeHex(single, font));
+    else lines.push([...array!.matchAll(/<([0-9a-fA-F]*)>/g)].map(([, hex]) => decodeHex(hex!, font)).join(''));
   }
   return lines.join('\n');
 }
@@ -67,11 +125,17 @@ function shownText(stream: string): string {
 export function readPdf(bytes: Uint8Array): PdfSummary {
   const file = latin1(bytes);
   if (!file.startsWith('%PDF-')) throw new Error('not a PDF');
-  const decoded = streams(file, bytes);
-  const pageTexts = decoded.filter((stream) => /\bTJ\b/.test(stream)).map(shownText);
-  const everything = [file, ...decoded].join('\n');
+  const table = objectTable(file, bytes);
+  const fonts = fontsByName(table);
+  const pages = [...table.values()].filter(({ dict }) => /\/Type\s*\/Page(?![s\w])/.test(dict));
+  const pageTexts = pages.map(({ dict }) => {
+    const contents = /\/Contents\s+(\d+)\s+0\s+R/.exec(dict)?.[1];
+    const stream = contents === undefined ? undefined : table.get(contents)?.stream;
+    return stream === undefined ? '' : shownText(stream, fonts);
+  });
+  const everything = [file, ...[...table.values()].map((object) => object.stream ?? '')].join('\n');
   return {
-    pages: [...file.matchAll(/\/Type\s*\/Page(?![s\w])/g)].length,
+    pages: pages.length,
     pageTexts,
     links: [...everything.matchAll(/\/URI\s*\(((?:\\.|[^\\)])*)\)/g)].map(([, uri]) => decodeLiteral(uri!)),
     fonts: [...new Set([...file.matchAll(/\/BaseFont\s*\/([\w-]+)/g)].map(([, font]) => font!))].sort(),
