@@ -4,9 +4,10 @@
  * one JSON line each on stdout (progress on stderr), then a summary line:
  *   accept     time to 202 for POST /documents/:id/export under a fixed request rate (goal p95 < 10 ms)
  *   throughput exports per second of one worker process for a ~10-page (~5,000-word) document, per format
- *   saves      p50/p95/p99 of document saves (sync edits until SAVED, REST writes) without and with
- *              an external renderer that hangs forever while 50+ PDF exports are pending; the ratio
- *              of the p95s (goal: no measurable difference)
+ *   saves      p50/p95/p99 of document saves (sync edits until SAVED, REST writes) on two identical
+ *              servers, one whose external renderer answers and one whose renderer hangs forever
+ *              with 50+ PDF exports pending, bursts interleaved; the ratio of the p95s (goal: no
+ *              measurable difference)
  * Bounded: every phase has a fixed size or duration, every wait a deadline; stops by itself.
  *
  * Environment (all optional):
@@ -18,8 +19,9 @@
  *   BENCH_JOBS_PER_FORMAT (20)         exports of the long document per format
  *   BENCH_WORDS (5000)                 size of the long document
  *   BENCH_SAVE_PEERS (8)               sync clients saving at once (one document each)
- *   BENCH_SAVES_PER_PEER (100)         edits per client per burst, each waited for until SAVED
- *   BENCH_REST_WRITES (400)            REST writes per burst (renames and document creations, 4 at a time)
+ *   BENCH_SAVE_ROUNDS (4)              rounds of (burst without, burst with) the hang, order flipped each round
+ *   BENCH_SAVES_PER_PEER (25)          edits per client per burst, each waited for until SAVED
+ *   BENCH_REST_WRITES (100)            REST writes per burst (renames and document creations, 4 at a time)
  *   BENCH_PENDING_EXPORTS (60)         PDF exports queued against the hanging renderer
  * Server settings (EXPORT_WORKER_CONCURRENCY, EXPORT_RENDER_THREADS, DB_POOL_*...) pass through;
  * DB_POOL_ACQUIRE_TIMEOUT_MS is 1000 unless set (the 100 ms default can fail a boot on a busy machine),
@@ -34,8 +36,9 @@ import { EXPORT_FORMATS } from '../src/export/ports.ts';
 import { longDocument } from '../src/export/render/test-support/sample-documents.ts';
 import { type FakeRenderer, startFakeRenderer } from '../test/support/fake-renderer.ts';
 import { SyncPeer } from '../test/support/sync-peer.ts';
+import { cpuMeter } from './support/cpu.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
-import { fixedRate, type LatencySummary, summarize } from './support/load.ts';
+import { fixedRate, summarize } from './support/load.ts';
 import { scrape, sum } from './support/prometheus.ts';
 import { type ServerChild, startServer } from './support/server.ts';
 
@@ -61,8 +64,9 @@ const settings = {
   jobsPerFormat: num('BENCH_JOBS_PER_FORMAT', 20),
   words: num('BENCH_WORDS', 5000),
   savePeers: num('BENCH_SAVE_PEERS', 8),
-  savesPerPeer: num('BENCH_SAVES_PER_PEER', 100),
-  restWrites: num('BENCH_REST_WRITES', 400),
+  saveRounds: num('BENCH_SAVE_ROUNDS', 4),
+  savesPerPeer: num('BENCH_SAVES_PER_PEER', 25),
+  restWrites: num('BENCH_REST_WRITES', 100),
   pendingExports: num('BENCH_PENDING_EXPORTS', 60),
 };
 
@@ -72,22 +76,35 @@ const emit = (line: Record<string, unknown>) =>
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let database: BenchDatabase | undefined;
-let dataDir: string | undefined;
+/** The run's admin URL, when PostgreSQL is used. */
+let adminUrl: string | undefined;
+const databases: BenchDatabase[] = [];
+const dataDirs: string[] = [];
 const servers = new Set<ServerChild>();
-let fake: FakeRenderer | undefined;
+const fakes: FakeRenderer[] = [];
 let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await Promise.all([...servers].map((s) => s.stop(10_000).catch(() => undefined)));
-    await fake?.close().catch(() => undefined);
-    if (database?.kind === 'postgres') {
-      await database.drop().catch((err: unknown) => log(`could not drop the database: ${String(err)}`));
+    await Promise.all(fakes.map((f) => f.close().catch(() => undefined)));
+    for (const db of databases) {
+      await db.drop().catch((err: unknown) => log(`could not drop a database: ${String(err)}`));
     }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   })();
   return cleaning;
+}
+
+/** A fresh store for one server: a bench_<random> PostgreSQL database, or a PGlite data directory. */
+async function newStore(): Promise<{ db: BenchDatabase; dataDir: string }> {
+  const db: BenchDatabase = adminUrl
+    ? await createBenchDatabase(adminUrl)
+    : { kind: 'pglite', reason: 'DATABASE_URL is not set', drop: async () => undefined };
+  databases.push(db);
+  const dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-export-'));
+  dataDirs.push(dataDir);
+  return { db, dataDir };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -205,18 +222,20 @@ async function drained(base: string) {
   );
 }
 
-async function startBenchServer(env: Record<string, string>): Promise<ServerChild> {
+type Store = Awaited<ReturnType<typeof newStore>>;
+
+async function startBenchServer(store: Store, env: Record<string, string>): Promise<ServerChild> {
   const child = await startServer({
     env: {
       LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir as string,
+      DATA_DIR: store.dataDir,
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       WEB_BUILD: 'never',
       // The production default (100 ms) fails the boot itself on a busy machine; override with the env.
       DB_POOL_ACQUIRE_TIMEOUT_MS: process.env.DB_POOL_ACQUIRE_TIMEOUT_MS || '1000',
       // A worker in another process than the API is not woken by a request, only by its poll.
       EXPORT_POLL_INTERVAL_MS: process.env.EXPORT_POLL_INTERVAL_MS || '100',
-      ...(database?.kind === 'postgres' && { DATABASE_URL: database.url }),
+      ...(store.db.kind === 'postgres' && { DATABASE_URL: store.db.url }),
       ...env,
     },
     readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
@@ -233,10 +252,11 @@ async function stopServer(child: ServerChild): Promise<void> {
 }
 
 /** (a) Time to 202 while export requests arrive at a fixed rate (and the worker renders them). */
-async function acceptPhase(base: string, f: Fixture, topology: string) {
+async function acceptPhase(base: string, meter: ReturnType<typeof cpuMeter>, f: Fixture, topology: string) {
   log(`accept (${topology}): ${settings.acceptRate} export requests/s for ${settings.acceptS} s…`);
   const formats = [...EXPORT_FORMATS];
   let n = 0;
+  const stopMeter = meter.start();
   const result = await fixedRate(
     base,
     {
@@ -250,6 +270,7 @@ async function acceptPhase(base: string, f: Fixture, topology: string) {
     },
     { rate: settings.acceptRate, connections: settings.acceptConnections, durationS: settings.acceptS, stagger: 10 },
   );
+  const cpu = stopMeter();
   const accepted = result.statusCounts['202'] ?? 0;
   emit({
     phase: 'accept',
@@ -263,6 +284,8 @@ async function acceptPhase(base: string, f: Fixture, topology: string) {
     statusCounts: result.statusCounts,
     errors: result.errors,
     latencyMs: result.latencyMs,
+    // Where the machine's CPU went (other work on a shared machine shows up as otherCores).
+    cpu,
     goalP95Ms: ACCEPT_P95_GOAL_MS,
     meetsGoal: result.latencyMs.p95 < ACCEPT_P95_GOAL_MS && accepted === result.responses,
   });
@@ -321,38 +344,33 @@ async function throughputPhase(base: string, workerBase: string, f: Fixture) {
   }
 }
 
-type Burst = {
-  sync: LatencySummary & { saves: number; acknowledged: number };
-  rest: LatencySummary & { writes: number; succeeded: number };
-  errors: number;
-  firstErrors: string[];
-};
+type Samples = { syncMs: number[]; restMs: number[]; syncSaves: number; restWrites: number; errors: string[] };
+
+const emptySamples = (): Samples => ({ syncMs: [], restMs: [], syncSaves: 0, restWrites: 0, errors: [] });
 
 /** A fixed-size burst of saves: sync edits (each until SAVED) on every peer, REST writes on 4 lanes. */
-async function saveBurst(base: string, f: Fixture, label: string): Promise<Burst> {
-  const errors: string[] = [];
-  const syncMs: number[] = [];
-  const restMs: number[] = [];
-  let restOk = 0;
+async function saveBurst(base: string, f: Fixture, label: string, into: Samples): Promise<void> {
   const sync = f.saveDocs.map(async (documentId) => {
     let peer: SyncPeer | undefined;
     try {
       peer = await SyncPeer.connect(base, documentId, f.token);
       await peer.untilSynced(SAVE_TIMEOUT_MS);
       for (let i = 0; i < settings.savesPerPeer; i++) {
+        into.syncSaves++;
         const t0 = performance.now();
         peer.type(`${label} ${i}. `);
         await peer.untilSaved(SAVE_TIMEOUT_MS);
-        syncMs.push(performance.now() - t0);
+        into.syncMs.push(performance.now() - t0);
       }
     } catch (err) {
-      errors.push(`sync: ${(err as Error).message}`);
+      into.errors.push(`sync: ${(err as Error).message}`);
     } finally {
       peer?.close();
     }
   });
   const rest = Array.from({ length: REST_LANES }, async (_, lane) => {
     for (let i = lane; i < settings.restWrites; i += REST_LANES) {
+      into.restWrites++;
       const t0 = performance.now();
       try {
         const res =
@@ -363,78 +381,111 @@ async function saveBurst(base: string, f: Fixture, label: string): Promise<Burst
             : await api(base, 'POST', `${API}/workspaces/${f.workspaceId}/documents`, f.token, {
                 title: `${label} ${i}`,
               });
-        if (res.status < 300) {
-          restOk++;
-          restMs.push(performance.now() - t0);
-        } else errors.push(`REST ${res.status}`);
+        if (res.status < 300) into.restMs.push(performance.now() - t0);
+        else into.errors.push(`REST ${res.status}`);
       } catch (err) {
-        errors.push(`REST: ${(err as Error).message}`);
+        into.errors.push(`REST: ${(err as Error).message}`);
       }
     }
   });
   await Promise.all([...sync, ...rest]);
-  return {
-    sync: { saves: f.saveDocs.length * settings.savesPerPeer, acknowledged: syncMs.length, ...summarize(syncMs) },
-    rest: { writes: settings.restWrites, succeeded: restOk, ...summarize(restMs) },
-    errors: errors.length,
-    firstErrors: errors.slice(0, 5),
-  };
 }
 
-/** (c) Saves without and with a hanging external renderer holding 50+ pending PDF exports. */
-async function savesPhase(base: string, f: Fixture, renderer: FakeRenderer) {
-  log('saves: warm-up burst…');
-  await saveBurst(base, f, 'warm-up');
-  log('saves: burst without pending exports…');
-  const calm = await saveBurst(base, f, 'calm');
+const report = (s: Samples) => ({
+  sync: { saves: s.syncSaves, acknowledged: s.syncMs.length, ...summarize(s.syncMs) },
+  rest: { writes: s.restWrites, succeeded: s.restMs.length, ...summarize(s.restMs) },
+  errors: s.errors.length,
+  firstErrors: s.errors.slice(0, 5),
+});
 
-  renderer.setMode({ kind: 'hang' });
-  const ids: string[] = [];
-  for (let i = 0; i < settings.pendingExports; i++) {
-    ids.push(
-      (await must(base, 'POST', `${API}/documents/${f.smallDoc}/export`, f.token, { format: 'pdf' })).id as string,
-    );
+type Side = { base: string; f: Fixture };
+
+/** Queues PDF exports on the hung side until `settings.pendingExports` are queued or running there. */
+async function topUp(hung: Side): Promise<number> {
+  const m = await scrape(hung.base);
+  const pending = sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running');
+  for (let i = pending; i < settings.pendingExports; i++) {
+    await must(hung.base, 'POST', `${API}/documents/${hung.f.smallDoc}/export`, hung.f.token, { format: 'pdf' });
   }
-  await renderer.until((r) => r.held >= 1, 20_000, 'a render call to hang');
-  log(`saves: burst with ${settings.pendingExports} PDF exports pending on a hung renderer…`);
-  const hung = await saveBurst(base, f, 'hung');
-  const m = await scrape(base);
-  const pendingAfter = sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running');
-  const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 3) : null);
+  return Math.max(pending, settings.pendingExports);
+}
+
+/**
+ * (c) Two identical servers, each with its own store and an external renderer: one renderer
+ * answers, the other hangs with 50+ PDF exports pending against it. Bursts of saves alternate
+ * between them round by round (the order flips each round), so load from elsewhere on the
+ * machine falls on both sides alike.
+ */
+async function savesPhase(calm: Side, hung: Side, hungRenderer: FakeRenderer) {
+  log('saves: warm-up bursts…');
+  await saveBurst(calm.base, calm.f, 'warm-up', emptySamples());
+  await saveBurst(hung.base, hung.f, 'warm-up', emptySamples());
+  hungRenderer.setMode({ kind: 'hang' });
+  await topUp(hung);
+  await hungRenderer.until((r) => r.held >= 1, 20_000, 'a render call to hang');
+  const without = emptySamples();
+  const withHang = emptySamples();
+  const pendingAtBurstEnd: number[] = [];
+  const breakerStates: number[] = [];
+  for (let round = 0; round < settings.saveRounds; round++) {
+    log(`saves: round ${round + 1}/${settings.saveRounds}…`);
+    const calmBurst = () => saveBurst(calm.base, calm.f, `calm ${round}`, without);
+    const hungBurst = async () => {
+      await topUp(hung);
+      await saveBurst(hung.base, hung.f, `hung ${round}`, withHang);
+      const m = await scrape(hung.base);
+      pendingAtBurstEnd.push(sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running'));
+      breakerStates.push(sum(m, 'export_renderer_breaker_state'));
+    };
+    if (round % 2 === 0) {
+      await calmBurst();
+      await hungBurst();
+    } else {
+      await hungBurst();
+      await calmBurst();
+    }
+  }
+  const a = report(without);
+  const b = report(withHang);
+  const ratio = (x: number, y: number) => (y > 0 ? round(x / y, 3) : null);
   emit({
     phase: 'saves',
-    peers: f.saveDocs.length,
-    savesPerPeer: settings.savesPerPeer,
-    restWrites: settings.restWrites,
-    withoutHang: calm,
-    withHang: { ...hung, pendingExportsAfterBurst: pendingAfter, rendererCallsHeld: renderer.held },
-    p95Ratio: { sync: ratio(hung.sync.p95, calm.sync.p95), rest: ratio(hung.rest.p95, calm.rest.p95) },
-    breakerState: sum(m, 'export_renderer_breaker_state'),
+    rounds: settings.saveRounds,
+    peers: calm.f.saveDocs.length,
+    savesPerPeerPerRound: settings.savesPerPeer,
+    restWritesPerRound: settings.restWrites,
+    withoutHang: a,
+    withHang: {
+      ...b,
+      pendingExportsAtBurstEnd: pendingAtBurstEnd,
+      breakerStateAtBurstEnd: breakerStates,
+      rendererCalls: hungRenderer.calls,
+    },
+    p95Ratio: { sync: ratio(b.sync.p95, a.sync.p95), rest: ratio(b.rest.p95, a.rest.p95) },
   });
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL;
-  database = adminUrl
-    ? await createBenchDatabase(adminUrl)
-    : { kind: 'pglite', reason: 'DATABASE_URL is not set', drop: async () => undefined };
-  if (database.kind === 'postgres') log(`database ${database.name} created at ${redact(adminUrl as string)}`);
-  else log(`embedded PGlite: ${database.reason}`);
-  dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-export-'));
+  adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || undefined;
   const began = performance.now();
   const loadBefore = loadavg()[0];
 
   // (a) and (b): in-process PDFs (pdfkit in the worker threads), no external renderer.
+  const store = await newStore();
+  if (store.db.kind === 'postgres') log(`database ${store.db.name} at ${redact(adminUrl as string)}`);
+  else log(`embedded PGlite: ${store.db.reason}`);
+  const database = store.db;
   if (database.kind === 'postgres') {
     // The deployed shape: API pods and worker pods apart. First the API alone (jobs pile up),
     // then with one worker process rendering on the same machine.
-    const apiServer = await startBenchServer({ ROLES: 'api,sync' });
+    const apiServer = await startBenchServer(store, { ROLES: 'api,sync' });
     const f1 = await setUp(apiServer.url, 'a');
-    await acceptPhase(apiServer.url, f1, 'api process, no worker running');
+    const meter = cpuMeter(apiServer.pid, database.name);
+    await acceptPhase(apiServer.url, meter, f1, 'api process, no worker running');
     // The backlog is not what (b) measures.
     await database.query('delete from export_jobs');
-    const worker = await startBenchServer({ ROLES: 'worker' });
-    await acceptPhase(apiServer.url, f1, 'api process + 1 worker process rendering the requests');
+    const worker = await startBenchServer(store, { ROLES: 'worker' });
+    await acceptPhase(apiServer.url, meter, f1, 'api process + 1 worker process rendering the requests');
     // The jobs still queued are not what (b) measures either; those running finish.
     await database.query(`delete from export_jobs where status = 'queued'`);
     await drained(worker.url);
@@ -443,24 +494,33 @@ async function main(): Promise<void> {
     await stopServer(apiServer);
   } else {
     // PGlite belongs to one process: the all-in-one default.
-    const allInOne = await startBenchServer({});
+    const allInOne = await startBenchServer(store, {});
     const f1 = await setUp(allInOne.url, 'a');
-    await acceptPhase(allInOne.url, f1, 'all-in-one process (api, sync and worker rendering the requests)');
+    await acceptPhase(
+      allInOne.url,
+      cpuMeter(allInOne.pid),
+      f1,
+      'all-in-one process (api, sync and worker rendering the requests)',
+    );
     log('waiting for the worker to finish what was queued…');
     await drained(allInOne.url);
     await throughputPhase(allInOne.url, allInOne.url, f1);
     await stopServer(allInOne);
   }
 
-  // (c): PDFs through an external renderer that will hang; default breaker and retry settings.
-  fake = await startFakeRenderer({ kind: 'pdf' });
-  const hungServer = await startBenchServer({
-    EXPORT_EXTERNAL_RENDERER_URL: fake.url,
-    // Stop promptly at the end even with renders hung.
-    EXPORT_SHUTDOWN_GRACE_MS: '1000',
-  });
-  const f2 = await setUp(hungServer.url, 'c');
-  await savesPhase(hungServer.url, f2, fake);
+  // (c): two all-in-one servers with PDFs through an external renderer (default breaker and
+  // retries): one renderer answers, the other hangs.
+  const answering = await startFakeRenderer({ kind: 'pdf' });
+  const hanging = await startFakeRenderer({ kind: 'pdf' });
+  fakes.push(answering, hanging);
+  // Stop promptly at the end even with renders hung.
+  const env = (url: string) => ({ EXPORT_EXTERNAL_RENDERER_URL: url, EXPORT_SHUTDOWN_GRACE_MS: '1000' });
+  const calmServer = await startBenchServer(await newStore(), env(answering.url));
+  const hungServer = await startBenchServer(await newStore(), env(hanging.url));
+  const calm = { base: calmServer.url, f: await setUp(calmServer.url, 'calm') };
+  const hung = { base: hungServer.url, f: await setUp(hungServer.url, 'hung') };
+  await savesPhase(calm, hung, hanging);
+  await stopServer(calmServer);
   await stopServer(hungServer);
 
   emit({
