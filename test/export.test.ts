@@ -463,6 +463,14 @@ describe.each(backends)('export jobs [$name]', (backend) => {
     const view = (await status(jobId)).json();
     expect(view.status).toBe('succeeded');
     expect(view.downloadUrl).toBeUndefined();
+    // Long after that, the job itself is forgotten.
+    await db
+      .updateTable('export_jobs')
+      .set({ finished_at: sql<Date>`now() - interval '31 days' - interval '1 minute'` })
+      .where('id', '=', jobId)
+      .execute();
+    await cleaner.runOnce();
+    expect((await status(jobId)).statusCode).toBe(404);
   });
 
   it('[E5.2] download before the job succeeded → 409', async () => {

@@ -1,7 +1,7 @@
 /**
  * Retention: finished files are deleted once their time is up (the job row stays and answers 410),
- * and files no job points at (an attempt that lost its lease, a crash between write and record)
- * are swept once they are older than the retention time.
+ * files no job points at (an attempt that lost its lease, a crash between write and record) are
+ * swept once they are older than the retention time, and old finished job rows are forgotten.
  */
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -9,6 +9,12 @@ import type { ExportSql } from './job-schema.ts';
 import type { ExportStorage } from './storage.ts';
 
 const EXPIRE_BATCH = 200;
+/**
+ * Finished jobs (succeeded, failed) are forgotten this long after their file expired: until then
+ * the status endpoint still says what happened and downloads answer 410. Dead jobs stay until an
+ * admin retries them (the dead-letter queue is for people to read).
+ */
+export const JOB_HISTORY_AFTER_EXPIRY_MS = 30 * 24 * 3_600_000;
 
 export class ExpiryCleaner {
   private readonly db: ExportSql;
@@ -54,6 +60,19 @@ export class ExpiryCleaner {
         expired++;
       }
       if (rows.length < EXPIRE_BATCH) break;
+    }
+    const forgotten = await this.db
+      .deleteFrom('export_jobs')
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where(
+        'finished_at',
+        '<',
+        sql<Date>`now() - make_interval(secs => ${(this.retentionMs + JOB_HISTORY_AFTER_EXPIRY_MS) / 1000})`,
+      )
+      .where('result_key', 'is', null)
+      .executeTakeFirst();
+    if (Number(forgotten.numDeletedRows) > 0) {
+      this.logger.info({ jobs: Number(forgotten.numDeletedRows) }, 'old export jobs forgotten');
     }
     const referenced = new Set(
       (await this.db.selectFrom('export_jobs').select('result_key').where('result_key', 'is not', null).execute()).map(
