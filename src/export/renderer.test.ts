@@ -143,6 +143,15 @@ describe('createRenderer', () => {
     );
   });
 
+  it('refuses bad settings at creation, before starting any thread', () => {
+    expect(() => createRenderer({ threads: 0, taskTimeoutMs: 1_000 })).toThrow(
+      'threads must be a positive integer, got 0',
+    );
+    expect(() => createRenderer({ threads: 1, taskTimeoutMs: 1_000, externalPdfUrl: 'ftp://renderer' })).toThrow(
+      'external renderer URL must be http(s), got ftp:',
+    );
+  });
+
   it('refuses work after close', async () => {
     const { renderer } = setup();
     await renderer.close();

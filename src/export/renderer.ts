@@ -60,13 +60,7 @@ export type ExportRenderer = Renderer & {
 };
 
 export function createRenderer(options: CreateRendererOptions): ExportRenderer {
-  const pool = new RenderPool({
-    threads: options.threads,
-    taskTimeoutMs: options.taskTimeoutMs,
-    maxQueue: options.maxQueue,
-    maxWorkerHeapMb: options.maxWorkerHeapMb,
-    onWorkerError: (err) => options.logger?.warn({ err }, 'render worker failed between tasks; replaced'),
-  });
+  // The service first: a bad URL or breaker setting throws before any thread is started.
   const external =
     options.externalPdfUrl === undefined || options.externalPdfUrl === ''
       ? undefined
@@ -76,6 +70,19 @@ export function createRenderer(options: CreateRendererOptions): ExportRenderer {
           onStateChange: options.onBreakerStateChange,
           logger: options.logger,
         });
+  let pool: RenderPool;
+  try {
+    pool = new RenderPool({
+      threads: options.threads,
+      taskTimeoutMs: options.taskTimeoutMs,
+      maxQueue: options.maxQueue,
+      maxWorkerHeapMb: options.maxWorkerHeapMb,
+      onWorkerError: (err) => options.logger?.warn({ err }, 'render worker failed between tasks; replaced'),
+    });
+  } catch (err) {
+    external?.close();
+    throw err;
+  }
 
   async function renderExternally(input: RenderInput, signal: AbortSignal | undefined): Promise<RenderedFile> {
     const html = await pool.run({ ...input, format: 'html', forPrint: true }, signal);
