@@ -40,7 +40,11 @@ const shot = async (p: TrackedPage, name: string) => {
 };
 
 try {
-  const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Martin'), signUpApi(server.url, 'Bob Chen')]);
+  // A fresh server each run, so plain addresses cannot collide.
+  const [alice, bob] = await Promise.all([
+    signUpApi(server.url, 'Alice Martin', 'alice@example.com'),
+    signUpApi(server.url, 'Bob Chen', 'bob@example.com'),
+  ]);
   const ws = await createWorkspace(server.url, alice.accessToken, 'Product team');
   const add = await call(server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
     token: alice.accessToken,

@@ -167,8 +167,7 @@ export function uniqueEmail(name: string): string {
 }
 
 /** Signs a person up through the API (fast test setup). */
-export async function signUpApi(base: string, displayName: string): Promise<Session> {
-  const email = uniqueEmail(displayName);
+export async function signUpApi(base: string, displayName: string, email = uniqueEmail(displayName)): Promise<Session> {
   const res = await call(base, 'POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD, displayName } });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Session;
