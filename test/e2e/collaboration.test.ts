@@ -32,9 +32,12 @@ import {
   waitForStatus,
 } from '../support/browser.ts';
 import { call } from '../support/server-process.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const LIVE_MS = 1_000;
 const SETTLE_MS = 15_000;
+/** The client's backoff after a few failed attempts (base 0.5 s, doubling, full jitter) plus the handshake. */
+const RECONNECT_MS = 30_000;
 
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
 
@@ -297,6 +300,35 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     expect(a.page.isClosed()).toBe(false);
     await a.context.setOffline(false);
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
+  });
+
+  it('a dropped connection shows "Reconnecting in Ns", then "Saved" with the edits made meanwhile', {
+    timeout: 90_000,
+  }, async () => {
+    const { alice, documentId, a, b } = await twoPeople('editor');
+    // Alice reaches the server through a proxy the test can cut (a network drop, not an offline event).
+    const proxy = await startTcpProxy(Number(new URL(server.url).port));
+    try {
+      const viaProxy = `http://127.0.0.1:${proxy.port}`;
+      // Another origin, so its own localStorage.
+      await signInWithSession(a.page, viaProxy, alice);
+      await Promise.all([openEditor(a.page, viaProxy, documentId), openEditor(b.page, server.url, documentId)]);
+      // The browser's own log lines for reconnection attempts refused while cut are expected.
+      a.allow(/WebSocket connection to .* failed/);
+      a.allow(/net::ERR_CONNECTION_(REFUSED|RESET|CLOSED)/);
+
+      proxy.cut();
+      await waitForStatus(a.page, /^Reconnecting in \d+s$/, 5_000);
+      await typeAtEnd(a.page, 'Typed during the outage.');
+      expect(await editorText(b.page)).not.toContain('Typed during the outage.');
+
+      proxy.restore();
+      await waitForEditorText(b.page, 'Typed during the outage.', RECONNECT_MS);
+      await waitForStatus(a.page, 'Saved', RECONNECT_MS);
+      expect(normalize(await documentText(server.url, alice.accessToken, documentId))).toBe('Typed during the outage.');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a viewer sees the text live but cannot change the body or the title', { timeout: 60_000 }, async () => {
