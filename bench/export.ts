@@ -19,7 +19,7 @@
  *   BENCH_JOBS_PER_FORMAT (20)         exports of the long document per format
  *   BENCH_WORDS (5000)                 size of the long document
  *   BENCH_SAVE_PEERS (8)               sync clients saving at once (one document each)
- *   BENCH_SAVE_ROUNDS (4)              rounds of (burst without, burst with) the hang, order flipped each round
+ *   BENCH_SAVE_ROUNDS (6)              rounds of (burst without, burst with) the hang, order flipped each round
  *   BENCH_SAVES_PER_PEER (25)          edits per client per burst, each waited for until SAVED
  *   BENCH_REST_WRITES (100)            REST writes per burst (renames and document creations, 4 at a time)
  *   BENCH_PENDING_EXPORTS (60)         PDF exports queued against the hanging renderer
@@ -64,7 +64,7 @@ const settings = {
   jobsPerFormat: num('BENCH_JOBS_PER_FORMAT', 20),
   words: num('BENCH_WORDS', 5000),
   savePeers: num('BENCH_SAVE_PEERS', 8),
-  saveRounds: num('BENCH_SAVE_ROUNDS', 4),
+  saveRounds: num('BENCH_SAVE_ROUNDS', 6),
   savesPerPeer: num('BENCH_SAVES_PER_PEER', 25),
   restWrites: num('BENCH_REST_WRITES', 100),
   pendingExports: num('BENCH_PENDING_EXPORTS', 60),
@@ -427,12 +427,21 @@ async function savesPhase(calm: Side, hung: Side, hungRenderer: FakeRenderer) {
   const withHang = emptySamples();
   const pendingAtBurstEnd: number[] = [];
   const breakerStates: number[] = [];
+  /** p95 of each burst's sync saves, per side: how much the rounds vary on their own. */
+  const roundP95 = { without: [] as number[], withHang: [] as number[] };
+  const p95Since = (samples: number[], from: number) => summarize(samples.slice(from)).p95;
   for (let round = 0; round < settings.saveRounds; round++) {
     log(`saves: round ${round + 1}/${settings.saveRounds}…`);
-    const calmBurst = () => saveBurst(calm.base, calm.f, `calm ${round}`, without);
+    const calmBurst = async () => {
+      const from = without.syncMs.length;
+      await saveBurst(calm.base, calm.f, `calm ${round}`, without);
+      roundP95.without.push(p95Since(without.syncMs, from));
+    };
     const hungBurst = async () => {
       await topUp(hung);
+      const from = withHang.syncMs.length;
       await saveBurst(hung.base, hung.f, `hung ${round}`, withHang);
+      roundP95.withHang.push(p95Since(withHang.syncMs, from));
       const m = await scrape(hung.base);
       pendingAtBurstEnd.push(sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running'));
       breakerStates.push(sum(m, 'export_renderer_breaker_state'));
@@ -462,6 +471,7 @@ async function savesPhase(calm: Side, hung: Side, hungRenderer: FakeRenderer) {
       rendererCalls: hungRenderer.calls,
     },
     p95Ratio: { sync: ratio(b.sync.p95, a.sync.p95), rest: ratio(b.rest.p95, a.rest.p95) },
+    syncP95ByRound: roundP95,
   });
 }
 
