@@ -1,4 +1,7 @@
 /** Starts a real app (not listening) on a backend and offers a small typed client over inject(). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
@@ -24,6 +27,8 @@ let counter = 0;
 
 export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const provisioned = await backend.provision();
+  // Export files (and anything else a test app writes to disk) stay out of ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cd-test-app-'));
   // A fresh database's first connections are slow while the whole suite runs in parallel; the
   // production default (100 ms) would turn that into 503s that say nothing about the code under test.
   const config = loadConfig({
@@ -32,6 +37,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     DB_POOL_ACQUIRE_TIMEOUT_MS: '2000',
     // Every test client comes from 127.0.0.1; sign-up throttling has its own test.
     SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
+    DATA_DIR: dataDir,
     ...provisioned.env,
     ...env,
   });
@@ -66,6 +72,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     async close() {
       await app.close();
       await provisioned.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
