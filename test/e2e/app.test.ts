@@ -25,6 +25,7 @@ import {
   startE2eServer,
   type TrackedPage,
   typeAtEnd,
+  until,
   waitForStatus,
 } from '../support/browser.ts';
 import { call } from '../support/server-process.ts';
@@ -213,6 +214,44 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await hit.first().click();
     await page.waitForURL(new RegExp(`/d/${documentId}$`), { timeout: SETTLE_MS });
     await page.waitForSelector(EDITOR, { timeout: SETTLE_MS });
+  });
+
+  it('document list: rename inline, retitle in the editor, delete after a confirm', { timeout: 60_000 }, async () => {
+    const jo = await signUpApi(server.url, 'Jo Lister');
+    const ws = await createWorkspace(server.url, jo.accessToken, 'Lists');
+    const doc = await createDocument(server.url, jo.accessToken, ws.id, 'Draft');
+    const title = async () =>
+      (await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken })).body?.title;
+    const { page } = await open();
+    await signInWithSession(page, server.url, jo, `/w/${ws.id}`);
+    const link = page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`);
+    await link.waitFor({ timeout: SETTLE_MS });
+
+    await page.getByRole('button', { name: 'Rename Draft' }).click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('Quarterly report');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      ([sel, t]) => document.querySelector(sel as string)?.textContent?.trim() === t,
+      [`[data-testid="document-list"] a[href$="/d/${doc.id}"]`, 'Quarterly report'],
+      { timeout: SETTLE_MS },
+    );
+    await until('the rename stored', title, (t) => t === 'Quarterly report', SETTLE_MS);
+
+    await link.click();
+    await page.waitForURL(new RegExp(`/d/${doc.id}$`), { timeout: SETTLE_MS });
+    const titleField = page.getByLabel('Title');
+    await titleField.waitFor({ timeout: SETTLE_MS });
+    await waitForStatus(page, 'Saved', SETTLE_MS);
+    await titleField.fill('Quarterly report, final');
+    await until('the editor title stored', title, (t) => t === 'Quarterly report, final', SETTLE_MS);
+
+    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.getByRole('button', { name: 'Delete Quarterly report, final' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete document' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await link.waitFor({ state: 'detached', timeout: SETTLE_MS });
+    expect((await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken })).status).toBe(404);
   });
 
   it('members: invite by email, change the role, remove', { timeout: 60_000 }, async () => {
