@@ -400,14 +400,28 @@ const report = (s: Samples) => ({
 
 type Side = { base: string; f: Fixture };
 
-/** Queues PDF exports on the hung side until `settings.pendingExports` are queued or running there. */
-async function topUp(hung: Side): Promise<number> {
-  const m = await scrape(hung.base);
-  const pending = sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running');
-  for (let i = pending; i < settings.pendingExports; i++) {
-    await must(hung.base, 'POST', `${API}/documents/${hung.f.smallDoc}/export`, hung.f.token, { format: 'pdf' });
+/** Exports requested on the hung side, and which of them are still queued or running. */
+class PendingExports {
+  private readonly open = new Set<string>();
+
+  /** Asks for the status of every export still open (the queue-depth gauge is cached for a second). */
+  async count(side: Side): Promise<number> {
+    for (const id of [...this.open]) {
+      const v = (await api(side.base, 'GET', `${API}/exports/${id}`, side.f.token)).body;
+      if (['succeeded', 'failed', 'dead'].includes(v.status as string)) this.open.delete(id);
+    }
+    return this.open.size;
   }
-  return Math.max(pending, settings.pendingExports);
+
+  /** Queues PDF exports until `settings.pendingExports` are open. */
+  async topUp(side: Side): Promise<void> {
+    for (let n = await this.count(side); n < settings.pendingExports; n++) {
+      const job = await must(side.base, 'POST', `${API}/documents/${side.f.smallDoc}/export`, side.f.token, {
+        format: 'pdf',
+      });
+      this.open.add(job.id as string);
+    }
+  }
 }
 
 /**
@@ -421,7 +435,8 @@ async function savesPhase(calm: Side, hung: Side, hungRenderer: FakeRenderer) {
   await saveBurst(calm.base, calm.f, 'warm-up', emptySamples());
   await saveBurst(hung.base, hung.f, 'warm-up', emptySamples());
   hungRenderer.setMode({ kind: 'hang' });
-  await topUp(hung);
+  const pending = new PendingExports();
+  await pending.topUp(hung);
   await hungRenderer.until((r) => r.held >= 1, 20_000, 'a render call to hang');
   const without = emptySamples();
   const withHang = emptySamples();
@@ -438,13 +453,12 @@ async function savesPhase(calm: Side, hung: Side, hungRenderer: FakeRenderer) {
       roundP95.without.push(p95Since(without.syncMs, from));
     };
     const hungBurst = async () => {
-      await topUp(hung);
+      await pending.topUp(hung);
       const from = withHang.syncMs.length;
       await saveBurst(hung.base, hung.f, `hung ${round}`, withHang);
       roundP95.withHang.push(p95Since(withHang.syncMs, from));
-      const m = await scrape(hung.base);
-      pendingAtBurstEnd.push(sum(m, 'export_jobs_queued') + sum(m, 'export_jobs_running'));
-      breakerStates.push(sum(m, 'export_renderer_breaker_state'));
+      pendingAtBurstEnd.push(await pending.count(hung));
+      breakerStates.push(sum(await scrape(hung.base), 'export_renderer_breaker_state'));
     };
     if (round % 2 === 0) {
       await calmBurst();
