@@ -146,6 +146,7 @@ function registry(syncLog: SqlUpdateLog): RoomRegistry {
       viewerPresence: false,
       roomGraceMs: 60_000,
       compactThreshold: Number.MAX_SAFE_INTEGER,
+      compactIdleMs: 0,
     },
     {
       log: syncLog,

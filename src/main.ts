@@ -267,6 +267,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         viewerPresence: config.syncViewerPresence,
         roomGraceMs: config.syncRoomGraceMs,
         compactThreshold: config.syncCompactThreshold,
+        compactIdleMs: config.syncCompactIdleMs,
       },
       {
         log: new SqlUpdateLog(database.pool('sync'), config.poolSyncMax),

@@ -55,6 +55,12 @@ export const ConfigSchema = T.Object({
   // Sync tier
   syncPersistBatchMs: Int(0, 1000, 5, 'SYNC_PERSIST_BATCH_MS: group-commit window per document'),
   syncCompactThreshold: Int(1, 1000000, 500, 'SYNC_COMPACT_THRESHOLD: log rows before merging into the stored state'),
+  syncCompactIdleMs: Int(
+    0,
+    3600000,
+    2000,
+    'SYNC_COMPACT_IDLE_MS: compact an open document this long after its last edit, so search sees it (0: off)',
+  ),
   syncRoomGraceMs: Int(0, 3600000, 10000, 'SYNC_ROOM_GRACE_MS: an empty room stays loaded this long'),
   syncMaxMessageBytes: Int(
     1024,
@@ -252,6 +258,7 @@ const ENV: Record<string, [Key, Kind]> = {
   SCRYPT_COST: ['scryptCost', 'int'],
   SYNC_PERSIST_BATCH_MS: ['syncPersistBatchMs', 'int'],
   SYNC_COMPACT_THRESHOLD: ['syncCompactThreshold', 'int'],
+  SYNC_COMPACT_IDLE_MS: ['syncCompactIdleMs', 'int'],
   SYNC_ROOM_GRACE_MS: ['syncRoomGraceMs', 'int'],
   SYNC_MAX_MESSAGE_BYTES: ['syncMaxMessageBytes', 'int'],
   SYNC_MESSAGES_PER_SECOND: ['syncMessagesPerSecond', 'int'],

@@ -40,6 +40,7 @@ const DEFAULTS: RegistryOptions = {
   viewerPresence: false,
   roomGraceMs: 10_000,
   compactThreshold: 1_000,
+  compactIdleMs: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -528,6 +529,22 @@ describe('RoomRegistry: loading and unloading rooms', () => {
     await until(() => log.inner.document(other)!.stateClock === 1, 'compaction at load');
     expect(log.inner.document(other)!.rows).toBe(0);
     expect(textOf(log.inner.document(other)!.state)).toHaveLength(3);
+  });
+
+  it('[S4.3] compacts an open document once edits pause, so search sees text typed into it', async () => {
+    const { registry, log } = instance({ compactIdleMs: 30 });
+    const id = newDocument(log);
+    const c = await connect(registry, id);
+    const frag = c.doc.getXmlFragment('default');
+    const p = new Y.XmlElement('paragraph');
+    p.insert(0, [new Y.XmlText('searchable')]);
+    frag.insert(0, [p]);
+    await until(() => c.saved() >= c.session.received, 'SAVED');
+    await until(() => log.inner.document(id)!.stateClock === 1, 'idle compaction');
+    expect(log.inner.document(id)!.text).toContain('searchable');
+    expect(log.inner.document(id)!.rows).toBe(0);
+    // The room is still open and in use: nothing was unloaded.
+    expect(registry.peek(id)).toBe(c.room);
   });
 });
 

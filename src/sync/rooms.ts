@@ -23,6 +23,12 @@ export type RegistryOptions = RoomLimits & {
   roomGraceMs: number;
   /** Log rows past which a room's log is merged into the stored state. */
   compactThreshold: number;
+  /**
+   * After this long without a new row, a room with unmerged rows compacts anyway, so search and
+   * the stored projections catch up with an open document soon after typing pauses. 0: only at
+   * the threshold and at unload.
+   */
+  compactIdleMs: number;
 };
 
 export type RegistryDeps = {
@@ -51,8 +57,15 @@ type Entry = {
   graceTimer?: NodeJS.Timeout;
   catchUpAttempt: number;
   catchUpTimer?: NodeJS.Timeout;
+  idleCompactTimer?: NodeJS.Timeout;
   compacting?: Promise<void>;
 };
+
+function clearTimers(entry: Entry): void {
+  if (entry.graceTimer) clearTimeout(entry.graceTimer);
+  if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
+  if (entry.idleCompactTimer) clearTimeout(entry.idleCompactTimer);
+}
 
 export class RoomRegistry {
   readonly instanceId = randomUUID();
@@ -201,13 +214,13 @@ export class RoomRegistry {
     );
     room.closing = true;
     for (const s of [...room.sessions]) s.close(CloseCode.UNAVAILABLE, 'document reloading, reconnect');
-    if (entry.graceTimer) clearTimeout(entry.graceTimer);
+    clearTimers(entry);
     const id = room.documentId;
     const done = (async () => {
       try {
         await room.persist.drain();
       } finally {
-        if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
+        clearTimers(entry);
         this.entries.delete(id);
         await entry.unsubscribe().catch(() => undefined);
         room.destroy();
@@ -243,7 +256,7 @@ export class RoomRegistry {
         // The log still holds every row: the next load (or compaction) picks them up.
         this.deps.logger.warn({ err, documentId: id }, 'compaction at unload failed');
       } finally {
-        if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
+        clearTimers(entry);
         this.entries.delete(id);
         await entry.unsubscribe().catch((err) => this.deps.logger.warn({ err }, 'bus unsubscribe failed'));
         room.destroy();
@@ -343,10 +356,22 @@ export class RoomRegistry {
     }
   }
 
-  /** Called after each persisted batch: compacts once the log passes the threshold. */
+  /** Called after each persisted batch: compacts once the log passes the threshold, or once typing pauses. */
   private afterPersist(documentId: string): void {
     const entry = this.entries.get(documentId);
-    if (entry && entry.room.rowsSinceCompaction >= this.opts.compactThreshold) this.compactSoon(entry);
+    if (!entry) return;
+    if (entry.room.rowsSinceCompaction >= this.opts.compactThreshold) {
+      this.compactSoon(entry);
+      return;
+    }
+    if (this.opts.compactIdleMs <= 0 || entry.room.rowsSinceCompaction === 0) return;
+    if (entry.idleCompactTimer) clearTimeout(entry.idleCompactTimer);
+    entry.idleCompactTimer = setTimeout(() => {
+      entry.idleCompactTimer = undefined;
+      if (this.entries.get(documentId) === entry && !entry.room.closing && entry.room.rowsSinceCompaction > 0) {
+        this.compactSoon(entry);
+      }
+    }, this.opts.compactIdleMs);
   }
 
   private compactSoon(entry: Entry): void {
@@ -473,8 +498,7 @@ export class RoomRegistry {
     await Promise.allSettled(entries.map(({ room }) => room.persist.drain()));
     for (const entry of entries) {
       this.closeAll(entry.room, CloseCode.SERVICE_RESTART, 'server restarting');
-      if (entry.graceTimer) clearTimeout(entry.graceTimer);
-      if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
+      clearTimers(entry);
     }
     await Promise.allSettled([...this.unloading.values()]);
     await Promise.allSettled(entries.map((e) => e.unsubscribe()));
