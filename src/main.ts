@@ -203,7 +203,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => keys.publicJwks(),
       {
         ttlMs: config.jwksCacheTtlMs,
-        unknownKidCooldownMs: external ? OIDC_UNKNOWN_KID_COOLDOWN_MS : BUILT_IN_UNKNOWN_KID_COOLDOWN_MS,
+        unknownKidCooldownMs:
+          config.unknownKidCooldownMs ?? (external ? OIDC_UNKNOWN_KID_COOLDOWN_MS : BUILT_IN_UNKNOWN_KID_COOLDOWN_MS),
         onRefreshError: logError('signing key refresh failed; serving cached keys'),
       },
     );

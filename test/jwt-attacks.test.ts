@@ -243,7 +243,8 @@ describe.each(backends)('forged and invalid access tokens [$name]', (backend) =>
 describe.each(backends)('signing-key rotation [$name]', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(backend);
+    // A cooldown no slow machine outlasts between the forged requests and the new key's first use.
+    t = await startTestApp(backend, { UNKNOWN_KID_COOLDOWN_MS: '60000' });
   });
   afterAll(async () => {
     await t?.close();

@@ -45,6 +45,14 @@ export const ConfigSchema = T.Object({
   oidcJwksUrl: T.Optional(T.String({ pattern: '^https?://', description: 'OIDC_JWKS_URL' })),
   oidcAudience: T.Optional(T.String({ minLength: 1, description: 'OIDC_AUDIENCE' })),
   jwksCacheTtlMs: Int(1_000, 86_400_000, 300_000, 'JWKS_CACHE_TTL_MS'),
+  unknownKidCooldownMs: T.Optional(
+    Int(
+      0,
+      3_600_000,
+      1_000,
+      'UNKNOWN_KID_COOLDOWN_MS: least time between key refreshes caused by unknown kids (default 1 s; 30 s with OIDC)',
+    ),
+  ),
   permissionCacheTtlMs: Int(0, 3_600_000, 300_000, 'PERMISSION_CACHE_TTL_MS'),
   permissionCacheMax: Int(100, 10_000_000, 100_000, 'PERMISSION_CACHE_MAX'),
   loginMaxFailuresPerAccount: Int(1, 1_000, 5, 'LOGIN_MAX_FAILURES_PER_ACCOUNT'),
@@ -250,6 +258,7 @@ const ENV: Record<string, [Key, Kind]> = {
   OIDC_JWKS_URL: ['oidcJwksUrl', 'str'],
   OIDC_AUDIENCE: ['oidcAudience', 'str'],
   JWKS_CACHE_TTL_MS: ['jwksCacheTtlMs', 'int'],
+  UNKNOWN_KID_COOLDOWN_MS: ['unknownKidCooldownMs', 'int'],
   PERMISSION_CACHE_TTL_MS: ['permissionCacheTtlMs', 'int'],
   PERMISSION_CACHE_MAX: ['permissionCacheMax', 'int'],
   LOGIN_MAX_FAILURES_PER_ACCOUNT: ['loginMaxFailuresPerAccount', 'int'],
