@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toHtml } from './html.ts';
+import { toMarkdown } from './markdown.ts';
 import type { ProseMirrorJson, ProseMirrorMark } from './prosemirror-json.ts';
+import { toPlainText } from './text.ts';
 
 const text = (value: string, ...marks: (string | ProseMirrorMark)[]): ProseMirrorJson => ({
   type: 'text',
@@ -158,5 +160,20 @@ describe('toHtml', () => {
     for (let level = 0; level < 50_000; level++) node = { type: 'blockquote', content: [node] };
 
     expect(() => toHtml(doc(node))).not.toThrow();
+  });
+});
+
+describe('mixed block and inline children (content another editor wrote)', () => {
+  it('keeps the blocks when a stray inline node sits among them', () => {
+    const doc = {
+      type: 'doc',
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'hello' }] },
+        { type: 'mention', attrs: { label: '@x' } },
+      ],
+    };
+    expect(toHtml(doc)).toContain('<p>hello</p>');
+    expect(toMarkdown(doc)).toContain('hello');
+    expect(toPlainText(doc)).toContain('hello');
   });
 });

@@ -27,9 +27,14 @@ function isInline(node: ProseMirrorJson): boolean {
   return inlineNodeTypes.has(node.type);
 }
 
-/** A node whose children are inline (paragraph, heading, or an unknown node holding text). */
+/**
+ * A node whose children are all inline (paragraph, heading, or an unknown node holding text).
+ * All, not some: one stray inline node among blocks (content another editor wrote) must not
+ * turn the container into one paragraph and drop its blocks.
+ */
 export function hasInlineContent(node: ProseMirrorJson): boolean {
-  return node.content?.some(isInline) ?? false;
+  const content = node.content;
+  return content !== undefined && content.length > 0 && content.every(isInline);
 }
 
 export function stringAttr(node: ProseMirrorJson, name: string): string | undefined {
