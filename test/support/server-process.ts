@@ -25,20 +25,34 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 };
 
+/**
+ * Starts a server on a free port (or `env.PORT`). Another process can take a port between
+ * `freePort()` and the server's listen: then the start is retried on a new port.
+ */
 export async function startServerProcess(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, env.PORT ? Number(env.PORT) : await freePort(), readyTimeoutMs);
+    } catch (err) {
+      const portTaken = err instanceof Error && err.message.includes('EADDRINUSE');
+      if (!portTaken || env.PORT || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>, port: number, readyTimeoutMs: number): Promise<ServerProcess> {
   let out = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
-      PORT: String(port),
       LOG_LEVEL: 'info',
       SCRYPT_COST: '1024',
       SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
       // The test run's global setup builds the web app once; servers never rebuild it in parallel.
       WEB_BUILD: 'never',
       ...env,
+      PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
