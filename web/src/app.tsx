@@ -7,6 +7,7 @@ import type { ApiClient, User } from './api.ts';
 import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
 import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
 import { plainError } from './form-errors.ts';
+import { initials } from './initials.ts';
 import type { Workspace } from './model.ts';
 import { useNotice } from './notify.ts';
 import { AuthPage, nextPath } from './pages/auth.tsx';
@@ -106,7 +107,7 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
         )}
         <div class="header-user">
           <span class="avatar small" aria-hidden="true" title={user.email}>
-            {user.displayName.trim().charAt(0).toUpperCase() || '?'}
+            {initials(user.displayName)}
           </span>
           <span class="user-name">{user.displayName}</span>
           <button

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import { formProblem, plainError } from '../form-errors.ts';
+import { initials } from '../initials.ts';
 import { type Items, SHARE_ROLE_LABELS, type Share, type ShareRole } from '../model.ts';
 import { notify } from '../notify.ts';
 import { Dialog } from './dialog.tsx';
@@ -202,10 +203,4 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
       </div>
     </Dialog>
   );
-}
-
-export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts;
-  return letters.map((p) => [...(p as string)][0]?.toUpperCase() ?? '').join('') || '?';
 }

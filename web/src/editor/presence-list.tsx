@@ -6,20 +6,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SyncStatus } from '../../../src/client/sync-client.ts';
 import type { RoomStatus } from '../../../src/sync/protocol.ts';
+import { initials } from '../initials.ts';
 import { roomSummary } from './access-messages.ts';
 import type { CollabSession } from './collab-session.ts';
 import { type Person, peopleHere, peopleKey } from './presence.ts';
 
 const MAX_CHIPS = 8;
-
-function initials(name: string): string {
-  const parts = name.split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
-  return letters
-    .map((p) => String.fromCodePoint(p.codePointAt(0) ?? 63))
-    .join('')
-    .toUpperCase();
-}
 
 function Chip({ person }: { person: Person }) {
   return (

@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { initials } from '../components/share-dialog.tsx';
 import { formProblem, plainError } from '../form-errors.ts';
+import { initials } from '../initials.ts';
 import {
   type Items,
   type Member,
