@@ -12,6 +12,7 @@ import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { AccessChanged, RoomStatus } from '../../../src/sync/protocol.ts';
 import type { PresenceUser } from './presence.ts';
+import { cannotSaveChanges, hasChangesToSave } from './sync-status-text.ts';
 
 export type CollabSessionOptions = {
   documentId: string;
@@ -52,7 +53,7 @@ const lingering = new Set<CollabSession>();
 /** Closing the tab while a left document still has unsaved changes asks first, too. */
 function guardUnload(event: BeforeUnloadEvent): void {
   for (const session of lingering) {
-    if (session.status.pendingChanges > 0) {
+    if (hasChangesToSave(session.status)) {
       event.preventDefault();
       event.returnValue = '';
       return;
@@ -129,7 +130,8 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     this.leaving = true;
     this.awareness.setLocalState(null);
     const status = this.status;
-    if (!this.client || status.closed || status.pendingChanges === 0) {
+    // Changes the server refuses (view-only now) would keep it connected for nothing.
+    if (!this.client || status.closed || !hasChangesToSave(status)) {
       this.destroy();
       return;
     }
@@ -144,7 +146,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     };
     const timer = setTimeout(finish, LINGER_MAX_MS);
     this.on('status', (s) => {
-      if ((s.saved && s.pendingChanges === 0) || s.closed) finish();
+      if ((s.saved && s.pendingChanges === 0) || s.closed || cannotSaveChanges(s)) finish();
     });
   }
 

@@ -16,6 +16,7 @@ import { accessChangedMessage, closedMessage, type DocumentAccess, documentAcces
 import { CollabSession } from './collab-session.ts';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
+import { hasChangesToSave } from './sync-status-text.ts';
 import { TitleField } from './title-field.tsx';
 import { Toolbar } from './toolbar.tsx';
 import { colorForUserId } from './user-color.ts';
@@ -129,7 +130,8 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
       },
     );
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
-      if (s.status.pendingChanges === 0) return;
+      // Changes refused for lack of access never save: asking would only hold the person here.
+      if (!hasChangesToSave(s.status)) return;
       event.preventDefault();
       event.returnValue = ''; // older browsers need a value to ask
     };

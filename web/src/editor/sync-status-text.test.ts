@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
-import { secondsLeft, syncStatusView } from './sync-status-text.ts';
+import {
+  cannotSaveChanges,
+  hasChangesToSave,
+  NOT_SAVED_TEXT,
+  secondsLeft,
+  syncStatusView,
+} from './sync-status-text.ts';
 
 const base: SyncStatus = { connection: 'connected', synced: true, saved: true, pendingChanges: 0 };
 const text = (s: Partial<SyncStatus>, remainingMs?: number) => syncStatusView({ ...base, ...s }, remainingMs)?.text;
@@ -39,11 +45,39 @@ describe('syncStatusView', () => {
     const closed = (code: number) =>
       text({ connection: 'closed', synced: false, pendingChanges: 2, closed: { code, reason: '' } });
     expect(closed(CloseCode.UNAUTHORIZED)).toBe('Offline — 2 changes will sync');
-    expect(closed(CloseCode.FORBIDDEN)).toBeUndefined();
-    expect(closed(CloseCode.NOT_FOUND)).toBeUndefined();
+    expect(closed(CloseCode.FORBIDDEN)).toBe(NOT_SAVED_TEXT);
+    expect(closed(CloseCode.NOT_FOUND)).toBe(NOT_SAVED_TEXT);
+    expect(closed(CloseCode.BAD_MESSAGE)).toBeUndefined();
+    const nothingLost = (code: number) => text({ connection: 'closed', synced: false, closed: { code, reason: '' } });
+    expect(nothingLost(CloseCode.FORBIDDEN)).toBeUndefined();
+    expect(nothingLost(CloseCode.NOT_FOUND)).toBeUndefined();
   });
 
-  it('only ever produces one of the five contract phrases', () => {
+  it('says the changes are not saved once access dropped to view-only, instead of "Saving…" forever', () => {
+    const refused: Partial<SyncStatus> = {
+      access: 'read',
+      saved: false,
+      pendingChanges: 3,
+      rejected: { reason: 'read-only', frame: 4 },
+    };
+    expect(text(refused)).toBe(NOT_SAVED_TEXT);
+    expect(syncStatusView({ ...base, ...refused })?.tone).toBe('trouble');
+    // Typed offline, then reconnected to find the role lowered: refused before any REJECTED arrived.
+    expect(text({ access: 'read', saved: false, pendingChanges: 1 })).toBe(NOT_SAVED_TEXT);
+    // A viewer with nothing of their own waiting is simply up to date.
+    expect(text({ access: 'read' })).toBe('Saved');
+    // Edit access back: the refused changes travel again.
+    expect(text({ access: 'edit', saved: false, pendingChanges: 3 })).toBe('Saving…');
+  });
+
+  it('keeps the five phrases while reconnecting, since the next connection may restore edit access', () => {
+    const before: Partial<SyncStatus> = { access: 'read', synced: false, saved: false, pendingChanges: 2 };
+    expect(text({ ...before, connection: 'connecting' })).toBe('Connecting…');
+    expect(text({ ...before, connection: 'connected' })).toBe('Connecting…');
+    expect(text({ ...before, connection: 'offline' })).toBe('Offline — 2 changes will sync');
+  });
+
+  it('only ever produces one of the five contract phrases while this person may edit', () => {
     const phrases = [
       /^Saved$/,
       /^Saving…$/,
@@ -63,6 +97,7 @@ describe('syncStatusView', () => {
                 saved,
                 pendingChanges,
                 retryInMs,
+                access: 'edit',
                 closed: connection === 'closed' ? { code: CloseCode.UNAUTHORIZED, reason: '' } : undefined,
               });
               expect(phrases.some((p) => p.test(t ?? ''))).toBe(true);
@@ -70,6 +105,36 @@ describe('syncStatusView', () => {
           }
         }
       }
+    }
+  });
+});
+
+describe('hasChangesToSave (asks before the tab closes)', () => {
+  const status = (s: Partial<SyncStatus>): SyncStatus => ({ ...base, ...s });
+
+  it('asks for changes that will still reach the server', () => {
+    expect(hasChangesToSave(status({ saved: false, pendingChanges: 2, access: 'edit' }))).toBe(true);
+    expect(hasChangesToSave(status({ connection: 'offline', synced: false, saved: false, pendingChanges: 1 }))).toBe(
+      true,
+    );
+    const expired = { code: CloseCode.UNAUTHORIZED, reason: '' };
+    expect(hasChangesToSave(status({ connection: 'closed', pendingChanges: 1, closed: expired }))).toBe(true);
+    expect(hasChangesToSave(status({}))).toBe(false);
+  });
+
+  it('does not hold the tab for changes that can never be saved', () => {
+    const refused = status({
+      access: 'read',
+      saved: false,
+      pendingChanges: 2,
+      rejected: { reason: 'read-only', frame: 1 },
+    });
+    expect(cannotSaveChanges(refused)).toBe(true);
+    expect(hasChangesToSave(refused)).toBe(false);
+    for (const code of [CloseCode.FORBIDDEN, CloseCode.NOT_FOUND]) {
+      const gone = status({ connection: 'closed', pendingChanges: 2, closed: { code, reason: '' } });
+      expect(cannotSaveChanges(gone)).toBe(true);
+      expect(hasChangesToSave(gone)).toBe(false);
     }
   });
 });
