@@ -182,7 +182,8 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
       EXPORT_BREAKER_TIMEOUT_MS: String(BREAKER_TIMEOUT_MS),
       // Open stays open for the rest of the test: once open, no call may reach the service.
       EXPORT_BREAKER_RESET_MS: '600000',
-      EXPORT_BACKOFF_BASE_MS: '500',
+      // The default: retries 1 s, 2 s, 4 s later, so the jobs stay pending for the whole burst.
+      EXPORT_BACKOFF_BASE_MS: '1000',
       EXPORT_MAX_RETRIES: String(MAX_RETRIES),
       EXPORT_WORKER_CONCURRENCY: String(CONCURRENCY),
       EXPORT_WORKSPACE_RUNNING_MAX: String(CONCURRENCY),
@@ -197,7 +198,7 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
     if (s) rmSync(s.storageDir, { recursive: true, force: true });
   });
 
-  it('saves keep their full rate with zero errors while 50+ PDF exports hang; the breaker opens within 10 s; jobs retry then dead-letter; nothing leaks', async () => {
+  it('[E4.1] [E4.3] [E9.1] saves keep their full rate with zero errors while 50+ PDF exports hang; the breaker opens within 10 s; jobs retry then dead-letter; nothing leaks', async () => {
     const docs = await createDocs(s, 4, 'Busy');
     const burst = { updatesPerPeer: 25, restWrites: 60 };
 
