@@ -219,7 +219,24 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
     // The service holds every call it receives.
     await fake.until((f) => f.held >= CONCURRENCY, 10_000, `${CONCURRENCY} held calls`);
 
+    // Bulkhead [E4.1]: while 8 calls hang, the worker holds no connection (holding one per hung
+    // call would pin its pool of 2 at 2). Sampled through the burst; brief claims and renewals may show.
+    const workerPoolInUse: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling || workerPoolInUse.length < 15) {
+        workerPoolInUse.push(sum(await metricsOf(s.base), 'db_pool_connections_in_use', { pool: 'worker' }));
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
     const during = await saveBurst(s.base, s.owner, s.workspaceId, docs, { ...burst, label: 'hung' });
+    sampling = false;
+    await sampler;
+    expect(fake.held, 'calls still hanging when the sampling ended').toBeGreaterThan(0);
+    expect(
+      workerPoolInUse.filter((n) => n === 0).length,
+      `worker pool in use: ${workerPoolInUse.join(',')}`,
+    ).toBeGreaterThan(workerPoolInUse.length / 2);
     const pendingAfterBurst = (await jobRows(s, jobIds)).filter((j) => !TERMINAL.includes(j.status)).length;
     expect(pendingAfterBurst, 'exports still pending when the burst ended').toBeGreaterThanOrEqual(50);
     expect(during.errors).toEqual([]);
