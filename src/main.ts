@@ -153,6 +153,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
           errorThresholdPercentage: config.exportBreakerErrorPercent,
           rollingWindowMs: config.exportBreakerWindowMs,
           resetTimeoutMs: config.exportBreakerResetMs,
+          volumeThreshold: config.exportBreakerMinCalls,
         },
         logger: logger.child({ component: 'export-render' }),
         observer: renderMetrics,

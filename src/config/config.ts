@@ -163,6 +163,12 @@ export const ConfigSchema = T.Object({
     60_000,
     'EXPORT_BREAKER_RESET_MS: open breaker tries one call again after this',
   ),
+  exportBreakerMinCalls: Int(
+    1,
+    10_000,
+    2,
+    'EXPORT_BREAKER_MIN_CALLS: calls the window must hold before the breaker may open',
+  ),
   exportStorageDir: T.Optional(
     T.String({
       minLength: 1,
@@ -297,6 +303,7 @@ const ENV: Record<string, [Key, Kind]> = {
   EXPORT_BREAKER_ERROR_PERCENT: ['exportBreakerErrorPercent', 'int'],
   EXPORT_BREAKER_WINDOW_MS: ['exportBreakerWindowMs', 'int'],
   EXPORT_BREAKER_RESET_MS: ['exportBreakerResetMs', 'int'],
+  EXPORT_BREAKER_MIN_CALLS: ['exportBreakerMinCalls', 'int'],
   EXPORT_STORAGE_DIR: ['exportStorageDir', 'str'],
   EXPORT_RETENTION_MS: ['exportRetentionMs', 'int'],
   EXPORT_CLEANUP_INTERVAL_MS: ['exportCleanupIntervalMs', 'int'],

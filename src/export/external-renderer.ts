@@ -16,7 +16,10 @@ export type BreakerOptions = {
   errorThresholdPercentage: number;
   /** The rolling window the failure share is measured over. */
   rollingWindowMs: number;
-  /** Calls the window must hold before it may open, so one early failure cannot. */
+  /**
+   * Calls the window must hold before it may open, so one early failure cannot. Small on purpose:
+   * with one worker slot and 5 s timeouts a hung service produces only two calls per 10 s window.
+   */
   volumeThreshold: number;
   /** How long the breaker stays open before letting a trial call through. */
   resetTimeoutMs: number;
@@ -26,7 +29,7 @@ export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = {
   callTimeoutMs: 5_000,
   errorThresholdPercentage: 50,
   rollingWindowMs: 10_000,
-  volumeThreshold: 5,
+  volumeThreshold: 2,
   resetTimeoutMs: 60_000,
 };
 
