@@ -6,9 +6,11 @@
 import { Editor, Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import { Plugin } from '@tiptap/pm/state';
 import StarterKit from '@tiptap/starter-kit';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { placeCaretLabels } from './caret-label.ts';
 import { isAllowedLinkHref } from './link-url.ts';
 import type { PresenceUser } from './presence.ts';
 import { isHexColor } from './user-color.ts';
@@ -51,6 +53,40 @@ function renderSelection(user: Record<string, unknown>): { nodeName: string; cla
   return isHexColor(user.color) ? { ...base, style: `background-color: ${user.color}33` } : base;
 }
 
+/**
+ * Keeps caret labels inside the editor: re-placed after every view update (carets move with edits
+ * and awareness changes; their widgets are reused, so placing them once when drawn is not enough)
+ * and when the editor's width changes. Once per frame, before it is painted.
+ */
+const CaretLabelPlacement = Extension.create({
+  name: 'caretLabelPlacement',
+  addProseMirrorPlugins() {
+    return [
+      new Plugin({
+        view(view) {
+          let frame = 0;
+          const schedule = () => {
+            if (frame === 0) frame = requestAnimationFrame(place);
+          };
+          const place = () => {
+            frame = 0;
+            placeCaretLabels(view.dom);
+          };
+          const resized = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(schedule);
+          resized?.observe(view.dom);
+          return {
+            update: schedule,
+            destroy() {
+              cancelAnimationFrame(frame);
+              resized?.disconnect();
+            },
+          };
+        },
+      }),
+    ];
+  },
+});
+
 const LinkShortcut = Extension.create<{ open: () => void }>({
   name: 'linkShortcut',
   addOptions() {
@@ -92,6 +128,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
         render: renderCaret,
         selectionRender: renderSelection,
       }),
+      CaretLabelPlacement,
       LinkShortcut.configure({ open: options.onLinkShortcut }),
     ],
     editorProps: {
