@@ -219,6 +219,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
                       <span class="person-email">{m.email}</span>
                     </span>
                     <select
+                      class="person-role"
                       aria-label={`Permission for ${m.displayName}`}
                       value={m.role}
                       onChange={(e) => change(m, e.currentTarget.value as WorkspaceRole)}
@@ -231,7 +232,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
                     </select>
                     <button
                       type="button"
-                      class="button subtle danger-text"
+                      class="button subtle danger-text person-action"
                       aria-label={self ? undefined : `Remove ${m.displayName}`}
                       onClick={() => (self ? setLeaving(m) : remove(m))}
                     >
