@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { AccessChanged, RoomStatus } from '../../../src/sync/protocol.ts';
+import { deferredCloseWebSocket } from './deferred-close-websocket.ts';
 import type { PresenceUser } from './presence.ts';
 import { cannotSaveChanges, hasChangesToSave } from './sync-status-text.ts';
 
@@ -176,6 +177,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
       doc: this.doc,
       awareness: this.awareness,
       getToken: this.options.getToken,
+      WebSocket: deferredCloseWebSocket(),
       // Offline at start: the 'online' event connects.
       connect: navigator.onLine,
     });

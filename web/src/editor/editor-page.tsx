@@ -197,6 +197,10 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         : 'You can view this document but not edit it.'
       : null;
 
+  // A missing document: the API and the sync server both say so; one banner is enough.
+  const closeRepeatsLoadError =
+    loadError !== null && (closed?.code === CloseCode.NOT_FOUND || closed?.code === CloseCode.FORBIDDEN);
+
   return (
     <div class="ed-page">
       <div class="ed-head">
@@ -237,7 +241,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
           </button>
         </div>
       )}
-      {banner && (
+      {banner && !closeRepeatsLoadError && (
         <div class={`ed-banner ed-banner--${banner.tone}`} data-testid="access-banner" role="alert">
           <p>{banner.text}</p>
           {closed?.code === CloseCode.UNAUTHORIZED ? (
