@@ -4,6 +4,7 @@
  * in (and a wrong password in plain words), search by a word typed into a body, members, and a
  * 375 px wide phone without horizontal scrolling. No console errors or CSP violations anywhere.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backends } from '../support/backends.ts';
@@ -171,6 +172,36 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await dialog.waitFor({ state: 'hidden', timeout: 2_000 });
     // Focus goes back to what opened the dialog.
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Share');
+  });
+
+  it('exports the open document as PDF and Markdown from the editor, with what was typed', {
+    timeout: 60_000,
+  }, async () => {
+    const erin = await signUpApi(server.url, 'Erin Export');
+    const ws = await createWorkspace(server.url, erin.accessToken, 'Exports');
+    const doc = await createDocument(server.url, erin.accessToken, ws.id, 'Quarterly report');
+    const { page } = await open();
+    await signInWithSession(page, server.url, erin);
+    await openEditor(page, server.url, doc.id);
+    await typeAtEnd(page, 'Revenue grew in every region.');
+    await waitForStatus(page, 'Saved', SETTLE_MS);
+
+    const exportAs = async (label: string) => {
+      await page.getByRole('button', { name: 'Export' }).click();
+      const download = page.waitForEvent('download', { timeout: 30_000 });
+      await page.getByRole('menuitem', { name: label }).click();
+      const file = await download;
+      const path = await file.path();
+      return { name: file.suggestedFilename(), bytes: await readFile(path) };
+    };
+    const pdf = await exportAs('PDF');
+    expect(pdf.name).toBe('Quarterly report.pdf');
+    expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const markdown = await exportAs('Markdown');
+    expect(markdown.name).toMatch(/^Quarterly report\.md$/);
+    expect(markdown.bytes.toString()).toContain('Revenue grew in every region.');
+    // Idle again: the menu button is back, nothing is left in progress.
+    await page.getByRole('button', { name: 'Export' }).waitFor({ timeout: SETTLE_MS });
   });
 
   it('search finds a document by a word typed into its body, the word marked in the snippet', {

@@ -3,6 +3,7 @@
  * (single flight across tabs: refresh tokens rotate and a reused one revokes the family), and
  * errors turned into plain words. Sessions live in localStorage so every tab shares one.
  */
+import { filenameFromDisposition } from './content-disposition.ts';
 
 export type User = { id: string; email: string; displayName: string; createdAt: string };
 export type Session = { user: User; accessToken: string; expiresIn: number; refreshToken: string };
@@ -123,6 +124,40 @@ export class ApiClient {
       throw new ApiError(res.status, friendlyMessage(res.status, parsed), fields, retryAfter);
     }
     return parsed as T;
+  }
+
+  /**
+   * Fetches a file the API serves to authenticated users (an export), with the server's file
+   * name. `url` is the absolute path the API returned (e.g. a job's `downloadUrl`).
+   */
+  async download(url: string): Promise<{ blob: Blob; filename: string }> {
+    if (!url.startsWith(`${API_BASE}/`)) throw new ApiError(400, 'That download link is not valid.');
+    const get = async () => {
+      try {
+        return await fetch(url, { headers: { authorization: `Bearer ${await this.accessToken()}` } });
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        throw new ApiError(0, friendlyMessage(0, undefined));
+      }
+    };
+    let res = await get();
+    if (res.status === 401 && (await this.refresh(true))) res = await get();
+    if (!res.ok) {
+      const text = await res.text();
+      let body: { title?: string; detail?: string } | undefined;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (res.status === 410) throw new ApiError(410, 'This file has expired. Please export again.');
+      throw new ApiError(res.status, friendlyMessage(res.status, body));
+    }
+    const fallback = url.split('/').at(-2) ?? 'export';
+    return {
+      blob: await res.blob(),
+      filename: filenameFromDisposition(res.headers.get('content-disposition'), fallback),
+    };
   }
 
   /** Single flight, within this tab (a shared promise) and across tabs (a Web Lock). */

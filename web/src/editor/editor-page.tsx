@@ -14,6 +14,7 @@ import type { Access } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
 import { accessChangedMessage, closedMessage, type DocumentAccess, documentAccessCanEdit } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
+import { ExportMenu } from './export-menu.tsx';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
 import { hasChangesToSave } from './sync-status-text.ts';
@@ -217,6 +218,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         />
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
+          {!closed && <ExportMenu api={api} documentId={documentId} />}
           {onShare && !closed && (
             <button type="button" class="ed-btn ed-btn--primary" onClick={onShare}>
               Share
