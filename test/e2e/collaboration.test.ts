@@ -302,6 +302,41 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
   });
 
+  it('edits typed offline by someone downgraded to viewer meanwhile are reported as not saved; closing does not ask', {
+    timeout: 60_000,
+  }, async () => {
+    const { alice, bob, documentId, b } = await twoPeople('editor');
+    await openEditor(b.page, server.url, documentId);
+    b.allow(/WebSocket connection to .* failed/);
+    b.allow(/net::ERR_INTERNET_DISCONNECTED/);
+    await b.context.setOffline(true);
+    await typeAtEnd(b.page, 'Too late to keep.');
+    await waitForStatus(b.page, /^Offline — [1-9]\d* changes will sync$/, 5_000);
+    const res = await call(server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
+      token: alice.accessToken,
+      body: { role: 'viewer' },
+    });
+    expect(res.status).toBe(200);
+    await b.context.setOffline(false);
+    // Honest: not "Saving…" forever, and not "Saved".
+    await waitForStatus(b.page, 'Not saved — you can no longer edit', SETTLE_MS);
+    expect(await b.page.locator(EDITOR).getAttribute('contenteditable')).toBe('false');
+    let asked = false;
+    b.page.on('dialog', (d) => {
+      asked = true;
+      void d.dismiss();
+    });
+    await b.page.close({ runBeforeUnload: true });
+    await until(
+      'the tab to close',
+      async () => b.page.isClosed(),
+      (closed) => closed,
+      5_000,
+    );
+    expect(asked).toBe(false);
+    expect(await documentText(server.url, alice.accessToken, documentId)).not.toContain('Too late to keep.');
+  });
+
   it('a dropped connection shows "Reconnecting in Ns", then "Saved" with the edits made meanwhile', {
     timeout: 90_000,
   }, async () => {
