@@ -309,6 +309,7 @@ describe.each(backends)('export: an external renderer that fails half of its cal
       // At 50 % failures the breaker (≥ 50 %) opens too; its short reset lets retries through again.
       EXPORT_BREAKER_RESET_MS: '200',
       EXPORT_BREAKER_WINDOW_MS: '1000',
+      EXPORT_BREAKER_MIN_CALLS: '5',
       EXPORT_BACKOFF_BASE_MS: '50',
       EXPORT_MAX_RETRIES: '10',
       EXPORT_WORKER_CONCURRENCY: '4',

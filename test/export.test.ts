@@ -621,6 +621,9 @@ describe.each(backends)('export retries through the external renderer [$name]', 
       EXPORT_POLL_INTERVAL_MS: '25',
       EXPORT_BACKOFF_BASE_MS: '20',
       EXPORT_MAX_RETRIES: '3',
+      // These tests script the service's answers to check retries; the breaker has its own tests
+      // (src/export/external-renderer.test.ts, test/export-faults.integration.test.ts).
+      EXPORT_BREAKER_MIN_CALLS: '1000',
       // The bulkhead under test: one worker connection, four renders at once.
       DB_POOL_WORKER_MAX: '1',
       EXPORT_WORKER_CONCURRENCY: '4',
