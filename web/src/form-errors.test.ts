@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
-import { fieldName, formProblem, plainError, plainFieldMessage, sentence, summarize } from './form-errors.ts';
+import {
+  emailInviteProblem,
+  fieldName,
+  formProblem,
+  plainError,
+  plainFieldMessage,
+  sentence,
+  summarize,
+} from './form-errors.ts';
 
 describe('form errors from problem+json', () => {
   it('maps errors[].field to the form field it names', () => {
@@ -71,5 +79,20 @@ describe('form errors from problem+json', () => {
     expect(sentence('done')).toBe('Done.');
     expect(sentence('Already there!')).toBe('Already there!');
     expect(sentence('  ')).toBe('');
+  });
+});
+
+describe('adding a person by email', () => {
+  it('says what to do about an unknown address, next to the email field', () => {
+    const err = new ApiError(400, 'Bad request', [{ field: '/email', message: 'no account with this email' }]);
+    expect(emailInviteProblem(err, 'kim@example.com')).toEqual({
+      email: 'There is no account for kim@example.com. Ask them to sign up first.',
+    });
+  });
+
+  it('puts anything that is not about the email on the whole form', () => {
+    const problem = emailInviteProblem(new ApiError(409, 'They already have access.'), 'kim@example.com');
+    expect(problem.email).toBeUndefined();
+    expect(problem.form).toMatch(/already have access/);
   });
 });

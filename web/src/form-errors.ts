@@ -97,3 +97,17 @@ export function plainError(err: unknown): string {
     return 'Only workspace owners and admins can manage members.';
   return sentence(err.message);
 }
+
+/**
+ * Why adding a person by email failed, for the invite and share forms: a message for the email
+ * field (an unknown address says what to do about it), or one for the whole form.
+ */
+export function emailInviteProblem(err: unknown, address: string): { email?: string; form?: string } {
+  const p = formProblem(err, { email: 'Email', role: 'Role' });
+  if (!p.fields.email) return { form: plainError(err) };
+  return {
+    email: /no account/i.test(p.fields.email)
+      ? `There is no account for ${address}. Ask them to sign up first.`
+      : p.fields.email,
+  };
+}

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
-import { formProblem, plainError } from '../form-errors.ts';
+import { emailInviteProblem, plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import { type Items, SHARE_ROLE_LABELS, type Share, type ShareRole } from '../model.ts';
 import { notify } from '../notify.ts';
@@ -55,14 +55,9 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
         `${share.displayName} can now ${SHARE_ROLE_LABELS[share.role].replace('Can ', '').toLowerCase()} this document.`,
       );
     } catch (err) {
-      const p = formProblem(err, { email: 'Email', role: 'Role' });
-      if (p.fields.email) {
-        setEmailError(
-          /no account/i.test(p.fields.email)
-            ? `There is no account for ${address}. Ask them to sign up first.`
-            : p.fields.email,
-        );
-      } else setError(plainError(err));
+      const problem = emailInviteProblem(err, address);
+      if (problem.email) setEmailError(problem.email);
+      else setError(problem.form ?? null);
     } finally {
       setBusy(false);
       emailInput.current?.focus();

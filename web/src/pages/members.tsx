@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { formProblem, plainError } from '../form-errors.ts';
+import { emailInviteProblem, plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import {
   type Items,
@@ -89,14 +89,9 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
       setEmail('');
       notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
     } catch (err) {
-      const p = formProblem(err, { email: 'Email', role: 'Role' });
-      if (p.fields.email) {
-        setEmailError(
-          /no account/i.test(p.fields.email)
-            ? `There is no account for ${address}. Ask them to sign up first.`
-            : p.fields.email,
-        );
-      } else setError(plainError(err));
+      const problem = emailInviteProblem(err, address);
+      if (problem.email) setEmailError(problem.email);
+      else setError(problem.form ?? null);
     } finally {
       setBusy(false);
       emailInput.current?.focus();
