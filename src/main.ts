@@ -16,6 +16,7 @@ import { RedisCounters } from './adapters/counters/redis-counters.ts';
 import { type Database, freeDiskMb, openDatabase } from './adapters/sql/database.ts';
 import { migrateToLatest } from './adapters/sql/migrator.ts';
 import { SqlUpdateLog } from './adapters/sql/update-log.ts';
+import { LocalDirectoryStorage } from './adapters/storage/local.ts';
 import { Accounts } from './app/auth/accounts.ts';
 import { Authenticator } from './app/auth/authenticator.ts';
 import { KeySetCache } from './app/auth/key-set-cache.ts';
@@ -34,7 +35,7 @@ import { ExpiryCleaner } from './export/cleanup.ts';
 import { JobQueue } from './export/job-queue.ts';
 import { withExportTables } from './export/job-schema.ts';
 import { createRenderer } from './export/renderer.ts';
-import { LocalDirectoryStorage } from './export/storage.ts';
+
 import { WebhookDispatcher } from './export/webhook.ts';
 import { ExportWorker } from './export/worker.ts';
 import { API_PREFIX, buildServer } from './http/server.ts';

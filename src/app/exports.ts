@@ -19,8 +19,8 @@ import {
 import { authorizeDocument } from '../domain/policy.ts';
 import type { Plan } from '../domain/roles.ts';
 import { type ExportSql, type ExportStatus, withExportTables } from '../export/job-schema.ts';
-import type { ExportFormat } from '../export/ports.ts';
-import type { ExportStorage, StoredFile } from '../export/storage.ts';
+import type { ExportFormat, FileStorage, StoredFile } from '../export/ports.ts';
+
 import { webhookUrlProblem } from '../export/webhook-target.ts';
 import type { PermissionCache } from './permissions.ts';
 
@@ -88,11 +88,11 @@ type JobRow = {
 export class Exports {
   private readonly db: ExportSql;
   private readonly permissions: PermissionCache;
-  private readonly storage: ExportStorage;
+  private readonly storage: FileStorage;
   private readonly opts: ExportsOptions;
   private readonly now: () => Date;
 
-  constructor(db: Sql, permissions: PermissionCache, storage: ExportStorage, opts: ExportsOptions) {
+  constructor(db: Sql, permissions: PermissionCache, storage: FileStorage, opts: ExportsOptions) {
     this.db = withExportTables(db);
     this.permissions = permissions;
     this.storage = storage;

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { ExportSql } from './job-schema.ts';
-import type { ExportStorage } from './storage.ts';
+import type { FileStorage } from './ports.ts';
 
 const EXPIRE_BATCH = 200;
 /**
@@ -18,14 +18,14 @@ export const JOB_HISTORY_AFTER_EXPIRY_MS = 30 * 24 * 3_600_000;
 
 export class ExpiryCleaner {
   private readonly db: ExportSql;
-  private readonly storage: ExportStorage;
+  private readonly storage: FileStorage;
   private readonly logger: Logger;
   private readonly retentionMs: number;
   private readonly onExpired: (count: number) => void;
 
   constructor(
     db: ExportSql,
-    storage: ExportStorage,
+    storage: FileStorage,
     deps: { logger: Logger; onExpired: (count: number) => void },
     opts: { retentionMs: number },
   ) {

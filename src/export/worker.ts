@@ -9,8 +9,7 @@ import { retryDelayMs } from '../domain/export-policy.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 import { pinnedContent } from './pinned-document.ts';
-import { RenderError, type Renderer } from './ports.ts';
-import type { ExportStorage } from './storage.ts';
+import { type FileStorage, RenderError, type Renderer } from './ports.ts';
 
 export type JobOutcome = 'succeeded' | 'retry' | 'failed' | 'dead' | 'superseded' | 'released';
 export type DeadLetterReason = 'retries_exhausted' | 'permanent_error' | 'lease_expired';
@@ -66,7 +65,7 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export class ExportWorker {
   private readonly queue: JobQueue;
   private readonly renderer: Renderer;
-  private readonly storage: ExportStorage;
+  private readonly storage: FileStorage;
   private readonly observer: ExportObserver;
   private readonly logger: Logger;
   private readonly opts: ExportWorkerOptions;
@@ -79,7 +78,7 @@ export class ExportWorker {
   private lastReapAt = 0;
 
   constructor(
-    deps: { queue: JobQueue; renderer: Renderer; storage: ExportStorage; observer: ExportObserver; logger: Logger },
+    deps: { queue: JobQueue; renderer: Renderer; storage: FileStorage; observer: ExportObserver; logger: Logger },
     opts: ExportWorkerOptions,
   ) {
     this.queue = deps.queue;
