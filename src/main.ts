@@ -273,7 +273,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         compactIdleMs: config.syncCompactIdleMs,
       },
       {
-        log: new SqlUpdateLog(database.pool('sync'), config.poolSyncMax),
+        log: new SqlUpdateLog(database.pool('sync'), config.poolSyncMax, (documentId, err) =>
+          logger.warn({ err, documentId }, 'projection refused by the database; stored empty, compaction went on'),
+        ),
         bus,
         observer: syncMetrics,
         logger,

@@ -11,6 +11,7 @@
  */
 import * as Y from 'yjs';
 import { maxNestingDepth, type ProseMirrorJson, type ProseMirrorMark } from '../content/prosemirror-json.ts';
+import { storableJson } from '../content/storable-text.ts';
 import { toPlainText } from '../content/text.ts';
 
 export type { ProseMirrorJson, ProseMirrorMark } from '../content/prosemirror-json.ts';
@@ -28,7 +29,11 @@ const markOrder = ['link', 'bold', 'code', 'italic', 'strike', 'underline'];
 
 export function projectDocument(doc: Y.Doc): DocumentProjection {
   const children = projectChildren(doc.getXmlFragment(tiptapFragmentName), 1);
-  const content: ProseMirrorJson = { type: 'doc', content: children.length > 0 ? children : [{ type: 'paragraph' }] };
+  // Stored as jsonb and text: a NUL or lone surrogate typed into the document must not fail the write [S4.2].
+  const content = storableJson<ProseMirrorJson>({
+    type: 'doc',
+    content: children.length > 0 ? children : [{ type: 'paragraph' }],
+  });
   return { content, text: toPlainText(content) };
 }
 

@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import { createTestDatabase } from '../../../test/support/backends.ts';
 import { loadConfig } from '../../config/config.ts';
 import { Metrics } from '../../observability/metrics.ts';
+import { projectDocument, tiptapFragmentName } from '../../sync/projection.ts';
 import { type Database, openDatabase } from './database.ts';
 import { migrateToLatest } from './migrator.ts';
 import { SqlUpdateLog } from './update-log.ts';
@@ -134,6 +135,65 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
     expect(row.content).toEqual({ type: 'doc' });
     expect(row.content_text.length).toBe('hello world'.length);
     expect(Number(row.state_clock)).toBe(1);
+  });
+
+  /** A TipTap-shaped document whose paragraph holds `text`. */
+  function paragraphUpdate(text: string): Uint8Array {
+    const doc = new Y.Doc();
+    const paragraph = new Y.XmlElement('paragraph');
+    doc.getXmlFragment(tiptapFragmentName).insert(0, [paragraph]);
+    paragraph.insert(0, [new Y.XmlText(text)]);
+    return Y.encodeStateAsUpdate(doc);
+  }
+
+  const mergeAndProject = (stored: { state: Uint8Array | null; updates: Uint8Array[] }) => {
+    const doc = new Y.Doc();
+    if (stored.state) Y.applyUpdate(doc, stored.state);
+    for (const u of stored.updates) Y.applyUpdate(doc, u);
+    return { state: Y.encodeStateAsUpdate(doc), ...projectDocument(doc) };
+  };
+
+  const storedRow = (id: string) =>
+    h.database
+      .pool('api')
+      .selectFrom('documents')
+      .select(['content', 'content_text', 'state_clock', 'search'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+
+  it('[S4.2] a document holding NUL and lone surrogates compacts, and its text is stored and searchable', async () => {
+    const { id } = await newDocument();
+    await log.append(id, paragraphUpdate('before\u0000after \ud800 lone searchable'));
+    expect(await log.compact(id, mergeAndProject)).toBe(1);
+    const row = await storedRow(id);
+    expect(row.content_text).toBe('before\ufffdafter \ufffd lone searchable');
+    expect(JSON.stringify(row.content)).toContain('before\ufffdafter');
+    expect(String(row.search)).toContain('searchabl');
+    expect(await log.pendingRows(id)).toBe(0);
+    // The stored state still holds what was typed: only the projections are sanitized.
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, (await log.load(id))!.state!);
+    expect(doc.getXmlFragment(tiptapFragmentName).toJSON()).toContain('\u0000');
+  });
+
+  it('[S4.2] projections PostgreSQL refuses are written empty and the merge still commits', async () => {
+    const { id } = await newDocument();
+    await log.append(id, textUpdate('kept', 1));
+    const refused: string[] = [];
+    const strict = new SqlUpdateLog(h.database.pool('sync'), 1, (documentId) => refused.push(documentId));
+    const merged = await strict.compact(id, (stored) => ({
+      ...mergeAndProject(stored),
+      // What an unsanitized projection would hand over.
+      content: { type: 'doc', text: 'nul\u0000' },
+      text: 'nul\u0000',
+    }));
+    expect(merged).toBe(1);
+    expect(refused).toEqual([id]);
+    const row = await storedRow(id);
+    expect(row.content).toBeNull();
+    expect(row.content_text).toBe('');
+    expect(Number(row.state_clock)).toBe(1);
+    expect(await log.pendingRows(id)).toBe(0);
   });
 
   it('compaction of a deleted document returns null', async () => {

@@ -17,9 +17,16 @@ export class SqlUpdateLog implements UpdateLog {
    */
   private readonly limit: LimitFunction;
 
-  constructor(db: Sql, maxConcurrent = Number.POSITIVE_INFINITY) {
+  private readonly onProjectionRejected: (documentId: string, err: unknown) => void;
+
+  constructor(
+    db: Sql,
+    maxConcurrent = Number.POSITIVE_INFINITY,
+    onProjectionRejected: (documentId: string, err: unknown) => void = () => undefined,
+  ) {
     this.db = db;
     this.limit = pLimit(maxConcurrent);
+    this.onProjectionRejected = onProjectionRejected;
   }
 
   load(documentId: string): Promise<StoredDocument | null> {
@@ -89,15 +96,10 @@ export class SqlUpdateLog implements UpdateLog {
       });
       await tx
         .updateTable('documents')
-        .set({
-          state: result.state,
-          content: result.content === null ? null : JSON.stringify(result.content),
-          content_text: result.text,
-          state_clock: sql<number>`state_clock + 1`,
-          updated_at: sql<Date>`now()`,
-        })
+        .set({ state: result.state, state_clock: sql<number>`state_clock + 1`, updated_at: sql<Date>`now()` })
         .where('id', '=', documentId)
         .execute();
+      await this.writeProjections(tx, documentId, result);
       if (seqs.length > 0) {
         await tx
           .deleteFrom('document_updates')
@@ -107,6 +109,29 @@ export class SqlUpdateLog implements UpdateLog {
       }
       return seqs.length;
     });
+  }
+
+  /**
+   * The projections go in under a savepoint: should PostgreSQL refuse them (text it cannot store
+   * that slipped past the projection), they are written empty and the merged state still commits,
+   * so one bad character never stops a document's compaction [S4.2].
+   */
+  private async writeProjections(tx: Sql, documentId: string, result: CompactedDocument): Promise<void> {
+    const write = (content: unknown, text: string) =>
+      tx
+        .updateTable('documents')
+        .set({ content: content === null ? null : JSON.stringify(content), content_text: text })
+        .where('id', '=', documentId)
+        .execute();
+    await sql`savepoint projections`.execute(tx);
+    try {
+      await write(result.content, result.text);
+      await sql`release savepoint projections`.execute(tx);
+    } catch (err) {
+      await sql`rollback to savepoint projections`.execute(tx);
+      this.onProjectionRejected(documentId, err);
+      await write(null, '');
+    }
   }
 
   pendingRows(documentId: string): Promise<number> {
