@@ -42,8 +42,10 @@ import { API_PREFIX, buildServer } from './http/server.ts';
 import { ExportMetrics } from './observability/export-metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics, type TraceSamplingStats } from './observability/metrics.ts';
+import { RedisMetrics } from './observability/redis-metrics.ts';
 import { RenderMetrics } from './observability/render-metrics.ts';
 import { SyncMetrics } from './observability/sync-metrics.ts';
+import { TopTalkers } from './observability/top-talkers.ts';
 import { DocumentContent } from './sync/document-content.ts';
 import { projectDocument } from './sync/projection.ts';
 import { RoomRegistry } from './sync/rooms.ts';
@@ -57,6 +59,9 @@ const SIGNING_KEY_RELOAD_MS = 60_000;
 /** Our own key table is cheap to re-read; a remote JWKS gets the long cooldown. */
 const BUILT_IN_UNKNOWN_KID_COOLDOWN_MS = 1_000;
 const OIDC_UNKNOWN_KID_COOLDOWN_MS = 30_000;
+/** Top talkers: per-minute windows; the sketch tracks 10x the keys it reports, for accuracy. */
+const TOP_TALKERS_WINDOW_MS = 60_000;
+const TOP_TALKERS_SKETCH_FACTOR = 10;
 
 export type RunningApp = {
   config: Config;
@@ -103,6 +108,13 @@ async function fetchRemoteJwks(url: string): Promise<JWK[]> {
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, service: 'collab-docs' });
   const metrics = new Metrics();
+  // Process-wide (ioredis publishes on global diagnostics channels): every Redis client is measured.
+  const redisMetrics = config.redisUrl ? new RedisMetrics(metrics.registry) : undefined;
+  const topTalkers = new TopTalkers(metrics.registry, {
+    n: config.topTalkersN,
+    capacity: config.topTalkersN * TOP_TALKERS_SKETCH_FACTOR,
+    windowMs: TOP_TALKERS_WINDOW_MS,
+  });
   if (opts.traceSamplingStats) metrics.registerTraceSampling(opts.traceSamplingStats);
   const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
   const roles = new Set(config.roles);
@@ -220,6 +232,13 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     const accounts = new Accounts(db, signingKeys, counters, {
       ...config,
       onLoginRejected: (reason) => metrics.loginRejections.inc({ reason }),
+      onRefreshTokenReuse: ({ userId, familyId }) => {
+        metrics.refreshTokenReuse.inc();
+        logger.warn(
+          { event: 'refresh_token_reuse', userId, familyId },
+          'security: a rotated refresh token was presented again; its session family is revoked',
+        );
+      },
     });
     authenticator = new Authenticator(verifier, accounts, { external });
     if (roles.has('api')) {
@@ -370,6 +389,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const server = await buildServer({
     logger,
     metrics,
+    topTalkers,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     webDir: config.webDir ?? DEFAULT_WEB_DIR,
@@ -389,6 +409,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       authenticate: (token) => auth.authenticate(token),
       documentAccess: async (userId, documentId) => (await cache.documentAccess(userId, documentId))?.access ?? null,
       metrics: syncMetrics,
+      topTalkers,
       logger: logger.child({ component: 'sync' }),
       limits: {
         maxMessageBytes: config.syncMaxMessageBytes,
@@ -433,6 +454,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         await server.close();
         await Promise.allSettled([bus.close(), counters.close()]);
         await database.close();
+        redisMetrics?.close();
         metrics.close();
         logger.info('shutdown complete');
       })();

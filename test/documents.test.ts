@@ -237,7 +237,7 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(text).toMatch(/permission_cache_lookups_total\{[^}]*result="hit"[^}]*\} [1-9]/);
     expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*le="0\.2"[^}]*route="\/api\/v1\/documents\/:id"/);
     expect(text).toContain('db_pool_connections_in_use');
-    expect(text).toContain('event_loop_utilization_ratio');
+    expect(text).toContain('event_loop_active_seconds_total');
   });
 
   it('serves the OpenAPI document and the browsable reference', async () => {

@@ -231,6 +231,25 @@ export const ConfigSchema = T.Object({
   shutdownDrainMs: Int(0, 120_000, 0, 'SHUTDOWN_DRAIN_MS'),
   shutdownTimeoutMs: Int(100, 600_000, 25_000, 'SHUTDOWN_TIMEOUT_MS'),
   readyMinFreeDiskMb: Int(0, 1_000_000, 100, 'READY_MIN_FREE_DISK_MB'),
+  // Operations: continuous profiling, the operator API, top talkers
+  pyroscopeServerAddress: T.Optional(
+    T.String({
+      pattern: '^https?://',
+      description: 'PYROSCOPE_SERVER_ADDRESS: push CPU (wall) and heap profiles to this Pyroscope server',
+    }),
+  ),
+  pyroscopeApplicationName: T.String({
+    default: 'collab-docs',
+    minLength: 1,
+    description: 'PYROSCOPE_APPLICATION_NAME: the application profiles are filed under',
+  }),
+  operatorToken: T.Optional(
+    T.String({
+      minLength: 32,
+      description: 'OPERATOR_TOKEN: bearer secret of the operator API (profiles, top talkers); unset = API off',
+    }),
+  ),
+  topTalkersN: Int(1, 100, 10, 'TOP_TALKERS_N: workspaces/documents per top-talker list and metric'),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -322,6 +341,10 @@ const ENV: Record<string, [Key, Kind]> = {
   SHUTDOWN_DRAIN_MS: ['shutdownDrainMs', 'int'],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', 'int'],
   READY_MIN_FREE_DISK_MB: ['readyMinFreeDiskMb', 'int'],
+  PYROSCOPE_SERVER_ADDRESS: ['pyroscopeServerAddress', 'str'],
+  PYROSCOPE_APPLICATION_NAME: ['pyroscopeApplicationName', 'str'],
+  OPERATOR_TOKEN: ['operatorToken', 'str'],
+  TOP_TALKERS_N: ['topTalkersN', 'int'],
 };
 const envNameOf = Object.fromEntries(Object.entries(ENV).map(([env, [key]]) => [key, env])) as Record<Key, string>;
 
@@ -347,6 +370,9 @@ function convert(raw: string, kind: Kind): unknown {
   return s === '' || Number.isNaN(n) ? raw : n;
 }
 
+/** Never echoed in a configuration error, even when invalid (a too-short secret is still a secret). */
+const SECRET_KEYS = new Set<string>(['operatorToken', 'exportWebhookSecret']);
+
 /** A bad value as shown in the error: passwords inside URLs are masked, never printed. */
 function shown(value: unknown): string {
   return JSON.stringify(value).replace(/(\/\/[^/:@"]*:)[^@/"]*@/g, '$1***@');
@@ -365,7 +391,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     const key = e.instancePath.split('/')[1] as Key | undefined;
     const name = key ? (envNameOf[key] ?? key) : 'config';
-    if (!byKey.has(name)) byKey.set(name, `${name}=${key ? shown(withDefaults[key]) : ''}: ${e.message}`);
+    const value = key && SECRET_KEYS.has(key) ? '"***"' : key ? shown(withDefaults[key]) : '';
+    if (!byKey.has(name)) byKey.set(name, `${name}=${value}: ${e.message}`);
   }
   const problems = [...byKey.values()];
   const cfg = withDefaults as Config;

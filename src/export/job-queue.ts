@@ -225,16 +225,33 @@ export class JobQueue {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Fleet-wide queued (including backing off) and running jobs, for the queue-depth gauges. */
-  async depth(): Promise<{ queued: number; running: number }> {
+  /**
+   * Fleet-wide queued (including backing off), running and dead-lettered jobs, and how long the
+   * oldest job that is due has waited, for the queue gauges. (The dead count scans the table's
+   * status column; it runs at most once a second, behind ExportMetrics' snapshot.)
+   */
+  async depth(): Promise<{ queued: number; running: number; dead: number; oldestDueSeconds: number }> {
     const rows = await this.db
       .selectFrom('export_jobs')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('status', 'in', ['queued', 'running'])
+      .where('status', 'in', ['queued', 'running', 'dead'])
       .groupBy('status')
       .execute();
     const of = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
-    return { queued: of('queued'), running: of('running') };
+    const now = new Date();
+    const oldest = await this.db
+      .selectFrom('export_jobs')
+      .select((eb) => eb.fn.min('run_after').as('due'))
+      .where('status', '=', 'queued')
+      .where('run_after', '<=', now)
+      .executeTakeFirst();
+    const due = oldest?.due ? new Date(oldest.due).getTime() : now.getTime();
+    return {
+      queued: of('queued'),
+      running: of('running'),
+      dead: of('dead'),
+      oldestDueSeconds: Math.max(0, (now.getTime() - due) / 1000),
+    };
   }
 
   private fenced(job: ClaimedJob) {

@@ -17,6 +17,7 @@ import type { Workspaces } from '../app/workspaces.ts';
 import { Unauthenticated } from '../domain/errors.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { TopTalkers } from '../observability/top-talkers.ts';
 import type { DocumentContent } from '../sync/document-content.ts';
 import { actorOf, authenticate } from './auth-hook.ts';
 import { applyCachePolicy } from './cache-policy.ts';
@@ -66,6 +67,8 @@ export type ApiDeps = {
 export type ServerDeps = {
   logger: Logger;
   metrics: Metrics;
+  /** Busiest workspaces and documents (bounded); fed one entry per response. */
+  topTalkers?: TopTalkers;
   ops: Omit<OpsDeps, 'metrics'>;
   /** Present when this process serves the `api` role. */
   api?: ApiDeps;
@@ -124,6 +127,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // A probe answering 503 (draining, dependency down) is the probe working, not a failed request.
     const failed = reply.statusCode >= 500 && !PROBE_ROUTES.has(route);
     if (failed) deps.metrics.httpErrors.inc(labels);
+    deps.topTalkers?.request(route, req.params, reply.statusCode);
     const level = failed ? 'error' : 'info';
     req.log[level](
       {

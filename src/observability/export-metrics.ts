@@ -11,7 +11,7 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 const QUEUE_SNAPSHOT_TTL_MS = 1_000;
 
 export type BreakerState = keyof typeof BREAKER_VALUE;
-export type QueueDepth = { queued: number; running: number };
+export type QueueDepth = { queued: number; running: number; dead: number; oldestDueSeconds: number };
 
 export type ExportGauges = {
   /** Fleet-wide queued and running jobs (a database query); absent where no worker runs. */
@@ -32,7 +32,7 @@ export class ExportMetrics implements ExportObserver {
   private readonly expired: client.Counter;
   private readonly loopErrors: client.Counter<'loop'>;
   private snapshot: { at: number; value: Promise<QueueDepth> } | undefined;
-  private lastDepth: QueueDepth = { queued: 0, running: 0 };
+  private lastDepth: QueueDepth = { queued: 0, running: 0, dead: 0, oldestDueSeconds: 0 };
 
   constructor(registry: client.Registry, gauges: ExportGauges = {}) {
     const registers = [registry];
@@ -95,6 +95,22 @@ export class ExportMetrics implements ExportObserver {
         registers,
         async collect() {
           this.set((await depth()).queued);
+        },
+      });
+      new client.Gauge({
+        name: 'export_jobs_dead',
+        help: 'Export jobs in the dead-letter queue (retries exhausted or permanent errors), fleet-wide',
+        registers,
+        async collect() {
+          this.set((await depth()).dead);
+        },
+      });
+      new client.Gauge({
+        name: 'export_queue_oldest_due_seconds',
+        help: 'How long the oldest queued job that is due (not backing off) has waited for a worker, fleet-wide',
+        registers,
+        async collect() {
+          this.set((await depth()).oldestDueSeconds);
         },
       });
       new client.Gauge({

@@ -1,9 +1,29 @@
 /** The Prometheus registry and every metric the process exports, created once per app instance. */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 
 /** Latency buckets (seconds); 0.2 s is a boundary so the 200 ms SLO is measured exactly. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10];
+
+/** How often the loop-delay timer fires; its lateness is one observation. */
+const LOOP_SAMPLE_MS = 50;
+const LOOP_DELAY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * A timer due every LOOP_SAMPLE_MS observes how late it ran. (perf_hooks' monitorEventLoopDelay
+ * gives percentiles that only mean something if reset per scrape; a histogram of samples stays
+ * cumulative.) Unref'd: it never keeps the process alive.
+ */
+function sampleLoopDelay(histogram: client.Histogram): NodeJS.Timeout {
+  let due = performance.now() + LOOP_SAMPLE_MS;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    histogram.observe(Math.max(0, now - due) / 1000);
+    due = now + LOOP_SAMPLE_MS;
+  }, LOOP_SAMPLE_MS);
+  timer.unref();
+  return timer;
+}
 
 export type PoolStats = { size: number; max: number; inUse: number; idle: number; waiting: number };
 export type TraceSamplingStats = {
@@ -32,9 +52,10 @@ export class Metrics {
   readonly busBytes: client.Counter<'direction'>;
   readonly authFailures: client.Counter<'reason'>;
   readonly loginRejections: client.Counter<'reason'>;
+  readonly refreshTokenReuse: client.Counter;
   private readonly pools = new Map<string, () => PoolStats>();
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  private lastElu = performance.eventLoopUtilization();
+  private readonly loopDelay: client.Histogram;
+  private readonly loopSampler: NodeJS.Timeout;
 
   constructor(service = 'collab-docs') {
     const r = this.registry;
@@ -132,26 +153,31 @@ export class Metrics {
       registers: [r],
     });
     for (const reason of ['bad_credentials', 'throttled']) this.loginRejections.inc({ reason }, 0);
-    const loopDelay = this.loopDelay;
-    loopDelay.enable();
-    new client.Gauge({
-      name: 'event_loop_delay_p99_seconds',
-      help: 'p99 event-loop delay since the last scrape',
+    this.refreshTokenReuse = new client.Counter({
+      name: 'auth_refresh_token_reuse_total',
+      help: 'Rotated refresh tokens presented again (a stolen or replayed token); each revokes its session family',
       registers: [r],
-      collect() {
-        this.set(loopDelay.percentile(99) / 1e9);
-        loopDelay.reset();
-      },
     });
-    const self = this;
-    new client.Gauge({
-      name: 'event_loop_utilization_ratio',
-      help: 'Event-loop utilization since the last scrape (0..1)',
+    this.refreshTokenReuse.inc(0);
+    // Event-loop health as monotonic series, so any number of Prometheus servers (HA pairs) and
+    // any rate() window read the same thing. Gauges that reset at each scrape ("since the last
+    // scrape") give each scraper half the story when two scrape one process.
+    this.loopDelay = new client.Histogram({
+      name: 'event_loop_delay_seconds',
+      help: `Event-loop delay: lateness of a timer due every ${LOOP_SAMPLE_MS} ms (one observation per timer)`,
+      buckets: LOOP_DELAY_BUCKETS,
+      registers: [r],
+    });
+    this.loopSampler = sampleLoopDelay(this.loopDelay);
+    let lastElu = performance.eventLoopUtilization();
+    const loopActive = new client.Counter({
+      name: 'event_loop_active_seconds_total',
+      help: 'Time the event loop spent busy (not waiting for I/O); rate() of it is the utilization, 0..1',
       registers: [r],
       collect() {
         const now = performance.eventLoopUtilization();
-        this.set(performance.eventLoopUtilization(now, self.lastElu).utilization);
-        self.lastElu = now;
+        loopActive.inc(Math.max(0, (now.active - lastElu.active) / 1000));
+        lastElu = now;
       },
     });
   }
@@ -166,21 +192,32 @@ export class Metrics {
     return child;
   }
 
-  /** Tail-sampling decisions (cumulative counts, read at scrape time). */
+  /** Tail-sampling decisions: running totals turned into counters at scrape time, plus what is pending now. */
   registerTraceSampling(stats: () => TraceSamplingStats | undefined): void {
     const r = this.registry;
-    new client.Gauge({
-      name: 'trace_tail_sampling_traces',
-      help: 'Local traces by tail-sampling outcome since start (kept, dropped, evicted) and pending now',
+    const reported = { kept: 0, dropped: 0, evicted: 0 };
+    const traces = new client.Counter({
+      name: 'trace_tail_sampling_traces_total',
+      help: 'Local traces by tail-sampling outcome (kept, dropped, evicted)',
       labelNames: ['outcome'],
       registers: [r],
       collect() {
         const s = stats();
         if (!s) return;
-        this.set({ outcome: 'kept' }, s.keptTraces);
-        this.set({ outcome: 'dropped' }, s.droppedTraces);
-        this.set({ outcome: 'evicted' }, s.evictedTraces);
-        this.set({ outcome: 'pending' }, s.pendingTraces);
+        const now = { kept: s.keptTraces, dropped: s.droppedTraces, evicted: s.evictedTraces };
+        for (const outcome of ['kept', 'dropped', 'evicted'] as const) {
+          traces.inc({ outcome }, Math.max(0, now[outcome] - reported[outcome]));
+          reported[outcome] = now[outcome];
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'trace_tail_sampling_pending_traces',
+      help: 'Local traces waiting for their tail-sampling decision',
+      registers: [r],
+      collect() {
+        const s = stats();
+        if (s) this.set(s.pendingTraces);
       },
     });
   }
@@ -190,7 +227,7 @@ export class Metrics {
   }
 
   close(): void {
-    this.loopDelay.disable();
+    clearInterval(this.loopSampler);
     this.registry.clear();
   }
 }

@@ -39,7 +39,7 @@ export class RenderMetrics implements RenderObserver {
       },
     });
     new client.Gauge({
-      name: 'export_render_pool_utilization',
+      name: 'export_render_pool_utilization_ratio',
       help: 'Share of the render threads busy since they started (0-1)',
       registers,
       collect() {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { atLeast, type DocumentAccess } from '../domain/roles.ts';
 import type { SyncMetrics } from '../observability/sync-metrics.ts';
+import type { TopTalkers } from '../observability/top-talkers.ts';
 import { CloseCode, closeReasonLabel } from '../sync/close-codes.ts';
 import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
 import { ProtocolError, type Room } from '../sync/room.ts';
@@ -32,6 +33,8 @@ export type SyncEndpointDeps = {
   /** Effective access now; null when the document does not exist. */
   documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
   metrics: SyncMetrics;
+  /** Busiest documents by open sockets and bytes received (bounded). */
+  topTalkers?: TopTalkers;
   logger: Logger;
   limits: SyncEndpointLimits;
 };
@@ -150,7 +153,7 @@ class Connection {
       return;
     }
     this.authTimer = setTimeout(
-      () => this.close(CloseCode.UNAUTHORIZED, 'authentication timed out'),
+      () => this.refuse(CloseCode.UNAUTHORIZED, 'authentication timed out'),
       this.deps.limits.authTimeoutMs,
     );
   }
@@ -165,6 +168,15 @@ class Connection {
     this.ws.ping();
   }
 
+  /** A security event (bad or missing credentials, abuse of limits): logged at warn, then closed. */
+  private refuse(code: number, reason: string): void {
+    this.deps.logger.warn(
+      { event: 'sync_socket_refused', documentId: this.documentId, userId: this.session?.userId, code, reason },
+      'security: sync socket refused',
+    );
+    this.close(code, reason);
+  }
+
   private close(code: number, reason: string): void {
     if (this.session) this.session.close(code, reason);
     else this.ws.close(code, reason);
@@ -173,14 +185,15 @@ class Connection {
   private onMessage(data: RawData, isBinary: boolean): void {
     this.alive = true;
     if (!isBinary) {
-      this.close(CloseCode.BAD_MESSAGE, 'text frames are not part of the protocol');
+      this.refuse(CloseCode.BAD_MESSAGE, 'text frames are not part of the protocol');
       return;
     }
     if (!this.takeToken()) {
-      this.close(CloseCode.RATE_LIMITED, 'too many messages');
+      this.refuse(CloseCode.RATE_LIMITED, 'too many messages');
       return;
     }
     const buf = data as Buffer;
+    this.deps.topTalkers?.count('documentReceivedBytes', this.documentId, buf.byteLength);
     const frame = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     if (frame[0] === MessageType.TOKEN) {
       this.onToken(frame);
@@ -188,11 +201,11 @@ class Connection {
     }
     if (!this.session) {
       if (!this.authenticating) {
-        this.close(CloseCode.UNAUTHORIZED, 'authentication required: send a token first');
+        this.refuse(CloseCode.UNAUTHORIZED, 'authentication required: send a token first');
         return;
       }
       if (this.early.length >= MAX_EARLY_FRAMES) {
-        this.close(CloseCode.RATE_LIMITED, 'too many frames before authentication');
+        this.refuse(CloseCode.RATE_LIMITED, 'too many frames before authentication');
         return;
       }
       this.early.push(frame);
@@ -249,7 +262,7 @@ class Connection {
     try {
       token = new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(tokenOffset(frame)));
     } catch {
-      this.close(CloseCode.BAD_MESSAGE, 'malformed token message');
+      this.refuse(CloseCode.BAD_MESSAGE, 'malformed token message');
       return;
     }
     if (!this.session && !this.authenticating) {
@@ -265,13 +278,13 @@ class Connection {
     this.deps.authenticate(token).then(
       (principal) => {
         if (principal.userId !== session.userId) {
-          this.close(CloseCode.UNAUTHORIZED, 'token belongs to another user');
+          this.refuse(CloseCode.UNAUTHORIZED, 'token belongs to another user');
           return;
         }
         session.expiresAt = principal.expiresAt;
         this.armExpiry();
       },
-      () => this.close(CloseCode.UNAUTHORIZED, 'invalid token'),
+      () => this.refuse(CloseCode.UNAUTHORIZED, 'invalid token'),
     );
   }
 
@@ -297,6 +310,10 @@ class Connection {
       principal = await this.deps.authenticate(token);
     } catch {
       metrics.connections.inc({ result: 'unauthorized' });
+      this.deps.logger.warn(
+        { event: 'sync_socket_refused', documentId: this.documentId, code: CloseCode.UNAUTHORIZED },
+        'security: sync socket refused: invalid or expired token',
+      );
       this.ws.send(encodePermissionDenied('invalid or expired token'));
       this.ws.close(CloseCode.UNAUTHORIZED, 'invalid or expired token');
       return;
@@ -305,6 +322,15 @@ class Connection {
     if (access === null || access === 'none') {
       // Outsiders cannot tell a missing document from a forbidden one (as in the API).
       metrics.connections.inc({ result: 'not_found' });
+      this.deps.logger.warn(
+        {
+          event: 'sync_socket_refused',
+          documentId: this.documentId,
+          userId: principal.userId,
+          code: CloseCode.NOT_FOUND,
+        },
+        'security: sync socket refused: no access to the document',
+      );
       this.ws.send(encodePermissionDenied('document not found'));
       this.ws.close(CloseCode.NOT_FOUND, 'document not found');
       return;
@@ -341,6 +367,7 @@ class Connection {
     this.session = session;
     this.room = room;
     room.join(session);
+    this.deps.topTalkers?.socketOpened(this.documentId);
     metrics.connections.inc({ result: 'accepted' });
     this.armExpiry();
     const early = this.early;
@@ -369,6 +396,7 @@ class Connection {
     const { session, room } = this;
     if (session && room) {
       session.closed = true;
+      this.deps.topTalkers?.socketClosed(this.documentId);
       room.leave(session);
       this.deps.registry.release(room);
     }

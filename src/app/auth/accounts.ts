@@ -27,6 +27,8 @@ export type AccountsOptions = {
   loginFailureWindowSeconds: number;
   signupMaxPerIpPerHour: number;
   onLoginRejected?: (reason: 'bad_credentials' | 'throttled') => void;
+  /** A rotated refresh token was presented again (stolen or replayed): its family is now revoked. */
+  onRefreshTokenReuse?: (event: { userId: string; familyId: string }) => void;
 };
 
 const HOUR_SECONDS = 3600;
@@ -158,13 +160,16 @@ export class Accounts {
           .where('family_id', '=', row.family_id)
           .where('revoked_at', 'is', null)
           .execute();
-        return { kind: 'reused' as const };
+        return { kind: 'reused' as const, userId: row.id, familyId: row.family_id };
       }
       if (row.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
       await tx.updateTable('refresh_tokens').set({ rotated_at: new Date() }).where('id', '=', row.tokenId).execute();
       return { kind: 'ok' as const, session: await this.startSession(toPublicUser(row), row.family_id, tx) };
     });
-    if (outcome.kind === 'reused') throw new Unauthenticated('refresh token was already used; the session is revoked');
+    if (outcome.kind === 'reused') {
+      this.opts.onRefreshTokenReuse?.({ userId: outcome.userId, familyId: outcome.familyId });
+      throw new Unauthenticated('refresh token was already used; the session is revoked');
+    }
     if (outcome.kind === 'invalid') throw new Unauthenticated('refresh token is invalid or expired');
     return outcome.session;
   }
