@@ -53,18 +53,18 @@ async function main(argv: string[]): Promise<number> {
     // OpenTelemetry runs when there is somewhere to send spans; without an endpoint, requests
     // still get W3C trace ids in their logs (src/http/trace-context.ts) at a fraction of the cost.
     let tracing: { shutdown(): Promise<void>; samplingStats(): TraceSamplingStats | undefined } | undefined;
-    if (config.otlpEndpoint) {
+    if (config.tracing.otlpEndpoint) {
       const { registerInstrumentation } = await import('./observability/register.ts');
       tracing = await registerInstrumentation({
         serviceName: 'collab-docs',
-        otlpEndpoint: config.otlpEndpoint,
-        sampleRatio: config.traceSampleRatio,
-        slowMs: config.traceSlowMs,
+        otlpEndpoint: config.tracing.otlpEndpoint,
+        sampleRatio: config.tracing.sampleRatio,
+        slowMs: config.tracing.slowMs,
       });
     }
     const { createLogger } = await import('./observability/logger.ts');
     const logger = createLogger({ level: config.logLevel, service: 'collab-docs' });
-    if (config.roles.includes('api') && config.webBuild === 'auto') await buildWebApp(config.webDir, logger);
+    if (config.roles.includes('api') && config.web.build === 'auto') await buildWebApp(config.web.dir, logger);
     const { createApp } = await import('./main.ts');
     const app = await createApp(config, { logger, traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
     await app.listen();
@@ -77,9 +77,9 @@ async function main(argv: string[]): Promise<number> {
       }
       app.logger.info({ signal }, 'signal received');
       const deadline = setTimeout(() => {
-        app.logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+        app.logger.error({ timeoutMs: config.shutdown.timeoutMs }, 'shutdown timed out; exiting');
         process.exit(1);
-      }, config.shutdownTimeoutMs);
+      }, config.shutdown.timeoutMs);
       deadline.unref();
       app
         .close()
@@ -109,9 +109,9 @@ async function main(argv: string[]): Promise<number> {
       } else {
         const { SigningKeys } = await import('./app/auth/signing-keys.ts');
         const keys = new SigningKeys(db.admin, {
-          issuer: config.jwtIssuer,
-          audience: config.jwtAudience,
-          accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+          issuer: config.auth.jwtIssuer,
+          audience: config.auth.jwtAudience,
+          accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
         });
         console.log(`new signing key: ${await keys.rotate()}`);
       }

@@ -78,8 +78,8 @@ describe.each(backends)('forged and invalid access tokens [$name]', (backend) =>
   const claims = (overrides: JWTPayload = {}): JWTPayload => ({
     sub: alice.userId,
     email: alice.email,
-    iss: t.app.config.jwtIssuer,
-    aud: t.app.config.jwtAudience,
+    iss: t.app.config.auth.jwtIssuer,
+    aud: t.app.config.auth.jwtAudience,
     iat: nowSeconds(),
     exp: nowSeconds() + 300,
     ...overrides,
@@ -286,8 +286,8 @@ describe.each(backends)('signing-key rotation [$name]', (backend) => {
     for (let i = 0; i < 10; i++) {
       const forged = await new SignJWT({ sub: randomUUID() })
         .setProtectedHeader({ alg: 'RS256', kid: `forged-${i}` })
-        .setIssuer(t.app.config.jwtIssuer)
-        .setAudience(t.app.config.jwtAudience)
+        .setIssuer(t.app.config.auth.jwtIssuer)
+        .setAudience(t.app.config.auth.jwtAudience)
         .setIssuedAt()
         .setExpirationTime('5m')
         .sign(pair.privateKey);

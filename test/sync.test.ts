@@ -71,8 +71,8 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
   /** A token from the app's own keys that expires in `seconds` (the configured minimum is 30 s). */
   const shortLivedToken = async (user: TestSession, seconds: number): Promise<string> => {
     const keys = new SigningKeys(t.app.database.pool('api'), {
-      issuer: t.app.config.jwtIssuer,
-      audience: t.app.config.jwtAudience,
+      issuer: t.app.config.auth.jwtIssuer,
+      audience: t.app.config.auth.jwtAudience,
       accessTokenTtlSeconds: seconds,
     });
     return (await keys.signAccessToken({ sub: user.userId, email: user.email, name: 'short' })).token;

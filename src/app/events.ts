@@ -11,12 +11,6 @@ import type { BusMessage, EventBus } from './ports.ts';
 
 export const PERMISSIONS_CHANNEL = 'control:permissions';
 
-export type PermissionEvent =
-  | { v: 1; type: 'member-changed'; workspaceId: string; userId: string }
-  | { v: 1; type: 'share-changed'; documentId: string; userId: string }
-  | { v: 1; type: 'document-deleted'; documentId: string; workspaceId: string }
-  | { v: 1; type: 'workspace-deleted'; workspaceId: string };
-
 type Pending = { channel: string; message: BusMessage };
 export type Emit = (channel: string, message: BusMessage) => void;
 type LocalHandler = (message: BusMessage) => void;

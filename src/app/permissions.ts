@@ -6,9 +6,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Sql } from '../adapters/sql/database.ts';
+import type { PermissionEvent } from '../domain/permission-event.ts';
 import type { DocumentSubject } from '../domain/policy.ts';
 import { effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
-import { PERMISSIONS_CHANNEL, type PermissionEvent } from './events.ts';
+import { PERMISSIONS_CHANNEL } from './events.ts';
 import type { BusMessage, EventBus } from './ports.ts';
 
 type DocumentMeta = { workspaceId: string; createdBy: string };

@@ -9,7 +9,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
-import type { PermissionEvent } from '../app/events.ts';
+import type { PermissionEvent } from '../domain/permission-event.ts';
 import { atLeast, type DocumentAccess } from '../domain/roles.ts';
 import { withSpan } from '../observability/tracing.ts';
 import { CloseCode } from './close-codes.ts';

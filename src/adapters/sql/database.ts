@@ -35,9 +35,9 @@ const pgTypes = {
 const EMBEDDED_MIN_ACQUIRE_TIMEOUT_MS = 10_000;
 
 function poolSize(cfg: Config, role: Role | 'admin'): number {
-  if (role === 'api') return cfg.poolApiMax;
-  if (role === 'sync') return cfg.poolSyncMax;
-  if (role === 'worker') return cfg.poolWorkerMax;
+  if (role === 'api') return cfg.db.apiPoolMax;
+  if (role === 'sync') return cfg.db.syncPoolMax;
+  if (role === 'worker') return cfg.db.workerPoolMax;
   return 2;
 }
 
@@ -87,10 +87,10 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     const pool = new pg.Pool({
       connectionString: url,
       max: poolSize(cfg, name),
-      connectionTimeoutMillis: cfg.poolAcquireTimeoutMs,
+      connectionTimeoutMillis: cfg.db.acquireTimeoutMs,
       idleTimeoutMillis: 30_000,
-      maxLifetimeSeconds: cfg.poolMaxLifetimeSeconds,
-      statement_timeout: name === 'admin' ? 0 : cfg.statementTimeoutMs,
+      maxLifetimeSeconds: cfg.db.maxLifetimeSeconds,
+      statement_timeout: name === 'admin' ? 0 : cfg.db.statementTimeoutMs,
       application_name: `collab-docs:${name}`,
       types: pgTypes,
     });
@@ -128,7 +128,7 @@ async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undef
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://');
   const lock = new PgliteLock();
-  const acquireTimeoutMs = Math.max(cfg.poolAcquireTimeoutMs, EMBEDDED_MIN_ACQUIRE_TIMEOUT_MS);
+  const acquireTimeoutMs = Math.max(cfg.db.acquireTimeoutMs, EMBEDDED_MIN_ACQUIRE_TIMEOUT_MS);
   const kyselies = new Map<string, Sql>();
   const make = (name: string): Sql => {
     const dialect = new PgliteDialect(pglite, lock, acquireTimeoutMs, (ms) =>

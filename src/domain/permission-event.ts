@@ -1,0 +1,9 @@
+/**
+ * What changed about who may access what. Recorded by the use cases (outbox), applied by the
+ * permission cache and by the sync tier's re-checks of open sockets, published between instances.
+ */
+export type PermissionEvent =
+  | { v: 1; type: 'member-changed'; workspaceId: string; userId: string }
+  | { v: 1; type: 'share-changed'; documentId: string; userId: string }
+  | { v: 1; type: 'document-deleted'; documentId: string; workspaceId: string }
+  | { v: 1; type: 'workspace-deleted'; workspaceId: string };

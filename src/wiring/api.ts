@@ -1,0 +1,55 @@
+/**
+ * The `api` role's use cases, handed to the HTTP server. Everything they depend on is passed in
+ * already built: the content reader asks live rooms first, so the sync role is wired before this.
+ */
+import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import { Documents } from '../app/documents.ts';
+import { Exports } from '../app/exports.ts';
+import { Search } from '../app/search.ts';
+import { Workspaces } from '../app/workspaces.ts';
+import type { Config } from '../config/config.ts';
+import type { ExportQuotas } from '../domain/export-policy.ts';
+import { API_PREFIX, type ApiDeps } from '../http/server.ts';
+import { DocumentContent } from '../sync/document-content.ts';
+import type { RoomRegistry } from '../sync/rooms.ts';
+import type { Identity } from './identity.ts';
+import type { Infrastructure } from './infrastructure.ts';
+import type { ExportPipeline } from './worker.ts';
+
+/** 0 in the environment means unlimited. */
+const quotasOf = (quota: Config['export']['quota']): ExportQuotas => {
+  const q = (n: number) => (n === 0 ? null : n);
+  return { free: q(quota.free), business: q(quota.business), enterprise: q(quota.enterprise) };
+};
+
+export function wireApi(
+  config: Config,
+  infra: Infrastructure,
+  identity: Identity,
+  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined },
+): ApiDeps {
+  const db = infra.database.pool('api');
+  const { permissions } = identity;
+  const exportMetrics = deps.exports.metrics;
+  return {
+    accounts: identity.accounts,
+    authenticator: identity.authenticator,
+    workspaces: new Workspaces(db, permissions, infra.events),
+    documents: new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc()),
+    search: new Search(db),
+    exports: new Exports(db, permissions, infra.exportStorage, {
+      quotas: quotasOf(config.export.quota),
+      allowPrivateWebhooks: config.export.webhook.allowPrivate,
+      serverWebhookSecret: config.export.webhook.secret,
+      apiPrefix: API_PREFIX,
+      onRequested: (format) => {
+        exportMetrics.requested.inc({ format });
+        // In the all-in-one process the job starts now, not at the next poll.
+        deps.exports.worker?.wake();
+      },
+      onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
+    }),
+    // Live rooms answer first; the stored log otherwise.
+    content: new DocumentContent(new SqlUpdateLog(db), deps.rooms),
+  };
+}

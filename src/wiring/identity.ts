@@ -1,0 +1,101 @@
+/**
+ * Who is calling and what they may do, shared by the api and sync roles: the permission cache,
+ * signing keys (reloaded so rotations elsewhere take effect), the key set and token verifier
+ * (our own keys or a remote OIDC JWKS), accounts and the authenticator.
+ */
+import type { JWK } from 'jose';
+import { Accounts } from '../app/auth/accounts.ts';
+import { Authenticator } from '../app/auth/authenticator.ts';
+import { KeySetCache } from '../app/auth/key-set-cache.ts';
+import { SigningKeys } from '../app/auth/signing-keys.ts';
+import { TokenVerifier } from '../app/auth/token-verifier.ts';
+import { PermissionCache } from '../app/permissions.ts';
+import type { Config } from '../config/config.ts';
+import type { DocumentAccess } from '../domain/roles.ts';
+import type { Infrastructure } from './infrastructure.ts';
+
+const OIDC_JWKS_TIMEOUT_MS = 5_000;
+/** How soon a key rotation made elsewhere starts signing here. */
+const SIGNING_KEY_RELOAD_MS = 60_000;
+/** Our own key table is cheap to re-read; a remote JWKS gets the long cooldown. */
+const BUILT_IN_UNKNOWN_KID_COOLDOWN_MS = 1_000;
+const OIDC_UNKNOWN_KID_COOLDOWN_MS = 30_000;
+
+export type Identity = {
+  permissions: PermissionCache;
+  signingKeys: SigningKeys;
+  accounts: Accounts;
+  authenticator: Authenticator;
+  /** A user's access to a document, for the sync tier. */
+  documentAccess(userId: string, documentId: string): Promise<DocumentAccess | null>;
+  /** Stops the key reload timer. */
+  stop(): void;
+};
+
+async function fetchRemoteJwks(url: string): Promise<JWK[]> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(OIDC_JWKS_TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`JWKS fetch from ${url} failed: HTTP ${res.status}`);
+  const body = (await res.json()) as { keys?: JWK[] };
+  return body.keys ?? [];
+}
+
+/** Both roles authenticate and authorize with the same tokens, cache and policy. */
+export async function wireIdentity(config: Config, infra: Infrastructure): Promise<Identity> {
+  const { metrics, logError } = infra;
+  const auth = config.auth;
+  const db = infra.database.pool(config.roles.includes('api') ? 'api' : 'sync');
+  const permissions = new PermissionCache(db, infra.bus, {
+    ttlMs: auth.permissionCacheTtlMs,
+    max: auth.permissionCacheMax,
+    onLookup: (kind, hit) => metrics.permissionCacheLookup(kind, hit).inc(),
+  });
+
+  const external = Boolean(auth.oidcIssuer);
+  const signingKeys = new SigningKeys(db, {
+    issuer: auth.jwtIssuer,
+    audience: auth.jwtAudience,
+    accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
+  });
+  await signingKeys.ensureKey();
+  const reload = setInterval(() => {
+    signingKeys.reloadCurrent().catch(logError('signing key reload failed'));
+  }, SIGNING_KEY_RELOAD_MS);
+  reload.unref();
+  const oidcJwksUrl = auth.oidcJwksUrl;
+  const keySet = new KeySetCache(
+    external && oidcJwksUrl ? () => fetchRemoteJwks(oidcJwksUrl) : () => signingKeys.publicJwks(),
+    {
+      ttlMs: auth.jwksCacheTtlMs,
+      unknownKidCooldownMs:
+        auth.unknownKidCooldownMs ?? (external ? OIDC_UNKNOWN_KID_COOLDOWN_MS : BUILT_IN_UNKNOWN_KID_COOLDOWN_MS),
+      onRefreshError: logError('signing key refresh failed; serving cached keys'),
+    },
+  );
+  await keySet.refresh();
+  const verifier = new TokenVerifier(keySet, {
+    issuer: external ? (auth.oidcIssuer as string) : auth.jwtIssuer,
+    audience: external ? (auth.oidcAudience ?? auth.jwtAudience) : auth.jwtAudience,
+    onCache: (hit) => (hit ? metrics.tokenCacheHit : metrics.tokenCacheMiss).inc(),
+    onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
+  });
+  const accounts = new Accounts(db, signingKeys, infra.counters, {
+    ...auth,
+    onLoginRejected: (reason) => metrics.loginRejections.inc({ reason }),
+    onRefreshTokenReuse: ({ userId, familyId }) => {
+      metrics.refreshTokenReuse.inc();
+      infra.logger.warn(
+        { event: 'refresh_token_reuse', userId, familyId },
+        'security: a rotated refresh token was presented again; its session family is revoked',
+      );
+    },
+  });
+  return {
+    permissions,
+    signingKeys,
+    accounts,
+    authenticator: new Authenticator(verifier, accounts, { external }),
+    documentAccess: async (userId, documentId) =>
+      (await permissions.documentAccess(userId, documentId))?.access ?? null,
+    stop: () => clearInterval(reload),
+  };
+}

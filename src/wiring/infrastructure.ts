@@ -1,0 +1,117 @@
+/**
+ * What every role stands on: the metrics registry, the database (migrated), the event bus and
+ * counters (Redis or in-memory), domain events with their outbox relay, and export file storage.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MemoryBus } from '../adapters/bus/memory-bus.ts';
+import { meteredBus } from '../adapters/bus/metered-bus.ts';
+import { RedisBus } from '../adapters/bus/redis-bus.ts';
+import { MemoryCounters } from '../adapters/counters/memory-counters.ts';
+import { RedisCounters } from '../adapters/counters/redis-counters.ts';
+import { type Database, openDatabase } from '../adapters/sql/database.ts';
+import { migrateToLatest } from '../adapters/sql/migrator.ts';
+import { LocalDirectoryStorage } from '../adapters/storage/local.ts';
+import { DomainEvents } from '../app/events.ts';
+import type { CounterStore, EventBus } from '../app/ports.ts';
+import type { Config, Role } from '../config/config.ts';
+import type { FileStorage } from '../export/ports.ts';
+import { Metrics, type TraceSamplingStats } from '../observability/metrics.ts';
+import { RedisMetrics } from '../observability/redis-metrics.ts';
+import { TopTalkers } from '../observability/top-talkers.ts';
+
+const OUTBOX_RELAY_INTERVAL_MS = 1_000;
+/** Top talkers: per-minute windows; the sketch tracks 10x the keys it reports, for accuracy. */
+const TOP_TALKERS_WINDOW_MS = 60_000;
+const TOP_TALKERS_SKETCH_FACTOR = 10;
+
+export type Infrastructure = {
+  logger: Logger;
+  /** `logError('what failed')` is an error callback that logs under that message. */
+  logError: (msg: string) => (err: unknown) => void;
+  metrics: Metrics;
+  /** Busiest workspaces and documents (bounded), fed by the HTTP server and the sync endpoint. */
+  topTalkers: TopTalkers;
+  database: Database;
+  bus: EventBus;
+  counters: CounterStore;
+  events: DomainEvents;
+  exportStorage: FileStorage;
+  /** Closes the bus, counters, database and metrics, in that order (after everything using them stopped). */
+  close(): Promise<void>;
+};
+
+export async function openInfrastructure(
+  config: Config,
+  opts: { logger: Logger; inMemoryDatabase?: boolean; traceSamplingStats?: () => TraceSamplingStats | undefined },
+): Promise<Infrastructure> {
+  const { logger } = opts;
+  const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
+  const metrics = new Metrics();
+  // Process-wide (ioredis publishes on global diagnostics channels): every Redis client is measured.
+  const redisMetrics = config.redisUrl ? new RedisMetrics(metrics.registry) : undefined;
+  const topTalkers = new TopTalkers(metrics.registry, {
+    n: config.ops.topTalkersN,
+    capacity: config.ops.topTalkersN * TOP_TALKERS_SKETCH_FACTOR,
+    windowMs: TOP_TALKERS_WINDOW_MS,
+  });
+  if (opts.traceSamplingStats) metrics.registerTraceSampling(opts.traceSamplingStats);
+
+  const database = await openDatabase(config, {
+    metrics,
+    logError: logError('database pool error'),
+    inMemory: opts.inMemoryDatabase,
+  });
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(database.admin);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  }
+
+  let bus: EventBus;
+  let counters: CounterStore;
+  if (config.redisUrl) {
+    const redisBus = new RedisBus(config.redisUrl, config.redisPrefix, logError('redis bus error'));
+    await redisBus.ready();
+    bus = meteredBus(redisBus, metrics);
+    const redisCounters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
+    await redisCounters.ready();
+    counters = redisCounters;
+  } else {
+    bus = meteredBus(new MemoryBus(logError('event handler failed')), metrics);
+    counters = new MemoryCounters();
+  }
+  bus.onResync(() => logger.warn('event bus reconnected: caches dropped'));
+
+  return {
+    logger,
+    logError,
+    metrics,
+    topTalkers,
+    database,
+    bus,
+    counters,
+    events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
+    exportStorage: new LocalDirectoryStorage(config.export.storageDir ?? join(config.dataDir, 'exports')),
+    async close() {
+      await Promise.allSettled([bus.close(), counters.close()]);
+      await database.close();
+      redisMetrics?.close();
+      metrics.close();
+    },
+  };
+}
+
+/**
+ * Republishes outbox rows a crash left behind. Runs where commands run (api, else worker);
+ * returns the stop function.
+ */
+export function startOutboxRelay(infra: Infrastructure, roles: ReadonlySet<Role>): () => void {
+  const role = roles.has('api') ? 'api' : roles.has('worker') ? 'worker' : undefined;
+  if (!role) return () => undefined;
+  const db = infra.database.pool(role);
+  const relay = setInterval(() => {
+    infra.events.relay(db).catch(infra.logError('outbox relay failed'));
+  }, OUTBOX_RELAY_INTERVAL_MS);
+  relay.unref();
+  return () => clearInterval(relay);
+}

@@ -1,0 +1,89 @@
+/**
+ * The `sync` role: the room registry (Yjs rooms over the update log and the bus) and, once the
+ * HTTP server exists, the WebSocket endpoint on it. Sync metrics exist in every process; their
+ * gauges read zero where no rooms run.
+ */
+import type { Server } from 'node:http';
+import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import type { Config } from '../config/config.ts';
+import { SyncMetrics } from '../observability/sync-metrics.ts';
+import { projectDocument } from '../sync/projection.ts';
+import { RoomRegistry } from '../sync/rooms.ts';
+import { SyncEndpoint } from '../ws/sync-endpoint.ts';
+import type { Identity } from './identity.ts';
+import type { Infrastructure } from './infrastructure.ts';
+
+export type SyncRole = {
+  metrics: SyncMetrics;
+  /** Present when this process has the `sync` role. */
+  rooms?: RoomRegistry;
+  /** Serves `/sync/:documentId` upgrades on the server (sync role only). */
+  attach(server: Server): void;
+  /** Writes pending batches, acknowledges them, then tells clients to reconnect (1012). */
+  close(): Promise<void>;
+};
+
+export function wireSync(config: Config, infra: Infrastructure, identity: Identity | undefined): SyncRole {
+  // Gauges are read at scrape time, after the endpoint below exists.
+  let endpoint: SyncEndpoint | undefined;
+  let rooms: RoomRegistry | undefined;
+  const metrics = new SyncMetrics(infra.metrics.registry, {
+    openSockets: () => endpoint?.openSockets ?? 0,
+    loadedRooms: () => rooms?.roomCount ?? 0,
+    sendBuffers: () => endpoint?.sendBuffers() ?? [],
+  });
+  if (!config.roles.includes('sync') || !identity) {
+    return { metrics, attach: () => undefined, close: async () => undefined };
+  }
+  const cfg = config.sync;
+  const registry = new RoomRegistry(
+    {
+      persistBatchMs: cfg.persistBatchMs,
+      sendBufferSoftBytes: cfg.sendBufferSoftBytes,
+      sendBufferHardBytes: cfg.sendBufferHardBytes,
+      fullPresenceMax: cfg.fullPresenceMax,
+      viewOnlyAbove: cfg.viewOnlyAbove,
+      broadcastBatchAbove: cfg.broadcastBatchAbove,
+      broadcastTickMs: cfg.broadcastTickMs,
+      presenceTickMs: cfg.presenceTickMs,
+      presenceSampleSize: cfg.presenceSampleSize,
+      viewerPresence: cfg.viewerPresence,
+      roomGraceMs: cfg.roomGraceMs,
+      compactThreshold: cfg.compactThreshold,
+      compactIdleMs: cfg.compactIdleMs,
+    },
+    {
+      log: new SqlUpdateLog(infra.database.pool('sync'), config.db.syncPoolMax),
+      bus: infra.bus,
+      observer: metrics,
+      logger: infra.logger,
+      documentAccess: identity.documentAccess,
+      project: projectDocument,
+    },
+  );
+  rooms = registry;
+  return {
+    metrics,
+    rooms: registry,
+    attach(server) {
+      endpoint = new SyncEndpoint(server, {
+        registry,
+        authenticate: (token) => identity.authenticator.authenticate(token),
+        documentAccess: identity.documentAccess,
+        metrics,
+        topTalkers: infra.topTalkers,
+        logger: infra.logger.child({ component: 'sync' }),
+        limits: {
+          maxMessageBytes: cfg.maxMessageBytes,
+          messagesPerSecond: cfg.messagesPerSecond,
+          messageBurst: cfg.messageBurst,
+          heartbeatMs: cfg.heartbeatMs,
+          authTimeoutMs: cfg.authTimeoutMs,
+        },
+      });
+    },
+    async close() {
+      await endpoint?.close();
+    },
+  };
+}
