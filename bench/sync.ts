@@ -7,7 +7,7 @@
  *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
  *   REDIS_URL (redis://127.0.0.1:6379) the bus of the two-instance workload (skipped when none answers)
  *   BENCH_SYNC_PEERS (ours,hocuspocus) which peers to run
- *   BENCH_SYNC_ONLY (all)              oneDocument, manyDocuments, largeRoom, idleMemory, twoInstances
+ *   BENCH_SYNC_ONLY (all)              oneDocument, manyDocuments, largeRoom, idleMemory, twoInstances, scaleCurve
  *   BENCH_SYNC_DURATION_S (15)         typing time per workload
  *   BENCH_SYNC_CHARS_PER_S (5)         typing rate of every typist (±50 % jitter per keystroke)
  *   BENCH_SYNC_EDITORS (10) / BENCH_SYNC_VIEWERS (100)           oneDocument
@@ -15,6 +15,11 @@
  *   BENCH_SYNC_ROOM_SOCKETS (1000) / BENCH_SYNC_ROOM_EDITORS (3) / BENCH_SYNC_ROOM_INSTRUMENTED (50)
  *   BENCH_SYNC_IDLE_SOCKETS (2000) / BENCH_SYNC_IDLE_DOCS (100) / BENCH_SYNC_IDLE_HOLD_S (5)
  *   BENCH_SYNC_CLUSTER_DOCS (10) / BENCH_SYNC_CLUSTER_REMOTE (3)  twoInstances (remote watchers per doc)
+ *   BENCH_SYNC_CURVE_SOCKETS (1000,3000,6000,10000) / BENCH_SYNC_CURVE_TYPISTS (3,30)  scaleCurve points
+ *   BENCH_SYNC_CURVE_INSTRUMENTED (50) / BENCH_SYNC_CURVE_CROWDS (2: child processes for raw viewers)
+ *   BENCH_SYNC_CURVE_DURATION_S (10)   typing time per scale-curve point (typists also send their cursor)
+ *   BENCH_CPU_PROF (dir)               scaleCurve: a V8 CPU profile of our server per point, written there
+ *                                      (summarise: `npx node bench/cpu-profile.ts <file>`)
  * Our server's own settings (SYNC_*, DB_POOL_*, ...) pass through to it unchanged.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,7 +35,9 @@ import { createSyncFixture, type Tokens } from './sync/fixture.ts';
 import { runIdle } from './sync/idle.ts';
 import { sleep } from './sync/limit.ts';
 import { clusterPlan, largeRoomPlan, manyDocumentsPlan, oneDocumentPlan } from './sync/plans.ts';
-import { compare, type Results, WORKLOADS, type Workload } from './sync/report.ts';
+import { compare, type Results, type Workload } from './sync/report.ts';
+import { runScaleCurve } from './sync/scale-curve.ts';
+import { cpuProfileDir, settings } from './sync/settings.ts';
 import { runTyping, type SocketPlan } from './sync/typing.ts';
 import type { PeerName } from './sync/wire.ts';
 
@@ -39,43 +46,6 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const REDIS_PING_TIMEOUT_MS = 2_000;
 /** Pause between phases so one phase's tail (persistence, GC) is not billed to the next. */
 const BETWEEN_PHASES_MS = 2_000;
-
-const num = (name: string, dflt: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? dflt : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive number`);
-  return n;
-};
-const list = <T extends string>(name: string, all: readonly T[]): T[] => {
-  const raw = process.env[name]
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!raw?.length) return [...all];
-  const bad = raw.filter((r) => !all.includes(r as T));
-  if (bad.length) throw new Error(`${name}: unknown ${bad.join(', ')} (expected ${all.join(', ')})`);
-  return raw as T[];
-};
-
-const settings = {
-  durationS: num('BENCH_SYNC_DURATION_S', 15),
-  charsPerSecond: num('BENCH_SYNC_CHARS_PER_S', 5),
-  oneDocument: { editors: num('BENCH_SYNC_EDITORS', 10), viewers: num('BENCH_SYNC_VIEWERS', 100) },
-  manyDocuments: { documents: num('BENCH_SYNC_SMALL_DOCS', 200), watchers: num('BENCH_SYNC_SMALL_WATCHERS', 2) },
-  largeRoom: {
-    sockets: num('BENCH_SYNC_ROOM_SOCKETS', 1000),
-    editors: num('BENCH_SYNC_ROOM_EDITORS', 3),
-    instrumented: num('BENCH_SYNC_ROOM_INSTRUMENTED', 50),
-  },
-  idleMemory: {
-    sockets: num('BENCH_SYNC_IDLE_SOCKETS', 2000),
-    documents: num('BENCH_SYNC_IDLE_DOCS', 100),
-    holdS: num('BENCH_SYNC_IDLE_HOLD_S', 5),
-  },
-  twoInstances: { documents: num('BENCH_SYNC_CLUSTER_DOCS', 10), remote: num('BENCH_SYNC_CLUSTER_REMOTE', 3) },
-  peers: list<PeerName>('BENCH_SYNC_PEERS', ['ours', 'hocuspocus']),
-  only: list<Workload>('BENCH_SYNC_ONLY', WORKLOADS),
-};
 
 const log = (msg: string) => process.stderr.write(`[bench:sync] ${msg}\n`);
 const serverLog = (text: string) => process.stderr.write(text);
@@ -153,13 +123,15 @@ async function main(): Promise<void> {
     ACCESS_TOKEN_TTL_SECONDS: '3600', // the run must never outlive its tokens
     ...(dbUrl && { DATABASE_URL: dbUrl }),
   };
-  const selected = (w: Workload) => settings.only.includes(w);
+  const selected = (w: Workload | 'scaleCurve') => settings.only.includes(w);
+  const curvePoints = settings.scaleCurve.sockets.length * settings.scaleCurve.typists.length;
   const counts: Record<string, number> = {
     oneDocument: selected('oneDocument') ? 1 : 0,
     manyDocuments: selected('manyDocuments') ? settings.manyDocuments.documents : 0,
     largeRoom: selected('largeRoom') ? 1 : 0,
     idleMemory: selected('idleMemory') ? settings.idleMemory.documents : 0,
     twoInstances: redisRun ? settings.twoInstances.documents : 0,
+    scaleCurve: selected('scaleCurve') ? curvePoints : 0,
   };
 
   const idle = cpuMeter(process.pid).start();
@@ -174,6 +146,7 @@ async function main(): Promise<void> {
     results[w] = { ...results[w], [peer]: r };
   };
   const peerInfo: Partial<Record<PeerName, { persistence: string; bus: string; twoInstancesBus?: string }>> = {};
+  const tokensOf: Partial<Record<PeerName, Tokens>> = {};
 
   // Ours first: it creates the documents (through the API) that Hocuspocus then uses by name.
   for (const peer of settings.peers) {
@@ -182,7 +155,7 @@ async function main(): Promise<void> {
     if (peer === 'ours') {
       single = await deploy(() => startOurs({ count: 1, env: ourEnv, log: serverLog }));
       const http = (single.instances[0] as { http: string }).http;
-      const fixture = await createSyncFixture(http, counts, ['oneDocument', 'largeRoom']);
+      const fixture = await createSyncFixture(http, counts, ['oneDocument', 'largeRoom', 'scaleCurve']);
       documents = fixture.documents;
       tokens = fixture.tokens;
       log(`fixture: ${Object.values(documents).flat().length} documents, ${fixture.viewerShares} viewer shares`);
@@ -194,6 +167,7 @@ async function main(): Promise<void> {
       single = await deploy(() => startHocuspocusPeer({ count: 1, tokens, databaseUrl: dbUrl, log: serverLog }));
     }
     peerInfo[peer] = { persistence: single.persistence, bus: single.bus };
+    tokensOf[peer] = tokens;
     const docs = documents;
     const typing = async (w: Workload, sockets: SocketPlan[], d: Deployment, seed: number) => {
       log(`${peer} ${w}: ${sockets.length} sockets, ${settings.durationS} s of typing…`);
@@ -260,6 +234,34 @@ async function main(): Promise<void> {
     }
   }
 
+  const scaleCurve = selected('scaleCurve')
+    ? await runScaleCurve({
+        settings: { ...settings.scaleCurve, charsPerSecond: settings.charsPerSecond },
+        peers: settings.peers,
+        documents: documents?.scaleCurve ?? [],
+        tokens: tokensOf,
+        database: dbName,
+        log,
+        deploy: (peer, point) =>
+          deploy(() =>
+            peer === 'ours'
+              ? startOurs({
+                  count: 1,
+                  env: ourEnv,
+                  log: serverLog,
+                  cpuProfileDir: cpuProfileDir && join(cpuProfileDir, `ours-${point}`),
+                })
+              : startHocuspocusPeer({
+                  count: 1,
+                  tokens: tokensOf.hocuspocus as Tokens,
+                  databaseUrl: dbUrl,
+                  log: serverLog,
+                }),
+          ),
+        retire,
+      })
+    : undefined;
+
   const ourVersion = (
     JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   ).version;
@@ -281,6 +283,7 @@ async function main(): Promise<void> {
       hocuspocus: peerInfo.hocuspocus ? { version: hocuspocusVersion(), ...peerInfo.hocuspocus } : null,
     },
     ...compare(results),
+    scaleCurve,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

@@ -6,6 +6,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as sync from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { emptyStep1, emptyStep2, Message, Sync, type Wire } from './wire.ts';
@@ -35,6 +36,15 @@ export class SocketTally {
   error(message: string) {
     this.errors++;
     if (this.samples.length < 5) this.samples.push(`error ${message}`);
+  }
+  /** Adds another tally's counts (a crowd process's sockets). */
+  merge(other: ReturnType<SocketTally['toJSON']>) {
+    for (const [code, n] of Object.entries(other.unexpectedCloses))
+      this.closes.set(Number(code), (this.closes.get(Number(code)) ?? 0) + n);
+    this.errors += other.errors;
+    this.denied += other.denied;
+    this.retried += other.retriedConnects;
+    for (const e of other.examples) if (this.samples.length < 5) this.samples.push(e);
   }
   toJSON() {
     return {
@@ -159,16 +169,22 @@ export class DocClient extends BenchSocket {
   /** Send time of the edit being typed (the update listener runs inside `type`). */
   private editSentAt: number | undefined;
   private readonly onSaved: SavedListener | undefined;
+  /** A typist's presence (its cursor), sent after every keystroke like an editor does. */
+  private readonly awareness: awarenessProtocol.Awareness | undefined;
 
   /** Only a typist sends its local changes (listening for them makes Yjs encode every remote update too). */
   constructor(
     target: Target,
     documentId: string,
     token: string,
-    opts: { typist: boolean; onEdit?: EditListener; onSaved?: SavedListener },
+    opts: { typist: boolean; presence?: boolean; onEdit?: EditListener; onSaved?: SavedListener },
   ) {
     super(target, documentId, token);
     this.onSaved = opts.onSaved;
+    if (opts.typist && opts.presence) {
+      this.awareness = new awarenessProtocol.Awareness(this.doc);
+      this.awareness.setLocalState({ user: { name: `typist ${this.doc.clientID}` }, cursor: null });
+    }
     if (opts.typist) {
       this.doc.on('update', (update: Uint8Array, origin: unknown) => {
         if (origin === this) return;
@@ -245,6 +261,21 @@ export class DocClient extends BenchSocket {
       this.edits.set(editor, seq);
     });
     this.editSentAt = undefined;
+    if (this.awareness) this.sendCursor(position + 1);
+  }
+
+  private sendCursor(at: number) {
+    const awareness = this.awareness as awarenessProtocol.Awareness;
+    awareness.setLocalStateField('cursor', { anchor: at, head: at });
+    const e = this.wire.begin(this.documentId);
+    encoding.writeVarUint(e, Message.AWARENESS);
+    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, [this.doc.clientID]));
+    this.send(encoding.toUint8Array(e));
+  }
+
+  override close() {
+    this.awareness?.destroy();
+    super.close();
   }
 }
 

@@ -31,6 +31,8 @@ export type Instance = {
   /** ws://127.0.0.1:port */
   base: string;
   http: string;
+  /** What an orchestrator's liveness probe would ask (ours: /livez; Hocuspocus answers any GET). */
+  liveness: string;
   pid: number;
   memory(): Promise<Memory>;
 };
@@ -108,6 +110,8 @@ async function stopAll(
 export async function startOurs(opts: {
   count: number;
   env: Record<string, string>;
+  /** Write a V8 CPU profile of each instance into this directory when it exits. */
+  cpuProfileDir?: string;
   redis?: { url: string; prefix: string };
   log: (text: string) => void;
 }): Promise<Deployment> {
@@ -121,7 +125,10 @@ export async function startOurs(opts: {
           (onOutput) =>
             startServer({
               env: { ...opts.env, ...(opts.redis && { REDIS_URL: opts.redis.url, REDIS_PREFIX: opts.redis.prefix }) },
-              nodeArgs: NODE_ARGS,
+              nodeArgs: [
+                ...NODE_ARGS,
+                ...(opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : []),
+              ],
               readyTimeoutMs: READY_TIMEOUT_MS,
               onOutput,
             }),
@@ -139,6 +146,7 @@ export async function startOurs(opts: {
     instances: children.map(({ child, heap }) => ({
       base: wsBase(child.url),
       http: child.url,
+      liveness: `${child.url}/livez`,
       pid: child.pid,
       memory: memoryOf(child.pid, heap),
     })),
@@ -200,6 +208,7 @@ export async function startHocuspocusPeer(opts: {
     instances: children.map(({ child, heap }) => ({
       base: wsBase(child.url),
       http: child.url,
+      liveness: `${child.url}/`,
       pid: child.pid,
       memory: memoryOf(child.pid, heap),
     })),

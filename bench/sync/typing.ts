@@ -7,13 +7,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuMeter } from '../support/cpu.ts';
 import { type Random, seededRandom } from '../support/random.ts';
 import { connect, DocClient, RawClient, SocketTally, type Target } from './client.ts';
+import { Crowds } from './crowd-process.ts';
 import type { Deployment } from './deployments.ts';
 import type { Tokens } from './fixture.ts';
 import { mapLimit, sleep } from './limit.ts';
+import { LivenessSampler } from './liveness.ts';
 import { distribution, Receipts, SendLog } from './propagation.ts';
 import { counterDelta } from './server-signals.ts';
 
 const CONNECT_CONCURRENCY = 32;
+/** Longest wait for the crowds to open one stretch of raw sockets. */
+const CROWD_SEGMENT_TIMEOUT_MS = 180_000;
 const SETTLE_MS = 1_500;
 const DRAIN_MS = 3_000;
 const DRAIN_POLL_MS = 100;
@@ -32,7 +36,13 @@ export type SocketPlan = {
   group?: string;
 };
 
-export type TypingPlan = { sockets: SocketPlan[]; charsPerSecond: number; durationS: number };
+export type TypingPlan = {
+  sockets: SocketPlan[];
+  charsPerSecond: number;
+  durationS: number;
+  /** Typists also send their cursor (awareness) after every keystroke, as an editor does. */
+  presence?: boolean;
+};
 
 type Opened = { plan: SocketPlan; client: DocClient | RawClient; editor?: string };
 
@@ -43,7 +53,14 @@ export async function runTyping(
   dep: Deployment,
   tokens: Tokens,
   plan: TypingPlan,
-  opts: { database?: string; seed: number },
+  opts: {
+    database?: string;
+    seed: number;
+    /** Child processes for the raw sockets (0: they live in this process). */
+    crowds?: number;
+    /** Sample the first instance's liveness endpoint from before the connects to the end of the drain. */
+    liveness?: boolean;
+  },
 ) {
   const rnd = seededRandom(opts.seed);
   const tally = new SocketTally();
@@ -74,7 +91,7 @@ export async function runTyping(
   const connectMs: number[] = [];
   let typists = 0;
   const created: (DocClient | RawClient)[] = [];
-  const opened = await mapLimit(plan.sockets, CONNECT_CONCURRENCY, async (p, i): Promise<Opened> => {
+  const openOne = async (p: SocketPlan, i: number): Promise<Opened> => {
     const target = targets[p.instance] as Target;
     const token = tokens[p.token];
     const t0 = performance.now();
@@ -84,13 +101,28 @@ export async function runTyping(
     const client = await connect<DocClient | RawClient>(tally, () =>
       p.kind === 'raw'
         ? new RawClient(target, p.documentId, token)
-        : new DocClient(target, p.documentId, token, { typist: p.kind === 'typist', onEdit, onSaved }),
+        : new DocClient(target, p.documentId, token, {
+            typist: p.kind === 'typist',
+            presence: plan.presence,
+            onEdit,
+            onSaved,
+          }),
     );
     created.push(client);
     connectMs.push(performance.now() - t0);
     return { plan: p, client, editor };
-  }).catch((err: unknown) => {
+  };
+  const crowds = startCrowds(dep, tokens, plan.sockets, opts.crowds ?? 0);
+  const liveness = opts.liveness
+    ? new LivenessSampler((dep.instances[0] as { liveness: string }).liveness).start()
+    : undefined;
+  const opened = await (crowds
+    ? openWithCrowds(plan.sockets, crowds, openOne)
+    : mapLimit(plan.sockets, CONNECT_CONCURRENCY, openOne)
+  ).catch(async (err: unknown) => {
     for (const c of created) c.close();
+    crowds?.kill();
+    await liveness?.stop();
     throw new Error(`connecting ${plan.sockets.length} sockets: ${err instanceof Error ? err.message : String(err)}`);
   });
   const connectSeconds = (performance.now() - connectStarted) / 1000;
@@ -109,7 +141,8 @@ export async function runTyping(
   await sleep(SETTLE_MS);
   const memConnected = await Promise.all(dep.instances.map((i) => i.memory()));
   const raws = opened.flatMap((o) => (o.client instanceof RawClient ? [o.client] : []));
-  const framesBefore = raws.reduce((n, c) => n + c.frames, 0);
+  const rawFrames = async () => raws.reduce((n, c) => n + c.frames, 0) + (crowds ? (await crowds.frames()).frames : 0);
+  const framesBefore = await rawFrames();
   const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database).start());
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
@@ -143,7 +176,7 @@ export async function runTyping(
   windowEnd = performance.now();
   const cpu = meters.map((stop) => stop());
   loop.disable();
-  const framesDuring = raws.reduce((n, c) => n + c.frames, 0) - framesBefore;
+  const framesDuring = (await rawFrames()) - framesBefore;
 
   const edits = opened.reduce((n, o) => n + (o.editor ? log.sentBetween(o.editor, windowStart, windowEnd) : 0), 0);
   const pending = () =>
@@ -152,7 +185,9 @@ export async function runTyping(
   const drainUntil = performance.now() + DRAIN_MS;
   while (performance.now() < drainUntil && pending()) await sleep(DRAIN_POLL_MS);
 
+  const livez = (await liveness?.stop()) ?? null;
   for (const o of opened) o.client.close();
+  if (crowds) tally.merge(await crowds.close());
   const unload = await dep.quiesce();
   const serverSaid = {
     logLines: dep.logs.since(logsBefore),
@@ -170,6 +205,7 @@ export async function runTyping(
   return {
     sockets: plan.sockets.length,
     instrumented: opened.filter((o) => o.client instanceof DocClient).length,
+    crowdProcesses: crowds ? (opts.crowds ?? 0) : 0,
     typists,
     charsPerSecondPerTypist: plan.charsPerSecond,
     connect: { seconds: Math.round(connectSeconds * 100) / 100, perSocketMs: distribution(connectMs) },
@@ -178,7 +214,9 @@ export async function runTyping(
     /** Edit sent → SAVED received by its typist: durable in PostgreSQL. Null for a peer without such an ack. */
     savedAck: dep.wire.savedType === undefined ? null : { ...distribution(savedMs), acknowledgedOf: edits },
     edits,
-    rawFramesReceived: raws.length ? framesDuring : undefined,
+    rawFramesReceived: raws.length || crowds ? framesDuring : undefined,
+    /** The liveness endpoint's latency from before the connects to the end of the drain (when sampled). */
+    liveness: livez,
     server: {
       cpuCores: Math.round((serverCpuSeconds / seconds) * 100) / 100,
       cpuCoresPerInstance: cpu.map((c) => c?.serverCores ?? null),
@@ -203,4 +241,50 @@ export async function runTyping(
     socketEvents: tally.toJSON(),
     serverSaid,
   };
+}
+
+/** Children for the raw sockets, when asked for and when they all go to one document the same way. */
+function startCrowds(dep: Deployment, tokens: Tokens, sockets: SocketPlan[], processes: number): Crowds | undefined {
+  const raw = sockets.filter((s) => s.kind === 'raw');
+  const first = raw[0];
+  if (processes <= 0 || !first) return undefined;
+  if (raw.some((s) => s.documentId !== first.documentId || s.instance !== first.instance || s.token !== first.token))
+    throw new Error('crowds serve one document, instance and token');
+  return Crowds.start(processes, {
+    peer: dep.wire.peer,
+    base: (dep.instances[first.instance] as { base: string }).base,
+    documentId: first.documentId,
+    token: tokens[first.token],
+    concurrency: Math.max(1, Math.ceil(CONNECT_CONCURRENCY / processes)),
+  });
+}
+
+/**
+ * Connects in plan order: each stretch of raw sockets is opened by the crowds (and awaited)
+ * before the next instrumented socket, so those still sit evenly through the room's socket order.
+ */
+async function openWithCrowds(
+  sockets: SocketPlan[],
+  crowds: Crowds,
+  openOne: (p: SocketPlan, i: number) => Promise<Opened>,
+): Promise<Opened[]> {
+  const opened: Opened[] = [];
+  let rawSeen = 0;
+  let requested = 0;
+  const flush = async () => {
+    if (rawSeen === requested) return;
+    crowds.open(rawSeen - requested);
+    requested = rawSeen;
+    await crowds.until(requested, CROWD_SEGMENT_TIMEOUT_MS);
+  };
+  for (const [i, p] of sockets.entries()) {
+    if (p.kind === 'raw') {
+      rawSeen++;
+      continue;
+    }
+    await flush();
+    opened.push(await openOne(p, i));
+  }
+  await flush();
+  return opened;
 }
