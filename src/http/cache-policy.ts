@@ -1,5 +1,15 @@
-/** One place decides Cache-Control: authenticated answers and errors are never stored. */
+/**
+ * One place decides Cache-Control: authenticated answers and errors are never stored; a public
+ * route that may be cached says so in its route config (`config.cacheControl`), not in its handler.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Cache-Control for this route's successful answers (public routes only). */
+    cacheControl?: string;
+  }
+}
 
 export const PRIVATE_NO_STORE = 'private, no-store';
 export const NO_STORE = 'no-store';
@@ -7,6 +17,11 @@ export const NO_STORE = 'no-store';
 export function applyCachePolicy(request: FastifyRequest, reply: FastifyReply): void {
   if (reply.statusCode >= 400) {
     reply.header('cache-control', NO_STORE);
+    return;
+  }
+  const declared = request.routeOptions.config.cacheControl;
+  if (declared) {
+    reply.header('cache-control', declared);
     return;
   }
   // Static files set theirs on the raw response (@fastify/static's setHeaders).

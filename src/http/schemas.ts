@@ -1,88 +1,245 @@
-/** JSON Schemas shared by routes: validation, serialization and the OpenAPI document come from these. */
-import { Type as T } from 'typebox';
+/**
+ * JSON Schemas shared by routes: validation, serialization and the OpenAPI document come from
+ * these. Browser-safe on purpose (TypeBox and src/domain only, no Node imports): the web app
+ * derives its API types from them with type-only imports (web/src/api-types.ts).
+ */
+import { type Static, Type as T, type TSchema } from 'typebox';
+import {
+  DISPLAY_NAME_MAX_LENGTH,
+  EMAIL_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  TITLE_MAX_LENGTH,
+  WORKSPACE_NAME_MAX_LENGTH,
+} from '../domain/limits.ts';
+import { DOCUMENT_ACCESS, PLANS, SHARE_ROLES, WORKSPACE_ROLES } from '../domain/roles.ts';
+import { EXPORT_FORMATS } from '../export/ports.ts';
 
 export const Uuid = T.String({ format: 'uuid', description: 'identifier' });
-export const Email = T.String({ format: 'email', minLength: 3, maxLength: 254 });
-export const Password = T.String({ minLength: 8, maxLength: 256 });
+export const Email = T.String({ format: 'email', minLength: 3, maxLength: EMAIL_MAX_LENGTH });
+export const Password = T.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 // PostgreSQL text cannot hold NUL: reject it here as a 400 rather than fail the insert with a 500.
 const NO_NUL = '^[^\\u0000]*$';
-export const DisplayName = T.String({ minLength: 1, maxLength: 100, pattern: NO_NUL });
-export const Title = T.String({ maxLength: 200, pattern: NO_NUL });
-export const WorkspaceName = T.String({ minLength: 1, maxLength: 100, pattern: NO_NUL });
+export const DisplayName = T.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH, pattern: NO_NUL });
+export const Title = T.String({ maxLength: TITLE_MAX_LENGTH, pattern: NO_NUL });
+export const WorkspaceName = T.String({ minLength: 1, maxLength: WORKSPACE_NAME_MAX_LENGTH, pattern: NO_NUL });
 export const Timestamp = T.String({ format: 'date-time' });
 
-export const WorkspaceRoleSchema = T.Enum(['owner', 'admin', 'member', 'guest']);
-export const ShareRoleSchema = T.Enum(['editor', 'commenter', 'viewer']);
-export const PlanSchema = T.Enum(['free', 'business', 'enterprise']);
-export const AccessSchema = T.Enum(['none', 'viewer', 'commenter', 'editor', 'admin', 'owner']);
+export const WorkspaceRoleSchema = T.Enum([...WORKSPACE_ROLES]);
+export const ShareRoleSchema = T.Enum([...SHARE_ROLES]);
+export const PlanSchema = T.Enum([...PLANS]);
+export const AccessSchema = T.Enum([...DOCUMENT_ACCESS]);
 
+/**
+ * A query parameter with a default: optional for clients (so the OpenAPI document does not mark
+ * it required), yet typed as always present in handlers, because Ajv's `useDefaults` fills it in
+ * before the handler runs (src/http/validation.ts).
+ */
+export const Defaulted = <S extends TSchema>(schema: S): S => T.Optional(schema) as unknown as S;
+
+/** A success response's schema with the description the OpenAPI document shows for that response. */
+export const described = <S extends TSchema>(description: string, schema: S): S => ({ ...schema, description }) as S;
+
+/** Errors are RFC 9457 problem details, sent with this media type (src/http/problem.ts). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** Named `Problem` in the OpenAPI document's components (its `$id` names it, see server.ts). */
 export const ProblemSchema = T.Object(
   {
-    type: T.String(),
+    type: T.String({ description: 'URI naming the kind of problem' }),
     title: T.String(),
     status: T.Integer(),
-    detail: T.String(),
-    instance: T.Optional(T.String()),
-    errors: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
-    traceId: T.Optional(T.String()),
+    detail: T.String({ description: 'what went wrong, for people' }),
+    instance: T.Optional(T.String({ description: 'the request path' })),
+    errors: T.Optional(
+      T.Array(T.Object({ field: T.String(), message: T.String() }), {
+        description: 'one entry per invalid field (validation problems)',
+      }),
+    ),
+    traceId: T.Optional(T.String({ description: 'W3C trace id of the request, for support' })),
   },
-  { $id: 'Problem', description: 'RFC 9457 problem details' },
+  { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details' },
 );
 
-export const UserSchema = T.Object({ id: Uuid, email: T.String(), displayName: T.String(), createdAt: Timestamp });
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is invalid; `errors` names the fields',
+  401: 'Not authenticated: missing, invalid or expired credentials',
+  403: 'Authenticated, but not allowed to do this',
+  404: 'No such resource, or not visible to the caller',
+  409: 'Conflicts with the current state',
+  410: 'Gone: existed, but no longer available',
+  413: 'The request body is too large',
+  415: 'The request body is not JSON',
+  429: 'Too many requests; retry after `Retry-After` seconds',
+  503: 'Temporarily unavailable; retry after `Retry-After` seconds',
+};
 
-export const SessionSchema = T.Object({
-  user: UserSchema,
-  accessToken: T.String(),
-  tokenType: T.Literal('Bearer'),
-  expiresIn: T.Integer({ description: 'access-token lifetime in seconds' }),
-  refreshToken: T.String(),
+/** One documented problem+json response; Fastify serializes errors of this status with it. */
+export const problemResponse = (status: number) => ({
+  description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem details',
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: T.Ref('Problem') } },
 });
 
-export const WorkspaceSchema = T.Object({
-  id: Uuid,
-  name: T.String(),
-  plan: PlanSchema,
-  role: WorkspaceRoleSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+/** The problem+json responses a route may answer, for the OpenAPI document and the serializer. */
+export const problemResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, problemResponse(c)])) as Record<number, ReturnType<typeof problemResponse>>;
+
+/** A successful response in a media type other than JSON (rendered text, files, metrics). */
+export const mediaResponse = (description: string, mediaTypes: Record<string, TSchema>) => ({
+  description,
+  content: Object.fromEntries(Object.entries(mediaTypes).map(([type, schema]) => [type, { schema }])),
 });
 
-export const MemberSchema = T.Object({
-  userId: Uuid,
-  email: T.String(),
-  displayName: T.String(),
-  role: WorkspaceRoleSchema,
-  joinedAt: Timestamp,
-});
+export const UserSchema = T.Object(
+  { id: Uuid, email: T.String(), displayName: T.String(), createdAt: Timestamp },
+  { title: 'User' },
+);
 
-export const DocumentSchema = T.Object({
-  id: Uuid,
-  workspaceId: Uuid,
-  title: T.String(),
-  createdBy: Uuid,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  access: AccessSchema,
-});
+export const SessionSchema = T.Object(
+  {
+    user: UserSchema,
+    accessToken: T.String(),
+    tokenType: T.Literal('Bearer'),
+    expiresIn: T.Integer({ description: 'access-token lifetime in seconds' }),
+    refreshToken: T.String(),
+  },
+  { title: 'Session' },
+);
 
-export const ShareSchema = T.Object({
-  userId: Uuid,
-  email: T.String(),
-  displayName: T.String(),
-  role: ShareRoleSchema,
-  sharedAt: Timestamp,
-});
+export const WorkspaceSchema = T.Object(
+  {
+    id: Uuid,
+    name: T.String(),
+    plan: PlanSchema,
+    role: WorkspaceRoleSchema,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { title: 'Workspace' },
+);
 
-export const SearchHitSchema = T.Object({
-  id: Uuid,
-  workspaceId: Uuid,
-  title: T.String(),
-  rank: T.Number(),
-  snippet: T.Array(T.Object({ text: T.String(), match: T.Boolean() }), {
-    description: 'headline split into segments; `match` segments are the query terms to highlight',
-  }),
-});
+export const MemberSchema = T.Object(
+  {
+    userId: Uuid,
+    email: T.String(),
+    displayName: T.String(),
+    role: WorkspaceRoleSchema,
+    joinedAt: Timestamp,
+  },
+  { title: 'Member' },
+);
 
-/** Error responses every authenticated route may return, for the OpenAPI document. */
-export const problemResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, T.Ref('Problem')]));
+export const DocumentSchema = T.Object(
+  {
+    id: Uuid,
+    workspaceId: Uuid,
+    title: T.String(),
+    createdBy: Uuid,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    access: AccessSchema,
+  },
+  { title: 'Document' },
+);
+
+export const ShareSchema = T.Object(
+  {
+    userId: Uuid,
+    email: T.String(),
+    displayName: T.String(),
+    role: ShareRoleSchema,
+    sharedAt: Timestamp,
+  },
+  { title: 'Share' },
+);
+
+export const SnippetSegmentSchema = T.Object({ text: T.String(), match: T.Boolean() });
+
+export const SearchHitSchema = T.Object(
+  {
+    id: Uuid,
+    workspaceId: Uuid,
+    title: T.String(),
+    rank: T.Number(),
+    snippet: T.Array(SnippetSegmentSchema, {
+      description: 'headline split into segments; `match` segments are the query terms to highlight',
+    }),
+  },
+  { title: 'SearchHit' },
+);
+
+/** A document's content as JSON (GET /documents/{id}/content?format=json). */
+export const ContentSchema = T.Object(
+  {
+    content: T.Unknown({ description: 'ProseMirror JSON of the document body' }),
+    text: T.String({ description: 'the plain text, for previews and search' }),
+    source: T.Enum(['room', 'storage'], { description: 'read from the live room or from stored state' }),
+  },
+  { title: 'DocumentContent' },
+);
+
+export const ExportFormatSchema = T.Enum([...EXPORT_FORMATS], { description: 'pdf, docx (Word), markdown or html' });
+
+export const ExportJobSchema = T.Object(
+  {
+    id: Uuid,
+    documentId: Uuid,
+    workspaceId: Uuid,
+    format: ExportFormatSchema,
+    status: T.Enum(['queued', 'running', 'succeeded', 'failed', 'dead']),
+    attempts: T.Integer({ description: 'tries started so far' }),
+    error: T.Union([T.String(), T.Null()], { description: 'the last error, while retrying or once failed' }),
+    createdAt: Timestamp,
+    finishedAt: T.Union([Timestamp, T.Null()]),
+    downloadUrl: T.Optional(T.String({ description: 'present while the finished file can be downloaded' })),
+    expiresAt: T.Optional(Timestamp),
+  },
+  { title: 'ExportJob' },
+);
+
+/** The answer to an export request: the job, plus its webhook secret when a webhook was given. */
+export const ExportRequestedSchema = T.Object(
+  {
+    ...ExportJobSchema.properties,
+    webhookSecret: T.Optional(
+      T.String({ description: "this job's webhook signing secret (HMAC-SHA256); shown only here, once" }),
+    ),
+  },
+  { title: 'ExportRequested' },
+);
+
+/** A whole collection in one answer. */
+export const Items = <S extends TSchema>(item: S) => T.Object({ items: T.Array(item) });
+/** One page of a keyset-paginated collection; `nextCursor` is null on the last page. */
+export const Page = <S extends TSchema>(item: S) =>
+  T.Object({ items: T.Array(item), nextCursor: T.Union([T.String(), T.Null()]) });
+
+/** A public key in JWK form (RFC 7517); which members are present depends on `kty`. */
+export const JwkSchema = T.Object(
+  {
+    kty: T.String(),
+    kid: T.Optional(T.String()),
+    alg: T.Optional(T.String()),
+    use: T.Optional(T.String()),
+    crv: T.Optional(T.String()),
+    x: T.Optional(T.String()),
+    y: T.Optional(T.String()),
+    n: T.Optional(T.String()),
+    e: T.Optional(T.String()),
+  },
+  // Serialization keeps members not listed here (e.g. `x5c`) instead of dropping them.
+  { title: 'Jwk', additionalProperties: true },
+);
+export const JwksSchema = T.Object({ keys: T.Array(JwkSchema) }, { title: 'JwkSet' });
+
+export type User = Static<typeof UserSchema>;
+export type Session = Static<typeof SessionSchema>;
+export type Workspace = Static<typeof WorkspaceSchema>;
+export type Member = Static<typeof MemberSchema>;
+export type DocumentInfo = Static<typeof DocumentSchema>;
+export type Share = Static<typeof ShareSchema>;
+export type SearchHit = Static<typeof SearchHitSchema>;
+export type Problem = Static<typeof ProblemSchema>;
+export type ExportJob = Static<typeof ExportJobSchema>;
+export type ExportRequested = Static<typeof ExportRequestedSchema>;
+export type DocumentContent = Static<typeof ContentSchema>;

@@ -14,15 +14,15 @@ import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
 import type { Search } from '../app/search.ts';
 import type { Workspaces } from '../app/workspaces.ts';
-import { Unauthenticated } from '../domain/errors.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
 import type { DocumentContent } from '../sync/document-content.ts';
-import { actorOf, authenticate } from './auth-hook.ts';
+import { authenticate } from './auth-hook.ts';
 import { applyCachePolicy } from './cache-policy.ts';
+import { openApiOptions, withBodyProblems } from './openapi.ts';
 import { sendError, sendNotFound } from './problem.ts';
-import { authRoutes } from './routes/auth-routes.ts';
+import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
@@ -140,15 +140,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Collab Docs API', version: '1' },
-      servers: [{ url: deps.publicUrl }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  // Before any route is added: it completes each route's schema (see openapi.ts).
+  app.addHook('onRoute', withBodyProblems);
+  await app.register(swagger, openApiOptions(deps.publicUrl));
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
@@ -160,12 +154,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', authenticate(api.authenticator));
-        scope.get('/me', { schema: { tags: ['auth'], summary: 'The authenticated user' } }, async (req) => {
-          const user = await api.accounts.findUser(actorOf(req));
-          // A valid token for an account deleted since it was issued.
-          if (!user) throw new Unauthenticated('the account behind this token no longer exists');
-          return user;
-        });
+        await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents, api.search));
         await scope.register(contentRoutes(api.documents, api.content));

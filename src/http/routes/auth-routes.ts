@@ -1,8 +1,10 @@
-/** Public account routes: sign up, log in, refresh, log out. */
+/** Public account routes (sign up, log in, refresh, log out) and the authenticated `/me`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Accounts } from '../../app/auth/accounts.ts';
-import { DisplayName, Email, Password, problemResponses, SessionSchema } from '../schemas.ts';
+import { Unauthenticated } from '../../domain/errors.ts';
+import { actorOf } from '../auth-hook.ts';
+import { DisplayName, described, Email, Password, problemResponses, SessionSchema, UserSchema } from '../schemas.ts';
 
 const RefreshBody = T.Object(
   { refreshToken: T.String({ minLength: 20, maxLength: 200 }) },
@@ -16,13 +18,20 @@ export const authRoutes =
       '/auth/signup',
       {
         schema: {
+          operationId: 'signUp',
           tags: ['auth'],
-          summary: 'Create an account and start a session',
+          summary: 'Create an account',
+          description: 'Creates an account and starts a session (access and refresh token). Throttled per IP.',
+          // Public: answers without an access token (overrides the document's global bearer requirement).
+          security: [],
           body: T.Object(
             { email: Email, password: Password, displayName: DisplayName },
             { additionalProperties: false },
           ),
-          response: { 201: SessionSchema, ...problemResponses(400, 409, 429) },
+          response: {
+            201: described('The account is created and a session started', SessionSchema),
+            ...problemResponses(400, 409, 429),
+          },
         },
       },
       async (req, reply) => reply.status(201).send(await accounts.signUp({ ...req.body, ip: req.ip })),
@@ -32,13 +41,16 @@ export const authRoutes =
       '/auth/login',
       {
         schema: {
+          operationId: 'logIn',
           tags: ['auth'],
-          summary: 'Log in with email and password (throttled per account and per IP)',
+          summary: 'Log in',
+          description: 'Starts a session with email and password. Throttled per account and per IP.',
+          security: [],
           body: T.Object(
             { email: Email, password: T.String({ minLength: 1, maxLength: 256 }) },
             { additionalProperties: false },
           ),
-          response: { 200: SessionSchema, ...problemResponses(400, 401, 429) },
+          response: { 200: described('A new session', SessionSchema), ...problemResponses(400, 401, 429) },
         },
       },
       async (req) => accounts.logIn({ ...req.body, ip: req.ip }),
@@ -48,10 +60,17 @@ export const authRoutes =
       '/auth/refresh',
       {
         schema: {
+          operationId: 'refreshSession',
           tags: ['auth'],
-          summary: 'Rotate a refresh token into a new session; reusing a rotated token revokes the family',
+          summary: 'Refresh a session',
+          description:
+            'Rotates a refresh token into a new session. Reusing a rotated refresh token revokes its whole family.',
+          security: [],
           body: RefreshBody,
-          response: { 200: SessionSchema, ...problemResponses(400, 401) },
+          response: {
+            200: described('A new session; the old refresh token is spent', SessionSchema),
+            ...problemResponses(400, 401),
+          },
         },
       },
       async (req) => accounts.refresh(req.body.refreshToken),
@@ -61,15 +80,42 @@ export const authRoutes =
       '/auth/logout',
       {
         schema: {
+          operationId: 'logOut',
           tags: ['auth'],
-          summary: 'Revoke the session behind a refresh token',
+          summary: 'Log out',
+          description: 'Revokes the session behind a refresh token. Unknown tokens are accepted silently.',
+          security: [],
           body: RefreshBody,
-          response: { 204: T.Null(), ...problemResponses(400) },
+          response: { 204: T.Null({ description: 'The session is revoked' }), ...problemResponses(400) },
         },
       },
       async (req, reply) => {
         await accounts.logOut(req.body.refreshToken);
         return reply.status(204).send(null);
+      },
+    );
+  };
+
+/** The caller's own account; registered in the authenticated scope. */
+export const meRoutes =
+  (accounts: Accounts): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/me',
+      {
+        schema: {
+          operationId: 'getMe',
+          tags: ['auth'],
+          summary: 'The authenticated user',
+          description: 'The account behind the access token.',
+          response: { 200: described('The user', UserSchema), ...problemResponses(401) },
+        },
+      },
+      async (req) => {
+        const user = await accounts.findUser(actorOf(req));
+        // A valid token for an account deleted since it was issued.
+        if (!user) throw new Unauthenticated('the account behind this token no longer exists');
+        return user;
       },
     );
   };

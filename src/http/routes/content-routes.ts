@@ -9,14 +9,10 @@ import { NotFound } from '../../domain/errors.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import type { DocumentContent } from '../../sync/document-content.ts';
 import { actorOf } from '../auth-hook.ts';
-import { problemResponses, Uuid } from '../schemas.ts';
+import { ContentSchema, Defaulted, mediaResponse, problemResponses, Uuid } from '../schemas.ts';
 
 const FORMATS = ['json', 'markdown', 'html', 'text'] as const;
-const MEDIA_TYPES = {
-  markdown: 'text/markdown; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-} as const;
+const MEDIA_TYPES = { markdown: 'text/markdown', html: 'text/html', text: 'text/plain' } as const;
 
 export const contentRoutes =
   (documents: Documents, content: DocumentContent): FastifyPluginAsyncTypebox =>
@@ -25,27 +21,26 @@ export const contentRoutes =
       '/documents/:id/content',
       {
         schema: {
+          operationId: 'getDocumentContent',
           tags: ['documents'],
-          summary: 'Current content as ProseMirror JSON, Markdown, HTML or plain text (readers)',
+          summary: "Get a document's content",
+          description:
+            'The current content (live room or stored state) as ProseMirror JSON, Markdown, HTML or plain text ' +
+            '(readers). HTML is sandboxed by its Content-Security-Policy.',
           params: T.Object({ id: Uuid }),
           querystring: T.Object(
             {
-              format: T.Union(
-                FORMATS.map((f) => T.Literal(f)),
-                { default: 'json' },
-              ),
+              format: Defaulted(T.Enum([...FORMATS], { default: 'json' })),
             },
             { additionalProperties: false },
           ),
           response: {
-            200: T.Union([
-              T.Object({
-                content: T.Unknown(),
-                text: T.String(),
-                source: T.Union([T.Literal('room'), T.Literal('storage')]),
-              }),
-              T.String(),
-            ]),
+            200: mediaResponse('The content in the requested format', {
+              'application/json': ContentSchema,
+              [MEDIA_TYPES.markdown]: T.String({ description: 'CommonMark' }),
+              [MEDIA_TYPES.html]: T.String({ description: 'an HTML fragment' }),
+              [MEDIA_TYPES.text]: T.String(),
+            }),
             ...problemResponses(400, 401, 404),
           },
         },
@@ -63,7 +58,7 @@ export const contentRoutes =
             : format === 'html'
               ? toHtml(read.content)
               : toPlainText(read.content);
-        reply.header('content-type', MEDIA_TYPES[format]);
+        reply.header('content-type', `${MEDIA_TYPES[format]}; charset=utf-8`);
         // Rendered user content must never run as our origin's page if opened directly.
         if (format === 'html')
           reply.header(

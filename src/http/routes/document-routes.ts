@@ -6,8 +6,12 @@ import type { Search } from '../../app/search.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
 import {
+  Defaulted,
   DocumentSchema,
+  described,
   Email,
+  Items,
+  Page,
   problemResponses,
   SearchHitSchema,
   ShareRoleSchema,
@@ -26,11 +30,13 @@ export const documentRoutes =
       '/workspaces/:id/documents',
       {
         schema: {
+          operationId: 'createDocument',
           tags: ['documents'],
-          summary: 'Create a document (workspace members)',
+          summary: 'Create a document',
+          description: 'Creates an empty document in the workspace (members, admins and owners).',
           params: T.Object({ id: Uuid }),
           body: T.Object({ title: T.Optional(Title) }, { additionalProperties: false }),
-          response: { 201: DocumentSchema, ...problemResponses(400, 401, 403, 404) },
+          response: { 201: described('The new document', DocumentSchema), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req, reply) => reply.status(201).send(await documents.create(actorOf(req), req.params.id, req.body)),
@@ -40,18 +46,22 @@ export const documentRoutes =
       '/workspaces/:id/documents',
       {
         schema: {
+          operationId: 'listDocuments',
           tags: ['documents'],
-          summary: 'Documents the caller may read in a workspace, newest first (keyset pagination)',
+          summary: 'List documents',
+          description:
+            'Documents the caller may read in a workspace, newest first. Keyset pagination: pass `nextCursor` ' +
+            'back as `cursor` for the next page.',
           params: T.Object({ id: Uuid }),
           querystring: T.Object(
             {
-              limit: T.Integer({ minimum: 1, maximum: 100, default: 50 }),
+              limit: Defaulted(T.Integer({ minimum: 1, maximum: 100, default: 50 })),
               cursor: T.Optional(T.String({ maxLength: 200 })),
             },
             { additionalProperties: false },
           ),
           response: {
-            200: T.Object({ items: T.Array(DocumentSchema), nextCursor: T.Union([T.String(), T.Null()]) }),
+            200: described('One page of documents', Page(DocumentSchema)),
             ...problemResponses(400, 401, 404),
           },
         },
@@ -63,9 +73,12 @@ export const documentRoutes =
       '/documents/:id',
       {
         schema: {
+          operationId: 'getDocument',
           tags: ['documents'],
+          summary: 'Get a document',
+          description: "A document's metadata and the caller's access to it (404 unless the caller may read it).",
           params: DocumentParams,
-          response: { 200: DocumentSchema, ...problemResponses(400, 401, 404) },
+          response: { 200: described('The document', DocumentSchema), ...problemResponses(400, 401, 404) },
         },
       },
       async (req) => documents.get(actorOf(req), req.params.id),
@@ -75,11 +88,13 @@ export const documentRoutes =
       '/documents/:id',
       {
         schema: {
+          operationId: 'renameDocument',
           tags: ['documents'],
-          summary: 'Rename a document (editors)',
+          summary: 'Rename a document',
+          description: 'Changes the title (editors, admins and owners of the document).',
           params: DocumentParams,
           body: T.Object({ title: Title }, { additionalProperties: false }),
-          response: { 200: DocumentSchema, ...problemResponses(400, 401, 403, 404) },
+          response: { 200: described('The renamed document', DocumentSchema), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req) => documents.rename(actorOf(req), req.params.id, req.body.title),
@@ -89,10 +104,12 @@ export const documentRoutes =
       '/documents/:id',
       {
         schema: {
+          operationId: 'deleteDocument',
           tags: ['documents'],
-          summary: 'Delete a document (workspace admins, or its creator)',
+          summary: 'Delete a document',
+          description: 'Deletes the document and its exports (workspace admins and owners, or its creator).',
           params: DocumentParams,
-          response: { 204: T.Null(), ...problemResponses(400, 401, 403, 404) },
+          response: { 204: described('The document is deleted', T.Null()), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {
@@ -105,9 +122,12 @@ export const documentRoutes =
       '/documents/:id/shares',
       {
         schema: {
+          operationId: 'listShares',
           tags: ['shares'],
+          summary: 'List shares',
+          description: 'Who the document is shared with, and with which role (readers of the document).',
           params: DocumentParams,
-          response: { 200: T.Object({ items: T.Array(ShareSchema) }), ...problemResponses(400, 401, 404) },
+          response: { 200: described("The document's shares", Items(ShareSchema)), ...problemResponses(400, 401, 404) },
         },
       },
       async (req) => ({ items: await documents.shares(actorOf(req), req.params.id) }),
@@ -117,11 +137,15 @@ export const documentRoutes =
       '/documents/:id/shares',
       {
         schema: {
+          operationId: 'shareByEmail',
           tags: ['shares'],
-          summary: 'Share a document with the account that has this email (409 if they already have a share)',
+          summary: 'Share by email',
+          description:
+            'Shares the document with the account that has this email (workspace admins and owners, or the ' +
+            "document's creator). 409 if they already have a share; 400 naming `/email` if no account has it.",
           params: DocumentParams,
           body: T.Object({ email: Email, role: ShareRoleSchema }, { additionalProperties: false }),
-          response: { 201: ShareSchema, ...problemResponses(400, 401, 403, 404, 409) },
+          response: { 201: described('The new share', ShareSchema), ...problemResponses(400, 401, 403, 404, 409) },
         },
       },
       async (req, reply) => {
@@ -140,11 +164,15 @@ export const documentRoutes =
       '/documents/:id/shares/:userId',
       {
         schema: {
+          operationId: 'setShare',
           tags: ['shares'],
-          summary: 'Share a document with a user, or change their role',
+          summary: 'Share with a user',
+          description:
+            "Shares the document with a user, or changes their share's role (workspace admins and owners, or the " +
+            "document's creator).",
           params: ShareParams,
           body: T.Object({ role: ShareRoleSchema }, { additionalProperties: false }),
-          response: { 200: ShareSchema, ...problemResponses(400, 401, 403, 404) },
+          response: { 200: described('The share as it is now', ShareSchema), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req) => documents.share(actorOf(req), req.params.id, req.params.userId, req.body.role),
@@ -154,10 +182,12 @@ export const documentRoutes =
       '/documents/:id/shares/:userId',
       {
         schema: {
+          operationId: 'removeShare',
           tags: ['shares'],
           summary: 'Remove a share',
+          description: "Removes a user's share of the document (same people as sharing).",
           params: ShareParams,
-          response: { 204: T.Null(), ...problemResponses(400, 401, 403, 404) },
+          response: { 204: described('The share is removed', T.Null()), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {
@@ -170,17 +200,23 @@ export const documentRoutes =
       '/search',
       {
         schema: {
+          operationId: 'searchDocuments',
           tags: ['search'],
-          summary: 'Full-text search over documents the caller may read, best match first',
+          summary: 'Search documents',
+          description:
+            'Full-text search over the documents the caller may read, best match first; optionally within one workspace.',
           querystring: T.Object(
             {
               q: T.String({ minLength: 1, maxLength: 200 }),
               workspaceId: T.Optional(Uuid),
-              limit: T.Integer({ minimum: 1, maximum: 50, default: 20 }),
+              limit: Defaulted(T.Integer({ minimum: 1, maximum: 50, default: 20 })),
             },
             { additionalProperties: false },
           ),
-          response: { 200: T.Object({ items: T.Array(SearchHitSchema) }), ...problemResponses(400, 401) },
+          response: {
+            200: described('Matching documents, best first', Items(SearchHitSchema)),
+            ...problemResponses(400, 401),
+          },
         },
       },
       async (req) => ({ items: await search.search(actorOf(req), req.query) }),

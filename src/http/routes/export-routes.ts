@@ -2,36 +2,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Exports } from '../../app/exports.ts';
-import { EXPORT_FORMATS } from '../../export/ports.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
-import { problemResponses, Timestamp, Uuid } from '../schemas.ts';
+import {
+  Defaulted,
+  described,
+  ExportFormatSchema,
+  ExportJobSchema,
+  ExportRequestedSchema,
+  Items,
+  mediaResponse,
+  problemResponses,
+  Uuid,
+} from '../schemas.ts';
 
-const ExportStatusSchema = T.Enum(['queued', 'running', 'succeeded', 'failed', 'dead']);
-const ExportFormatSchema = T.Enum([...EXPORT_FORMATS], {
-  description: 'pdf, docx (Word), markdown or html',
-});
-
-export const ExportJobSchema = T.Object({
-  id: Uuid,
-  documentId: Uuid,
-  workspaceId: Uuid,
-  format: ExportFormatSchema,
-  status: ExportStatusSchema,
-  attempts: T.Integer({ description: 'tries started so far' }),
-  error: T.Union([T.String(), T.Null()], { description: 'the last error, while retrying or once failed' }),
-  createdAt: Timestamp,
-  finishedAt: T.Union([Timestamp, T.Null()]),
-  downloadUrl: T.Optional(T.String({ description: 'present while the finished file can be downloaded' })),
-  expiresAt: T.Optional(Timestamp),
-});
-
-const RequestedSchema = T.Object({
-  ...ExportJobSchema.properties,
-  webhookSecret: T.Optional(
-    T.String({ description: "this job's webhook signing secret (HMAC-SHA256); shown only here, once" }),
-  ),
-});
+/** What the renderers produce (src/export/render/render-file.ts); text formats carry a charset. */
+const DOWNLOAD_MEDIA_TYPES = {
+  'application/pdf': T.String({ format: 'binary' }),
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': T.String({ format: 'binary' }),
+  'text/markdown': T.String(),
+  'text/html': T.String(),
+};
 
 /** Characters that may stand in a quoted filename for every client; the rest go in filename*. */
 function contentDisposition(filename: string): string {
@@ -52,8 +43,12 @@ export const exportRoutes =
       '/documents/:id/export',
       {
         schema: {
+          operationId: 'requestExport',
           tags: ['exports'],
-          summary: 'Queue an export of the document as it is now (readers); answers before any rendering',
+          summary: 'Export a document',
+          description:
+            'Queues an export of the document as it is now (readers) and answers before any rendering; ' +
+            '`Location` names the job to poll. An optional webhook is called when it finishes.',
           params: T.Object({ id: Uuid }),
           body: T.Object(
             {
@@ -68,7 +63,10 @@ export const exportRoutes =
             },
             { additionalProperties: false },
           ),
-          response: { 202: RequestedSchema, ...problemResponses(400, 401, 404, 429) },
+          response: {
+            202: described('The queued job; `Location` is its URL', ExportRequestedSchema),
+            ...problemResponses(400, 401, 404, 429),
+          },
         },
       },
       async (req, reply) => {
@@ -87,10 +85,12 @@ export const exportRoutes =
       '/exports/:jobId',
       {
         schema: {
+          operationId: 'getExport',
           tags: ['exports'],
-          summary: 'Status of an export (readers of its document)',
+          summary: 'Get an export',
+          description: "An export job's status, and its download link once it succeeded (readers of its document).",
           params: T.Object({ jobId: Uuid }),
-          response: { 200: ExportJobSchema, ...problemResponses(400, 401, 404) },
+          response: { 200: described('The job', ExportJobSchema), ...problemResponses(400, 401, 404) },
         },
       },
       async (req) => exports.get(actorOf(req), req.params.jobId),
@@ -100,11 +100,15 @@ export const exportRoutes =
       '/exports/:jobId/download',
       {
         schema: {
+          operationId: 'downloadExport',
           tags: ['exports'],
-          summary: 'The exported file (readers of its document); 410 once it expired',
+          summary: 'Download an export',
+          description:
+            'The exported file as an attachment (readers of its document); 409 while the job has not ' +
+            'succeeded, 410 once the file expired.',
           params: T.Object({ jobId: Uuid }),
           response: {
-            200: { description: 'the file', content: { 'application/octet-stream': { schema: {} } } },
+            200: mediaResponse('The file, in the media type of its format', DOWNLOAD_MEDIA_TYPES),
             ...problemResponses(400, 401, 404, 409, 410),
           },
         },
@@ -115,7 +119,6 @@ export const exportRoutes =
           .header('content-type', d.contentType)
           .header('content-length', String(d.file.size))
           .header('content-disposition', contentDisposition(d.filename))
-          .header('cache-control', 'private, no-store')
           .send(d.file.stream);
       },
     );
@@ -124,13 +127,18 @@ export const exportRoutes =
       '/admin/exports/dead',
       {
         schema: {
+          operationId: 'listDeadExports',
           tags: ['exports'],
-          summary: "A workspace's dead-lettered exports, newest first (workspace admins and owners)",
+          summary: 'List dead-lettered exports',
+          description: "A workspace's exports that failed for good, newest first (workspace admins and owners).",
           querystring: T.Object(
-            { workspaceId: Uuid, limit: T.Integer({ minimum: 1, maximum: 100, default: 50 }) },
+            { workspaceId: Uuid, limit: Defaulted(T.Integer({ minimum: 1, maximum: 100, default: 50 })) },
             { additionalProperties: false },
           ),
-          response: { 200: T.Object({ items: T.Array(ExportJobSchema) }), ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: described('Dead-lettered jobs, newest first', Items(ExportJobSchema)),
+            ...problemResponses(400, 401, 403, 404),
+          },
         },
       },
       async (req) => ({ items: await exports.deadLetters(actorOf(req), req.query.workspaceId, req.query.limit) }),
@@ -140,10 +148,16 @@ export const exportRoutes =
       '/admin/exports/:jobId/retry',
       {
         schema: {
+          operationId: 'retryExport',
           tags: ['exports'],
-          summary: 'Queue a dead-lettered export again with fresh attempts (workspace admins and owners)',
+          summary: 'Retry a dead-lettered export',
+          description:
+            'Queues a dead-lettered export again with fresh attempts (workspace admins and owners); 409 if it is not dead.',
           params: T.Object({ jobId: Uuid }),
-          response: { 202: ExportJobSchema, ...problemResponses(400, 401, 403, 404, 409) },
+          response: {
+            202: described('The job, queued again; `Location` is its URL', ExportJobSchema),
+            ...problemResponses(400, 401, 403, 404, 409),
+          },
         },
       },
       async (req, reply) => {

@@ -1,8 +1,9 @@
 /** Liveness, readiness (database, Redis, disk; 503 while draining), metrics and the JWKS. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JWK } from 'jose';
-import { Type as T } from 'typebox';
+import { type Static, Type as T } from 'typebox';
 import type { Metrics } from '../../observability/metrics.ts';
+import { described, JwksSchema, mediaResponse } from '../schemas.ts';
 
 export type ReadinessCheck = { name: string; check: () => Promise<void> };
 export type OpsDeps = {
@@ -33,6 +34,13 @@ async function runCheck(c: ReadinessCheck): Promise<{ name: string; ok: boolean;
 }
 
 const CheckSchema = T.Object({ name: T.String(), ok: T.Boolean(), error: T.Optional(T.String()) });
+const ReadinessSchema = (description: string) =>
+  T.Object(
+    { status: T.Enum(['ready', 'unavailable', 'draining']), checks: T.Array(CheckSchema) },
+    { title: 'Readiness', description },
+  );
+/** Prometheus text exposition format 0.0.4 (what prom-client's registry produces). */
+const PROMETHEUS_MEDIA_TYPE = 'text/plain';
 
 export const opsRoutes =
   (deps: OpsDeps): FastifyPluginAsyncTypebox =>
@@ -41,9 +49,13 @@ export const opsRoutes =
       '/livez',
       {
         schema: {
+          operationId: 'getLiveness',
           tags: ['ops'],
-          summary: 'The process is running',
-          response: { 200: T.Object({ status: T.Literal('ok') }) },
+          summary: 'Liveness probe',
+          description: 'Answers while the process runs; checks no dependency.',
+          // Public: probes carry no token.
+          security: [],
+          response: { 200: T.Object({ status: T.Literal('ok') }, { description: 'The process is running' }) },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -53,11 +65,14 @@ export const opsRoutes =
       '/readyz',
       {
         schema: {
+          operationId: 'getReadiness',
           tags: ['ops'],
-          summary: 'Ready for traffic: dependencies reachable, not draining',
+          summary: 'Readiness probe',
+          description: 'Ready for traffic: database, Redis and disk reachable, and not draining for shutdown.',
+          security: [],
           response: {
-            200: T.Object({ status: T.String(), checks: T.Array(CheckSchema) }),
-            503: T.Object({ status: T.String(), checks: T.Array(CheckSchema) }),
+            200: ReadinessSchema('Ready for traffic'),
+            503: ReadinessSchema('Not ready: a dependency is down (see `checks`) or the instance is draining'),
           },
         },
       },
@@ -71,7 +86,16 @@ export const opsRoutes =
 
     app.get(
       '/metrics',
-      { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } },
+      {
+        schema: {
+          operationId: 'getMetrics',
+          tags: ['ops'],
+          summary: 'Prometheus metrics',
+          description: 'Metrics in the Prometheus text exposition format (version 0.0.4).',
+          security: [],
+          response: { 200: mediaResponse('The metrics', { [PROMETHEUS_MEDIA_TYPE]: T.String() }) },
+        },
+      },
       async (_req, reply) => {
         reply.header('content-type', deps.metrics.registry.contentType);
         return deps.metrics.registry.metrics();
@@ -82,10 +106,20 @@ export const opsRoutes =
     if (jwks) {
       app.get(
         '/.well-known/jwks.json',
-        { schema: { tags: ['auth'], summary: 'Public keys that verify access tokens' } },
-        async (_req, reply) => {
-          reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
-          return { keys: await jwks() };
+        {
+          config: { cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
+          schema: {
+            operationId: 'getJwks',
+            tags: ['auth'],
+            summary: 'Token verification keys',
+            description: 'The public keys (JWK Set) that verify access tokens; cacheable for five minutes.',
+            security: [],
+            response: { 200: described('The JWK Set', JwksSchema) },
+          },
+        },
+        async () => {
+          // jose's JWK type leaves `kty` optional; exported public keys always carry it (RFC 7517 4.1).
+          return { keys: (await jwks()) as Static<typeof JwksSchema>['keys'] };
         },
       );
     }

@@ -4,7 +4,9 @@ import { Type as T } from 'typebox';
 import type { Workspaces } from '../../app/workspaces.ts';
 import { actorOf } from '../auth-hook.ts';
 import {
+  described,
   Email,
+  Items,
   MemberSchema,
   PlanSchema,
   problemResponses,
@@ -24,10 +26,12 @@ export const workspaceRoutes =
       '/workspaces',
       {
         schema: {
+          operationId: 'createWorkspace',
           tags: ['workspaces'],
-          summary: 'Create a workspace; the caller becomes its owner',
+          summary: 'Create a workspace',
+          description: 'Creates a workspace on the given plan (default free); the caller becomes its owner.',
           body: T.Object({ name: WorkspaceName, plan: T.Optional(PlanSchema) }, { additionalProperties: false }),
-          response: { 201: WorkspaceSchema, ...problemResponses(400, 401) },
+          response: { 201: described('The new workspace', WorkspaceSchema), ...problemResponses(400, 401) },
         },
       },
       async (req, reply) => reply.status(201).send(await workspaces.create(actorOf(req), req.body)),
@@ -37,9 +41,11 @@ export const workspaceRoutes =
       '/workspaces',
       {
         schema: {
+          operationId: 'listWorkspaces',
           tags: ['workspaces'],
-          summary: "The caller's workspaces",
-          response: { 200: T.Object({ items: T.Array(WorkspaceSchema) }), ...problemResponses(401) },
+          summary: 'List workspaces',
+          description: "The caller's workspaces, with the caller's role in each.",
+          response: { 200: described("The caller's workspaces", Items(WorkspaceSchema)), ...problemResponses(401) },
         },
       },
       async (req) => ({ items: await workspaces.list(actorOf(req)) }),
@@ -49,9 +55,12 @@ export const workspaceRoutes =
       '/workspaces/:id',
       {
         schema: {
+          operationId: 'getWorkspace',
           tags: ['workspaces'],
+          summary: 'Get a workspace',
+          description: 'A workspace the caller belongs to (404 for any other, whether or not it exists).',
           params: WorkspaceParams,
-          response: { 200: WorkspaceSchema, ...problemResponses(400, 401, 404) },
+          response: { 200: described('The workspace', WorkspaceSchema), ...problemResponses(400, 401, 404) },
         },
       },
       async (req) => workspaces.get(actorOf(req), req.params.id),
@@ -61,14 +70,19 @@ export const workspaceRoutes =
       '/workspaces/:id',
       {
         schema: {
+          operationId: 'updateWorkspace',
           tags: ['workspaces'],
-          summary: 'Rename (admin) or change plan (owner)',
+          summary: 'Update a workspace',
+          description: 'Renames the workspace (admins and owners) or changes its plan (owners).',
           params: WorkspaceParams,
           body: T.Object(
             { name: T.Optional(WorkspaceName), plan: T.Optional(PlanSchema) },
             { additionalProperties: false, minProperties: 1 },
           ),
-          response: { 200: WorkspaceSchema, ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: described('The updated workspace', WorkspaceSchema),
+            ...problemResponses(400, 401, 403, 404),
+          },
         },
       },
       async (req) => workspaces.update(actorOf(req), req.params.id, req.body),
@@ -78,10 +92,12 @@ export const workspaceRoutes =
       '/workspaces/:id',
       {
         schema: {
+          operationId: 'deleteWorkspace',
           tags: ['workspaces'],
-          summary: 'Delete a workspace and its documents (owner)',
+          summary: 'Delete a workspace',
+          description: 'Deletes the workspace with all its documents and their exports (owners).',
           params: WorkspaceParams,
-          response: { 204: T.Null(), ...problemResponses(400, 401, 403, 404) },
+          response: { 204: described('The workspace is deleted', T.Null()), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {
@@ -94,9 +110,12 @@ export const workspaceRoutes =
       '/workspaces/:id/members',
       {
         schema: {
+          operationId: 'listMembers',
           tags: ['members'],
+          summary: 'List members',
+          description: "The workspace's members and their roles (members, admins and owners; not guests).",
           params: WorkspaceParams,
-          response: { 200: T.Object({ items: T.Array(MemberSchema) }), ...problemResponses(400, 401, 403, 404) },
+          response: { 200: described('The members', Items(MemberSchema)), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req) => ({ items: await workspaces.members(actorOf(req), req.params.id) }),
@@ -106,11 +125,15 @@ export const workspaceRoutes =
       '/workspaces/:id/members',
       {
         schema: {
+          operationId: 'addMember',
           tags: ['members'],
-          summary: 'Invite an existing user by email',
+          summary: 'Add a member',
+          description:
+            'Adds the account that has this email with a role (admins; only owners add admins or owners). ' +
+            '409 if they are already a member.',
           params: WorkspaceParams,
           body: T.Object({ email: Email, role: WorkspaceRoleSchema }, { additionalProperties: false }),
-          response: { 201: MemberSchema, ...problemResponses(400, 401, 403, 404, 409) },
+          response: { 201: described('The new member', MemberSchema), ...problemResponses(400, 401, 403, 404, 409) },
         },
       },
       async (req, reply) => reply.status(201).send(await workspaces.addMember(actorOf(req), req.params.id, req.body)),
@@ -120,11 +143,18 @@ export const workspaceRoutes =
       '/workspaces/:id/members/:userId',
       {
         schema: {
+          operationId: 'setMemberRole',
           tags: ['members'],
           summary: "Change a member's role",
+          description:
+            'Admins move members and guests between those two roles; only owners grant or change admin and owner. ' +
+            'The last owner cannot step down.',
           params: MemberParams,
           body: T.Object({ role: WorkspaceRoleSchema }, { additionalProperties: false }),
-          response: { 200: MemberSchema, ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: described('The member with their new role', MemberSchema),
+            ...problemResponses(400, 401, 403, 404),
+          },
         },
       },
       async (req) => workspaces.setRole(actorOf(req), req.params.id, req.params.userId, req.body.role),
@@ -134,10 +164,13 @@ export const workspaceRoutes =
       '/workspaces/:id/members/:userId',
       {
         schema: {
+          operationId: 'removeMember',
           tags: ['members'],
-          summary: 'Remove a member (or leave the workspace)',
+          summary: 'Remove a member',
+          description:
+            'Removes a member (same rules as changing roles), or leaves the workspace when it is the caller.',
           params: MemberParams,
-          response: { 204: T.Null(), ...problemResponses(400, 401, 403, 404) },
+          response: { 204: described('The member is removed', T.Null()), ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {

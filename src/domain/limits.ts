@@ -1,0 +1,11 @@
+/**
+ * Length limits of user-given text, in characters. The API's schemas enforce them and the web
+ * app imports the same constants for its form fields, so the two cannot drift apart.
+ */
+export const TITLE_MAX_LENGTH = 200;
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+export const WORKSPACE_NAME_MAX_LENGTH = 100;
+export const SEARCH_QUERY_MAX_LENGTH = 200;
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+export const EMAIL_MAX_LENGTH = 254;

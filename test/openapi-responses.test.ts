@@ -1,0 +1,369 @@
+/**
+ * Real responses match the OpenAPI document: every operation is driven through inject() (its
+ * success and its error paths), and every answer must have a documented status, a documented
+ * Content-Type and a body that validates against the documented schema. Every documented status
+ * must be produced here at least once, unless EXEMPT says which other test produces it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { withExportTables } from '../src/export/job-schema.ts';
+import { backends } from './support/backends.ts';
+import {
+  fetchOpenApi,
+  type OpenApiDocument,
+  type Operation,
+  operationsOf,
+  ResponseChecker,
+} from './support/openapi.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
+
+/** Documented statuses this file does not produce, and where they are produced instead. */
+const EXEMPT: Record<string, string> = {
+  'getReadiness 503': 'needs a dependency down or a shutdown under way: lifecycle and redis-outage integration tests',
+};
+/**
+ * Any operation may document 429 for the shared rate limiter, whose own tests drive it; the
+ * operations with a limit of their own (sign-up, log-in, export quota) are driven here.
+ */
+const LIMITER_STATUS = '429';
+const SIGNUPS_PER_IP = 2;
+const LOGIN_FAILURES_PER_ACCOUNT = 3;
+const OVERSIZED = 'x'.repeat(65 * 1024);
+
+type Call = {
+  token?: string;
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+  /** A body sent as-is with this content type instead of JSON. */
+  raw?: { payload: string; contentType: string };
+  ip?: string;
+};
+type Session = { userId: string; email: string; token: string; refreshToken: string };
+
+/** A small ProseMirror-shaped document, as the editor stores it. */
+function storedState(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  const p = new Y.XmlElement('paragraph');
+  p.insert(0, [new Y.XmlText(text)]);
+  doc.getXmlFragment('default').insert(0, [p]);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+// Response shapes do not depend on the storage backend; the authorization matrix runs both.
+describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI document says [$name]', (backend) => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  let checker: ResponseChecker;
+  const byId = new Map<string, { method: string; path: string; op: Operation }>();
+  const seen = new Set<string>();
+  let ipCounter = 0;
+  const nextIp = () => `10.0.${Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+
+  /** Calls an operation by its operationId, checks the answer against the document, records its status. */
+  async function call(operationId: string, c: Call, expected: number): Promise<LightMyRequestResponse> {
+    const entry = byId.get(operationId);
+    if (!entry) throw new Error(`no operation ${operationId} in the document`);
+    const path = entry.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = c.params?.[name];
+      if (value === undefined) throw new Error(`${operationId}: no value for {${name}}`);
+      return encodeURIComponent(value);
+    });
+    const headers: Record<string, string> = {};
+    if (c.token) headers.authorization = `Bearer ${c.token}`;
+    if (c.raw) headers['content-type'] = c.raw.contentType;
+    else if (c.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await t.app.server.inject({
+      method: entry.method.toUpperCase() as 'GET',
+      url: c.query ? `${path}?${c.query}` : path,
+      headers,
+      ...(c.raw ? { payload: c.raw.payload } : c.body !== undefined && { payload: JSON.stringify(c.body) }),
+      remoteAddress: c.ip ?? '127.0.0.1',
+    });
+    const where = `${operationId} (${entry.method.toUpperCase()} ${path}) → ${res.statusCode}`;
+    expect(res.statusCode, `${where}: ${res.body.slice(0, 500)}`).toBe(expected);
+    expect(checker.problems(entry.op, res), where).toEqual([]);
+    seen.add(`${operationId} ${res.statusCode}`);
+    return res;
+  }
+
+  const signUp = async (name: string): Promise<Session> => {
+    const email = `${name}-${randomUUID()}@example.test`;
+    const body = { email, password: TEST_PASSWORD, displayName: name };
+    const s = (await call('signUp', { body, ip: nextIp() }, 201)).json();
+    return { userId: s.user.id, email, token: s.accessToken, refreshToken: s.refreshToken };
+  };
+
+  let owner: Session;
+  let member: Session;
+  let guest: Session;
+  let viewer: Session;
+  let invitee: Session;
+  let leaver: Session;
+  let workspaceId: string;
+  let freeWorkspaceId: string;
+  let documentId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(backend, {
+      SIGNUP_MAX_PER_IP_PER_HOUR: String(SIGNUPS_PER_IP),
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: String(LOGIN_FAILURES_PER_ACCOUNT),
+      // One export a month on the free plan; the main workspace is on the business plan.
+      EXPORT_QUOTA_FREE: '1',
+    });
+    doc = await fetchOpenApi(t);
+    checker = new ResponseChecker(doc);
+    for (const entry of operationsOf(doc)) byId.set(entry.op.operationId as string, entry);
+    [owner, member, guest, viewer, invitee, leaver] = await Promise.all(
+      ['owner', 'member', 'guest', 'viewer', 'invitee', 'leaver'].map(signUp),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('auth: sign up, log in, refresh, log out, me, keys', async () => {
+    await call('signUp', { body: { email: owner.email, password: TEST_PASSWORD, displayName: 'Again' } }, 409);
+    const ip = nextIp();
+    for (let i = 0; i < SIGNUPS_PER_IP; i++) await signUpFrom(ip, 201);
+    await signUpFrom(ip, 429);
+
+    const session = (await call('logIn', { body: { email: owner.email, password: TEST_PASSWORD } }, 200)).json();
+    const refreshed = (await call('refreshSession', { body: { refreshToken: session.refreshToken } }, 200)).json();
+    await call('refreshSession', { body: { refreshToken: session.refreshToken.replace(/.$/, 'x') } }, 401);
+    await call('logOut', { body: { refreshToken: refreshed.refreshToken } }, 204);
+    await call('logIn', { body: { email: leaver.email, password: 'wrong password' } }, 401);
+    for (let i = 1; i < LOGIN_FAILURES_PER_ACCOUNT; i++)
+      await call('logIn', { body: { email: leaver.email, password: 'wrong password' }, ip: nextIp() }, 401);
+    await call('logIn', { body: { email: leaver.email, password: TEST_PASSWORD }, ip: nextIp() }, 429);
+
+    await call('getMe', { token: owner.token }, 200);
+    await call('getJwks', {}, 200);
+    await call('getLiveness', {}, 200);
+    await call('getReadiness', {}, 200);
+    await call('getMetrics', {}, 200);
+  });
+
+  async function signUpFrom(ip: string, status: number) {
+    const body = { email: `burst-${randomUUID()}@example.test`, password: TEST_PASSWORD, displayName: 'Burst' };
+    await call('signUp', { body, ip }, status);
+  }
+
+  it('workspaces and members', async () => {
+    const ws = (
+      await call('createWorkspace', { token: owner.token, body: { name: 'Main', plan: 'business' } }, 201)
+    ).json();
+    workspaceId = ws.id;
+    freeWorkspaceId = (await call('createWorkspace', { token: owner.token, body: { name: 'Free' } }, 201)).json().id;
+    const doomed = (await call('createWorkspace', { token: owner.token, body: { name: 'Doomed' } }, 201)).json().id;
+    const id = { id: workspaceId };
+
+    await call('addMember', { token: owner.token, params: id, body: { email: member.email, role: 'member' } }, 201);
+    await call('addMember', { token: owner.token, params: id, body: { email: guest.email, role: 'guest' } }, 201);
+    await call('addMember', { token: owner.token, params: id, body: { email: leaver.email, role: 'member' } }, 201);
+    await call('addMember', { token: owner.token, params: id, body: { email: member.email, role: 'guest' } }, 409);
+    await call('addMember', { token: member.token, params: id, body: { email: invitee.email, role: 'member' } }, 403);
+
+    await call('listWorkspaces', { token: owner.token }, 200);
+    await call('getWorkspace', { token: member.token, params: id }, 200);
+    await call('updateWorkspace', { token: owner.token, params: id, body: { name: 'Main renamed' } }, 200);
+    await call('updateWorkspace', { token: member.token, params: id, body: { name: 'Mine now' } }, 403);
+    await call('listMembers', { token: member.token, params: id }, 200);
+    await call('listMembers', { token: guest.token, params: id }, 403);
+
+    const leaverId = { id: workspaceId, userId: leaver.userId };
+    await call('setMemberRole', { token: owner.token, params: leaverId, body: { role: 'guest' } }, 200);
+    await call('setMemberRole', { token: member.token, params: leaverId, body: { role: 'member' } }, 403);
+    await call('removeMember', { token: member.token, params: { id: workspaceId, userId: owner.userId } }, 403);
+    await call('removeMember', { token: owner.token, params: leaverId }, 204);
+
+    await call('deleteWorkspace', { token: member.token, params: id }, 403);
+    await call('deleteWorkspace', { token: owner.token, params: { id: doomed } }, 204);
+  });
+
+  it('documents, content, shares and search', async () => {
+    const ws = { id: workspaceId };
+    const created = await call('createDocument', { token: owner.token, params: ws, body: { title: 'Plan' } }, 201);
+    documentId = created.json().id;
+    const second = (await call('createDocument', { token: member.token, params: ws, body: {} }, 201)).json().id;
+    await call('createDocument', { token: guest.token, params: ws, body: { title: 'Not allowed' } }, 403);
+    await t.app.database
+      .pool('api')
+      .updateTable('documents')
+      .set({ state: storedState('Quarterly numbers') })
+      .where('id', '=', documentId)
+      .execute();
+
+    const first = (await call('listDocuments', { token: owner.token, params: ws, query: 'limit=1' }, 200)).json();
+    const cursor = encodeURIComponent(first.nextCursor);
+    await call('listDocuments', { token: owner.token, params: ws, query: `limit=1&cursor=${cursor}` }, 200);
+
+    const id = { id: documentId };
+    const share = { id: documentId, userId: viewer.userId };
+    await call('setShare', { token: owner.token, params: share, body: { role: 'viewer' } }, 200);
+    await call('getDocument', { token: viewer.token, params: id }, 200);
+    await call('renameDocument', { token: owner.token, params: id, body: { title: 'Quarterly plan' } }, 200);
+    await call('renameDocument', { token: viewer.token, params: id, body: { title: 'Mine' } }, 403);
+    await call('deleteDocument', { token: viewer.token, params: id }, 403);
+    await call('deleteDocument', { token: owner.token, params: { id: second } }, 204);
+
+    await call('shareByEmail', { token: owner.token, params: id, body: { email: invitee.email, role: 'editor' } }, 201);
+    await call('shareByEmail', { token: owner.token, params: id, body: { email: invitee.email, role: 'viewer' } }, 409);
+    await call('shareByEmail', { token: viewer.token, params: id, body: { email: guest.email, role: 'viewer' } }, 403);
+    await call('listShares', { token: viewer.token, params: id }, 200);
+    await call('setShare', { token: viewer.token, params: share, body: { role: 'editor' } }, 403);
+    const inviteeShare = { id: documentId, userId: invitee.userId };
+    await call('removeShare', { token: viewer.token, params: inviteeShare }, 403);
+    await call('removeShare', { token: owner.token, params: inviteeShare }, 204);
+
+    for (const format of ['json', 'markdown', 'html', 'text']) {
+      const res = await call('getDocumentContent', { token: viewer.token, params: id, query: `format=${format}` }, 200);
+      expect(res.body).toContain('Quarterly numbers');
+    }
+    await call('getDocumentContent', { token: viewer.token, params: id }, 200);
+    await call('searchDocuments', { token: owner.token, query: `q=quarterly&workspaceId=${workspaceId}` }, 200);
+  });
+
+  it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', async () => {
+    const id = { id: documentId };
+    const exportsDb = withExportTables(t.app.database.pool('api'));
+    const finished = async (jobId: string) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const job = (await call('getExport', { token: owner.token, params: { jobId } }, 200)).json();
+        if (job.status !== 'queued' && job.status !== 'running') return job;
+        if (Date.now() > deadline) throw new Error(`export ${jobId} did not finish in 30 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
+    const job = (
+      await call('requestExport', { token: owner.token, params: id, body: { format: 'markdown' } }, 202)
+    ).json();
+    expect((await finished(job.id)).status).toBe('succeeded');
+    const download = await call('downloadExport', { token: viewer.token, params: { jobId: job.id } }, 200);
+    expect(download.body).toContain('Quarterly numbers');
+
+    // 409: not succeeded yet, while no worker runs.
+    const worker = t.app.exportWorker;
+    if (!worker) throw new Error('the test app runs no export worker');
+    await worker.stop(5_000);
+    try {
+      const waiting = (
+        await call('requestExport', { token: owner.token, params: id, body: { format: 'html' } }, 202)
+      ).json();
+      await call('downloadExport', { token: owner.token, params: { jobId: waiting.id } }, 409);
+    } finally {
+      worker.start();
+    }
+
+    // 410: its retention time has passed.
+    const stale = (
+      await call('requestExport', { token: owner.token, params: id, body: { format: 'markdown' } }, 202)
+    ).json();
+    expect((await finished(stale.id)).status).toBe('succeeded');
+    await exportsDb
+      .updateTable('export_jobs')
+      .set({ result_expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', stale.id)
+      .execute();
+    await call('downloadExport', { token: owner.token, params: { jobId: stale.id } }, 410);
+
+    // 429: the free plan's monthly quota (one) is spent by the first export.
+    const free = { id: freeWorkspaceId };
+    const freeDoc = (await call('createDocument', { token: owner.token, params: free, body: {} }, 201)).json().id;
+    await call('requestExport', { token: owner.token, params: { id: freeDoc }, body: { format: 'markdown' } }, 202);
+    await call('requestExport', { token: owner.token, params: { id: freeDoc }, body: { format: 'markdown' } }, 429);
+
+    // Dead letters: a job marked dead directly (how jobs die is export.test.ts's business).
+    const ws = `workspaceId=${workspaceId}`;
+    await call('retryExport', { token: owner.token, params: { jobId: job.id } }, 409);
+    await exportsDb.updateTable('export_jobs').set({ status: 'dead' }).where('id', '=', job.id).execute();
+    await call('listDeadExports', { token: owner.token, query: ws }, 200);
+    await call('listDeadExports', { token: member.token, query: ws }, 403);
+    await call('retryExport', { token: member.token, params: { jobId: job.id } }, 403);
+    await call('retryExport', { token: owner.token, params: { jobId: job.id } }, 202);
+  });
+
+  /** A body each operation accepts, so that only the ids decide the answer. */
+  const VALID_BODIES: Record<string, unknown> = {
+    signUp: { email: 'x@example.test', password: TEST_PASSWORD, displayName: 'X' },
+    logIn: { email: 'x@example.test', password: TEST_PASSWORD },
+    refreshSession: { refreshToken: 'r'.repeat(43) },
+    logOut: { refreshToken: 'r'.repeat(43) },
+    createWorkspace: { name: 'W' },
+    updateWorkspace: { name: 'W' },
+    addMember: { email: 'x@example.test', role: 'member' },
+    setMemberRole: { role: 'member' },
+    createDocument: { title: 'T' },
+    renameDocument: { title: 'T' },
+    shareByEmail: { email: 'x@example.test', role: 'viewer' },
+    setShare: { role: 'viewer' },
+    requestExport: { format: 'markdown' },
+  };
+  const randomIds = (path: string) =>
+    Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));
+  const tokenFor = (op: Operation) => (op.security === undefined ? owner.token : undefined);
+
+  it('every authenticated operation answers 401 without a token', async () => {
+    for (const { path, op } of operationsOf(doc).filter((e) => e.op.security === undefined)) {
+      await call(op.operationId as string, { params: randomIds(path) }, 401);
+    }
+  });
+
+  it('every operation with input answers 400 to bad input', async () => {
+    for (const { op } of operationsOf(doc)) {
+      const operationId = op.operationId as string;
+      const pathParams = op.parameters?.filter((p) => p.in === 'path') ?? [];
+      const token = tokenFor(op);
+      if (pathParams.length > 0) {
+        const params = Object.fromEntries(pathParams.map((p) => [p.name, 'not-a-uuid']));
+        await call(operationId, { token, params, body: VALID_BODIES[operationId] }, 400);
+      } else if (op.requestBody) {
+        await call(operationId, { token, body: [], ip: nextIp() }, 400);
+      } else if (op.parameters?.length) {
+        await call(operationId, { token, query: 'unknownParameter=1' }, 400);
+      }
+    }
+  });
+
+  it('every operation with a JSON body answers 415 to another media type and 413 to an oversized body', async () => {
+    for (const { path, op } of operationsOf(doc).filter((e) => e.op.requestBody)) {
+      const c = { token: tokenFor(op), params: randomIds(path), ip: nextIp() };
+      await call(op.operationId as string, { ...c, raw: { payload: 'name=W', contentType: 'text/plain' } }, 415);
+      await call(op.operationId as string, { ...c, body: { name: OVERSIZED } }, 413);
+    }
+  });
+
+  it('every operation about an id answers 404 for an id that does not exist', async () => {
+    for (const { path, op } of operationsOf(doc).filter((e) => e.op.responses['404'])) {
+      const operationId = op.operationId as string;
+      const query = operationId === 'listDeadExports' ? `workspaceId=${randomUUID()}` : undefined;
+      await call(
+        operationId,
+        { token: owner.token, params: randomIds(path), query, body: VALID_BODIES[operationId] },
+        404,
+      );
+    }
+  });
+
+  it('produced every documented status of every operation (or EXEMPT says where it is produced)', () => {
+    const missing: string[] = [];
+    for (const { op } of operationsOf(doc)) {
+      for (const status of Object.keys(op.responses)) {
+        const key = `${op.operationId} ${status}`;
+        if (seen.has(key) || EXEMPT[key] || status === LIMITER_STATUS) continue;
+        missing.push(key);
+      }
+    }
+    // A new operation or status needs a case above that produces it.
+    expect(missing).toEqual([]);
+    const stale = Object.keys(EXEMPT).filter((key) => {
+      const [operationId, status] = key.split(' ');
+      return !byId.get(operationId as string)?.op.responses[status as string];
+    });
+    expect(stale).toEqual([]);
+  });
+});
