@@ -210,9 +210,11 @@ export const ExportRequestedSchema = T.Object(
 
 /** A whole collection in one answer. */
 export const Items = <S extends TSchema>(item: S) => T.Object({ items: T.Array(item) });
+export type ItemsOf<I> = { items: I[] };
 /** One page of a keyset-paginated collection; `nextCursor` is null on the last page. */
 export const Page = <S extends TSchema>(item: S) =>
   T.Object({ items: T.Array(item), nextCursor: T.Union([T.String(), T.Null()]) });
+export type PageOf<I> = { items: I[]; nextCursor: string | null };
 
 /** A public key in JWK form (RFC 7517); which members are present depends on `kty`. */
 export const JwkSchema = T.Object(
@@ -239,6 +241,7 @@ export type Member = Static<typeof MemberSchema>;
 export type DocumentInfo = Static<typeof DocumentSchema>;
 export type Share = Static<typeof ShareSchema>;
 export type SearchHit = Static<typeof SearchHitSchema>;
+export type SnippetSegment = Static<typeof SnippetSegmentSchema>;
 export type Problem = Static<typeof ProblemSchema>;
 export type ExportJob = Static<typeof ExportJobSchema>;
 export type ExportRequested = Static<typeof ExportRequestedSchema>;

@@ -3,10 +3,10 @@
  * (single flight across tabs: refresh tokens rotate and a reused one revokes the family), and
  * errors turned into plain words. Sessions live in localStorage so every tab shares one.
  */
+import type { Session, User } from './api-types.ts';
 import { filenameFromDisposition } from './content-disposition.ts';
 
-export type User = { id: string; email: string; displayName: string; createdAt: string };
-export type Session = { user: User; accessToken: string; expiresIn: number; refreshToken: string };
+export type { Session, User };
 
 /** A failed request, with the server's problem+json title/detail already in plain words. */
 export class ApiError extends Error {

@@ -1,32 +1,25 @@
-/** The API's resource shapes as the web app reads them (see src/http/schemas.ts). */
-import type { Segment } from './components/snippet.tsx';
+/**
+ * What the web app knows about the API's resources: their shapes (derived from the server's
+ * schemas, see api-types.ts), labels for roles, and which buttons to offer. The buttons ask the
+ * server's own policy (src/domain/policy.ts, pure and browser-safe), so the two cannot disagree;
+ * the API still decides every request.
+ */
+import { canOnDocument, type DocumentAction } from '../../src/domain/policy.ts';
+import { workspaceAtLeast as serverWorkspaceAtLeast } from '../../src/domain/roles.ts';
+import type { DocumentInfo, ShareRole, WorkspaceRole } from './api-types.ts';
 
-export type WorkspaceRole = 'owner' | 'admin' | 'member' | 'guest';
-export type ShareRole = 'viewer' | 'commenter' | 'editor';
-export type Access = 'none' | 'viewer' | 'commenter' | 'editor' | 'admin' | 'owner';
-
-export type Workspace = {
-  id: string;
-  name: string;
-  plan: string;
-  role: WorkspaceRole;
-  createdAt: string;
-  updatedAt: string;
-};
-export type Member = { userId: string; email: string; displayName: string; role: WorkspaceRole; joinedAt: string };
-export type DocumentInfo = {
-  id: string;
-  workspaceId: string;
-  title: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  access: Access;
-};
-export type Share = { userId: string; email: string; displayName: string; role: ShareRole; sharedAt: string };
-export type SearchHit = { id: string; workspaceId: string; title: string; rank: number; snippet: Segment[] };
-export type Items<T> = { items: T[] };
-export type Page<T> = { items: T[]; nextCursor: string | null };
+export type {
+  DocumentAccess as Access,
+  DocumentInfo,
+  Items,
+  Member,
+  Page,
+  SearchHit,
+  Share,
+  ShareRole,
+  Workspace,
+  WorkspaceRole,
+} from './api-types.ts';
 
 export const WORKSPACE_ROLE_LABELS: Record<WorkspaceRole, string> = {
   owner: 'Owner',
@@ -40,21 +33,27 @@ export const SHARE_ROLE_LABELS: Record<ShareRole, string> = {
   editor: 'Can edit',
 };
 
-const WORKSPACE_RANK: Record<WorkspaceRole, number> = { guest: 0, member: 1, admin: 2, owner: 3 };
+/** Whether `role` (undefined while the workspace list loads) is `need` or above. */
 export const workspaceAtLeast = (role: WorkspaceRole | undefined, need: WorkspaceRole): boolean =>
-  role !== undefined && WORKSPACE_RANK[role] >= WORKSPACE_RANK[need];
+  role !== undefined && serverWorkspaceAtLeast(role, need);
 
-/**
- * Mirrors src/domain/policy.ts for `shares.manage`: admins and owners of the document, or its
- * creator while a workspace member. Only decides whether to offer the button; the API decides.
- */
-export function canManageShares(doc: DocumentInfo, userId: string, workspaceRole: WorkspaceRole | undefined): boolean {
-  if (doc.access === 'admin' || doc.access === 'owner') return true;
-  return doc.createdBy === userId && workspaceAtLeast(workspaceRole, 'member');
+function may(doc: DocumentInfo, action: DocumentAction, userId?: string, workspaceRole?: WorkspaceRole): boolean {
+  return canOnDocument(
+    {
+      access: doc.access,
+      isCreator: userId !== undefined && doc.createdBy === userId,
+      workspaceRole: workspaceRole ?? null,
+    },
+    action,
+  );
 }
 
-/** Same shape of rule for `document.delete`. */
-export const canDelete = canManageShares;
+/** `shares.manage`: admins and owners of the document, or its creator while a workspace member. */
+export const canManageShares = (doc: DocumentInfo, userId: string, workspaceRole: WorkspaceRole | undefined): boolean =>
+  may(doc, 'shares.manage', userId, workspaceRole);
 
-export const canRename = (doc: DocumentInfo): boolean =>
-  doc.access === 'editor' || doc.access === 'admin' || doc.access === 'owner';
+/** `document.delete`: the same people. */
+export const canDelete = (doc: DocumentInfo, userId: string, workspaceRole: WorkspaceRole | undefined): boolean =>
+  may(doc, 'document.delete', userId, workspaceRole);
+
+export const canRename = (doc: DocumentInfo): boolean => may(doc, 'document.rename');

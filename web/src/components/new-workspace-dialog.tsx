@@ -1,5 +1,6 @@
 /** "New workspace": a name, then the new workspace opens. */
 import { useState } from 'preact/hooks';
+import { WORKSPACE_NAME_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import { type FieldErrors, formProblem } from '../form-errors.ts';
 import type { Workspace } from '../model.ts';
 import { Dialog } from './dialog.tsx';
@@ -45,7 +46,7 @@ export function NewWorkspaceDialog({ onCreate, onClose, onCreated }: Props) {
           value={name}
           onInput={setName}
           error={fields.name}
-          maxLength={100}
+          maxLength={WORKSPACE_NAME_MAX_LENGTH}
           placeholder="e.g. Marketing team"
         />
         <div class="dialog-actions">

@@ -2,7 +2,9 @@
  * A search snippet: the API sends segments ({text, match}); matches become <mark> elements.
  * Text is rendered as text nodes only — server strings never reach innerHTML.
  */
-export type Segment = { text: string; match: boolean };
+import type { SnippetSegment } from '../api-types.ts';
+
+export type Segment = SnippetSegment;
 
 export function Snippet({ segments }: { segments: Segment[] }) {
   return (

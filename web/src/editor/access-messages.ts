@@ -3,14 +3,15 @@
  * API, access changes on the open socket, terminal closes, and the room's tier.
  */
 import type { CloseInfo } from '../../../src/client/sync-client.ts';
+import { atLeast, type DocumentAccess } from '../../../src/domain/roles.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { Access, RoomStatus } from '../../../src/sync/protocol.ts';
 
 /** The `access` field of `GET /api/v1/documents/:id`. */
-export type DocumentAccess = 'none' | 'viewer' | 'commenter' | 'editor' | 'admin' | 'owner';
+export type { DocumentAccess };
 
 export function documentAccessCanEdit(access: DocumentAccess | undefined): boolean {
-  return access === 'editor' || access === 'admin' || access === 'owner';
+  return access !== undefined && atLeast(access, 'editor');
 }
 
 /** The banner shown when the server changes this connection's access while the document is open. */

@@ -12,7 +12,8 @@ import type { CloseInfo } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { Access } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
-import { accessChangedMessage, closedMessage, type DocumentAccess, documentAccessCanEdit } from './access-messages.ts';
+import type { DocumentInfo } from '../api-types.ts';
+import { accessChangedMessage, closedMessage, documentAccessCanEdit } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
 import { PresenceList } from './presence-list.tsx';
@@ -54,7 +55,7 @@ export type EditorPageProps = {
   onTitleChange?: (title: string) => void;
 };
 
-type DocumentMeta = { id: string; title: string; access: DocumentAccess };
+type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access'>;
 type Banner = { text: string; tone: 'info' | 'warning' };
 
 function syncUrl(): string {

@@ -1,12 +1,10 @@
 /** Pure rules of following an export job from the browser (tested without a browser). */
 
-export type ExportFormat = 'pdf' | 'docx' | 'markdown' | 'html';
-export type ExportJob = {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
-  error?: string | null;
-  downloadUrl?: string;
-};
+import type { ExportJob as ApiExportJob, ExportFormat } from '../api-types.ts';
+
+export type { ExportFormat };
+/** The fields of an export job (api-types.ts) these rules read. */
+export type ExportJob = Pick<ApiExportJob, 'id' | 'status'> & Partial<Pick<ApiExportJob, 'error' | 'downloadUrl'>>;
 
 export const EXPORT_CHOICES: { format: ExportFormat; label: string }[] = [
   { format: 'pdf', label: 'PDF' },

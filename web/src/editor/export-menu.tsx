@@ -6,8 +6,9 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiClient, ApiError } from '../api.ts';
+import type { ExportJob, ExportRequested } from '../api-types.ts';
 import './export-menu.css';
-import { EXPORT_CHOICES, type ExportFormat, type ExportJob, exportOutcome, pollDelayMs } from './export-job.ts';
+import { EXPORT_CHOICES, type ExportFormat, exportOutcome, pollDelayMs } from './export-job.ts';
 
 type Props = { api: ApiClient; documentId: string };
 type Progress = { kind: 'idle' } | { kind: 'working'; label: string } | { kind: 'error'; message: string };
@@ -54,7 +55,7 @@ export function ExportMenu({ api, documentId }: Props): JSX.Element {
     setOpen(false);
     setProgress({ kind: 'working', label: `Exporting ${label}…` });
     try {
-      let job = await api.request<ExportJob>('POST', `/documents/${documentId}/export`, { format });
+      let job: ExportJob = await api.request<ExportRequested>('POST', `/documents/${documentId}/export`, { format });
       const started = Date.now();
       for (let polls = 0; ; polls++) {
         const outcome = exportOutcome(job);

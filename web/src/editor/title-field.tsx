@@ -3,10 +3,10 @@
  * blur; read-only for people who may not edit. Only the latest value is ever sent.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { TITLE_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import { type ApiClient, ApiError } from '../api.ts';
 
 const SAVE_AFTER_IDLE_MS = 800;
-const MAX_TITLE_LENGTH = 200;
 
 type Props = {
   api: ApiClient;
@@ -71,7 +71,7 @@ export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }
         class="ed-title__input"
         aria-label="Title"
         placeholder="Untitled"
-        maxLength={MAX_TITLE_LENGTH}
+        maxLength={TITLE_MAX_LENGTH}
         value={value}
         readOnly={!canEdit}
         aria-readonly={!canEdit}

@@ -1,11 +1,16 @@
 /** Log in and sign up: labelled fields, errors next to them and summarised in an alert. */
 import { useEffect, useState } from 'preact/hooks';
+import {
+  DISPLAY_NAME_MAX_LENGTH,
+  EMAIL_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from '../../../src/domain/limits.ts';
 import type { ApiClient } from '../api.ts';
 import { Field } from '../components/field.tsx';
 import { type FieldErrors, type FieldLabels, formProblem, summarize } from '../form-errors.ts';
 import { navigate, onLinkClick } from '../router.ts';
 
-const MIN_PASSWORD = 8;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Mode = 'login' | 'signup';
@@ -24,8 +29,8 @@ function validate(mode: Mode, v: { email: string; password: string; displayName:
   if (!v.email.trim()) errors.email = 'Enter your email address.';
   else if (!EMAIL_SHAPE.test(v.email.trim())) errors.email = 'Enter an email address like name@example.com.';
   if (!v.password) errors.password = 'Enter your password.';
-  else if (mode === 'signup' && v.password.length < MIN_PASSWORD)
-    errors.password = `Use at least ${MIN_PASSWORD} characters.`;
+  else if (mode === 'signup' && v.password.length < PASSWORD_MIN_LENGTH)
+    errors.password = `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
   return errors;
 }
 
@@ -90,7 +95,7 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
               onInput={setDisplayName}
               error={fields.displayName}
               autoComplete="name"
-              maxLength={100}
+              maxLength={DISPLAY_NAME_MAX_LENGTH}
               hint="Shown to people you work with."
             />
           )}
@@ -102,7 +107,7 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
             onInput={setEmail}
             error={fields.email}
             autoComplete={isLogin ? 'username' : 'email'}
-            maxLength={254}
+            maxLength={EMAIL_MAX_LENGTH}
           />
           <Field
             label="Password"
@@ -112,8 +117,8 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
             onInput={setPassword}
             error={fields.password}
             autoComplete={isLogin ? 'current-password' : 'new-password'}
-            maxLength={256}
-            hint={isLogin ? undefined : `At least ${MIN_PASSWORD} characters.`}
+            maxLength={PASSWORD_MAX_LENGTH}
+            hint={isLogin ? undefined : `At least ${PASSWORD_MIN_LENGTH} characters.`}
           />
           <button type="submit" class="button primary wide" disabled={busy}>
             {isLogin ? 'Log in' : 'Sign up'}

@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { SEARCH_QUERY_MAX_LENGTH, TITLE_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
@@ -302,7 +303,7 @@ function RenameRow({
           class="rename-input"
           aria-label={`New title for ${doc.title}`}
           defaultValue={doc.title}
-          maxLength={200}
+          maxLength={TITLE_MAX_LENGTH}
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
               e.preventDefault();
@@ -347,7 +348,11 @@ function SearchBox({
       return;
     }
     try {
-      const params = new URLSearchParams({ q: trimmed.slice(0, 200), workspaceId, limit: String(SEARCH_LIMIT) });
+      const params = new URLSearchParams({
+        q: trimmed.slice(0, SEARCH_QUERY_MAX_LENGTH),
+        workspaceId,
+        limit: String(SEARCH_LIMIT),
+      });
       const res = await api.request<{ items: SearchHit[] }>('GET', `/search?${params}`);
       if (mine === seq.current) setHits(res.items);
     } catch (err) {
@@ -380,7 +385,7 @@ function SearchBox({
             aria-label="Search documents"
             placeholder="Search documents"
             value={q}
-            maxLength={200}
+            maxLength={SEARCH_QUERY_MAX_LENGTH}
             onInput={(e) => {
               const value = e.currentTarget.value;
               setQ(value);

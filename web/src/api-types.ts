@@ -1,0 +1,27 @@
+/**
+ * The API's shapes as the web app reads them, derived from the server's own schemas
+ * (src/http/schemas.ts, TypeBox) and roles (src/domain/roles.ts). Type-only imports: nothing of
+ * the server reaches the bundle, and a schema change the web app does not follow fails
+ * `npm run typecheck`.
+ */
+import type { ExportJob } from '../../src/http/schemas.ts';
+
+export type { DocumentAccess, Plan, ShareRole, WorkspaceRole } from '../../src/domain/roles.ts';
+export type {
+  DocumentContent,
+  DocumentInfo,
+  ExportJob,
+  ExportRequested,
+  ItemsOf as Items,
+  Member,
+  PageOf as Page,
+  Problem,
+  SearchHit,
+  Session,
+  Share,
+  SnippetSegment,
+  User,
+  Workspace,
+} from '../../src/http/schemas.ts';
+
+export type ExportFormat = ExportJob['format'];
