@@ -38,7 +38,7 @@ describe('the OpenAPI document', () => {
     t = await startTestApp(backends[0] as (typeof backends)[number], { PUBLIC_URL: 'https://docs.collab.test' });
     doc = await fetchOpenApi(t);
     dir = mkdtempSync(join(tmpdir(), 'cd-openapi-'));
-  });
+  }, 120_000);
   afterAll(async () => {
     await t?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
