@@ -20,7 +20,14 @@ import * as Y from 'yjs';
 import { SqlUpdateLog } from '../src/adapters/sql/update-log.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
 import type { StoredDocument } from '../src/sync/ports.ts';
-import { MessageType, SyncStep } from '../src/sync/protocol.ts';
+import {
+  encodeAwareness,
+  encodeSync,
+  encodeSyncStep1,
+  encodeSyncUpdate,
+  MessageType,
+  SyncStep,
+} from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
@@ -63,14 +70,6 @@ const REFUSED = new Set<number>([CloseCode.BAD_MESSAGE, CloseCode.MESSAGE_TOO_BI
 
 // ---------------------------------------------------------------------------------------------
 // Seeds: valid frames
-
-function frame(type: number, step: number | undefined, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, type);
-  if (step !== undefined) encoding.writeVarUint(e, step);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
 
 /** Fuzz documents evolve over the run, so later updates delete and reference earlier ones. */
 class Seeds {
@@ -162,18 +161,18 @@ class Seeds {
     a.setLocalState({ user: { name: prng.word(this.gen, 1, 8) }, cursor: { anchor: prng.int32(this.gen, 0, 99) } });
     const update = awarenessProtocol.encodeAwarenessUpdate(a, [doc.clientID]);
     a.destroy();
-    return frame(MessageType.AWARENESS, undefined, update);
+    return encodeAwareness(update);
   }
 
   step1(): Uint8Array {
-    return frame(MessageType.SYNC, SyncStep.STEP1, Y.encodeStateVector(prng.oneOf(this.gen, this.docs)));
+    return encodeSyncStep1(Y.encodeStateVector(prng.oneOf(this.gen, this.docs)));
   }
 
   /** A valid frame of some kind. */
   valid(): Uint8Array {
     const g = this.gen;
     const r = prng.int32(g, 0, 9);
-    if (r < 6) return frame(MessageType.SYNC, prng.bool(g) ? SyncStep.UPDATE : SyncStep.STEP2, this.update());
+    if (r < 6) return encodeSync(prng.bool(g) ? SyncStep.UPDATE : SyncStep.STEP2, this.update());
     if (r < 8) return this.awareness();
     return this.step1();
   }
@@ -253,18 +252,18 @@ function mutate(gen: prng.PRNG, seeds: Seeds): Mutation {
       return prng.bool(gen)
         ? {
             name: 'update with garbage appended',
-            frame: frame(MessageType.SYNC, SyncStep.UPDATE, concat(update, garbage)),
+            frame: encodeSyncUpdate(concat(update, garbage)),
           }
-        : { name: 'garbage after the frame', frame: concat(frame(MessageType.SYNC, SyncStep.UPDATE, update), garbage) };
+        : { name: 'garbage after the frame', frame: concat(encodeSyncUpdate(update), garbage) };
     }
     case 6:
-      return { name: 'deeply nested types', frame: frame(MessageType.SYNC, SyncStep.UPDATE, seeds.deep()) };
+      return { name: 'deeply nested types', frame: encodeSyncUpdate(seeds.deep()) };
     case 7: {
       // Corrupt the Yjs payload itself while the frame's own length prefix stays right.
       const update = seeds.update().slice();
       for (let n = prng.int32(gen, 1, 4); n > 0; n--)
         update[prng.int32(gen, 0, update.length - 1)] = prng.uint32(gen, 0, 255);
-      return { name: 'corrupted update payload', frame: frame(MessageType.SYNC, SyncStep.UPDATE, update) };
+      return { name: 'corrupted update payload', frame: encodeSyncUpdate(update) };
     }
     case 8:
       return { name: 'oversized frame', frame: prng.uint8Array(gen, MAX_MESSAGE_BYTES + prng.int32(gen, 1, 4_096)) };
@@ -332,7 +331,7 @@ class FuzzSocket {
   async send(f: Uint8Array, stateVector: Uint8Array): Promise<Outcome> {
     const expected = this.step2s + 1 + (isStep1(f) ? 1 : 0);
     this.ws.send(f);
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame(MessageType.SYNC, SyncStep.STEP1, stateVector));
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeSyncStep1(stateVector));
     await this.until(() => this.step2s >= expected || this.closed !== undefined, 'probe answer or close');
     if (this.step2s >= expected) return { kind: 'accepted' };
     return { kind: 'closed', ...this.closed! };

@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MessageType, SyncStep } from '../src/sync/protocol.ts';
+import { encodeSyncStep1, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
 
@@ -44,13 +44,7 @@ const SOAK_ENV = {
 };
 
 /** Sync step 1 of an empty client document: the server answers with step 2. */
-const STEP1_EMPTY = (() => {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.SYNC);
-  encoding.writeVarUint(e, SyncStep.STEP1);
-  encoding.writeVarUint8Array(e, new Uint8Array([0]));
-  return encoding.toUint8Array(e);
-})();
+const STEP1_EMPTY = encodeSyncStep1(new Uint8Array([0]));
 
 /** One awareness update (count, client id, clock, JSON state) as y-protocols encodes it. */
 function presenceFrame(clientId: number, name: string): Uint8Array {

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SigningKeys } from '../src/app/auth/signing-keys.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
-import { encodeToken, MessageType, SyncStep } from '../src/sync/protocol.ts';
+import { encodeSyncUpdate, encodeToken, MessageType } from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
@@ -19,14 +19,6 @@ const SYNC_ENV = {
   SYNC_MAX_MESSAGE_BYTES: '65536',
   SYNC_AUTH_TIMEOUT_MS: '500',
 };
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.SYNC);
-  encoding.writeVarUint(e, SyncStep.UPDATE);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 describe.each(backends)('real-time sync [$name]', (backend) => {
   let t: TestApp;
@@ -274,7 +266,7 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
       d.getText('text').insert(0, 'evil');
       return Y.encodeStateAsUpdate(d);
     })();
-    malformed.ws.send(updateFrame(valid.subarray(0, valid.length - 3)));
+    malformed.ws.send(encodeSyncUpdate(valid.subarray(0, valid.length - 3)));
     expect((await malformed.untilClosed()).code).toBe(CloseCode.BAD_MESSAGE);
     good.type('!');
     await good.untilSaved();
@@ -291,7 +283,7 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
     await good.untilSaved();
     const bad = await connect(id, owner.token);
     await bad.untilSynced();
-    bad.ws.send(updateFrame(Buffer.from('010201000401017400840100016200', 'hex')));
+    bad.ws.send(encodeSyncUpdate(Buffer.from('010201000401017400840100016200', 'hex')));
     expect((await bad.untilClosed()).code).toBe(CloseCode.BAD_MESSAGE);
     expect((await good.untilClosed()).code).toBe(CloseCode.UNAVAILABLE); // told to reconnect to a fresh room
     const fresh = await connect(id, owner.token);

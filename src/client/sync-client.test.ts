@@ -13,6 +13,7 @@ import {
   encodeRejected,
   encodeRoomStatus,
   encodeSaved,
+  encodeSyncStep1,
   MessageType,
   type RoomStatus,
   SyncStep,
@@ -139,10 +140,7 @@ class TestSyncServer {
       return;
     }
     peer.authenticated = true;
-    const step1 = encoding.createEncoder();
-    encoding.writeVarUint(step1, MessageType.SYNC);
-    syncProtocol.writeSyncStep1(step1, this.doc);
-    peer.socket.send(encoding.toUint8Array(step1));
+    peer.socket.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     peer.socket.send(encodeRoomStatus({ ...ROOM, access: peer.access }));
   }
 

@@ -14,7 +14,7 @@ export type RenderInput = {
   format: ExportFormat;
   /** The document's title, printed on the first page / as the HTML title. */
   title: string;
-  /** The pinned document state, as ProseMirror JSON (see src/sync/projection.ts). */
+  /** The pinned document state, as ProseMirror JSON (see src/content/projection.ts). */
   content: ProseMirrorJson;
 };
 

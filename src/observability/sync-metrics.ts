@@ -1,6 +1,6 @@
 /** Metrics of the sync tier: sockets, rooms, traffic by type, persistence, backpressure, propagation. */
 import client from 'prom-client';
-import type { FrameKind, RoomObserver } from '../sync/room.ts';
+import type { FrameKind, RoomObserver } from '../sync/ports.ts';
 import { LATENCY_BUCKETS } from './metrics.ts';
 
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500];

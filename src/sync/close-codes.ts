@@ -41,3 +41,12 @@ const NAMES = new Map<number, string>(Object.entries(CloseCode).map(([k, v]) => 
 export function closeReasonLabel(code: number): string {
   return NAMES.get(code) ?? (code === 1000 ? 'normal' : code === 1001 ? 'going_away' : String(code));
 }
+
+/** A client frame the room refuses: the transport closes the socket with `code`. */
+export class ProtocolError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

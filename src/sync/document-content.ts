@@ -3,10 +3,10 @@
  * room when this instance has it open (it includes edits not yet compacted), otherwise from the
  * stored state plus the log.
  */
-import * as Y from 'yjs';
+import { projectDocument } from '../content/projection.ts';
 import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
+import { rebuildDocument } from '../content/stored-document.ts';
 import type { UpdateLog } from './ports.ts';
-import { projectDocument } from './projection.ts';
 import type { RoomRegistry } from './rooms.ts';
 
 export class DocumentContent {
@@ -26,12 +26,9 @@ export class DocumentContent {
     if (room) return { ...projectDocument(room.doc), source: 'room' };
     const stored = await this.log.load(documentId);
     if (!stored) return null;
-    const doc = new Y.Doc();
+    // Unreadable rows are skipped, an unreadable state throws (content/stored-document.ts).
+    const { doc } = rebuildDocument(stored.state, stored.updates);
     try {
-      Y.transact(doc, () => {
-        if (stored.state) Y.applyUpdate(doc, stored.state);
-        for (const u of stored.updates) Y.applyUpdate(doc, u);
-      });
       return { ...projectDocument(doc), source: 'storage' };
     } finally {
       doc.destroy();

@@ -4,6 +4,7 @@
  * row commits. A failed write keeps its updates and acknowledgements and retries with backoff.
  */
 import * as Y from 'yjs';
+import { type Clock, systemClock, type Timer } from './clock.ts';
 
 /** Whoever should hear "your first N update frames are durable". */
 export interface AckTarget {
@@ -12,6 +13,8 @@ export interface AckTarget {
 
 export type PersistQueueOptions = {
   batchMs: number;
+  /** Defaults to the real clock. */
+  clock?: Clock;
   append: (update: Uint8Array) => Promise<void>;
   onBatch?: (updates: number, bytes: number, seconds: number) => void;
   onError?: (err: unknown, attempt: number) => void;
@@ -22,15 +25,17 @@ const RETRY_MAX_MS = 5_000;
 
 export class PersistQueue {
   private readonly opts: PersistQueueOptions;
+  private readonly clock: Clock;
   private pending: Uint8Array[] = [];
   private acks = new Map<AckTarget, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private inflight: Promise<void> | undefined;
   private failures = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: PersistQueueOptions) {
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Queues an update; `target` hears about frame `count` once it is durable. */
@@ -80,9 +85,9 @@ export class PersistQueue {
     if (this.inflight) return; // the write in flight reschedules when it ends
     if (this.timer) {
       if (!replace) return;
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
     }
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, delayMs);
@@ -108,7 +113,7 @@ export class PersistQueue {
   private async write(updates: Uint8Array[], acks: Map<AckTarget, number>): Promise<void> {
     if (updates.length > 0) {
       const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-      const started = performance.now();
+      const started = this.clock.now();
       try {
         await this.opts.append(merged);
       } catch (err) {
@@ -120,7 +125,7 @@ export class PersistQueue {
         return;
       }
       this.failures = 0;
-      this.opts.onBatch?.(updates.length, merged.byteLength, (performance.now() - started) / 1000);
+      this.opts.onBatch?.(updates.length, merged.byteLength, (this.clock.now() - started) / 1000);
     }
     for (const [target, count] of acks) target.acknowledge(count);
   }

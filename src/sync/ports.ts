@@ -1,4 +1,7 @@
-/** What the sync core needs from the outside world: a socket to write to and a durable update log. */
+/**
+ * What the sync core needs from the outside world: a socket to write to, a durable update log,
+ * a bus to the other instances and an observer for metrics. (Time is the Clock in clock.ts.)
+ */
 
 /** One client connection as the room sees it; the ws transport implements it. */
 export interface SyncSocket {
@@ -41,4 +44,17 @@ export interface RoomBus {
   publishBytes(channel: string, payload: Uint8Array): Promise<void>;
   subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>>;
   onResync(listener: () => void): void;
+}
+
+export type FrameKind = 'update' | 'awareness' | 'sync' | 'control';
+
+/** Hooks for metrics (observability/sync-metrics.ts implements it); none may throw. */
+export interface RoomObserver {
+  sent(kind: FrameKind, frames: number, bytes: number): void;
+  received(kind: string, bytes: number): void;
+  propagated(seconds: number, recipients: number): void;
+  persisted(updates: number, bytes: number, seconds: number): void;
+  persistFailed(err: unknown, attempt: number): void;
+  presenceDropped(): void;
+  tooSlow(): void;
 }

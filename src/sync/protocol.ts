@@ -1,7 +1,8 @@
 /**
  * The wire format on `/sync/:documentId`: the standard y-websocket messages (sync, awareness,
  * auth, query-awareness) plus our own types numbered from 100, which stock clients ignore.
- * Pure encoding over lib0; shared by the server and the browser client.
+ * Pure encoding over lib0; shared by the server, the browser client and the tests. Every frame
+ * the server builds is built here, and so is the envelope frames travel in between instances.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -53,6 +54,23 @@ function withType(type: number, write: (e: encoding.Encoder) => void): Uint8Arra
   return encoding.toUint8Array(e);
 }
 
+/** Sync step 1: "here is my state vector, send me what I lack". */
+export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array => encodeSync(SyncStep.STEP1, stateVector);
+/** Sync step 2: the answer to a step 1 (an update holding what the asker lacks). */
+export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => encodeSync(SyncStep.STEP2, update);
+/** A live document update. */
+export const encodeSyncUpdate = (update: Uint8Array): Uint8Array => encodeSync(SyncStep.UPDATE, update);
+/** Any sync message (step 1, step 2 or update) around its payload. */
+export function encodeSync(step: number, payload: Uint8Array): Uint8Array {
+  return withType(MessageType.SYNC, (e) => {
+    encoding.writeVarUint(e, step);
+    encoding.writeVarUint8Array(e, payload);
+  });
+}
+/** An awareness message around an already encoded awareness update (y-protocols' encodeAwarenessUpdate). */
+export const encodeAwareness = (update: Uint8Array): Uint8Array =>
+  withType(MessageType.AWARENESS, (e) => encoding.writeVarUint8Array(e, update));
+
 export const encodeToken = (token: string): Uint8Array =>
   withType(MessageType.TOKEN, (e) => encoding.writeVarString(e, token));
 export const encodeSaved = (count: number): Uint8Array =>
@@ -68,6 +86,23 @@ export const encodePermissionDenied = (reason: string): Uint8Array =>
     encoding.writeVarUint(e, 0);
     encoding.writeVarString(e, reason);
   });
+
+/** Client ids named in an awareness update (count, then id, clock, JSON state each); undefined if malformed. */
+export function awarenessClientIds(update: Uint8Array): number[] | undefined {
+  try {
+    const d = decoding.createDecoder(update);
+    const n = decoding.readVarUint(d);
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.push(decoding.readVarUint(d));
+      decoding.readVarUint(d);
+      decoding.readVarString(d);
+    }
+    return ids;
+  } catch {
+    return undefined;
+  }
+}
 
 export type ServerMessage =
   | { type: 'saved'; count: number }
@@ -90,5 +125,31 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage | undefine
       return { type: 'rejected', rejected: JSON.parse(decoding.readVarString(d)) as Rejected };
     default:
       return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Between instances: the bus envelope (never sent to clients)
+
+/** Instance-to-instance frame type: "something of mine was not published: read the log". */
+export const BUS_CATCH_UP = 200;
+const CATCH_UP_HINT = new Uint8Array([BUS_CATCH_UP]);
+
+/** A client frame (or the catch-up hint) as published on the bus, tagged with the sending instance. */
+export function encodeBusEnvelope(instanceId: string, frame: Uint8Array = CATCH_UP_HINT): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, instanceId);
+  encoding.writeUint8Array(e, frame);
+  return encoding.toUint8Array(e);
+}
+
+/** The sending instance and the frame inside an envelope; undefined when it cannot be read. */
+export function decodeBusEnvelope(payload: Uint8Array): { instanceId: string; frame: Uint8Array } | undefined {
+  try {
+    const d = decoding.createDecoder(payload);
+    const instanceId = decoding.readVarString(d);
+    return { instanceId, frame: payload.subarray(d.pos) };
+  } catch {
+    return undefined;
   }
 }

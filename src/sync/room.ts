@@ -1,20 +1,27 @@
 /**
  * One open document: its Y.Doc, presence (awareness) and the sessions connected to it on this
- * instance. Applies client messages by their rights, fans updates out (one encoded frame for
- * every socket), forwards local changes to the bus, and feeds the group-commit queue.
- * Knows nothing of ws, Redis or SQL: sockets, the bus and the log arrive as functions and ports.
+ * instance. Applies client frames by the sender's rights, forwards local changes to the bus and
+ * the group-commit queue, and hands every change to its fan-out (fanout.ts) for the sockets.
+ * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
  */
-import { trace } from '@opentelemetry/api';
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { CloseCode } from './close-codes.ts';
+import { applyStored } from '../content/stored-document.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { CloseCode, ProtocolError } from './close-codes.ts';
+import { awarenessFrame, Fanout } from './fanout.ts';
+import { BUS, LEAVE, local, type Origin, originOf, STORAGE } from './origin.ts';
 import { PersistQueue } from './persist-queue.ts';
+import type { FrameKind, RoomObserver } from './ports.ts';
 import {
   type Access,
+  awarenessClientIds,
   encodeRejected,
   encodeRoomStatus,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
   MessageType,
   type RoomMode,
   type RoomStatus,
@@ -41,31 +48,6 @@ export type RoomLimits = {
   viewerPresence: boolean;
 };
 
-/** Hooks for metrics; every method is optional work for the caller, none may throw. */
-export interface RoomObserver {
-  sent(kind: FrameKind, frames: number, bytes: number): void;
-  received(kind: string, bytes: number): void;
-  propagated(seconds: number, recipients: number): void;
-  persisted(updates: number, bytes: number, seconds: number): void;
-  persistFailed(err: unknown, attempt: number): void;
-  presenceDropped(): void;
-  tooSlow(): void;
-}
-
-export type FrameKind = 'update' | 'awareness' | 'sync' | 'control';
-/** Where a change came from, so nothing is re-published or re-persisted. */
-export type RemoteOrigin = 'bus' | 'storage';
-
-export class ProtocolError extends Error {
-  readonly code: number;
-  constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-const STATUS_THROTTLE_MS = 1_000;
-const tracer = trace.getTracer('collab-docs');
 const EMPTY_UPDATE_BYTES = 2;
 
 export class Room {
@@ -79,17 +61,11 @@ export class Room {
   rowsSinceCompaction = 0;
   private readonly limits: RoomLimits;
   private readonly observer: RoomObserver;
+  private readonly clock: Clock;
+  private readonly fanout: Fanout;
   private readonly publish: (frame: Uint8Array) => void;
   private readonly awarenessOwner = new Map<number, Session>();
-  private pendingBroadcast: Uint8Array[] = [];
-  private pendingBroadcastSince = 0;
-  private lastBroadcastAt = -Infinity;
-  private broadcastTimer: NodeJS.Timeout | undefined;
-  private pendingPresence = new Set<number>();
-  private presenceTimer: NodeJS.Timeout | undefined;
-  private statusTimer: NodeJS.Timeout | undefined;
-  private lastMode: RoomMode = 'full';
-  /** Receipt time of the update being applied (for propagation latency). */
+  /** Receipt time (clock) of the update being applied, for propagation latency; 0 when none. */
   private applyStartedAt = 0;
   closing = false;
   /** Set when an update failed half-way: the in-memory doc can no longer be trusted. */
@@ -107,6 +83,7 @@ export class Room {
       publish: (frame: Uint8Array) => void;
       /** After each committed batch (compaction checks). */
       persisted?: () => void;
+      clock?: Clock;
     },
   ) {
     this.documentId = documentId;
@@ -114,8 +91,10 @@ export class Room {
     this.limits = deps.limits;
     this.observer = deps.observer;
     this.publish = deps.publish;
+    this.clock = deps.clock ?? systemClock;
     this.persist = new PersistQueue({
       batchMs: deps.limits.persistBatchMs,
+      clock: this.clock,
       append: async (update) => {
         await deps.append(update);
         this.rowsSinceCompaction++;
@@ -126,29 +105,25 @@ export class Room {
     });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
+    this.fanout = new Fanout({
+      documentId,
+      sessions: this.sessions,
+      awareness: this.awareness,
+      mode: () => this.mode,
+      limits: deps.limits,
+      observer: deps.observer,
+      clock: this.clock,
+    });
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, originOf(origin)));
     this.awareness.on('update', (changes: AwarenessChanges, origin: unknown) =>
-      this.onAwarenessUpdate(changes, origin),
+      this.onAwarenessUpdate(changes, originOf(origin)),
     );
   }
 
   /** Applies stored state and log rows (at load and on catch-up); changes reach local sockets only. */
   applyStored(state: Uint8Array | null, updates: Uint8Array[]): void {
-    Y.transact(
-      this.doc,
-      () => {
-        if (state) Y.applyUpdate(this.doc, state, 'storage');
-        for (const u of updates) {
-          try {
-            Y.applyUpdate(this.doc, u, 'storage');
-          } catch {
-            // A stored row Yjs cannot integrate must not make the whole document unloadable.
-            this.skippedRows++;
-          }
-        }
-      },
-      'storage',
-    );
+    // An unreadable state throws; unreadable rows are skipped and counted (content/stored-document.ts).
+    this.skippedRows += applyStored(this.doc, state, updates, STORAGE).skipped;
   }
 
   /** True while updates wait for structs this instance never received (a missed bus message). */
@@ -170,11 +145,7 @@ export class Room {
   join(session: Session): void {
     this.sessions.add(session);
     session.queue = this.persist;
-    const step1 = encoding.createEncoder();
-    encoding.writeVarUint(step1, MessageType.SYNC);
-    encoding.writeVarUint(step1, SyncStep.STEP1);
-    encoding.writeVarUint8Array(step1, Y.encodeStateVector(this.doc));
-    this.sendTo(session, encoding.toUint8Array(step1), 'sync');
+    this.sendTo(session, encodeSyncStep1(Y.encodeStateVector(this.doc)), 'sync');
     const states = [...this.awareness.getStates().keys()];
     if (states.length > 0) {
       const sample = this.mode === 'full' ? states : states.slice(0, this.limits.presenceSampleSize);
@@ -189,7 +160,7 @@ export class Room {
     this.persist.forget(session);
     const owned = [...session.awarenessClients].filter((id) => this.awarenessOwner.get(id) === session);
     for (const id of owned) this.awarenessOwner.delete(id);
-    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, 'leave');
+    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, LEAVE);
     this.scheduleStatus();
   }
 
@@ -235,11 +206,7 @@ export class Room {
       } catch {
         throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed state vector');
       }
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, MessageType.SYNC);
-      encoding.writeVarUint(e, SyncStep.STEP2);
-      encoding.writeVarUint8Array(e, diff);
-      this.sendTo(session, encoding.toUint8Array(e), 'sync');
+      this.sendTo(session, encodeSyncStep2(diff), 'sync');
       return;
     }
     if (step !== SyncStep.STEP2 && step !== SyncStep.UPDATE) {
@@ -261,9 +228,9 @@ export class Room {
       this.persist.barrier(session, count);
       return;
     }
-    this.applyStartedAt = performance.now();
+    this.applyStartedAt = this.clock.now();
     try {
-      Y.applyUpdate(this.doc, payload, session);
+      Y.applyUpdate(this.doc, payload, local(session));
     } catch {
       // Decoded but failed to integrate: Yjs may have applied part of it. Nothing of it was
       // persisted; the room must be thrown away and reloaded from the log (the registry evicts it).
@@ -289,13 +256,15 @@ export class Room {
       this.sendTo(session, frame, 'awareness');
       return;
     }
-    for (const id of awarenessClientIds(update)) {
+    const ids = awarenessClientIds(update);
+    if (!ids) throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed awareness update');
+    for (const id of ids) {
       const owner = this.awarenessOwner.get(id);
-      // A connection may only speak for its own presence (a reconnect by the same user takes over).
+      // [S2.6] A connection may only speak for its own presence (a reconnect by the same user takes over).
       if (owner && owner !== session && owner.userId !== session.userId) return;
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, session);
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, local(session));
     } catch {
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed awareness update');
     }
@@ -307,65 +276,26 @@ export class Room {
     const type = decoding.readVarUint(d);
     if (type === MessageType.SYNC) {
       decoding.readVarUint(d);
-      this.applyStartedAt = performance.now();
-      Y.applyUpdate(this.doc, decoding.readVarUint8Array(d), 'bus');
+      this.applyStartedAt = this.clock.now();
+      Y.applyUpdate(this.doc, decoding.readVarUint8Array(d), BUS);
     } else if (type === MessageType.AWARENESS) {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(d), 'bus');
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(d), BUS);
     }
   }
 
-  private onDocUpdate(update: Uint8Array, origin: unknown): void {
-    if (this.sessions.size === 0 && origin === 'storage') return;
-    const frame = updateFrame(update);
-    const fromClient = typeof origin === 'object' && origin !== null;
-    if (fromClient) this.publish(frame);
-    if (this.sessions.size > this.limits.broadcastBatchAbove) {
-      this.queueBroadcast(update);
-      return;
-    }
-    const span = tracer.startSpan('sync.fanout', { attributes: { 'document.id': this.documentId } });
-    const recipients = this.sendToAll(frame, 'update', fromClient ? (origin as Session) : undefined);
-    span.setAttribute('sync.recipients', recipients);
-    span.end();
-    if (this.applyStartedAt > 0) {
-      this.observer.propagated((performance.now() - this.applyStartedAt) / 1000, recipients);
-      this.applyStartedAt = 0;
-    }
-  }
-
-  /** Big rooms: merge the tick's updates and send one frame to everyone (the sender included). */
-  private queueBroadcast(update: Uint8Array): void {
-    if (this.pendingBroadcast.length === 0) this.pendingBroadcastSince = this.applyStartedAt || performance.now();
+  private onDocUpdate(update: Uint8Array, origin: Origin | undefined): void {
+    if (this.sessions.size === 0 && origin?.kind === 'storage') return;
+    const sender = origin?.kind === 'local' ? origin.session : undefined;
+    // Only changes made here go to the other instances (bus and storage changes came from there).
+    if (sender) this.publish(encodeSyncUpdate(update));
+    const receivedAt = this.applyStartedAt;
     this.applyStartedAt = 0;
-    this.pendingBroadcast.push(update);
-    if (this.broadcastTimer) return;
-    // Leading edge: an update after a quiet tick goes out at once; a burst within the tick is merged
-    // and sent at its end. Bounds frames per socket to one per tick without delaying sparse typing.
-    const wait = this.lastBroadcastAt + this.limits.broadcastTickMs - performance.now();
-    if (wait <= 0) {
-      this.flushBroadcast();
-      return;
-    }
-    this.broadcastTimer = setTimeout(() => {
-      this.broadcastTimer = undefined;
-      this.flushBroadcast();
-    }, wait);
+    this.fanout.update(update, sender, receivedAt);
   }
 
-  private flushBroadcast(): void {
-    const updates = this.pendingBroadcast;
-    this.pendingBroadcast = [];
-    if (updates.length === 0) return;
-    this.lastBroadcastAt = performance.now();
-    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const recipients = this.sendToAll(updateFrame(merged), 'update');
-    this.observer.propagated((performance.now() - this.pendingBroadcastSince) / 1000, recipients);
-  }
-
-  private onAwarenessUpdate(changes: AwarenessChanges, origin: unknown): void {
-    const local = typeof origin === 'object' && origin !== null;
-    if (local) {
-      const session = origin as Session;
+  private onAwarenessUpdate(changes: AwarenessChanges, origin: Origin | undefined): void {
+    if (origin?.kind === 'local') {
+      const { session } = origin;
       for (const id of changes.added) {
         this.awarenessOwner.set(id, session);
         session.awarenessClients.add(id);
@@ -378,94 +308,32 @@ export class Room {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     if (changed.length === 0) return;
     // Presence from local clients (and their departures) goes to the other instances too.
-    if (local || origin === 'leave') this.publish(awarenessFrame(this.awareness, changed));
-    if (this.mode === 'full') {
-      this.sendToAll(awarenessFrame(this.awareness, changed), 'awareness');
-      return;
-    }
-    for (const id of changed) this.pendingPresence.add(id);
-    this.presenceTimer ??= setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
-  }
-
-  /** Reduced presence: at most a sample of changed states per tick, in one frame for everyone. */
-  private flushPresence(): void {
-    this.presenceTimer = undefined;
-    const ids: number[] = [];
-    for (const id of this.pendingPresence) {
-      ids.push(id);
-      this.pendingPresence.delete(id);
-      if (ids.length >= this.limits.presenceSampleSize) break;
-    }
-    if (ids.length > 0) this.sendToAll(awarenessFrame(this.awareness, ids), 'awareness');
-    if (this.pendingPresence.size > 0) {
-      this.presenceTimer = setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
-    }
+    if (origin?.kind === 'local' || origin?.kind === 'leave') this.publish(awarenessFrame(this.awareness, changed));
+    this.fanout.presence(changed);
   }
 
   /** Sends one pre-encoded frame to every local session; returns how many got it. */
   sendToAll(frame: Uint8Array, kind: FrameKind, except?: Session): number {
-    let sent = 0;
-    for (const s of this.sessions) if (s !== except && this.sendTo(s, frame, kind, false)) sent++;
-    if (sent > 0) this.observer.sent(kind, sent, sent * frame.byteLength);
-    return sent;
+    return this.fanout.sendToAll(frame, kind, except);
   }
 
-  /** Backpressure: presence is dropped for a lagging socket; past the hard limit it is closed. */
+  /** One frame to one session, under backpressure (fanout.ts). */
   sendTo(session: Session, frame: Uint8Array, kind: FrameKind, count = true): boolean {
-    if (session.closed) return false;
-    const buffered = session.socket.bufferedAmount;
-    if (buffered > this.limits.sendBufferHardBytes) {
-      this.observer.tooSlow();
-      session.close(CloseCode.TOO_SLOW, 'send buffer full: reconnect to resync');
-      return false;
-    }
-    if (kind === 'awareness' && buffered > this.limits.sendBufferSoftBytes) {
-      this.observer.presenceDropped();
-      return false;
-    }
-    session.socket.send(frame);
-    if (count) this.observer.sent(kind, 1, frame.byteLength);
-    return true;
+    return this.fanout.sendTo(session, frame, kind, count);
   }
 
   statusFor(session: Session): RoomStatus {
-    let editors = 0;
-    for (const s of this.sessions) if (s.canEdit) editors++;
-    return {
-      mode: this.mode,
-      connections: this.sessions.size,
-      editors,
-      viewers: this.sessions.size - editors,
-      access: session.access,
-    };
+    return this.fanout.statusFor(session);
   }
 
-  /** Counts change with every join and leave: tell everyone at most once a second (or at once on a mode change). */
+  /** Tells everyone the new counts, throttled (fanout.ts). */
   scheduleStatus(): void {
-    const mode = this.mode;
-    if (mode !== this.lastMode) {
-      this.lastMode = mode;
-      if (this.statusTimer) clearTimeout(this.statusTimer);
-      this.statusTimer = undefined;
-      this.broadcastStatus();
-      return;
-    }
-    this.statusTimer ??= setTimeout(() => {
-      this.statusTimer = undefined;
-      this.broadcastStatus();
-    }, STATUS_THROTTLE_MS);
-  }
-
-  private broadcastStatus(): void {
-    for (const s of this.sessions) this.sendTo(s, encodeRoomStatus(this.statusFor(s)), 'control');
+    this.fanout.scheduleStatus();
   }
 
   /** Releases timers, presence and the Y.Doc; the room must have no sessions. */
   destroy(): void {
-    for (const t of [this.broadcastTimer, this.presenceTimer, this.statusTimer]) if (t) clearTimeout(t);
-    this.broadcastTimer = this.presenceTimer = this.statusTimer = undefined;
-    this.pendingBroadcast = [];
-    this.pendingPresence.clear();
+    this.fanout.stop();
     this.awarenessOwner.clear();
     this.awareness.destroy();
     this.doc.destroy();
@@ -479,37 +347,5 @@ function readPayload(d: decoding.Decoder, what: string): Uint8Array {
     return decoding.readVarUint8Array(d);
   } catch {
     throw new ProtocolError(CloseCode.BAD_MESSAGE, `truncated ${what} message`);
-  }
-}
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.SYNC);
-  encoding.writeVarUint(e, SyncStep.UPDATE);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
-
-function awarenessFrame(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.AWARENESS);
-  encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
-  return encoding.toUint8Array(e);
-}
-
-/** Client ids named in an awareness update (the wire format: count, then id, clock, JSON state). */
-function awarenessClientIds(update: Uint8Array): number[] {
-  try {
-    const d = decoding.createDecoder(update);
-    const n = decoding.readVarUint(d);
-    const ids: number[] = [];
-    for (let i = 0; i < n; i++) {
-      ids.push(decoding.readVarUint(d));
-      decoding.readVarUint(d);
-      decoding.readVarString(d);
-    }
-    return ids;
-  } catch {
-    throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed awareness update');
   }
 }

@@ -12,13 +12,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
+import { projectDocument } from '../content/projection.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
 import { CloseCode } from './close-codes.ts';
 import { MemoryUpdateLog } from './memory-update-log.ts';
-import type { CompactedDocument, RoomBus, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
-import { projectDocument } from './projection.ts';
-import { type Access, decodeServerMessage, MessageType, type ServerMessage, SyncStep } from './protocol.ts';
-import type { Room, RoomObserver } from './room.ts';
+import type { CompactedDocument, RoomBus, RoomObserver, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
+import {
+  type Access,
+  decodeServerMessage,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncUpdate,
+  MessageType,
+  type ServerMessage,
+  SyncStep,
+} from './protocol.ts';
+import type { Room } from './room.ts';
 import { type RegistryOptions, RoomRegistry } from './rooms.ts';
 import { Session } from './session.ts';
 
@@ -215,16 +224,16 @@ class Client {
     this.session = new Session(this.socket, userId, room.admit(access), Date.now() / 1000 + TOKEN_LIFETIME_S);
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== 'server') this.room.receive(this.session, frameOf(MessageType.SYNC, SyncStep.UPDATE, update));
+      if (origin !== 'server') this.room.receive(this.session, encodeSyncUpdate(update));
     });
     this.awareness.on('update', (c: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       if (origin === 'server') return;
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...c.added, ...c.updated, ...c.removed]);
-      this.room.receive(this.session, frameOf(MessageType.AWARENESS, undefined, update));
+      this.room.receive(this.session, encodeAwareness(update));
     });
     room.join(this.session);
     // Sync step 1, as every client sends on connect; the step 2 answer is applied right away.
-    this.room.receive(this.session, frameOf(MessageType.SYNC, SyncStep.STEP1, Y.encodeStateVector(this.doc)));
+    this.room.receive(this.session, encodeSyncStep1(Y.encodeStateVector(this.doc)));
     this.catchUp();
   }
 
@@ -283,14 +292,6 @@ async function until(predicate: () => boolean, what = 'condition', timeoutMs = W
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
-
-function frameOf(type: number, step: number | undefined, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, type);
-  if (step !== undefined) encoding.writeVarUint(e, step);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
 
 function syncPayload(frame: Uint8Array): Uint8Array {
   const d = decoding.createDecoder(frame);
@@ -638,7 +639,7 @@ describe('Room and RoomRegistry: fan-out', () => {
     const id = newDocument(log);
     const a1 = await connect(a.registry, id);
     const b1 = await connect(b.registry, id);
-    const frame = frameOf(MessageType.SYNC, SyncStep.UPDATE, textUpdate('echo', 42));
+    const frame = encodeSyncUpdate(textUpdate('echo', 42));
     await bus.publishBytes(`doc:${id}`, busPayload(a.registry.instanceId, frame));
     expect(a1.socket.updates()).toHaveLength(0);
     expect(a1.room.doc.getText('t').toString()).toBe('');
@@ -664,10 +665,7 @@ describe('Room and RoomRegistry: fan-out', () => {
     // The first update reached the log but its bus message was lost; the second arrives.
     await log.inner.append(id, first);
     const loadsBefore = log.loads;
-    await bus.publishBytes(
-      `doc:${id}`,
-      busPayload('other-instance', frameOf(MessageType.SYNC, SyncStep.UPDATE, second)),
-    );
+    await bus.publishBytes(`doc:${id}`, busPayload('other-instance', encodeSyncUpdate(second)));
     expect(c.room.missingUpdates).toBe(true);
     await until(() => !c.room.missingUpdates, 'catch-up');
     expect(log.loads).toBeGreaterThan(loadsBefore);
@@ -779,7 +777,7 @@ describe('RoomRegistry: permission events [S2.4]', () => {
       guest.socket.messages().find((m) => m.type === 'access-changed' && m.change.access === 'edit'),
     ).toBeDefined();
     // From a fresh client id: the rejected 'vandal' would otherwise be a missing dependency.
-    guest.room.receive(guest.session, frameOf(MessageType.SYNC, SyncStep.UPDATE, textUpdate('!', 777)));
+    guest.room.receive(guest.session, encodeSyncUpdate(textUpdate('!', 777)));
     expect(owner.text()).toBe('!');
   });
 

@@ -1,35 +1,28 @@
 /**
- * The rooms open on this instance: loads a room once for concurrent first connections, unloads
- * it after the last one leaves (plus a grace period), keeps it in step with other instances
- * through the bus (catching up from the log when a message was missed), compacts its log, and
- * re-checks open sessions when permissions change.
+ * The rooms open on this instance and their lifecycle: loads a room once for concurrent first
+ * connections, unloads it after the last one leaves (plus a grace period), evicts a room whose
+ * document can no longer be trusted, and shuts down. The other jobs are delegated: keeping rooms
+ * in step with other instances to the instance link (instance-link.ts), log compaction to the
+ * compactor (compaction.ts), permission re-checks to permission-recheck.ts.
  */
-import { randomUUID } from 'node:crypto';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import type { Logger } from 'pino';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { PermissionEvent } from '../domain/permission-event.ts';
-import { atLeast, type DocumentAccess } from '../domain/roles.ts';
+import type { DocumentAccess } from '../domain/roles.ts';
 import { withSpan } from '../observability/tracing.ts';
+import { type Clock, systemClock, type Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
-import type { RoomBus, UpdateLog } from './ports.ts';
-import { type Access, encodeAccessChanged, encodeRoomStatus } from './protocol.ts';
-import { Room, type RoomLimits, type RoomObserver } from './room.ts';
-import type { Session } from './session.ts';
+import { type CompactionOptions, Compactor } from './compaction.ts';
+import { InstanceLink } from './instance-link.ts';
+import { closeAll, PermissionRechecks } from './permission-recheck.ts';
+import type { RoomBus, RoomObserver, UpdateLog } from './ports.ts';
+import { Room, type RoomLimits } from './room.ts';
 
-export type RegistryOptions = RoomLimits & {
-  /** How long an empty room stays loaded (a reload or a quick reconnect finds it warm). */
-  roomGraceMs: number;
-  /** Log rows past which a room's log is merged into the stored state. */
-  compactThreshold: number;
-  /**
-   * After this long without a new row, a room with unmerged rows compacts anyway, so search and
-   * the stored projections catch up with an open document soon after typing pauses. 0: only at
-   * the threshold and at unload.
-   */
-  compactIdleMs: number;
-};
+export type RegistryOptions = RoomLimits &
+  CompactionOptions & {
+    /** How long an empty room stays loaded (a reload or a quick reconnect finds it warm). */
+    roomGraceMs: number;
+  };
 
 export type RegistryDeps = {
   log: UpdateLog;
@@ -40,60 +33,51 @@ export type RegistryDeps = {
   documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
   /** Projections of a document (ProseMirror JSON and plain text) written at compaction. */
   project: (doc: Y.Doc) => { content: unknown; text: string };
+  /** Time for every timer of the sync core; the real clock unless a test injects a fake one. */
+  clock?: Clock;
 };
 
-/** Catch-up retries while updates still wait for missing structs (the sender may not have committed yet). */
-const CATCH_UP_DELAYS_MS = [50, 500, 2_000, 5_000];
-const channelFor = (documentId: string) => `doc:${documentId}`;
-/** Instance-to-instance frame type (never sent to clients): "something of mine was not published: read the log". */
-const BUS_CATCH_UP = 200;
-const CATCH_UP_HINT = new Uint8Array([BUS_CATCH_UP]);
-/** How often documents whose publish failed retry telling peers to catch up. */
-const REPUBLISH_RETRY_MS = 1_000;
-
-type Entry = {
-  room: Room;
-  unsubscribe: () => Promise<void>;
-  graceTimer?: NodeJS.Timeout;
-  catchUpAttempt: number;
-  catchUpTimer?: NodeJS.Timeout;
-  idleCompactTimer?: NodeJS.Timeout;
-  compacting?: Promise<void>;
-};
-
-function clearTimers(entry: Entry): void {
-  if (entry.graceTimer) clearTimeout(entry.graceTimer);
-  if (entry.catchUpTimer) clearTimeout(entry.catchUpTimer);
-  if (entry.idleCompactTimer) clearTimeout(entry.idleCompactTimer);
-}
+type Entry = { room: Room; unsubscribe: () => Promise<void>; graceTimer?: Timer };
 
 export class RoomRegistry {
-  readonly instanceId = randomUUID();
   private readonly opts: RegistryOptions;
   private readonly deps: RegistryDeps;
+  private readonly clock: Clock;
+  private readonly link: InstanceLink;
+  private readonly compactor: Compactor;
+  private readonly rechecks: PermissionRechecks;
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
   private closed = false;
-  /** Documents with a local change the bus did not take (Redis away): peers must be told. */
-  private readonly unpublished = new Set<string>();
-  private republishTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RegistryOptions, deps: RegistryDeps) {
     this.opts = opts;
     this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    const loaded = (documentId: string) => this.entries.get(documentId)?.room;
+    this.link = new InstanceLink({ bus: deps.bus, log: deps.log, logger: deps.logger, clock: this.clock, loaded });
+    this.compactor = new Compactor(opts, {
+      log: deps.log,
+      logger: deps.logger,
+      clock: this.clock,
+      project: deps.project,
+      isLoaded: (room) => loaded(room.documentId) === room,
+    });
+    this.rechecks = new PermissionRechecks({ logger: deps.logger, documentAccess: deps.documentAccess });
     deps.bus.onResync(() => {
       // Anything published while we were away is in the log (or soon will be): read it.
-      for (const entry of this.entries.values()) this.scheduleCatchUp(entry, 0);
+      for (const room of this.rooms()) this.link.scheduleCatchUp(room, 0);
       // Permission events published while we were away were missed too: check every open socket.
-      this.recheckAll().catch((err) => this.deps.logger.warn({ err }, 'permission re-check after resync failed'));
+      this.rechecks
+        .all(this.rooms())
+        .catch((err) => this.deps.logger.warn({ err }, 'permission re-check after resync failed'));
     });
   }
 
-  private async recheckAll(): Promise<void> {
-    const checks: Promise<void>[] = [];
-    for (const { room } of this.entries.values()) for (const s of room.sessions) checks.push(this.recheck(room, s));
-    await Promise.all(checks);
+  /** This instance's id on the bus (its own messages are recognised and dropped). */
+  get instanceId(): string {
+    return this.link.instanceId;
   }
 
   get roomCount(): number {
@@ -122,7 +106,7 @@ export class RoomRegistry {
     if (unloading) await unloading;
     const existing = this.entries.get(documentId);
     if (existing) {
-      if (existing.graceTimer) clearTimeout(existing.graceTimer);
+      this.clock.clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       return existing.room;
     }
@@ -133,7 +117,7 @@ export class RoomRegistry {
     }
     try {
       const entry = await pending;
-      if (entry.graceTimer) clearTimeout(entry.graceTimer);
+      this.clock.clearTimeout(entry.graceTimer);
       entry.graceTimer = undefined;
       return entry.room;
     } catch (err) {
@@ -147,10 +131,8 @@ export class RoomRegistry {
       // Subscribe before reading, so nothing published meanwhile falls in between; replay after.
       const early: Uint8Array[] = [];
       let room: Room | undefined;
-      const unsubscribe = await this.deps.bus.subscribeBytes(channelFor(documentId), (payload) => {
-        const frame = this.fromBus(payload);
-        if (!frame) return;
-        if (room) this.applyRemote(documentId, room, frame);
+      const unsubscribe = await this.link.subscribe(documentId, (frame) => {
+        if (room) this.link.receive(room, frame);
         else early.push(frame);
       });
       let stored: Awaited<ReturnType<UpdateLog['load']>>;
@@ -164,9 +146,10 @@ export class RoomRegistry {
         await unsubscribe();
         throw new DocumentGone();
       }
-      const created = new Room(documentId, stored.workspaceId, {
+      const created: Room = new Room(documentId, stored.workspaceId, {
         limits: this.opts,
         observer: this.deps.observer,
+        clock: this.clock,
         append: (update) =>
           withSpan(
             'sync.persist',
@@ -174,11 +157,17 @@ export class RoomRegistry {
             () => this.deps.log.append(documentId, update),
             { root: true },
           ),
-        publish: (frame) => this.publish(documentId, frame),
-        persisted: () => this.afterPersist(documentId),
+        publish: (frame) => this.link.publish(documentId, frame),
+        persisted: () => this.compactor.afterPersist(created),
       });
-      const started = performance.now();
-      created.applyStored(stored.state, stored.updates);
+      const started = this.clock.now();
+      try {
+        created.applyStored(stored.state, stored.updates);
+      } catch (err) {
+        await unsubscribe();
+        created.destroy();
+        throw err;
+      }
       created.rowsSinceCompaction = stored.updates.length;
       if (created.skippedRows > 0) {
         this.deps.logger.error(
@@ -189,13 +178,13 @@ export class RoomRegistry {
       span.setAttributes({
         'sync.rows': stored.updates.length,
         'sync.state_bytes': stored.state?.byteLength ?? 0,
-        'sync.apply_ms': performance.now() - started,
+        'sync.apply_ms': this.clock.now() - started,
       });
       room = created;
-      const entry: Entry = { room, unsubscribe, catchUpAttempt: 0 };
+      const entry: Entry = { room, unsubscribe };
       this.entries.set(documentId, entry);
-      for (const frame of early) this.applyRemote(documentId, room, frame);
-      if (room.rowsSinceCompaction >= this.opts.compactThreshold) this.compactSoon(entry);
+      for (const frame of early) this.link.receive(room, frame);
+      this.compactor.afterLoad(room);
       return entry;
     });
   }
@@ -213,14 +202,14 @@ export class RoomRegistry {
       'room evicted after a failed update; reloading from the log',
     );
     room.closing = true;
-    for (const s of [...room.sessions]) s.close(CloseCode.UNAVAILABLE, 'document reloading, reconnect');
-    clearTimers(entry);
+    closeAll(room, CloseCode.UNAVAILABLE, 'document reloading, reconnect');
+    this.stopTimers(entry);
     const id = room.documentId;
     const done = (async () => {
       try {
         await room.persist.drain();
       } finally {
-        clearTimers(entry);
+        this.stopTimers(entry);
         this.entries.delete(id);
         await entry.unsubscribe().catch(() => undefined);
         room.destroy();
@@ -234,8 +223,8 @@ export class RoomRegistry {
   release(room: Room): void {
     const entry = this.entries.get(room.documentId);
     if (!entry || entry.room !== room || room.sessions.size > 0 || this.closed) return;
-    if (entry.graceTimer) clearTimeout(entry.graceTimer);
-    entry.graceTimer = setTimeout(() => {
+    this.clock.clearTimeout(entry.graceTimer);
+    entry.graceTimer = this.clock.setTimeout(() => {
       entry.graceTimer = undefined;
       if (room.sessions.size === 0)
         this.unload(entry).catch((err) =>
@@ -250,13 +239,12 @@ export class RoomRegistry {
     const done = (async () => {
       try {
         await room.persist.drain();
-        if (entry.compacting) await entry.compacting;
-        if (room.rowsSinceCompaction > 0) await this.compact(entry);
+        await this.compactor.final(room);
       } catch (err) {
         // The log still holds every row: the next load (or compaction) picks them up.
         this.deps.logger.warn({ err, documentId: id }, 'compaction at unload failed');
       } finally {
-        clearTimers(entry);
+        this.stopTimers(entry);
         this.entries.delete(id);
         await entry.unsubscribe().catch((err) => this.deps.logger.warn({ err }, 'bus unsubscribe failed'));
         room.destroy();
@@ -267,238 +255,28 @@ export class RoomRegistry {
     return done;
   }
 
-  private publish(documentId: string, frame: Uint8Array): void {
-    const e = encoding.createEncoder();
-    encoding.writeVarString(e, this.instanceId);
-    encoding.writeUint8Array(e, frame);
-    this.deps.bus.publishBytes(channelFor(documentId), encoding.toUint8Array(e)).catch(() => {
-      // Redis is away: once it is back, peers are told to catch up from the log.
-      this.unpublished.add(documentId);
-      this.republishTimer ??= setTimeout(() => this.republish(), REPUBLISH_RETRY_MS);
-    });
-  }
-
-  /** Tells peers of documents whose publish failed to read the log, once our batches are written. */
-  private async republish(): Promise<void> {
-    this.republishTimer = undefined;
-    for (const documentId of [...this.unpublished]) {
-      const entry = this.entries.get(documentId);
-      if (entry) await entry.room.persist.drain().catch(() => undefined);
-      const e = encoding.createEncoder();
-      encoding.writeVarString(e, this.instanceId);
-      encoding.writeUint8Array(e, CATCH_UP_HINT);
-      try {
-        await this.deps.bus.publishBytes(channelFor(documentId), encoding.toUint8Array(e));
-        this.unpublished.delete(documentId);
-      } catch {
-        break; // still away: try again later
-      }
-    }
-    if (this.unpublished.size > 0 && !this.closed) {
-      this.republishTimer = setTimeout(() => this.republish(), REPUBLISH_RETRY_MS);
-    }
-  }
-
-  /** Strips the origin; undefined for our own echo. */
-  private fromBus(payload: Uint8Array): Uint8Array | undefined {
-    try {
-      const d = decoding.createDecoder(payload);
-      if (decoding.readVarString(d) === this.instanceId) return undefined;
-      return payload.subarray(d.pos);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private applyRemote(documentId: string, room: Room, frame: Uint8Array): void {
-    if (frame[0] === BUS_CATCH_UP) {
-      const entry = this.entries.get(documentId);
-      if (entry) this.scheduleCatchUp(entry, 0);
-      return;
-    }
-    try {
-      room.receiveRemote(frame);
-    } catch (err) {
-      this.deps.logger.warn({ err, documentId }, 'malformed frame from the bus ignored');
-      return;
-    }
-    const entry = this.entries.get(documentId);
-    if (entry && room.missingUpdates) this.scheduleCatchUp(entry, CATCH_UP_DELAYS_MS[0]!);
-  }
-
-  private scheduleCatchUp(entry: Entry, delayMs: number): void {
-    if (entry.catchUpTimer) return;
-    entry.catchUpTimer = setTimeout(() => {
-      entry.catchUpTimer = undefined;
-      this.catchUp(entry).catch((err) =>
-        this.deps.logger.warn({ err, documentId: entry.room.documentId }, 'catch-up failed'),
-      );
-    }, delayMs);
-  }
-
-  /** Re-reads the stored document (idempotent for Yjs); retries while structs are still missing. */
-  private async catchUp(entry: Entry): Promise<void> {
-    const { room } = entry;
-    await withSpan(
-      'sync.catch_up',
-      { 'document.id': room.documentId },
-      async () => {
-        const stored = await this.deps.log.load(room.documentId);
-        if (stored && this.entries.get(room.documentId) === entry) room.applyStored(stored.state, stored.updates);
-      },
-      { root: true },
-    );
-    if (room.missingUpdates && entry.catchUpAttempt < CATCH_UP_DELAYS_MS.length - 1) {
-      entry.catchUpAttempt++;
-      this.scheduleCatchUp(entry, CATCH_UP_DELAYS_MS[entry.catchUpAttempt]!);
-    } else {
-      entry.catchUpAttempt = 0;
-    }
-  }
-
-  /** Called after each persisted batch: compacts once the log passes the threshold, or once typing pauses. */
-  private afterPersist(documentId: string): void {
-    const entry = this.entries.get(documentId);
-    if (!entry) return;
-    if (entry.room.rowsSinceCompaction >= this.opts.compactThreshold) {
-      this.compactSoon(entry);
-      return;
-    }
-    if (this.opts.compactIdleMs <= 0 || entry.room.rowsSinceCompaction === 0) return;
-    if (entry.idleCompactTimer) clearTimeout(entry.idleCompactTimer);
-    entry.idleCompactTimer = setTimeout(() => {
-      entry.idleCompactTimer = undefined;
-      if (this.entries.get(documentId) === entry && !entry.room.closing && entry.room.rowsSinceCompaction > 0) {
-        this.compactSoon(entry);
-      }
-    }, this.opts.compactIdleMs);
-  }
-
-  private compactSoon(entry: Entry): void {
-    entry.compacting ??= this.compact(entry)
-      .catch((err) => this.deps.logger.warn({ err, documentId: entry.room.documentId }, 'compaction failed'))
-      .finally(() => {
-        entry.compacting = undefined;
-      });
-  }
-
-  /** Merges state + log (+ what this room holds) into a new state and projections, in one transaction. */
-  private async compact(entry: Entry): Promise<void> {
-    const { room } = entry;
-    const rowsBefore = room.rowsSinceCompaction;
-    await withSpan(
-      'sync.compact',
-      { 'document.id': room.documentId },
-      async (span) => {
-        const merged = await this.deps.log.compact(room.documentId, (stored) => {
-          const doc = new Y.Doc({ gc: true });
-          try {
-            Y.transact(doc, () => {
-              if (stored.state) Y.applyUpdate(doc, stored.state);
-              for (const u of stored.updates) {
-                try {
-                  Y.applyUpdate(doc, u);
-                } catch {
-                  // Skipped, as at load: one bad row must not block the document's compaction.
-                }
-              }
-              Y.applyUpdate(doc, Y.encodeStateAsUpdate(room.doc));
-            });
-            const state = Y.encodeStateAsUpdate(doc);
-            let projection: { content: unknown; text: string };
-            try {
-              projection = this.deps.project(doc);
-            } catch (err) {
-              // A document the projection cannot read still gets compacted; its projections stay empty.
-              this.deps.logger.warn({ err, documentId: room.documentId }, 'projection failed');
-              projection = { content: null, text: '' };
-            }
-            return { state, ...projection };
-          } finally {
-            doc.destroy();
-          }
-        });
-        span.setAttribute('sync.rows_merged', merged ?? 0);
-      },
-      { root: true },
-    );
-    room.rowsSinceCompaction = Math.max(0, room.rowsSinceCompaction - rowsBefore);
+  private stopTimers(entry: Entry): void {
+    this.clock.clearTimeout(entry.graceTimer);
+    entry.graceTimer = undefined;
+    this.link.forget(entry.room);
+    this.compactor.forget(entry.room);
   }
 
   /** Re-checks the sessions a permission event may affect, on this instance. */
-  async applyPermissionEvent(event: PermissionEvent): Promise<void> {
-    const checks: Promise<void>[] = [];
-    for (const { room } of this.entries.values()) {
-      switch (event.type) {
-        case 'document-deleted':
-          if (room.documentId === event.documentId) this.closeAll(room, CloseCode.NOT_FOUND, 'document deleted');
-          break;
-        case 'workspace-deleted':
-          if (room.workspaceId === event.workspaceId) this.closeAll(room, CloseCode.NOT_FOUND, 'workspace deleted');
-          break;
-        case 'share-changed':
-          if (room.documentId === event.documentId) checks.push(...this.recheckUser(room, event.userId));
-          break;
-        case 'member-changed':
-          if (room.workspaceId === event.workspaceId) checks.push(...this.recheckUser(room, event.userId));
-          break;
-        default:
-          for (const s of room.sessions) checks.push(this.recheck(room, s));
-      }
-    }
-    await Promise.all(checks);
-  }
-
-  private recheckUser(room: Room, userId: string): Promise<void>[] {
-    return [...room.sessions].filter((s) => s.userId === userId).map((s) => this.recheck(room, s));
-  }
-
-  private async recheck(room: Room, session: Session): Promise<void> {
-    let access: DocumentAccess | null;
-    try {
-      access = await this.deps.documentAccess(session.userId, room.documentId);
-    } catch (err) {
-      // Cannot tell: fail closed. The client reconnects and is checked afresh.
-      this.deps.logger.warn({ err }, 'permission re-check failed; closing the session');
-      session.close(CloseCode.UNAVAILABLE, 'permission check unavailable');
-      return;
-    }
-    if (access === null) {
-      session.close(CloseCode.NOT_FOUND, 'document deleted');
-      return;
-    }
-    if (access === 'none') {
-      session.close(CloseCode.FORBIDDEN, 'access revoked');
-      return;
-    }
-    const next: Access = atLeast(access, 'editor') ? 'edit' : 'read';
-    if (next === session.access) return;
-    session.access = next;
-    room.sendTo(
-      session,
-      encodeAccessChanged({
-        access: next,
-        reason: next === 'read' ? 'access downgraded to read-only' : 'editing allowed',
-      }),
-      'control',
-    );
-    room.sendTo(session, encodeRoomStatusFor(room, session), 'control');
-  }
-
-  private closeAll(room: Room, code: number, reason: string): void {
-    for (const s of [...room.sessions]) s.close(code, reason);
+  applyPermissionEvent(event: PermissionEvent): Promise<void> {
+    return this.rechecks.apply(event, this.rooms());
   }
 
   /** Shutdown: stop taking updates, write every pending batch (acknowledging it), then close sockets with 1012. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.republishTimer) clearTimeout(this.republishTimer);
+    this.link.close();
     const entries = [...this.entries.values()];
     for (const { room } of entries) room.closing = true;
     await Promise.allSettled(entries.map(({ room }) => room.persist.drain()));
     for (const entry of entries) {
-      this.closeAll(entry.room, CloseCode.SERVICE_RESTART, 'server restarting');
-      clearTimers(entry);
+      closeAll(entry.room, CloseCode.SERVICE_RESTART, 'server restarting');
+      this.stopTimers(entry);
     }
     await Promise.allSettled([...this.unloading.values()]);
     await Promise.allSettled(entries.map((e) => e.unsubscribe()));
@@ -508,7 +286,3 @@ export class RoomRegistry {
 }
 
 class DocumentGone extends Error {}
-
-function encodeRoomStatusFor(room: Room, session: Session): Uint8Array {
-  return encodeRoomStatus(room.statusFor(session));
-}

@@ -6,8 +6,8 @@
 import type { Server } from 'node:http';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import type { Config } from '../config/config.ts';
+import { projectDocument } from '../content/projection.ts';
 import { SyncMetrics } from '../observability/sync-metrics.ts';
-import { projectDocument } from '../sync/projection.ts';
 import { RoomRegistry } from '../sync/rooms.ts';
 import { SyncEndpoint } from '../ws/sync-endpoint.ts';
 import type { Identity } from './identity.ts';

@@ -12,9 +12,9 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { atLeast, type DocumentAccess } from '../domain/roles.ts';
 import type { SyncMetrics } from '../observability/sync-metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
-import { CloseCode, closeReasonLabel } from '../sync/close-codes.ts';
+import { CloseCode, closeReasonLabel, ProtocolError } from '../sync/close-codes.ts';
 import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
-import { ProtocolError, type Room } from '../sync/room.ts';
+import type { Room } from '../sync/room.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
 import { Session } from '../sync/session.ts';
 

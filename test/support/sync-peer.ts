@@ -13,6 +13,9 @@ import * as Y from 'yjs';
 import {
   carriesUpdate,
   decodeServerMessage,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncUpdate,
   encodeToken,
   MessageType,
   type ServerMessage,
@@ -51,18 +54,12 @@ export class SyncPeer {
     ws.on('error', () => undefined);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === this) return;
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, MessageType.SYNC);
-      syncProtocol.writeUpdate(e, update);
-      this.send(encoding.toUint8Array(e));
+      this.send(encodeSyncUpdate(update));
     });
     this.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       if (origin === this) return;
       const changed = [...added!, ...updated!, ...removed!];
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, MessageType.AWARENESS);
-      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-      this.send(encoding.toUint8Array(e));
+      this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
     });
   }
 
@@ -78,10 +75,7 @@ export class SyncPeer {
     await once(ws, 'open');
     if (token && opts.tokenInFrame) ws.send(encodeToken(token));
     if (!opts.passive) {
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, MessageType.SYNC);
-      syncProtocol.writeSyncStep1(e, peer.doc);
-      peer.send(encoding.toUint8Array(e));
+      peer.send(encodeSyncStep1(Y.encodeStateVector(peer.doc)));
     }
     return peer;
   }

@@ -18,7 +18,7 @@ import { isHexColor } from './user-color.ts';
 // Load breakdown for the benchmark: TipTap and ProseMirror have been fetched and evaluated.
 performance.mark('collab-docs:editor-kit-ready');
 
-/** The XmlFragment the server projects and searches (src/sync/projection.ts `tiptapFragmentName`). */
+/** The XmlFragment the server projects and searches (src/content/projection.ts `tiptapFragmentName`). */
 const FRAGMENT = 'default';
 const MAX_CARET_NAME_LENGTH = 40;
 

@@ -10,11 +10,11 @@
  * a valid doc (`block+`), so the projection can be loaded back into an editor as it is.
  */
 import * as Y from 'yjs';
-import { maxNestingDepth, type ProseMirrorJson, type ProseMirrorMark } from '../content/prosemirror-json.ts';
-import { storableJson } from '../content/storable-text.ts';
-import { toPlainText } from '../content/text.ts';
+import { maxNestingDepth, type ProseMirrorJson, type ProseMirrorMark } from './prosemirror-json.ts';
+import { storableJson } from './storable-text.ts';
+import { toPlainText } from './text.ts';
 
-export type { ProseMirrorJson, ProseMirrorMark } from '../content/prosemirror-json.ts';
+export type { ProseMirrorJson, ProseMirrorMark } from './prosemirror-json.ts';
 
 /** The root type TipTap's Collaboration extension binds to (its `field` option). */
 export const tiptapFragmentName = 'default';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { maxNestingDepth } from '../content/prosemirror-json.ts';
 import { type ProseMirrorJson, projectDocument, tiptapFragmentName } from './projection.ts';
+import { maxNestingDepth } from './prosemirror-json.ts';
 
 type Child = Y.XmlElement | Y.XmlText;
 

@@ -1,0 +1,203 @@
+/**
+ * The sending side of one room: frames to one session or to all of them under backpressure,
+ * broadcast batching for big rooms (the broadcast tick), sampled presence for crowded rooms (the
+ * presence tick) and the throttled ROOM_STATUS. Owns the room's timers, through the injected clock.
+ */
+import { trace } from '@opentelemetry/api';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { Clock, Timer } from './clock.ts';
+import { CloseCode } from './close-codes.ts';
+import type { FrameKind, RoomObserver } from './ports.ts';
+import { encodeAwareness, encodeRoomStatus, encodeSyncUpdate, type RoomMode, type RoomStatus } from './protocol.ts';
+import type { Session } from './session.ts';
+
+/** What the fan-out needs to know about its room's limits (a subset of RoomLimits). */
+export type FanoutLimits = {
+  sendBufferSoftBytes: number;
+  sendBufferHardBytes: number;
+  broadcastBatchAbove: number;
+  broadcastTickMs: number;
+  presenceTickMs: number;
+  presenceSampleSize: number;
+};
+
+const STATUS_THROTTLE_MS = 1_000;
+const tracer = trace.getTracer('collab-docs');
+
+export class Fanout {
+  private readonly documentId: string;
+  private readonly sessions: ReadonlySet<Session>;
+  private readonly awareness: awarenessProtocol.Awareness;
+  private readonly mode: () => RoomMode;
+  private readonly limits: FanoutLimits;
+  private readonly observer: RoomObserver;
+  private readonly clock: Clock;
+  private pendingBroadcast: Uint8Array[] = [];
+  private pendingBroadcastSince = 0;
+  private lastBroadcastAt = -Infinity;
+  private broadcastTimer: Timer | undefined;
+  private readonly pendingPresence = new Set<number>();
+  private presenceTimer: Timer | undefined;
+  private statusTimer: Timer | undefined;
+  private lastMode: RoomMode = 'full';
+
+  constructor(room: {
+    documentId: string;
+    sessions: ReadonlySet<Session>;
+    awareness: awarenessProtocol.Awareness;
+    mode: () => RoomMode;
+    limits: FanoutLimits;
+    observer: RoomObserver;
+    clock: Clock;
+  }) {
+    this.documentId = room.documentId;
+    this.sessions = room.sessions;
+    this.awareness = room.awareness;
+    this.mode = room.mode;
+    this.limits = room.limits;
+    this.observer = room.observer;
+    this.clock = room.clock;
+  }
+
+  /**
+   * A document update for every local session: sent at once in small rooms (not back to its
+   * sender), merged per broadcast tick in big ones. `receivedAt` (clock time, 0 when unknown)
+   * measures propagation.
+   */
+  update(update: Uint8Array, except: Session | undefined, receivedAt: number): void {
+    if (this.sessions.size > this.limits.broadcastBatchAbove) {
+      this.queueBroadcast(update, receivedAt);
+      return;
+    }
+    const span = tracer.startSpan('sync.fanout', { attributes: { 'document.id': this.documentId } });
+    const recipients = this.sendToAll(encodeSyncUpdate(update), 'update', except);
+    span.setAttribute('sync.recipients', recipients);
+    span.end();
+    if (receivedAt > 0) this.observer.propagated((this.clock.now() - receivedAt) / 1000, recipients);
+  }
+
+  /** Big rooms: merge the tick's updates and send one frame to everyone (the sender included). */
+  private queueBroadcast(update: Uint8Array, receivedAt: number): void {
+    if (this.pendingBroadcast.length === 0) this.pendingBroadcastSince = receivedAt || this.clock.now();
+    this.pendingBroadcast.push(update);
+    if (this.broadcastTimer) return;
+    // Leading edge: an update after a quiet tick goes out at once; a burst within the tick is merged
+    // and sent at its end. Bounds frames per socket to one per tick without delaying sparse typing.
+    const wait = this.lastBroadcastAt + this.limits.broadcastTickMs - this.clock.now();
+    if (wait <= 0) {
+      this.flushBroadcast();
+      return;
+    }
+    this.broadcastTimer = this.clock.setTimeout(() => {
+      this.broadcastTimer = undefined;
+      this.flushBroadcast();
+    }, wait);
+  }
+
+  private flushBroadcast(): void {
+    const updates = this.pendingBroadcast;
+    this.pendingBroadcast = [];
+    if (updates.length === 0) return;
+    this.lastBroadcastAt = this.clock.now();
+    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    const recipients = this.sendToAll(encodeSyncUpdate(merged), 'update');
+    this.observer.propagated((this.clock.now() - this.pendingBroadcastSince) / 1000, recipients);
+  }
+
+  /** Changed presence states: to everyone at once in a full room, sampled per presence tick otherwise. */
+  presence(changed: number[]): void {
+    if (this.mode() === 'full') {
+      this.sendToAll(awarenessFrame(this.awareness, changed), 'awareness');
+      return;
+    }
+    for (const id of changed) this.pendingPresence.add(id);
+    this.presenceTimer ??= this.clock.setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
+  }
+
+  /** Reduced presence: at most a sample of changed states per tick, in one frame for everyone. */
+  private flushPresence(): void {
+    this.presenceTimer = undefined;
+    const ids: number[] = [];
+    for (const id of this.pendingPresence) {
+      ids.push(id);
+      this.pendingPresence.delete(id);
+      if (ids.length >= this.limits.presenceSampleSize) break;
+    }
+    if (ids.length > 0) this.sendToAll(awarenessFrame(this.awareness, ids), 'awareness');
+    if (this.pendingPresence.size > 0) {
+      this.presenceTimer = this.clock.setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
+    }
+  }
+
+  /** Sends one pre-encoded frame to every local session; returns how many got it. */
+  sendToAll(frame: Uint8Array, kind: FrameKind, except?: Session): number {
+    let sent = 0;
+    for (const s of this.sessions) if (s !== except && this.sendTo(s, frame, kind, false)) sent++;
+    if (sent > 0) this.observer.sent(kind, sent, sent * frame.byteLength);
+    return sent;
+  }
+
+  /** Backpressure: presence is dropped for a lagging socket; past the hard limit it is closed. */
+  sendTo(session: Session, frame: Uint8Array, kind: FrameKind, count = true): boolean {
+    if (session.closed) return false;
+    const buffered = session.socket.bufferedAmount;
+    if (buffered > this.limits.sendBufferHardBytes) {
+      this.observer.tooSlow();
+      session.close(CloseCode.TOO_SLOW, 'send buffer full: reconnect to resync');
+      return false;
+    }
+    if (kind === 'awareness' && buffered > this.limits.sendBufferSoftBytes) {
+      this.observer.presenceDropped();
+      return false;
+    }
+    session.socket.send(frame);
+    if (count) this.observer.sent(kind, 1, frame.byteLength);
+    return true;
+  }
+
+  statusFor(session: Session): RoomStatus {
+    let editors = 0;
+    for (const s of this.sessions) if (s.canEdit) editors++;
+    return {
+      mode: this.mode(),
+      connections: this.sessions.size,
+      editors,
+      viewers: this.sessions.size - editors,
+      access: session.access,
+    };
+  }
+
+  /** Counts change with every join and leave: tell everyone at most once a second (or at once on a mode change). */
+  scheduleStatus(): void {
+    const mode = this.mode();
+    if (mode !== this.lastMode) {
+      this.lastMode = mode;
+      this.clock.clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+      this.broadcastStatus();
+      return;
+    }
+    this.statusTimer ??= this.clock.setTimeout(() => {
+      this.statusTimer = undefined;
+      this.broadcastStatus();
+    }, STATUS_THROTTLE_MS);
+  }
+
+  private broadcastStatus(): void {
+    for (const s of this.sessions) this.sendTo(s, encodeRoomStatus(this.statusFor(s)), 'control');
+  }
+
+  /** Stops every timer and drops what was waiting for one. */
+  stop(): void {
+    for (const t of [this.broadcastTimer, this.presenceTimer, this.statusTimer]) this.clock.clearTimeout(t);
+    this.broadcastTimer = this.presenceTimer = this.statusTimer = undefined;
+    this.pendingBroadcast = [];
+    this.pendingPresence.clear();
+  }
+}
+
+/** An awareness frame carrying the current states of `clients`. */
+export function awarenessFrame(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+}
