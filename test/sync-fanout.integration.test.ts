@@ -16,23 +16,13 @@ import { call, type ServerProcess, startServerProcess } from './support/server-p
 import { duplicatedStructs, readStoredUpdates, storedText } from './support/stored-updates.ts';
 import { type PeerOptions, SyncPeer } from './support/sync-peer.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+import { waitFor } from './support/wait.ts';
 
 const REDIS_PREFIX = 'fanout:';
 const ROOM_GRACE_MS = 200;
 /** S2.4 says 100 ms; asserted with headroom against scheduler noise, the measured values are printed. */
 const REVOCATION_BOUND_MS = 250;
 const CONVERGENCE_TIMEOUT_MS = 10_000;
-const POLL_MS = 10;
-
-/** Polls `probe` until it holds; returns how long that took. */
-async function eventually(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<number> {
-  const started = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return performance.now() - started;
-}
 
 /** The edits a text holds (every edit inserts one `;`-terminated token). */
 const editsIn = (text: string): string[] => text.split(';').filter((t) => t.length > 0);
@@ -212,14 +202,14 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       pa.close();
       await pa.untilClosed();
       // A unloads the room after the grace period and leaves the channel; B still has it open.
-      await eventually('A to unsubscribe', async () => (await subscribers()) === 1, ROOM_GRACE_MS + 5_000);
+      await waitFor('A to unsubscribe', async () => (await subscribers()) === 1, ROOM_GRACE_MS + 5_000);
       pb.type('still here;');
       await pb.untilSaved();
       expect(await subscribers()).toBe(1);
 
       pb.close();
       await pb.untilClosed();
-      const goneMs = await eventually(
+      const goneMs = await waitFor(
         'the channel to disappear',
         async () => !(await channels()).includes(channel),
         ROOM_GRACE_MS + 5_000,
@@ -239,7 +229,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       expect(shared.status).toBe(200);
       const pb = await connect(b.url, documentId, bob.token);
       bToRedis.cut();
-      await eventually('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
+      await waitFor('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
       const removed = await call(a.url, 'DELETE', `/api/v1/documents/${documentId}/shares/${bob.userId}`, {
         token: owner.token,
       });
@@ -257,7 +247,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       const pa = await connect(a.url, documentId, owner.token);
       const pb = await connect(b.url, documentId, owner.token);
       bToRedis.cut();
-      await eventually('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
+      await waitFor('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
       const unpublished = range('unpublished', 10);
       for (const e of unpublished) pb.type(`${e};`);
       await pb.untilSaved();
@@ -270,7 +260,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
         `[S6.3] A received B's unpublished edits ${(performance.now() - restoredAt).toFixed(0)} ms after B's link returned`,
       );
       expect(pa.text()).toBe(pb.text());
-      await eventually('B ready again', async () => (await readyStatus(b.url)) === 200);
+      await waitFor('B ready again', async () => (await readyStatus(b.url)) === 200);
     });
 
     it('[S6.3] an instance cut off from Redis alone catches up from the log when it reconnects', async () => {
@@ -278,7 +268,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       const pa = await connect(a.url, documentId, owner.token);
       const pb = await connect(b.url, documentId, owner.token);
       bToRedis.cut();
-      await eventually('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
+      await waitFor('B to report Redis down', async () => (await readyStatus(b.url)) === 503);
       // Published by A while B is not listening: B can only learn of it from the log.
       const missed = range('missed', 10);
       for (const e of missed) pa.type(`${e};`);
@@ -292,7 +282,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
         `[S6.3] B caught up ${(performance.now() - restoredAt).toFixed(0)} ms after its link to Redis was restored`,
       );
       expect(pb.text()).toBe(pa.text());
-      await eventually('B ready again', async () => (await readyStatus(b.url)) === 200);
+      await waitFor('B ready again', async () => (await readyStatus(b.url)) === 200);
     });
 
     it('[S6.3] Redis killed mid-session: both instances keep persisting; after it returns everyone converges from the log', async () => {
@@ -308,7 +298,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
 
       await redis.kill();
       // Both instances have noticed (readiness reports Redis) before anyone types.
-      await eventually('A and B to report Redis down', async () => {
+      await waitFor('A and B to report Redis down', async () => {
         const [sa, sb] = await Promise.all([readyStatus(a.url), readyStatus(b.url)]);
         return sa === 503 && sb === 503;
       });
@@ -335,7 +325,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
 
       // Once both report Redis healthy (their publishers are back too), edits cross live again.
       // Typed before A's publisher reconnects, this edit would be lost for B (gap (2) above).
-      await eventually(
+      await waitFor(
         'A and B ready again',
         async () => (await readyStatus(a.url)) === 200 && (await readyStatus(b.url)) === 200,
       );

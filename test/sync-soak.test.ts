@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { encodeSyncStep1, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
+import { waitFor } from './support/wait.ts';
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 20_000);
 const WARMUP_CYCLES = 2_000;
@@ -102,14 +103,6 @@ async function run(urls: string[], from: number, count: number): Promise<void> {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Collects until the heap stops shrinking (a few rounds with turns in between for finalizers). */
 async function settledHeap(): Promise<number> {
   let heap = Number.POSITIVE_INFINITY;
@@ -164,14 +157,14 @@ describe('sync soak [embedded]', () => {
   it(`[S5.3] ${CYCLES} connect/presence/disconnect cycles leave no room, session, socket or heap behind`, async () => {
     // Warm up first: JIT, caches, pools and lazily built structures are not leaks.
     await run(urls, 0, WARMUP_CYCLES);
-    await until(idle, 'idle after warm-up');
+    await waitFor('idle after warm-up', idle);
     const baseline = await settledHeap();
 
     const started = performance.now();
     await run(urls, WARMUP_CYCLES, CYCLES);
     const seconds = (performance.now() - started) / 1000;
 
-    await until(idle, 'every room unloaded and every socket gone');
+    await waitFor('every room unloaded and every socket gone', idle);
     expect(t.app.rooms!.roomCount).toBe(0);
     expect(t.app.rooms!.sessionCount).toBe(0);
     const metrics = (await t.request('GET', '/metrics')).body;

@@ -81,13 +81,18 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
 
   it('[S2.5] a TOKEN frame for the same user extends the session; a token of another user closes it', async () => {
     const id = await createDoc();
-    const p = await connect(id, await shortLivedToken(owner, 2));
-    await p.untilSynced();
+    const short = await shortLivedToken(owner, 2);
+    const p = await connect(id, short);
+    // The same token on a socket that never refreshes: its close tells when that token expired
+    // (an event to wait on instead of a sleep). `p` connected first, so its original expiry
+    // timer would have fired before the control's.
+    const control = await connect(id, short);
+    await Promise.all([p.untilSynced(), control.untilSynced()]);
     p.ws.send(encodeToken(owner.token)); // 15 minutes
-    await new Promise((r) => setTimeout(r, 2_600)); // past the first token's expiry
-    expect(p.closed).toBeUndefined();
+    expect((await control.untilClosed(4000)).code).toBe(CloseCode.UNAUTHORIZED);
     p.type('still here');
     await p.untilSaved();
+    expect(p.closed).toBeUndefined();
     const other = await t.signUp('other');
     p.ws.send(encodeToken(other.token));
     expect((await p.untilClosed()).code).toBe(CloseCode.UNAUTHORIZED);

@@ -1,5 +1,8 @@
+/** PersistQueue on a fake clock: the batch window and the retry backoff pass when the test says so. */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { FakeClock } from '../../test/support/fake-clock.ts';
+import { nextTurn, waitFor } from '../../test/support/wait.ts';
 import { type AckTarget, PersistQueue } from './persist-queue.ts';
 
 function updateOf(text: string, clientID: number): Uint8Array {
@@ -35,32 +38,31 @@ function manualLog() {
         }),
       ),
     async commitNext() {
-      await until(() => waiting.length > 0);
+      await waitFor('a write', () => waiting.length > 0);
       waiting.shift()!.resolve();
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     },
     async failNext() {
-      await until(() => waiting.length > 0);
+      await waitFor('a write', () => waiting.length > 0);
       waiting.shift()!.reject(new Error('database down'));
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     },
   };
-}
-
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 1));
-  if (!predicate()) throw new Error('condition never held');
 }
 
 describe('PersistQueue (group commit)', () => {
   it('[S3.1] merges updates accepted within the window into one row and acknowledges after commit', async () => {
     const log = manualLog();
-    const q = new PersistQueue({ batchMs: 5, append: log.append });
+    const clock = new FakeClock();
+    const q = new PersistQueue({ batchMs: 5, clock, append: log.append });
     const a = new Target();
     const b = new Target();
     q.add(updateOf('a', 1), a, 1);
+    await clock.advance(4);
     q.add(updateOf('b', 2), b, 1);
     q.add(updateOf('c', 3), a, 2);
+    expect(log.waiting).toHaveLength(0);
+    await clock.advance(1);
     expect(a.acks).toEqual([]);
     await log.commitNext();
     expect(log.rows).toHaveLength(1);
@@ -73,10 +75,12 @@ describe('PersistQueue (group commit)', () => {
 
   it('[S3.2] never acknowledges before the write holding the update commits, even while another is in flight', async () => {
     const log = manualLog();
-    const q = new PersistQueue({ batchMs: 1, append: log.append });
+    const clock = new FakeClock();
+    const q = new PersistQueue({ batchMs: 1, clock, append: log.append });
     const a = new Target();
     q.add(updateOf('x', 1), a, 1);
-    await until(() => log.waiting.length === 1);
+    await clock.advance(1);
+    expect(log.waiting).toHaveLength(1);
     q.add(updateOf('y', 2), a, 2);
     await log.commitNext();
     expect(a.acks).toEqual([1]);
@@ -87,7 +91,8 @@ describe('PersistQueue (group commit)', () => {
 
   it('[S3.3] a barrier (nothing to write) is acknowledged after what was queued before it', async () => {
     const log = manualLog();
-    const q = new PersistQueue({ batchMs: 1, append: log.append });
+    const clock = new FakeClock();
+    const q = new PersistQueue({ batchMs: 1, clock, append: log.append });
     const a = new Target();
     const b = new Target();
     q.barrier(b, 1);
@@ -95,6 +100,7 @@ describe('PersistQueue (group commit)', () => {
     q.add(updateOf('x', 1), a, 1);
     q.barrier(b, 2);
     expect(b.acks).toEqual([1]);
+    await clock.advance(1);
     await log.commitNext();
     expect(b.acks).toEqual([1, 2]);
   });
@@ -102,12 +108,23 @@ describe('PersistQueue (group commit)', () => {
   it('[S3.4] keeps a failed batch and its acknowledgements and retries it', async () => {
     const log = manualLog();
     const errors: number[] = [];
-    const q = new PersistQueue({ batchMs: 1, append: log.append, onError: (_e, attempt) => errors.push(attempt) });
+    const clock = new FakeClock();
+    const q = new PersistQueue({
+      batchMs: 1,
+      clock,
+      append: log.append,
+      onError: (_e, attempt) => errors.push(attempt),
+    });
     const a = new Target();
     q.add(updateOf('x', 1), a, 1);
+    await clock.advance(1);
     await log.failNext();
     expect(a.acks).toEqual([]);
     q.add(updateOf('y', 2), a, 2);
+    // Backoff: the retry (carrying both updates) waits 50 ms after the first failure.
+    await clock.advance(49);
+    expect(log.waiting).toHaveLength(0);
+    await clock.advance(1);
     await log.commitNext();
     expect(errors).toEqual([1]);
     expect(a.acks).toEqual([2]);
@@ -118,7 +135,7 @@ describe('PersistQueue (group commit)', () => {
 
   it('[S3.5] drain writes at once and resolves when everything is durable', async () => {
     const rows: Uint8Array[] = [];
-    const q = new PersistQueue({ batchMs: 60_000, append: async (u) => void rows.push(u) });
+    const q = new PersistQueue({ batchMs: 60_000, clock: new FakeClock(), append: async (u) => void rows.push(u) });
     const a = new Target();
     q.add(updateOf('x', 1), a, 1);
     await q.drain();

@@ -1,6 +1,7 @@
 /**
- * RoomRegistry and Room without a network: fake sockets that record frames, the in-process bus
- * and the in-memory update log. Waits on conditions with short timeouts, no fixed sleeps.
+ * RoomRegistry and Room without a network: fake sockets that record frames, the in-process bus,
+ * the in-memory update log and a fake clock (ticks, grace periods and retries pass when a test
+ * advances it). Waits on conditions with timeouts (test/support/wait.ts), never fixed sleeps.
  */
 
 import { setFlagsFromString } from 'node:v8';
@@ -11,11 +12,13 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { FakeClock } from '../../test/support/fake-clock.ts';
+import { MemoryUpdateLog } from '../../test/support/memory-update-log.ts';
+import { nextTurn, waitFor } from '../../test/support/wait.ts';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { projectDocument } from '../content/projection.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
 import { CloseCode } from './close-codes.ts';
-import { MemoryUpdateLog } from './memory-update-log.ts';
 import type { CompactedDocument, RoomBus, RoomObserver, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
 import {
   type Access,
@@ -28,10 +31,9 @@ import {
   SyncStep,
 } from './protocol.ts';
 import type { Room } from './room.ts';
-import { type RegistryOptions, RoomRegistry } from './rooms.ts';
+import { type RegistryDeps, type RegistryOptions, RoomRegistry } from './rooms.ts';
 import { Session } from './session.ts';
 
-const WAIT_MS = 2_000;
 const WORKSPACE = 'ws-1';
 const TOKEN_LIFETIME_S = 3_600;
 
@@ -150,7 +152,13 @@ class InstrumentedLog implements UpdateLog {
 /** What the permission check answers: an access level, null (document gone) or a failure. */
 type AccessAnswer = DocumentAccess | null | Error;
 
-type Instance = { registry: RoomRegistry; log: InstrumentedLog; bus: CountingBus; observer: Observer };
+type Instance = {
+  registry: RoomRegistry;
+  log: InstrumentedLog;
+  bus: CountingBus;
+  observer: Observer;
+  clock: FakeClock;
+};
 
 /** Counts what backpressure did; everything else is ignored. */
 type Observer = RoomObserver & { tooSlowCount: number; presenceDroppedCount: number };
@@ -188,17 +196,18 @@ async function documentAccess(userId: string, documentId: string): Promise<Docum
 
 function instance(
   opts: Partial<RegistryOptions> = {},
-  shared: { log?: InstrumentedLog; bus?: MemoryBus } = {},
+  shared: { log?: InstrumentedLog; bus?: MemoryBus; project?: RegistryDeps['project'] } = {},
 ): Instance {
   const log = shared.log ?? new InstrumentedLog();
   const bus = new CountingBus(shared.bus ?? new MemoryBus());
   const obs = observer();
+  const clock = new FakeClock();
   const registry = new RoomRegistry(
     { ...DEFAULTS, ...opts },
-    { log, bus, observer: obs, logger: silent, documentAccess, project: projectDocument },
+    { log, bus, observer: obs, logger: silent, documentAccess, project: shared.project ?? projectDocument, clock },
   );
   registries.push(registry);
-  return { registry, log, bus, observer: obs };
+  return { registry, log, bus, observer: obs, clock };
 }
 
 let docCounter = 0;
@@ -283,16 +292,6 @@ afterEach(async () => {
   accessTable.clear();
 });
 
-async function until(predicate: () => boolean, what = 'condition', timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-const nextTurn = () => new Promise<void>((r) => setImmediate(r));
-
 function syncPayload(frame: Uint8Array): Uint8Array {
   const d = decoding.createDecoder(frame);
   decoding.readVarUint(d);
@@ -330,91 +329,6 @@ function textOf(state: Uint8Array | null, updates: Uint8Array[] = []): string {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('MemoryUpdateLog (the rules SqlUpdateLog follows)', () => {
-  it('returns null for a document that does not exist, and refuses appends to it', async () => {
-    const log = new MemoryUpdateLog();
-    expect(await log.load('missing')).toBeNull();
-    await expect(log.append('missing', textUpdate('x', 1))).rejects.toThrow(/does not exist/);
-    expect(await log.pendingRows('missing')).toBe(0);
-  });
-
-  it('[S3.1] appends rows with increasing seqs and loads them back with the workspace', async () => {
-    const log = new MemoryUpdateLog();
-    log.createDocument('d', 'w');
-    const buffer = textUpdate('a', 1);
-    await log.append('d', buffer);
-    buffer.fill(0); // the caller reusing its buffer must not change the stored row
-    await log.append('d', textUpdate('b', 2));
-    const stored = await log.load('d');
-    expect(stored?.workspaceId).toBe('w');
-    expect(stored?.state).toBeNull();
-    expect(stored?.updates).toHaveLength(2);
-    expect(stored!.seqs[0]!).toBeLessThan(stored!.seqs[1]!);
-    expect(textOf(null, stored!.updates)).toHaveLength(2);
-    expect(await log.pendingRows('d')).toBe(2);
-  });
-
-  it('[S4.1] compaction merges state and rows, writes projections and deletes exactly the rows it merged', async () => {
-    const log = new MemoryUpdateLog();
-    log.createDocument('d', 'w');
-    await log.append('d', textUpdate('hello ', 1));
-    await log.append('d', textUpdate('world', 2));
-    let late: Promise<void> | undefined;
-    const merged = await log.compact('d', (stored) => {
-      // A row appended while the compaction runs must survive it.
-      late = log.append('d', textUpdate('!', 3));
-      const text = textOf(stored.state, stored.updates);
-      const doc = new Y.Doc();
-      if (stored.state) Y.applyUpdate(doc, stored.state);
-      for (const u of stored.updates) Y.applyUpdate(doc, u);
-      return { state: Y.encodeStateAsUpdate(doc), content: { type: 'doc' }, text };
-    });
-    await late;
-    expect(merged).toBe(2);
-    const stored = await log.load('d');
-    expect(stored?.updates).toHaveLength(1);
-    expect(textOf(stored!.state, stored!.updates)).toHaveLength('hello world!'.length);
-    expect(log.document('d')).toMatchObject({ content: { type: 'doc' }, stateClock: 1, rows: 1 });
-    expect(log.document('d')?.text).toHaveLength('hello world'.length);
-  });
-
-  it('serializes compactions of one document; a throwing merge changes nothing', async () => {
-    const log = new MemoryUpdateLog();
-    log.createDocument('d', 'w');
-    await log.append('d', textUpdate('a', 1));
-    const seen: number[] = [];
-    const merge = (stored: StoredDocument): CompactedDocument => {
-      seen.push(stored.updates.length);
-      return {
-        state: Y.mergeUpdates([...(stored.state ? [stored.state] : []), ...stored.updates]),
-        content: null,
-        text: '',
-      };
-    };
-    const [first, second] = await Promise.all([log.compact('d', merge), log.compact('d', merge)]);
-    expect([first, second]).toEqual([1, 0]);
-    expect(seen).toEqual([1, 0]);
-    await log.append('d', textUpdate('b', 2));
-    await expect(
-      log.compact('d', () => {
-        throw new Error('merge failed');
-      }),
-    ).rejects.toThrow('merge failed');
-    expect(log.document('d')).toMatchObject({ rows: 1, stateClock: 2 });
-    expect(await log.compact('d', merge)).toBe(1);
-  });
-
-  it('compaction of a missing document returns null; deleting a document removes its log', async () => {
-    const log = new MemoryUpdateLog();
-    expect(await log.compact('missing', () => ({ state: new Uint8Array(), content: null, text: '' }))).toBeNull();
-    log.createDocument('d', 'w');
-    await log.append('d', textUpdate('x', 1));
-    log.deleteDocument('d');
-    expect(await log.load('d')).toBeNull();
-    expect(await log.pendingRows('d')).toBe(0);
-  });
-});
-
 describe('RoomRegistry: loading and unloading rooms', () => {
   it('[S5.1] concurrent acquire() calls share one load and nobody gets the room before it loaded', async () => {
     const { registry, log, bus } = instance();
@@ -450,10 +364,11 @@ describe('RoomRegistry: loading and unloading rooms', () => {
   });
 
   it('[S5.2] keeps an empty room warm for the grace period: a quick reconnect gets the same room', async () => {
-    const { registry, log } = instance({ roomGraceMs: 200 });
+    const { registry, log, clock } = instance({ roomGraceMs: 200 });
     const id = newDocument(log);
     const a = await connect(registry, id);
     a.leave();
+    await clock.advance(199);
     const b = await connect(registry, id);
     expect(b.room).toBe(a.room);
     expect(log.loads).toBe(1);
@@ -461,7 +376,7 @@ describe('RoomRegistry: loading and unloading rooms', () => {
 
   it('[S5.2] after the grace period: the batch is written, the log compacted, the bus unsubscribed, the doc destroyed', async () => {
     // A long batch window: only the unload can have written the update.
-    const { registry, log, bus } = instance({ roomGraceMs: 20, persistBatchMs: 60_000 });
+    const { registry, log, bus, clock } = instance({ roomGraceMs: 20, persistBatchMs: 60_000 });
     const id = newDocument(log);
     await log.inner.append(id, textUpdate('stored ', 7));
     const c = await connect(registry, id);
@@ -469,8 +384,10 @@ describe('RoomRegistry: loading and unloading rooms', () => {
     const room = c.room;
     expect(log.appends).toBe(0);
     c.leave();
+    await clock.advance(19);
     expect(registry.peek(id)).toBe(room);
-    await until(() => registry.peek(id) === undefined, 'unload');
+    await clock.advance(1);
+    await waitFor('unload', () => registry.peek(id) === undefined);
     expect(log.appends).toBe(1);
     expect(log.compactions).toBe(1);
     const stored = log.inner.document(id)!;
@@ -490,7 +407,7 @@ describe('RoomRegistry: loading and unloading rooms', () => {
     first.type('hello');
     log.compactGate = gate();
     first.leave();
-    await until(() => log.compactions === 1, 'unload to reach compaction');
+    await waitFor('unload to reach compaction', () => log.compactions === 1);
     let resolved = false;
     const acquiring = registry.acquire(id).then((room) => {
       resolved = true;
@@ -517,9 +434,9 @@ describe('RoomRegistry: loading and unloading rooms', () => {
       p.insert(0, [new Y.XmlText(word)]);
       frag.insert(frag.length, [p]);
       const frames = c.session.received;
-      await until(() => c.saved() >= frames, `SAVED ${frames}`);
+      await waitFor(`SAVED ${frames}`, () => c.saved() >= frames);
     }
-    await until(() => log.inner.document(id)!.stateClock === 1, 'compaction');
+    await waitFor('compaction', () => log.inner.document(id)!.stateClock === 1);
     expect(log.inner.document(id)!.rows).toBe(0);
     expect(log.inner.document(id)!.text).toMatch(/one[\s\S]*two[\s\S]*three/);
     expect(log.inner.document(id)!.content).toMatchObject({ type: 'doc' });
@@ -527,25 +444,50 @@ describe('RoomRegistry: loading and unloading rooms', () => {
     const other = newDocument(log);
     for (let i = 0; i < 3; i++) await log.inner.append(other, textUpdate(`${i}`, 10 + i));
     await connect(registry, other);
-    await until(() => log.inner.document(other)!.stateClock === 1, 'compaction at load');
+    await waitFor('compaction at load', () => log.inner.document(other)!.stateClock === 1);
     expect(log.inner.document(other)!.rows).toBe(0);
     expect(textOf(log.inner.document(other)!.state)).toHaveLength(3);
   });
 
   it('[S4.3] compacts an open document once edits pause, so search sees text typed into it', async () => {
-    const { registry, log } = instance({ compactIdleMs: 30 });
+    const { registry, log, clock } = instance({ compactIdleMs: 30 });
     const id = newDocument(log);
     const c = await connect(registry, id);
     const frag = c.doc.getXmlFragment('default');
     const p = new Y.XmlElement('paragraph');
     p.insert(0, [new Y.XmlText('searchable')]);
     frag.insert(0, [p]);
-    await until(() => c.saved() >= c.session.received, 'SAVED');
-    await until(() => log.inner.document(id)!.stateClock === 1, 'idle compaction');
+    await waitFor('SAVED', () => c.saved() >= c.session.received);
+    await clock.advance(29);
+    expect(log.compactions).toBe(0);
+    await clock.advance(1);
+    await waitFor('idle compaction', () => log.inner.document(id)!.stateClock === 1);
     expect(log.inner.document(id)!.text).toContain('searchable');
     expect(log.inner.document(id)!.rows).toBe(0);
     // The room is still open and in use: nothing was unloaded.
     expect(registry.peek(id)).toBe(c.room);
+  });
+});
+
+describe('RoomRegistry: compaction when the projection fails', () => {
+  it('[S4.2] a document the projection cannot read is still compacted, with empty projections', async () => {
+    const { registry, log } = instance(
+      { compactThreshold: 1 },
+      {
+        project: () => {
+          throw new Error('unreadable content');
+        },
+      },
+    );
+    const id = newDocument(log);
+    const c = await connect(registry, id);
+    c.type('kept');
+    await waitFor('SAVED', () => c.saved() >= c.session.received);
+    await waitFor('compaction', () => log.inner.document(id)!.stateClock === 1);
+    const stored = log.inner.document(id)!;
+    expect(stored.rows).toBe(0);
+    expect(textOf(stored.state)).toBe('kept');
+    expect(stored).toMatchObject({ content: null, text: '' });
   });
 });
 
@@ -575,6 +517,32 @@ describe('Room: sessions', () => {
     }
     expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false);
     expect(room.statusFor(b.session).connections).toBe(1);
+  });
+
+  it('[S2.6] a connection cannot change presence it did not introduce; a reconnect of the same user takes it over', async () => {
+    const { registry, log } = instance();
+    const id = newDocument(log);
+    const ada = await connect(registry, id, 'ada');
+    const mallory = await connect(registry, id, 'mallory');
+    ada.awareness.setLocalState({ user: 'ada' });
+    const adaId = ada.doc.clientID;
+    /** An awareness update for Ada's client id, newer than hers, carrying `state`. */
+    const forged = (state: Record<string, string>): Uint8Array => {
+      const doc = new Y.Doc();
+      doc.clientID = adaId;
+      const a = new awarenessProtocol.Awareness(doc);
+      for (let i = 0; i < 10; i++) a.setLocalState({ ...state, i });
+      const update = awarenessProtocol.encodeAwarenessUpdate(a, [adaId]);
+      a.destroy();
+      return update;
+    };
+    mallory.room.receive(mallory.session, encodeAwareness(forged({ user: 'mallory' })));
+    expect(ada.room.awareness.getStates().get(adaId)).toEqual({ user: 'ada' });
+    expect(mallory.session.awarenessClients.has(adaId)).toBe(false);
+
+    const adaAgain = await connect(registry, id, 'ada');
+    adaAgain.room.receive(adaAgain.session, encodeAwareness(forged({ user: 'ada, reconnected' })));
+    expect(ada.room.awareness.getStates().get(adaId)).toMatchObject({ user: 'ada, reconnected' });
   });
 
   it('[S5.3] a closed session and its socket are garbage once it left (no reference survives)', async () => {
@@ -621,7 +589,7 @@ describe('Room and RoomRegistry: fan-out', () => {
     // The bus delivered synchronously: instance B has applied it and neither re-published nor queued it.
     expect(b.bus.published).toHaveLength(0);
     expect(b1.room.persist.idle).toBe(true);
-    await until(() => a1.saved() === 1, 'SAVED 1');
+    await waitFor('SAVED 1', () => a1.saved() === 1);
     await b1.room.persist.drain();
     expect(log.appends).toBe(1);
     expect(a2.text()).toBe('hi');
@@ -651,7 +619,7 @@ describe('Room and RoomRegistry: fan-out', () => {
 
   it('[S6.3] a bus update with missing dependencies triggers a catch-up from the log', async () => {
     const bus = new MemoryBus();
-    const { registry, log } = instance({}, { bus });
+    const { registry, log, clock } = instance({}, { bus });
     const id = newDocument(log);
     const c = await connect(registry, id);
     const writer = new Y.Doc();
@@ -667,7 +635,11 @@ describe('Room and RoomRegistry: fan-out', () => {
     const loadsBefore = log.loads;
     await bus.publishBytes(`doc:${id}`, busPayload('other-instance', encodeSyncUpdate(second)));
     expect(c.room.missingUpdates).toBe(true);
-    await until(() => !c.room.missingUpdates, 'catch-up');
+    // The first retry waits 50 ms: the sender may not have committed yet.
+    await clock.advance(49);
+    expect(log.loads).toBe(loadsBefore);
+    await clock.advance(1);
+    await waitFor('catch-up', () => !c.room.missingUpdates);
     expect(log.loads).toBeGreaterThan(loadsBefore);
     expect(c.room.doc.getText('t').toString()).toBe('ab');
     expect(c.text()).toBe('ab');
@@ -716,19 +688,23 @@ describe('Room: limits and tiers', () => {
   });
 
   it('[S5.4] reduced rooms send presence in samples per tick', async () => {
-    const { registry, log } = instance({ fullPresenceMax: 2, presenceSampleSize: 1, presenceTickMs: 10 });
+    const { registry, log, clock } = instance({ fullPresenceMax: 2, presenceSampleSize: 1, presenceTickMs: 10 });
     const id = newDocument(log);
     const cs = [await connect(registry, id, 'a'), await connect(registry, id, 'b'), await connect(registry, id, 'c')];
     const watcher = cs[0]!.socket;
     const before = watcher.awarenessStates().length;
     for (const [i, c] of cs.entries()) c.awareness.setLocalState({ n: i });
     expect(watcher.awarenessStates()).toHaveLength(before);
-    await until(() => watcher.awarenessStates().length - before >= 3, 'three sampled frames');
+    // One sampled frame per tick, until the backlog is gone.
+    for (let tick = 1; tick <= 4; tick++) {
+      await clock.advance(10);
+      expect(watcher.awarenessStates().length - before).toBe(Math.min(tick, 3));
+    }
     expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
   });
 
   it('[S5.4] large rooms send the first update at once and merge the rest of the tick into one frame for everyone', async () => {
-    const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+    const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
     const id = newDocument(log);
     const cs: Client[] = [];
     for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
@@ -736,9 +712,11 @@ describe('Room: limits and tiers', () => {
     for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
     cs[1]!.type('cd');
     cs[0]!.type('ef');
+    await clock.advance(14);
     for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
-    await until(() => cs.every((c) => c.socket.updates().length > 1), 'the batched frame');
-    await new Promise((r) => setTimeout(r, 30));
+    await clock.advance(1); // the end of the tick: one merged frame
+    for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+    await clock.advance(30); // and nothing after it
     for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
     // The merged frame carries both later edits ('cd' and 'ef'; the latter builds on 'ab').
     const fresh = new Y.Doc();

@@ -1,4 +1,8 @@
-/** The update log against PGlite and (when DATABASE_URL is set) real PostgreSQL: same SQL, same rules. */
+/**
+ * What only the SQL log does, on PGlite and (when DATABASE_URL is set) real PostgreSQL: storing
+ * projections PostgreSQL could refuse. The rules every UpdateLog follows are in
+ * update-log.contract.test.ts.
+ */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -89,54 +93,6 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
     return { id, workspaceId };
   }
 
-  it('returns null for a document that does not exist', async () => {
-    expect(await log.load(randomUUID())).toBeNull();
-  });
-
-  it('[S3.1] appends rows in order and loads them back with the workspace', async () => {
-    const { id, workspaceId } = await newDocument();
-    await log.append(id, textUpdate('a', 1));
-    await log.append(id, textUpdate('b', 2));
-    const stored = await log.load(id);
-    expect(stored?.workspaceId).toBe(workspaceId);
-    expect(stored?.state).toBeNull();
-    expect(stored?.updates).toHaveLength(2);
-    expect(stored!.seqs[0]!).toBeLessThan(stored!.seqs[1]!);
-    expect(await log.pendingRows(id)).toBe(2);
-  });
-
-  it('[S4.1] compaction merges rows into the state and projections and deletes exactly the rows it merged', async () => {
-    const { id } = await newDocument();
-    await log.append(id, textUpdate('hello ', 1));
-    await log.append(id, textUpdate('world', 2));
-    let lateRow: Promise<void> | undefined;
-    const merged = await log.compact(id, (stored) => {
-      // A row appended while the compaction runs must survive it.
-      lateRow = log.append(id, textUpdate('!', 3));
-      const doc = new Y.Doc();
-      if (stored.state) Y.applyUpdate(doc, stored.state);
-      for (const u of stored.updates) Y.applyUpdate(doc, u);
-      return { state: Y.encodeStateAsUpdate(doc), content: { type: 'doc' }, text: doc.getText('t').toString() };
-    });
-    await lateRow;
-    expect(merged).toBe(2);
-    const stored = await log.load(id);
-    expect(stored?.updates).toHaveLength(1);
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, stored!.state!);
-    for (const u of stored!.updates) Y.applyUpdate(doc, u);
-    expect(doc.getText('t').length).toBe('hello world!'.length);
-    const row = await h.database
-      .pool('api')
-      .selectFrom('documents')
-      .select(['content', 'content_text', 'state_clock'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    expect(row.content).toEqual({ type: 'doc' });
-    expect(row.content_text.length).toBe('hello world'.length);
-    expect(Number(row.state_clock)).toBe(1);
-  });
-
   /** A TipTap-shaped document whose paragraph holds `text`. */
   function paragraphUpdate(text: string): Uint8Array {
     const doc = new Y.Doc();
@@ -193,18 +149,6 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
     expect(row.content).toBeNull();
     expect(row.content_text).toBe('');
     expect(Number(row.state_clock)).toBe(1);
-    expect(await log.pendingRows(id)).toBe(0);
-  });
-
-  it('compaction of a deleted document returns null', async () => {
-    expect(await log.compact(randomUUID(), () => ({ state: new Uint8Array(), content: null, text: '' }))).toBeNull();
-  });
-
-  it('deleting the document removes its log (cascade)', async () => {
-    const { id } = await newDocument();
-    await log.append(id, textUpdate('x', 1));
-    await h.database.pool('api').deleteFrom('documents').where('id', '=', id).execute();
-    expect(await log.load(id)).toBeNull();
     expect(await log.pendingRows(id)).toBe(0);
   });
 });

@@ -2,9 +2,10 @@
  * An in-memory `UpdateLog` with the SQL log's rules: rows get increasing sequence numbers,
  * compaction is serialized per document and deletes exactly the rows it merged (rows appended
  * meanwhile survive), and unknown or deleted documents load as null. For unit tests of the
- * sync core and for anything that wants the log without a database.
+ * sync core (test code: production always has a database); checked against the SQL log by
+ * src/adapters/sql/update-log.contract.test.ts.
  */
-import type { CompactedDocument, StoredDocument, UpdateLog } from './ports.ts';
+import type { CompactedDocument, StoredDocument, UpdateLog } from '../../src/sync/ports.ts';
 
 type Row = { seq: number; update: Uint8Array };
 
