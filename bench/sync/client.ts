@@ -282,6 +282,9 @@ export class DocClient extends BenchSocket {
 export class RawClient extends BenchSocket {
   frames = 0;
   bytes = 0;
+  /** Presence frames, and the cursor states they carried (a sampled tick sends many in one frame). */
+  presenceFrames = 0;
+  presenceStates = 0;
 
   protected opened() {
     this.send(emptyStep1(this.wire, this.documentId));
@@ -295,6 +298,12 @@ export class RawClient extends BenchSocket {
     if (type === Message.AUTH) {
       const reason = this.wire.denied(decoder);
       if (reason !== undefined) this.permissionDenied(reason);
+      return;
+    }
+    if (type === Message.AWARENESS) {
+      this.presenceFrames++;
+      decoding.readVarUint(decoder); // the update's length
+      this.presenceStates += decoding.readVarUint(decoder);
       return;
     }
     if (type !== Message.SYNC) return;

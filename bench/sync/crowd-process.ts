@@ -11,6 +11,7 @@ const SCRIPT = fileURLToPath(new URL('./crowd.ts', import.meta.url));
 const CLOSE_TIMEOUT_MS = 10_000;
 
 type Tally = Extract<CrowdReply, { type: 'closed' }>['tally'];
+export type FrameCounts = { frames: number; bytes: number; presenceFrames: number; presenceStates: number };
 
 export class Crowds {
   private readonly children: ChildProcess[];
@@ -95,12 +96,15 @@ export class Crowds {
     });
   }
 
-  /** Frames and bytes received so far by every crowd socket. */
-  async frames(): Promise<{ frames: number; bytes: number }> {
+  /** Frames, bytes and presence received so far by every crowd socket. */
+  async frames(): Promise<FrameCounts> {
     const counts = await Promise.all(this.children.map((c) => this.ask(c, { type: 'frames' }, 'frames')));
+    const sum = (k: keyof FrameCounts) => counts.reduce((n, c) => n + c[k], 0);
     return {
-      frames: counts.reduce((n, c) => n + c.frames, 0),
-      bytes: counts.reduce((n, c) => n + c.bytes, 0),
+      frames: sum('frames'),
+      bytes: sum('bytes'),
+      presenceFrames: sum('presenceFrames'),
+      presenceStates: sum('presenceStates'),
     };
   }
 

@@ -6,7 +6,7 @@
  * machines would not. Talks to its parent over IPC:
  *   parent → { type: 'open', count }   open `count` more sockets (in order, bounded concurrency)
  *   child  → { type: 'opened', total } after each socket synced (throttled to one per 10 ms)
- *   parent → { type: 'frames' }        child → { type: 'frames', frames, bytes }
+ *   parent → { type: 'frames' }        child → { type: 'frames', frames, bytes, presenceFrames, presenceStates }
  *   parent → { type: 'close' }         child → { type: 'closed', tally }, then exits
  */
 import { connect, RawClient, SocketTally, type Target } from './client.ts';
@@ -18,7 +18,7 @@ export type CrowdRequest = { type: 'open'; count: number } | { type: 'frames' } 
 export type CrowdReply =
   | { type: 'opened'; total: number }
   | { type: 'failed'; message: string }
-  | { type: 'frames'; frames: number; bytes: number }
+  | { type: 'frames'; frames: number; bytes: number; presenceFrames: number; presenceStates: number }
   | { type: 'closed'; tally: ReturnType<SocketTally['toJSON']> };
 
 const PROGRESS_EVERY_MS = 10;
@@ -54,6 +54,8 @@ process.on('message', (m: CrowdRequest) => {
       type: 'frames',
       frames: clients.reduce((n, c) => n + c.frames, 0),
       bytes: clients.reduce((n, c) => n + c.bytes, 0),
+      presenceFrames: clients.reduce((n, c) => n + c.presenceFrames, 0),
+      presenceStates: clients.reduce((n, c) => n + c.presenceStates, 0),
     });
   else if (m.type === 'close') {
     for (const c of clients) c.close();

@@ -42,6 +42,8 @@ type PointSummary = {
   edits: number;
   acknowledged: number | null;
   liveness: Typing['liveness'];
+  /** Per raw viewer per second while typing: presence frames, cursor states, all frames. */
+  viewerPresence: Typing['viewerPresence'];
   serverCores: number;
   loadGeneratorCores: number | null;
   connectSeconds: number;
@@ -63,6 +65,7 @@ function summarise(r: Typing): PointSummary {
     edits: r.edits,
     acknowledged: r.savedAck ? (r.savedAck.count ?? 0) : null,
     liveness: r.liveness,
+    viewerPresence: r.viewerPresence,
     serverCores: r.server.cpuCores,
     loadGeneratorCores: r.loadGenerator.cores ?? null,
     connectSeconds: r.connect.seconds,

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuMeter } from '../support/cpu.ts';
 import { type Random, seededRandom } from '../support/random.ts';
 import { connect, DocClient, RawClient, SocketTally, type Target } from './client.ts';
-import { Crowds } from './crowd-process.ts';
+import { Crowds, type FrameCounts } from './crowd-process.ts';
 import type { Deployment } from './deployments.ts';
 import type { Tokens } from './fixture.ts';
 import { mapLimit, sleep } from './limit.ts';
@@ -141,7 +141,16 @@ export async function runTyping(
   await sleep(SETTLE_MS);
   const memConnected = await Promise.all(dep.instances.map((i) => i.memory()));
   const raws = opened.flatMap((o) => (o.client instanceof RawClient ? [o.client] : []));
-  const rawFrames = async () => raws.reduce((n, c) => n + c.frames, 0) + (crowds ? (await crowds.frames()).frames : 0);
+  const rawFrames = async (): Promise<FrameCounts> => {
+    const own = (k: keyof FrameCounts) => raws.reduce((n, c) => n + c[k], 0);
+    const crowd = crowds ? await crowds.frames() : { frames: 0, bytes: 0, presenceFrames: 0, presenceStates: 0 };
+    return {
+      frames: own('frames') + crowd.frames,
+      bytes: own('bytes') + crowd.bytes,
+      presenceFrames: own('presenceFrames') + crowd.presenceFrames,
+      presenceStates: own('presenceStates') + crowd.presenceStates,
+    };
+  };
   const framesBefore = await rawFrames();
   const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database).start());
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -176,7 +185,17 @@ export async function runTyping(
   windowEnd = performance.now();
   const cpu = meters.map((stop) => stop());
   loop.disable();
-  const framesDuring = (await rawFrames()) - framesBefore;
+  const framesAfter = await rawFrames();
+  const framesDuring = framesAfter.frames - framesBefore.frames;
+  const rawSockets = plan.sockets.filter((p) => p.kind === 'raw').length;
+  const perViewerPerSecond = (n: number) =>
+    rawSockets ? Math.round((n / rawSockets / ((windowEnd - windowStart) / 1000)) * 10) / 10 : null;
+  /** What one raw viewer received per second while typing: presence is sampled in big rooms (ours). */
+  const viewerPresence = {
+    framesPerSecond: perViewerPerSecond(framesAfter.presenceFrames - framesBefore.presenceFrames),
+    cursorStatesPerSecond: perViewerPerSecond(framesAfter.presenceStates - framesBefore.presenceStates),
+    allFramesPerSecond: perViewerPerSecond(framesDuring),
+  };
 
   const edits = opened.reduce((n, o) => n + (o.editor ? log.sentBetween(o.editor, windowStart, windowEnd) : 0), 0);
   const pending = () =>
@@ -215,6 +234,7 @@ export async function runTyping(
     savedAck: dep.wire.savedType === undefined ? null : { ...distribution(savedMs), acknowledgedOf: edits },
     edits,
     rawFramesReceived: raws.length || crowds ? framesDuring : undefined,
+    viewerPresence: rawSockets ? viewerPresence : undefined,
     /** The liveness endpoint's latency from before the connects to the end of the drain (when sampled). */
     liveness: livez,
     server: {
