@@ -38,7 +38,7 @@ describe('the OpenAPI document', () => {
     t = await startTestApp(backends[0] as (typeof backends)[number], { PUBLIC_URL: 'https://docs.collab.test' });
     doc = await fetchOpenApi(t);
     dir = mkdtempSync(join(tmpdir(), 'cd-openapi-'));
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -107,6 +107,14 @@ describe('the OpenAPI document', () => {
       if ((op.parameters?.length ?? 0) > 0 || op.requestBody) expect(statuses, where).toContain('400');
       if (op.security === undefined) expect(statuses, where).toContain('401');
       if (op.requestBody) expect(statuses, where).toEqual(expect.arrayContaining(['413', '415']));
+    }
+  });
+
+  it('documents the Location of what a 202 queued and the Retry-After of a 429', () => {
+    for (const { method, path, op } of operationsOf(doc)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      if (op.responses['202']) expect(Object.keys(op.responses['202'].headers ?? {}), where).toEqual(['location']);
+      if (op.responses['429']) expect(Object.keys(op.responses['429'].headers ?? {}), where).toContain('retry-after');
     }
   });
 

@@ -37,8 +37,17 @@ export const AccessSchema = T.Enum([...DOCUMENT_ACCESS]);
  */
 export const Defaulted = <S extends TSchema>(schema: S): S => T.Optional(schema) as unknown as S;
 
-/** A success response's schema with the description the OpenAPI document shows for that response. */
-export const described = <S extends TSchema>(description: string, schema: S): S => ({ ...schema, description }) as S;
+/**
+ * A success response's schema with the description the OpenAPI document shows for that response
+ * and, optionally, the headers it sends (`headers` is read by @fastify/swagger, ignored by Fastify's serializer).
+ */
+export const described = <S extends TSchema>(description: string, schema: S, headers?: Headers): S =>
+  ({ ...schema, description, ...(headers && { headers }) }) as S;
+
+/** The URL of a resource created or queued by the request. */
+export const LOCATION: Headers = {
+  location: { type: 'string', description: 'URL of the resource (e.g. the job to poll)' },
+};
 
 /** Errors are RFC 9457 problem details, sent with this media type (src/http/problem.ts). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -74,9 +83,14 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'Temporarily unavailable; retry after `Retry-After` seconds',
 };
 
+/** Response headers for the OpenAPI document (test/openapi-responses.test.ts checks they are sent). */
+type Headers = Record<string, { type: string; description: string }>;
+const RETRY_AFTER: Headers = { 'retry-after': { type: 'integer', description: 'seconds to wait before retrying' } };
+
 /** One documented problem+json response; Fastify serializes errors of this status with it. */
 export const problemResponse = (status: number) => ({
   description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem details',
+  ...(status === 429 && { headers: RETRY_AFTER }),
   content: { [PROBLEM_MEDIA_TYPE]: { schema: T.Ref('Problem') } },
 });
 

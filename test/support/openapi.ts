@@ -18,7 +18,7 @@ export type Operation = {
   security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
   requestBody?: { content: MediaTypes };
-  responses: Record<string, { description: string; content?: MediaTypes }>;
+  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: MediaTypes }>;
 };
 export type OpenApiDocument = {
   openapi: string;
@@ -65,6 +65,10 @@ export class ResponseChecker {
   problems(op: Operation, res: LightMyRequestResponse): string[] {
     const documented = op.responses[String(res.statusCode)];
     if (!documented) return [`status ${res.statusCode} is not documented (${Object.keys(op.responses).join(', ')})`];
+    const missingHeaders = Object.keys(documented.headers ?? {}).filter(
+      (h) => res.headers[h.toLowerCase()] === undefined,
+    );
+    if (missingHeaders.length > 0) return [`documented header(s) not sent: ${missingHeaders.join(', ')}`];
     const content = documented.content;
     if (!content) return res.body === '' ? [] : [`status ${res.statusCode} is documented without a body`];
     const contentType = String(res.headers['content-type'] ?? '');

@@ -11,6 +11,7 @@ import {
   ExportJobSchema,
   ExportRequestedSchema,
   Items,
+  LOCATION,
   mediaResponse,
   problemResponses,
   Uuid,
@@ -64,7 +65,7 @@ export const exportRoutes =
             { additionalProperties: false },
           ),
           response: {
-            202: described('The queued job; `Location` is its URL', ExportRequestedSchema),
+            202: described('The queued job; `Location` is its URL', ExportRequestedSchema, LOCATION),
             ...problemResponses(400, 401, 404, 429),
           },
         },
@@ -155,7 +156,7 @@ export const exportRoutes =
             'Queues a dead-lettered export again with fresh attempts (workspace admins and owners); 409 if it is not dead.',
           params: T.Object({ jobId: Uuid }),
           response: {
-            202: described('The job, queued again; `Location` is its URL', ExportJobSchema),
+            202: described('The job, queued again; `Location` is its URL', ExportJobSchema, LOCATION),
             ...problemResponses(400, 401, 403, 404, 409),
           },
         },
