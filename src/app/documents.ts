@@ -1,11 +1,12 @@
 /** Document and share use cases: create, list (keyset pages), read, rename, delete, share. */
+
 import { v7 as uuidv7 } from 'uuid';
-import type { Sql } from '../adapters/sql/database.ts';
 import { Conflict, Invalid, NotFound } from '../domain/errors.ts';
 import { authorizeDocument, authorizeWorkspace, canInWorkspace, type DocumentAction } from '../domain/policy.ts';
 import { type DocumentAccess, effectiveAccess, type ShareRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { DocumentAccessInfo, PermissionCache } from './permissions.ts';
+import type { Sql } from './ports.ts';
 
 export type DocumentView = {
   id: string;

@@ -5,9 +5,8 @@
  * rows left behind by a crash between commit and publish.
  */
 import { sql, type Transaction } from 'kysely';
-import type { Sql } from '../adapters/sql/database.ts';
-import type { DB } from '../adapters/sql/schema.ts';
-import type { BusMessage, EventBus } from './ports.ts';
+import type { BusMessage, EventBus, Sql } from './ports.ts';
+import type { DB } from './schema.ts';
 
 export const PERMISSIONS_CHANNEL = 'control:permissions';
 

@@ -3,10 +3,10 @@
  * download, and the dead-letter administration. Document access is re-checked on every call, so
  * a revoked share hides the job at once.
  */
+
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import type { Sql } from '../adapters/sql/database.ts';
 import { Conflict, Invalid, NotFound } from '../domain/errors.ts';
 import {
   assertRetryable,
@@ -18,11 +18,12 @@ import {
 } from '../domain/export-policy.ts';
 import { authorizeDocument } from '../domain/policy.ts';
 import type { Plan } from '../domain/roles.ts';
-import { type ExportSql, type ExportStatus, withExportTables } from '../export/job-schema.ts';
+import { type ExportStatus, type ExportTables, withExportTables } from '../export/job-schema.ts';
 import type { ExportFormat, FileStorage, StoredFile } from '../export/ports.ts';
-
 import { webhookUrlProblem } from '../export/webhook-target.ts';
 import type { PermissionCache } from './permissions.ts';
+import type { Sql } from './ports.ts';
+import type { DB } from './schema.ts';
 
 export type ExportJobView = {
   id: string;
@@ -86,7 +87,7 @@ type JobRow = {
 };
 
 export class Exports {
-  private readonly db: ExportSql;
+  private readonly db: Kysely<DB & ExportTables>;
   private readonly permissions: PermissionCache;
   private readonly storage: FileStorage;
   private readonly opts: ExportsOptions;

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/support/test-database.ts';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
-import type { Sql } from '../adapters/sql/database.ts';
 import { DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import { type CacheKind, PermissionCache } from './permissions.ts';
-import type { EventBus } from './ports.ts';
-import { openTestDatabase } from './test-database.ts';
+import type { EventBus, Sql } from './ports.ts';
 
 /** The in-process bus with a switch to simulate a bus that cannot promise delivery. */
 class SwitchableBus extends MemoryBus implements EventBus {

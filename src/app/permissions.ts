@@ -5,12 +5,11 @@
  * delivery (Redis down) the cache is bypassed: slower, never wrong.
  */
 import { LRUCache } from 'lru-cache';
-import type { Sql } from '../adapters/sql/database.ts';
 import type { PermissionEvent } from '../domain/permission-event.ts';
 import type { DocumentSubject } from '../domain/policy.ts';
 import { effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
 import { PERMISSIONS_CHANNEL } from './events.ts';
-import type { BusMessage, EventBus } from './ports.ts';
+import type { BusMessage, EventBus, Sql } from './ports.ts';
 
 type DocumentMeta = { workspaceId: string; createdBy: string };
 type Entry = { value: WorkspaceRole | ShareRole | DocumentMeta | null };

@@ -1,4 +1,24 @@
 /** Interfaces the use cases depend on; adapters implement them (memory and Redis side by side). */
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.ts';
+
+/**
+ * The query port: Kysely over the schema's row types. Kysely is driver-agnostic (the adapters
+ * open it on pg pools or PGlite), so the use cases write their SQL against this and nothing else;
+ * a repository layer in between would restate every query (docs/architecture.md "Query port").
+ */
+export type Sql = Kysely<DB>;
+
+/**
+ * Thrown by the query port when a write breaks a unique constraint, whatever the driver: the
+ * adapters translate the driver's error (SQLSTATE 23505) into this, so use cases never test codes.
+ */
+export class UniqueViolation extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UniqueViolation';
+  }
+}
 
 /** Messages on the bus are versioned; new fields always have defaults (rolling deploys). */
 export type BusMessage = { v: 1; type: string; [field: string]: unknown };

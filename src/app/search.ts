@@ -1,7 +1,8 @@
 /** Full-text search over titles and content, ranked, limited to documents the caller may read. */
+
 import { sql } from 'kysely';
-import type { Sql } from '../adapters/sql/database.ts';
 import { Invalid } from '../domain/errors.ts';
+import type { Sql } from './ports.ts';
 import { documentSnippet, lexemesOf, type Segment } from './snippets.ts';
 
 export type SearchHit = { id: string; workspaceId: string; title: string; rank: number; snippet: Segment[] };

@@ -1,13 +1,13 @@
 /** Workspace and membership use cases; every one authorizes through the policy module first. */
+
 import { v7 as uuidv7 } from 'uuid';
-import type { Sql } from '../adapters/sql/database.ts';
-import type { WorkspaceRow } from '../adapters/sql/schema.ts';
 import { Conflict, Forbidden, Invalid, NotFound } from '../domain/errors.ts';
 import { authorizeMemberAdd, authorizeMemberChange, authorizeWorkspace } from '../domain/policy.ts';
 import type { Plan, WorkspaceRole } from '../domain/roles.ts';
-import { isUniqueViolation } from './auth/accounts.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { PermissionCache } from './permissions.ts';
+import { type Sql, UniqueViolation } from './ports.ts';
+import type { WorkspaceRow } from './schema.ts';
 
 export type WorkspaceView = {
   id: string;
@@ -153,7 +153,7 @@ export class Workspaces {
         joinedAt: m.created_at.toISOString(),
       };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new Conflict('this person is already a member');
+      if (err instanceof UniqueViolation) throw new Conflict('this person is already a member');
       throw err;
     }
   }

@@ -1,6 +1,9 @@
-/** Row types of the export tables (migrations/0004), and the Kysely view of the database with them. */
+/**
+ * Row types of the export tables (migrations/0004), and the Kysely view of them. The export
+ * pipeline queries only its own tables, so it needs none of the app's schema; the API's export
+ * use cases see both (`withExportTables` on the app's query port).
+ */
 import type { ColumnType, Kysely } from 'kysely';
-import type { DB } from '../adapters/sql/schema.ts';
 import type { ExportFormat } from './ports.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -48,9 +51,8 @@ export interface ExportQuotaUsageTable {
   used: number;
 }
 
-export type ExportDB = DB & { export_jobs: ExportJobsTable; export_quota_usage: ExportQuotaUsageTable };
-export type ExportSql = Kysely<ExportDB>;
+export type ExportTables = { export_jobs: ExportJobsTable; export_quota_usage: ExportQuotaUsageTable };
+export type ExportSql = Kysely<ExportTables>;
 
 /** The shared query builder, typed with the export tables too. */
-export const withExportTables = (db: Kysely<DB>): ExportSql =>
-  db.withTables<{ export_jobs: ExportJobsTable; export_quota_usage: ExportQuotaUsageTable }>();
+export const withExportTables = <D>(db: Kysely<D>): Kysely<D & ExportTables> => db.withTables<ExportTables>();

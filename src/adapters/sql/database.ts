@@ -2,17 +2,18 @@
  * Opens the SQL backend: real PostgreSQL through one `pg` pool per role (bulkheads), or the
  * embedded PGlite when no DATABASE_URL is set. Both expose the same Kysely API and pool stats.
  */
+
 import { mkdirSync, statfsSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { Sql } from '../../app/ports.ts';
+import type { DB } from '../../app/schema.ts';
 import type { Config, Role } from '../../config/config.ts';
 import { Unavailable } from '../../domain/errors.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { PgliteDialect, PgliteLock } from './pglite-dialect.ts';
-import type { DB } from './schema.ts';
-
-export type Sql = Kysely<DB>;
+import { withPortErrors } from './port-errors.ts';
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
@@ -99,7 +100,9 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     pools.push(pool);
     // Zero from the start, so rate() sees the first timeout after a restart.
     metrics.poolAcquireTimeouts.inc({ pool: name }, 0);
-    return new Kysely<DB>({ dialect: new PostgresDialect({ pool: instrumentPgPool(name, pool, metrics) }) });
+    return new Kysely<DB>({
+      dialect: withPortErrors(new PostgresDialect({ pool: instrumentPgPool(name, pool, metrics) })),
+    });
   };
   const adminPool = new pg.Pool({
     connectionString: url,
@@ -109,7 +112,7 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
   });
   adminPool.on('error', logError);
   pools.push(adminPool);
-  const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: adminPool }) });
+  const admin = new Kysely<DB>({ dialect: withPortErrors(new PostgresDialect({ pool: adminPool })) });
   return {
     kind: 'postgres',
     pool: poolPerRole(kyselies, make),
@@ -141,7 +144,7 @@ async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undef
       idle: lock.isHeld ? 0 : 1,
       waiting: dialect.driver.waiting,
     }));
-    return new Kysely<DB>({ dialect });
+    return new Kysely<DB>({ dialect: withPortErrors(dialect) });
   };
   const admin = make('admin');
   return {

@@ -1,8 +1,8 @@
 /** The durable update log of the sync tier over Kysely: PostgreSQL and PGlite run the same SQL. */
 import { sql } from 'kysely';
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { Sql } from '../../app/ports.ts';
 import type { CompactedDocument, StoredDocument, UpdateLog } from '../../sync/ports.ts';
-import type { Sql } from './database.ts';
 
 const bytes = (b: Uint8Array): Uint8Array =>
   // pg hands out Buffers; Yjs only needs the bytes, without Buffer's pooled slab behind them.

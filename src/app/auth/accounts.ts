@@ -4,9 +4,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Sql } from '../../adapters/sql/database.ts';
 import { Conflict, RateLimited, Unauthenticated } from '../../domain/errors.ts';
-import type { CounterStore } from '../ports.ts';
+import { type CounterStore, type Sql, UniqueViolation } from '../ports.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
@@ -42,10 +41,6 @@ export const toPublicUser = (u: { id: string; email: string; display_name: strin
   createdAt: u.created_at.toISOString(),
 });
 
-/** Postgres unique_violation. */
-export const isUniqueViolation = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
-
 export class Accounts {
   private readonly db: Sql;
   private readonly keys: SigningKeys;
@@ -75,7 +70,7 @@ export class Accounts {
         .executeTakeFirstOrThrow();
       return this.startSession(toPublicUser(user));
     } catch (err) {
-      if (isUniqueViolation(err)) throw new Conflict('an account with this email already exists');
+      if (err instanceof UniqueViolation) throw new Conflict('an account with this email already exists');
       throw err;
     }
   }
@@ -218,7 +213,7 @@ export class Accounts {
       return row.id;
     } catch (err) {
       // Never link to an existing account by email alone: that would let the provider take it over.
-      if (isUniqueViolation(err)) throw new Conflict('another account already uses the email in this token');
+      if (err instanceof UniqueViolation) throw new Conflict('another account already uses the email in this token');
       throw err;
     }
   }

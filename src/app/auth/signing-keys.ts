@@ -3,10 +3,11 @@
  * verifies with the same set. The newest non-retired key signs; rotation adds a key and retires
  * the old one, which stays published until tokens it signed have expired.
  */
+
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import type { Sql } from '../../adapters/sql/database.ts';
+import type { Sql } from '../ports.ts';
 
 export type AccessTokenClaims = { sub: string; email: string; name: string };
 

@@ -1,4 +1,7 @@
-/** Row types of the tables in `migrations/`, as Kysely sees them. */
+/**
+ * Row types of the tables in `migrations/`, as the use cases query them. Kysely over these types is
+ * the app's query port (docs/architecture.md "Query port"); the adapters in src/adapters/sql open it.
+ */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
