@@ -1,5 +1,6 @@
 /** Interfaces the use cases depend on; adapters implement them (memory and Redis side by side). */
 import type { Kysely } from 'kysely';
+import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
 import type { DB } from './schema.ts';
 
 /**
@@ -51,4 +52,12 @@ export interface CounterStore {
   peek(key: string): Promise<Hit>;
   reset(key: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A document's content now: ProseMirror JSON, its plain text, and where it was read. */
+export type DocumentSnapshot = { content: ProseMirrorJson; text: string; source: 'room' | 'storage' };
+
+/** Reads a document's current content (live room first, stored state otherwise); null when it does not exist. */
+export interface ContentSource {
+  read(documentId: string): Promise<DocumentSnapshot | null>;
 }

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
+import type { DocumentContentReads } from '../app/document-content.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
 import type { Search } from '../app/search.ts';
@@ -17,7 +18,6 @@ import type { Workspaces } from '../app/workspaces.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
-import type { DocumentContent } from '../sync/document-content.ts';
 import { authenticate } from './auth-hook.ts';
 import { applyCachePolicy } from './cache-policy.ts';
 import { openApiOptions, withBodyProblems } from './openapi.ts';
@@ -59,7 +59,7 @@ export type ApiDeps = {
   workspaces: Workspaces;
   documents: Documents;
   search: Search;
-  content: DocumentContent;
+  content: DocumentContentReads;
   /** Export jobs (request, status, download, dead letters). */
   exports?: Exports;
 };
@@ -157,7 +157,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents, api.search));
-        await scope.register(contentRoutes(api.documents, api.content));
+        await scope.register(contentRoutes(api.content));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },
       { prefix: API_PREFIX },

@@ -1,18 +1,28 @@
 /**
  * Metrics of the export renderers: render time by format, path (worker pool or external
  * service) and outcome; the pool's queue and utilization; the external breaker's call counts.
- * The breaker's state gauge is ExportMetrics' (export_renderer_breaker_state).
+ * The breaker's state gauge is ExportMetrics' (export_renderer_breaker_state). It fits the
+ * renderer's RenderObserver port structurally and reads the renderer through RenderSource below;
+ * observability imports no subsystem.
  */
 import client from 'prom-client';
-import type { ExportRenderer, RenderEvent, RenderObserver } from '../export/renderer.ts';
 
 const RENDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const BREAKER_RESULTS = ['successes', 'failures', 'timeouts', 'rejections'] as const;
 
-export class RenderMetrics implements RenderObserver {
+/** One finished render, as the renderer reports it. */
+export type RenderSample = { format: string; via: string; outcome: string; durationMs: number; bytes: number };
+
+/** What the gauges read from the renderer at scrape time. */
+export type RenderSource = {
+  poolStats(): { queued: number; utilization: number };
+  breakerCounts(): Record<(typeof BREAKER_RESULTS)[number], number> | undefined;
+};
+
+export class RenderMetrics {
   private readonly duration: client.Histogram<'format' | 'via' | 'outcome'>;
   private readonly outputBytes: client.Counter<'format'>;
-  private source: ExportRenderer | undefined;
+  private source: RenderSource | undefined;
 
   constructor(registry: client.Registry) {
     const registers = [registry];
@@ -65,11 +75,11 @@ export class RenderMetrics implements RenderObserver {
   }
 
   /** The renderer whose pool and breaker the gauges read at scrape time. */
-  watch(renderer: ExportRenderer): void {
+  watch(renderer: RenderSource): void {
     this.source = renderer;
   }
 
-  rendered(event: RenderEvent): void {
+  rendered(event: RenderSample): void {
     this.duration.observe({ format: event.format, via: event.via, outcome: event.outcome }, event.durationMs / 1000);
     if (event.bytes > 0) this.outputBytes.inc({ format: event.format }, event.bytes);
   }

@@ -3,6 +3,7 @@
  * already built: the content reader asks live rooms first, so the sync role is wired before this.
  */
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import { DocumentContentReads } from '../app/document-content.ts';
 import { Documents } from '../app/documents.ts';
 import { Exports } from '../app/exports.ts';
 import { Search } from '../app/search.ts';
@@ -31,11 +32,12 @@ export function wireApi(
   const db = infra.database.pool('api');
   const { permissions } = identity;
   const exportMetrics = deps.exports.metrics;
+  const documents = new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc());
   return {
     accounts: identity.accounts,
     authenticator: identity.authenticator,
     workspaces: new Workspaces(db, permissions, infra.events),
-    documents: new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc()),
+    documents,
     search: new Search(db),
     exports: new Exports(db, permissions, infra.exportStorage, {
       quotas: quotasOf(config.export.quota),
@@ -50,6 +52,6 @@ export function wireApi(
       onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
     }),
     // Live rooms answer first; the stored log otherwise.
-    content: new DocumentContent(new SqlUpdateLog(db), deps.rooms),
+    content: new DocumentContentReads(documents, new DocumentContent(new SqlUpdateLog(db), deps.rooms)),
   };
 }

@@ -1,13 +1,11 @@
 /** A document's current content in the formats people read it in (live room or stored state). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
-import type { Documents } from '../../app/documents.ts';
+import type { DocumentContentReads } from '../../app/document-content.ts';
 import { toHtml } from '../../content/html.ts';
 import { toMarkdown } from '../../content/markdown.ts';
 import { toPlainText } from '../../content/text.ts';
-import { NotFound } from '../../domain/errors.ts';
 import { withSpan } from '../../observability/tracing.ts';
-import type { DocumentContent } from '../../sync/document-content.ts';
 import { actorOf } from '../auth-hook.ts';
 import { ContentSchema, Defaulted, mediaResponse, problemResponses, Uuid } from '../schemas.ts';
 
@@ -15,7 +13,7 @@ const FORMATS = ['json', 'markdown', 'html', 'text'] as const;
 const MEDIA_TYPES = { markdown: 'text/markdown', html: 'text/html', text: 'text/plain' } as const;
 
 export const contentRoutes =
-  (documents: Documents, content: DocumentContent): FastifyPluginAsyncTypebox =>
+  (content: DocumentContentReads): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/documents/:id/content',
@@ -47,10 +45,10 @@ export const contentRoutes =
       },
       async (req, reply) => {
         const id = req.params.id;
-        await documents.authorize(actorOf(req), id, 'document.read');
         const format = req.query.format;
-        const read = await withSpan('document.content', { 'document.id': id, format }, () => content.read(id));
-        if (!read) throw new NotFound('document not found');
+        const read = await withSpan('document.content', { 'document.id': id, format }, () =>
+          content.read(actorOf(req), id),
+        );
         if (format === 'json') return read;
         const body =
           format === 'markdown'
