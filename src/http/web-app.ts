@@ -7,10 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { REVALIDATE, webFileCacheControl } from './cache-policy.ts';
 import { sendNotFound } from './problem.ts';
-
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
-export const REVALIDATE = 'no-cache';
 
 /**
  * No inline script or style, no eval, no plugins, no framing, no base-URI tricks. Styles set
@@ -54,9 +52,9 @@ export function webAppRoutes(dir: string) {
       return;
     }
     const sendIndex = (reply: FastifyReply) =>
-      reply.headers(PAGE_HEADERS).header('cache-control', REVALIDATE).sendFile('index.html', dir, {
-        cacheControl: false,
-      });
+      reply.headers(PAGE_HEADERS).sendFile('index.html', dir, { cacheControl: false });
+    // The index is answered for the app's own routes; cache-policy.ts sets this on success.
+    const page = { config: { cacheControl: REVALIDATE }, schema: { hide: true } };
 
     await app.register(fastifyStatic, {
       root: dir,
@@ -70,14 +68,15 @@ export function webAppRoutes(dir: string) {
       // Build stamps and precompressed siblings are not resources of their own.
       allowedPath: (path) => !path.startsWith('/.') && !/\.(br|gz)$/.test(path),
       setHeaders: (res, path) => {
-        res.header('cache-control', path.includes('/assets/') ? IMMUTABLE : REVALIDATE);
+        // Set on the raw response, which cache-policy.ts leaves as it is.
+        res.header('cache-control', webFileCacheControl(path));
         if (path.endsWith('.html')) for (const [k, v] of Object.entries(PAGE_HEADERS)) res.header(k, v);
       },
     });
 
-    app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+    app.get('/', page, (_req, reply) => sendIndex(reply));
     // Client-side routes (/login, /w/:id, /d/:id…): the app decides what to show.
-    app.get('/*', { schema: { hide: true } }, (req, reply) => {
+    app.get('/*', page, (req, reply) => {
       const path = req.url.split('?')[0] ?? '/';
       if (SERVER_PATHS.test(path) || path.startsWith('/assets/') || !wantsHtml(req)) return sendNotFound(req, reply);
       return sendIndex(reply);
