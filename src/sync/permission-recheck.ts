@@ -77,7 +77,7 @@ export class PermissionRechecks {
     }
     const next: Access = atLeast(access, 'editor') ? 'edit' : 'read';
     if (next === session.access) return;
-    session.access = next;
+    room.setAccess(session, next);
     room.sendTo(
       session,
       encodeAccessChanged({

@@ -65,6 +65,8 @@ export class Room {
   private readonly fanout: Fanout;
   private readonly publish: (frame: Uint8Array) => void;
   private readonly awarenessOwner = new Map<number, Session>();
+  /** Sessions that may edit (ROOM_STATUS counts them in O(1)). */
+  private editors = 0;
   /** Receipt time (clock) of the update being applied, for propagation latency; 0 when none. */
   private applyStartedAt = 0;
   closing = false;
@@ -110,6 +112,7 @@ export class Room {
       sessions: this.sessions,
       awareness: this.awareness,
       mode: () => this.mode,
+      editors: () => this.editors,
       limits: deps.limits,
       observer: deps.observer,
       clock: this.clock,
@@ -143,7 +146,9 @@ export class Room {
   }
 
   join(session: Session): void {
+    if (this.sessions.has(session)) return;
     this.sessions.add(session);
+    if (session.canEdit) this.editors++;
     session.queue = this.persist;
     this.sendTo(session, encodeSyncStep1(Y.encodeStateVector(this.doc)), 'sync');
     const states = [...this.awareness.getStates().keys()];
@@ -157,6 +162,7 @@ export class Room {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
+    if (session.canEdit) this.editors--;
     this.persist.forget(session);
     const owned = [...session.awarenessClients].filter((id) => this.awarenessOwner.get(id) === session);
     for (const id of owned) this.awarenessOwner.delete(id);
@@ -320,6 +326,13 @@ export class Room {
   /** One frame to one session, under backpressure (fanout.ts). */
   sendTo(session: Session, frame: Uint8Array, kind: FrameKind, count = true): boolean {
     return this.fanout.sendTo(session, frame, kind, count);
+  }
+
+  /** Changes a session's access (a permission re-check), keeping the counts right. */
+  setAccess(session: Session, access: Access): void {
+    if (session.access === access) return;
+    if (this.sessions.has(session)) this.editors += access === 'edit' ? 1 : -1;
+    session.access = access;
   }
 
   statusFor(session: Session): RoomStatus {

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { FakeClock } from '../../test/support/fake-clock.ts';
@@ -687,6 +687,25 @@ describe('Room: limits and tiers', () => {
     expect(cs[0]!.text()).toBe('yes');
   });
 
+  it('[S5.4] ROOM_STATUS costs O(1) per join: counts are kept, not recounted per session', async () => {
+    const { registry, log } = instance();
+    const id = newDocument(log);
+    const room = (await registry.acquire(id))!;
+    const reads = vi.spyOn(Session.prototype, 'canEdit', 'get');
+    const n = 300;
+    for (let i = 0; i < n; i++) {
+      const s = new Session(new FakeSocket(), `u${i}`, i % 3 === 0 ? 'read' : 'edit', Number.MAX_SAFE_INTEGER);
+      room.join(s);
+    }
+    // A recount per join would read canEdit n²/2 = 45,000 times.
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2 * n);
+    reads.mockRestore();
+    const last = [...room.sessions].at(-1)!;
+    expect(room.statusFor(last)).toMatchObject({ connections: n, editors: 200, viewers: 100 });
+    for (const s of [...room.sessions]) room.leave(s);
+    expect(room.statusFor(last)).toMatchObject({ connections: 0, editors: 0, viewers: 0 });
+  });
+
   it('[S5.4] reduced rooms send presence in samples per tick', async () => {
     const { registry, log, clock } = instance({ fullPresenceMax: 2, presenceSampleSize: 1, presenceTickMs: 10 });
     const id = newDocument(log);
@@ -703,12 +722,14 @@ describe('Room: limits and tiers', () => {
     expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
   });
 
-  it('[S5.4] large rooms send the first update at once and merge the rest of the tick into one frame for everyone', async () => {
+  it('[S5.4] large rooms send the first update at the end of its turn and merge the rest of the tick into one frame for everyone', async () => {
     const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
     const id = newDocument(log);
     const cs: Client[] = [];
     for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
-    cs[0]!.type('ab'); // leading edge: out at once, to everyone (sender included)
+    cs[0]!.type('ab'); // leading edge: out at the end of this turn, to everyone (sender included)
+    for (const c of cs) expect(c.socket.updates()).toHaveLength(0);
+    await nextTurn();
     for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
     cs[1]!.type('cd');
     cs[0]!.type('ef');

@@ -42,6 +42,14 @@ export class FakeClock implements Clock {
     this.immediates.delete(timer);
   }
 
+  /**
+   * Moves time forward without running any timer, as if the code running now took `ms` (an
+   * injected slow send uses it to make a broadcast "take" time). Due timers run at the next `advance`.
+   */
+  elapse(ms: number): void {
+    this.time += ms;
+  }
+
   /** Timers waiting for time to pass. */
   get pending(): number {
     return this.timers.size;
