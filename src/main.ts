@@ -10,7 +10,7 @@ import { freeDiskMb } from './adapters/sql/database.ts';
 import type { SigningKeys } from './app/auth/signing-keys.ts';
 import type { PermissionCache } from './app/permissions.ts';
 import type { EventBus } from './app/ports.ts';
-import type { Config } from './config/config.ts';
+import { type Config, resolveStorageBackend } from './config/config.ts';
 import type { ExportWorker } from './export/worker.ts';
 import { buildServer } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
@@ -109,7 +109,13 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     async listen() {
       const address = await server.listen({ port: config.port, host: config.host });
       logger.info(
-        { address, roles: config.roles, database: infra.database.kind, bus: config.redisUrl ? 'redis' : 'memory' },
+        {
+          address,
+          roles: config.roles,
+          database: infra.database.kind,
+          bus: config.redisUrl ? 'redis' : 'memory',
+          storage: resolveStorageBackend(config),
+        },
         'listening',
       );
       return address;

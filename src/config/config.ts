@@ -231,6 +231,35 @@ export const ConfigSchema = T.Object({
       'EXPORT_SHUTDOWN_GRACE_MS: running exports may finish this long at shutdown, then are handed back',
     ),
   }),
+  // Where files (finished exports; editor images later) live: docs/operations.md "File storage".
+  storage: Group({
+    backend: T.Enum(['auto', 'local', 'postgres', 's3'], {
+      default: 'auto',
+      description:
+        'STORAGE_BACKEND: "auto" = s3 when S3_BUCKET is set, else local when EXPORT_STORAGE_DIR is set, ' +
+        'else postgres when DATABASE_URL is set, else the local DATA_DIR/exports',
+    }),
+    s3: Group({
+      bucket: T.Optional(T.String({ minLength: 3, maxLength: 63, description: 'S3_BUCKET: bucket for files' })),
+      endpoint: T.Optional(
+        T.String({ pattern: '^https?://', description: 'S3_ENDPOINT: S3-compatible endpoint (unset = AWS S3)' }),
+      ),
+      region: T.String({ default: 'us-east-1', minLength: 1, description: 'S3_REGION' }),
+      accessKeyId: T.Optional(
+        T.String({ minLength: 1, description: 'S3_ACCESS_KEY_ID (unset = the AWS default credential chain)' }),
+      ),
+      secretAccessKey: T.Optional(T.String({ minLength: 1, description: 'S3_SECRET_ACCESS_KEY' })),
+      forcePathStyle: T.Boolean({
+        default: false,
+        description: 'S3_FORCE_PATH_STYLE: bucket in the path, not the host name (MinIO and most self-hosted stores)',
+      }),
+      prefix: T.String({
+        default: '',
+        pattern: '^([A-Za-z0-9._-]+/)*$',
+        description: 'S3_PREFIX: key prefix inside the bucket, e.g. "collab-docs/" (empty or ending in "/")',
+      }),
+    }),
+  }),
   tracing: Group({
     otlpEndpoint: T.Optional(T.String({ pattern: '^https?://', description: 'OTEL_EXPORTER_OTLP_ENDPOINT' })),
     sampleRatio: T.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'TRACE_SAMPLE_RATIO' }),
@@ -337,6 +366,14 @@ const ENV: Record<string, [Path, Kind]> = {
   EXPORT_BREAKER_RESET_MS: ['export.breaker.resetTimeoutMs', 'int'],
   EXPORT_BREAKER_MIN_CALLS: ['export.breaker.volumeThreshold', 'int'],
   EXPORT_STORAGE_DIR: ['export.storageDir', 'str'],
+  STORAGE_BACKEND: ['storage.backend', 'str'],
+  S3_BUCKET: ['storage.s3.bucket', 'str'],
+  S3_ENDPOINT: ['storage.s3.endpoint', 'str'],
+  S3_REGION: ['storage.s3.region', 'str'],
+  S3_ACCESS_KEY_ID: ['storage.s3.accessKeyId', 'str'],
+  S3_SECRET_ACCESS_KEY: ['storage.s3.secretAccessKey', 'str'],
+  S3_FORCE_PATH_STYLE: ['storage.s3.forcePathStyle', 'bool'],
+  S3_PREFIX: ['storage.s3.prefix', 'str'],
   EXPORT_RETENTION_MS: ['export.retentionMs', 'int'],
   EXPORT_CLEANUP_INTERVAL_MS: ['export.cleanupIntervalMs', 'int'],
   EXPORT_QUOTA_FREE: ['export.quota.free', 'int'],
@@ -426,11 +463,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cfg = withDefaults as Config;
   if (problems.length === 0) {
     if (cfg.auth.oidcIssuer && !cfg.auth.oidcJwksUrl) problems.push('OIDC_JWKS_URL: required when OIDC_ISSUER is set');
+    const s3 = cfg.storage.s3;
+    if (cfg.storage.backend === 's3' && !s3.bucket) problems.push('S3_BUCKET: required when STORAGE_BACKEND=s3');
+    if (Boolean(s3.accessKeyId) !== Boolean(s3.secretAccessKey))
+      problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither');
     if ((cfg.auth.scryptCost & (cfg.auth.scryptCost - 1)) !== 0)
       problems.push(`SCRYPT_COST=${cfg.auth.scryptCost}: must be a power of two`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+export type StorageBackend = Exclude<Config['storage']['backend'], 'auto'>;
+
+/** The file store `STORAGE_BACKEND=auto` means for this configuration (see its description). */
+export function resolveStorageBackend(cfg: Config): StorageBackend {
+  if (cfg.storage.backend !== 'auto') return cfg.storage.backend;
+  if (cfg.storage.s3.bucket) return 's3';
+  if (cfg.export.storageDir) return 'local';
+  return cfg.databaseUrl ? 'postgres' : 'local';
 }
 
 /** Every variable the config understands, for `.env.example` drift tests. */

@@ -1,7 +1,8 @@
 /**
- * Retention: finished files are deleted once their time is up (the job row stays and answers 410),
- * files no job points at (an attempt that lost its lease, a crash between write and record) are
- * swept once they are older than the retention time, and old finished job rows are forgotten.
+ * Retention: finished files are deleted once their time is up or their document was deleted (the
+ * job row stays and answers 410), files no job points at (an attempt that lost its lease, a crash
+ * between write and record, jobs gone with their workspace) are swept once they are older than the
+ * retention time, and old finished job rows are forgotten. The same on every storage backend.
  */
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -40,20 +41,30 @@ export class ExpiryCleaner {
   async runOnce(): Promise<number> {
     let expired = 0;
     for (;;) {
+      // Expired files, and the files of deleted documents (the job row outlives its document).
       const rows = await this.db
         .selectFrom('export_jobs')
         .select(['id', 'result_key'])
         .where('result_key', 'is not', null)
-        .where('result_expires_at', '<', sql<Date>`now()`)
+        .where((eb) =>
+          eb.or([
+            eb('result_expires_at', '<', sql<Date>`now()`),
+            eb.not(
+              eb.exists(
+                eb.selectFrom('documents').select('id').whereRef('documents.id', '=', 'export_jobs.document_id'),
+              ),
+            ),
+          ]),
+        )
         .limit(EXPIRE_BATCH)
         .execute();
       for (const r of rows) {
         if (!r.result_key) continue;
         await this.storage.delete(r.result_key);
-        // The row keeps result_expires_at, so a download after this answers 410 and says since when.
+        // The row keeps (or gets) result_expires_at, so a download after this answers 410 and says since when.
         await this.db
           .updateTable('export_jobs')
-          .set({ result_key: null })
+          .set({ result_key: null, result_expires_at: sql<Date>`least(result_expires_at, now())` })
           .where('id', '=', r.id)
           .where('result_key', '=', r.result_key)
           .execute();

@@ -39,7 +39,7 @@ export function wireApi(
     workspaces: new Workspaces(db, permissions, infra.events),
     documents,
     search: new Search(db),
-    exports: new Exports(db, permissions, infra.exportStorage, {
+    exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),
       allowPrivateWebhooks: config.export.webhook.allowPrivate,
       serverWebhookSecret: config.export.webhook.secret,

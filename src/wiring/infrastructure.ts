@@ -2,7 +2,6 @@
  * What every role stands on: the metrics registry, the database (migrated), the event bus and
  * counters (Redis or in-memory), domain events with their outbox relay, and export file storage.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { meteredBus } from '../adapters/bus/metered-bus.ts';
@@ -11,13 +10,14 @@ import { MemoryCounters } from '../adapters/counters/memory-counters.ts';
 import { RedisCounters } from '../adapters/counters/redis-counters.ts';
 import { type Database, openDatabase } from '../adapters/sql/database.ts';
 import { migrateToLatest } from '../adapters/sql/migrator.ts';
-import { LocalDirectoryStorage } from '../adapters/storage/local.ts';
+import { openFileStorage } from '../adapters/storage/open.ts';
 import { DomainEvents } from '../app/events.ts';
 import type { CounterStore, EventBus } from '../app/ports.ts';
 import type { Config, Role } from '../config/config.ts';
 import type { FileStorage } from '../export/ports.ts';
 import { Metrics, type TraceSamplingStats } from '../observability/metrics.ts';
 import { RedisMetrics } from '../observability/redis-metrics.ts';
+import { StorageMetrics } from '../observability/storage-metrics.ts';
 import { TopTalkers } from '../observability/top-talkers.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
@@ -36,7 +36,11 @@ export type Infrastructure = {
   bus: EventBus;
   counters: CounterStore;
   events: DomainEvents;
-  exportStorage: FileStorage;
+  /**
+   * The export file store (local directory, PostgreSQL or S3: `STORAGE_BACKEND`) seen through one
+   * role's pool, so downloads (api) and writes (worker) stay in their bulkheads.
+   */
+  exportFiles(role: Role): FileStorage;
   /** Closes the bus, counters, database and metrics, in that order (after everything using them stopped). */
   close(): Promise<void>;
 };
@@ -82,6 +86,21 @@ export async function openInfrastructure(
   }
   bus.onResync(() => logger.warn('event bus reconnected: caches dropped'));
 
+  const storageMetrics = new StorageMetrics(metrics.registry);
+  const fileStores = new Map<Role, FileStorage>();
+  const exportFiles = (role: Role): FileStorage => {
+    let store = fileStores.get(role);
+    if (!store) {
+      store = openFileStorage(config, 'exports', {
+        sql: () => database.pool(role),
+        metrics: storageMetrics,
+        logger: logger.child({ component: 'storage' }),
+      }).storage;
+      fileStores.set(role, store);
+    }
+    return store;
+  };
+
   return {
     logger,
     logError,
@@ -91,8 +110,9 @@ export async function openInfrastructure(
     bus,
     counters,
     events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
-    exportStorage: new LocalDirectoryStorage(config.export.storageDir ?? join(config.dataDir, 'exports')),
+    exportFiles,
     async close() {
+      await Promise.allSettled([...fileStores.values()].map((store) => store.close?.()));
       await Promise.allSettled([bus.close(), counters.close()]);
       await database.close();
       redisMetrics?.close();

@@ -58,7 +58,7 @@ export function wireExportPipeline(config: Config, infra: Infrastructure): Expor
       : undefined,
   });
   const worker = new ExportWorker(
-    { queue, renderer, storage: infra.exportStorage, observer: metrics, logger },
+    { queue, renderer, storage: infra.exportFiles('worker'), observer: metrics, logger },
     {
       concurrency: cfg.workerConcurrency,
       pollIntervalMs: cfg.pollIntervalMs,
@@ -91,7 +91,7 @@ export function wireExportPipeline(config: Config, infra: Infrastructure): Expor
   );
   const cleaner = new ExpiryCleaner(
     db,
-    infra.exportStorage,
+    infra.exportFiles('worker'),
     { logger, onExpired: (n) => metrics.filesExpired(n) },
     { retentionMs: cfg.retentionMs },
   );
