@@ -1,6 +1,7 @@
 /** Types for the s3rver devDependency (it ships none): only what test/support/s3-server.ts uses. */
 declare module 's3rver' {
   import type { AddressInfo } from 'node:net';
+
   type Options = {
     address?: string;
     port?: number;
