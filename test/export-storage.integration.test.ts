@@ -19,6 +19,8 @@ import { startTestApp, type TestApp, type TestSession } from './support/test-app
 
 const API = '/api/v1';
 const WAIT_MS = 30_000;
+/** Two apps (and s3rver) start per backend; on a loaded two-core machine that can pass the 60 s default. */
+const SETUP_MS = 180_000;
 const storages = ['s3', 'postgres'] as const;
 
 describe.each(backends)('shared export storage [$name]', (backend) => {
@@ -58,7 +60,7 @@ describe.each(backends)('shared export storage [$name]', (backend) => {
               credentials: S3RVER_CREDENTIALS,
             })
           : new PostgresStorage(t.app.database.pool('api'), { namespace: 'exports' });
-    });
+    }, SETUP_MS);
     afterAll(async () => {
       await direct?.close?.();
       await t?.close();
