@@ -134,7 +134,9 @@ describe.each(backends)('shared export storage [$name]', (backend) => {
 
     // Two processes need one database: only with a real PostgreSQL.
     if (backend.name !== 'postgres+redis') return;
-    it(`[E6.1] an API process serves a file that a separate worker process wrote to ${kind}`, async () => {
+    it(`[E6.1] an API process serves a file that a separate worker process wrote to ${kind}`, {
+      timeout: SETUP_MS,
+    }, async () => {
       // `t` plays the API pod (its own worker is stopped); this app is the worker pod.
       await t.app.exportWorker?.stop(5_000);
       let worker: RunningApp | undefined;
