@@ -18,7 +18,7 @@ import { S3RVER_CREDENTIALS, startS3Server, type TestS3 } from './support/s3-ser
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
 
 const API = '/api/v1';
-const WAIT_MS = 30_000;
+const WAIT_MS = 60_000;
 /** Two apps (and s3rver) start per backend; on a loaded two-core machine that can pass the 60 s default. */
 const SETUP_MS = 180_000;
 const storages = ['s3', 'postgres'] as const;
@@ -152,6 +152,8 @@ describe.each(backends)('shared export storage [$name]', (backend) => {
           DATA_DIR: `${t.app.config.dataDir}-worker`,
           EXPORT_POLL_INTERVAL_MS: '25',
           MIGRATE_ON_START: 'false',
+          // As startTestApp: a loaded machine's first connections can pass the 100 ms default.
+          DB_POOL_ACQUIRE_TIMEOUT_MS: '2000',
         });
         worker = await createApp(config, { logger: pino({ level: 'silent' }) });
         const { jobId } = await exportAndWait(t.request, 'Written by the worker pod');

@@ -90,10 +90,13 @@ if (process.env.DATABASE_URL) {
     async () => {
       const created = await createTestDatabase();
       const metrics = new Metrics();
-      const database = await openDatabase(loadConfig({ DATABASE_URL: created.url }), {
-        metrics,
-        logError: () => undefined,
-      });
+      const database = await openDatabase(
+        loadConfig({ DATABASE_URL: created.url, DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' }),
+        {
+          metrics,
+          logError: () => undefined,
+        },
+      );
       return sqlHarness(database, async () => {
         await database.close();
         metrics.close();
@@ -113,6 +116,9 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** PGlite and migrations start slowly on a loaded two-core machine. */
+const SETUP_MS = 180_000;
+
 describe.each(harnesses)('FileStorage contract [%s]', (_name, open) => {
   let h: Harness;
   let store: FileStorage;
@@ -120,7 +126,7 @@ describe.each(harnesses)('FileStorage contract [%s]', (_name, open) => {
   beforeAll(async () => {
     h = await open();
     store = h.store('exports');
-  });
+  }, SETUP_MS);
   afterAll(async () => {
     await h?.close();
   });
