@@ -49,11 +49,8 @@ export class ExpiryCleaner {
         .where((eb) =>
           eb.or([
             eb('result_expires_at', '<', sql<Date>`now()`),
-            eb.not(
-              eb.exists(
-                eb.selectFrom('documents').select('id').whereRef('documents.id', '=', 'export_jobs.document_id'),
-              ),
-            ),
+            // The one look outside the export tables: a job row outlives its document by design.
+            sql<boolean>`not exists (select 1 from documents d where d.id = export_jobs.document_id)`,
           ]),
         )
         .limit(EXPIRE_BATCH)

@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Sql } from '../../app/ports.ts';
 import { type Config, resolveStorageBackend, type StorageBackend } from '../../config/config.ts';
 import type { FileStorage } from '../../export/ports.ts';
 import type { StorageMetrics, StorageOp } from '../../observability/storage-metrics.ts';
 import { withSpan } from '../../observability/tracing.ts';
-import type { Sql } from '../sql/database.ts';
 import { LocalDirectoryStorage } from './local.ts';
 import { PostgresStorage } from './postgres.ts';
 import { S3Storage } from './s3.ts';
