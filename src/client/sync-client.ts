@@ -1,6 +1,9 @@
 /**
  * Browser/Node client for `/sync/:documentId`: the stock y-websocket provider behind a socket gate
  * that authenticates first, counts what the server will acknowledge, and spaces reconnects with jitter.
+ * ~430 lines on purpose: the client's public types (options, status, events) and its one state
+ * machine stay together; the save ledger (save-ledger.ts) and the socket gate (socket-gate.ts)
+ * are separate.
  */
 import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
@@ -10,15 +13,15 @@ import { CloseCode, TERMINAL_CLOSE_CODES } from '../sync/close-codes.ts';
 import {
   type Access,
   type AccessChanged,
-  carriesUpdate,
   decodeServerMessage,
   encodeToken,
   MessageType,
   type Rejected,
   type RoomStatus,
   type ServerMessage,
-  SyncStep,
 } from '../sync/protocol.ts';
+import { SaveLedger } from './save-ledger.ts';
+import { type Dial, type GateHooks, SocketGate } from './socket-gate.ts';
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
@@ -122,218 +125,6 @@ export function tokenExpiresAtMs(token: string): number | undefined {
     return typeof exp === 'number' ? exp * 1000 : undefined;
   } catch {
     return undefined; // not a JWT: nothing to schedule, the server's 4401 still drives a refresh
-  }
-}
-
-/**
- * Which local changes are durable. A change waits unsent, then rides a numbered update-carrying frame
- * (its own update frame, or the sync step 2 that carries everything unsent), and leaves once SAVED
- * covers that frame, unless the server refused that frame (SAVED covers refused frames too, [S3.2]).
- * Frame numbers restart per connection, as the server's counter does.
- */
-class SaveLedger {
-  private unsent = 0;
-  private inFlight: { frame: number; changes: number }[] = [];
-  /** Frames REJECTED on this connection: their changes wait for the next connection's step 2. */
-  private refused: { frame: number; changes: number }[] = [];
-  private sent = 0;
-  private acked = 0;
-  private unclaimedUpdateFrame = 0;
-  /** The first step 2 of a connection carries whatever the doc held before we watched it. */
-  private firstStep2Frame = 0;
-  private baselineSaved = false;
-
-  get pendingChanges(): number {
-    const count = (n: number, f: { changes: number }) => n + f.changes;
-    return this.refused.reduce(count, this.inFlight.reduce(count, this.unsent));
-  }
-
-  get saved(): boolean {
-    return (
-      this.baselineSaved &&
-      this.unsent === 0 &&
-      this.inFlight.length === 0 &&
-      this.refused.length === 0 &&
-      this.acked >= this.sent
-    );
-  }
-
-  get hasRefused(): boolean {
-    return this.refused.length > 0;
-  }
-
-  frameSent(frame: Uint8Array): void {
-    if (!carriesUpdate(frame)) return;
-    this.sent++;
-    if (frame[1] === SyncStep.UPDATE) {
-      // Only the provider's doc 'update' listener sends these; ours runs next and claims it.
-      this.unclaimedUpdateFrame = this.sent;
-      return;
-    }
-    if (this.firstStep2Frame === 0) this.firstStep2Frame = this.sent;
-    if (this.unsent > 0) this.inFlight.push({ frame: this.sent, changes: this.unsent });
-    this.unsent = 0;
-  }
-
-  localChange(): void {
-    if (this.unclaimedUpdateFrame > 0) this.inFlight.push({ frame: this.unclaimedUpdateFrame, changes: 1 });
-    else this.unsent++;
-    this.unclaimedUpdateFrame = 0;
-  }
-
-  savedUpTo(count: number): void {
-    this.acked = Math.max(this.acked, Math.min(count, this.sent));
-    while (this.inFlight.length > 0 && this.inFlight[0]!.frame <= this.acked) this.inFlight.shift();
-    const first = this.firstStep2Frame;
-    if (first > 0 && this.acked >= first && !this.refused.some((f) => f.frame === first)) this.baselineSaved = true;
-  }
-
-  /** REJECTED arrives before the SAVED that covers the refused frame (both follow frame order). */
-  refuse(frame: number): void {
-    if (frame < 1 || frame > this.sent || this.refused.some((f) => f.frame === frame)) return;
-    const i = this.inFlight.findIndex((f) => f.frame === frame);
-    const changes = i >= 0 ? this.inFlight.splice(i, 1)[0]!.changes : 0;
-    this.refused.push({ frame, changes });
-  }
-
-  /** Whatever the closed connection did not get stored must travel again (in the next step 2). */
-  connectionEnded(): void {
-    this.unsent = this.pendingChanges;
-    this.inFlight = [];
-    this.refused = [];
-    this.sent = this.acked = this.unclaimedUpdateFrame = this.firstStep2Frame = 0;
-  }
-}
-
-type RealSocket = {
-  binaryType: string;
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: CloseInfo) => void) | null;
-  send(data: Uint8Array): void;
-  close(code?: number): void;
-};
-
-type GatePhase = 'waiting' | 'preparing' | 'connecting' | 'open' | 'ended';
-type Dial = { url: string; firstFrame?: Uint8Array; token: string };
-
-type GateHooks = {
-  /** Returns how long to wait before dialling. */
-  attemptStarted(gate: SocketGate): number;
-  /** Resolves the URL and first frame, or rejects with the close to report. */
-  prepare(url: string): Promise<Dial>;
-  opened(gate: SocketGate, token: string): void;
-  frameSent(frame: Uint8Array): void;
-  ended(gate: SocketGate, close: CloseInfo | undefined): void;
-  changed(): void;
-};
-
-const OPEN = 1;
-const CLOSING = 2;
-
-/**
- * What the provider believes is a WebSocket. It waits out the jittered delay, fetches a token and
- * dials the real socket; on open it sends TOKEN before handing over to the provider's onopen (which
- * sends sync step 1), and it counts every update-carrying frame the provider sends.
- */
-class SocketGate {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSING = 2;
-  readonly CLOSED = 3;
-  binaryType = 'arraybuffer';
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: unknown) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  onclose: ((event: CloseInfo) => void) | null = null;
-  phase: GatePhase = 'waiting';
-  private real: RealSocket | undefined;
-  private waitTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly url: string;
-  private readonly protocols: string | string[] | undefined;
-  private readonly hooks: GateHooks;
-  private readonly WS: WebSocketConstructor;
-
-  constructor(url: string, protocols: string | string[] | undefined, hooks: GateHooks, WS: WebSocketConstructor) {
-    this.url = url;
-    this.protocols = protocols;
-    this.hooks = hooks;
-    this.WS = WS;
-    const delayMs = hooks.attemptStarted(this);
-    if (delayMs > 0) this.waitTimer = setTimeout(() => this.proceed(), delayMs);
-    else this.proceed();
-  }
-
-  get readyState(): number {
-    return this.phase === 'open' ? this.OPEN : this.phase === 'ended' ? this.CLOSED : this.CONNECTING;
-  }
-
-  /** Skips the remaining backoff (the app's "retry now"). */
-  proceedNow(): void {
-    if (this.phase !== 'waiting') return;
-    clearTimeout(this.waitTimer);
-    this.proceed();
-  }
-
-  send(frame: Uint8Array): void {
-    // A frame the socket will not transmit must not be counted: the server would never acknowledge it.
-    if (this.phase !== 'open' || this.real?.readyState !== OPEN) return;
-    this.real.send(frame);
-    this.hooks.frameSent(frame);
-  }
-
-  /** Called by the provider (disconnect, destroy, its silence watchdog). */
-  close(): void {
-    if (this.phase !== 'ended') this.finish(undefined);
-  }
-
-  private proceed(): void {
-    this.waitTimer = undefined;
-    this.phase = 'preparing';
-    this.hooks.changed();
-    this.hooks.prepare(this.url).then(
-      (dial) => this.dial(dial),
-      (close: CloseInfo) => this.end(close),
-    );
-  }
-
-  private dial(dial: Dial): void {
-    if (this.phase === 'ended') return;
-    const real = new this.WS(dial.url, this.protocols) as RealSocket;
-    this.real = real;
-    this.phase = 'connecting';
-    real.binaryType = 'arraybuffer';
-    real.onopen = (event) => {
-      if (this.phase !== 'connecting') return;
-      if (dial.firstFrame) real.send(dial.firstFrame);
-      this.phase = 'open';
-      this.hooks.opened(this, dial.token);
-      this.onopen?.(event);
-    };
-    real.onmessage = (event) => {
-      if (this.phase === 'open') this.onmessage?.(event);
-    };
-    real.onerror = (event) => this.onerror?.(event);
-    real.onclose = (event) => this.end({ code: event.code, reason: event.reason });
-  }
-
-  private end(close: CloseInfo): void {
-    if (this.phase === 'ended') return;
-    this.finish(close);
-    this.onclose?.({ code: close.code, reason: close.reason });
-  }
-
-  private finish(close: CloseInfo | undefined): void {
-    this.phase = 'ended';
-    clearTimeout(this.waitTimer);
-    if (this.real && this.real.readyState < CLOSING) this.real.close();
-    this.hooks.ended(this, close);
   }
 }
 

@@ -14,6 +14,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Clock, Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
+import type { RoomLimits } from './limits.ts';
 import type { FrameKind, RoomObserver } from './ports.ts';
 import {
   type Access,
@@ -25,15 +26,16 @@ import {
 } from './protocol.ts';
 import type { Session } from './session.ts';
 
-/** What the fan-out needs to know about its room's limits (a subset of RoomLimits). */
-export type FanoutLimits = {
-  sendBufferSoftBytes: number;
-  sendBufferHardBytes: number;
-  broadcastBatchAbove: number;
-  broadcastTickMs: number;
-  presenceTickMs: number;
-  presenceSampleSize: number;
-};
+/** What the fan-out needs to know about its room's limits. */
+export type FanoutLimits = Pick<
+  RoomLimits,
+  | 'sendBufferSoftBytes'
+  | 'sendBufferHardBytes'
+  | 'broadcastBatchAbove'
+  | 'broadcastTickMs'
+  | 'presenceTickMs'
+  | 'presenceSampleSize'
+>;
 
 const STATUS_THROTTLE_MS = 1_000;
 const tracer = trace.getTracer('collab-docs');

@@ -11,6 +11,7 @@ import { applyStored } from '../content/stored-document.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { CloseCode, ProtocolError } from './close-codes.ts';
 import { awarenessFrame, Fanout } from './fanout.ts';
+import type { RoomLimits } from './limits.ts';
 import { BUS, LEAVE, local, type Origin, originOf, STORAGE } from './origin.ts';
 import { PersistQueue } from './persist-queue.ts';
 import type { FrameKind, RoomObserver } from './ports.ts';
@@ -28,25 +29,6 @@ import {
   SyncStep,
 } from './protocol.ts';
 import type { Session } from './session.ts';
-
-export type RoomLimits = {
-  persistBatchMs: number;
-  /** Past this many queued bytes a socket stops receiving presence. */
-  sendBufferSoftBytes: number;
-  /** Past this many queued bytes a socket is closed as too slow (it resyncs on reconnect). */
-  sendBufferHardBytes: number;
-  /** Up to this many connections presence is real-time; above it, sampled per tick. */
-  fullPresenceMax: number;
-  /** At or above this many connections newcomers join read-only. */
-  viewOnlyAbove: number;
-  /** Rooms with more connections than this merge updates per tick and send one frame. */
-  broadcastBatchAbove: number;
-  broadcastTickMs: number;
-  presenceTickMs: number;
-  presenceSampleSize: number;
-  /** Whether read-only connections' presence (cursors) is shown to others. */
-  viewerPresence: boolean;
-};
 
 const EMPTY_UPDATE_BYTES = 2;
 

@@ -14,9 +14,10 @@ import { type Clock, systemClock, type Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
 import { type CompactionOptions, Compactor } from './compaction.ts';
 import { InstanceLink } from './instance-link.ts';
+import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
 import type { RoomBus, RoomObserver, UpdateLog } from './ports.ts';
-import { Room, type RoomLimits } from './room.ts';
+import { Room } from './room.ts';
 
 export type RegistryOptions = RoomLimits &
   CompactionOptions & {

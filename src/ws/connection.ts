@@ -1,0 +1,316 @@
+/**
+ * One sync socket from upgrade to close: authenticates (token in the URL or as the first frame),
+ * authorizes, joins the room and feeds it frames; enforces the message rate, heartbeat and token
+ * expiry, and turns protocol errors into close codes. SyncEndpoint (sync-endpoint.ts) creates it.
+ */
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type RawData, WebSocket } from 'ws';
+import { atLeast } from '../domain/roles.ts';
+import { CloseCode, closeReasonLabel, ProtocolError } from '../sync/close-codes.ts';
+import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
+import type { Room } from '../sync/room.ts';
+import { Session } from '../sync/session.ts';
+import type { SyncEndpointDeps } from './sync-endpoint.ts';
+
+/** Frames a client may send before its token is verified (sync step 1, awareness, ...). */
+const MAX_EARLY_FRAMES = 32;
+/** A socket closed for being too slow gets this long to flush the close frame, then is cut. */
+const TOO_SLOW_TERMINATE_MS = 2_000;
+const tracer = trace.getTracer('collab-docs');
+
+/** One socket from upgrade to close. */
+export class Connection {
+  readonly ws: WebSocket;
+  private readonly documentId: string;
+  private readonly deps: SyncEndpointDeps;
+  private readonly onGone: () => void;
+  private session: Session | undefined;
+  private room: Room | undefined;
+  private early: Uint8Array[] = [];
+  private authenticating = false;
+  private alive = true;
+  private tokens: number;
+  private lastRefill = performance.now();
+  private authTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(ws: WebSocket, documentId: string, deps: SyncEndpointDeps, onGone: () => void) {
+    this.ws = ws;
+    this.documentId = documentId;
+    this.deps = deps;
+    this.onGone = onGone;
+    this.tokens = deps.limits.messageBurst;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('close', (code: number) => this.onClose(code));
+    ws.on('error', (err) => this.deps.logger.debug({ err, documentId }, 'sync socket error'));
+  }
+
+  start(urlToken: string | null): void {
+    if (urlToken) {
+      this.authenticate(urlToken);
+      return;
+    }
+    this.authTimer = setTimeout(
+      () => this.refuse(CloseCode.UNAUTHORIZED, 'authentication timed out'),
+      this.deps.limits.authTimeoutMs,
+    );
+  }
+
+  beat(): void {
+    if (!this.alive) {
+      this.deps.metrics.closes.inc({ reason: 'idle_timeout' });
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** A security event (bad or missing credentials, abuse of limits): logged at warn, then closed. */
+  private refuse(code: number, reason: string): void {
+    this.deps.logger.warn(
+      { event: 'sync_socket_refused', documentId: this.documentId, userId: this.session?.userId, code, reason },
+      'security: sync socket refused',
+    );
+    this.close(code, reason);
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.session) this.session.close(code, reason);
+    else this.ws.close(code, reason);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    if (!isBinary) {
+      this.refuse(CloseCode.BAD_MESSAGE, 'text frames are not part of the protocol');
+      return;
+    }
+    if (!this.takeToken()) {
+      this.refuse(CloseCode.RATE_LIMITED, 'too many messages');
+      return;
+    }
+    const buf = data as Buffer;
+    this.deps.topTalkers?.count('documentReceivedBytes', this.documentId, buf.byteLength);
+    const frame = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (frame[0] === MessageType.TOKEN) {
+      this.onToken(frame);
+      return;
+    }
+    if (!this.session) {
+      if (!this.authenticating) {
+        this.refuse(CloseCode.UNAUTHORIZED, 'authentication required: send a token first');
+        return;
+      }
+      if (this.early.length >= MAX_EARLY_FRAMES) {
+        this.refuse(CloseCode.RATE_LIMITED, 'too many frames before authentication');
+        return;
+      }
+      this.early.push(frame);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const session = this.session!;
+    const room = this.room!;
+    // Each update is its own root span (apply → fan-out as a child); other frames are not traced.
+    const span = carriesUpdate(frame)
+      ? tracer.startSpan('sync.apply', {
+          root: true,
+          attributes: { 'document.id': this.documentId, 'sync.bytes': frame.byteLength },
+        })
+      : undefined;
+    try {
+      if (span) context.with(trace.setSpan(context.active(), span), () => room.receive(session, frame));
+      else room.receive(session, frame);
+    } catch (err) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      if (err instanceof ProtocolError) {
+        this.deps.logger.info(
+          { documentId: this.documentId, userId: session.userId, reason: err.message },
+          'sync frame refused',
+        );
+        session.close(err.code, err.message);
+        // The sender hears 4400 first; everyone else is sent to a fresh room.
+        if (room.poisoned) this.deps.registry.evict(room);
+        return;
+      }
+      this.deps.logger.error({ err, documentId: this.documentId }, 'sync message failed');
+      session.close(1011, 'internal error');
+    } finally {
+      span?.end();
+    }
+  }
+
+  /** Token bucket: `messagesPerSecond` sustained, `messageBurst` at once. */
+  private takeToken(): boolean {
+    const now = performance.now();
+    const { messagesPerSecond, messageBurst } = this.deps.limits;
+    this.tokens = Math.min(messageBurst, this.tokens + ((now - this.lastRefill) / 1000) * messagesPerSecond);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onToken(frame: Uint8Array): void {
+    let token: string;
+    try {
+      token = new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(tokenOffset(frame)));
+    } catch {
+      this.refuse(CloseCode.BAD_MESSAGE, 'malformed token message');
+      return;
+    }
+    if (!this.session && !this.authenticating) {
+      this.authenticate(token);
+      return;
+    }
+    if (this.session) this.refresh(token);
+  }
+
+  /** A new token on an open socket: same user, later expiry. */
+  private refresh(token: string): void {
+    const session = this.session!;
+    this.deps.authenticate(token).then(
+      (principal) => {
+        if (principal.userId !== session.userId) {
+          this.refuse(CloseCode.UNAUTHORIZED, 'token belongs to another user');
+          return;
+        }
+        session.expiresAt = principal.expiresAt;
+        this.armExpiry();
+      },
+      () => this.refuse(CloseCode.UNAUTHORIZED, 'invalid token'),
+    );
+  }
+
+  private authenticate(token: string): void {
+    this.authenticating = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    const span = tracer.startSpan('sync.connect', { attributes: { 'document.id': this.documentId } });
+    this.join(token)
+      .catch((err: unknown) => {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        this.deps.logger.error({ err, documentId: this.documentId }, 'sync connect failed');
+        this.deps.metrics.connections.inc({ result: 'unavailable' });
+        this.close(CloseCode.UNAVAILABLE, 'document unavailable, retry later');
+      })
+      .finally(() => span.end());
+  }
+
+  private async join(token: string): Promise<void> {
+    const { metrics } = this.deps;
+    let principal: { userId: string; expiresAt: number };
+    try {
+      principal = await this.deps.authenticate(token);
+    } catch {
+      metrics.connections.inc({ result: 'unauthorized' });
+      this.deps.logger.warn(
+        { event: 'sync_socket_refused', documentId: this.documentId, code: CloseCode.UNAUTHORIZED },
+        'security: sync socket refused: invalid or expired token',
+      );
+      this.ws.send(encodePermissionDenied('invalid or expired token'));
+      this.ws.close(CloseCode.UNAUTHORIZED, 'invalid or expired token');
+      return;
+    }
+    const access = await this.deps.documentAccess(principal.userId, this.documentId);
+    if (access === null || access === 'none') {
+      // Outsiders cannot tell a missing document from a forbidden one (as in the API).
+      metrics.connections.inc({ result: 'not_found' });
+      this.deps.logger.warn(
+        {
+          event: 'sync_socket_refused',
+          documentId: this.documentId,
+          userId: principal.userId,
+          code: CloseCode.NOT_FOUND,
+        },
+        'security: sync socket refused: no access to the document',
+      );
+      this.ws.send(encodePermissionDenied('document not found'));
+      this.ws.close(CloseCode.NOT_FOUND, 'document not found');
+      return;
+    }
+    const started = performance.now();
+    const room = await this.deps.registry.acquire(this.documentId);
+    metrics.loadDuration.observe((performance.now() - started) / 1000);
+    if (!room) {
+      metrics.connections.inc({ result: 'not_found' });
+      this.ws.close(CloseCode.NOT_FOUND, 'document not found');
+      return;
+    }
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      this.deps.registry.release(room);
+      return;
+    }
+    const socket = {
+      send: (frame: Uint8Array) => this.ws.send(frame),
+      get bufferedAmount() {
+        return socket.ws.bufferedAmount;
+      },
+      ws: this.ws,
+      close: (code: number, reason: string) => {
+        this.ws.close(code, reason);
+        if (code === CloseCode.TOO_SLOW) setTimeout(() => this.ws.terminate(), TOO_SLOW_TERMINATE_MS).unref();
+      },
+    };
+    const session = new Session(
+      socket,
+      principal.userId,
+      room.admit(atLeast(access, 'editor') ? 'edit' : 'read'),
+      principal.expiresAt,
+    );
+    this.session = session;
+    this.room = room;
+    room.join(session);
+    this.deps.topTalkers?.socketOpened(this.documentId);
+    metrics.connections.inc({ result: 'accepted' });
+    this.armExpiry();
+    const early = this.early;
+    this.early = [];
+    for (const frame of early) {
+      if (session.closed) break;
+      this.dispatch(frame);
+    }
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const session = this.session!;
+    // setTimeout caps at ~24.8 days; tokens live minutes.
+    const ms = Math.min(2 ** 31 - 1, Math.max(0, session.expiresAt * 1000 - Date.now()));
+    // Not unref'd: Node keeps a timer list per distinct unref'd deadline until it passes (a leak
+    // of ~90 bytes per connection found by the soak test); the listening server keeps us alive anyway.
+    this.expiryTimer = setTimeout(() => this.close(CloseCode.UNAUTHORIZED, 'session expired: refresh the token'), ms);
+  }
+
+  private onClose(code: number): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.early = [];
+    this.deps.metrics.closes.inc({ reason: closeReasonLabel(code) });
+    const { session, room } = this;
+    if (session && room) {
+      session.closed = true;
+      this.deps.topTalkers?.socketClosed(this.documentId);
+      room.leave(session);
+      this.deps.registry.release(room);
+    }
+    this.session = undefined;
+    this.room = undefined;
+    this.onGone();
+  }
+}
+
+/** Where the token string starts in a TOKEN frame: after the type and the string's length. */
+function tokenOffset(frame: Uint8Array): number {
+  let i = 1;
+  while (i < frame.length && (frame[i]! & 0x80) !== 0) i++;
+  return i + 1;
+}
