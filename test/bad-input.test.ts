@@ -202,6 +202,43 @@ const BAD_REQUESTS: BadRequest[] = [
     query: `cursor=${cursorOf(`-100000-01-01T00:00:00.000Z|${VALID_UUID}`)}`,
     field: '/cursor',
   },
+  { name: 'order not in the enum', route: `GET ${WS_DOCUMENTS}`, query: 'order=title', field: 'querystring:/order' },
+  {
+    name: 'order given twice',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: 'order=updated&order=created',
+    field: 'querystring:/order',
+  },
+  {
+    name: 'a creation-order cursor with order=updated',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `order=updated&cursor=${cursorOf(`2024-01-01T00:00:00.000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'an update-order cursor without order=updated',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${cursorOf(`updated|2024-01-01T00:00:00.000000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'an update-order cursor with a day no calendar has',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `order=updated&cursor=${cursorOf(`updated|2024-02-30T00:00:00.000000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'an update-order cursor with year 0',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `order=updated&cursor=${cursorOf(`updated|0000-01-01T00:00:00.000000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'an update-order cursor with SQL in its id',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `order=updated&cursor=${cursorOf("updated|2024-01-01T00:00:00.000000Z|' or 1=1 --")}`,
+    field: '/cursor',
+  },
   { name: 'invalid uuid', route: `GET ${DOCUMENT}`, path: `${API_PREFIX}/documents/12345`, field: 'params:/id' },
   {
     name: 'uuid as a URN',

@@ -82,6 +82,54 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(seen).toEqual([...created].reverse());
   });
 
+  it('pages by last update with order=updated: renamed documents come first, no gaps or repeats; the default order is unchanged', async () => {
+    const ws = await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'By update' } });
+    const wsId = ws.json().id;
+    const created: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await t.request('POST', `/api/v1/workspaces/${wsId}/documents`, {
+        token: owner.token,
+        body: { title: `Doc ${i}` },
+      });
+      created.push(r.json().id);
+    }
+    // Renaming is an update: the oldest two become the most recently updated.
+    for (const id of [created[1], created[0]]) {
+      const r = await t.request('PATCH', `/api/v1/documents/${id}`, { token: owner.token, body: { title: 'Renamed' } });
+      expect(r.statusCode).toBe(200);
+    }
+    const read = async (order: string) => {
+      const seen: Array<{ id: string; updatedAt: string }> = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const url: string = `/api/v1/workspaces/${wsId}/documents?limit=3&order=${order}${cursor ? `&cursor=${cursor}` : ''}`;
+        const res = await t.request('GET', url, { token: owner.token });
+        expect(res.statusCode).toBe(200);
+        const page: { items: Array<{ id: string; updatedAt: string }>; nextCursor: string | null } = res.json();
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      return { seen, pages };
+    };
+    const updated = await read('updated');
+    expect(updated.pages).toBe(3);
+    expect([...updated.seen.map((d) => d.id)].sort()).toEqual([...created].sort());
+    // Most recently updated first (the API shows milliseconds; the order uses the stored microseconds).
+    const times = updated.seen.map((d) => d.updatedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const renamed = new Set([created[0], created[1]]);
+    const oldestRenamed = Math.min(
+      ...updated.seen.filter((d) => renamed.has(d.id)).map((d) => Date.parse(d.updatedAt)),
+    );
+    for (const d of updated.seen.filter((x) => !renamed.has(x.id))) {
+      expect(Date.parse(d.updatedAt)).toBeLessThanOrEqual(oldestRenamed);
+    }
+    const byCreation = await read('created');
+    expect(byCreation.seen.map((d) => d.id)).toEqual([...created].reverse());
+  });
+
   it('invites an existing user by email, changes their role and removes them', async () => {
     const bob = await t.signUp('bob');
     const add = await t.request('POST', `/api/v1/workspaces/${workspaceId}/members`, {

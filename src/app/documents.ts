@@ -1,5 +1,6 @@
 /** Document and share use cases: create, list (keyset pages), read, rename, delete, share. */
 
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { Conflict, Invalid, NotFound } from '../domain/errors.ts';
 import { authorizeDocument, authorizeWorkspace, canInWorkspace, type DocumentAction } from '../domain/policy.ts';
@@ -40,20 +41,47 @@ const view = (d: DocRow, access: DocumentAccess): DocumentView => ({
   access,
 });
 
+/** How a document list is ordered: by creation (the default), or by last update, newest first. */
+export type DocumentOrder = 'created' | 'updated';
+
 /** Cursor = the last row's (created_at, id), opaque to clients. */
 export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
 }
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const badCursor = () =>
+  new Invalid('cursor is not valid', [{ field: '/cursor', message: 'not a cursor returned by this API' }]);
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
   // Forged cursors must fail here, not in SQL: ids the uuid column rejects, years it cannot store.
   const year = createdAt.getUTCFullYear();
   if (!id || Number.isNaN(year) || year < 1 || year > 9999 || !CANONICAL_UUID.test(id)) {
-    throw new Invalid('cursor is not valid', [{ field: '/cursor', message: 'not a cursor returned by this API' }]);
+    throw badCursor();
   }
   return { createdAt, id };
+}
+
+/**
+ * Cursor of the `updated` order: tagged, so it cannot be mixed up with a `created` one, and
+ * holding updated_at to the microsecond (a millisecond Date would skip rows updated within it).
+ */
+const UPDATED_TAG = 'updated';
+const MICROSECOND_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+export function encodeUpdatedCursor(updatedAtMicros: string, id: string): string {
+  return Buffer.from(`${UPDATED_TAG}|${updatedAtMicros}|${id}`).toString('base64url');
+}
+export function decodeUpdatedCursor(cursor: string): { updatedAt: string; id: string } {
+  const [tag, updatedAt = '', id = '', extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  // A real calendar instant (no 30 February, no year 0) with six fraction digits: checked here, not by SQL.
+  const millis = updatedAt.slice(0, 23);
+  const date = new Date(`${millis}Z`);
+  const real =
+    MICROSECOND_UTC.test(updatedAt) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(millis);
+  if (tag !== UPDATED_TAG || extra !== undefined || !real || date.getUTCFullYear() < 1 || !CANONICAL_UUID.test(id)) {
+    throw badCursor();
+  }
+  return { updatedAt, id };
 }
 
 export class Documents {
@@ -92,37 +120,48 @@ export class Documents {
   async list(
     actor: string,
     workspaceId: string,
-    opts: { limit: number; cursor?: string },
+    opts: { limit: number; cursor?: string; order?: DocumentOrder },
   ): Promise<Page<DocumentView>> {
     const role = await this.permissions.workspaceRole(actor, workspaceId);
     authorizeWorkspace(role, 'workspace.read');
     const seeAll = canInWorkspace(role, 'documents.listAll');
+    const byUpdate = opts.order === 'updated';
+    // Decoded before the list query: a forged cursor is a 400, never an SQL error.
+    const after = opts.cursor ? (byUpdate ? decodeUpdatedCursor(opts.cursor) : decodeCursor(opts.cursor)) : undefined;
     let q = this.db
       .selectFrom('documents as d')
       .leftJoin('document_shares as s', (j) => j.onRef('s.document_id', '=', 'd.id').on('s.user_id', '=', actor))
       .select(['d.id', 'd.workspace_id', 'd.title', 'd.created_by', 'd.created_at', 'd.updated_at', 's.role as share'])
+      .select(sql<string>`to_char(d.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('updated_key'))
       .where('d.workspace_id', '=', workspaceId)
-      .orderBy('d.created_at', 'desc')
+      .orderBy(byUpdate ? 'd.updated_at' : 'd.created_at', 'desc')
       .orderBy('d.id', 'desc')
       .limit(opts.limit + 1);
     if (!seeAll) q = q.where('s.role', 'is not', null);
-    if (opts.cursor) {
-      const c = decodeCursor(opts.cursor);
+    if (after && 'createdAt' in after) {
       q = q.where((eb) =>
         eb.or([
-          eb('d.created_at', '<', c.createdAt),
-          eb.and([eb('d.created_at', '=', c.createdAt), eb('d.id', '<', c.id)]),
+          eb('d.created_at', '<', after.createdAt),
+          eb.and([eb('d.created_at', '=', after.createdAt), eb('d.id', '<', after.id)]),
         ]),
+      );
+    } else if (after) {
+      const at = sql<Date>`${after.updatedAt}::timestamptz`;
+      q = q.where((eb) =>
+        eb.or([eb('d.updated_at', '<', at), eb.and([eb('d.updated_at', '=', at), eb('d.id', '<', after.id)])]),
       );
     }
     const rows = await q.execute();
     const more = rows.length > opts.limit;
     const page = more ? rows.slice(0, opts.limit) : rows;
     const last = page.at(-1);
-    return {
-      items: page.map((r) => view(r, effectiveAccess(role, r.share))),
-      nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null,
-    };
+    const next =
+      !more || !last
+        ? null
+        : byUpdate
+          ? encodeUpdatedCursor(last.updated_key, last.id)
+          : encodeCursor(last.created_at, last.id);
+    return { items: page.map((r) => view(r, effectiveAccess(role, r.share))), nextCursor: next };
   }
 
   async get(actor: string, documentId: string): Promise<DocumentView> {

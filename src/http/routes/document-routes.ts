@@ -50,13 +50,21 @@ export const documentRoutes =
           tags: ['documents'],
           summary: 'List documents',
           description:
-            'Documents the caller may read in a workspace, newest first. Keyset pagination: pass `nextCursor` ' +
-            'back as `cursor` for the next page.',
+            'Documents the caller may read in a workspace, newest first: by creation (`order=created`, the ' +
+            'default) or by last update (`order=updated`, ties broken by id). Keyset pagination: pass ' +
+            '`nextCursor` back as `cursor`, with the same `order`, for the next page; a cursor of the other ' +
+            'order is refused (400).',
           params: T.Object({ id: Uuid }),
           querystring: T.Object(
             {
               limit: Defaulted(T.Integer({ minimum: 1, maximum: 100, default: 50 })),
               cursor: T.Optional(T.String({ maxLength: 200 })),
+              order: Defaulted(
+                T.Union([T.Literal('created'), T.Literal('updated')], {
+                  default: 'created',
+                  description: 'created: newest first by creation; updated: most recently updated first',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -25,9 +25,8 @@ import { notify } from '../notify.ts';
 import { navigate, onLinkClick } from '../router.ts';
 import { loadEditor } from './editor-route.tsx';
 
+/** One page of the list ordered by last update (`order=updated`); older ones are a search away. */
 const PAGE_SIZE = 100;
-/** The list API pages by creation time; up to this many pages are read and sorted by update. */
-const MAX_PAGES = 10;
 const SEARCH_DEBOUNCE_MS = 300;
 const SEARCH_LIMIT = 20;
 
@@ -57,18 +56,13 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
     setDocs(null);
     setLoadError(null);
     (async () => {
-      const all: DocumentInfo[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const qs: string = `limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const res: Page<DocumentInfo> = await api.request('GET', `/workspaces/${workspaceId}/documents?${qs}`);
-        all.push(...res.items);
-        cursor = res.nextCursor;
-        if (!cursor) break;
-      }
+      const res: Page<DocumentInfo> = await api.request(
+        'GET',
+        `/workspaces/${workspaceId}/documents?order=updated&limit=${PAGE_SIZE}`,
+      );
       if (cancelled) return;
-      setTruncated(cursor !== null);
-      setDocs(all.sort(byUpdated));
+      setTruncated(res.nextCursor !== null);
+      setDocs(res.items);
     })().catch((err) => {
       if (cancelled) return;
       setLoadError(
@@ -191,7 +185,7 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
           </ul>
         )}
         {truncated && (
-          <p class="muted">Showing the {PAGE_SIZE * MAX_PAGES} newest documents. Use search to find older ones.</p>
+          <p class="muted">Showing the {PAGE_SIZE} most recently edited documents. Use search to find older ones.</p>
         )}
       </SearchBox>
       {deleting && (
