@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
 import {
   emailInviteProblem,
+  emailShapeProblem,
   fieldName,
   formProblem,
   plainError,
@@ -94,5 +95,15 @@ describe('adding a person by email', () => {
     const problem = emailInviteProblem(new ApiError(409, 'They already have access.'), 'kim@example.com');
     expect(problem.email).toBeUndefined();
     expect(problem.form).toMatch(/already have access/);
+  });
+});
+
+describe('adding someone by email (share dialog and members page)', () => {
+  it('asks for an address, then for its shape, before anything is sent', () => {
+    expect(emailShapeProblem('', 'invite')).toBe('Enter the email address of the person to invite.');
+    expect(emailShapeProblem('', 'add')).toBe('Enter the email address of the person to add.');
+    expect(emailShapeProblem('bob', 'add')).toBe('Enter an email address like name@example.com.');
+    expect(emailShapeProblem('bob@example', 'add')).toBe('Enter an email address like name@example.com.');
+    expect(emailShapeProblem('bob@example.com', 'add')).toBeNull();
   });
 });

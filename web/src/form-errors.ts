@@ -111,3 +111,13 @@ export function emailInviteProblem(err: unknown, address: string): { email?: str
       : p.fields.email,
   };
 }
+
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Why an address typed to add someone cannot be sent, or null when it has an email's shape. */
+export function emailShapeProblem(address: string, verb: string): string | null {
+  if (EMAIL_SHAPE.test(address)) return null;
+  return address
+    ? 'Enter an email address like name@example.com.'
+    : `Enter the email address of the person to ${verb}.`;
+}

@@ -2,29 +2,24 @@
  * "Share": who has access to one document, add someone by email with a role, change or remove
  * a role. The API has the last word; its refusals are shown in plain words.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
-import { emailInviteProblem, plainError } from '../form-errors.ts';
+import { plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import { type Items, SHARE_ROLE_LABELS, type Share, type ShareRole } from '../model.ts';
 import { notify } from '../notify.ts';
+import { AddByEmail } from './add-by-email.tsx';
 import { Dialog } from './dialog.tsx';
 
 const ROLES = Object.keys(SHARE_ROLE_LABELS) as ShareRole[];
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Props = { api: ApiClient; documentId: string; documentTitle?: string; onClose: () => void };
 
 export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) {
   const [shares, setShares] = useState<Share[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<ShareRole>('editor');
-  const [emailError, setEmailError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
-  const emailInput = useRef<HTMLInputElement>(null);
   const base = `/documents/${documentId}/shares`;
 
   useEffect(() => {
@@ -34,34 +29,12 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
       .catch((err) => setLoadError(plainError(err)));
   }, [api, base]);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    const address = email.trim();
-    if (!EMAIL_SHAPE.test(address)) {
-      setEmailError(
-        address ? 'Enter an email address like name@example.com.' : 'Enter the email address of the person to add.',
-      );
-      setError(null);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setEmailError(null);
-    try {
-      const share = await api.request<Share>('POST', base, { email: address, role });
-      setShares((prev) => [...(prev ?? []), share]);
-      setEmail('');
-      notify(
-        `${share.displayName} can now ${SHARE_ROLE_LABELS[share.role].replace('Can ', '').toLowerCase()} this document.`,
-      );
-    } catch (err) {
-      const problem = emailInviteProblem(err, address);
-      if (problem.email) setEmailError(problem.email);
-      else setError(problem.form ?? null);
-    } finally {
-      setBusy(false);
-      emailInput.current?.focus();
-    }
+  const add = async (email: string, role: ShareRole) => {
+    const share = await api.request<Share>('POST', base, { email, role });
+    setShares((prev) => [...(prev ?? []), share]);
+    notify(
+      `${share.displayName} can now ${SHARE_ROLE_LABELS[share.role].replace('Can ', '').toLowerCase()} this document.`,
+    );
   };
 
   const change = async (s: Share, next: ShareRole) => {
@@ -100,45 +73,15 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
 
   return (
     <Dialog label="Share" title={documentTitle ? `Share “${documentTitle}”` : 'Share'} onClose={onClose} class="share">
-      <form class="share-add" onSubmit={add} noValidate>
-        <div class={`field grow${emailError ? ' has-error' : ''}`}>
-          <label for="share-email">Email</label>
-          <input
-            ref={emailInput}
-            id="share-email"
-            type="email"
-            value={email}
-            autoComplete="off"
-            placeholder="name@example.com"
-            maxLength={254}
-            aria-invalid={emailError ? 'true' : undefined}
-            aria-describedby={emailError ? 'share-email-error' : undefined}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <select
-            id="share-role"
-            aria-label="Role"
-            value={role}
-            onChange={(e) => setRole(e.currentTarget.value as ShareRole)}
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {SHARE_ROLE_LABELS[r]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" class="button primary" disabled={busy}>
-          Add
-        </button>
-      </form>
-      {emailError && (
-        <p class="field-error" id="share-email-error" role="alert">
-          {emailError}
-        </p>
-      )}
+      <AddByEmail
+        class="share-add"
+        roles={ROLES}
+        roleLabels={SHARE_ROLE_LABELS}
+        initialRole="editor"
+        action="Add"
+        onAdd={add}
+        onFormError={setError}
+      />
       {error && (
         <p class="form-error" role="alert">
           {error}

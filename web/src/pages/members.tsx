@@ -2,10 +2,11 @@
  * A workspace's members: name, email and role; owners and admins invite by email, change roles
  * and remove people. Anyone may leave. The API decides; refusals are shown in plain words.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
+import { AddByEmail } from '../components/add-by-email.tsx';
 import { Dialog } from '../components/dialog.tsx';
-import { emailInviteProblem, plainError } from '../form-errors.ts';
+import { plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import {
   type Items,
@@ -25,7 +26,6 @@ const ROLE_HELP: Record<WorkspaceRole, string> = {
   member: 'creates and edits documents',
   guest: 'sees only documents shared with them',
 };
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Props = {
   api: ApiClient;
@@ -40,12 +40,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
   const [members, setMembers] = useState<Member[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<WorkspaceRole>('member');
-  const [emailError, setEmailError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [leaving, setLeaving] = useState<Member | null>(null);
-  const emailInput = useRef<HTMLInputElement>(null);
   const base = `/workspaces/${workspaceId}/members`;
   const myRole = workspace?.role;
   const manages = workspaceAtLeast(myRole, 'admin');
@@ -71,31 +66,10 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
       );
   }, [api, base]);
 
-  const invite = async (e: Event) => {
-    e.preventDefault();
-    const address = email.trim();
-    setError(null);
-    if (!EMAIL_SHAPE.test(address)) {
-      setEmailError(
-        address ? 'Enter an email address like name@example.com.' : 'Enter the email address of the person to invite.',
-      );
-      return;
-    }
-    setEmailError(null);
-    setBusy(true);
-    try {
-      const m = await api.request<Member>('POST', base, { email: address, role });
-      setMembers((prev) => [...(prev ?? []), m]);
-      setEmail('');
-      notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
-    } catch (err) {
-      const problem = emailInviteProblem(err, address);
-      if (problem.email) setEmailError(problem.email);
-      else setError(problem.form ?? null);
-    } finally {
-      setBusy(false);
-      emailInput.current?.focus();
-    }
+  const invite = async (email: string, role: WorkspaceRole) => {
+    const m = await api.request<Member>('POST', base, { email, role });
+    setMembers((prev) => [...(prev ?? []), m]);
+    notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
   };
 
   const change = async (m: Member, next: WorkspaceRole) => {
@@ -148,47 +122,20 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
             {!manages && members !== null && (
               <p class="muted small">Only workspace owners and admins can invite people or change roles.</p>
             )}
-            <form class="invite" onSubmit={invite} noValidate>
-              <div class={`field grow${emailError ? ' has-error' : ''}`}>
-                <label for="invite-email">Email</label>
-                <input
-                  ref={emailInput}
-                  id="invite-email"
-                  type="email"
-                  value={email}
-                  placeholder="name@example.com"
-                  maxLength={254}
-                  autoComplete="off"
-                  aria-invalid={emailError ? 'true' : undefined}
-                  aria-describedby={emailError ? 'invite-email-error' : 'invite-role-help'}
-                  onInput={(e) => setEmail(e.currentTarget.value)}
-                />
-              </div>
-              <div class="field">
-                <select
-                  aria-label="Role"
-                  value={role}
-                  onChange={(e) => setRole(e.currentTarget.value as WorkspaceRole)}
-                >
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {WORKSPACE_ROLE_LABELS[r]}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <button type="submit" class="button primary" disabled={busy}>
-                Invite
-              </button>
-            </form>
-            {emailError && (
-              <p class="field-error" id="invite-email-error" role="alert">
-                {emailError}
-              </p>
-            )}
-            <p class="hint" id="invite-role-help">
-              {WORKSPACE_ROLE_LABELS[role]}: {ROLE_HELP[role]}. They need an account first.
-            </p>
+            <AddByEmail
+              class="invite"
+              roles={ROLES}
+              roleLabels={WORKSPACE_ROLE_LABELS}
+              initialRole="member"
+              action="Invite"
+              onAdd={invite}
+              onFormError={setError}
+              hint={(role) => (
+                <>
+                  {WORKSPACE_ROLE_LABELS[role]}: {ROLE_HELP[role]}. They need an account first.
+                </>
+              )}
+            />
           </section>
           {error && (
             <p class="form-error" role="alert">
