@@ -3,6 +3,7 @@
  * `keys rotate`. Tracing is registered before the application modules are imported so the
  * pg/ioredis/http instrumentations can patch them.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config.ts';
 import type { TraceSamplingStats } from './observability/metrics.ts';
@@ -14,30 +15,88 @@ Commands:
   migrate                          apply pending database migrations and exit
   keys rotate                      create a new signing key and retire the current one
 
+Options:
+  -h, --help       show this help, or a command's (collab-docs <command> --help)
+  -v, --version    print the version
+
 Configuration comes from the environment; see .env.example.`;
+
+/** `collab-docs <command> --help`: one entry per command. */
+const COMMAND_HELP: Record<string, string> = {
+  serve: `Usage: collab-docs serve [--role api,sync,worker]
+
+Starts the server: the REST API and web app (api), the real-time WebSocket rooms (sync) and the
+export jobs (worker); all three by default. --role (or ROLES) picks some. Stops gracefully on
+SIGTERM/SIGINT. Configuration comes from the environment; see .env.example.`,
+  migrate: `Usage: collab-docs migrate
+
+Applies pending database migrations (migrations/*.sql) to DATABASE_URL, or to the embedded
+database under DATA_DIR, and exits. Safe to run concurrently: starters wait on a lock.`,
+  keys: `Usage: collab-docs keys rotate
+
+Creates a new token signing key and retires the current one; retired keys keep verifying
+outstanding tokens for two token lifetimes.`,
+};
+
+/** A mistake on the command line: one line on stderr, exit code 2, no stack trace. */
+class UsageError extends Error {}
+
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** `npm start` on a fresh clone: build the web app first when its sources changed. A failed build is not fatal. */
 async function buildWebApp(dir: string | undefined, logger: import('pino').Logger): Promise<void> {
   const { buildWebIfStale, DEFAULT_WEB_DIR } = await import('./web/web-build.ts');
+  const log = logger.child({ component: 'web-build' });
   try {
-    const result = await buildWebIfStale(dir ?? DEFAULT_WEB_DIR, (msg) => logger.info(msg));
-    if (result.built) logger.info({ durationMs: result.durationMs, reason: result.reason }, 'web app built');
+    const result = await buildWebIfStale(dir ?? DEFAULT_WEB_DIR, (level, msg) => log[level](msg));
+    if (result.built) log.info({ durationMs: result.durationMs, reason: result.reason }, 'web app built');
   } catch (err) {
-    logger.error({ err }, 'web app build failed; serving the previous build if there is one');
+    // A production install has no Vite: images build the app at image build time (WEB_BUILD=never).
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      log.warn('Vite is not installed (production dependencies only): serving the existing build; set WEB_BUILD=never');
+      return;
+    }
+    log.error({ err }, 'web app build failed; serving the previous build if there is one');
   }
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command, sub] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return command || values.help ? 0 : 2;
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (err) {
+    // node:util's messages name the flag ("Unknown option '--x'"); drop its advice to use "--".
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+  const { positionals, values } = parsed;
+  const [command, sub] = positionals;
+  if (values.version) {
+    console.log(version());
+    return 0;
+  }
+  if (!command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (!(command in COMMAND_HELP)) throw new UsageError(`unknown command "${command}"`);
+  if (values.help) {
+    console.log(COMMAND_HELP[command]);
+    return 0;
+  }
+  const subcommands: Record<string, string[]> = { keys: ['rotate'] };
+  const expected = subcommands[command] ?? [];
+  if ((sub === undefined && expected.length > 0) || (sub !== undefined && !expected.includes(sub))) {
+    throw new UsageError(
+      sub === undefined
+        ? `"${command}" needs one of: ${expected.join(', ')}`
+        : `unknown argument "${sub}" for "${command}"`,
+    );
+  }
+  if (positionals.length > 2 || (expected.length === 0 && positionals.length > 1)) {
+    throw new UsageError(`too many arguments for "${command}"`);
+  }
+  if (values.role !== undefined && command !== 'serve') throw new UsageError('--role applies to "serve" only');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(values.role ? { ...process.env, ROLES: values.role } : process.env);
@@ -64,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const { createLogger } = await import('./observability/logger.ts');
     const logger = createLogger({ level: config.logLevel, service: 'collab-docs' });
+    // Start-up progress, one line per step (web build, migrations, listening), so a slow first start shows why.
+    logger.info({ version: version(), roles: config.roles, node: process.version }, 'starting');
     if (config.roles.includes('api') && config.web.build === 'auto') await buildWebApp(config.web.dir, logger);
     const { createApp } = await import('./main.ts');
     const app = await createApp(config, { logger, traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
@@ -122,8 +183,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  console.error(`unknown command: ${[command, sub].filter(Boolean).join(' ')}\n\n${USAGE}`);
-  return 2;
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -131,6 +204,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`collab-docs: ${err.message} (collab-docs --help lists commands and options)`);
+      process.exit(2);
+    }
     console.error(err);
     process.exit(1);
   },

@@ -1,11 +1,13 @@
 /**
  * Builds the web app when its sources are newer than the last build, so `npm start` on a fresh
  * clone serves the product without a separate build step or dev server. The build writes a
- * stamp file last; a missing stamp (interrupted build) counts as stale.
+ * stamp file last; a missing stamp (interrupted build) counts as stale. Vite's output goes into
+ * the JSON log, never straight to the console.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger as ViteLogger } from 'vite';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 export const DEFAULT_WEB_DIR = join(PROJECT_ROOT, 'dist', 'web');
@@ -43,12 +45,42 @@ export function staleReason(outDir: string, root = PROJECT_ROOT): string | undef
 }
 
 export type BuildResult = { built: boolean; reason?: string; durationMs?: number };
+export type BuildLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+
+/** Terminal colours Vite adds; log lines are JSON, not a terminal. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/**
+ * Vite's console output routed into our log (JSON lines) instead of stdout: its progress lines
+ * become debug, warnings and errors keep their level. Without `log` it prints nothing.
+ */
+function viteLogger(log: BuildLog | undefined): ViteLogger {
+  const warned = new Set<string>();
+  const send = (level: 'debug' | 'warn' | 'error') => (msg: string) => log?.(level, msg.replace(ANSI, '').trim());
+  const logger: ViteLogger = {
+    hasWarned: false,
+    info: send('debug'),
+    warn: (msg) => {
+      logger.hasWarned = true;
+      send('warn')(msg);
+    },
+    warnOnce: (msg) => {
+      if (warned.has(msg)) return;
+      warned.add(msg);
+      logger.warn(msg);
+    },
+    error: send('error'),
+    clearScreen: () => undefined,
+    hasErrorLogged: () => false,
+  };
+  return logger;
+}
 
 /** Runs Vite's production build into `outDir` when stale. Vite is imported only when needed. */
-export async function buildWebIfStale(outDir = DEFAULT_WEB_DIR, log?: (msg: string) => void): Promise<BuildResult> {
+export async function buildWebIfStale(outDir = DEFAULT_WEB_DIR, log?: BuildLog): Promise<BuildResult> {
   const reason = staleReason(outDir);
   if (!reason) return { built: false };
-  log?.(`building the web app (${reason})`);
+  log?.('info', `building the web app (${reason})`);
   const started = performance.now();
   const startedAtMs = Date.now();
   const { build } = await import('vite');
@@ -56,7 +88,8 @@ export async function buildWebIfStale(outDir = DEFAULT_WEB_DIR, log?: (msg: stri
     configFile: join(PROJECT_ROOT, 'vite.config.ts'),
     root: join(PROJECT_ROOT, 'web'),
     build: { outDir, emptyOutDir: true },
-    logLevel: 'warn',
+    logLevel: 'info',
+    customLogger: viteLogger(log),
   });
   // Sources edited during the build make the next start rebuild.
   writeFileSync(join(outDir, STAMP), String(startedAtMs));

@@ -67,8 +67,10 @@ export async function openInfrastructure(
     inMemory: opts.inMemoryDatabase,
   });
   if (config.migrateOnStart) {
+    logger.info({ database: database.kind }, 'migrating the database');
     const applied = await migrateToLatest(database.admin);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    else logger.info('database is up to date');
   }
 
   let bus: EventBus;
