@@ -226,7 +226,7 @@ async function main(): Promise<void> {
   if (process.env.WEB_BUILD === 'never') {
     log(`measuring ${WEB_DIR} as it is (WEB_BUILD=never)`);
   } else {
-    const build = await buildWebIfStale(WEB_DIR, log);
+    const build = await buildWebIfStale(WEB_DIR, (_level, msg) => log(msg));
     log(build.built ? `built ${WEB_DIR} in ${Math.round(build.durationMs ?? 0)} ms` : `${WEB_DIR} is current`);
   }
   emit(bundleReport(WEB_DIR));

@@ -29,7 +29,7 @@ const OUT = join(PROJECT_ROOT, 'docs', 'screenshots');
 const log = (msg: string) => process.stderr.write(`[screenshots] ${msg}\n`);
 
 // The server serves WEB_DIR when set (it inherits the environment), so build that one.
-await buildWebIfStale(process.env.WEB_DIR || DEFAULT_WEB_DIR, log);
+await buildWebIfStale(process.env.WEB_DIR || DEFAULT_WEB_DIR, (_level, msg) => log(msg));
 mkdirSync(OUT, { recursive: true });
 const browser = await launchBrowser();
 const server = await startE2eServer(backends[0] as (typeof backends)[number]);
