@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CloseCode } from '../src/sync/close-codes.ts';
 import { freePort } from './support/server-process.ts';
 
 const DEV = fileURLToPath(new URL('../scripts/dev.ts', import.meta.url));
@@ -40,6 +42,7 @@ describe('npm run dev', () => {
         DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
         SCRYPT_COST: '1024',
+        SYNC_AUTH_TIMEOUT_MS: '500',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -79,5 +82,15 @@ describe('npm run dev', () => {
     });
     expect(res.status).toBe(201);
     expect((await fetch(`${vite}/.well-known/jwks.json`)).status).toBe(200);
+  });
+
+  it('forwards /sync WebSockets to the server', async () => {
+    // No token within SYNC_AUTH_TIMEOUT_MS: the server itself closes with 4401, through Vite's proxy.
+    const socket = new WebSocket(`${vite.replace('http', 'ws')}/sync/${crypto.randomUUID()}`);
+    const code = await new Promise<number>((resolve, reject) => {
+      socket.once('close', (c) => resolve(c));
+      socket.once('error', reject);
+    });
+    expect(code).toBe(CloseCode.UNAUTHORIZED);
   });
 });

@@ -152,7 +152,7 @@ async function buildWebStage(stage: Stage, workDir: string, outDir: string, igno
     configFile: join(workDir, 'vite.config.ts'),
     root: join(workDir, 'web'),
     build: { outDir, emptyOutDir: true },
-    logLevel: 'error',
+    logLevel: 'silent',
   });
 }
 
