@@ -1,4 +1,8 @@
-/** Environment → validated, typed configuration. The only module that reads `process.env`. */
+/**
+ * Environment → validated, typed configuration. The only module that reads `process.env`.
+ * Long by nature, not by logic: one schema entry and one ENV row per variable (kept together so a
+ * new variable is added in one place); the loading code is the last ~70 lines.
+ */
 import { type Static, Type as T, type TProperties } from 'typebox';
 import { Value } from 'typebox/value';
 
