@@ -14,6 +14,10 @@ Commands:
   serve [--role api,sync,worker]   start the server (all roles by default; env ROLES)
   migrate                          apply pending database migrations and exit
   keys rotate                      create a new signing key and retire the current one
+  profile --url URL [--type cpu|heap] [--seconds N] [--out FILE]
+                                   profile a live instance (operator API; env OPERATOR_TOKEN)
+  loadtest --url URL [--mode fixed|ramp|soak] ...
+                                   virtual users against a server (loadtest --help)
 
 Options:
   -h, --help       show this help, or a command's (collab-docs <command> --help)
@@ -23,6 +27,10 @@ Configuration comes from the environment; see .env.example.`;
 
 /** `collab-docs <command> --help`: one entry per command. */
 const COMMAND_HELP: Record<string, string> = {
+  profile: `Usage: collab-docs profile --url http://host:3000 [--type cpu|heap] [--seconds N] [--out FILE] [--top N]
+
+Takes a CPU or heap profile of a live instance for N seconds (default 10) through its operator
+API (env OPERATOR_TOKEN), saves it in pprof format and prints the top functions.`,
   serve: `Usage: collab-docs serve [--role api,sync,worker]
 
 Starts the server: the REST API and web app (api), the real-time WebSocket rooms (sync) and the
@@ -62,6 +70,15 @@ async function buildWebApp(dir: string | undefined, logger: import('pino').Logge
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Its own options (and no server configuration): parsed by the tool.
+  if (argv[0] === 'loadtest') {
+    const { runLoadtestCommand, LOADTEST_USAGE } = await import('./tools/loadtest/command.ts');
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(LOADTEST_USAGE);
+      return 0;
+    }
+    return runLoadtestCommand(argv.slice(1));
+  }
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv);
@@ -108,6 +125,24 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
 
+  if (command === 'profile') {
+    const type = values.type ?? 'cpu';
+    const seconds = Number(values.seconds ?? 10);
+    if (!values.url || (type !== 'cpu' && type !== 'heap') || !Number.isInteger(seconds) || seconds < 1) {
+      throw new UsageError('profile needs --url http://host:3000, --type cpu|heap and --seconds N ≥ 1');
+    }
+    const { runProfileCommand } = await import('./tools/profile-command.ts');
+    return runProfileCommand({
+      url: values.url,
+      type,
+      seconds,
+      out: values.out,
+      top: Number(values.top ?? 15),
+      token: config.ops.operatorToken,
+      print: (line) => console.log(line),
+    });
+  }
+
   if (command === 'serve') {
     // OpenTelemetry runs when there is somewhere to send spans; without an endpoint, requests
     // still get W3C trace ids in their logs (src/http/trace-context.ts) at a fraction of the cost.
@@ -127,7 +162,21 @@ async function main(argv: string[]): Promise<number> {
     logger.info({ version: version(), roles: config.roles, node: process.version }, 'starting');
     if (config.roles.includes('api') && config.web.build === 'auto') await buildWebApp(config.web.dir, logger);
     const { createApp } = await import('./main.ts');
-    const app = await createApp(config, { logger, traceSamplingStats: tracing && (() => tracing?.samplingStats()) });
+    let profiler: import('./observability/continuous-profiling.ts').ContinuousProfiler | undefined;
+    if (config.ops.pyroscopeServerAddress) {
+      const { startContinuousProfiling } = await import('./observability/continuous-profiling.ts');
+      profiler = await startContinuousProfiling({
+        serverAddress: config.ops.pyroscopeServerAddress,
+        applicationName: config.ops.pyroscopeApplicationName,
+        roles: config.roles,
+        log: (msg) => logger.info(msg),
+      });
+    }
+    const app = await createApp(config, {
+      logger,
+      traceSamplingStats: tracing && (() => tracing?.samplingStats()),
+      onRouteStarted: profiler && ((route) => profiler?.routeStarted(route)),
+    });
     await app.listen();
     let signals = 0;
     const stop = (signal: string) => {
@@ -145,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       app
         .close()
         .then(() => tracing?.shutdown())
+        .then(() => profiler?.stop())
         .then(() => process.exit(0))
         .catch((err: unknown) => {
           app.logger.error({ err }, 'shutdown failed');
@@ -195,6 +245,12 @@ function parseCommandLine(argv: string[]) {
       role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
+      // profile
+      url: { type: 'string' },
+      type: { type: 'string' },
+      seconds: { type: 'string' },
+      out: { type: 'string' },
+      top: { type: 'string' },
     },
   });
 }

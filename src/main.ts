@@ -47,6 +47,8 @@ export type CreateAppOptions = {
   inMemoryDatabase?: boolean;
   /** The tail sampler's counters, exported as metrics when tracing runs. */
   traceSamplingStats?: () => TraceSamplingStats | undefined;
+  /** Continuous profiling's route labels (src/observability/continuous-profiling.ts). */
+  onRouteStarted?: (route: string) => void;
 };
 
 const readinessChecks = (config: Config, infra: Infrastructure) => [
@@ -82,6 +84,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     logger,
     metrics: infra.metrics,
     topTalkers: infra.topTalkers,
+    operatorToken: config.ops.operatorToken,
+    onRouteStarted: opts.onRouteStarted,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     webDir: config.web.dir ?? DEFAULT_WEB_DIR,

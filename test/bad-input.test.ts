@@ -27,6 +27,8 @@ type BadRequest = {
   status?: number;
   /** The `errors[].field` that must name the problem (also mentioned in `detail`). */
   field?: string;
+  /** Sent with the operator token instead of the owner's access token (the operator API). */
+  operator?: true;
 };
 
 const WORKSPACES = `POST ${API_PREFIX}/workspaces` as const;
@@ -44,6 +46,8 @@ const SIGNUP = `POST ${API_PREFIX}/auth/signup` as const;
 const LOGIN = `POST ${API_PREFIX}/auth/login` as const;
 const REFRESH = `POST ${API_PREFIX}/auth/refresh` as const;
 const LOGOUT = `POST ${API_PREFIX}/auth/logout` as const;
+const PROFILE = `GET ${API_PREFIX}/operator/profile` as const;
+const OPERATOR_TOKEN = 'o'.repeat(40);
 
 const NOT_A_UUID = 'not-a-uuid';
 const NIL_LIKE = '00000000-0000-0000-0000-00000000000g';
@@ -429,6 +433,24 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/exports/${NIL_LIKE}/download`,
     field: 'params:/jobId',
   },
+  // --- operator API
+  {
+    name: 'type is not a profile type',
+    route: PROFILE,
+    query: 'type=wall',
+    operator: true,
+    field: 'querystring:/type',
+  },
+  { name: 'seconds is 0', route: PROFILE, query: 'seconds=0', operator: true, field: 'querystring:/seconds' },
+  { name: 'seconds over 300', route: PROFILE, query: 'seconds=301', operator: true, field: 'querystring:/seconds' },
+  {
+    name: 'seconds is not a number',
+    route: PROFILE,
+    query: 'seconds=ten',
+    operator: true,
+    field: 'querystring:/seconds',
+  },
+  { name: 'an unknown parameter', route: PROFILE, query: 'seconds=1&pid=1', operator: true, field: 'querystring:/pid' },
   { name: 'workspaceId missing', route: `GET ${DEAD_EXPORTS}`, query: '', field: 'querystring:/workspaceId' },
   {
     name: 'workspaceId not a uuid',
@@ -482,7 +504,7 @@ describe.each(backends)('bad input is rejected before anything is written [$name
   let documentId: string;
 
   beforeAll(async () => {
-    t = await startTestApp(backend);
+    t = await startTestApp(backend, { OPERATOR_TOKEN });
     owner = await t.signUp('owner');
     bob = await t.signUp('bob');
     workspaceId = (
@@ -549,7 +571,7 @@ describe.each(backends)('bad input is rejected before anything is written [$name
       method,
       url: c.query === undefined ? path : `${path}?${c.query}`,
       headers: {
-        authorization: `Bearer ${owner.token}`,
+        authorization: `Bearer ${c.operator ? OPERATOR_TOKEN : owner.token}`,
         ...((c.body !== undefined || c.raw !== undefined) && { 'content-type': c.contentType ?? 'application/json' }),
       },
       ...(c.raw !== undefined ? { payload: c.raw } : c.body !== undefined && { payload: JSON.stringify(c.body) }),

@@ -2,7 +2,8 @@
  * Who may do what, decided in one place. Every route asks here before reading or writing.
  * Outsiders get NotFound (no existence leak); insiders without the right get Forbidden.
  */
-import { Forbidden, NotFound } from './errors.ts';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Forbidden, NotFound, Unauthenticated } from './errors.ts';
 import { atLeast, type DocumentAccess, type WorkspaceRole, workspaceAtLeast } from './roles.ts';
 
 export type WorkspaceAction =
@@ -100,4 +101,20 @@ export function canOnDocument(subject: DocumentSubject, action: DocumentAction):
 export function authorizeDocument(subject: DocumentSubject, action: DocumentAction): void {
   if (subject.access === 'none') throw new NotFound('document not found');
   if (!canOnDocument(subject, action)) throw new Forbidden(`your access (${subject.access}) does not allow ${action}`);
+}
+
+/**
+ * The operator API (live profiles, top talkers) is for whoever holds OPERATOR_TOKEN, not for any
+ * account: operators act on the whole fleet, outside every workspace. Off when no token is
+ * configured (404, as if the routes did not exist); otherwise the bearer must match, compared in
+ * constant time so response timing reveals nothing about the secret.
+ */
+export function authorizeOperator(authorization: string | undefined, operatorToken: string | undefined): void {
+  if (!operatorToken) throw new NotFound('the operator API is not enabled (set OPERATOR_TOKEN)');
+  const presented = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+  if (!presented) throw new Unauthenticated('the operator API needs Authorization: Bearer <OPERATOR_TOKEN>');
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  if (!timingSafeEqual(digest(presented), digest(operatorToken))) {
+    throw new Unauthenticated('not the operator token');
+  }
 }

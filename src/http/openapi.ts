@@ -35,7 +35,12 @@ export function openApiOptions(publicUrl: string): SwaggerOptions {
       },
       servers: [{ url: publicUrl }],
       tags: TAGS,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN (docs/operations.md)' },
+        },
+      },
       // Public operations (sign-up, log-in, probes, keys) override this with `security: []`.
       security: [{ bearer: [] }],
     },

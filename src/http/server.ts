@@ -26,6 +26,7 @@ import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
+import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
@@ -69,6 +70,10 @@ export type ServerDeps = {
   metrics: Metrics;
   /** Busiest workspaces and documents (bounded); fed one entry per response. */
   topTalkers?: TopTalkers;
+  /** The operator API (profiles, top talkers); off without a token. */
+  operatorToken?: string;
+  /** Called as each request is routed (continuous profiling labels samples with the route). */
+  onRouteStarted?: (route: string) => void;
   ops: Omit<OpsDeps, 'metrics'>;
   /** Present when this process serves the `api` role. */
   api?: ApiDeps;
@@ -108,6 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('traceId', undefined);
   app.addHook('onRequest', async (req, reply) => {
+    deps.onRouteStarted?.(req.routeOptions.url ?? 'unmatched');
     bindTraceContext(req);
     reply.header('x-request-id', req.id);
   });
@@ -147,6 +153,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes({ ...deps.ops, metrics: deps.metrics }));
+  if (deps.topTalkers) {
+    await app.register(operatorRoutes({ operatorToken: deps.operatorToken, topTalkers: deps.topTalkers }), {
+      prefix: API_PREFIX,
+    });
+  }
 
   const api = deps.api;
   if (api) {
