@@ -44,7 +44,15 @@ export interface DocumentsTable {
   content_text: ColumnType<string, string | undefined, string>;
   state: Uint8Array | null;
   state_clock: ColumnType<number, number | undefined, number>;
-  search: ColumnType<string, never, never>;
+  title_search: ColumnType<string, never, never>;
+}
+
+/** Kept by triggers from documents.content_text (migration 0005); never written by the app. */
+export interface DocumentSearchTable {
+  document_id: string;
+  workspace_id: string;
+  content_updated_at: Date;
+  body: string;
 }
 
 export interface DocumentUpdatesTable {
@@ -95,6 +103,7 @@ export interface DB {
   documents: DocumentsTable;
   document_updates: DocumentUpdatesTable;
   document_shares: DocumentSharesTable;
+  document_search: DocumentSearchTable;
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   outbox_events: OutboxEventsTable;

@@ -28,6 +28,7 @@ import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
+import { searchRoutes } from './routes/search-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
 import { bindTraceContext, childLoggerWithTrace } from './trace-context.ts';
@@ -167,7 +168,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         scope.addHook('onRequest', authenticate(api.authenticator));
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
-        await scope.register(documentRoutes(api.documents, api.search));
+        await scope.register(documentRoutes(api.documents));
+        await scope.register(searchRoutes(api.search));
         await scope.register(contentRoutes(api.content));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },

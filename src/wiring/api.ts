@@ -2,6 +2,7 @@
  * The `api` role's use cases, handed to the HTTP server. Everything they depend on is passed in
  * already built: the content reader asks live rooms first, so the sync role is wired before this.
  */
+import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { Documents } from '../app/documents.ts';
@@ -11,6 +12,7 @@ import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
 import { API_PREFIX, type ApiDeps } from '../http/server.ts';
+import { searchMetrics } from '../observability/search-metrics.ts';
 import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
 import type { Identity } from './identity.ts';
@@ -38,7 +40,7 @@ export function wireApi(
     authenticator: identity.authenticator,
     workspaces: new Workspaces(db, permissions, infra.events),
     documents,
-    search: new Search(db),
+    search: new Search(new PostgresSearchIndex(db), searchMetrics(infra.metrics.registry)),
     exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),
       allowPrivateWebhooks: config.export.webhook.allowPrivate,

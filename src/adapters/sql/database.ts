@@ -5,6 +5,7 @@
 
 import { mkdirSync, statfsSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Sql } from '../../app/ports.ts';
@@ -129,7 +130,8 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
 
 async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://');
+  // pg_trgm backs the quick switcher's typo-tolerant title matches (migration 0005).
+  const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://', { extensions: { pg_trgm } });
   const lock = new PgliteLock();
   const acquireTimeoutMs = Math.max(cfg.db.acquireTimeoutMs, EMBEDDED_MIN_ACQUIRE_TIMEOUT_MS);
   const kyselies = new Map<string, Sql>();

@@ -1,8 +1,7 @@
-/** Documents, their shares, and search. */
+/** Documents and their shares. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
-import type { Search } from '../../app/search.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
 import {
@@ -13,7 +12,6 @@ import {
   Items,
   Page,
   problemResponses,
-  SearchHitSchema,
   ShareRoleSchema,
   ShareSchema,
   Title,
@@ -24,7 +22,7 @@ const DocumentParams = T.Object({ id: Uuid });
 const ShareParams = T.Object({ id: Uuid, userId: Uuid });
 
 export const documentRoutes =
-  (documents: Documents, search: Search): FastifyPluginAsyncTypebox =>
+  (documents: Documents): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/workspaces/:id/documents',
@@ -202,31 +200,5 @@ export const documentRoutes =
         await documents.unshare(actorOf(req), req.params.id, req.params.userId);
         return reply.status(204).send(null);
       },
-    );
-
-    app.get(
-      '/search',
-      {
-        schema: {
-          operationId: 'searchDocuments',
-          tags: ['search'],
-          summary: 'Search documents',
-          description:
-            'Full-text search over the documents the caller may read, best match first; optionally within one workspace.',
-          querystring: T.Object(
-            {
-              q: T.String({ minLength: 1, maxLength: 200 }),
-              workspaceId: T.Optional(Uuid),
-              limit: Defaulted(T.Integer({ minimum: 1, maximum: 50, default: 20 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: {
-            200: described('Matching documents, best first', Items(SearchHitSchema)),
-            ...problemResponses(400, 401),
-          },
-        },
-      },
-      async (req) => ({ items: await search.search(actorOf(req), req.query) }),
     );
   };

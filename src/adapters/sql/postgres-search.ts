@@ -1,0 +1,171 @@
+/**
+ * The SearchIndex port on PostgreSQL (and PGlite): body vectors in `document_search`, title
+ * vectors and trigrams on `documents` (migration 0005). The caller's reach (workspaces where
+ * they are owner/admin/member, plus their shares) is resolved in the same statement.
+ *
+ * Bounded work per query (docs/architecture.md "Search"): candidates are the SEARCH_WINDOW most
+ * recently changed matches among body matches and among title matches; only those are ranked.
+ * A term that matches half of a million documents therefore costs a window, not the whole set.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import type { Sql } from '../../app/ports.ts';
+import type {
+  DocumentQuery,
+  RankedDocument,
+  SearchIndex,
+  TitleHit,
+  TitleMatchKind,
+  TitleQuery,
+} from '../../app/search.ts';
+import { toTsquery } from '../../app/search.ts';
+import { lexemesOf } from '../../app/snippets.ts';
+
+/** Matches ranked per query, per source (body, title); the recency window's size. */
+export const SEARCH_WINDOW = 400;
+/** Title candidates the quick switcher orders; the most recently changed win. */
+export const TITLE_WINDOW = 200;
+/** How much of each returned document's text the snippet is cut from. */
+const SNIPPET_SOURCE_CHARS = 2_000;
+/** Word similarity (0..1) a title needs to count as a typo-tolerant match. */
+const FUZZY_THRESHOLD = 0.4;
+/** Shorter queries have no trigram to look up: they match title word prefixes only. */
+const MIN_TRIGRAM_CHARS = 3;
+
+/** The workspaces whose every document the actor may read, optionally narrowed to one. */
+function readableWorkspaces(actor: string, workspaceId: string | undefined): RawBuilder<unknown> {
+  const scope = workspaceId ? sql`and workspace_id = ${workspaceId}` : sql``;
+  return sql`array(select workspace_id from workspace_members
+    where user_id = ${actor} and role in ('owner', 'admin', 'member') ${scope})`;
+}
+const sharedDocuments = (actor: string) => sql`array(select document_id from document_shares where user_id = ${actor})`;
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export class PostgresSearchIndex implements SearchIndex {
+  private readonly db: Sql;
+  constructor(db: Sql) {
+    this.db = db;
+  }
+
+  async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
+    const tsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
+    const ws = readableWorkspaces(q.actor, q.workspaceId);
+    const shared = sharedDocuments(q.actor);
+    const scope = (col: string) => (q.workspaceId ? sql`and ${sql.ref(col)} = ${q.workspaceId}` : sql``);
+    const after = q.after
+      ? sql`where r.rank < ${q.after.rankKey}::real or (r.rank = ${q.after.rankKey}::real and r.id > ${q.after.id})`
+      : sql``;
+    const rows = await sql<{
+      id: string;
+      workspace_id: string;
+      title: string;
+      rank: number;
+      rank_key: string;
+      body: string;
+      lexemes: string;
+      window_full: boolean;
+    }>`
+      with body_hits as (
+        select s.document_id as id from document_search s
+        where s.body @@ ${tsq} ${scope('s.workspace_id')}
+          and (s.workspace_id = any(${ws}) or s.document_id = any(${shared}))
+        order by s.content_updated_at desc, s.document_id desc
+        limit ${SEARCH_WINDOW}
+      ),
+      title_hits as (
+        select d.id from documents d
+        where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
+          and (d.workspace_id = any(${ws}) or d.id = any(${shared}))
+        order by d.updated_at desc, d.id desc
+        limit ${SEARCH_WINDOW}
+      ),
+      ranked as (
+        select d.id, d.workspace_id, d.title,
+          ts_rank_cd(setweight(d.title_search, 'A') || setweight(coalesce(s.body, ''::tsvector), 'B'), ${tsq}) as rank
+        from (select id from body_hits union select id from title_hits) c
+        join documents d on d.id = c.id
+        left join document_search s on s.document_id = c.id
+      ),
+      page as (
+        select r.* from ranked r ${after}
+        order by r.rank desc, r.id
+        limit ${q.limit}
+      )
+      -- Only the returned page's text is read (content_text may be large and TOASTed).
+      select page.*, page.rank::text as rank_key, left(d.content_text, ${SNIPPET_SOURCE_CHARS}) as body,
+        ${tsq}::text as lexemes,
+        (select count(*) from body_hits) = ${SEARCH_WINDOW} or (select count(*) from title_hits) = ${SEARCH_WINDOW}
+          as window_full
+      from page join documents d on d.id = page.id
+      order by page.rank desc, page.id`.execute(this.db);
+    const hits = rows.rows.map((r) => ({
+      id: r.id,
+      workspaceId: r.workspace_id,
+      title: r.title,
+      rank: Number(r.rank),
+      rankKey: r.rank_key,
+      text: r.body,
+      lexemes: lexemesOf(r.lexemes),
+    }));
+    return { hits, windowFull: rows.rows[0]?.window_full ?? false };
+  }
+
+  async titles(q: TitleQuery): Promise<TitleHit[]> {
+    const ws = readableWorkspaces(q.actor, q.workspaceId);
+    const shared = sharedDocuments(q.actor);
+    const scope = q.workspaceId ? sql`and d.workspace_id = ${q.workspaceId}` : sql``;
+    const reach = sql`(d.workspace_id = any(${ws}) or d.id = any(${shared})) ${scope}`;
+    const lower = q.q.toLowerCase();
+    // Long enough for trigrams: every word a substring of the title. Shorter: word prefixes.
+    const match =
+      q.q.length >= MIN_TRIGRAM_CHARS
+        ? sql.join(
+            lower.split(' ').map((w) => sql`d.title ilike ${`%${likeEscape(w)}%`}`),
+            sql` and `,
+          )
+        : sql`d.title_search @@ to_tsquery('simple', ${`${lower.split(' ').join(':* & ')}:*`})`;
+    const rows = await sql<{ id: string; workspace_id: string; title: string; updated_at: Date; prefix: boolean }>`
+      select c.*, lower(c.title) like ${`${likeEscape(lower)}%`} as prefix from (
+        select d.id, d.workspace_id, d.title, d.updated_at from documents d
+        where ${match} and ${reach}
+        order by d.updated_at desc, d.id desc
+        limit ${TITLE_WINDOW}
+      ) c
+      order by prefix desc, c.updated_at desc, c.id desc
+      limit ${q.limit}`.execute(this.db);
+    const hits = rows.rows.map(
+      (r): TitleHit => ({
+        id: r.id,
+        workspaceId: r.workspace_id,
+        title: r.title,
+        updatedAt: r.updated_at.toISOString(),
+        match: (r.prefix ? 'prefix' : 'substring') satisfies TitleMatchKind,
+      }),
+    );
+    if (hits.length >= q.limit || q.q.length < MIN_TRIGRAM_CHARS) return hits;
+    // Too few exact matches: add titles that resemble the query (typos), best first.
+    const seen = hits.map((h) => h.id);
+    const fuzzy = await this.db.transaction().execute(async (tx) => {
+      await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(tx);
+      const exclude = seen.length ? sql`and d.id <> all(${seen}::uuid[])` : sql``;
+      return sql<{ id: string; workspace_id: string; title: string; updated_at: Date }>`
+        select d.id, d.workspace_id, d.title, d.updated_at from documents d
+        where ${lower} <% d.title and ${reach} ${exclude}
+        order by word_similarity(${lower}, d.title) desc, d.updated_at desc, d.id desc
+        limit ${q.limit - hits.length}`.execute(tx);
+    });
+    return [
+      ...hits,
+      ...fuzzy.rows.map(
+        (r): TitleHit => ({
+          id: r.id,
+          workspaceId: r.workspace_id,
+          title: r.title,
+          updatedAt: r.updated_at.toISOString(),
+          match: 'fuzzy',
+        }),
+      ),
+    ];
+  }
+}

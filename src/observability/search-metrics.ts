@@ -1,0 +1,30 @@
+/**
+ * Metrics of search: query time by kind (full-text documents, quick-switcher titles) and how
+ * often a query matched more documents than one query ranks (the window; docs/architecture.md
+ * "Search"). A rising window-full share is the signal that relevance is being bounded.
+ */
+import client from 'prom-client';
+import type { SearchObserver } from '../app/search.ts';
+
+const SEARCH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1];
+
+export function searchMetrics(registry: client.Registry): SearchObserver {
+  const duration = new client.Histogram({
+    name: 'search_query_duration_seconds',
+    help: 'Time to answer one search (index query and snippets), by kind',
+    labelNames: ['kind'],
+    buckets: SEARCH_BUCKETS,
+    registers: [registry],
+  });
+  const windowFull = new client.Counter({
+    name: 'search_window_full_total',
+    help: 'Full-text searches that matched more documents than one query ranks',
+    registers: [registry],
+  });
+  // Zero from the start, so rate() sees the first one after a restart.
+  windowFull.inc(0);
+  return (kind, seconds, full) => {
+    duration.observe({ kind }, seconds);
+    if (full) windowFull.inc();
+  };
+}
