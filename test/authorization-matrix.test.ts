@@ -127,6 +127,11 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Search answers everyone signed in; what each caller finds is filtered (the SEES table below).
+  { route: 'GET /search', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `/api/v1/search?q=${SEARCH_WORD}&workspaceId=${f.workspaceId}`, expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'GET /search/titles', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `/api/v1/search/titles?q=${SEARCH_WORD}&workspaceId=${f.workspaceId}`, expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   // Exports (docs/spec/export.md [E1.2] [E5.1] [E8.3]): readers of D export and see D's job (an export by the author);
   // workspace admins and owners administer exports (retrying a job that is not dead is a 409, past authorization).
   { route: 'POST /documents/:id/export', method: 'POST', subject: 'document', mutates: false,
@@ -324,6 +329,20 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         const ids = res.json().items.map((h: { id: string }) => h.id);
         expect(ids.sort()).toEqual(idsFor(SEES[caller]).sort());
       });
+    }
+
+    for (const caller of CALLERS) {
+      for (const scope of ['workspaceId=W', 'everywhere'] as const) {
+        it(`${caller}: GET /search/titles?q=…&${scope} (quick switcher) returns ${SEES[caller]}`, async () => {
+          const where = scope === 'everywhere' ? '' : `&workspaceId=${shared.workspaceId}`;
+          const res = await call(cast[caller], 'GET', `/api/v1/search/titles?q=${SEARCH_WORD}${where}`);
+          expect(res.statusCode).toBe(200);
+          const ids = res.json().items.map((h: { id: string }) => h.id);
+          // Everywhere: other fixtures' workspaces hold more matches; none of W's beyond what the caller may read.
+          const inW = ids.filter((id: string) => id === shared.documentId || id === shared.privateDocumentId);
+          expect(inW.sort()).toEqual(idsFor(SEES[caller]).sort());
+        });
+      }
     }
 
     for (const caller of CALLERS.filter((c) => c !== 'none')) {

@@ -349,6 +349,54 @@ const BAD_REQUESTS: BadRequest[] = [
     field: 'querystring:/workspaceId',
   },
   { name: 'an unknown query field', route: `GET ${SEARCH}`, query: 'q=plan&fuzzy=1', field: 'querystring:/fuzzy' },
+  { name: 'garbage search cursor', route: `GET ${SEARCH}`, query: 'q=plan&cursor=garbage', field: '/cursor' },
+  {
+    name: 'search cursor with injected rank',
+    route: `GET ${SEARCH}`,
+    query: `q=plan&cursor=${cursorOf(`1); drop table documents; --|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'search cursor with a bad id',
+    route: `GET ${SEARCH}`,
+    query: `q=plan&cursor=${cursorOf("0.5|' or 1=1 --")}`,
+    field: '/cursor',
+  },
+  {
+    name: 'search cursor over 200',
+    route: `GET ${SEARCH}`,
+    query: `q=plan&cursor=${long(201)}`,
+    field: 'querystring:/cursor',
+  },
+  // --- quick switcher
+  { name: 'titles: q missing', route: `GET ${SEARCH}/titles`, query: '', field: 'querystring:/q' },
+  { name: 'titles: q empty', route: `GET ${SEARCH}/titles`, query: 'q=', field: 'querystring:/q' },
+  { name: 'titles: q over 100', route: `GET ${SEARCH}/titles`, query: `q=${long(101)}`, field: 'querystring:/q' },
+  {
+    name: 'titles: q only punctuation',
+    route: `GET ${SEARCH}/titles`,
+    query: `q=${encodeURIComponent('%_\\*')}`,
+    field: '/q',
+  },
+  {
+    name: 'titles: limit over 20',
+    route: `GET ${SEARCH}/titles`,
+    query: 'q=plan&limit=21',
+    field: 'querystring:/limit',
+  },
+  { name: 'titles: limit 0', route: `GET ${SEARCH}/titles`, query: 'q=plan&limit=0', field: 'querystring:/limit' },
+  {
+    name: 'titles: invalid workspaceId',
+    route: `GET ${SEARCH}/titles`,
+    query: 'q=plan&workspaceId=1',
+    field: 'querystring:/workspaceId',
+  },
+  {
+    name: 'titles: an unknown query field',
+    route: `GET ${SEARCH}/titles`,
+    query: 'q=plan&x=1',
+    field: 'querystring:/x',
+  },
   // --- exports
   { name: 'format missing', route: `POST ${DOCUMENT}/export`, body: {}, field: '/format' },
   { name: 'format not in the enum', route: `POST ${DOCUMENT}/export`, body: { format: 'odt' }, field: '/format' },
@@ -633,6 +681,21 @@ describe.each(backends)('bad input is rejected before anything is written [$name
       token: owner.token,
     });
     expect(hit.json().items.map((h: { id: string }) => h.id)).toContain(documentId);
+  });
+
+  it('LIKE wildcards in a quick-switcher query match themselves, not everything', async () => {
+    for (const q of ['%', '_', '%%%', 'plan%', '\\%']) {
+      const res = await t.request('GET', `${API_PREFIX}/search/titles?q=${encodeURIComponent(q)}`, {
+        token: owner.token,
+      });
+      // Only letters and digits are searched: a pure-wildcard query is a 400, a mixed one finds "plan" only.
+      if (/[a-z]/.test(q)) {
+        expect(res.statusCode, res.body).toBe(200);
+        for (const h of res.json().items as { title: string; match: string }[]) {
+          if (h.match !== 'fuzzy') expect(h.title.toLowerCase()).toContain('plan');
+        }
+      } else expect(res.statusCode, res.body).toBe(400);
+    }
   });
 
   it('none of the bad requests above caused a server error (http_request_errors_total never appears)', async () => {

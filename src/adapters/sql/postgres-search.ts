@@ -20,8 +20,16 @@ import type {
 import { toTsquery } from '../../app/search.ts';
 import { lexemesOf } from '../../app/snippets.ts';
 
-/** Matches ranked per query, per source (body, title); the recency window's size. */
-export const SEARCH_WINDOW = 400;
+/** Body matches ranked per query: the recency window's size. */
+export const SEARCH_WINDOW = 200;
+/** Title matches ranked per query, besides the body's window. */
+export const TITLE_SEARCH_WINDOW = 100;
+/**
+ * Cover-density rank of the title counts fully and the body's at 0.4 (PostgreSQL's weights
+ * for A and B), summed without concatenating the vectors (which would copy every body).
+ */
+const TITLE_WEIGHTS = sql.lit('{1,1,1,1}');
+const BODY_WEIGHTS = sql.lit('{0.4,0.4,0.4,0.4}');
 /** Title candidates the quick switcher orders; the most recently changed win. */
 export const TITLE_WINDOW = 200;
 /** How much of each returned document's text the snippet is cut from. */
@@ -78,11 +86,12 @@ export class PostgresSearchIndex implements SearchIndex {
         where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
           and (d.workspace_id = any(${ws}) or d.id = any(${shared}))
         order by d.updated_at desc, d.id desc
-        limit ${SEARCH_WINDOW}
+        limit ${TITLE_SEARCH_WINDOW}
       ),
       ranked as (
         select d.id, d.workspace_id, d.title,
-          ts_rank_cd(setweight(d.title_search, 'A') || setweight(coalesce(s.body, ''::tsvector), 'B'), ${tsq}) as rank
+          ts_rank_cd(${TITLE_WEIGHTS}::real[], d.title_search, ${tsq})
+            + coalesce(ts_rank_cd(${BODY_WEIGHTS}::real[], s.body, ${tsq}), 0) as rank
         from (select id from body_hits union select id from title_hits) c
         join documents d on d.id = c.id
         left join document_search s on s.document_id = c.id
@@ -95,7 +104,7 @@ export class PostgresSearchIndex implements SearchIndex {
       -- Only the returned page's text is read (content_text may be large and TOASTed).
       select page.*, page.rank::text as rank_key, left(d.content_text, ${SNIPPET_SOURCE_CHARS}) as body,
         ${tsq}::text as lexemes,
-        (select count(*) from body_hits) = ${SEARCH_WINDOW} or (select count(*) from title_hits) = ${SEARCH_WINDOW}
+        (select count(*) from body_hits) = ${SEARCH_WINDOW} or (select count(*) from title_hits) = ${TITLE_SEARCH_WINDOW}
           as window_full
       from page join documents d on d.id = page.id
       order by page.rank desc, page.id`.execute(this.db);
