@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, User } from './api.ts';
 import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
+import { isQuickSwitcherShortcut, QuickSwitcher } from './components/quick-switcher.tsx';
 import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
 import { plainError } from './form-errors.ts';
 import { initials } from './initials.ts';
@@ -54,7 +55,19 @@ type SignedInProps = { api: ApiClient; user: User; route: Route; workspaces: Wor
 function SignedIn({ api, user, route, workspaces }: SignedInProps) {
   const [documentWorkspace, setDocumentWorkspace] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  const [switching, setSwitching] = useState(false);
   const list = workspaces.workspaces;
+
+  // Ctrl/Cmd+K anywhere (even inside the editor) opens the quick switcher.
+  useEffect(() => {
+    const onKeyDown = (e: KeyboardEvent) => {
+      if (!isQuickSwitcherShortcut(e)) return;
+      e.preventDefault();
+      setSwitching(true);
+    };
+    document.addEventListener('keydown', onKeyDown, true);
+    return () => document.removeEventListener('keydown', onKeyDown, true);
+  }, []);
   const currentId =
     route.name === 'documents' || route.name === 'members'
       ? route.workspaceId
@@ -105,6 +118,16 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
             )}
           </nav>
         )}
+        <button
+          type="button"
+          class="button subtle quick-switcher-open"
+          aria-keyshortcuts="Control+K Meta+K"
+          aria-label="Go to a document"
+          onClick={() => setSwitching(true)}
+        >
+          <span class="collapse-label">Go to…</span>
+          <kbd>Ctrl K</kbd>
+        </button>
         <div class="header-user">
           <span class="avatar small" aria-hidden="true" title={user.email}>
             {initials(user.displayName)}
@@ -138,6 +161,13 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
             setCreating(false);
             navigate(`/w/${w.id}`);
           }}
+        />
+      )}
+      {switching && (
+        <QuickSwitcher
+          api={api}
+          workspaceNames={new Map((list ?? []).map((w) => [w.id, w.name]))}
+          onClose={() => setSwitching(false)}
         />
       )}
       <StatusRegion />
