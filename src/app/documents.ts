@@ -138,18 +138,12 @@ export class Documents {
       .orderBy('d.id', 'desc')
       .limit(opts.limit + 1);
     if (!seeAll) q = q.where('s.role', 'is not', null);
+    // Row comparisons are index conditions on (workspace_id, created_at|updated_at desc, id desc);
+    // the equivalent OR was a filter that read every newer row of the workspace again (issue 18).
     if (after && 'createdAt' in after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb('d.created_at', '<', after.createdAt),
-          eb.and([eb('d.created_at', '=', after.createdAt), eb('d.id', '<', after.id)]),
-        ]),
-      );
+      q = q.where(sql<boolean>`(d.created_at, d.id) < (${after.createdAt}, ${after.id})`);
     } else if (after) {
-      const at = sql<Date>`${after.updatedAt}::timestamptz`;
-      q = q.where((eb) =>
-        eb.or([eb('d.updated_at', '<', at), eb.and([eb('d.updated_at', '=', at), eb('d.id', '<', after.id)])]),
-      );
+      q = q.where(sql<boolean>`(d.updated_at, d.id) < (${after.updatedAt}::timestamptz, ${after.id})`);
     }
     const rows = await q.execute();
     const more = rows.length > opts.limit;

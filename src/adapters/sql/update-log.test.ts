@@ -112,9 +112,11 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
   const storedRow = (id: string) =>
     h.database
       .pool('api')
-      .selectFrom('documents')
-      .select(['content', 'content_text', 'state_clock', 'search'])
-      .where('id', '=', id)
+      .selectFrom('documents as d')
+      // The body's search vector lives beside the document (migration 0005).
+      .leftJoin('document_search as s', 's.document_id', 'd.id')
+      .select(['d.content', 'd.content_text', 'd.state_clock', 's.body as search'])
+      .where('d.id', '=', id)
       .executeTakeFirstOrThrow();
 
   it('[S4.2] a document holding NUL and lone surrogates compacts, and its text is stored and searchable', async () => {
