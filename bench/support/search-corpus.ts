@@ -109,7 +109,7 @@ export async function buildCorpus(url: string, params: CorpusParams, log: Log): 
   await q(
     'drop indexes for the load',
     `drop index documents_title_search_idx, documents_title_trgm_idx, documents_workspace_created_idx,
-       document_search_body_idx, document_search_workspace_idx;
+       document_search_body_idx;
 `,
   );
   await q(
@@ -182,19 +182,15 @@ export async function buildCorpus(url: string, params: CorpusParams, log: Log): 
   );
   await q(
     'index: document_search body (GIN)',
-    'create index document_search_body_idx on document_search using gin (body)',
-  );
-  await q(
-    'index: document_search workspace',
-    'create index document_search_workspace_idx on document_search (workspace_id, content_updated_at desc, document_id desc)',
+    'create index document_search_body_idx on document_search using gin (workspace_id, body)',
   );
   await q(
     'index: documents title vector (GIN)',
-    'create index documents_title_search_idx on documents using gin (title_search)',
+    'create index documents_title_search_idx on documents using gin (workspace_id, title_search)',
   );
   await q(
     'index: documents title trigrams (GIN)',
-    'create index documents_title_trgm_idx on documents using gin (title gin_trgm_ops)',
+    'create index documents_title_trgm_idx on documents using gin (workspace_id, title gin_trgm_ops)',
   );
   await q(
     'index: documents workspace',

@@ -66,7 +66,7 @@ describe.each(backends)('the quick switcher in a real browser [$name]', (backend
     const options = dialog.getByRole('option');
     await options.nth(1).waitFor({ timeout: SETTLE_MS });
     // A title that starts with the query comes first; the other contains it.
-    expect(await options.allInnerTexts()).toEqual([
+    expect(await options.allTextContents()).toEqual([
       expect.stringContaining('Roadmap for spring'),
       expect.stringContaining('Quarterly roadmap review'),
     ]);
@@ -83,7 +83,7 @@ describe.each(backends)('the quick switcher in a real browser [$name]', (backend
     await dialog.waitFor({ timeout: SETTLE_MS });
     await page.keyboard.type('hirng');
     await dialog.getByRole('option', { name: /Hiring plan/ }).waitFor({ timeout: SETTLE_MS });
-    expect(await dialog.getByRole('option').first().innerText()).toContain('similar title');
+    expect(await dialog.getByRole('option').first().textContent()).toContain('similar title');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden', timeout: 2_000 });
     expect(page.url()).toMatch(new RegExp(`/d/${second.id}$`));

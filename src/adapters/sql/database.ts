@@ -5,6 +5,7 @@
 
 import { mkdirSync, statfsSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -130,8 +131,10 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
 
 async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  // pg_trgm backs the quick switcher's typo-tolerant title matches (migration 0005).
-  const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://', { extensions: { pg_trgm } });
+  // Search's indexes (migration 0005): trigrams for titles, B-tree keys inside GIN indexes.
+  const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://', {
+    extensions: { pg_trgm, btree_gin },
+  });
   const lock = new PgliteLock();
   const acquireTimeoutMs = Math.max(cfg.db.acquireTimeoutMs, EMBEDDED_MIN_ACQUIRE_TIMEOUT_MS);
   const kyselies = new Map<string, Sql>();

@@ -11,6 +11,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Sql } from '../../app/ports.ts';
 import type {
   DocumentQuery,
+  ParsedQuery,
   RankedDocument,
   SearchIndex,
   TitleHit,
@@ -22,6 +23,8 @@ import { lexemesOf } from '../../app/snippets.ts';
 
 /** Body matches ranked per query: the recency window's size. */
 export const SEARCH_WINDOW = 200;
+/** Documents holding a phrase's words that are checked for the phrase itself. */
+export const PHRASE_WINDOW = 2_000;
 /** Title matches ranked per query, besides the body's window. */
 export const TITLE_SEARCH_WINDOW = 100;
 /**
@@ -38,6 +41,9 @@ const SNIPPET_SOURCE_CHARS = 2_000;
 const FUZZY_THRESHOLD = 0.4;
 /** Shorter queries have no trigram to look up: they match title word prefixes only. */
 const MIN_TRIGRAM_CHARS = 3;
+
+/** The query with its phrases as plain words: what the index alone can answer. */
+const allWords = (p: ParsedQuery): ParsedQuery => ({ ...p, words: [...p.phrases.flat(), ...p.words], phrases: [] });
 
 /** The workspaces whose every document the actor may read, optionally narrowed to one. */
 function readableWorkspaces(actor: string, workspaceId: string | undefined): RawBuilder<unknown> {
@@ -61,6 +67,26 @@ export class PostgresSearchIndex implements SearchIndex {
     const ws = readableWorkspaces(q.actor, q.workspaceId);
     const shared = sharedDocuments(q.actor);
     const scope = (col: string) => (q.workspaceId ? sql`and ${sql.ref(col)} = ${q.workspaceId}` : sql``);
+    const reach = sql`(s.workspace_id = any(${ws}) or s.document_id = any(${shared})) ${scope('s.workspace_id')}`;
+    // Phrases are checked against word positions, which only the row holds: first cut the
+    // window of documents holding all the words (index only), then check the phrase in it.
+    const bodyHits =
+      q.query.phrases.length === 0
+        ? sql`body_hits as (
+            select s.document_id as id from document_search s
+            where s.body @@ ${tsq} and ${reach}
+            order by s.content_updated_at desc, s.document_id desc
+            limit ${SEARCH_WINDOW})`
+        : sql`body_words as (
+            select s.document_id, s.content_updated_at from document_search s
+            where s.body @@ to_tsquery('english', ${toTsquery(allWords(q.query))}) and ${reach}
+            order by s.content_updated_at desc, s.document_id desc
+            limit ${PHRASE_WINDOW}),
+          body_hits as (
+            select w.document_id as id from body_words w join document_search s on s.document_id = w.document_id
+            where s.body @@ ${tsq}
+            order by w.content_updated_at desc, w.document_id desc
+            limit ${SEARCH_WINDOW})`;
     const after = q.after
       ? sql`where r.rank < ${q.after.rankKey}::real or (r.rank = ${q.after.rankKey}::real and r.id > ${q.after.id})`
       : sql``;
@@ -74,13 +100,7 @@ export class PostgresSearchIndex implements SearchIndex {
       lexemes: string;
       window_full: boolean;
     }>`
-      with body_hits as (
-        select s.document_id as id from document_search s
-        where s.body @@ ${tsq} ${scope('s.workspace_id')}
-          and (s.workspace_id = any(${ws}) or s.document_id = any(${shared}))
-        order by s.content_updated_at desc, s.document_id desc
-        limit ${SEARCH_WINDOW}
-      ),
+      with ${bodyHits},
       title_hits as (
         select d.id from documents d
         where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
