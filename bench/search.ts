@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PostgresSearchIndex } from '../src/adapters/sql/postgres-search.ts';
-import type { DB } from '../src/adapters/sql/schema.ts';
+import type { DB } from '../src/app/schema.ts';
 import { Search } from '../src/app/search.ts';
 import { BENCH_USERS, buildCorpus, corpusIsCurrent, corpusParams, word } from './support/search-corpus.ts';
 
