@@ -4,11 +4,13 @@
  * "Search"). A rising window-full share is the signal that relevance is being bounded.
  */
 import client from 'prom-client';
-import type { SearchObserver } from '../app/search.ts';
 
 const SEARCH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1];
 
-export function searchMetrics(registry: client.Registry): SearchObserver {
+/** Fits the search use case's observer port structurally (observability imports no subsystem). */
+export function searchMetrics(
+  registry: client.Registry,
+): (kind: 'documents' | 'titles', seconds: number, windowFull: boolean) => void {
   const duration = new client.Histogram({
     name: 'search_query_duration_seconds',
     help: 'Time to answer one search (index query and snippets), by kind',
