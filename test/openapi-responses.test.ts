@@ -224,6 +224,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     }
     await call('getDocumentContent', { token: viewer.token, params: id }, 200);
     await call('searchDocuments', { token: owner.token, query: `q=quarterly&workspaceId=${workspaceId}` }, 200);
+    await call('searchTitles', { token: owner.token, query: 'q=quartrly' }, 200);
   });
 
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', async () => {
