@@ -61,3 +61,49 @@ export type DocumentSnapshot = { content: ProseMirrorJson; text: string; source:
 export interface ContentSource {
   read(documentId: string): Promise<DocumentSnapshot | null>;
 }
+
+// --- Search (src/app/search.ts uses it; src/adapters/sql/postgres-search.ts implements it)
+
+export type TitleMatchKind = 'prefix' | 'substring' | 'fuzzy';
+export type TitleHit = { id: string; workspaceId: string; title: string; updatedAt: string; match: TitleMatchKind };
+
+/** Where the previous page ended: the exact rank (as the index printed it) and the id. */
+export type SearchCursor = { rankKey: string; id: string };
+
+/** A parsed query: plain words must all match; phrases match as consecutive words. */
+export type ParsedQuery = { words: string[]; phrases: string[][]; prefixLast: boolean };
+
+export type DocumentQuery = {
+  actor: string;
+  query: ParsedQuery;
+  workspaceId?: string;
+  limit: number;
+  after?: SearchCursor;
+};
+export type RankedDocument = {
+  id: string;
+  workspaceId: string;
+  title: string;
+  rank: number;
+  rankKey: string;
+  /** The opening of the document's text, to cut the snippet from. */
+  text: string;
+  /** The query's normalised terms (stems) as the index matched them, for highlighting. */
+  lexemes: string[];
+};
+export type TitleQuery = { actor: string; q: string; workspaceId?: string; limit: number };
+
+/**
+ * What any search backend must answer. Every method filters by what `actor` may read
+ * (workspace membership as owner/admin/member, or a share) — an engine adapter would index each
+ * document's workspace id and take the actor's reach as a filter, resolved from PostgreSQL.
+ */
+export interface SearchIndex {
+  /**
+   * Matches best first (rank desc, id asc), after `after` when given; at most `limit`.
+   * `windowFull`: more documents matched than the index ranks per query (relevance is bounded).
+   */
+  documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }>;
+  /** Title matches for a quick switcher: prefix, then substring, then typo-tolerant. */
+  titles(q: TitleQuery): Promise<TitleHit[]>;
+}

@@ -5,54 +5,13 @@
  */
 import { Invalid } from '../domain/errors.ts';
 import { withSpan } from '../observability/tracing.ts';
+import type { ParsedQuery, SearchCursor, SearchIndex, TitleHit } from './ports.ts';
 import { documentSnippet, type Segment } from './snippets.ts';
+
+export type { ParsedQuery, SearchCursor, SearchIndex, TitleHit } from './ports.ts';
 
 export type SearchHit = { id: string; workspaceId: string; title: string; rank: number; snippet: Segment[] };
 export type SearchPage = { items: SearchHit[]; nextCursor: string | null };
-export type TitleMatchKind = 'prefix' | 'substring' | 'fuzzy';
-export type TitleHit = { id: string; workspaceId: string; title: string; updatedAt: string; match: TitleMatchKind };
-
-/** Where the previous page ended: the exact rank (as the index printed it) and the id. */
-export type SearchCursor = { rankKey: string; id: string };
-
-/** A parsed query: plain words must all match; phrases match as consecutive words. */
-export type ParsedQuery = { words: string[]; phrases: string[][]; prefixLast: boolean };
-
-export type DocumentQuery = {
-  actor: string;
-  query: ParsedQuery;
-  workspaceId?: string;
-  limit: number;
-  after?: SearchCursor;
-};
-export type RankedDocument = {
-  id: string;
-  workspaceId: string;
-  title: string;
-  rank: number;
-  rankKey: string;
-  /** The opening of the document's text, to cut the snippet from. */
-  text: string;
-  /** The query's normalised terms (stems) as the index matched them, for highlighting. */
-  lexemes: string[];
-};
-export type TitleQuery = { actor: string; q: string; workspaceId?: string; limit: number };
-
-/**
- * What any search backend must answer. Every method filters by what `actor` may read
- * (workspace membership as owner/admin/member, or a share) — an engine adapter would index each
- * document's workspace id and take the actor's reach as a filter, resolved from PostgreSQL.
- */
-export interface SearchIndex {
-  /**
-   * Matches best first (rank desc, id asc), after `after` when given; at most `limit`.
-   * `windowFull`: more documents matched than the index ranks per query (relevance is bounded).
-   */
-  documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }>;
-  /** Title matches for a quick switcher: prefix, then substring, then typo-tolerant. */
-  titles(q: TitleQuery): Promise<TitleHit[]>;
-}
-
 const MAX_TERMS = 8;
 const MAX_TITLE_QUERY_CHARS = 100;
 const WORD = /[\p{L}\p{N}]+/gu;
@@ -75,15 +34,9 @@ export function parseQuery(q: string): ParsedQuery {
     return ' ';
   });
   const plain = words(rest).slice(0, Math.max(0, budget));
-  const quotedAtEnd = /"[^"]*"?\s*$/.test(text);
+  // The input ends inside or right after a phrase: no plain word is being typed.
+  const quotedAtEnd = (text.match(/"/g) ?? []).length % 2 === 1 || /"\s*$/.test(text);
   return { words: plain, phrases, prefixLast: plain.length > 0 && !quotedAtEnd };
-}
-
-/** The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`). */
-export function toTsquery(p: ParsedQuery): string {
-  const plain = p.words.map((w, i) => (p.prefixLast && i === p.words.length - 1 ? `${w}:*` : w));
-  const phrases = p.phrases.map((ph) => `(${ph.join(' <-> ')})`);
-  return [...plain, ...phrases].join(' & ');
 }
 
 export function encodeSearchCursor(c: SearchCursor): string {

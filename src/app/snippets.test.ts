@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { documentSnippet, lexemesOf, matchesLexeme, snippet } from './snippets.ts';
+import { documentSnippet, matchesLexeme, snippet } from './snippets.ts';
 
 describe('search snippets', () => {
-  it('reads lexemes from a tsquery', () => {
-    expect(lexemesOf("'migrat':* & 'bill':*")).toEqual(['migrat', 'bill']);
-    expect(lexemesOf("'o''brien':*")).toEqual(["o'brien"]);
-  });
-
   it('matches words by prefix, tolerating a stemmed last letter', () => {
     expect(matchesLexeme('Migration', ['migrat'])).toBe(true);
     expect(matchesLexeme('company', ['compani'])).toBe(true);

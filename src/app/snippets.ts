@@ -10,11 +10,6 @@ const SNIPPET_WORDS = 30;
 const WORDS_BEFORE_MATCH = 8;
 const MIN_STEM_CHARS = 4;
 
-/** Lexemes of a tsquery's text form: `'migrat':* & 'bill':*` → ['migrat', 'bill']. */
-export function lexemesOf(tsquery: string): string[] {
-  return [...tsquery.matchAll(/'((?:[^']|'')+)'/g)].map((m) => (m[1] ?? '').replaceAll("''", "'").toLowerCase());
-}
-
 /**
  * A word matches a lexeme it starts with (queries are prefix queries). Stemming can change a
  * word's last letter (company → compani), so long stems also match without their last letter.

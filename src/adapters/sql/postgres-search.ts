@@ -8,18 +8,28 @@
  * A term that matches half of a million documents therefore costs a window, not the whole set.
  */
 import { type RawBuilder, sql } from 'kysely';
-import type { Sql } from '../../app/ports.ts';
 import type {
   DocumentQuery,
   ParsedQuery,
   RankedDocument,
   SearchIndex,
+  Sql,
   TitleHit,
   TitleMatchKind,
   TitleQuery,
-} from '../../app/search.ts';
-import { toTsquery } from '../../app/search.ts';
-import { lexemesOf } from '../../app/snippets.ts';
+} from '../../app/ports.ts';
+
+/** The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`). */
+export function toTsquery(p: ParsedQuery): string {
+  const plain = p.words.map((w, i) => (p.prefixLast && i === p.words.length - 1 ? `${w}:*` : w));
+  const phrases = p.phrases.map((ph) => `(${ph.join(' <-> ')})`);
+  return [...plain, ...phrases].join(' & ');
+}
+
+/** Lexemes of a tsquery's text form: `'migrat':* & 'bill':*` → ['migrat', 'bill']. */
+export function lexemesOf(tsquery: string): string[] {
+  return [...tsquery.matchAll(/'((?:[^']|'')+)'/g)].map((m) => (m[1] ?? '').replaceAll("''", "'").toLowerCase());
+}
 
 /** Body matches ranked per query: the recency window's size. */
 export const SEARCH_WINDOW = 200;

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { parseQuery } from '../../app/search.ts';
+import { lexemesOf, toTsquery } from './postgres-search.ts';
+
+describe('PostgreSQL search queries', () => {
+  it('reads lexemes from a tsquery', () => {
+    expect(lexemesOf("'migrat':* & 'bill':*")).toEqual(['migrat', 'bill']);
+    expect(lexemesOf("'o''brien':*")).toEqual(["o'brien"]);
+  });
+
+  it('builds tsquery text from words and phrases only, the last plain word a prefix', () => {
+    expect(toTsquery(parseQuery('budget plan'))).toBe('budget & plan:*');
+    expect(toTsquery(parseQuery('"quarterly review" budget'))).toBe('budget:* & (quarterly <-> review)');
+    expect(toTsquery(parseQuery('budget "quarterly review"'))).toBe('budget & (quarterly <-> review)');
+    expect(toTsquery(parseQuery("plan' & | ! ( ) :* <-> x"))).toBe('plan & x:*');
+  });
+});
