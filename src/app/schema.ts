@@ -47,7 +47,7 @@ export interface DocumentsTable {
   title_search: ColumnType<string, never, never>;
 }
 
-/** Kept by triggers from documents.content_text (migration 0005); never written by the app. */
+/** Kept by triggers from documents.content_text (migration 0008); never written by the app. */
 export interface DocumentSearchTable {
   document_id: string;
   workspace_id: string;

@@ -131,7 +131,7 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
 
 async function openPglite(cfg: Config, metrics: Metrics, dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  // Search's indexes (migration 0005): trigrams for titles, B-tree keys inside GIN indexes.
+  // Search's indexes (migration 0008): trigrams for titles, B-tree keys inside GIN indexes.
   const pglite = await PGlite.create(dataDir ? `file://${dataDir}` : 'memory://', {
     extensions: { pg_trgm, btree_gin },
   });

@@ -1,6 +1,6 @@
 /**
  * The SearchIndex port on PostgreSQL (and PGlite): body vectors in `document_search`, title
- * vectors and trigrams on `documents` (migration 0005). The caller's reach (workspaces where
+ * vectors and trigrams on `documents` (migration 0008). The caller's reach (workspaces where
  * they are owner/admin/member, plus their shares) is resolved in the same statement.
  *
  * Bounded work per query (docs/architecture.md "Search"): candidates are the SEARCH_WINDOW most

@@ -113,7 +113,7 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
     h.database
       .pool('api')
       .selectFrom('documents as d')
-      // The body's search vector lives beside the document (migration 0005).
+      // The body's search vector lives beside the document (migration 0008).
       .leftJoin('document_search as s', 's.document_id', 'd.id')
       .select(['d.content', 'd.content_text', 'd.state_clock', 's.body as search'])
       .where('d.id', '=', id)
