@@ -1,7 +1,7 @@
 /**
  * One open document: its Y.Doc, presence (awareness) and the sessions connected to it on this
- * instance. Applies client frames by the sender's rights, forwards local changes to the bus and
- * the group-commit queue, and hands every change to its fan-out (fanout.ts) for the sockets.
+ * instance. Applies client frames by the sender's rights, queues local changes for group commit
+ * (and, once committed, for the bus), and hands every change to its fan-out (fanout.ts) for the sockets.
  * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
  */
 import * as decoding from 'lib0/decoding';
@@ -82,6 +82,10 @@ export class Room {
       append: async (update) => {
         await deps.append(update);
         this.rowsSinceCompaction++;
+        // [S6.1] Other instances hear of a change only once it is committed: what they hold in
+        // memory is then always durable, so a client that reconnects to one of them after this
+        // instance died is never acknowledged for an edit that existed only here [S3.5].
+        this.publish(encodeSyncUpdate(update));
         deps.persisted?.();
       },
       onBatch: (n, bytes, seconds) => this.observer.persisted(n, bytes, seconds),
@@ -274,8 +278,7 @@ export class Room {
   private onDocUpdate(update: Uint8Array, origin: Origin | undefined): void {
     if (this.sessions.size === 0 && origin?.kind === 'storage') return;
     const sender = origin?.kind === 'local' ? origin.session : undefined;
-    // Only changes made here go to the other instances (bus and storage changes came from there).
-    if (sender) this.publish(encodeSyncUpdate(update));
+    // Local changes reach the other instances from the persist queue, after their commit.
     const receivedAt = this.applyStartedAt;
     this.applyStartedAt = 0;
     this.fanout.update(update, sender, receivedAt);

@@ -130,6 +130,7 @@ class InstrumentedLog implements UpdateLog {
   compactions = 0;
   loadGate: Gate | undefined;
   compactGate: Gate | undefined;
+  appendGate: Gate | undefined;
   async load(documentId: string): Promise<StoredDocument | null> {
     this.loads++;
     await this.loadGate?.promise;
@@ -137,6 +138,7 @@ class InstrumentedLog implements UpdateLog {
   }
   async append(documentId: string, update: Uint8Array): Promise<void> {
     this.appends++;
+    await this.appendGate?.promise;
     await this.inner.append(documentId, update);
   }
   async compact(documentId: string, merge: (s: StoredDocument) => CompactedDocument): Promise<number | null> {
@@ -570,7 +572,7 @@ describe('Room: sessions', () => {
 });
 
 describe('Room and RoomRegistry: fan-out', () => {
-  it('[S6.1] an update reaches every other session once, is published once, and is persisted by its instance only', async () => {
+  it('[S6.1] [S3.5] an update reaches every other local session at once, the bus only after its commit, and is persisted by its instance only', async () => {
     const bus = new MemoryBus();
     const log = new InstrumentedLog();
     const a = instance({}, { log, bus });
@@ -580,16 +582,24 @@ describe('Room and RoomRegistry: fan-out', () => {
     const a2 = await connect(a.registry, id);
     const a3 = await connect(a.registry, id);
     const b1 = await connect(b.registry, id);
+    const commit = gate();
+    log.appendGate = commit;
     a1.type('hi');
     expect(a3.socket.frames.at(-1)).toBe(a2.socket.frames.at(-1));
     expect(a1.socket.updates()).toHaveLength(0);
     expect(a2.socket.updates()).toHaveLength(1);
-    expect(b1.socket.updates()).toHaveLength(1);
+    await waitFor('the batch write started', () => log.appends === 1);
+    // Not committed yet: if instance A died now, nobody else would hold (and later acknowledge) it.
+    expect(a.bus.published).toHaveLength(0);
+    expect(b1.socket.updates()).toHaveLength(0);
+    expect(a1.saved()).toBe(0);
+    commit.open();
+    await waitFor('SAVED 1', () => a1.saved() === 1);
     expect(a.bus.published).toHaveLength(1);
     // The bus delivered synchronously: instance B has applied it and neither re-published nor queued it.
+    expect(b1.socket.updates()).toHaveLength(1);
     expect(b.bus.published).toHaveLength(0);
     expect(b1.room.persist.idle).toBe(true);
-    await waitFor('SAVED 1', () => a1.saved() === 1);
     await b1.room.persist.drain();
     expect(log.appends).toBe(1);
     expect(a2.text()).toBe('hi');
