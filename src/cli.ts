@@ -1,6 +1,6 @@
 /**
  * `collab-docs` command line: `serve` (roles api, sync, worker; all by default), `migrate`,
- * `keys rotate`. Tracing is registered before the application modules are imported so the
+ * `keys rotate`, `workspaces set-plan`. Tracing is registered before the application modules are imported so the
  * pg/ioredis/http instrumentations can patch them.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ Commands:
                                    profile a live instance (operator API; env OPERATOR_TOKEN)
   loadtest --url URL [--mode fixed|ramp|soak] ...
                                    virtual users against a server (loadtest --help)
+  workspaces set-plan <workspaceId> <free|business|enterprise> [--rate-limit <req/s>|none]
+                                   set a workspace's plan and request-rate override (operators)
 
 Options:
   -h, --help       show this help, or a command's (collab-docs <command> --help)
@@ -44,6 +46,11 @@ database under DATA_DIR, and exits. Safe to run concurrently: starters wait on a
 
 Creates a new token signing key and retires the current one; retired keys keep verifying
 outstanding tokens for two token lifetimes.`,
+  workspaces: `Usage: collab-docs workspaces set-plan <workspaceId> <free|business|enterprise> [--rate-limit <req/s>|none]
+
+Sets a workspace's plan (export quota and request rate) and, with --rate-limit, its request-rate
+override in requests per second ("none" clears it). Plans are the operator's: workspace owners
+cannot change them. Running servers apply it within RATE_LIMIT_PLAN_CACHE_MS (30 s).`,
 };
 
 /** A mistake on the command line: one line on stderr, exit code 2, no stack trace. */
@@ -101,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
-  const subcommands: Record<string, string[]> = { keys: ['rotate'] };
+  const subcommands: Record<string, string[]> = { keys: ['rotate'], workspaces: ['set-plan'] };
   const expected = subcommands[command] ?? [];
   if ((sub === undefined && expected.length > 0) || (sub !== undefined && !expected.includes(sub))) {
     throw new UsageError(
@@ -110,10 +117,15 @@ async function main(argv: string[]): Promise<number> {
         : `unknown argument "${sub}" for "${command}"`,
     );
   }
-  if (positionals.length > 2 || (expected.length === 0 && positionals.length > 1)) {
+  // `workspaces set-plan` takes its own arguments (checked by parsePlanChange).
+  const takesArguments = command === 'workspaces';
+  if ((!takesArguments && positionals.length > 2) || (expected.length === 0 && positionals.length > 1)) {
     throw new UsageError(`too many arguments for "${command}"`);
   }
   if (values.role !== undefined && command !== 'serve') throw new UsageError('--role applies to "serve" only');
+  if (values['rate-limit'] !== undefined && command !== 'workspaces') {
+    throw new UsageError('--rate-limit applies to "workspaces set-plan" only');
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(values.role ? { ...process.env, ROLES: values.role } : process.env);
@@ -233,6 +245,33 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (command === 'workspaces' && sub === 'set-plan') {
+    const { parsePlanChange } = await import('./app/plan-change-args.ts');
+    const parsed = parsePlanChange(positionals.slice(2), values['rate-limit']);
+    if ('problem' in parsed) throw new UsageError(parsed.problem);
+    const { openDatabase } = await import('./adapters/sql/database.ts');
+    const { setWorkspacePlan } = await import('./app/plans.ts');
+    const { NotFound } = await import('./domain/errors.ts');
+    const { Metrics } = await import('./observability/metrics.ts');
+    const metrics = new Metrics();
+    const db = await openDatabase(config, { metrics, logError: (err) => console.error(err) });
+    try {
+      const view = await setWorkspacePlan(db.admin, parsed.workspaceId, parsed.change);
+      const override = view.rateLimitPerSecond === null ? "the plan's" : `${view.rateLimitPerSecond}`;
+      console.log(`workspace ${view.id} (${view.name}): plan ${view.plan}, requests per second ${override}`);
+      return 0;
+    } catch (err) {
+      if (err instanceof NotFound) {
+        console.error(`no workspace ${parsed.workspaceId}`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      await db.close();
+      metrics.close();
+    }
+  }
+
   throw new UsageError(`unknown command "${command}"`);
 }
 
@@ -243,6 +282,7 @@ function parseCommandLine(argv: string[]) {
     strict: true,
     options: {
       role: { type: 'string' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       // profile

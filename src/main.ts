@@ -83,6 +83,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const server = await buildServer({
     logger,
     metrics: infra.metrics,
+    isolationMetrics: infra.isolationMetrics,
     topTalkers: infra.topTalkers,
     operatorToken: config.ops.operatorToken,
     onRouteStarted: opts.onRouteStarted,

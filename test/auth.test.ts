@@ -75,6 +75,41 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     expect(ok.statusCode).toBe(200);
   });
 
+  it('[A5] failures from one address do not lock the account for its owner at another address', async () => {
+    const s = await t.signUp('victim');
+    const login = (password: string, remoteAddress: string) =>
+      t.app.server.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: s.email, password },
+        remoteAddress,
+      });
+    for (let i = 0; i < 3; i++) expect((await login(`guess-${i}xxxxx`, '198.51.100.66')).statusCode).toBe(401);
+    expect((await login(TEST_PASSWORD, '198.51.100.66')).statusCode).toBe(429);
+    // The account's owner, elsewhere, still gets in.
+    expect((await login(TEST_PASSWORD, '203.0.113.10')).statusCode).toBe(200);
+  });
+
+  it('refuses common and short passwords at sign-up with a 400 on the field', async () => {
+    for (const password of ['password', '12345678', '1234567890', 'Password123', 'qwertyuiop']) {
+      const res = await t.request('POST', '/api/v1/auth/signup', {
+        body: { email: `weak-${Date.now()}-${password.length}@example.test`, password, displayName: 'W' },
+      });
+      expect(res.statusCode, password).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['/password']);
+    }
+  });
+
+  it('refuses the token of a deleted account with 401 (never 500), on reads and on creating a workspace', async () => {
+    const s = await t.signUp('gone');
+    await t.app.database.pool('api').deleteFrom('refresh_tokens').where('user_id', '=', s.userId).execute();
+    await t.app.database.pool('api').deleteFrom('users').where('id', '=', s.userId).execute();
+    const create = await t.request('POST', '/api/v1/workspaces', { token: s.token, body: { name: 'Ghost' } });
+    expect(create.statusCode).toBe(401);
+    expect(create.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await t.request('GET', '/api/v1/workspaces', { token: s.token })).statusCode).toBe(401);
+  });
+
   it('[A4] rotates refresh tokens, and reuse of a rotated token revokes the whole family', async () => {
     const s = await t.signUp('rotate');
     const first = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } });

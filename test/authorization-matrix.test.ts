@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+import { startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -62,7 +62,12 @@ type RouteCase = {
   expected: Statuses;
   /** D's creator, a plain workspace member: only where creating D makes a difference. */
   author?: number;
+  /** The operator credential (OPERATOR_TOKEN): only on operator routes. */
+  operator?: number;
 };
+
+/** Not a user: the operator's credential where a matrix row needs a session. */
+const OPERATOR: TestSession = { userId: 'operator', email: 'operator', token: TEST_OPERATOR_TOKEN, refreshToken: '' };
 
 const ws = (f: Fixture) => `/api/v1/workspaces/${f.workspaceId}`;
 const doc = (f: Fixture) => `/api/v1/documents/${f.documentId}`;
@@ -74,8 +79,6 @@ const ROUTES: RouteCase[] = [
     url: (f) => ws(f),                                                  expected: [404, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'PATCH /workspaces/:id (name)', method: 'PATCH', subject: 'workspace', mutates: true,
     url: (f) => ws(f), body: () => ({ name: 'Renamed' }),               expected: [404, 403, 403, 403, 403, 403, 200, 200] },
-  { route: 'PATCH /workspaces/:id (plan)', method: 'PATCH', subject: 'workspace', mutates: true,
-    url: (f) => ws(f), body: () => ({ plan: 'business' }),              expected: [404, 403, 403, 403, 403, 403, 403, 200] },
   { route: 'DELETE /workspaces/:id', method: 'DELETE', subject: 'workspace', mutates: true,
     url: (f) => ws(f),                                                  expected: [404, 403, 403, 403, 403, 403, 403, 204] },
   { route: 'GET /workspaces/:id/members', method: 'GET', subject: 'workspace', mutates: false,
@@ -144,9 +147,13 @@ const ROUTES: RouteCase[] = [
     url: (f) => `/api/v1/admin/exports/dead?workspaceId=${f.workspaceId}`, expected: [404, 403, 403, 403, 403, 403, 200, 200] },
   { route: 'POST /admin/exports/:jobId/retry', method: 'POST', subject: 'export', mutates: false,
     url: (f) => `/api/v1/admin/exports/${f.exportJobId}/retry`,         expected: [404, 403, 403, 403, 403, 403, 409, 409], author: 403 },
+  // Plans are the operator's [P6]: every user token is refused (401: not the operator credential), the owner's included.
+  { route: 'PUT /admin/workspaces/:id/plan', method: 'PUT', subject: 'workspace', mutates: true,
+    url: (f) => `/api/v1/admin/workspaces/${f.workspaceId}/plan`, body: () => ({ plan: 'enterprise' }),
+                                                                        expected: [401, 401, 401, 401, 401, 401, 401, 401], operator: 200 },
 ];
 
-type MatrixRow = { name: string; caller: Caller | 'author'; status: number; route: RouteCase };
+type MatrixRow = { name: string; caller: Caller | 'author' | 'operator'; status: number; route: RouteCase };
 
 const MATRIX: MatrixRow[] = ROUTES.flatMap((route) => {
   const rows: MatrixRow[] = CALLERS.map((caller, i) => ({
@@ -156,10 +163,10 @@ const MATRIX: MatrixRow[] = ROUTES.flatMap((route) => {
     name: '',
   }));
   if (route.author !== undefined) rows.push({ caller: 'author', status: route.author, route, name: '' });
-  return rows.map((r) => ({
-    ...r,
-    name: `${r.caller === 'author' ? 'author (member who created D)' : r.caller}: ${route.route} → ${r.status}`,
-  }));
+  if (route.operator !== undefined) rows.push({ caller: 'operator', status: route.operator, route, name: '' });
+  const who = (c: MatrixRow['caller']) =>
+    c === 'author' ? 'author (member who created D)' : c === 'operator' ? 'operator (OPERATOR_TOKEN)' : c;
+  return rows.map((r) => ({ ...r, name: `${who(r.caller)}: ${route.route} → ${r.status}` }));
 });
 
 /** Every 4xx is RFC 9457 problem+json whose status matches the response. */
@@ -283,7 +290,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       it(row.name, async () => {
         const { route } = row;
         const f = route.mutates ? (own.get(row.name) as Fixture) : shared;
-        const me = cast[row.caller];
+        const me = row.caller === 'operator' ? OPERATOR : cast[row.caller];
         const body = route.body?.(cast);
         const res = await call(me, route.method, route.url(f, cast, me), body);
         expectStatus(res, row.status);

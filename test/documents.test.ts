@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+import { startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
 
 describe.each(backends)('workspaces, documents and search [$name]', (backend) => {
   let t: TestApp;
@@ -31,13 +32,64 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(list.json().items.map((w: { id: string }) => w.id)).toContain(workspaceId);
   });
 
-  it('renames a workspace and changes its plan', async () => {
+  it('renames a workspace', async () => {
     const res = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}`, {
       token: owner.token,
-      body: { name: 'Acme Inc', plan: 'business' },
+      body: { name: 'Acme Inc' },
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ name: 'Acme Inc', plan: 'business' });
+    expect(res.json()).toMatchObject({ name: 'Acme Inc', plan: 'free' });
+  });
+
+  it('[P6] an owner can neither create a workspace on a paid plan nor change its plan', async () => {
+    const created = await t.request('POST', '/api/v1/workspaces', {
+      token: owner.token,
+      body: { name: 'Rich', plan: 'enterprise' },
+    });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().errors).toContainEqual({ field: '/plan', message: 'is not an allowed field' });
+    const patched = await t.request('PATCH', `/api/v1/workspaces/${workspaceId}`, {
+      token: owner.token,
+      body: { plan: 'enterprise' },
+    });
+    expect(patched.statusCode).toBe(400);
+    expect(patched.json().errors.map((e: { field: string }) => e.field)).toContain('/plan');
+    expect((await t.request('GET', `/api/v1/workspaces/${workspaceId}`, { token: owner.token })).json().plan).toBe(
+      'free',
+    );
+  });
+
+  it('[P6] the operator sets the plan and rate-limit override; the owner sees the plan', async () => {
+    const res = await t.request('PUT', `/api/v1/admin/workspaces/${workspaceId}/plan`, {
+      token: TEST_OPERATOR_TOKEN,
+      body: { plan: 'business', rateLimitPerSecond: 250 },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ id: workspaceId, plan: 'business', rateLimitPerSecond: 250 });
+    const cleared = await t.request('PUT', `/api/v1/admin/workspaces/${workspaceId}/plan`, {
+      token: TEST_OPERATOR_TOKEN,
+      body: { plan: 'business', rateLimitPerSecond: null },
+    });
+    expect(cleared.json()).toMatchObject({ plan: 'business', rateLimitPerSecond: null });
+    expect((await t.request('GET', `/api/v1/workspaces/${workspaceId}`, { token: owner.token })).json().plan).toBe(
+      'business',
+    );
+    const missing = await t.request('PUT', `/api/v1/admin/workspaces/${randomUUID()}/plan`, {
+      token: TEST_OPERATOR_TOKEN,
+      body: { plan: 'free' },
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('[P6] the operator API answers 401 without a credential and to a user token, even the owner', async () => {
+    const url = `/api/v1/admin/workspaces/${workspaceId}/plan`;
+    const anonymous = await t.request('PUT', url, { body: { plan: 'enterprise' } });
+    expect(anonymous.statusCode).toBe(401);
+    const wrong = await t.request('PUT', url, { token: `${TEST_OPERATOR_TOKEN}x`, body: { plan: 'enterprise' } });
+    expect(wrong.statusCode).toBe(401);
+    const byOwner = await t.request('PUT', url, { token: owner.token, body: { plan: 'enterprise' } });
+    expect(byOwner.statusCode).toBe(401);
+    expect(byOwner.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('creates, reads, renames and deletes a document', async () => {

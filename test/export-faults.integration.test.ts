@@ -140,10 +140,8 @@ async function setUp(backend: (typeof backends)[number], env: Record<string, str
   });
   const base = await t.app.listen();
   const owner = await t.signUp('owner');
-  const ws = await t.request('POST', `${API}/workspaces`, {
-    token: owner.token,
-    body: { name: 'Faults', plan: 'enterprise' },
-  });
+  const ws = await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Faults' } });
+  await t.setPlan(ws.json().id, 'enterprise');
   return { t, base, owner, workspaceId: ws.json().id, storageDir };
 }
 
@@ -440,7 +438,7 @@ describe.each(backends)('export: a worker process killed mid-render [$name]', (b
     });
     expect(signup.status).toBe(201);
     const token = signup.body.accessToken as string;
-    const ws = await call(api.url, 'POST', `${API}/workspaces`, { token, body: { name: 'Kill', plan: 'business' } });
+    const ws = await call(api.url, 'POST', `${API}/workspaces`, { token, body: { name: 'Kill' } });
     const doc = await call(api.url, 'POST', `${API}/workspaces/${ws.body.id}/documents`, {
       token,
       body: { title: 'Survivor' },
@@ -545,7 +543,7 @@ describe.each(backends)('export: bad input, and the server keeps serving [$name]
       body: { email: 'bad@example.test', password: 'correct horse battery staple', displayName: 'Bad' },
     });
     const token = signup.body.accessToken as string;
-    const ws = await call(base, 'POST', `${API}/workspaces`, { token, body: { name: 'Bad', plan: 'business' } });
+    const ws = await call(base, 'POST', `${API}/workspaces`, { token, body: { name: 'Bad' } });
     const doc = await call(base, 'POST', `${API}/workspaces/${ws.body.id}/documents`, {
       token,
       body: { title: 'Target' },

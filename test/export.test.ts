@@ -110,11 +110,9 @@ describe.each(backends)('export jobs [$name]', (backend) => {
       t.signUp('member'),
     ]);
     // Enterprise: unlimited exports, so only the quota test's own workspace meets the quota.
-    const ws = await t.request('POST', `${API}/workspaces`, {
-      token: owner.token,
-      body: { name: 'Exports', plan: 'enterprise' },
-    });
+    const ws = await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Exports' } });
     workspaceId = ws.json().id;
+    await t.setPlan(workspaceId, 'enterprise');
     await t.request('POST', `${API}/workspaces/${workspaceId}/members`, {
       token: owner.token,
       body: { email: member.email, role: 'member' },
@@ -485,12 +483,9 @@ describe.each(backends)('export jobs [$name]', (backend) => {
 
   it('[E4.2] [E4.5] claims are fenced by lease and attempt, and one workspace never runs more than its cap', async () => {
     const queue = (name: string) => new JobQueue(withExportTables(t.app.database.pool('worker')), name);
-    const wsA = (
-      await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'A', plan: 'enterprise' } })
-    ).json().id;
-    const wsB = (
-      await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'B', plan: 'enterprise' } })
-    ).json().id;
+    const wsA = (await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'A' } })).json().id;
+    const wsB = (await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'B' } })).json().id;
+    await Promise.all([t.setPlan(wsA, 'enterprise'), t.setPlan(wsB, 'enterprise')]);
     await withWorkerStopped(async () => {
       const [a, b] = [await createDoc('A', wsA), await createDoc('B', wsB)];
       const jobsA = [];
@@ -631,8 +626,9 @@ describe.each(backends)('export retries through the external renderer [$name]', 
     });
     owner = await t.signUp('owner');
     workspaceId = (
-      await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Retries', plan: 'business' } })
+      await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Retries' } })
     ).json().id;
+    await t.setPlan(workspaceId, 'business');
   });
   afterAll(async () => {
     await t?.close();

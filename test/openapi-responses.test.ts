@@ -17,11 +17,15 @@ import {
   operationsOf,
   ResponseChecker,
 } from './support/openapi.ts';
-import { startTestApp, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
+import { startTestApp, TEST_OPERATOR_TOKEN, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
 
 /** Documented statuses this file does not produce, and where they are produced instead. */
 const EXEMPT: Record<string, string> = {
   'getReadiness 503': 'needs a dependency down or a shutdown under way: lifecycle and redis-outage integration tests',
+  'createDocument 409':
+    'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
+  'requestExport 409':
+    'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
 };
 /**
  * Any operation may document 429 for the shared rate limiter, whose own tests drive it; the
@@ -40,6 +44,7 @@ type Call = {
   /** A body sent as-is with this content type instead of JSON. */
   raw?: { payload: string; contentType: string };
   ip?: string;
+  headers?: Record<string, string>;
 };
 type Session = { userId: string; email: string; token: string; refreshToken: string };
 
@@ -71,7 +76,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
       if (value === undefined) throw new Error(`${operationId}: no value for {${name}}`);
       return encodeURIComponent(value);
     });
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...c.headers };
     if (c.token) headers.authorization = `Bearer ${c.token}`;
     if (c.raw) headers['content-type'] = c.raw.contentType;
     else if (c.body !== undefined) headers['content-type'] = 'application/json';
@@ -134,10 +139,11 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     const refreshed = (await call('refreshSession', { body: { refreshToken: session.refreshToken } }, 200)).json();
     await call('refreshSession', { body: { refreshToken: session.refreshToken.replace(/.$/, 'x') } }, 401);
     await call('logOut', { body: { refreshToken: refreshed.refreshToken } }, 204);
-    await call('logIn', { body: { email: leaver.email, password: 'wrong password' } }, 401);
-    for (let i = 1; i < LOGIN_FAILURES_PER_ACCOUNT; i++)
-      await call('logIn', { body: { email: leaver.email, password: 'wrong password' }, ip: nextIp() }, 401);
-    await call('logIn', { body: { email: leaver.email, password: TEST_PASSWORD }, ip: nextIp() }, 429);
+    // Lock-out counts failures per account from one address [A5].
+    const guesser = nextIp();
+    for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT; i++)
+      await call('logIn', { body: { email: leaver.email, password: 'wrong password' }, ip: guesser }, 401);
+    await call('logIn', { body: { email: leaver.email, password: TEST_PASSWORD }, ip: guesser }, 429);
 
     await call('getMe', { token: owner.token }, 200);
     await call('getJwks', {}, 200);
@@ -152,10 +158,13 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
   }
 
   it('workspaces and members', async () => {
-    const ws = (
-      await call('createWorkspace', { token: owner.token, body: { name: 'Main', plan: 'business' } }, 201)
-    ).json();
+    const ws = (await call('createWorkspace', { token: owner.token, body: { name: 'Main' } }, 201)).json();
     workspaceId = ws.id;
+    // Plans are the operator's [P6].
+    const plan = { params: { id: workspaceId }, body: { plan: 'business' } };
+    await call('setWorkspacePlan', { ...plan, token: TEST_OPERATOR_TOKEN }, 200);
+    await call('setWorkspacePlan', { ...plan, token: owner.token }, 401);
+    await call('setWorkspacePlan', plan, 401);
     freeWorkspaceId = (await call('createWorkspace', { token: owner.token, body: { name: 'Free' } }, 201)).json().id;
     const doomed = (await call('createWorkspace', { token: owner.token, body: { name: 'Doomed' } }, 201)).json().id;
     const id = { id: workspaceId };
@@ -187,6 +196,9 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     const ws = { id: workspaceId };
     const created = await call('createDocument', { token: owner.token, params: ws, body: { title: 'Plan' } }, 201);
     documentId = created.json().id;
+    const key = { 'idempotency-key': `create-${randomUUID()}` };
+    await call('createDocument', { token: owner.token, params: ws, body: { title: 'Once' }, headers: key }, 201);
+    await call('createDocument', { token: owner.token, params: ws, body: { title: 'Other' }, headers: key }, 422);
     const second = (await call('createDocument', { token: member.token, params: ws, body: {} }, 201)).json().id;
     await call('createDocument', { token: guest.token, params: ws, body: { title: 'Not allowed' } }, 403);
     await t.app.database
@@ -277,6 +289,10 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     const freeDoc = (await call('createDocument', { token: owner.token, params: free, body: {} }, 201)).json().id;
     await call('requestExport', { token: owner.token, params: { id: freeDoc }, body: { format: 'markdown' } }, 202);
     await call('requestExport', { token: owner.token, params: { id: freeDoc }, body: { format: 'markdown' } }, 429);
+    const key = { 'idempotency-key': `export-${randomUUID()}` };
+    const exportOf = (format: string) => ({ token: owner.token, params: id, body: { format }, headers: key });
+    await call('requestExport', exportOf('html'), 202);
+    await call('requestExport', exportOf('markdown'), 422);
 
     // Dead letters: a job marked dead directly (how jobs die is export.test.ts's business).
     const ws = `workspaceId=${workspaceId}`;
@@ -303,10 +319,13 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     shareByEmail: { email: 'x@example.test', role: 'viewer' },
     setShare: { role: 'viewer' },
     requestExport: { format: 'markdown' },
+    setWorkspacePlan: { plan: 'free' },
   };
   const randomIds = (path: string) =>
     Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));
-  const tokenFor = (op: Operation) => (op.security === undefined ? owner.token : undefined);
+  const operatorOnly = (op: Operation) => op.security?.some((s) => 'operator' in s) ?? false;
+  const tokenFor = (op: Operation) =>
+    operatorOnly(op) ? TEST_OPERATOR_TOKEN : op.security === undefined ? owner.token : undefined;
 
   it('every authenticated operation answers 401 without a token', async () => {
     for (const { path, op } of operationsOf(doc).filter((e) => e.op.security === undefined)) {
@@ -344,7 +363,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
       const query = operationId === 'listDeadExports' ? `workspaceId=${randomUUID()}` : undefined;
       await call(
         operationId,
-        { token: owner.token, params: randomIds(path), query, body: VALID_BODIES[operationId] },
+        { token: tokenFor(op) ?? owner.token, params: randomIds(path), query, body: VALID_BODIES[operationId] },
         404,
       );
     }

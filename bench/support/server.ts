@@ -8,6 +8,20 @@ const READY_POLL_MS = 100;
 /** Variables the bench decides itself; the rest of the environment (pool sizes, TTLs...) passes through. */
 const OWNED_ENV = ['DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'PUBLIC_URL'];
 
+/**
+ * Capacity benchmarks measure the server, not the tenant limits: one bench client is one workspace
+ * and one address. bench/isolation.ts passes the real limits back in through `env`.
+ */
+export const UNLIMITED: Record<string, string> = {
+  RATE_LIMIT_FREE_PER_SECOND: '100000',
+  RATE_LIMIT_BUSINESS_PER_SECOND: '100000',
+  RATE_LIMIT_ENTERPRISE_PER_SECOND: '100000',
+  RATE_LIMIT_SEARCH_PER_MINUTE: '60000000',
+  RATE_LIMIT_EXPORT_PER_MINUTE: '60000000',
+  RATE_LIMIT_INVITE_PER_MINUTE: '60000000',
+  RATE_LIMIT_LOGIN_PER_MINUTE: '60000000',
+};
+
 export type ServerChild = {
   url: string;
   pid: number;
@@ -33,7 +47,7 @@ export async function startServer(opts: {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const name of OWNED_ENV) delete env[name];
   const url = `http://127.0.0.1:${port}`;
-  Object.assign(env, { HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, ...opts.env });
+  Object.assign(env, { HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, ...UNLIMITED, ...opts.env });
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,6 +21,8 @@ export class UniqueViolation extends Error {
   }
 }
 
+import type { RateDecision, RatePolicy } from '../domain/rate-limits.ts';
+
 /** Messages on the bus are versioned; new fields always have defaults (rolling deploys). */
 export type BusMessage = { v: 1; type: string; [field: string]: unknown };
 
@@ -106,4 +108,11 @@ export interface SearchIndex {
   documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }>;
   /** Title matches for a quick switcher: prefix, then substring, then typo-tolerant. */
   titles(q: TitleQuery): Promise<TitleHit[]>;
+}
+
+/** GCRA request-rate buckets: one atomic decision per call (docs/architecture.md, rate limits). */
+export interface RateLimitStore {
+  /** Decides one request against `key`'s bucket and, when allowed, counts it. Rejects when the store cannot decide. */
+  consume(key: string, policy: RatePolicy): Promise<RateDecision>;
+  close(): Promise<void>;
 }

@@ -39,12 +39,13 @@ export class Workspaces {
     this.events = events;
   }
 
-  async create(actor: string, input: { name: string; plan?: Plan }): Promise<WorkspaceView> {
+  /** Every workspace starts on the free plan: plans are the operator's to change (plans.ts) [P6]. */
+  async create(actor: string, input: { name: string }): Promise<WorkspaceView> {
     const id = uuidv7();
     const row = await this.events.transaction(this.db, async (tx, emit) => {
       const w = await tx
         .insertInto('workspaces')
-        .values({ id, name: input.name.trim(), plan: input.plan ?? 'free', created_by: actor })
+        .values({ id, name: input.name.trim(), plan: 'free', created_by: actor })
         .returningAll()
         .executeTakeFirstOrThrow();
       await tx.insertInto('workspace_members').values({ workspace_id: id, user_id: actor, role: 'owner' }).execute();
@@ -75,18 +76,12 @@ export class Workspaces {
     return view(w, role as WorkspaceRole);
   }
 
-  async update(actor: string, workspaceId: string, patch: { name?: string; plan?: Plan }): Promise<WorkspaceView> {
+  async update(actor: string, workspaceId: string, patch: { name: string }): Promise<WorkspaceView> {
     const role = await this.permissions.workspaceRole(actor, workspaceId);
-    if (patch.name !== undefined) authorizeWorkspace(role, 'workspace.rename');
-    if (patch.plan !== undefined) authorizeWorkspace(role, 'workspace.changePlan');
-    if (patch.name === undefined && patch.plan === undefined) authorizeWorkspace(role, 'workspace.read');
+    authorizeWorkspace(role, 'workspace.rename');
     const w = await this.db
       .updateTable('workspaces')
-      .set({
-        ...(patch.name !== undefined && { name: patch.name.trim() }),
-        ...(patch.plan && { plan: patch.plan }),
-        updated_at: new Date(),
-      })
+      .set({ name: patch.name.trim(), updated_at: new Date() })
       .where('id', '=', workspaceId)
       .returningAll()
       .executeTakeFirst();

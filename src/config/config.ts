@@ -274,6 +274,29 @@ export const ConfigSchema = T.Object({
     timeoutMs: Int(100, 600_000, 25_000, 'SHUTDOWN_TIMEOUT_MS'),
   }),
   readyMinFreeDiskMb: Int(0, 1_000_000, 100, 'READY_MIN_FREE_DISK_MB'),
+  // Request limits per tenant (ARCHITECTURE §6, docs/spec/limits.md): GCRA buckets, in Redis when REDIS_URL is set
+  limits: Group({
+    freePerSecond: Int(1, 100_000, 100, 'RATE_LIMIT_FREE_PER_SECOND: requests per second per free workspace'),
+    businessPerSecond: Int(1, 100_000, 100, 'RATE_LIMIT_BUSINESS_PER_SECOND: same for business workspaces'),
+    enterprisePerSecond: Int(1, 100_000, 500, 'RATE_LIMIT_ENTERPRISE_PER_SECOND: same for enterprise'),
+    burstFactor: T.Number({
+      minimum: 1,
+      maximum: 100,
+      default: 2,
+      description: 'RATE_LIMIT_BURST_FACTOR: bursts may run at this multiple of the rate…',
+    }),
+    burstSeconds: Int(0, 3_600, 10, 'RATE_LIMIT_BURST_SECONDS: …for this long, from idle'),
+    searchPerMinute: Int(1, 60_000_000, 600, 'RATE_LIMIT_SEARCH_PER_MINUTE: searches per user'),
+    exportPerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_EXPORT_PER_MINUTE: export requests per user'),
+    invitePerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_INVITE_PER_MINUTE: invitations and shares by email per user'),
+    loginPerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_LOGIN_PER_MINUTE: log-in attempts per client address'),
+    planCacheMs: Int(
+      0,
+      3_600_000,
+      30_000,
+      "RATE_LIMIT_PLAN_CACHE_MS: a workspace's plan and override are re-read this often",
+    ),
+  }),
   // Operations: continuous profiling, the operator API, top talkers
   ops: Group({
     pyroscopeServerAddress: T.Optional(
@@ -398,6 +421,16 @@ const ENV: Record<string, [Path, Kind]> = {
   PYROSCOPE_SERVER_ADDRESS: ['ops.pyroscopeServerAddress', 'str'],
   PYROSCOPE_APPLICATION_NAME: ['ops.pyroscopeApplicationName', 'str'],
   OPERATOR_TOKEN: ['ops.operatorToken', 'str'],
+  RATE_LIMIT_FREE_PER_SECOND: ['limits.freePerSecond', 'int'],
+  RATE_LIMIT_BUSINESS_PER_SECOND: ['limits.businessPerSecond', 'int'],
+  RATE_LIMIT_ENTERPRISE_PER_SECOND: ['limits.enterprisePerSecond', 'int'],
+  RATE_LIMIT_BURST_FACTOR: ['limits.burstFactor', 'num'],
+  RATE_LIMIT_BURST_SECONDS: ['limits.burstSeconds', 'int'],
+  RATE_LIMIT_SEARCH_PER_MINUTE: ['limits.searchPerMinute', 'int'],
+  RATE_LIMIT_EXPORT_PER_MINUTE: ['limits.exportPerMinute', 'int'],
+  RATE_LIMIT_INVITE_PER_MINUTE: ['limits.invitePerMinute', 'int'],
+  RATE_LIMIT_LOGIN_PER_MINUTE: ['limits.loginPerMinute', 'int'],
+  RATE_LIMIT_PLAN_CACHE_MS: ['limits.planCacheMs', 'int'],
   TOP_TALKERS_N: ['ops.topTalkersN', 'int'],
 };
 const envNameOf = new Map<Path, string>(Object.entries(ENV).map(([env, [path]]) => [path, env]));

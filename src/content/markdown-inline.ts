@@ -179,7 +179,8 @@ function linkDestination(url: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets encoded
   const unsafe = /[\u0000-\u0020\u007f<>]/g;
   const encoded = url.replace(unsafe, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  return encoded.replace(/[\\()]/g, '\\$&');
+  // Markdown decodes character references in destinations: `\&` keeps an ampersand literal.
+  return encoded.replace(/[\\()]/g, '\\$&').replace(/&(?=#?[0-9A-Za-z]+;)/g, '\\&');
 }
 
 function inlineAtom(node: ProseMirrorJson): string {

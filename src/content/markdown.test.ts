@@ -147,6 +147,15 @@ describe('toMarkdown', () => {
     );
   });
 
+  it('drops links whose scheme is spelled with character references, and keeps & literal in kept URLs', () => {
+    expect(md(paragraph(text('a', link('&#106;avascript:alert(1)')), text(' b', link('javascript&colon;x'))))).toBe(
+      'a b\n',
+    );
+    expect(md(paragraph(text('q', link('https://e.com/?a=1&copy;=2&b'))))).toBe(
+      '[q](https://e.com/?a=1\\&copy;=2&b)\n',
+    );
+  });
+
   it('drops links and images with unsafe URLs but keeps their text', () => {
     expect(
       md(

@@ -37,6 +37,16 @@ export class Conflict extends DomainError {
   readonly code = 'conflict';
 }
 
+/** Well-formed, but contradicts what came before (an Idempotency-Key reused for another request). */
+export class Unprocessable extends DomainError {
+  readonly status = 422;
+  readonly code: string;
+  constructor(message: string, code = 'unprocessable') {
+    super(message);
+    this.code = code;
+  }
+}
+
 export class RateLimited extends DomainError {
   readonly status = 429;
   readonly code = 'rate_limited';

@@ -6,6 +6,7 @@ export const TITLE_MAX_LENGTH = 200;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const WORKSPACE_NAME_MAX_LENGTH = 100;
 export const SEARCH_QUERY_MAX_LENGTH = 200;
-export const PASSWORD_MIN_LENGTH = 8;
+/** New passwords; sign-up also refuses common ones (src/app/auth/password-rules.ts). */
+export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
 export const EMAIL_MAX_LENGTH = 254;

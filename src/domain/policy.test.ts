@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Forbidden, NotFound } from './errors.ts';
-import { authorizeDocument, authorizeMemberChange, authorizeWorkspace, canOnDocument } from './policy.ts';
+import { Forbidden, NotFound, Unauthenticated } from './errors.ts';
+import {
+  authorizeDocument,
+  authorizeMemberChange,
+  authorizeOperator,
+  authorizeWorkspace,
+  canOnDocument,
+} from './policy.ts';
 import { effectiveAccess } from './roles.ts';
 
 describe('effective access = max(workspace role, document share)', () => {
@@ -23,6 +29,14 @@ describe('policy', () => {
     expect(() => authorizeWorkspace('member', 'workspace.rename')).toThrow(Forbidden);
     expect(() => authorizeWorkspace('admin', 'workspace.rename')).not.toThrow();
     expect(() => authorizeWorkspace('admin', 'workspace.delete')).toThrow(Forbidden);
+  });
+
+  it('[P6] plans are set with the operator credential only: a user token is refused like no token', () => {
+    const token = 'o'.repeat(40);
+    expect(() => authorizeOperator(`Bearer ${token}`, token)).not.toThrow();
+    expect(() => authorizeOperator('Bearer a-users-access-token', token)).toThrow(Unauthenticated);
+    expect(() => authorizeOperator(undefined, token)).toThrow(Unauthenticated);
+    expect(() => authorizeOperator(`Bearer ${token}`, undefined)).toThrow(NotFound);
   });
 
   it('hides documents from people with no access and forbids viewers from editing', () => {

@@ -9,7 +9,6 @@ import { atLeast, type DocumentAccess, type WorkspaceRole, workspaceAtLeast } fr
 export type WorkspaceAction =
   | 'workspace.read'
   | 'workspace.rename'
-  | 'workspace.changePlan'
   | 'workspace.delete'
   | 'members.list'
   | 'members.add'
@@ -19,7 +18,6 @@ export type WorkspaceAction =
 const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
   'workspace.read': 'guest',
   'workspace.rename': 'admin',
-  'workspace.changePlan': 'owner',
   'workspace.delete': 'owner',
   'members.list': 'member',
   'members.add': 'admin',
@@ -104,8 +102,9 @@ export function authorizeDocument(subject: DocumentSubject, action: DocumentActi
 }
 
 /**
- * The operator API (live profiles, top talkers) is for whoever holds OPERATOR_TOKEN, not for any
- * account: operators act on the whole fleet, outside every workspace. Off when no token is
+ * The operator API (live profiles, top talkers, and plans and rate-limit overrides, which are the
+ * operator's, never a workspace owner's [P6]) is for whoever holds OPERATOR_TOKEN, not for any
+ * account, whatever its workspace roles: operators act on the whole fleet, outside every workspace. Off when no token is
  * configured (404, as if the routes did not exist); otherwise the bearer must match, compared in
  * constant time so response timing reveals nothing about the secret.
  */

@@ -38,6 +38,32 @@ describe('webhook targets [E1.3]', () => {
     expect(webhookUrlProblem('http://intranet/', false)).toMatch(/fully qualified/);
   });
 
+  // Every way a URL can spell loopback (or "this host"), as the WHATWG parser and Node's BlockList see them.
+  it.each([
+    'http://[::1]/',
+    'http://[0:0:0:0:0:0:0:1]/',
+    'http://[0000::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[::ffff:7f00:1]/',
+    'http://[0:0:0:0:0:ffff:127.0.0.1]/',
+    'http://[::127.0.0.1]/',
+    'http://[::ffff:0:127.0.0.1]/',
+    'http://[64:ff9b::127.0.0.1]/',
+    'http://[2002:7f00:1::]/',
+    'http://[::]/',
+    'http://2130706433/',
+    'http://0177.0.0.1/',
+    'http://0x7f.0.0.1/',
+    'http://0x7f000001/',
+    'http://127.1/',
+    'http://127.000.000.001/',
+    'http://0.0.0.0/',
+    'http://0/',
+    'http://[fec0::1]/',
+  ])('%s is refused as a private or loopback address', (url) => {
+    expect(webhookUrlProblem(url, false)).toMatch(/private or loopback/);
+  });
+
   it('allows loopback and private targets when configured to', () => {
     expect(webhookUrlProblem('http://127.0.0.1:8080/', true)).toBeNull();
     expect(webhookUrlProblem('http://localhost/', true)).toBeNull();

@@ -27,10 +27,19 @@ for (const [net, prefix] of [
 ] as const) {
   NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
 }
+// IPv4 written inside IPv6: Node's BlockList checks IPv4-mapped addresses (::ffff:a.b.c.d) against
+// the IPv4 rules itself; the other embeddings are blocked whole (deprecated or never public).
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and IPv4-compatible (::a.b.c.d, e.g. [::127.0.0.1] = ::7f00:1).
+  ['::', 96],
+  // SIIT IPv4-translated (::ffff:0:a.b.c.d).
+  ['::ffff:0:0:0', 96],
   ['64:ff9b::', 96],
+  // Teredo and 6to4 carry an IPv4 address of the tunnel's choosing (2002:7f00:1:: is 127.0.0.1).
+  ['2001::', 32],
+  ['2002::', 16],
+  // Site-local (deprecated, still routed inside some networks).
+  ['fec0::', 10],
   ['100::', 64],
   ['2001:db8::', 32],
   ['fc00::', 7],

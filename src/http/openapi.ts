@@ -17,6 +17,7 @@ const TAGS = [
   { name: 'search', description: 'Full-text search over readable documents' },
   { name: 'exports', description: 'Asynchronous exports to PDF, Word, Markdown and HTML' },
   { name: 'ops', description: 'Probes and metrics for operators' },
+  { name: 'operator', description: 'Plans and rate-limit overrides, for the operator credential only' },
 ];
 
 export function openApiOptions(publicUrl: string): SwaggerOptions {

@@ -13,21 +13,26 @@ import type { Authenticator } from '../app/auth/authenticator.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
+import type { IdempotencyKeys } from '../app/idempotency.ts';
 import type { Search } from '../app/search.ts';
 import type { Workspaces } from '../app/workspaces.ts';
+import type { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
 import { authenticate } from './auth-hook.ts';
 import { applyCachePolicy } from './cache-policy.ts';
+import { idempotencyHooks } from './idempotency-hook.ts';
 import { openApiOptions, withBodyProblems } from './openapi.ts';
 import { sendError, sendNotFound } from './problem.ts';
+import { type RateLimitDeps, rateLimitHooks } from './rate-limit-hook.ts';
 import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
+import { type PlanDeps, planRoutes } from './routes/plan-routes.ts';
 import { searchRoutes } from './routes/search-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
@@ -55,6 +60,16 @@ export function trustProxySetting(value: string): boolean | string[] {
     .filter(Boolean);
 }
 
+/** swagger-ui's own CSP (script and style hashes), tightened: no https: wildcards, no validator badge. */
+export function docsPageCsp(header: string): string {
+  const kept = header
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d && !d.startsWith('upgrade-insecure-requests') && !d.startsWith('frame-ancestors'))
+    .map((d) => d.replace(/ https:| validator\.swagger\.io/g, ''));
+  return [...kept, "connect-src 'self'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
+}
+
 export type ApiDeps = {
   accounts: Accounts;
   authenticator: Authenticator;
@@ -64,6 +79,12 @@ export type ApiDeps = {
   content: DocumentContentReads;
   /** Export jobs (request, status, download, dead letters). */
   exports?: Exports;
+  /** Per-tenant request limits and the permission lookups that find a request's workspace. */
+  rateLimits: Omit<RateLimitDeps, 'prefix'>;
+  /** Answers kept for retried requests carrying an Idempotency-Key. */
+  idempotencyKeys: IdempotencyKeys;
+  /** Sets plans: the operator API's route on the api role (OPERATOR_TOKEN). */
+  setPlan: PlanDeps['setPlan'];
 };
 
 export type ServerDeps = {
@@ -75,6 +96,7 @@ export type ServerDeps = {
   operatorToken?: string;
   /** Called as each request is routed (continuous profiling labels samples with the route). */
   onRouteStarted?: (route: string) => void;
+  isolationMetrics: IsolationMetrics;
   ops: Omit<OpsDeps, 'metrics'>;
   /** Present when this process serves the `api` role. */
   api?: ApiDeps;
@@ -109,6 +131,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
   app.addSchema(ProblemSchema);
   app.decorateRequest('principal', null);
+  app.decorateRequest('idempotencyKey', null);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => sendNotFound(req, reply));
 
@@ -149,8 +172,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Before any route is added: it completes each route's schema (see openapi.ts).
   app.addHook('onRoute', withBodyProblems);
+  if (deps.api) {
+    // Also before any route: onRoute documents the 429 (and its RateLimit headers) of each limited route.
+    const limits = rateLimitHooks({ ...deps.api.rateLimits, prefix: API_PREFIX });
+    app.addHook('onRoute', limits.onRoute);
+    app.addHook('preHandler', limits.preHandler);
+  }
   await app.register(swagger, openApiOptions(deps.publicUrl));
-  await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  await app.register(swaggerUi, {
+    routePrefix: `${API_PREFIX}/docs`,
+    // The page lives on the origin that holds people's tokens: only its own hashed scripts and
+    // styles run, nothing is fetched from elsewhere, nobody may frame it, no form posts anywhere.
+    staticCSP: true,
+    transformStaticCSP: docsPageCsp,
+    uiConfig: { validatorUrl: null },
+  });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes({ ...deps.ops, metrics: deps.metrics }));
@@ -166,6 +202,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', authenticate(api.authenticator));
+        const idempotency = idempotencyHooks(api.idempotencyKeys, deps.isolationMetrics);
+        scope.addHook('preHandler', idempotency.preHandler);
+        scope.addHook('onSend', idempotency.onSend);
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
@@ -175,6 +214,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       },
       { prefix: API_PREFIX },
     );
+    await app.register(planRoutes({ operatorToken: deps.operatorToken, setPlan: api.setPlan }), { prefix: API_PREFIX });
   }
   if (api && deps.webDir) await app.register(webAppRoutes(deps.webDir));
   return app as unknown as FastifyInstance;

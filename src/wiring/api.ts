@@ -7,6 +7,8 @@ import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { Documents } from '../app/documents.ts';
 import { Exports } from '../app/exports.ts';
+import { IdempotencyKeys } from '../app/idempotency.ts';
+import { setWorkspacePlan } from '../app/plans.ts';
 import { Search } from '../app/search.ts';
 import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
@@ -17,6 +19,7 @@ import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
+import { wireRequestLimits } from './limits.ts';
 import type { ExportPipeline } from './worker.ts';
 
 /** 0 in the environment means unlimited. */
@@ -35,7 +38,17 @@ export function wireApi(
   const { permissions } = identity;
   const exportMetrics = deps.exports.metrics;
   const documents = new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc());
+  const requestLimits = wireRequestLimits(config, infra, db);
   return {
+    rateLimits: { limits: requestLimits, permissions },
+    idempotencyKeys: new IdempotencyKeys(db, undefined, infra.logError('idempotency key cleanup failed')),
+    setPlan: async (workspaceId, change) => {
+      const view = await setWorkspacePlan(db, workspaceId, change);
+      // This instance applies it at once; the others within RATE_LIMIT_PLAN_CACHE_MS.
+      requestLimits.forgetPlan(workspaceId);
+      infra.isolationMetrics.planChanges.inc({ plan: view.plan });
+      return view;
+    },
     accounts: identity.accounts,
     authenticator: identity.authenticator,
     workspaces: new Workspaces(db, permissions, infra.events),

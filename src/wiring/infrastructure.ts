@@ -6,15 +6,19 @@ import type { Logger } from 'pino';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { meteredBus } from '../adapters/bus/metered-bus.ts';
 import { RedisBus } from '../adapters/bus/redis-bus.ts';
+import { InsuredCounters } from '../adapters/counters/insured-counters.ts';
 import { MemoryCounters } from '../adapters/counters/memory-counters.ts';
 import { RedisCounters } from '../adapters/counters/redis-counters.ts';
+import { MemoryRateLimitStore } from '../adapters/rate-limit/memory-rate-limit-store.ts';
+import { RedisRateLimitStore } from '../adapters/rate-limit/redis-rate-limit-store.ts';
 import { type Database, openDatabase } from '../adapters/sql/database.ts';
 import { migrateToLatest } from '../adapters/sql/migrator.ts';
 import { openFileStorage } from '../adapters/storage/open.ts';
 import { DomainEvents } from '../app/events.ts';
-import type { CounterStore, EventBus } from '../app/ports.ts';
+import type { CounterStore, EventBus, RateLimitStore } from '../app/ports.ts';
 import type { Config, Role } from '../config/config.ts';
 import type { FileStorage } from '../export/ports.ts';
+import { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { Metrics, type TraceSamplingStats } from '../observability/metrics.ts';
 import { RedisMetrics } from '../observability/redis-metrics.ts';
 import { StorageMetrics } from '../observability/storage-metrics.ts';
@@ -30,11 +34,17 @@ export type Infrastructure = {
   /** `logError('what failed')` is an error callback that logs under that message. */
   logError: (msg: string) => (err: unknown) => void;
   metrics: Metrics;
+  /** Rate-limit decisions, idempotency outcomes, plan changes. */
+  isolationMetrics: IsolationMetrics;
   /** Busiest workspaces and documents (bounded), fed by the HTTP server and the sync endpoint. */
   topTalkers: TopTalkers;
   database: Database;
   bus: EventBus;
   counters: CounterStore;
+  /** Fleet-wide request-rate buckets (Redis); undefined on the embedded default. */
+  rateLimitStore: RateLimitStore | undefined;
+  /** In-process buckets: the limiter on the embedded default, the fallback while Redis fails. */
+  rateLimitFallback: RateLimitStore;
   events: DomainEvents;
   /**
    * The export file store (local directory, PostgreSQL or S3: `STORAGE_BACKEND`) seen through one
@@ -52,6 +62,7 @@ export async function openInfrastructure(
   const { logger } = opts;
   const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
   const metrics = new Metrics();
+  const isolationMetrics = new IsolationMetrics(metrics.registry);
   // Process-wide (ioredis publishes on global diagnostics channels): every Redis client is measured.
   const redisMetrics = config.redisUrl ? new RedisMetrics(metrics.registry) : undefined;
   const topTalkers = new TopTalkers(metrics.registry, {
@@ -75,18 +86,25 @@ export async function openInfrastructure(
 
   let bus: EventBus;
   let counters: CounterStore;
+  let rateLimitStore: RateLimitStore | undefined;
   if (config.redisUrl) {
     const redisBus = new RedisBus(config.redisUrl, config.redisPrefix, logError('redis bus error'));
     await redisBus.ready();
     bus = meteredBus(redisBus, metrics);
     const redisCounters = new RedisCounters(config.redisUrl, config.redisPrefix, logError('redis counters error'));
     await redisCounters.ready();
-    counters = redisCounters;
+    // Log-in lock-out and sign-up throttling count per instance while Redis is away: never open, never 503.
+    counters = new InsuredCounters(redisCounters, new MemoryCounters(), () => isolationMetrics.counterFallbacks.inc());
+    // Connection errors are not logged one by one: the limiter reports degraded and recovered once each.
+    const redisLimits = new RedisRateLimitStore(config.redisUrl, config.redisPrefix, () => undefined);
+    await redisLimits.ready();
+    rateLimitStore = redisLimits;
   } else {
     bus = meteredBus(new MemoryBus(logError('event handler failed')), metrics);
     counters = new MemoryCounters();
   }
   bus.onResync(() => logger.warn('event bus reconnected: caches dropped'));
+  const rateLimitFallback = new MemoryRateLimitStore();
 
   const storageMetrics = new StorageMetrics(metrics.registry);
   const fileStores = new Map<Role, FileStorage>();
@@ -107,15 +125,18 @@ export async function openInfrastructure(
     logger,
     logError,
     metrics,
+    isolationMetrics,
     topTalkers,
     database,
     bus,
     counters,
+    rateLimitStore,
+    rateLimitFallback,
     events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
     exportFiles,
     async close() {
       await Promise.allSettled([...fileStores.values()].map((store) => store.close?.()));
-      await Promise.allSettled([bus.close(), counters.close()]);
+      await Promise.allSettled([bus.close(), counters.close(), rateLimitStore?.close(), rateLimitFallback.close()]);
       await database.close();
       redisMetrics?.close();
       metrics.close();

@@ -53,7 +53,9 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       compactIdleMs: cfg.compactIdleMs,
     },
     {
-      log: new SqlUpdateLog(infra.database.pool('sync'), config.db.syncPoolMax),
+      log: new SqlUpdateLog(infra.database.pool('sync'), config.db.syncPoolMax, (documentId, err) =>
+        infra.logger.warn({ err, documentId }, 'projection refused by the database; stored empty, compaction went on'),
+      ),
       bus: infra.bus,
       observer: metrics,
       logger: infra.logger,

@@ -49,6 +49,11 @@ async function startOnce(env: Record<string, string>, port: number, readyTimeout
       LOG_LEVEL: 'info',
       SCRYPT_COST: '1024',
       SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
+      // Every test client is 127.0.0.1 and fixtures export and invite a lot (as test-app.ts).
+      RATE_LIMIT_SEARCH_PER_MINUTE: '6000000',
+      RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
+      RATE_LIMIT_INVITE_PER_MINUTE: '6000000',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '6000000',
       // The test run's global setup builds the web app once; servers never rebuild it in parallel.
       WEB_BUILD: 'never',
       ...env,

@@ -9,6 +9,15 @@ import { createApp, type RunningApp } from '../../src/main.ts';
 import type { Backend } from './backends.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+/** Per-user limits of expensive operations high enough for fixtures (see test/rate-limits.test.ts). */
+export const GENEROUS_OPERATION_LIMITS = {
+  RATE_LIMIT_SEARCH_PER_MINUTE: '6000000',
+  RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
+  RATE_LIMIT_INVITE_PER_MINUTE: '6000000',
+  RATE_LIMIT_LOGIN_PER_MINUTE: '6000000',
+};
+/** The operator credential every test app accepts (OPERATOR_TOKEN). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 
 export type TestSession = { userId: string; email: string; token: string; refreshToken: string };
 
@@ -20,6 +29,12 @@ export type TestApp = {
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
   signUp(name?: string): Promise<TestSession>;
+  /** Sets a workspace's plan through the operator API (owners cannot). */
+  setPlan(
+    workspaceId: string,
+    plan: 'free' | 'business' | 'enterprise',
+    rateLimitPerSecond?: number | null,
+  ): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -37,7 +52,11 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     DB_POOL_ACQUIRE_TIMEOUT_MS: '2000',
     // Every test client comes from 127.0.0.1; sign-up throttling has its own test.
     SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
+    // Likewise the per-user limits of expensive operations (fixtures invite and export a lot);
+    // workspace limits keep their defaults, and test/rate-limits.test.ts sets small ones.
+    ...GENEROUS_OPERATION_LIMITS,
     DATA_DIR: dataDir,
+    OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
     ...provisioned.env,
     ...env,
   });
@@ -68,6 +87,13 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
       if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
       const body = res.json();
       return { userId: body.user.id, email, token: body.accessToken, refreshToken: body.refreshToken };
+    },
+    async setPlan(workspaceId, plan, rateLimitPerSecond) {
+      const res = await request('PUT', `/api/v1/admin/workspaces/${workspaceId}/plan`, {
+        token: TEST_OPERATOR_TOKEN,
+        body: { plan, ...(rateLimitPerSecond !== undefined && { rateLimitPerSecond }) },
+      });
+      if (res.statusCode !== 200) throw new Error(`set plan failed: ${res.statusCode} ${res.body}`);
     },
     async close() {
       await app.close();

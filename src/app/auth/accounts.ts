@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { Conflict, RateLimited, Unauthenticated } from '../../domain/errors.ts';
 import { type CounterStore, type Sql, UniqueViolation } from '../ports.ts';
+import { assertUsablePassword } from './password-rules.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
@@ -31,6 +32,7 @@ export type AccountsOptions = {
 };
 
 const HOUR_SECONDS = 3600;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -60,6 +62,7 @@ export class Accounts {
     if (hit.count > this.opts.signupMaxPerIpPerHour) {
       throw new RateLimited('too many sign-ups from this address; try again later', hit.resetInSeconds);
     }
+    assertUsablePassword(input.password);
     const passwordHash = await hashPassword(input.password, this.opts.scryptCost);
     const id = uuidv7();
     try {
@@ -76,7 +79,10 @@ export class Accounts {
   }
 
   async logIn(input: { email: string; password: string; ip: string }): Promise<Session> {
-    const accountKey = `login:account:${input.email.trim().toLowerCase()}`;
+    // Failures count per account *from this address*: a stranger guessing someone's password from
+    // elsewhere cannot lock them out [A5]. Guessing spread over many addresses meets the per-address
+    // limit on each, the request-rate limits, and passwords that are never common ones.
+    const accountKey = `login:account-ip:${input.email.trim().toLowerCase()}:${input.ip}`;
     const ipKey = `login:ip:${input.ip}`;
     const [byAccount, byIp] = await Promise.all([this.counters.peek(accountKey), this.counters.peek(ipKey)]);
     if (byAccount.count >= this.opts.loginMaxFailuresPerAccount || byIp.count >= this.opts.loginMaxFailuresPerIp) {
@@ -183,6 +189,13 @@ export class Accounts {
       .where('family_id', '=', row.family_id)
       .where('revoked_at', 'is', null)
       .execute();
+  }
+
+  /** Whether an account with this id exists (a token's subject that is no uuid does not). */
+  async exists(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const row = await this.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
   }
 
   async findUser(id: string): Promise<PublicUser | null> {

@@ -4,6 +4,7 @@ import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
+import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import {
   Defaulted,
   DocumentSchema,
@@ -31,11 +32,18 @@ export const documentRoutes =
           operationId: 'createDocument',
           tags: ['documents'],
           summary: 'Create a document',
-          description: 'Creates an empty document in the workspace (members, admins and owners).',
+          description:
+            'Creates an empty document in the workspace (members, admins and owners). Retry-safe with ' +
+            '`Idempotency-Key`: a repeat gets the first answer, the same key for another request 422.',
           params: T.Object({ id: Uuid }),
+          headers: IdempotencyKeyHeaders,
           body: T.Object({ title: T.Optional(Title) }, { additionalProperties: false }),
-          response: { 201: described('The new document', DocumentSchema), ...problemResponses(400, 401, 403, 404) },
+          response: {
+            201: described('The new document', DocumentSchema),
+            ...problemResponses(400, 401, 403, 404, 409, 422),
+          },
         },
+        config: { idempotent: true },
       },
       async (req, reply) => reply.status(201).send(await documents.create(actorOf(req), req.params.id, req.body)),
     );

@@ -4,6 +4,7 @@ import { Type as T } from 'typebox';
 import type { Exports } from '../../app/exports.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
+import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import {
   Defaulted,
   described,
@@ -49,8 +50,10 @@ export const exportRoutes =
           summary: 'Export a document',
           description:
             'Queues an export of the document as it is now (readers) and answers before any rendering; ' +
-            '`Location` names the job to poll. An optional webhook is called when it finishes.',
+            '`Location` names the job to poll. An optional webhook is called when it finishes. Retry-safe ' +
+            'with `Idempotency-Key`: a repeat gets the same job, the same key for another request 422.',
           params: T.Object({ id: Uuid }),
+          headers: IdempotencyKeyHeaders,
           body: T.Object(
             {
               format: ExportFormatSchema,
@@ -66,9 +69,10 @@ export const exportRoutes =
           ),
           response: {
             202: described('The queued job; `Location` is its URL', ExportRequestedSchema, LOCATION),
-            ...problemResponses(400, 401, 404, 429),
+            ...problemResponses(400, 401, 404, 409, 422, 429),
           },
         },
+        config: { idempotent: true },
       },
       async (req, reply) => {
         const actor = actorOf(req);

@@ -8,7 +8,6 @@ import {
   Email,
   Items,
   MemberSchema,
-  PlanSchema,
   problemResponses,
   Uuid,
   WorkspaceName,
@@ -29,8 +28,10 @@ export const workspaceRoutes =
           operationId: 'createWorkspace',
           tags: ['workspaces'],
           summary: 'Create a workspace',
-          description: 'Creates a workspace on the given plan (default free); the caller becomes its owner.',
-          body: T.Object({ name: WorkspaceName, plan: T.Optional(PlanSchema) }, { additionalProperties: false }),
+          description:
+            'Creates a workspace on the free plan; the caller becomes its owner. Plans are set by an operator ' +
+            '(PUT /admin/workspaces/{id}/plan), never by the workspace.',
+          body: T.Object({ name: WorkspaceName }, { additionalProperties: false }),
           response: { 201: described('The new workspace', WorkspaceSchema), ...problemResponses(400, 401) },
         },
       },
@@ -72,13 +73,10 @@ export const workspaceRoutes =
         schema: {
           operationId: 'updateWorkspace',
           tags: ['workspaces'],
-          summary: 'Update a workspace',
-          description: 'Renames the workspace (admins and owners) or changes its plan (owners).',
+          summary: 'Rename a workspace',
+          description: 'Renames the workspace (admins and owners). Its plan is set by an operator, never here.',
           params: WorkspaceParams,
-          body: T.Object(
-            { name: T.Optional(WorkspaceName), plan: T.Optional(PlanSchema) },
-            { additionalProperties: false, minProperties: 1 },
-          ),
+          body: T.Object({ name: WorkspaceName }, { additionalProperties: false }),
           response: {
             200: described('The updated workspace', WorkspaceSchema),
             ...problemResponses(400, 401, 403, 404),

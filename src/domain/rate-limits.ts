@@ -1,0 +1,93 @@
+/**
+ * Request-rate limits as pure rules: the generic cell rate algorithm (GCRA) that decides one
+ * request, the policy of each plan and of each expensive operation, and the IETF RateLimit header
+ * values (draft-ietf-httpapi-ratelimit-headers). Stores (in-process, Redis) keep only the
+ * theoretical arrival time per key and run `decide` (or the same arithmetic in Lua).
+ */
+import type { Plan } from './roles.ts';
+
+/** A token bucket in GCRA form: a sustained rate, and how many requests may come at once. */
+export type RatePolicy = {
+  /** Label in metrics and in the RateLimit headers: workspace, user, search, export, invite, login. */
+  name: string;
+  ratePerSecond: number;
+  /** Bucket capacity in requests (≥ 1). */
+  burst: number;
+};
+
+export type RateDecision = {
+  allowed: boolean;
+  /** Requests that could be made right now after this one. */
+  remaining: number;
+  /** Milliseconds until the bucket is full again. */
+  resetMs: number;
+  /** Milliseconds until a request would be allowed (0 when allowed). */
+  retryAfterMs: number;
+};
+
+/** Overrides above this are typos, not plans. */
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
+
+/**
+ * One GCRA step. `tatMs` is the stored theoretical arrival time (absent for a fresh key); the
+ * returned `tatMs` is what to store when the request is allowed (unchanged when it is not).
+ */
+export function decide(tatMs: number | undefined, nowMs: number, policy: RatePolicy): RateDecision & { tatMs: number } {
+  const interval = 1000 / policy.ratePerSecond;
+  const tolerance = policy.burst * interval;
+  const tat = Math.max(tatMs ?? nowMs, nowMs);
+  const next = tat + interval;
+  const allowAt = next - tolerance;
+  if (nowMs < allowAt) {
+    return { allowed: false, remaining: 0, resetMs: tat - nowMs, retryAfterMs: allowAt - nowMs, tatMs: tat };
+  }
+  return {
+    allowed: true,
+    remaining: Math.floor((nowMs - allowAt) / interval),
+    resetMs: next - nowMs,
+    retryAfterMs: 0,
+    tatMs: next,
+  };
+}
+
+export type BurstShape = {
+  /** Bursts may run at this multiple of the rate… */
+  factor: number;
+  /** …for this long, from a full bucket. */
+  seconds: number;
+};
+
+/**
+ * A policy that sustains `ratePerSecond` and, from idle, serves `factor` × that rate for at least
+ * `seconds`: the bucket holds one second of the rate plus the excess of the burst.
+ */
+export function burstPolicy(name: string, ratePerSecond: number, shape: BurstShape): RatePolicy {
+  const excess = Math.max(0, shape.factor - 1) * ratePerSecond * shape.seconds;
+  return { name, ratePerSecond, burst: Math.max(1, Math.floor(ratePerSecond + excess)) };
+}
+
+export type PlanRates = Record<Plan, number>;
+
+/** The workspace's policy: its operator override when set, else its plan's rate. */
+export function workspacePolicy(
+  plan: Plan,
+  overridePerSecond: number | null,
+  rates: PlanRates,
+  shape: BurstShape,
+): RatePolicy {
+  return burstPolicy('workspace', overridePerSecond ?? rates[plan], shape);
+}
+
+/** `RateLimit-Policy` item: quota = the bucket, window = the time the rate takes to refill it. */
+export function policyHeaderItem(policy: RatePolicy): string {
+  const window = Math.max(1, Math.ceil(policy.burst / policy.ratePerSecond));
+  return `"${policy.name}";q=${policy.burst};w=${window}`;
+}
+
+/** `RateLimit` item: what is left of the bucket and the seconds until it is full again. */
+export function limitHeaderItem(policy: RatePolicy, decision: RateDecision): string {
+  return `"${policy.name}";r=${decision.remaining};t=${Math.max(0, Math.ceil(decision.resetMs / 1000))}`;
+}
+
+export const retryAfterSeconds = (decision: RateDecision): number =>
+  Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
