@@ -1,0 +1,279 @@
+/**
+ * `npm run bench:isolation`: can one tenant slow down another? Against a real server process with
+ * the real per-workspace limits (docs/spec/limits.md), in one run: a quiet workspace's latency
+ * alone, then the same quiet load while each noisy load runs beside it. Prints one JSON object on
+ * stdout (progress on stderr) and exits 1 when a goal is missed.
+ *
+ * Goals per noisy load: the quiet workspace's p95 within 1.5x of its alone value, its p99 under
+ * 100 ms, the noisy tenant refused (429 over REST), no 5xx for anyone.
+ *
+ * Noisy loads are entries of NOISY_LOADS below. Today: `restFlood` (the noisy workspace at 10x
+ * its plan's rate). The realtime tier's loads — sockets beyond the per-user/per-IP caps, and
+ * adversarial Yjs updates (4429 / quarantine) — belong there too, as further `NoisyLoad`s, once
+ * those limits exist; the quiet measurement and the goals stay as they are.
+ *
+ * Environment (all optional):
+ *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
+ *   REDIS_URL                          fleet-wide limits in Redis (keys under a per-run prefix)
+ *   BENCH_DURATION_S (10)              length of every measured phase
+ *   BENCH_QUIET_RATE (50)              the quiet workspace's requests per second (its limit is 100)
+ *   BENCH_NOISY_FACTOR (10)            the flood as a multiple of the noisy workspace's limit
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
+import { fixedRate, type LoadResult, type Workload } from './support/load.ts';
+import { delta, scrape } from './support/prometheus.ts';
+import { deleteKeysWithPrefix } from './support/redis.ts';
+import { type ServerChild, startServer } from './support/server.ts';
+
+const API = '/api/v1';
+const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const PASSWORD = 'bench-isolation-password';
+/** The plan rate both workspaces are on (free), as the server is configured below. */
+const PLAN_RATE = 100;
+const DOCUMENTS_PER_WORKSPACE = 20;
+const P95_RATIO_GOAL = 1.5;
+const P99_GOAL_MS = 100;
+const SERVER_READY_TIMEOUT_MS = 60_000;
+const SETTLE_MS = 2_000;
+/** Connections of the quiet client: enough that its own queueing never shows at its rate. */
+const QUIET_CONNECTIONS = 10;
+const NOISY_CONNECTIONS = 50;
+/** The quiet load in this many autocannon instances, so its second's quota does not leave as one burst. */
+const QUIET_STAGGER = 10;
+const NOISY_STAGGER = 10;
+
+const num = (name: string, dflt: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? dflt : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive number`);
+  return n;
+};
+const settings = {
+  durationS: num('BENCH_DURATION_S', 10),
+  quietRate: num('BENCH_QUIET_RATE', 50),
+  noisyFactor: num('BENCH_NOISY_FACTOR', 10),
+};
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+type Json = Record<string, unknown>;
+async function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<Json> {
+  const res = await fetch(`${base}${API}${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Json;
+}
+
+/** A tenant: one owner, one workspace on the free plan, a few documents. */
+type Tenant = { name: string; token: string; workspaceId: string; documentIds: string[] };
+
+async function tenant(base: string, name: string, run: string): Promise<Tenant> {
+  const s = await call(base, 'POST', '/auth/signup', {
+    email: `${name}-${run}@bench.example`,
+    password: PASSWORD,
+    displayName: name,
+  });
+  const token = s.accessToken as string;
+  const w = await call(base, 'POST', '/workspaces', { name }, token);
+  const documentIds: string[] = [];
+  for (let i = 0; i < DOCUMENTS_PER_WORKSPACE; i++) {
+    documentIds.push(
+      (await call(base, 'POST', `/workspaces/${w.id}/documents`, { title: `${name} ${i}` }, token)).id as string,
+    );
+  }
+  return { name, token, workspaceId: w.id as string, documentIds };
+}
+
+/** Reads of the tenant's documents, round robin: auth, permission check, one row. */
+function reads(t: Tenant): Workload {
+  let i = 0;
+  return {
+    name: `${t.name}.documentRead`,
+    next: () => ({
+      method: 'GET',
+      path: `${API}/documents/${t.documentIds[i++ % t.documentIds.length]}`,
+      token: t.token,
+    }),
+  };
+}
+
+type Context = { url: string; noisy: Tenant; durationS: number };
+
+/**
+ * Something a noisy tenant does beside the quiet one. `run` lasts about `durationS` and reports
+ * what the noisy tenant got back; `refused` says whether the server pushed back as it must.
+ */
+type NoisyLoad = {
+  name: string;
+  describe: string;
+  run(ctx: Context): Promise<{ result: Json; refused: boolean }>;
+};
+
+const restFlood: NoisyLoad = {
+  name: 'restFlood',
+  describe: `the noisy workspace sends ${settings.noisyFactor}x its plan's ${PLAN_RATE} req/s`,
+  async run(ctx) {
+    const r = await fixedRate(ctx.url, reads(ctx.noisy), {
+      rate: PLAN_RATE * settings.noisyFactor,
+      connections: NOISY_CONNECTIONS,
+      durationS: ctx.durationS,
+      stagger: NOISY_STAGGER,
+    });
+    const limited = r.statusCounts['429'] ?? 0;
+    return {
+      result: {
+        targetRps: r.targetRps,
+        rps: r.rps,
+        statusCounts: r.statusCounts,
+        limitedShare: r.responses > 0 ? Math.round((limited / r.responses) * 1000) / 1000 : 0,
+        latencyMs: r.latencyMs,
+      },
+      refused: limited > 0,
+    };
+  },
+};
+
+/** Add the realtime tier's noisy loads here (see the header). */
+const NOISY_LOADS: NoisyLoad[] = [restFlood];
+
+const brief = (r: LoadResult) => ({ rps: r.rps, latencyMs: r.latencyMs, statusCounts: r.statusCounts });
+const fivexx = (r: LoadResult) =>
+  Object.entries(r.statusCounts).reduce((n, [s, c]) => (Number(s) >= 500 ? n + c : n), 0);
+
+let server: ServerChild | undefined;
+let database: BenchDatabase | undefined;
+let dataDir: string | undefined;
+let redisRun: { url: string; prefix: string } | undefined;
+
+async function cleanup(): Promise<void> {
+  if (server) await server.stop();
+  if (database?.kind === 'postgres') await database.drop().catch(() => undefined);
+  if (redisRun) await deleteKeysWithPrefix(redisRun.url, redisRun.prefix).catch(() => undefined);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function main(): Promise<boolean> {
+  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL || undefined;
+  if (redisUrl) redisRun = { url: redisUrl, prefix: `bench_${randomBytes(4).toString('hex')}:` };
+  database = await createBenchDatabase(adminUrl);
+  log(database.kind === 'postgres' ? `database ${database.name} at ${redact(adminUrl)}` : database.reason);
+  dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-isolation-'));
+  server = await startServer({
+    env: {
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      ACCESS_TOKEN_TTL_SECONDS: '3600',
+      // The limits under test: the product's defaults, not bench/support/server.ts's "unlimited".
+      RATE_LIMIT_FREE_PER_SECOND: String(PLAN_RATE),
+      RATE_LIMIT_BUSINESS_PER_SECOND: String(PLAN_RATE),
+      RATE_LIMIT_ENTERPRISE_PER_SECOND: '500',
+      ...(database.kind === 'postgres' && { DATABASE_URL: database.url }),
+      ...(redisRun && { REDIS_URL: redisRun.url, REDIS_PREFIX: redisRun.prefix }),
+    },
+    readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+    onOutput: (text) => process.stderr.write(text.replace(/^(?=.)/gm, '[server] ')),
+  });
+  const url = server.url;
+  log(`server ${server.pid} at ${url}`);
+  const run = Date.now().toString(36);
+  const quiet = await tenant(url, 'quiet', run);
+  const noisy = await tenant(url, 'noisy', run);
+  const quietLoad = () =>
+    fixedRate(url, reads(quiet), {
+      rate: settings.quietRate,
+      connections: QUIET_CONNECTIONS,
+      durationS: settings.durationS,
+      stagger: QUIET_STAGGER,
+    });
+
+  log(`warm-up`);
+  await fixedRate(url, reads(quiet), {
+    rate: settings.quietRate,
+    connections: QUIET_CONNECTIONS,
+    durationS: 3,
+    stagger: 1,
+  });
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  log(`quiet alone: ${settings.quietRate} req/s for ${settings.durationS} s`);
+  const alone = await quietLoad();
+
+  const phases: Json[] = [];
+  let allMet = fivexx(alone) === 0;
+  for (const load of NOISY_LOADS) {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    log(`quiet beside ${load.name}: ${load.describe}`);
+    const before = await scrape(url);
+    const [quietResult, noisyResult] = await Promise.all([
+      quietLoad(),
+      load.run({ url, noisy, durationS: settings.durationS }),
+    ]);
+    const after = await scrape(url);
+    const p95Ratio = Math.round((quietResult.latencyMs.p95 / Math.max(alone.latencyMs.p95, 0.01)) * 100) / 100;
+    const goals = {
+      quietP95WithinRatio: p95Ratio <= P95_RATIO_GOAL,
+      quietP99UnderMs: quietResult.latencyMs.p99 < P99_GOAL_MS,
+      quietAllAnswered2xx: quietResult.non2xx === 0,
+      noisyRefused: noisyResult.refused,
+      no5xx: fivexx(quietResult) === 0,
+    };
+    allMet &&= Object.values(goals).every(Boolean);
+    phases.push({
+      noisy: load.name,
+      describe: load.describe,
+      quiet: { ...brief(quietResult), p95RatioToAlone: p95Ratio },
+      noisyResult: noisyResult.result,
+      server: {
+        limitedDecisions: delta(before, after, 'rate_limit_decisions_total', {
+          outcome: 'limited',
+          scope: 'workspace',
+        }),
+        allowedDecisions: delta(before, after, 'rate_limit_decisions_total', {
+          outcome: 'allowed',
+          scope: 'workspace',
+        }),
+      },
+      goals,
+    });
+  }
+
+  const output = {
+    bench: 'isolation',
+    database: database.kind,
+    limits: redisRun ? 'redis' : 'in-process',
+    settings: { ...settings, planRatePerSecond: PLAN_RATE },
+    goals: { quietP95RatioMax: P95_RATIO_GOAL, quietP99MaxMs: P99_GOAL_MS },
+    quietAlone: brief(alone),
+    phases,
+    allGoalsMet: allMet,
+  };
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  return allMet;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  async (met) => {
+    await cleanup();
+    process.exit(met ? 0 : 1);
+  },
+  async (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    await cleanup();
+    process.exit(2);
+  },
+);
