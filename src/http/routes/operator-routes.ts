@@ -9,7 +9,7 @@ import { Conflict } from '../../domain/errors.ts';
 import { authorizeOperator } from '../../domain/policy.ts';
 import { captureProfile, PROFILE_TYPES, ProfileBusy } from '../../observability/profiler.ts';
 import type { TopTalkers } from '../../observability/top-talkers.ts';
-import { problemResponses } from '../schemas.ts';
+import { Defaulted, described, mediaResponse, problemResponses } from '../schemas.ts';
 
 export type OperatorDeps = { operatorToken: string | undefined; topTalkers: TopTalkers };
 
@@ -28,20 +28,32 @@ export const operatorRoutes =
       '/operator/profile',
       {
         schema: {
+          operationId: 'takeProfile',
           tags: ['operator'],
-          summary: 'Profile this process for N seconds (CPU, or live heap allocations); gzip-compressed pprof',
+          summary: 'Profile this process',
+          description:
+            'Profiles this process for `seconds` (CPU, or live heap allocations) and answers a gzip-compressed ' +
+            'pprof file. Authorized by `Authorization: Bearer <OPERATOR_TOKEN>` only; 404 while no operator token ' +
+            'is configured, 409 while another profile is being taken.',
           security: [{ operator: [] }],
           querystring: T.Object(
             {
-              type: T.Union(
-                PROFILE_TYPES.map((t) => T.Literal(t)),
-                { default: 'cpu' },
+              type: Defaulted(
+                T.Union(
+                  PROFILE_TYPES.map((t) => T.Literal(t)),
+                  { default: 'cpu' },
+                ),
               ),
-              seconds: T.Integer({ minimum: 1, maximum: MAX_PROFILE_SECONDS, default: 10 }),
+              seconds: Defaulted(T.Integer({ minimum: 1, maximum: MAX_PROFILE_SECONDS, default: 10 })),
             },
             { additionalProperties: false },
           ),
-          response: { ...problemResponses(400, 401, 404, 409) },
+          response: {
+            200: mediaResponse('A gzip-compressed pprof profile', {
+              'application/octet-stream': T.String({ format: 'binary' }),
+            }),
+            ...problemResponses(400, 401, 404, 409),
+          },
         },
       },
       async (req, reply) => {
@@ -69,20 +81,28 @@ export const operatorRoutes =
       '/operator/top-talkers',
       {
         schema: {
+          operationId: 'getTopTalkers',
           tags: ['operator'],
-          summary: "This instance's busiest workspaces and documents (last complete minute; sockets now)",
+          summary: "This instance's top talkers",
+          description:
+            "This instance's busiest workspaces and documents: requests, throttled requests and received bytes " +
+            'over the last complete minute, open sockets now. Authorized by `Authorization: Bearer <OPERATOR_TOKEN>` ' +
+            'only; 404 while no operator token is configured.',
           security: [{ operator: [] }],
           response: {
-            200: T.Object({
-              windowSeconds: T.Number(),
-              windowStart: T.Union([T.String(), T.Null()]),
-              workspaces: T.Object({ requests: T.Array(Talker), throttled: T.Array(Talker) }),
-              documents: T.Object({
-                requests: T.Array(Talker),
-                receivedBytes: T.Array(Talker),
-                sockets: T.Array(Level),
+            200: described(
+              'Busiest workspaces and documents of this instance',
+              T.Object({
+                windowSeconds: T.Number(),
+                windowStart: T.Union([T.String(), T.Null()]),
+                workspaces: T.Object({ requests: T.Array(Talker), throttled: T.Array(Talker) }),
+                documents: T.Object({
+                  requests: T.Array(Talker),
+                  receivedBytes: T.Array(Talker),
+                  sockets: T.Array(Level),
+                }),
               }),
-            }),
+            ),
             ...problemResponses(401, 404),
           },
         },
