@@ -197,7 +197,8 @@ describe.each(factories)('UpdateLog contract: %s', (_name, open) => {
       return merge(stored);
     };
     const results = await Promise.all([h.log.compact(id, counting), h.log.compact(id, counting)]);
-    expect(results).toEqual([1, 0]);
+    // Either call may take the document's lock first; whichever runs second finds nothing to merge.
+    expect([...results].sort()).toEqual([0, 1]);
     expect(seen).toEqual([1, 0]);
     await h.log.append(id, textUpdate('b', 2));
     await expect(
