@@ -49,6 +49,9 @@ async function startOnce(env: Record<string, string>, port: number, readyTimeout
       LOG_LEVEL: 'info',
       SCRYPT_COST: '1024',
       SIGNUP_MAX_PER_IP_PER_HOUR: '1000000',
+      // A cold pool on a busy test machine: start-up queries (signing keys, migrations) must not
+      // fail on the 100 ms production default (tests that measure the pools set their own).
+      DB_POOL_ACQUIRE_TIMEOUT_MS: '5000',
       // Every test client is 127.0.0.1 and fixtures export and invite a lot (as test-app.ts).
       RATE_LIMIT_SEARCH_PER_MINUTE: '6000000',
       RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
