@@ -136,6 +136,10 @@ async function setUp(backend: (typeof backends)[number], env: Record<string, str
     EXPORT_STORAGE_DIR: storageDir,
     EXPORT_POLL_INTERVAL_MS: '50',
     EXPORT_QUOTA_ENTERPRISE: '0',
+    // The bursts here measure saves beside hung renders, not the tenant's request limit (RL rules).
+    RATE_LIMIT_FREE_PER_SECOND: '100000',
+    RATE_LIMIT_BUSINESS_PER_SECOND: '100000',
+    RATE_LIMIT_ENTERPRISE_PER_SECOND: '100000',
     ...env,
   });
   const base = await t.app.listen();
