@@ -13,6 +13,7 @@
  *   BENCH_LOAD_RUNS (5)                timed runs of each read-only measurement (the median is reported)
  *   BENCH_LOAD_PEER_RUNS (1)           runs of Y.mergeUpdates (minutes at 100,000 rows: it is superlinear)
  */
+
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import * as Y from 'yjs';
@@ -23,6 +24,7 @@ import { SqlUpdateLog } from '../src/adapters/sql/update-log.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { Metrics } from '../src/observability/metrics.ts';
+import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import type { CompactedDocument, RoomObserver, StoredDocument } from '../src/sync/ports.ts';
 import { RoomRegistry } from '../src/sync/rooms.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
@@ -143,6 +145,7 @@ function registry(syncLog: SqlUpdateLog): RoomRegistry {
       presenceTickMs: 500,
       presenceSampleSize: 50,
       viewerPresence: false,
+      crdt: DEFAULT_CRDT_LIMITS,
       roomGraceMs: 60_000,
       compactThreshold: Number.MAX_SAFE_INTEGER,
       compactIdleMs: 0,

@@ -1,6 +1,6 @@
 /**
  * `collab-docs` command line: `serve` (roles api, sync, worker; all by default), `migrate`,
- * `keys rotate`, `workspaces set-plan`. Tracing is registered before the application modules are imported so the
+ * `keys rotate`, `workspaces set-plan`, `documents quarantined|inspect|repair|release`. Tracing is registered before the application modules are imported so the
  * pg/ioredis/http instrumentations can patch them.
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ Commands:
                                    virtual users against a server (loadtest --help)
   workspaces set-plan <workspaceId> <free|business|enterprise> [--rate-limit <req/s>|none]
                                    set a workspace's plan and request-rate override (operators)
+  documents quarantined|inspect|repair|release [<documentId>]
+                                   documents whose CRDT data is over budget (operators)
 
 Options:
   -h, --help       show this help, or a command's (collab-docs <command> --help)
@@ -51,6 +53,17 @@ outstanding tokens for two token lifetimes.`,
 Sets a workspace's plan (export quota and request rate) and, with --rate-limit, its request-rate
 override in requests per second ("none" clears it). Plans are the operator's: workspace owners
 cannot change them. Running servers apply it within RATE_LIMIT_PLAN_CACHE_MS (30 s).`,
+  documents: `Usage: collab-docs documents quarantined
+       collab-docs documents inspect|repair|release <documentId>
+
+Quarantined documents: their CRDT data would hold the event loop past CRDT_MAIN_BUDGET_MS (or a
+rebuild ran past CRDT_WORKER_BUDGET_MS), so sockets are refused with 4423 and reads answer 423.
+  quarantined  lists them, newest first, with the reason
+  inspect      measures one in a worker (structs, clients, rebuild and load times) and prints its text
+  repair       re-creates it from its content as a fresh document (the concurrent history that made it
+               expensive is dropped; the text and formatting stay), then releases it
+  release      serves it again as it is (a false alarm, or after raising the budgets)
+Runs against DATABASE_URL (or the embedded database under DATA_DIR while the server is stopped).`,
 };
 
 /** A mistake on the command line: one line on stderr, exit code 2, no stack trace. */
@@ -108,7 +121,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
-  const subcommands: Record<string, string[]> = { keys: ['rotate'], workspaces: ['set-plan'] };
+  const subcommands: Record<string, string[]> = {
+    keys: ['rotate'],
+    workspaces: ['set-plan'],
+    documents: ['quarantined', 'inspect', 'repair', 'release'],
+  };
   const expected = subcommands[command] ?? [];
   if ((sub === undefined && expected.length > 0) || (sub !== undefined && !expected.includes(sub))) {
     throw new UsageError(
@@ -118,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   // `workspaces set-plan` takes its own arguments (checked by parsePlanChange).
-  const takesArguments = command === 'workspaces';
+  const takesArguments = command === 'workspaces' || command === 'documents';
   if ((!takesArguments && positionals.length > 2) || (expected.length === 0 && positionals.length > 1)) {
     throw new UsageError(`too many arguments for "${command}"`);
   }
@@ -270,6 +287,19 @@ async function main(argv: string[]): Promise<number> {
       await db.close();
       metrics.close();
     }
+  }
+
+  if (command === 'documents' && sub) {
+    const { runDocumentsCommand } = await import('./tools/documents-command.ts');
+    const documentId = positionals[2];
+    if (sub !== 'quarantined' && (!documentId || positionals.length > 3)) {
+      throw new UsageError(`documents ${sub} needs one document id`);
+    }
+    if (sub === 'quarantined' && positionals.length > 2)
+      throw new UsageError('too many arguments for "documents quarantined"');
+    return runDocumentsCommand(config, sub as 'quarantined' | 'inspect' | 'repair' | 'release', documentId, (line) =>
+      console.log(line),
+    );
   }
 
   throw new UsageError(`unknown command "${command}"`);

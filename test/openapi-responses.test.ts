@@ -29,6 +29,7 @@ const EXEMPT: Record<string, string> = {
   'takeProfile 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
   'getTopTalkers 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
   'takeProfile 409': 'one profile at a time (ProfileBusy): src/observability/profiler.test.ts',
+  'getDocumentContent 423': 'a quarantined document (spec S11.4): test/crdt-isolation.integration.test.ts',
 };
 /**
  * Any operation may document 429 for the shared rate limiter, whose own tests drive it; the

@@ -14,7 +14,10 @@ describe.each(backends)('operator API [$name]', (backend) => {
   let off: TestApp;
   let owner: TestSession;
   beforeAll(async () => {
-    [t, off] = await Promise.all([startTestApp(backend, { OPERATOR_TOKEN }), startTestApp(backend, { OPERATOR_TOKEN: '' })]);
+    [t, off] = await Promise.all([
+      startTestApp(backend, { OPERATOR_TOKEN }),
+      startTestApp(backend, { OPERATOR_TOKEN: '' }),
+    ]);
     owner = await t.signUp('owner');
   });
   afterAll(async () => {

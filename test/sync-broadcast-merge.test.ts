@@ -11,6 +11,7 @@
  * alone — one frame per update to every socket, nothing merged, SAVED behind all of it. This
  * test then saw one update frame per typed update (60) instead of 2.
  */
+
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as decoding from 'lib0/decoding';
@@ -21,6 +22,7 @@ import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { ProtocolError } from '../src/sync/close-codes.ts';
+import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import type { SyncSocket } from '../src/sync/ports.ts';
 import { decodeServerMessage, encodeSyncUpdate, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
@@ -48,6 +50,7 @@ const OPTIONS: RegistryOptions = {
   presenceTickMs: TICK_MS,
   presenceSampleSize: 50,
   viewerPresence: false,
+  crdt: DEFAULT_CRDT_LIMITS,
   roomGraceMs: 60_000,
   compactThreshold: 100_000,
   compactIdleMs: 0,

@@ -4,6 +4,7 @@
  * test flushes them and time only when the fake clock advances, so every step of "typed → sent →
  * applied → stored → SAVED → saved" is observed in order, without a network or a sleep.
  */
+
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -11,6 +12,7 @@ import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
 import { SyncClient } from '../src/client/sync-client.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { CloseCode, ProtocolError } from '../src/sync/close-codes.ts';
+import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import { MessageType } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
 import { type RegistryOptions, RoomRegistry } from '../src/sync/rooms.ts';
@@ -32,6 +34,7 @@ const OPTIONS: RegistryOptions = {
   presenceTickMs: 20,
   presenceSampleSize: 50,
   viewerPresence: false,
+  crdt: DEFAULT_CRDT_LIMITS,
   roomGraceMs: 1_000,
   compactThreshold: 1_000,
   compactIdleMs: 0,

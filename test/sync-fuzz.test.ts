@@ -66,7 +66,13 @@ const FUZZ_ENV = {
 const KNOWN_BUGS = process.env.FUZZ_KNOWN_BUGS === '1';
 
 /** Codes a refused frame may close its socket with (TOKEN frames also 4401: a bad token refresh). */
-const REFUSED = new Set<number>([CloseCode.BAD_MESSAGE, CloseCode.MESSAGE_TOO_BIG, CloseCode.RATE_LIMITED]);
+const REFUSED = new Set<number>([
+  CloseCode.BAD_MESSAGE,
+  CloseCode.MESSAGE_TOO_BIG,
+  CloseCode.RATE_LIMITED,
+  // [S11.1] over its CRDT budget (e.g. types nested thousands deep, which once overflowed Yjs's gc)
+  CloseCode.TOO_COMPLEX,
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Seeds: valid frames

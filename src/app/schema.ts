@@ -96,6 +96,14 @@ export interface OutboxEventsTable {
   created_at: DefaultedTimestamp;
 }
 
+/** A document whose CRDT data cannot be served within budget (migration 0012). */
+export interface DocumentQuarantineTable {
+  document_id: string;
+  reason: string;
+  detail: ColumnType<unknown, string | undefined, string>;
+  quarantined_at: DefaultedTimestamp;
+}
+
 export interface DB {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -107,6 +115,7 @@ export interface DB {
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   outbox_events: OutboxEventsTable;
+  document_quarantine: DocumentQuarantineTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

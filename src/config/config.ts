@@ -129,6 +129,44 @@ export const ConfigSchema = T.Object({
       description: "SYNC_VIEWER_PRESENCE: show read-only users' cursors to others",
     }),
   }),
+  crdt: Group({
+    threads: Int(
+      1,
+      64,
+      2,
+      'CRDT_THREADS: worker threads that rebuild stored documents (loads, compaction, reads, exports)',
+    ),
+    workerBudgetMs: Int(
+      10,
+      600000,
+      2000,
+      'CRDT_WORKER_BUDGET_MS: longest a rebuild may run in a worker; past it the document is quarantined',
+    ),
+    mainBudgetMs: Int(
+      1,
+      10000,
+      50,
+      'CRDT_MAIN_BUDGET_MS: longest loading a document may hold the event loop (one update: 4x, a watchdog); past it the document is quarantined',
+    ),
+    maxStructsPerUpdate: Int(
+      1,
+      100000000,
+      50000,
+      'CRDT_MAX_STRUCTS_PER_UPDATE: items one update may carry (refused 4413 above)',
+    ),
+    maxConcurrentInserts: Int(
+      1,
+      1000000,
+      64,
+      'CRDT_MAX_CONCURRENT_INSERTS: items of one update inserted at one position (refused 4413 above)',
+    ),
+    maxIntegrationSteps: Int(
+      1000,
+      1000000000,
+      100000,
+      "CRDT_MAX_INTEGRATION_STEPS: conflict-resolution steps one update may cost (4413 if its own, quarantine if the document's)",
+    ),
+  }),
   web: Group({
     dir: T.Optional(
       T.String({ minLength: 1, description: 'WEB_DIR: built web app to serve (default: dist/web in the project)' }),
@@ -432,6 +470,12 @@ const ENV: Record<string, [Path, Kind]> = {
   RATE_LIMIT_LOGIN_PER_MINUTE: ['limits.loginPerMinute', 'int'],
   RATE_LIMIT_PLAN_CACHE_MS: ['limits.planCacheMs', 'int'],
   TOP_TALKERS_N: ['ops.topTalkersN', 'int'],
+  CRDT_THREADS: ['crdt.threads', 'int'],
+  CRDT_WORKER_BUDGET_MS: ['crdt.workerBudgetMs', 'int'],
+  CRDT_MAIN_BUDGET_MS: ['crdt.mainBudgetMs', 'int'],
+  CRDT_MAX_STRUCTS_PER_UPDATE: ['crdt.maxStructsPerUpdate', 'int'],
+  CRDT_MAX_CONCURRENT_INSERTS: ['crdt.maxConcurrentInserts', 'int'],
+  CRDT_MAX_INTEGRATION_STEPS: ['crdt.maxIntegrationSteps', 'int'],
 };
 const envNameOf = new Map<Path, string>(Object.entries(ENV).map(([env, [path]]) => [path, env]));
 

@@ -47,6 +47,12 @@ export class Unprocessable extends DomainError {
   }
 }
 
+/** The resource exists but is locked: a quarantined document (its CRDT data is over budget). */
+export class Locked extends DomainError {
+  readonly status = 423;
+  readonly code = 'quarantined';
+}
+
 export class RateLimited extends DomainError {
   readonly status = 429;
   readonly code = 'rate_limited';

@@ -4,7 +4,9 @@
  * it renders, retries with exponential backoff and jitter, and dead-letters what cannot succeed.
  * Stopping stops claiming, lets running jobs finish for a grace period, then hands the rest back.
  */
+
 import type { Logger } from 'pino';
+import type { CrdtPool } from '../content/crdt-pool.ts';
 import { retryDelayMs } from '../domain/export-policy.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
@@ -65,6 +67,7 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export class ExportWorker {
   private readonly queue: JobQueue;
   private readonly renderer: Renderer;
+  private readonly crdt: CrdtPool;
   private readonly storage: FileStorage;
   private readonly observer: ExportObserver;
   private readonly logger: Logger;
@@ -78,11 +81,20 @@ export class ExportWorker {
   private lastReapAt = 0;
 
   constructor(
-    deps: { queue: JobQueue; renderer: Renderer; storage: FileStorage; observer: ExportObserver; logger: Logger },
+    deps: {
+      queue: JobQueue;
+      renderer: Renderer;
+      storage: FileStorage;
+      observer: ExportObserver;
+      logger: Logger;
+      /** Rebuilds the pinned document off the main thread, under budget. */
+      crdt: CrdtPool;
+    },
     opts: ExportWorkerOptions,
   ) {
     this.queue = deps.queue;
     this.renderer = deps.renderer;
+    this.crdt = deps.crdt;
     this.storage = deps.storage;
     this.observer = deps.observer;
     this.logger = deps.logger;
@@ -205,7 +217,7 @@ export class ExportWorker {
       );
       return ok ? 'failed' : 'superseded';
     }
-    const content = pinnedContent(job.pinnedState, job.pinnedUpdates);
+    const content = await pinnedContent(this.crdt, job.pinnedState, job.pinnedUpdates);
     const timeout = AbortSignal.timeout(this.opts.taskTimeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     let file: Awaited<ReturnType<Renderer['render']>>;

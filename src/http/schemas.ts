@@ -79,6 +79,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   410: 'Gone: existed, but no longer available',
   413: 'The request body is too large',
   415: 'The request body is not JSON',
+  423: 'Locked: the document is quarantined until an operator repairs it',
   429: 'Too many requests; retry after `Retry-After` seconds',
   503: 'Temporarily unavailable; retry after `Retry-After` seconds',
 };

@@ -28,12 +28,26 @@ export class SyncMetrics {
   private readonly persistErrors: client.Counter;
   private readonly propagation: client.Histogram;
   private readonly presenceDrops: client.Counter;
+  private readonly overBudget: client.Counter<'action'>;
+  private readonly quarantines: client.Counter<'trigger'>;
   readonly closes: client.Counter<'reason'>;
   readonly connections: client.Counter<'result'>;
   readonly loadDuration: client.Histogram;
 
   constructor(registry: client.Registry, gauges: SyncGauges) {
     const registers = [registry];
+    this.overBudget = new client.Counter({
+      name: 'sync_updates_over_budget_total',
+      help: 'Client updates over their CRDT budget: refused (4413) or the document quarantined',
+      labelNames: ['action'],
+      registers,
+    });
+    this.quarantines = new client.Counter({
+      name: 'documents_quarantined_total',
+      help: 'Documents quarantined because their CRDT data is over budget, by what found it (update, load, compaction)',
+      labelNames: ['trigger'],
+      registers,
+    });
     this.messagesIn = new client.Counter({
       name: 'sync_messages_received_total',
       help: 'Sync messages received from clients, by type',
@@ -164,5 +178,13 @@ export class SyncMetrics {
 
   tooSlow(): void {
     // Counted with the close reason (too_slow) when the socket closes.
+  }
+
+  updateRefused(action: string): void {
+    this.overBudget.inc({ action });
+  }
+
+  quarantined(trigger: string): void {
+    this.quarantines.inc({ trigger });
   }
 }

@@ -15,6 +15,16 @@ export const CloseCode = {
   FORBIDDEN: 4403,
   /** The document does not exist or was deleted. */
   NOT_FOUND: 4404,
+  /**
+   * An update whose CRDT cost is over budget (too many items, too many inserted at one position,
+   * nesting too deep): the document is untouched; do not resend the same bytes.
+   */
+  TOO_COMPLEX: 4413,
+  /**
+   * The document is quarantined: its CRDT data cannot be served within budget. An operator must
+   * repair or release it; reconnecting before that is refused again.
+   */
+  QUARANTINED: 4423,
   /** No message or pong within the idle timeout. */
   IDLE_TIMEOUT: 4408,
   /** Too many messages per second on this socket. */
@@ -33,6 +43,8 @@ export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.UNAUTHORIZED,
   CloseCode.FORBIDDEN,
   CloseCode.NOT_FOUND,
+  CloseCode.TOO_COMPLEX,
+  CloseCode.QUARANTINED,
 ]);
 
 const NAMES = new Map<number, string>(Object.entries(CloseCode).map(([k, v]) => [v, k.toLowerCase()]));

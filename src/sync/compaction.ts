@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
+import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
 import { applyStored } from '../content/stored-document.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { Clock, Timer } from './clock.ts';
@@ -36,6 +37,10 @@ export class Compactor {
     project: (doc: Y.Doc) => { content: unknown; text: string };
     /** Whether the room is still the one loaded for its document. */
     isLoaded: (room: Room) => boolean;
+    /** Merges off the main thread under budget; without it (unit tests) the merge runs inline. */
+    crdt?: CrdtPool;
+    /** The merge was over budget: the document must be quarantined. */
+    overBudget: (room: Room, err: CrdtBudgetExceeded) => void;
   };
   private readonly states = new Map<Room, State>();
 
@@ -77,7 +82,10 @@ export class Compactor {
   private compactSoon(room: Room): void {
     const state = this.state(room);
     state.running ??= this.compact(room)
-      .catch((err) => this.deps.logger.warn({ err, documentId: room.documentId }, 'compaction failed'))
+      .catch((err) => {
+        if (err instanceof CrdtBudgetExceeded) this.deps.overBudget(room, err);
+        else this.deps.logger.warn({ err, documentId: room.documentId }, 'compaction failed');
+      })
       .finally(() => {
         state.running = undefined;
       });
@@ -87,7 +95,13 @@ export class Compactor {
   async final(room: Room): Promise<void> {
     const running = this.states.get(room)?.running;
     if (running) await running;
-    if (room.rowsSinceCompaction > 0) await this.compact(room);
+    if (room.rowsSinceCompaction === 0) return;
+    try {
+      await this.compact(room);
+    } catch (err) {
+      if (err instanceof CrdtBudgetExceeded) this.deps.overBudget(room, err);
+      throw err;
+    }
   }
 
   /** Merges state + log (+ what this room holds) into a new state and projections, in one transaction. */
@@ -97,11 +111,20 @@ export class Compactor {
       'sync.compact',
       { 'document.id': room.documentId },
       async (span) => {
-        const merged = await this.deps.log.compact(room.documentId, (stored) => {
+        const merged = await this.deps.log.compact(room.documentId, async (stored) => {
+          const updates = [...stored.updates, Y.encodeStateAsUpdate(room.doc)];
+          if (this.deps.crdt) {
+            // [S11.2] Off the main thread, under budget; over it, CrdtBudgetExceeded rolls back.
+            const r = await this.deps.crdt.rebuild({ state: stored.state, updates }, { project: true });
+            if (r.projectionError) {
+              this.deps.logger.warn({ err: r.projectionError, documentId: room.documentId }, 'projection failed');
+            }
+            return { state: r.state, content: r.content ?? null, text: r.text ?? '' };
+          }
           const doc = new Y.Doc({ gc: true });
           try {
             // Rows Yjs cannot integrate are skipped, as at load: one bad row must not block compaction.
-            applyStored(doc, stored.state, [...stored.updates, Y.encodeStateAsUpdate(room.doc)]);
+            applyStored(doc, stored.state, updates);
             const state = Y.encodeStateAsUpdate(doc);
             let projection: { content: unknown; text: string };
             try {

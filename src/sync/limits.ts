@@ -1,5 +1,19 @@
+import type { CrdtLimits } from '../content/crdt-inspect.ts';
+import { maxNestingDepth } from '../content/prosemirror-json.ts';
+
+/** The CRDT limits with config.crdt's defaults, for code that builds rooms without a config (tests, benches). */
+export const DEFAULT_CRDT_LIMITS: RoomLimits['crdt'] = {
+  maxStructsPerUpdate: 50_000,
+  maxConcurrentInserts: 64,
+  maxDepth: maxNestingDepth,
+  maxIntegrationSteps: 100_000,
+  mainBudgetMs: 50,
+};
+
 /** The limits of one room (from config.sync): tiers, ticks, backpressure and group commit. */
 export type RoomLimits = {
+  /** What one update may cost to integrate (config.crdt); mainBudgetMs bounds one apply. */
+  crdt: CrdtLimits & { mainBudgetMs: number };
   persistBatchMs: number;
   /** Past this many queued bytes a socket stops receiving presence. */
   sendBufferSoftBytes: number;

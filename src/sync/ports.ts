@@ -34,9 +34,25 @@ export interface UpdateLog {
    * new state and projections, deletes the rows merged. Returns the number of rows merged, or
    * null when the document is gone.
    */
-  compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null>;
+  compact(
+    documentId: string,
+    merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
+  ): Promise<number | null>;
   /** Number of log rows waiting for compaction. */
   pendingRows(documentId: string): Promise<number>;
+}
+
+/** Why and since when a document is quarantined (its CRDT data is over budget). */
+export type Quarantine = { reason: string; detail: Record<string, unknown>; since: Date };
+
+/** Documents quarantined fleet-wide (a table; every instance checks it before loading a room). */
+export interface QuarantineStore {
+  get(documentId: string): Promise<Quarantine | null>;
+  /** Idempotent: the first reason stays. */
+  mark(documentId: string, reason: string, detail: Record<string, unknown>): Promise<void>;
+  /** Returns whether the document was quarantined. */
+  release(documentId: string): Promise<boolean>;
+  list(limit: number): Promise<(Quarantine & { documentId: string })[]>;
 }
 
 /** Binary fan-out between instances (the EventBus satisfies it). */
@@ -57,4 +73,8 @@ export interface RoomObserver {
   persistFailed(err: unknown, attempt: number): void;
   presenceDropped(): void;
   tooSlow(): void;
+  /** An update over its CRDT budget: refused (its own fault) or the document quarantined. */
+  updateRefused?(action: 'refuse' | 'quarantine'): void;
+  /** A document was quarantined, by what found it over budget. */
+  quarantined?(trigger: 'update' | 'load' | 'compaction'): void;
 }

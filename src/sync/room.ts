@@ -4,9 +4,11 @@
  * (and, once committed, for the bus), and hands every change to its fan-out (fanout.ts) for the sockets.
  * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
  */
+import { performance } from 'node:perf_hooks';
 import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { inspectUpdate } from '../content/crdt-inspect.ts';
 import { applyStored } from '../content/stored-document.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { CloseCode, ProtocolError } from './close-codes.ts';
@@ -31,6 +33,8 @@ import {
 import type { Session } from './session.ts';
 
 const EMPTY_UPDATE_BYTES = 2;
+/** An applied update holding the event loop past this many main budgets quarantines the document [S11.3]. */
+const UPDATE_WATCHDOG_FACTOR = 4;
 
 export class Room {
   readonly documentId: string;
@@ -46,6 +50,7 @@ export class Room {
   private readonly clock: Clock;
   private readonly fanout: Fanout;
   private readonly publish: (frame: Uint8Array) => void;
+  private readonly quarantine: (reason: string, detail: Record<string, unknown>) => void;
   private readonly awarenessOwner = new Map<number, Session>();
   /** Sessions that may edit (ROOM_STATUS counts them in O(1)). */
   private editors = 0;
@@ -67,6 +72,8 @@ export class Room {
       publish: (frame: Uint8Array) => void;
       /** After each committed batch (compaction checks). */
       persisted?: () => void;
+      /** The document is over its CRDT budget: the registry closes the room and quarantines it. */
+      quarantine?: (reason: string, detail: Record<string, unknown>) => void;
       clock?: Clock;
     },
   ) {
@@ -75,6 +82,7 @@ export class Room {
     this.limits = deps.limits;
     this.observer = deps.observer;
     this.publish = deps.publish;
+    this.quarantine = deps.quarantine ?? (() => undefined);
     this.clock = deps.clock ?? systemClock;
     this.persist = new PersistQueue({
       batchMs: deps.limits.persistBatchMs,
@@ -206,9 +214,11 @@ export class Room {
     }
     this.observer.received('update', payload.byteLength);
     const count = ++session.received;
+    let verdict: ReturnType<typeof inspectUpdate>;
     try {
-      // Decoding first means a malformed update is refused whole: nothing is half-applied.
-      Y.decodeUpdate(payload);
+      // Decoding (inside the inspection) first means a malformed update is refused whole:
+      // nothing is half-applied.
+      verdict = inspectUpdate(this.doc, payload, this.limits.crdt);
     } catch {
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed Yjs update');
     }
@@ -220,7 +230,17 @@ export class Room {
       this.persist.barrier(session, count);
       return;
     }
+    if (!verdict.ok) {
+      this.observer.updateRefused?.(verdict.action);
+      // [S11.1] The sender built this update: refuse it, the document is untouched.
+      if (verdict.action === 'refuse') throw new ProtocolError(CloseCode.TOO_COMPLEX, verdict.reason);
+      // [S11.3] The document already holds a pile-up that makes ordinary edits over budget. The
+      // update is neither applied nor acknowledged: the client keeps it and re-sends it later.
+      this.quarantine(verdict.reason, { ...verdict.cost, userId: session.userId });
+      return;
+    }
     this.applyStartedAt = this.clock.now();
+    const started = performance.now();
     try {
       Y.applyUpdate(this.doc, payload, local(session));
     } catch {
@@ -229,8 +249,20 @@ export class Room {
       this.poisoned = true;
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'update could not be applied');
     }
+    const applyMs = performance.now() - started;
     if (payload.byteLength > EMPTY_UPDATE_BYTES) this.persist.add(payload, session, count);
     else this.persist.barrier(session, count);
+    // [S11.3] A watchdog for costs the inspection did not foresee: applied and queued (so it is
+    // saved and acknowledged), but it held the event loop far past the budget (4x leaves room for
+    // a cold JIT and GC pauses); the next one may hold it longer. Stop serving the document.
+    const watchdogMs = this.limits.crdt.mainBudgetMs * UPDATE_WATCHDOG_FACTOR;
+    if (applyMs > watchdogMs) {
+      this.quarantine(`one update held the event loop ${Math.round(applyMs)} ms (watchdog ${watchdogMs} ms)`, {
+        ...verdict.cost,
+        applyMs: Math.round(applyMs),
+        userId: session.userId,
+      });
+    }
   }
 
   /** Whether an update from a read-only client would have changed anything (worth reporting). */

@@ -19,6 +19,7 @@ import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { projectDocument } from '../content/projection.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
 import { CloseCode } from './close-codes.ts';
+import { DEFAULT_CRDT_LIMITS } from './limits.ts';
 import type { CompactedDocument, RoomBus, RoomObserver, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
 import {
   type Access,
@@ -49,6 +50,7 @@ const DEFAULTS: RegistryOptions = {
   presenceTickMs: 10,
   presenceSampleSize: 50,
   viewerPresence: false,
+  crdt: DEFAULT_CRDT_LIMITS,
   roomGraceMs: 10_000,
   compactThreshold: 1_000,
   compactIdleMs: 0,

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type * as Y from 'yjs';
+import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
 import type { PermissionEvent } from '../domain/permission-event.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
 import { withSpan } from '../observability/tracing.ts';
@@ -16,7 +17,7 @@ import { type CompactionOptions, Compactor } from './compaction.ts';
 import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
-import type { RoomBus, RoomObserver, UpdateLog } from './ports.ts';
+import type { QuarantineStore, RoomBus, RoomObserver, UpdateLog } from './ports.ts';
 import { Room } from './room.ts';
 
 export type RegistryOptions = RoomLimits &
@@ -36,7 +37,17 @@ export type RegistryDeps = {
   project: (doc: Y.Doc) => { content: unknown; text: string };
   /** Time for every timer of the sync core; the real clock unless a test injects a fake one. */
   clock?: Clock;
+  /**
+   * Rebuilds stored documents off the main thread under budget (loads, compaction). Every process
+   * has one; unit tests of the sync core's logic may leave it out, and rebuild inline.
+   */
+  crdt?: CrdtPool;
+  /** Quarantined documents (checked before every load); as optional as `crdt`, for the same tests. */
+  quarantine?: QuarantineStore;
 };
+
+/** The document is quarantined: connections are refused with 4423 until an operator acts. */
+export class DocumentQuarantined extends Error {}
 
 type Entry = { room: Room; unsubscribe: () => Promise<void>; graceTimer?: Timer };
 
@@ -63,7 +74,9 @@ export class RoomRegistry {
       logger: deps.logger,
       clock: this.clock,
       project: deps.project,
+      crdt: deps.crdt,
       isLoaded: (room) => loaded(room.documentId) === room,
+      overBudget: (room, err) => this.overBudget(room, err, 'compaction'),
     });
     this.rechecks = new PermissionRechecks({ logger: deps.logger, documentAccess: deps.documentAccess });
     deps.bus.onResync(() => {
@@ -137,15 +150,17 @@ export class RoomRegistry {
         else early.push(frame);
       });
       let stored: Awaited<ReturnType<UpdateLog['load']>>;
+      let rebuilt: { state: Uint8Array | null; updates: Uint8Array[]; skipped: number };
       try {
+        // [S11.4] A quarantined document is not loaded: it would hold the event loop.
+        const quarantined = await this.deps.quarantine?.get(documentId);
+        if (quarantined) throw new DocumentQuarantined(quarantined.reason);
         stored = await this.deps.log.load(documentId);
+        if (!stored) throw new DocumentGone();
+        rebuilt = await this.rebuild(documentId, stored);
       } catch (err) {
         await unsubscribe();
         throw err;
-      }
-      if (!stored) {
-        await unsubscribe();
-        throw new DocumentGone();
       }
       const created: Room = new Room(documentId, stored.workspaceId, {
         limits: this.opts,
@@ -160,10 +175,12 @@ export class RoomRegistry {
           ),
         publish: (frame) => this.link.publish(documentId, frame),
         persisted: () => this.compactor.afterPersist(created),
+        quarantine: (reason, detail) => this.quarantine(created, reason, detail, 'update'),
       });
       const started = this.clock.now();
       try {
-        created.applyStored(stored.state, stored.updates);
+        created.applyStored(rebuilt.state, rebuilt.updates);
+        created.skippedRows += rebuilt.skipped;
       } catch (err) {
         await unsubscribe();
         created.destroy();
@@ -188,6 +205,82 @@ export class RoomRegistry {
       this.compactor.afterLoad(room);
       return entry;
     });
+  }
+
+  /**
+   * State and rows merged in a CRDT worker, under budget: what the room then applies costs the
+   * main thread at most CRDT_MAIN_BUDGET_MS [S11.2]. Over budget, the document is quarantined.
+   */
+  private async rebuild(
+    documentId: string,
+    stored: NonNullable<Awaited<ReturnType<UpdateLog['load']>>>,
+  ): Promise<{ state: Uint8Array | null; updates: Uint8Array[]; skipped: number }> {
+    if (!this.deps.crdt) return { state: stored.state, updates: stored.updates, skipped: 0 };
+    try {
+      const r = await this.deps.crdt.rebuild({ state: stored.state, updates: stored.updates });
+      return { state: r.state, updates: [], skipped: r.skipped };
+    } catch (err) {
+      if (!(err instanceof CrdtBudgetExceeded)) throw err;
+      await this.markQuarantined(documentId, stored.workspaceId, err.message, err.detail, 'load');
+      throw new DocumentQuarantined(err.message);
+    }
+  }
+
+  private async markQuarantined(
+    documentId: string,
+    workspaceId: string,
+    reason: string,
+    detail: Record<string, unknown>,
+    trigger: 'update' | 'load' | 'compaction',
+  ): Promise<void> {
+    this.deps.logger.error(
+      { event: 'document_quarantined', documentId, workspaceId, reason, detail, trigger },
+      'document quarantined: its CRDT data is over budget',
+    );
+    this.deps.observer.quarantined?.(trigger);
+    await this.deps.quarantine
+      ?.mark(documentId, reason, { ...detail, trigger })
+      .catch((err) => this.deps.logger.error({ err, documentId }, 'could not record the quarantine'));
+  }
+
+  /**
+   * [S11.3] Stops serving a document whose CRDT data went over budget while loaded: no more
+   * updates are applied, what was applied is written (and acknowledged), then every socket is
+   * closed with 4423 and the quarantine recorded, so no instance loads it again until an operator
+   * repairs or releases it.
+   */
+  quarantine(room: Room, reason: string, detail: Record<string, unknown>, trigger: 'update' | 'compaction'): void {
+    const entry = this.entries.get(room.documentId);
+    if (!entry || entry.room !== room || this.unloading.has(room.documentId)) return;
+    room.closing = true;
+    const id = room.documentId;
+    const done = (async () => {
+      try {
+        await room.persist.drain();
+      } catch (err) {
+        this.deps.logger.warn({ err, documentId: id }, 'writing pending updates of a quarantined room failed');
+      }
+      try {
+        await this.markQuarantined(id, room.workspaceId, reason, detail, trigger);
+      } finally {
+        closeAll(room, CloseCode.QUARANTINED, 'document quarantined: an operator must repair it');
+        this.stopTimers(entry);
+        this.entries.delete(id);
+        await entry.unsubscribe().catch(() => undefined);
+        room.destroy();
+        this.unloading.delete(id);
+      }
+    })();
+    this.unloading.set(id, done);
+  }
+
+  /** Compaction found the document over budget: quarantine it (or just record it, when it is unloading). */
+  private overBudget(room: Room, err: CrdtBudgetExceeded, trigger: 'compaction'): void {
+    if (this.entries.get(room.documentId)?.room === room && !this.unloading.has(room.documentId)) {
+      this.quarantine(room, err.message, err.detail, trigger);
+      return;
+    }
+    void this.markQuarantined(room.documentId, room.workspaceId, err.message, err.detail, trigger);
   }
 
   /**

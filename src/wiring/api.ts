@@ -67,6 +67,14 @@ export function wireApi(
       onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
     }),
     // Live rooms answer first; the stored log otherwise.
-    content: new DocumentContentReads(documents, new DocumentContent(new SqlUpdateLog(db), deps.rooms)),
+    content: new DocumentContentReads(
+      documents,
+      new DocumentContent({
+        log: new SqlUpdateLog(db),
+        rooms: deps.rooms,
+        crdt: infra.crdt(),
+        quarantine: infra.quarantine('api'),
+      }),
+    ),
   };
 }

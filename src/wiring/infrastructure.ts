@@ -13,16 +13,20 @@ import { MemoryRateLimitStore } from '../adapters/rate-limit/memory-rate-limit-s
 import { RedisRateLimitStore } from '../adapters/rate-limit/redis-rate-limit-store.ts';
 import { type Database, openDatabase } from '../adapters/sql/database.ts';
 import { migrateToLatest } from '../adapters/sql/migrator.ts';
+import { SqlQuarantineStore } from '../adapters/sql/quarantine-store.ts';
 import { openFileStorage } from '../adapters/storage/open.ts';
 import { DomainEvents } from '../app/events.ts';
 import type { CounterStore, EventBus, RateLimitStore } from '../app/ports.ts';
 import type { Config, Role } from '../config/config.ts';
+import { CrdtPool } from '../content/crdt-pool.ts';
 import type { FileStorage } from '../export/ports.ts';
+import { CrdtMetrics } from '../observability/crdt-metrics.ts';
 import { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { Metrics, type TraceSamplingStats } from '../observability/metrics.ts';
 import { RedisMetrics } from '../observability/redis-metrics.ts';
 import { StorageMetrics } from '../observability/storage-metrics.ts';
 import { TopTalkers } from '../observability/top-talkers.ts';
+import type { QuarantineStore } from '../sync/ports.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 /** Top talkers: per-minute windows; the sketch tracks 10x the keys it reports, for accuracy. */
@@ -51,6 +55,13 @@ export type Infrastructure = {
    * role's pool, so downloads (api) and writes (worker) stay in their bulkheads.
    */
   exportFiles(role: Role): FileStorage;
+  /**
+   * Worker threads that rebuild stored documents under a time budget (room loads, compaction,
+   * content reads, export projections); started on first use, shared by every role.
+   */
+  crdt(): CrdtPool;
+  /** Documents quarantined because their CRDT data is over budget, through one role's pool. */
+  quarantine(role: Role): QuarantineStore;
   /** Closes the bus, counters, database and metrics, in that order (after everything using them stopped). */
   close(): Promise<void>;
 };
@@ -121,6 +132,18 @@ export async function openInfrastructure(
     return store;
   };
 
+  let crdtPool: CrdtPool | undefined;
+  const crdtMetrics = new CrdtMetrics(metrics.registry, { queued: () => crdtPool?.stats().queued ?? 0 });
+  const crdt = (): CrdtPool => {
+    crdtPool ??= new CrdtPool({
+      threads: config.crdt.threads,
+      workerBudgetMs: config.crdt.workerBudgetMs,
+      mainBudgetMs: config.crdt.mainBudgetMs,
+      observe: (kind, outcome, seconds) => crdtMetrics.observe(kind, outcome, seconds),
+    });
+    return crdtPool;
+  };
+
   return {
     logger,
     logError,
@@ -134,8 +157,11 @@ export async function openInfrastructure(
     rateLimitFallback,
     events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
     exportFiles,
+    crdt,
+    quarantine: (role) => new SqlQuarantineStore(database.pool(role)),
     async close() {
       await Promise.allSettled([...fileStores.values()].map((store) => store.close?.()));
+      await crdtPool?.close();
       await Promise.allSettled([bus.close(), counters.close(), rateLimitStore?.close(), rateLimitFallback.close()]);
       await database.close();
       redisMetrics?.close();

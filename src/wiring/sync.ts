@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import type { Config } from '../config/config.ts';
 import { projectDocument } from '../content/projection.ts';
+import { maxNestingDepth } from '../content/prosemirror-json.ts';
 import { SyncMetrics } from '../observability/sync-metrics.ts';
 import { RoomRegistry } from '../sync/rooms.ts';
 import { SyncEndpoint } from '../ws/sync-endpoint.ts';
@@ -48,6 +49,13 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       presenceTickMs: cfg.presenceTickMs,
       presenceSampleSize: cfg.presenceSampleSize,
       viewerPresence: cfg.viewerPresence,
+      crdt: {
+        maxStructsPerUpdate: config.crdt.maxStructsPerUpdate,
+        maxConcurrentInserts: config.crdt.maxConcurrentInserts,
+        maxDepth: maxNestingDepth,
+        maxIntegrationSteps: config.crdt.maxIntegrationSteps,
+        mainBudgetMs: config.crdt.mainBudgetMs,
+      },
       roomGraceMs: cfg.roomGraceMs,
       compactThreshold: cfg.compactThreshold,
       compactIdleMs: cfg.compactIdleMs,
@@ -61,6 +69,8 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       logger: infra.logger,
       documentAccess: identity.documentAccess,
       project: projectDocument,
+      crdt: infra.crdt(),
+      quarantine: infra.quarantine('sync'),
     },
   );
   rooms = registry;

@@ -58,7 +58,7 @@ export function wireExportPipeline(config: Config, infra: Infrastructure): Expor
       : undefined,
   });
   const worker = new ExportWorker(
-    { queue, renderer, storage: infra.exportFiles('worker'), observer: metrics, logger },
+    { queue, renderer, storage: infra.exportFiles('worker'), observer: metrics, logger, crdt: infra.crdt() },
     {
       concurrency: cfg.workerConcurrency,
       pollIntervalMs: cfg.pollIntervalMs,

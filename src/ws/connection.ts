@@ -9,6 +9,7 @@ import { atLeast } from '../domain/roles.ts';
 import { CloseCode, closeReasonLabel, ProtocolError } from '../sync/close-codes.ts';
 import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
 import type { Room } from '../sync/room.ts';
+import { DocumentQuarantined, type RoomRegistry } from '../sync/rooms.ts';
 import { Session } from '../sync/session.ts';
 import type { SyncEndpointDeps } from './sync-endpoint.ts';
 
@@ -238,7 +239,16 @@ export class Connection {
       return;
     }
     const started = performance.now();
-    const room = await this.deps.registry.acquire(this.documentId);
+    let room: Awaited<ReturnType<RoomRegistry['acquire']>>;
+    try {
+      room = await this.deps.registry.acquire(this.documentId);
+    } catch (err) {
+      if (!(err instanceof DocumentQuarantined)) throw err;
+      // [S11.4] Until an operator repairs or releases it, nobody can hold a room on it open.
+      metrics.connections.inc({ result: 'quarantined' });
+      this.ws.close(CloseCode.QUARANTINED, 'document quarantined: an operator must repair it');
+      return;
+    }
     metrics.loadDuration.observe((performance.now() - started) / 1000);
     if (!room) {
       metrics.connections.inc({ result: 'not_found' });

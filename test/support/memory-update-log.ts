@@ -76,7 +76,10 @@ export class MemoryUpdateLog implements UpdateLog {
     d.rows.push({ seq: this.nextSeq++, update: new Uint8Array(update) });
   }
 
-  compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null> {
+  compact(
+    documentId: string,
+    merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
+  ): Promise<number | null> {
     const previous = this.compactions.get(documentId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.compactNow(documentId, merge));
     const tail = run.catch(() => undefined);
@@ -87,12 +90,15 @@ export class MemoryUpdateLog implements UpdateLog {
     return run;
   }
 
-  private compactNow(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): number | null {
+  private async compactNow(
+    documentId: string,
+    merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
+  ): Promise<number | null> {
     const d = this.documents.get(documentId);
     if (!d) return null;
     const stored = snapshot(d);
     // A throwing merge leaves everything as it was (the transaction rolls back).
-    const result = merge(stored);
+    const result = await merge(stored);
     const merged = new Set(stored.seqs);
     d.state = new Uint8Array(result.state);
     d.content = result.content;

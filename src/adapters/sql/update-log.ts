@@ -64,13 +64,16 @@ export class SqlUpdateLog implements UpdateLog {
     await this.db.insertInto('document_updates').values({ document_id: documentId, update }).execute();
   }
 
-  compact(documentId: string, merge: (stored: StoredDocument) => CompactedDocument): Promise<number | null> {
+  compact(
+    documentId: string,
+    merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
+  ): Promise<number | null> {
     return this.limit(() => this.compactNow(documentId, merge));
   }
 
   private async compactNow(
     documentId: string,
-    merge: (stored: StoredDocument) => CompactedDocument,
+    merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
   ): Promise<number | null> {
     return this.db.transaction().execute(async (tx) => {
       // The row lock serializes compactions of one document across instances; appends go on.
@@ -88,7 +91,7 @@ export class SqlUpdateLog implements UpdateLog {
         .orderBy('seq')
         .execute();
       const seqs = rows.map((r) => Number(r.seq));
-      const result = merge({
+      const result = await merge({
         workspaceId: doc.workspace_id,
         state: doc.state ? bytes(doc.state) : null,
         updates: rows.map((r) => bytes(r.update)),

@@ -24,7 +24,8 @@ export const contentRoutes =
           summary: "Get a document's content",
           description:
             'The current content (live room or stored state) as ProseMirror JSON, Markdown, HTML or plain text ' +
-            '(readers). HTML is sandboxed by its Content-Security-Policy.',
+            '(readers). HTML is sandboxed by its Content-Security-Policy. 423 while the document is quarantined ' +
+            '(its CRDT data is over budget; an operator must repair it: docs/spec/sync.md S11).',
           params: T.Object({ id: Uuid }),
           querystring: T.Object(
             {
@@ -39,7 +40,7 @@ export const contentRoutes =
               [MEDIA_TYPES.html]: T.String({ description: 'an HTML fragment' }),
               [MEDIA_TYPES.text]: T.String(),
             }),
-            ...problemResponses(400, 401, 404),
+            ...problemResponses(400, 401, 404, 423),
           },
         },
       },

@@ -1,0 +1,142 @@
+/**
+ * Worker threads (piscina) that rebuild stored documents under a time budget, so no stored
+ * document — however its CRDT history was crafted — holds the main thread: room loads,
+ * compaction, REST content reads and export projections all go through here. A task past its
+ * budget has its thread terminated (integration is CPU-bound and cannot notice an abort) and
+ * fails with `CrdtBudgetExceeded`; the caller quarantines the document. A result whose `applyMs`
+ * (what loading the merged state on the main thread would cost) is past the main-thread budget is
+ * refused the same way. The pattern is export/render-pool.ts's; the two are kept apart because
+ * their budgets, queues and failure meanings differ.
+ */
+import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import type { CrdtOutcome, CrdtTask } from './crdt-worker.ts';
+import { StoredStateError } from './stored-document.ts';
+
+export type CrdtPoolOptions = {
+  threads: number;
+  /** Longest a rebuild may run in a worker (queueing excluded as far as piscina lets us tell). */
+  workerBudgetMs: number;
+  /** Longest applying a rebuilt state may hold the main thread. */
+  mainBudgetMs: number;
+  /** Heap limit per worker: a document too big to rebuild kills only its thread. */
+  maxWorkerHeapMb?: number;
+  /** Called once per finished task (metrics). */
+  observe?: (kind: CrdtTask['kind'], outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed', seconds: number) => void;
+};
+
+export type Rebuilt = Extract<CrdtOutcome, { ok: true }>;
+
+/** The document cannot be rebuilt within budget: quarantine it. */
+export class CrdtBudgetExceeded extends Error {
+  readonly detail: Record<string, unknown>;
+  constructor(message: string, detail: Record<string, unknown>) {
+    super(message);
+    this.name = 'CrdtBudgetExceeded';
+    this.detail = detail;
+  }
+}
+
+const workerUrl = new URL('./crdt-worker.ts', import.meta.url);
+
+export class CrdtPool {
+  private readonly piscina: Piscina;
+  private readonly opts: CrdtPoolOptions;
+  private closed = false;
+  /** Tasks in a thread now; the rest wait here, so a budget times the run and never the queue. */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(opts: CrdtPoolOptions) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1)
+      throw new RangeError(`threads must be >= 1, got ${opts.threads}`);
+    this.opts = opts;
+    this.piscina = new Piscina({
+      filename: workerUrl.href,
+      minThreads: opts.threads,
+      maxThreads: opts.threads,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: opts.maxWorkerHeapMb ?? 512 },
+    });
+    this.piscina.on('error', () => undefined);
+  }
+
+  get mainBudgetMs(): number {
+    return this.opts.mainBudgetMs;
+  }
+
+  /**
+   * Rebuilds state + rows off the main thread. Throws CrdtBudgetExceeded past either budget,
+   * StoredStateError when the state cannot be decoded, and Error when the worker died.
+   */
+  async rebuild(
+    input: { state: Uint8Array | null; updates: Uint8Array[] },
+    opts: { project?: boolean; kind?: CrdtTask['kind']; workerBudgetMs?: number; enforceMainBudget?: boolean } = {},
+  ): Promise<Rebuilt> {
+    if (this.closed) throw new Error('CRDT pool is closed');
+    const kind = opts.kind ?? 'rebuild';
+    const budget = opts.workerBudgetMs ?? this.opts.workerBudgetMs;
+    const started = performance.now();
+    const task: CrdtTask = {
+      kind,
+      state: input.state,
+      updates: input.updates,
+      project: opts.project ?? false,
+      measureApplyAboveMs: this.opts.mainBudgetMs / 4,
+    };
+    const observe = (outcome: Parameters<NonNullable<CrdtPoolOptions['observe']>>[1]) =>
+      this.opts.observe?.(kind, outcome, (performance.now() - started) / 1000);
+    await this.slot();
+    const timeout = AbortSignal.timeout(budget);
+    let outcome: CrdtOutcome;
+    try {
+      outcome = await this.piscina.run(task, { signal: timeout });
+    } catch (err) {
+      if (timeout.aborted) {
+        observe('over_budget');
+        throw new CrdtBudgetExceeded(`rebuilding the document took longer than ${budget} ms`, {
+          workerBudgetMs: budget,
+        });
+      }
+      observe('failed');
+      throw new Error(`CRDT worker failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      // The slot passes straight to the next waiter, so no newcomer can slip in between.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+    if (!outcome.ok) {
+      observe(outcome.unreadable ? 'unreadable' : 'failed');
+      throw outcome.unreadable ? new StoredStateError(outcome.message) : new Error(outcome.message);
+    }
+    if ((opts.enforceMainBudget ?? true) && outcome.applyMs > this.opts.mainBudgetMs) {
+      observe('over_budget');
+      throw new CrdtBudgetExceeded(
+        `loading the document would hold the event loop ${Math.round(outcome.applyMs)} ms (budget ${this.opts.mainBudgetMs} ms)`,
+        { applyMs: Math.round(outcome.applyMs), structs: outcome.structs, clients: outcome.clients },
+      );
+    }
+    observe('ok');
+    return outcome;
+  }
+
+  private async slot(): Promise<void> {
+    if (this.running < this.opts.threads) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  stats(): { threads: number; queued: number; utilization: number } {
+    return { threads: this.opts.threads, queued: this.waiting.length, utilization: this.piscina.utilization };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.close({ force: true });
+  }
+}
