@@ -8,3 +8,13 @@ create table document_quarantine (
   detail jsonb not null default '{}'::jsonb,
   quarantined_at timestamptz not null default now()
 );
+
+-- A repaired document is re-created by a new client: the client ids of its old history are
+-- retired. A browser that still holds a copy from before the repair (offline, in IndexedDB) would
+-- send that history back and duplicate the text; frames naming a retired client are refused with
+-- 4409 and the browser drops its copy.
+create table document_repairs (
+  document_id uuid primary key references documents (id) on delete cascade,
+  retired_vector bytea not null,
+  repaired_at timestamptz not null default now()
+);

@@ -37,7 +37,7 @@ describe('collab-docs command line', () => {
     const top = await cli('--help');
     expect(top.code).toBe(0);
     for (const command of ['serve', 'migrate', 'keys rotate']) expect(top.stdout).toContain(command);
-    for (const command of ['serve', 'migrate', 'keys']) {
+    for (const command of ['serve', 'migrate', 'keys', 'documents']) {
       const help = await cli(command, '--help');
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: collab-docs ${command}`));
@@ -52,6 +52,9 @@ describe('collab-docs command line', () => {
       [['keys'], /"keys" needs one of: rotate/],
       [['keys', 'nope'], /unknown argument "nope" for "keys"/],
       [['migrate', '--role', 'api'], /--role applies to "serve" only/],
+      [['documents'], /"documents" needs one of: quarantined, inspect, repair, release/],
+      [['documents', 'inspect'], /documents inspect needs one document id/],
+      [['documents', 'repair', 'a', 'b'], /documents repair needs one document id/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await cli(...args);

@@ -104,6 +104,13 @@ export interface DocumentQuarantineTable {
   quarantined_at: DefaultedTimestamp;
 }
 
+/** The client ids a repair retired (their state vector), per document (migration 0012). */
+export interface DocumentRepairsTable {
+  document_id: string;
+  retired_vector: Uint8Array;
+  repaired_at: DefaultedTimestamp;
+}
+
 export interface DB {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -116,6 +123,7 @@ export interface DB {
   signing_keys: SigningKeysTable;
   outbox_events: OutboxEventsTable;
   document_quarantine: DocumentQuarantineTable;
+  document_repairs: DocumentRepairsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -154,6 +154,12 @@ export const ConfigSchema = T.Object({
       50000,
       'CRDT_MAX_STRUCTS_PER_UPDATE: items one update may carry (refused 4413 above)',
     ),
+    inspectOffThreadBytes: Int(
+      0,
+      268435456,
+      65536,
+      'CRDT_INSPECT_OFF_THREAD_BYTES: updates this large have their cost counted in a CRDT worker before the main thread decodes them',
+    ),
     maxConcurrentInserts: Int(
       1,
       1000000,
@@ -475,6 +481,7 @@ const ENV: Record<string, [Path, Kind]> = {
   CRDT_MAIN_BUDGET_MS: ['crdt.mainBudgetMs', 'int'],
   CRDT_MAX_STRUCTS_PER_UPDATE: ['crdt.maxStructsPerUpdate', 'int'],
   CRDT_MAX_CONCURRENT_INSERTS: ['crdt.maxConcurrentInserts', 'int'],
+  CRDT_INSPECT_OFF_THREAD_BYTES: ['crdt.inspectOffThreadBytes', 'int'],
   CRDT_MAX_INTEGRATION_STEPS: ['crdt.maxIntegrationSteps', 'int'],
 };
 const envNameOf = new Map<Path, string>(Object.entries(ENV).map(([env, [path]]) => [path, env]));

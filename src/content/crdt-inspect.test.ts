@@ -91,10 +91,14 @@ describe('inspectUpdate', () => {
       expect(v.ok).toBe(true);
       Y.applyUpdate(doc, frame);
     }
-    const one = concurrentInserts(1, { base, firstClient: 99 });
-    const v = inspectUpdate(doc, one, { ...LIMITS, maxIntegrationSteps: 1_000 });
+    // Yjs orders concurrent inserts by client id: a newcomer with a higher id walks past the whole
+    // pile, one with a lower id stops at once — the count follows the same rule.
+    const walker = concurrentInserts(1, { base, firstClient: 9_000_000 });
+    const v = inspectUpdate(doc, walker, { ...LIMITS, maxIntegrationSteps: 1_000 });
     expect(v).toMatchObject({ ok: false, action: 'quarantine' });
     expect(v.cost.documentSteps).toBeGreaterThan(1_000);
+    const stopper = concurrentInserts(1, { base, firstClient: 99 });
+    expect(inspectUpdate(doc, stopper, { ...LIMITS, maxIntegrationSteps: 1_000 }).cost.documentSteps).toBeLessThan(2);
     // Elsewhere in the same document, edits stay cheap.
     const elsewhere = concurrentInserts(1, { base, index: 8, firstClient: 98 });
     expect(inspectUpdate(doc, elsewhere, { ...LIMITS, maxIntegrationSteps: 1_000 }).ok).toBe(true);

@@ -10,7 +10,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import type { CrdtOutcome, CrdtTask } from './crdt-worker.ts';
+import type { CrdtLimits } from './crdt-inspect.ts';
+import type { CrdtOutcome, CrdtTask, InspectOutcome, InspectTask } from './crdt-worker.ts';
 import { StoredStateError } from './stored-document.ts';
 
 export type CrdtPoolOptions = {
@@ -22,7 +23,11 @@ export type CrdtPoolOptions = {
   /** Heap limit per worker: a document too big to rebuild kills only its thread. */
   maxWorkerHeapMb?: number;
   /** Called once per finished task (metrics). */
-  observe?: (kind: CrdtTask['kind'], outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed', seconds: number) => void;
+  observe?: (
+    kind: CrdtTask['kind'] | 'inspect',
+    outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed' | 'refused',
+    seconds: number,
+  ) => void;
 };
 
 export type Rebuilt = Extract<CrdtOutcome, { ok: true }>;
@@ -120,6 +125,35 @@ export class CrdtPool {
     }
     observe('ok');
     return outcome;
+  }
+
+  /**
+   * An update's own cost, counted in a worker (decoding a large update is itself tens of
+   * milliseconds): refused here, it never touches the main thread. Past the budget it is refused.
+   */
+  async inspect(update: Uint8Array, limits: CrdtLimits): Promise<InspectOutcome> {
+    if (this.closed) throw new Error('CRDT pool is closed');
+    const started = performance.now();
+    await this.slot();
+    const timeout = AbortSignal.timeout(this.opts.workerBudgetMs);
+    try {
+      const task: InspectTask = { kind: 'inspect', update, limits };
+      const outcome: InspectOutcome = await this.piscina.run(task, { signal: timeout });
+      this.opts.observe?.('inspect', outcome.ok ? 'ok' : 'refused', (performance.now() - started) / 1000);
+      return outcome;
+    } catch (err) {
+      if (!timeout.aborted) throw err;
+      this.opts.observe?.('inspect', 'over_budget', (performance.now() - started) / 1000);
+      return {
+        ok: false,
+        reason: `counting the update's cost took longer than ${this.opts.workerBudgetMs} ms`,
+        malformed: false,
+      };
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private async slot(): Promise<void> {

@@ -8,12 +8,16 @@
  * content as a fresh Y.Doc from its projection, dropping the CRDT history that made it expensive.
  * Failures come back as data (an Error crossing threads loses its class).
  */
-import { performance } from 'node:perf_hooks';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import * as Y from 'yjs';
+import { type CrdtLimits, inspectUpdate } from './crdt-inspect.ts';
 import { documentFromProsemirror } from './from-prosemirror.ts';
 import { projectDocument } from './projection.ts';
 import { rebuildDocument, StoredStateError } from './stored-document.ts';
+
+/** An update's own cost, counted off the main thread before the main thread decodes it [S11.1]. */
+export type InspectTask = { kind: 'inspect'; update: Uint8Array; limits: CrdtLimits };
+export type InspectOutcome = { ok: true } | { ok: false; reason: string; malformed: boolean };
 
 export type CrdtTask = {
   kind: 'rebuild' | 'repair';
@@ -38,6 +42,8 @@ export type CrdtOutcome =
       text?: string;
       /** Set when the projection failed: content is null and text empty, the state is still good [S4.2]. */
       projectionError?: string;
+      /** Repair only: the state vector of the history it replaced (those client ids are retired). */
+      retiredVector?: Uint8Array;
     }
   | { ok: false; message: string; unreadable: boolean };
 
@@ -47,11 +53,20 @@ function countStructs(doc: Y.Doc): { structs: number; clients: number } {
   return { structs, clients: doc.store.clients.size };
 }
 
+/**
+ * Milliseconds of this thread's CPU since `since`: what the work cost, not how long a busy
+ * machine made it wait (a descheduled thread must not get a document quarantined).
+ */
+export function threadCpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.threadCpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
 function applyOnce(state: Uint8Array): number {
-  const started = performance.now();
+  const started = process.threadCpuUsage();
   const doc = new Y.Doc({ gc: true });
   Y.applyUpdate(doc, state);
-  const ms = performance.now() - started;
+  const ms = threadCpuMs(started);
   doc.destroy();
   return ms;
 }
@@ -66,14 +81,26 @@ function timedApply(state: Uint8Array, budgetMs: number): number {
   return first > budgetMs ? Math.min(first, applyOnce(state)) : first;
 }
 
-export default function run(task: CrdtTask): unknown {
-  const started = performance.now();
+function inspect(task: InspectTask): InspectOutcome {
+  try {
+    // Against an empty document: only the update's own cost (the walk through the document's
+    // items needs the document, and runs on the main thread once this says yes).
+    const v = inspectUpdate(new Y.Doc(), task.update, task.limits);
+    return v.ok || v.action !== 'refuse' ? { ok: true } : { ok: false, reason: v.reason, malformed: false };
+  } catch {
+    return { ok: false, reason: 'malformed Yjs update', malformed: true };
+  }
+}
+
+export default function run(task: CrdtTask | InspectTask): unknown {
+  if (task.kind === 'inspect') return inspect(task);
+  const started = process.threadCpuUsage();
   let rebuilt: ReturnType<typeof rebuildDocument> | undefined;
   let fresh: Y.Doc | undefined;
   try {
     rebuilt = rebuildDocument(task.state, task.updates);
     let doc = rebuilt.doc;
-    const integrateMs = performance.now() - started;
+    const integrateMs = threadCpuMs(started);
     let projection: { content: unknown; text: string } | undefined;
     let projectionError: string | undefined;
     if (task.project || task.kind === 'repair') {
@@ -86,6 +113,7 @@ export default function run(task: CrdtTask): unknown {
         projection = { content: null, text: '' };
       }
     }
+    const retiredVector = task.kind === 'repair' ? Y.encodeStateVector(doc) : undefined;
     if (task.kind === 'repair') {
       fresh = documentFromProsemirror(projection!.content as Parameters<typeof documentFromProsemirror>[0]);
       doc = fresh;
@@ -104,6 +132,7 @@ export default function run(task: CrdtTask): unknown {
       applyMs,
       ...(projection && { content: projection.content, text: projection.text }),
       ...(projectionError && { projectionError }),
+      ...(retiredVector && { retiredVector }),
     };
     return Piscina.move({ [transferableSymbol]: [state.buffer], [valueSymbol]: outcome });
   } catch (err) {

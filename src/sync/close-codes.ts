@@ -25,6 +25,11 @@ export const CloseCode = {
    * repair or release it; reconnecting before that is refused again.
    */
   QUARANTINED: 4423,
+  /**
+   * The document was repaired (re-created from its content) after this copy was made: a frame
+   * carries its old history. Drop the local copy and load the document again.
+   */
+  RESET: 4409,
   /** No message or pong within the idle timeout. */
   IDLE_TIMEOUT: 4408,
   /** Too many messages per second on this socket. */
@@ -45,6 +50,7 @@ export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.NOT_FOUND,
   CloseCode.TOO_COMPLEX,
   CloseCode.QUARANTINED,
+  CloseCode.RESET,
 ]);
 
 const NAMES = new Map<number, string>(Object.entries(CloseCode).map(([k, v]) => [v, k.toLowerCase()]));

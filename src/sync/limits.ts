@@ -8,12 +8,17 @@ export const DEFAULT_CRDT_LIMITS: RoomLimits['crdt'] = {
   maxDepth: maxNestingDepth,
   maxIntegrationSteps: 100_000,
   mainBudgetMs: 50,
+  inspectOffThreadBytes: 65_536,
 };
 
 /** The limits of one room (from config.sync): tiers, ticks, backpressure and group commit. */
 export type RoomLimits = {
   /** What one update may cost to integrate (config.crdt); mainBudgetMs bounds one apply. */
-  crdt: CrdtLimits & { mainBudgetMs: number };
+  crdt: CrdtLimits & {
+    mainBudgetMs: number;
+    /** Updates at least this large have their own cost counted in a CRDT worker first [S11.1]. */
+    inspectOffThreadBytes: number;
+  };
   persistBatchMs: number;
   /** Past this many queued bytes a socket stops receiving presence. */
   sendBufferSoftBytes: number;

@@ -52,6 +52,10 @@ export interface QuarantineStore {
   mark(documentId: string, reason: string, detail: Record<string, unknown>): Promise<void>;
   /** Returns whether the document was quarantined. */
   release(documentId: string): Promise<boolean>;
+  /** After a repair: the state vector of the history it replaced (merged with earlier repairs'). */
+  retire(documentId: string, stateVector: Uint8Array): Promise<void>;
+  /** The state vector of every history repairs replaced, or null when never repaired. */
+  retired(documentId: string): Promise<Uint8Array | null>;
   list(limit: number): Promise<(Quarantine & { documentId: string })[]>;
 }
 

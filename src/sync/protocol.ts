@@ -47,6 +47,16 @@ export function carriesUpdate(frame: Uint8Array): boolean {
   );
 }
 
+/** The Yjs update a SYNC step 2 / update frame carries, or null (other frames, truncated frames). */
+export function updatePayload(frame: Uint8Array): Uint8Array | null {
+  if (!carriesUpdate(frame)) return null;
+  try {
+    return decoding.readVarUint8Array(decoding.createDecoder(frame.subarray(2)));
+  } catch {
+    return null;
+  }
+}
+
 function withType(type: number, write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, type);

@@ -60,18 +60,21 @@ export class QuarantineAdmin {
    * budget cannot rebuild it, or when the repaired state would still be over the main budget.
    */
   async repair(documentId: string): Promise<{ rowsMerged: number; structs: number; applyMs: number } | null> {
-    let result: { structs: number; applyMs: number } | undefined;
+    let result: { structs: number; applyMs: number; retiredVector?: Uint8Array } | undefined;
     const rowsMerged = await this.deps.log.compact(documentId, async (stored) => {
       const r = await this.deps.crdt.rebuild(
         { state: stored.state, updates: stored.updates },
         { kind: 'repair', project: true, workerBudgetMs: this.deps.budgetMs },
       );
-      result = { structs: r.structs, applyMs: Math.round(r.applyMs) };
+      result = { structs: r.structs, applyMs: Math.round(r.applyMs), retiredVector: r.retiredVector };
       return { state: r.state, content: r.content ?? null, text: r.text ?? '' };
     });
     if (rowsMerged === null || !result) return null;
+    // [S11.6] Copies from before the repair (a browser's offline copy) must not bring the old
+    // history back: its client ids are refused from now on (4409).
+    if (result.retiredVector) await this.deps.quarantine.retire(documentId, result.retiredVector);
     await this.deps.quarantine.release(documentId);
-    return { rowsMerged, ...result };
+    return { rowsMerged, structs: result.structs, applyMs: result.applyMs };
   }
 
   release(documentId: string): Promise<boolean> {

@@ -4,7 +4,6 @@
  * (and, once committed, for the bus), and hands every change to its fan-out (fanout.ts) for the sockets.
  * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
  */
-import { performance } from 'node:perf_hooks';
 import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
@@ -61,6 +60,8 @@ export class Room {
   poisoned = false;
   /** Stored rows that failed to apply at load or catch-up (reported, never fatal). */
   skippedRows = 0;
+  /** Client ids whose history a repair replaced [S11.6]: frames that carry them are refused (4409). */
+  retired: Map<number, number> | null = null;
 
   constructor(
     documentId: string,
@@ -200,6 +201,7 @@ export class Room {
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'truncated sync message');
     }
     if (step === SyncStep.STEP1) {
+      if (this.retired) this.refuseRetired(() => Y.decodeStateVector(payload));
       let diff: Uint8Array;
       try {
         diff = Y.encodeStateAsUpdate(this.doc, payload);
@@ -213,6 +215,7 @@ export class Room {
       throw new ProtocolError(CloseCode.BAD_MESSAGE, `unknown sync step ${step}`);
     }
     this.observer.received('update', payload.byteLength);
+    if (this.retired) this.refuseRetired(() => Y.parseUpdateMeta(payload).to);
     const count = ++session.received;
     let verdict: ReturnType<typeof inspectUpdate>;
     try {
@@ -240,7 +243,9 @@ export class Room {
       return;
     }
     this.applyStartedAt = this.clock.now();
-    const started = performance.now();
+    // CPU time of this thread, not wall time: a machine too busy to schedule us must not look like
+    // a document too expensive to serve.
+    const started = process.threadCpuUsage();
     try {
       Y.applyUpdate(this.doc, payload, local(session));
     } catch {
@@ -249,7 +254,8 @@ export class Room {
       this.poisoned = true;
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'update could not be applied');
     }
-    const applyMs = performance.now() - started;
+    const used = process.threadCpuUsage(started);
+    const applyMs = (used.user + used.system) / 1000;
     if (payload.byteLength > EMPTY_UPDATE_BYTES) this.persist.add(payload, session, count);
     else this.persist.barrier(session, count);
     // [S11.3] A watchdog for costs the inspection did not foresee: applied and queued (so it is
@@ -262,6 +268,21 @@ export class Room {
         applyMs: Math.round(applyMs),
         userId: session.userId,
       });
+    }
+  }
+
+  /** [S11.6] A copy made before a repair: its old history would duplicate the repaired text. */
+  private refuseRetired(clients: () => Map<number, number>): void {
+    let seen: Map<number, number>;
+    try {
+      seen = clients();
+    } catch {
+      throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed sync message');
+    }
+    for (const [client, clock] of seen) {
+      if (clock > 0 && this.retired?.has(client)) {
+        throw new ProtocolError(CloseCode.RESET, 'the document was repaired after this copy was made; reload it');
+      }
     }
   }
 

@@ -6,7 +6,7 @@
  * compactor (compaction.ts), permission re-checks to permission-recheck.ts.
  */
 import type { Logger } from 'pino';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
 import type { PermissionEvent } from '../domain/permission-event.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
@@ -151,6 +151,7 @@ export class RoomRegistry {
       });
       let stored: Awaited<ReturnType<UpdateLog['load']>>;
       let rebuilt: { state: Uint8Array | null; updates: Uint8Array[]; skipped: number };
+      let retired: Uint8Array | null | undefined;
       try {
         // [S11.4] A quarantined document is not loaded: it would hold the event loop.
         const quarantined = await this.deps.quarantine?.get(documentId);
@@ -158,6 +159,7 @@ export class RoomRegistry {
         stored = await this.deps.log.load(documentId);
         if (!stored) throw new DocumentGone();
         rebuilt = await this.rebuild(documentId, stored);
+        retired = await this.deps.quarantine?.retired(documentId);
       } catch (err) {
         await unsubscribe();
         throw err;
@@ -181,6 +183,7 @@ export class RoomRegistry {
       try {
         created.applyStored(rebuilt.state, rebuilt.updates);
         created.skippedRows += rebuilt.skipped;
+        if (retired) created.retired = Y.decodeStateVector(retired);
       } catch (err) {
         await unsubscribe();
         created.destroy();
@@ -205,6 +208,21 @@ export class RoomRegistry {
       this.compactor.afterLoad(room);
       return entry;
     });
+  }
+
+  /**
+   * [S11.1] A large update's own cost, counted in a CRDT worker before the main thread decodes it
+   * (decoding alone is tens of milliseconds at a few hundred KB). Null: go on; otherwise why to refuse.
+   */
+  async precheck(payload: Uint8Array): Promise<{ reason: string; malformed: boolean } | null> {
+    if (!this.deps.crdt || payload.byteLength < this.opts.crdt.inspectOffThreadBytes) return null;
+    const v = await this.deps.crdt.inspect(payload, this.opts.crdt);
+    return v.ok ? null : v;
+  }
+
+  /** Whether an update of this size is counted off the main thread first (precheck). */
+  precheckWanted(bytes: number): boolean {
+    return this.deps.crdt !== undefined && bytes >= this.opts.crdt.inspectOffThreadBytes;
   }
 
   /**

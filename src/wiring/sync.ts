@@ -55,6 +55,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
         maxDepth: maxNestingDepth,
         maxIntegrationSteps: config.crdt.maxIntegrationSteps,
         mainBudgetMs: config.crdt.mainBudgetMs,
+        inspectOffThreadBytes: config.crdt.inspectOffThreadBytes,
       },
       roomGraceMs: cfg.roomGraceMs,
       compactThreshold: cfg.compactThreshold,

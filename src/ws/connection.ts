@@ -7,7 +7,7 @@ import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type RawData, WebSocket } from 'ws';
 import { atLeast } from '../domain/roles.ts';
 import { CloseCode, closeReasonLabel, ProtocolError } from '../sync/close-codes.ts';
-import { carriesUpdate, encodePermissionDenied, MessageType } from '../sync/protocol.ts';
+import { carriesUpdate, encodePermissionDenied, MessageType, updatePayload } from '../sync/protocol.ts';
 import type { Room } from '../sync/room.ts';
 import { DocumentQuarantined, type RoomRegistry } from '../sync/rooms.ts';
 import { Session } from '../sync/session.ts';
@@ -20,6 +20,11 @@ const TOO_SLOW_TERMINATE_MS = 2_000;
 const tracer = trace.getTracer('collab-docs');
 
 /** One socket from upgrade to close. */
+/** Frames that may queue behind one large update while it is inspected off the main thread. */
+const MAX_BACKLOG_FRAMES = 1_000;
+/** Below this a frame cannot carry an update worth inspecting off the thread (header included). */
+const MIN_PRECHECK_FRAME_BYTES = 1_024;
+
 export class Connection {
   readonly ws: WebSocket;
   private readonly documentId: string;
@@ -28,6 +33,8 @@ export class Connection {
   private session: Session | undefined;
   private room: Room | undefined;
   private early: Uint8Array[] = [];
+  /** Frames held, in order, while a large update before them is inspected off the main thread. */
+  private backlog: Uint8Array[] | undefined;
   private authenticating = false;
   private alive = true;
   private tokens: number;
@@ -114,7 +121,57 @@ export class Connection {
       this.early.push(frame);
       return;
     }
-    this.dispatch(frame);
+    this.deliver(frame);
+  }
+
+  /**
+   * [S11.1] Frames go to the room in order; a large update first has its own cost counted in a
+   * CRDT worker (refused there, it never costs the event loop its decoding), and the frames behind
+   * it wait.
+   */
+  private deliver(frame: Uint8Array): void {
+    if (this.backlog) {
+      if (this.backlog.length >= MAX_BACKLOG_FRAMES) {
+        this.refuse(CloseCode.RATE_LIMITED, 'too many frames behind a large update');
+        return;
+      }
+      this.backlog.push(frame);
+      return;
+    }
+    const payload = frame.byteLength >= MIN_PRECHECK_FRAME_BYTES ? updatePayload(frame) : null;
+    if (!payload || !this.deps.registry.precheckWanted(payload.byteLength)) {
+      this.dispatch(frame);
+      return;
+    }
+    this.backlog = [];
+    this.deps.registry
+      .precheck(payload)
+      .catch((err: unknown) => {
+        // A worker that failed says nothing about the update: the main thread's own check decides.
+        this.deps.logger.warn({ err, documentId: this.documentId }, 'off-thread update inspection failed');
+        return null;
+      })
+      .then((refused) => {
+        const session = this.session;
+        if (!session || session.closed) return;
+        if (refused) {
+          this.deps.metrics.updateRefused('refuse');
+          this.deps.logger.info(
+            { documentId: this.documentId, userId: session.userId, reason: refused.reason },
+            'sync frame refused',
+          );
+          session.close(refused.malformed ? CloseCode.BAD_MESSAGE : CloseCode.TOO_COMPLEX, refused.reason);
+          this.backlog = undefined;
+          return;
+        }
+        this.dispatch(frame);
+        const waiting = this.backlog ?? [];
+        this.backlog = undefined;
+        for (const next of waiting) {
+          if (session.closed) break;
+          this.deliver(next);
+        }
+      });
   }
 
   private dispatch(frame: Uint8Array): void {
@@ -286,7 +343,7 @@ export class Connection {
     this.early = [];
     for (const frame of early) {
       if (session.closed) break;
-      this.dispatch(frame);
+      this.deliver(frame);
     }
   }
 

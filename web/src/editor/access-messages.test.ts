@@ -17,6 +17,10 @@ describe('messages', () => {
       'Your access was removed — this document is now read-only.',
     );
     expect(closedMessage({ code: CloseCode.NOT_FOUND, reason: '' })).toMatch(/deleted/);
+    // [S11.1] [S11.4] Refused as over the CRDT budget, and a quarantined document: plain words, no retry loop.
+    expect(closedMessage({ code: CloseCode.TOO_COMPLEX, reason: '' })).toMatch(/too large or too complex/);
+    expect(closedMessage({ code: CloseCode.QUARANTINED, reason: '' })).toMatch(/locked .* administrator/);
+    expect(closedMessage({ code: CloseCode.RESET, reason: '' })).toMatch(/repaired .* Reload/);
     expect(closedMessage({ code: CloseCode.UNAUTHORIZED, reason: '' })).toMatch(/Log in again/);
     expect(closedMessage({ code: CloseCode.SERVICE_RESTART, reason: '' })).toBeNull();
   });

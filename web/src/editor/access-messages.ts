@@ -30,6 +30,12 @@ export function closedMessage(close: CloseInfo): string | null {
       return 'Your session has ended. Log in again to keep editing — your changes are kept on this device.';
     case CloseCode.BAD_MESSAGE:
       return 'The server could not accept a change from this page. Reload the page to continue.';
+    case CloseCode.TOO_COMPLEX:
+      return 'Your last change was too large or too complex for the server to accept; it is kept on this device only. Reload the page to continue.';
+    case CloseCode.RESET:
+      return 'An administrator repaired this document after this page loaded it. Reload the page to open the repaired version (changes not yet saved from this page cannot be merged into it).';
+    case CloseCode.QUARANTINED:
+      return 'This document is temporarily locked for maintenance: an administrator must repair it. Your unsaved changes are kept on this device.';
     default:
       return null;
   }

@@ -196,8 +196,9 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   }
 
   private onClosed(close: CloseInfo): void {
-    // No access any more (or no document): do not keep a copy of it on this device.
-    if (close.code === CloseCode.FORBIDDEN || close.code === CloseCode.NOT_FOUND) {
+    // No access any more (or no document), or a copy older than the document's repair [S11.6]:
+    // do not keep it on this device.
+    if (close.code === CloseCode.FORBIDDEN || close.code === CloseCode.NOT_FOUND || close.code === CloseCode.RESET) {
       const persistence = this.persistence;
       this.persistence = undefined;
       persistence
