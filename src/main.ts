@@ -20,6 +20,7 @@ import { DEFAULT_WEB_DIR } from './web/web-build.ts';
 import { wireApi } from './wiring/api.ts';
 import { wireIdentity } from './wiring/identity.ts';
 import { type Infrastructure, openInfrastructure, startOutboxRelay } from './wiring/infrastructure.ts';
+import { wireMail } from './wiring/mail.ts';
 import { routePermissionEvents } from './wiring/permission-events.ts';
 import { wireSync } from './wiring/sync.ts';
 import { wireExportPipeline } from './wiring/worker.ts';
@@ -72,11 +73,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const exports = wireExportPipeline(config, infra);
   const identity = roles.has('api') || roles.has('sync') ? await wireIdentity(config, infra) : undefined;
   const sync = wireSync(config, infra, identity);
-  const api =
-    roles.has('api') && identity ? wireApi(config, infra, identity, { exports, rooms: sync.rooms }) : undefined;
+  const mail = roles.has('api') && identity ? wireMail(config, infra) : undefined;
+  const api = mail && identity ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail }) : undefined;
   if (identity) await routePermissionEvents(infra, { invalidate: identity.permissions, recheck: sync.rooms });
   const stopRelay = startOutboxRelay(infra, roles);
   exports.start();
+  mail?.start();
 
   let draining = false;
   const signingKeys = identity?.signingKeys;
@@ -134,7 +136,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         identity?.stop();
         // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
         // Exports stop claiming at once; running ones finish or go back to the queue.
-        await Promise.all([sync.close(), exports.stop()]);
+        await Promise.all([sync.close(), exports.stop(), mail?.stop()]);
         await server.close();
         await infra.close();
         logger.info('shutdown complete');

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
+import { linkToken, startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -21,7 +21,17 @@ type Extra = 'author' | 'targetMember' | 'targetAdmin' | 'targetOwner' | 'shareT
 type Cast = Record<Caller | Extra, TestSession>;
 
 /** One workspace as every row sees it; `documentId` is D, `privateDocumentId` is shared with nobody. */
-type Fixture = { workspaceId: string; documentId: string; privateDocumentId: string; exportJobId?: string };
+type Fixture = {
+  workspaceId: string;
+  documentId: string;
+  privateDocumentId: string;
+  exportJobId?: string;
+  /** Open invitations of a stranger's email to W (as member) and to D (as viewer), and an invite link to W. */
+  workspaceInvitationId: string;
+  documentInvitationId: string;
+  inviteLinkId: string;
+  inviteLinkToken: string;
+};
 
 /** Everyone's place in a fresh workspace; `none` and `invitee` stay outside it. */
 const WORKSPACE_ROLE_OF: Partial<Record<keyof Cast, 'owner' | 'admin' | 'member' | 'guest'>> = {
@@ -53,7 +63,7 @@ type RouteCase = {
   route: string;
   method: Method;
   url(f: Fixture, cast: Cast, caller: TestSession): string;
-  body?: (cast: Cast) => unknown;
+  body?: (cast: Cast, f: Fixture) => unknown;
   /** The id a random uuid replaces to prove a 404 here looks like a 404 for nothing at all. */
   subject: 'workspace' | 'document' | 'export';
   /** Rows that change state get a fixture of their own so no row depends on another. */
@@ -85,10 +95,28 @@ const ROUTES: RouteCase[] = [
     url: (f) => `${ws(f)}/members`,                                     expected: [404, 403, 403, 403, 403, 200, 200, 200] },
   { route: 'POST /workspaces/:id/members (as member)', method: 'POST', subject: 'workspace', mutates: true,
     url: (f) => `${ws(f)}/members`, body: (c) => ({ email: c.invitee.email, role: 'member' }),
-                                                                        expected: [404, 403, 403, 403, 403, 403, 201, 201] },
+                                                                        expected: [404, 403, 403, 403, 403, 403, 202, 202] },
   { route: 'POST /workspaces/:id/members (as admin)', method: 'POST', subject: 'workspace', mutates: true,
     url: (f) => `${ws(f)}/members`, body: (c) => ({ email: c.invitee.email, role: 'admin' }),
-                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 201] },
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 202] },
+  // Invitations and invite links [I3] [I5]: whoever may invite lists, withdraws and re-sends them.
+  { route: 'GET /workspaces/:id/invitations', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/invitations`,                                 expected: [404, 403, 403, 403, 403, 403, 200, 200] },
+  { route: 'DELETE /workspaces/:id/invitations/:invitationId', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/invitations/${f.workspaceInvitationId}`,     expected: [404, 403, 403, 403, 403, 403, 204, 204] },
+  { route: 'POST /workspaces/:id/invitations/:invitationId/resend', method: 'POST', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/invitations/${f.workspaceInvitationId}/resend`, expected: [404, 403, 403, 403, 403, 403, 202, 202] },
+  { route: 'POST /workspaces/:id/invite-links', method: 'POST', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/invite-links`, body: () => ({ role: 'guest', expiresInHours: 24, maxUses: 5 }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 201, 201] },
+  { route: 'GET /workspaces/:id/invite-links', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/invite-links`,                                expected: [404, 403, 403, 403, 403, 403, 200, 200] },
+  { route: 'DELETE /workspaces/:id/invite-links/:linkId', method: 'DELETE', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/invite-links/${f.inviteLinkId}`,              expected: [404, 403, 403, 403, 403, 403, 204, 204] },
+  // A link is for whoever holds it: anyone signed in joins (members keep their role; the answer says where it leads).
+  { route: 'POST /invitations/accept (invite link)', method: 'POST', subject: 'workspace', mutates: true,
+    url: () => '/api/v1/invitations/accept', body: (_c, f) => ({ token: f.inviteLinkToken }),
+                                                                        expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'PATCH /workspaces/:id/members/:member (to guest)', method: 'PATCH', subject: 'workspace', mutates: true,
     url: (f, c) => `${ws(f)}/members/${c.targetMember.userId}`, body: () => ({ role: 'guest' }),
                                                                         expected: [404, 403, 403, 403, 403, 403, 200, 200] },
@@ -124,7 +152,13 @@ const ROUTES: RouteCase[] = [
     url: (f) => `${doc(f)}/shares`,                                     expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
   { route: 'POST /documents/:id/shares (by email)', method: 'POST', subject: 'document', mutates: true,
     url: (f) => `${doc(f)}/shares`, body: (c) => ({ email: c.invitee.email, role: 'commenter' }),
-                                                                        expected: [404, 404, 403, 403, 403, 403, 201, 201], author: 201 },
+                                                                        expected: [404, 404, 403, 403, 403, 403, 202, 202], author: 202 },
+  { route: 'GET /documents/:id/invitations', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/invitations`,                                expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
+  { route: 'DELETE /documents/:id/invitations/:invitationId', method: 'DELETE', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/invitations/${f.documentInvitationId}`,      expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  { route: 'POST /documents/:id/invitations/:invitationId/resend', method: 'POST', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/invitations/${f.documentInvitationId}/resend`, expected: [404, 404, 403, 403, 403, 403, 202, 202], author: 202 },
   { route: 'PUT /documents/:id/shares/:userId', method: 'PUT', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`, body: () => ({ role: 'editor' }),
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
@@ -226,10 +260,18 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
   /** W owned by `owner`, everyone placed by WORKSPACE_ROLE_OF and SHARE_OF, D and the private doc by `author`. */
   async function createFixture(): Promise<Fixture> {
     const w = await must(call(cast.owner, 'POST', '/api/v1/workspaces', { name: 'Matrix' }), 201);
-    const f = { workspaceId: w.id as string, documentId: '', privateDocumentId: '' };
+    const f: Fixture = {
+      workspaceId: w.id as string,
+      documentId: '',
+      privateDocumentId: '',
+      workspaceInvitationId: '',
+      documentInvitationId: '',
+      inviteLinkId: '',
+      inviteLinkToken: '',
+    };
     await Promise.all(
       Object.entries(WORKSPACE_ROLE_OF).map(([who, role]) =>
-        must(call(cast.owner, 'POST', `${ws(f)}/members`, { email: cast[who as keyof Cast].email, role }), 201),
+        t.addMember(cast.owner, f.workspaceId, cast[who as keyof Cast], role),
       ),
     );
     const [d, p] = await Promise.all([
@@ -238,6 +280,20 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     ]);
     f.documentId = d.id;
     f.privateDocumentId = p.id;
+    const stranger = () => ({ email: `stranger-${randomUUID()}@example.test` });
+    const [, , link] = await Promise.all([
+      must(call(cast.owner, 'POST', `${ws(f)}/members`, { ...stranger(), role: 'member' }), 202),
+      must(call(cast.owner, 'POST', `${doc(f)}/shares`, { ...stranger(), role: 'viewer' }), 202),
+      must(call(cast.owner, 'POST', `${ws(f)}/invite-links`, { role: 'member', expiresInHours: 24 }), 201),
+    ]);
+    const [wi, di] = await Promise.all([
+      must(call(cast.owner, 'GET', `${ws(f)}/invitations`), 200),
+      must(call(cast.owner, 'GET', `${doc(f)}/invitations`), 200),
+    ]);
+    f.workspaceInvitationId = wi.items[0].id;
+    f.documentInvitationId = di.items[0].id;
+    f.inviteLinkId = link.id;
+    f.inviteLinkToken = linkToken(link.url);
     await Promise.all(
       Object.entries(SHARE_OF).map(([who, role]) =>
         must(call(cast.author, 'PUT', `${doc(f)}/shares/${cast[who as keyof Cast].userId}`, { role }), 200),
@@ -285,13 +341,13 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     await t?.close();
   });
 
-  describe('every route × every role [P1] [P2] [P5]', () => {
+  describe('every route × every role [P1] [P2] [P5] [I3] [I5]', () => {
     for (const row of MATRIX) {
       it(row.name, async () => {
         const { route } = row;
         const f = route.mutates ? (own.get(row.name) as Fixture) : shared;
         const me = row.caller === 'operator' ? OPERATOR : cast[row.caller];
-        const body = route.body?.(cast);
+        const body = route.body?.(cast, f);
         const res = await call(me, route.method, route.url(f, cast, me), body);
         expectStatus(res, row.status);
         if (row.status !== 404) return;

@@ -48,6 +48,17 @@ const LOGIN = `POST ${API_PREFIX}/auth/login` as const;
 const REFRESH = `POST ${API_PREFIX}/auth/refresh` as const;
 const LOGOUT = `POST ${API_PREFIX}/auth/logout` as const;
 const PROFILE = `GET ${API_PREFIX}/operator/profile` as const;
+const PASSWORD_RESET = `POST ${API_PREFIX}/auth/password-reset` as const;
+const PASSWORD_RESET_CONFIRM = `POST ${API_PREFIX}/auth/password-reset/confirm` as const;
+const INVITATION_PREVIEW = `POST ${API_PREFIX}/invitations/preview` as const;
+const INVITATION_ACCEPT = `POST ${API_PREFIX}/invitations/accept` as const;
+const WS_INVITATIONS = `${API_PREFIX}/workspaces/{id}/invitations`;
+const WS_INVITATION = `${API_PREFIX}/workspaces/{id}/invitations/{invitationId}`;
+const DOC_INVITATIONS = `${API_PREFIX}/documents/{id}/invitations`;
+const DOC_INVITATION = `${API_PREFIX}/documents/{id}/invitations/{invitationId}`;
+const INVITE_LINKS = `${API_PREFIX}/workspaces/{id}/invite-links`;
+const INVITE_LINK = `${API_PREFIX}/workspaces/{id}/invite-links/{linkId}`;
+const LINK_TOKEN = 't'.repeat(43);
 const OPERATOR_TOKEN = 'o'.repeat(40);
 
 const NOT_A_UUID = 'not-a-uuid';
@@ -571,6 +582,106 @@ const BAD_REQUESTS: BadRequest[] = [
     field: 'params:/id',
     operator: true,
   },
+  // --- password reset [A8]
+  { name: 'email missing', route: PASSWORD_RESET, body: {}, field: '/email' },
+  { name: 'email is not an email', route: PASSWORD_RESET, body: { email: 'bob' }, field: '/email' },
+  {
+    name: 'an unknown field',
+    route: PASSWORD_RESET,
+    body: { email: 'a@b.test', userId: VALID_UUID },
+    field: '/userId',
+  },
+  { name: 'token missing', route: PASSWORD_RESET_CONFIRM, body: { password: TEST_PASSWORD }, field: '/token' },
+  {
+    name: 'token with characters no link has',
+    route: PASSWORD_RESET_CONFIRM,
+    body: { token: `${LINK_TOKEN}/../`, password: TEST_PASSWORD },
+    field: '/token',
+  },
+  {
+    name: 'password too short',
+    route: PASSWORD_RESET_CONFIRM,
+    body: { token: LINK_TOKEN, password: 'short' },
+    field: '/password',
+  },
+  {
+    name: 'a common password',
+    route: PASSWORD_RESET_CONFIRM,
+    body: { token: LINK_TOKEN, password: 'password1234' },
+    field: '/password',
+  },
+  // --- invitations and invite links [I3] [I5]
+  { name: 'token missing', route: INVITATION_PREVIEW, body: {}, field: '/token' },
+  { name: 'token too short', route: INVITATION_PREVIEW, body: { token: 'abc' }, field: '/token' },
+  { name: 'token is a number', route: INVITATION_ACCEPT, body: { token: 42 }, field: '/token' },
+  { name: 'an unknown field', route: INVITATION_ACCEPT, body: { token: LINK_TOKEN, role: 'owner' }, field: '/role' },
+  {
+    name: 'invalid uuid',
+    route: `GET ${WS_INVITATIONS}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/invitations`,
+    field: 'params:/id',
+  },
+  {
+    name: 'invalid invitation id',
+    route: `DELETE ${WS_INVITATION}`,
+    path: `${API_PREFIX}/workspaces/{id}/invitations/${NOT_A_UUID}`,
+    field: 'params:/invitationId',
+  },
+  {
+    name: 'invalid invitation id',
+    route: `POST ${WS_INVITATION}/resend`,
+    path: `${API_PREFIX}/workspaces/{id}/invitations/${NIL_LIKE}/resend`,
+    field: 'params:/invitationId',
+  },
+  {
+    name: 'invalid uuid',
+    route: `GET ${DOC_INVITATIONS}`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/invitations`,
+    field: 'params:/id',
+  },
+  {
+    name: 'invalid invitation id',
+    route: `DELETE ${DOC_INVITATION}`,
+    path: `${API_PREFIX}/documents/{id}/invitations/${NOT_A_UUID}`,
+    field: 'params:/invitationId',
+  },
+  {
+    name: 'invalid invitation id',
+    route: `POST ${DOC_INVITATION}/resend`,
+    path: `${API_PREFIX}/documents/{id}/invitations/1/resend`,
+    field: 'params:/invitationId',
+  },
+  {
+    name: 'role admin (links give member or guest)',
+    route: `POST ${INVITE_LINKS}`,
+    body: { role: 'admin', expiresInHours: 24 },
+    field: '/role',
+  },
+  { name: 'expiresInHours missing', route: `POST ${INVITE_LINKS}`, body: { role: 'member' }, field: '/expiresInHours' },
+  {
+    name: 'expiresInHours over 30 days',
+    route: `POST ${INVITE_LINKS}`,
+    body: { role: 'member', expiresInHours: 721 },
+    field: '/expiresInHours',
+  },
+  {
+    name: 'maxUses 0',
+    route: `POST ${INVITE_LINKS}`,
+    body: { role: 'member', expiresInHours: 24, maxUses: 0 },
+    field: '/maxUses',
+  },
+  {
+    name: 'invalid uuid',
+    route: `GET ${INVITE_LINKS}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/invite-links`,
+    field: 'params:/id',
+  },
+  {
+    name: 'invalid link id',
+    route: `DELETE ${INVITE_LINK}`,
+    path: `${API_PREFIX}/workspaces/{id}/invite-links/${NOT_A_UUID}`,
+    field: 'params:/linkId',
+  },
   // --- the body itself
   { name: 'malformed JSON', route: WORKSPACES, raw: '{"name": "W",' },
   { name: 'empty JSON body', route: WORKSPACES, raw: '' },
@@ -589,7 +700,18 @@ const BAD_REQUESTS: BadRequest[] = [
 ];
 
 /** Tables whose row counts must not move when a request is rejected. */
-const TABLES = ['users', 'workspaces', 'workspace_members', 'documents', 'document_shares', 'refresh_tokens'] as const;
+const TABLES = [
+  'users',
+  'workspaces',
+  'workspace_members',
+  'documents',
+  'document_shares',
+  'refresh_tokens',
+  'invitations',
+  'workspace_invite_links',
+  'password_resets',
+  'mail_outbox',
+] as const;
 
 describe.each(backends)('bad input is rejected before anything is written [$name]', (backend) => {
   let t: TestApp;
@@ -605,11 +727,7 @@ describe.each(backends)('bad input is rejected before anything is written [$name
     workspaceId = (
       await t.request('POST', `${API_PREFIX}/workspaces`, { token: owner.token, body: { name: 'Acme' } })
     ).json().id;
-    const member = await t.request('POST', `${API_PREFIX}/workspaces/${workspaceId}/members`, {
-      token: owner.token,
-      body: { email: bob.email, role: 'member' },
-    });
-    expect(member.statusCode).toBe(201);
+    await t.addMember(owner, workspaceId, bob, 'member');
     const doc = await t.request('POST', `${API_PREFIX}/workspaces/${workspaceId}/documents`, {
       token: owner.token,
       body: { title: 'Quarterly plan' },

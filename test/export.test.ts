@@ -113,10 +113,7 @@ describe.each(backends)('export jobs [$name]', (backend) => {
     const ws = await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Exports' } });
     workspaceId = ws.json().id;
     await t.setPlan(workspaceId, 'enterprise');
-    await t.request('POST', `${API}/workspaces/${workspaceId}/members`, {
-      token: owner.token,
-      body: { email: member.email, role: 'member' },
-    });
+    await t.addMember(owner, workspaceId, member, 'member');
   });
   afterAll(async () => {
     for (const p of peers) p.close();

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, realServersConfigured } from './support/backends.ts';
 import { call, type ServerProcess, startServerProcess } from './support/server-process.ts';
+import { linkToken } from './support/test-app.ts';
 
 const INVALIDATION_DEADLINE_MS = 1_000;
 
@@ -84,11 +85,17 @@ describe.runIf(realServersConfigured)('permission invalidation across two proces
     const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W2' } });
     // A caches "carol is not a member" (negative caching)...
     expect((await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status).toBe(404);
-    // ...then B adds her: A must stop answering from the stale negative entry.
-    await call(b.url, 'POST', `/api/v1/workspaces/${ws.body.id}/members`, {
+    // ...then she joins through B (invited, and accepting the link): A must stop answering from the stale negative entry.
+    const invited = await call(b.url, 'POST', `/api/v1/workspaces/${ws.body.id}/members`, {
       token: owner.token,
       body: { email: carol.email, role: 'member' },
     });
+    expect(invited.status).toBe(202);
+    const accepted = await call(b.url, 'POST', '/api/v1/invitations/accept', {
+      token: carol.token,
+      body: { token: linkToken(invited.body.link) },
+    });
+    expect(accepted.status).toBe(200);
     await within(INVALIDATION_DEADLINE_MS, async () => {
       return (await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status === 200;
     });

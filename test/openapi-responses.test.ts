@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { withExportTables } from '../src/export/job-schema.ts';
 import { backends } from './support/backends.ts';
+import { linkIn, waitForMail } from './support/mailbox.ts';
 import {
   fetchOpenApi,
   type OpenApiDocument,
@@ -17,7 +18,7 @@ import {
   operationsOf,
   ResponseChecker,
 } from './support/openapi.ts';
-import { startTestApp, TEST_OPERATOR_TOKEN, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
+import { linkToken, startTestApp, TEST_OPERATOR_TOKEN, TEST_PASSWORD, type TestApp } from './support/test-app.ts';
 
 /** Documented statuses this file does not produce, and where they are produced instead. */
 const EXEMPT: Record<string, string> = {
@@ -37,6 +38,7 @@ const EXEMPT: Record<string, string> = {
  */
 const LIMITER_STATUS = '429';
 const SIGNUPS_PER_IP = 2;
+const RESETS_PER_IP = 2;
 const LOGIN_FAILURES_PER_ACCOUNT = 3;
 const OVERSIZED = 'x'.repeat(65 * 1024);
 
@@ -121,6 +123,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
       LOGIN_MAX_FAILURES_PER_ACCOUNT: String(LOGIN_FAILURES_PER_ACCOUNT),
       // One export a month on the free plan; the main workspace is on the business plan.
       EXPORT_QUOTA_FREE: '1',
+      PASSWORD_RESET_MAX_PER_IP_PER_HOUR: String(RESETS_PER_IP),
     });
     doc = await fetchOpenApi(t);
     checker = new ResponseChecker(doc);
@@ -180,9 +183,15 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     const doomed = (await call('createWorkspace', { token: owner.token, body: { name: 'Doomed' } }, 201)).json().id;
     const id = { id: workspaceId };
 
-    await call('addMember', { token: owner.token, params: id, body: { email: member.email, role: 'member' } }, 201);
-    await call('addMember', { token: owner.token, params: id, body: { email: guest.email, role: 'guest' } }, 201);
-    await call('addMember', { token: owner.token, params: id, body: { email: leaver.email, role: 'member' } }, 201);
+    // People join by accepting their invitation's link [I2].
+    for (const [who, role] of [
+      [member, 'member'],
+      [guest, 'guest'],
+      [leaver, 'member'],
+    ] as const) {
+      const sent = await call('addMember', { token: owner.token, params: id, body: { email: who.email, role } }, 202);
+      await call('acceptInvitation', { token: who.token, body: { token: linkToken(sent.json().link) } }, 200);
+    }
     await call('addMember', { token: owner.token, params: id, body: { email: member.email, role: 'guest' } }, 409);
     await call('addMember', { token: member.token, params: id, body: { email: invitee.email, role: 'member' } }, 403);
 
@@ -232,7 +241,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('deleteDocument', { token: viewer.token, params: id }, 403);
     await call('deleteDocument', { token: owner.token, params: { id: second } }, 204);
 
-    await call('shareByEmail', { token: owner.token, params: id, body: { email: invitee.email, role: 'editor' } }, 201);
+    await call('shareByEmail', { token: owner.token, params: id, body: { email: invitee.email, role: 'editor' } }, 202);
     await call('shareByEmail', { token: owner.token, params: id, body: { email: invitee.email, role: 'viewer' } }, 409);
     await call('shareByEmail', { token: viewer.token, params: id, body: { email: guest.email, role: 'viewer' } }, 403);
     await call('listShares', { token: viewer.token, params: id }, 200);
@@ -248,6 +257,68 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('getDocumentContent', { token: viewer.token, params: id }, 200);
     await call('searchDocuments', { token: owner.token, query: `q=quarterly&workspaceId=${workspaceId}` }, 200);
     await call('searchTitles', { token: owner.token, query: 'q=quartrly' }, 200);
+  });
+
+  it('invitations, invite links and password reset [I1] [I3] [I5] [A8]', async () => {
+    const id = { id: workspaceId };
+    const stranger = `stranger-${randomUUID()}@example.test`;
+    const first = await call(
+      'addMember',
+      { token: owner.token, params: id, body: { email: stranger, role: 'member' } },
+      202,
+    );
+    await call('listWorkspaceInvitations', { token: member.token, params: id }, 403);
+    const open = (await call('listWorkspaceInvitations', { token: owner.token, params: id }, 200)).json();
+    const invitation = {
+      id: workspaceId,
+      invitationId: open.items.find((i: { email: string }) => i.email === stranger).id,
+    };
+    await call('resendWorkspaceInvitation', { token: member.token, params: invitation }, 403);
+    const again = (await call('resendWorkspaceInvitation', { token: owner.token, params: invitation }, 202)).json();
+    // Re-sending replaced the first link.
+    await call('previewInvitation', { body: { token: linkToken(first.json().link) } }, 410);
+    await call('previewInvitation', { body: { token: linkToken(again.link) } }, 200);
+    // Sent to another email than the caller's.
+    await call('acceptInvitation', { token: invitee.token, body: { token: linkToken(again.link) } }, 403);
+    await call('revokeWorkspaceInvitation', { token: member.token, params: invitation }, 403);
+    await call('revokeWorkspaceInvitation', { token: owner.token, params: invitation }, 204);
+    await call('acceptInvitation', { token: invitee.token, body: { token: linkToken(again.link) } }, 410);
+
+    const doc = { id: documentId };
+    await call('shareByEmail', { token: owner.token, params: doc, body: { email: stranger, role: 'viewer' } }, 202);
+    await call('listDocumentInvitations', { token: viewer.token, params: doc }, 403);
+    const docOpen = (await call('listDocumentInvitations', { token: owner.token, params: doc }, 200)).json();
+    const docInvitation = { id: documentId, invitationId: docOpen.items[0].id };
+    await call('resendDocumentInvitation', { token: viewer.token, params: docInvitation }, 403);
+    await call('resendDocumentInvitation', { token: owner.token, params: docInvitation }, 202);
+    await call('revokeDocumentInvitation', { token: viewer.token, params: docInvitation }, 403);
+    await call('revokeDocumentInvitation', { token: owner.token, params: docInvitation }, 204);
+
+    const linkBody = { role: 'guest', expiresInHours: 1, maxUses: 1 };
+    await call('createInviteLink', { token: member.token, params: id, body: linkBody }, 403);
+    const link = (await call('createInviteLink', { token: owner.token, params: id, body: linkBody }, 201)).json();
+    await call('listInviteLinks', { token: member.token, params: id }, 403);
+    await call('listInviteLinks', { token: owner.token, params: id }, 200);
+    await call('previewInvitation', { body: { token: linkToken(link.url) } }, 200);
+    const joiner = await signUp('joiner');
+    await call('acceptInvitation', { token: joiner.token, body: { token: linkToken(link.url) } }, 200);
+    // One use only: the next person is told it is used up.
+    const late = await signUp('late');
+    await call('acceptInvitation', { token: late.token, body: { token: linkToken(link.url) } }, 410);
+    const linkId = { id: workspaceId, linkId: link.id };
+    await call('revokeInviteLink', { token: member.token, params: linkId }, 403);
+    await call('revokeInviteLink', { token: owner.token, params: linkId }, 204);
+
+    // Password reset: 202 whether or not the email has an account; the link works once.
+    await call('requestPasswordReset', { body: { email: joiner.email } }, 202);
+    await call('requestPasswordReset', { body: { email: `nobody-${randomUUID()}@example.test` } }, 202);
+    const ip = nextIp();
+    for (let i = 0; i < RESETS_PER_IP; i++) await call('requestPasswordReset', { body: { email: stranger }, ip }, 202);
+    await call('requestPasswordReset', { body: { email: stranger }, ip }, 429);
+    const mail = await waitForMail(t.app.config.dataDir, joiner.email, /password/i);
+    const reset = { token: linkToken(linkIn(mail.text)), password: 'a brand new passphrase' };
+    await call('confirmPasswordReset', { body: reset }, 204);
+    await call('confirmPasswordReset', { body: reset }, 410);
   });
 
   // Renders for real in the worker threads (started on first use): more than the default 30 s on a busy machine.
@@ -331,6 +402,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     createDocument: { title: 'T' },
     renameDocument: { title: 'T' },
     shareByEmail: { email: 'x@example.test', role: 'viewer' },
+    createInviteLink: { role: 'member', expiresInHours: 24 },
     setShare: { role: 'viewer' },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },

@@ -59,8 +59,8 @@ describe.each(backends)('search [$name]', (backend) => {
     const p = people as Record<'owner' | 'member' | 'guest' | 'viewer' | 'outsider' | 'stranger', TestSession>;
     ws1 = (await call(p.owner, 'POST', '/api/v1/workspaces', { name: 'Zoo' })).id;
     ws2 = (await call(p.outsider, 'POST', '/api/v1/workspaces', { name: 'Elsewhere' })).id;
-    await call(p.owner, 'POST', `/api/v1/workspaces/${ws1}/members`, { email: p.member.email, role: 'member' });
-    await call(p.owner, 'POST', `/api/v1/workspaces/${ws1}/members`, { email: p.guest.email, role: 'guest' });
+    await t.addMember(p.owner, ws1, p.member, 'member');
+    await t.addMember(p.owner, ws1, p.guest, 'guest');
     const titled = await create(p.owner, ws1, 'Zebra stripes handbook');
     const bodied = await create(
       p.member,

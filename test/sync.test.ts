@@ -204,11 +204,7 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
   it('[S2.4] removing a workspace member closes their socket with 4403', async () => {
     const id = await createDoc();
     const member = await t.signUp('member');
-    const added = await t.request('POST', `/api/v1/workspaces/${workspaceId}/members`, {
-      token: owner.token,
-      body: { email: member.email, role: 'member' },
-    });
-    expect(added.statusCode).toBe(201);
+    await t.addMember(owner, workspaceId, member, 'member');
     const m = await connect(id, member.token);
     await m.untilSynced();
     const removed = await t.request('DELETE', `/api/v1/workspaces/${workspaceId}/members/${member.userId}`, {

@@ -180,7 +180,21 @@ export async function seed(
 
   const workspace = await call(base, 'POST', '/workspaces', { name: 'Bench workspace' }, owner.token);
   const workspaceId = workspace.id as string;
-  await call(base, 'POST', `/workspaces/${workspaceId}/members`, { email: member.email, role: 'member' }, owner.token);
+  // People join by accepting their invitation (the server writes mail to files, so the answer has the link).
+  const invited = await call(
+    base,
+    'POST',
+    `/workspaces/${workspaceId}/members`,
+    { email: member.email, role: 'member' },
+    owner.token,
+  );
+  await call(
+    base,
+    'POST',
+    '/invitations/accept',
+    { token: new URL(invited.link as string).hash.slice(7) },
+    member.token,
+  );
   const other = await call(base, 'POST', '/workspaces', { name: 'Outsider workspace' }, outsider.token);
 
   const titles = Array.from({ length: opts.documents }, (_, i) => title(rnd, i));

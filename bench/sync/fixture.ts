@@ -69,7 +69,21 @@ export async function createSyncFixture(
   const member = await signUp('member');
   const viewer = await signUp('viewer');
   const workspace = await call(base, 'POST', '/workspaces', { name: 'Sync bench' }, owner.token);
-  await call(base, 'POST', `/workspaces/${workspace.id}/members`, { email: member.email, role: 'member' }, owner.token);
+  // Members join by accepting their invitation (mail goes to files, so the answer has the link).
+  const invited = await call(
+    base,
+    'POST',
+    `/workspaces/${workspace.id}/members`,
+    { email: member.email, role: 'member' },
+    owner.token,
+  );
+  await call(
+    base,
+    'POST',
+    '/invitations/accept',
+    { token: new URL(invited.link as string).hash.slice(7) },
+    member.token,
+  );
 
   const out: Record<string, string[]> = {};
   for (const [workload, count] of Object.entries(documents)) {

@@ -2,7 +2,7 @@
 
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { Conflict, Invalid, NotFound } from '../domain/errors.ts';
+import { Invalid, NotFound } from '../domain/errors.ts';
 import { authorizeDocument, authorizeWorkspace, canInWorkspace, type DocumentAction } from '../domain/policy.ts';
 import { type DocumentAccess, effectiveAccess, type ShareRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
@@ -227,40 +227,6 @@ export class Documents {
       return r;
     });
     return { userId, email: user.email, displayName: user.display_name, role, sharedAt: row.created_at.toISOString() };
-  }
-
-  /**
-   * Shares with the account that owns `email` (case-insensitive). Adding is not changing: someone
-   * who already has a share is a Conflict, so a typo'd "Add" never silently downgrades them.
-   */
-  async shareByEmail(actor: string, documentId: string, email: string, role: ShareRole): Promise<ShareView> {
-    await this.authorize(actor, documentId, 'shares.manage');
-    const user = await this.db
-      .selectFrom('users')
-      .select(['id', 'email', 'display_name'])
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
-      .executeTakeFirst();
-    if (!user) {
-      throw new Invalid('no account with this email', [{ field: '/email', message: 'no account with this email' }]);
-    }
-    const row = await this.events.transaction(this.db, async (tx, emit) => {
-      const r = await tx
-        .insertInto('document_shares')
-        .values({ document_id: documentId, user_id: user.id, role })
-        .onConflict((oc) => oc.columns(['document_id', 'user_id']).doNothing())
-        .returning(['created_at'])
-        .executeTakeFirst();
-      if (r) emit(PERMISSIONS_CHANNEL, { v: 1, type: 'share-changed', documentId, userId: user.id });
-      return r;
-    });
-    if (!row) throw new Conflict(`${user.email} already has access; change their role instead`);
-    return {
-      userId: user.id,
-      email: user.email,
-      displayName: user.display_name,
-      role,
-      sharedAt: row.created_at.toISOString(),
-    };
   }
 
   async unshare(actor: string, documentId: string, userId: string): Promise<void> {

@@ -116,3 +116,16 @@ export interface RateLimitStore {
   consume(key: string, policy: RatePolicy): Promise<RateDecision>;
   close(): Promise<void>;
 }
+
+// --- Mail (src/app/mail-outbox.ts delivers through it; src/adapters/mail implements it)
+
+/** One plain-text message to one person. Links in it carry secrets: never log the text. */
+export type MailMessage = { to: string; subject: string; text: string };
+
+export interface Mailer {
+  /** How messages leave: an SMTP server (SMTP_URL), or `.eml` files under DATA_DIR/mail. */
+  readonly transport: 'smtp' | 'file';
+  /** Delivers one message; resolves with where it went (a file path, or the server's message id). */
+  send(message: MailMessage): Promise<string>;
+  close(): Promise<void>;
+}

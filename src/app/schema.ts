@@ -111,6 +111,56 @@ export interface DocumentRepairsTable {
   repaired_at: DefaultedTimestamp;
 }
 
+/** Messages still to deliver (migration 0010); a row is deleted once delivered or given up on. */
+export interface MailOutboxTable {
+  id: string;
+  kind: string;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: DefaultedTimestamp;
+  last_error: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface PasswordResetsTable {
+  token_hash: Uint8Array;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface InvitationsTable {
+  id: string;
+  workspace_id: string;
+  /** Null: an invitation to the workspace; otherwise to this document (role is a share role). */
+  document_id: string | null;
+  email: string;
+  role: string;
+  token_hash: Uint8Array;
+  invited_by: string | null;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  accepted_by: string | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface WorkspaceInviteLinksTable {
+  id: string;
+  workspace_id: string;
+  role: 'member' | 'guest';
+  token_hash: Uint8Array;
+  created_by: string | null;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  max_uses: number | null;
+  uses: ColumnType<number, number | undefined, number>;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -124,6 +174,10 @@ export interface DB {
   outbox_events: OutboxEventsTable;
   document_quarantine: DocumentQuarantineTable;
   document_repairs: DocumentRepairsTable;
+  mail_outbox: MailOutboxTable;
+  password_resets: PasswordResetsTable;
+  invitations: InvitationsTable;
+  workspace_invite_links: WorkspaceInviteLinksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

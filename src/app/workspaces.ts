@@ -1,12 +1,12 @@
 /** Workspace and membership use cases; every one authorizes through the policy module first. */
 
 import { v7 as uuidv7 } from 'uuid';
-import { Conflict, Forbidden, Invalid, NotFound } from '../domain/errors.ts';
-import { authorizeMemberAdd, authorizeMemberChange, authorizeWorkspace } from '../domain/policy.ts';
+import { Forbidden, NotFound } from '../domain/errors.ts';
+import { authorizeMemberChange, authorizeWorkspace } from '../domain/policy.ts';
 import type { Plan, WorkspaceRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { PermissionCache } from './permissions.ts';
-import { type Sql, UniqueViolation } from './ports.ts';
+import type { Sql } from './ports.ts';
 import type { WorkspaceRow } from './schema.ts';
 
 export type WorkspaceView = {
@@ -114,43 +114,6 @@ export class Workspaces {
       role: r.role,
       joinedAt: r.created_at.toISOString(),
     }));
-  }
-
-  /** Invites an existing user by email. */
-  async addMember(
-    actor: string,
-    workspaceId: string,
-    input: { email: string; role: WorkspaceRole },
-  ): Promise<MemberView> {
-    authorizeMemberAdd(await this.permissions.workspaceRole(actor, workspaceId), input.role);
-    const user = await this.db
-      .selectFrom('users')
-      .select(['id', 'email', 'display_name'])
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
-      .executeTakeFirst();
-    if (!user)
-      throw new Invalid('no account with this email', [{ field: '/email', message: 'no account with this email' }]);
-    try {
-      const m = await this.events.transaction(this.db, async (tx, emit) => {
-        const row = await tx
-          .insertInto('workspace_members')
-          .values({ workspace_id: workspaceId, user_id: user.id, role: input.role })
-          .returning(['created_at'])
-          .executeTakeFirstOrThrow();
-        emit(PERMISSIONS_CHANNEL, { v: 1, type: 'member-changed', workspaceId, userId: user.id });
-        return row;
-      });
-      return {
-        userId: user.id,
-        email: user.email,
-        displayName: user.display_name,
-        role: input.role,
-        joinedAt: m.created_at.toISOString(),
-      };
-    } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict('this person is already a member');
-      throw err;
-    }
   }
 
   async setRole(actor: string, workspaceId: string, userId: string, role: WorkspaceRole): Promise<MemberView> {

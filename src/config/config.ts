@@ -75,6 +75,46 @@ export const ConfigSchema = T.Object({
     loginFailureWindowSeconds: Int(1, 86_400, 900, 'LOGIN_FAILURE_WINDOW_SECONDS'),
     signupMaxPerIpPerHour: Int(1, 1_000_000, 20, 'SIGNUP_MAX_PER_IP_PER_HOUR'),
     scryptCost: Int(1024, 1_048_576, 16_384, 'SCRYPT_COST (N, a power of two)'),
+    passwordResetTtlMinutes: Int(1, 1_440, 15, 'PASSWORD_RESET_TTL_MINUTES: life of an emailed reset link'),
+    passwordResetMaxPerEmailPerHour: Int(
+      1,
+      1_000,
+      5,
+      'PASSWORD_RESET_MAX_PER_EMAIL_PER_HOUR: reset emails per address (more are silently not sent)',
+    ),
+    passwordResetMaxPerIpPerHour: Int(
+      1,
+      1_000_000,
+      20,
+      'PASSWORD_RESET_MAX_PER_IP_PER_HOUR: reset requests per client address (then 429)',
+    ),
+  }),
+  // Outgoing mail: SMTP when SMTP_URL is set, else .eml files under DATA_DIR/mail
+  mail: Group({
+    smtpUrl: T.Optional(
+      T.String({
+        pattern: '^smtps?://',
+        description: 'SMTP_URL: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset = files',
+      }),
+    ),
+    from: T.String({
+      default: 'Collab Docs <no-reply@localhost>',
+      minLength: 3,
+      description: 'MAIL_FROM: sender of every message',
+    }),
+    pollIntervalMs: Int(100, 3_600_000, 5_000, 'MAIL_POLL_INTERVAL_MS: how often the outbox looks for due mail'),
+    maxAttempts: Int(1, 100, 8, 'MAIL_MAX_ATTEMPTS: deliveries tried before a message is given up on'),
+    backoffBaseMs: Int(10, 3_600_000, 30_000, 'MAIL_BACKOFF_BASE_MS: wait after the first failure, doubled each time'),
+  }),
+  // Invitations to workspaces and documents, and workspace invite links
+  invitations: Group({
+    ttlHours: Int(1, 8_760, 168, 'INVITATION_TTL_HOURS: life of an emailed invitation'),
+    maxPerWorkspacePerDay: Int(
+      1,
+      1_000_000,
+      500,
+      'INVITATIONS_MAX_PER_WORKSPACE_PER_DAY: invitations (and re-sends) per workspace per day',
+    ),
   }),
   sync: Group({
     persistBatchMs: Int(0, 1000, 5, 'SYNC_PERSIST_BATCH_MS: group-commit window per document'),
@@ -403,6 +443,16 @@ const ENV: Record<string, [Path, Kind]> = {
   LOGIN_MAX_FAILURES_PER_IP: ['auth.loginMaxFailuresPerIp', 'int'],
   LOGIN_FAILURE_WINDOW_SECONDS: ['auth.loginFailureWindowSeconds', 'int'],
   SCRYPT_COST: ['auth.scryptCost', 'int'],
+  PASSWORD_RESET_TTL_MINUTES: ['auth.passwordResetTtlMinutes', 'int'],
+  PASSWORD_RESET_MAX_PER_EMAIL_PER_HOUR: ['auth.passwordResetMaxPerEmailPerHour', 'int'],
+  PASSWORD_RESET_MAX_PER_IP_PER_HOUR: ['auth.passwordResetMaxPerIpPerHour', 'int'],
+  SMTP_URL: ['mail.smtpUrl', 'str'],
+  MAIL_FROM: ['mail.from', 'str'],
+  MAIL_POLL_INTERVAL_MS: ['mail.pollIntervalMs', 'int'],
+  MAIL_MAX_ATTEMPTS: ['mail.maxAttempts', 'int'],
+  MAIL_BACKOFF_BASE_MS: ['mail.backoffBaseMs', 'int'],
+  INVITATION_TTL_HOURS: ['invitations.ttlHours', 'int'],
+  INVITATIONS_MAX_PER_WORKSPACE_PER_DAY: ['invitations.maxPerWorkspacePerDay', 'int'],
   SYNC_PERSIST_BATCH_MS: ['sync.persistBatchMs', 'int'],
   SYNC_COMPACT_THRESHOLD: ['sync.compactThreshold', 'int'],
   SYNC_COMPACT_IDLE_MS: ['sync.compactIdleMs', 'int'],
@@ -509,7 +559,7 @@ function convert(raw: string, kind: Kind): unknown {
 }
 
 /** Never echoed in a configuration error, even when invalid (a too-short secret is still a secret). */
-const SECRET_PATHS = new Set<Path>(['ops.operatorToken', 'export.webhook.secret']);
+const SECRET_PATHS = new Set<Path>(['ops.operatorToken', 'export.webhook.secret', 'mail.smtpUrl']);
 
 /** A bad value as shown in the error: passwords inside URLs are masked, never printed. */
 function shown(value: unknown): string {

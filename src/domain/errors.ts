@@ -37,6 +37,19 @@ export class Conflict extends DomainError {
   readonly code = 'conflict';
 }
 
+/**
+ * A one-time link (password reset, invitation, invite link) that can no longer be used: expired,
+ * already used or revoked. The message says which, in plain words, and what to do instead.
+ */
+export class Gone extends DomainError {
+  readonly status = 410;
+  readonly code: string;
+  constructor(message: string, code: 'link_expired' | 'link_used' | 'link_revoked' | 'link_unknown') {
+    super(message);
+    this.code = code;
+  }
+}
+
 /** Well-formed, but contradicts what came before (an Idempotency-Key reused for another request). */
 export class Unprocessable extends DomainError {
   readonly status = 422;

@@ -14,6 +14,10 @@ const TAGS = [
   { name: 'members', description: "A workspace's members and their roles" },
   { name: 'documents', description: 'Documents: metadata, listing and current content' },
   { name: 'shares', description: 'Sharing one document with people outside its workspace roles' },
+  {
+    name: 'invitations',
+    description: 'Invitations to a workspace or a document for any email, and workspace invite links',
+  },
   { name: 'search', description: 'Full-text search over readable documents' },
   { name: 'exports', description: 'Asynchronous exports to PDF, Word, Markdown and HTML' },
   { name: 'ops', description: 'Probes and metrics for operators' },

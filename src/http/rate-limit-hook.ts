@@ -21,13 +21,25 @@ function expensiveOperations(prefix: string): Map<string, ExpensiveOperation> {
     [`POST ${prefix}/documents/:id/export`, 'export'],
     [`POST ${prefix}/workspaces/:id/members`, 'invite'],
     [`POST ${prefix}/documents/:id/shares`, 'invite'],
+    [`POST ${prefix}/workspaces/:id/invitations/:invitationId/resend`, 'invite'],
+    [`POST ${prefix}/documents/:id/invitations/:invitationId/resend`, 'invite'],
+    [`POST ${prefix}/workspaces/:id/invite-links`, 'invite'],
     [`POST ${prefix}/auth/login`, 'login'],
   ]);
 }
 
-/** Public routes without a limit of their own here: sign-up has its hourly per-address counter. */
+/**
+ * Public routes without a limit of their own here: sign-up and password reset have per-address
+ * counters; an invitation preview needs a 256-bit token.
+ */
 const unlimitedPublic = (prefix: string) =>
-  new Set([`${prefix}/auth/signup`, `${prefix}/auth/refresh`, `${prefix}/auth/logout`, `${prefix}/openapi.json`]);
+  new Set([
+    `${prefix}/auth/signup`,
+    `${prefix}/auth/refresh`,
+    `${prefix}/auth/logout`,
+    `${prefix}/invitations/preview`,
+    `${prefix}/openapi.json`,
+  ]);
 
 /** The response a limited route documents: problem+json with Retry-After and the IETF headers. */
 export const RateLimitedResponse = {

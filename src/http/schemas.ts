@@ -168,6 +168,88 @@ export const ShareSchema = T.Object(
   { title: 'Share' },
 );
 
+/** What an inviter is told, the same whether or not the email has an account [I1]. */
+export const InvitationSentSchema = T.Object(
+  {
+    email: T.String(),
+    role: T.String({ description: 'a workspace role (workspace invitations) or a share role (documents)' }),
+    expiresAt: Timestamp,
+    link: T.Optional(
+      T.String({
+        description:
+          'The invitation link, only while mail is written to files (no SMTP_URL): pass it on yourself. ' +
+          'It is the only copy: it is stored hashed.',
+      }),
+    ),
+  },
+  { title: 'InvitationSent' },
+);
+
+export const InvitationSchema = T.Object(
+  {
+    id: Uuid,
+    email: T.String(),
+    role: T.String(),
+    workspaceId: Uuid,
+    documentId: T.Union([Uuid, T.Null()], { description: 'null for an invitation to the workspace' }),
+    invitedBy: T.Union([Uuid, T.Null()], { description: 'who sent it last (null once their account is gone)' }),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    status: T.Enum(['pending', 'expired']),
+  },
+  { title: 'Invitation' },
+);
+
+export const InviteLinkRoleSchema = T.Enum(['member', 'guest'], {
+  description: 'links grant member or guest, never more (a link can be forwarded)',
+});
+
+export const InviteLinkSchema = T.Object(
+  {
+    id: Uuid,
+    workspaceId: Uuid,
+    role: InviteLinkRoleSchema,
+    createdBy: T.Union([Uuid, T.Null()]),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    maxUses: T.Union([T.Integer(), T.Null()], { description: 'null: unlimited until it expires' }),
+    uses: T.Integer(),
+    status: T.Enum(['active', 'expired', 'used-up', 'revoked']),
+  },
+  { title: 'InviteLink' },
+);
+
+export const InviteLinkCreatedSchema = T.Object(
+  {
+    ...InviteLinkSchema.properties,
+    url: T.String({ description: 'the link to hand out; shown this once (its token is stored hashed)' }),
+  },
+  { title: 'InviteLinkCreated' },
+);
+
+export const InvitationPreviewSchema = T.Object(
+  {
+    accepted: T.Boolean({ description: 'already accepted: the invitee logs in to open it' }),
+    kind: T.Enum(['workspace', 'document', 'link']),
+    workspaceName: T.String(),
+    documentTitle: T.Union([T.String(), T.Null()]),
+    invitedBy: T.Union([T.String(), T.Null()], { description: "the inviter's display name" }),
+    email: T.Union([T.String(), T.Null()], { description: 'the invited email (null for invite links)' }),
+    role: T.String(),
+    expiresAt: Timestamp,
+  },
+  { title: 'InvitationPreview' },
+);
+
+export const AcceptedInvitationSchema = T.Object(
+  {
+    workspaceId: Uuid,
+    documentId: T.Union([Uuid, T.Null()], { description: 'the shared document, when the invitation was to one' }),
+    role: T.String({ description: 'the role now held' }),
+  },
+  { title: 'AcceptedInvitation' },
+);
+
 export const SnippetSegmentSchema = T.Object({ text: T.String(), match: T.Boolean() });
 
 export const SearchHitSchema = T.Object(
@@ -259,5 +341,11 @@ export type SearchHit = Static<typeof SearchHitSchema>;
 export type SnippetSegment = Static<typeof SnippetSegmentSchema>;
 export type Problem = Static<typeof ProblemSchema>;
 export type ExportJob = Static<typeof ExportJobSchema>;
+export type InvitationSent = Static<typeof InvitationSentSchema>;
+export type Invitation = Static<typeof InvitationSchema>;
+export type InvitationPreview = Static<typeof InvitationPreviewSchema>;
+export type InvitationAccepted = Static<typeof AcceptedInvitationSchema>;
+export type InviteLink = Static<typeof InviteLinkSchema>;
+export type InviteLinkCreated = Static<typeof InviteLinkCreatedSchema>;
 export type ExportRequested = Static<typeof ExportRequestedSchema>;
 export type DocumentContent = Static<typeof ContentSchema>;

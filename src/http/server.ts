@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
+import type { PasswordResets } from '../app/auth/password-reset.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
@@ -30,6 +31,7 @@ import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
+import { type InvitationDeps, invitationPublicRoutes, invitationRoutes } from './routes/invitation-routes.ts';
 import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { type PlanDeps, planRoutes } from './routes/plan-routes.ts';
@@ -72,9 +74,11 @@ export function docsPageCsp(header: string): string {
 
 export type ApiDeps = {
   accounts: Accounts;
+  passwordResets: PasswordResets;
   authenticator: Authenticator;
   workspaces: Workspaces;
   documents: Documents;
+  invitations: InvitationDeps;
   search: Search;
   content: DocumentContentReads;
   /** Export jobs (request, status, download, dead letters). */
@@ -198,7 +202,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const api = deps.api;
   if (api) {
-    await app.register(authRoutes(api.accounts), { prefix: API_PREFIX });
+    await app.register(authRoutes(api.accounts, api.passwordResets), { prefix: API_PREFIX });
+    await app.register(invitationPublicRoutes(api.invitations), { prefix: API_PREFIX });
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', authenticate(api.authenticator));
@@ -208,6 +213,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
+        await scope.register(invitationRoutes(api.invitations));
         await scope.register(searchRoutes(api.search));
         await scope.register(contentRoutes(api.content));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));

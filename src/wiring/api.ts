@@ -4,10 +4,13 @@
  */
 import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import { PasswordResets } from '../app/auth/password-reset.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { Documents } from '../app/documents.ts';
 import { Exports } from '../app/exports.ts';
 import { IdempotencyKeys } from '../app/idempotency.ts';
+import { type InvitationOutcome, Invitations } from '../app/invitations.ts';
+import { InviteLinks } from '../app/invite-links.ts';
 import { setWorkspacePlan } from '../app/plans.ts';
 import { Search } from '../app/search.ts';
 import { Workspaces } from '../app/workspaces.ts';
@@ -20,6 +23,7 @@ import type { RoomRegistry } from '../sync/rooms.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { wireRequestLimits } from './limits.ts';
+import type { Mail } from './mail.ts';
 import type { ExportPipeline } from './worker.ts';
 
 /** 0 in the environment means unlimited. */
@@ -32,13 +36,19 @@ export function wireApi(
   config: Config,
   infra: Infrastructure,
   identity: Identity,
-  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined },
+  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined; mail: Mail },
 ): ApiDeps {
   const db = infra.database.pool('api');
   const { permissions } = identity;
   const exportMetrics = deps.exports.metrics;
   const documents = new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc());
   const requestLimits = wireRequestLimits(config, infra, db);
+  const invitationOutcome = (target: 'workspace' | 'document' | 'link', outcome: InvitationOutcome) => {
+    deps.mail.metrics.invitations.inc({ target, outcome });
+    if (['expired', 'used', 'revoked', 'unknown', 'wrong-account'].includes(outcome)) {
+      infra.logger.warn({ event: 'invitation_refused', target, outcome }, 'an invitation link could not be used');
+    }
+  };
   return {
     rateLimits: { limits: requestLimits, permissions },
     idempotencyKeys: new IdempotencyKeys(db, undefined, infra.logError('idempotency key cleanup failed')),
@@ -50,9 +60,36 @@ export function wireApi(
       return view;
     },
     accounts: identity.accounts,
+    passwordResets: new PasswordResets(db, infra.counters, deps.mail.outbox, {
+      publicUrl: config.publicUrl,
+      ttlMinutes: config.auth.passwordResetTtlMinutes,
+      maxPerEmailPerHour: config.auth.passwordResetMaxPerEmailPerHour,
+      maxPerIpPerHour: config.auth.passwordResetMaxPerIpPerHour,
+      scryptCost: config.auth.scryptCost,
+      onRequest: (outcome) => {
+        deps.mail.metrics.passwordResets.inc({ step: 'request', outcome });
+        if (outcome === 'throttled') {
+          infra.logger.warn({ event: 'password_reset_throttled' }, 'password reset requests for one email throttled');
+        }
+      },
+      onConfirm: (outcome) => deps.mail.metrics.passwordResets.inc({ step: 'confirm', outcome }),
+    }),
     authenticator: identity.authenticator,
     workspaces: new Workspaces(db, permissions, infra.events),
     documents,
+    invitations: {
+      invitations: new Invitations(db, permissions, infra.events, deps.mail.outbox, infra.counters, {
+        publicUrl: config.publicUrl,
+        ttlHours: config.invitations.ttlHours,
+        maxPerWorkspacePerDay: config.invitations.maxPerWorkspacePerDay,
+        showLinks: deps.mail.outbox.transport === 'file',
+        onOutcome: invitationOutcome,
+      }),
+      inviteLinks: new InviteLinks(db, permissions, infra.events, {
+        publicUrl: config.publicUrl,
+        onOutcome: (outcome) => invitationOutcome('link', outcome),
+      }),
+    },
     search: new Search(new PostgresSearchIndex(db), searchMetrics(infra.metrics.registry)),
     exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),

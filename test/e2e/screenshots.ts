@@ -50,7 +50,12 @@ try {
     token: alice.accessToken,
     body: { email: bob.user.email, role: 'member' },
   });
-  if (add.status !== 201) throw new Error(`add member: ${add.status} ${JSON.stringify(add.body)}`);
+  if (add.status !== 202) throw new Error(`invite member: ${add.status} ${JSON.stringify(add.body)}`);
+  const joined = await call(server.url, 'POST', '/api/v1/invitations/accept', {
+    token: bob.accessToken,
+    body: { token: new URL(add.body.link).hash.slice('#token='.length) },
+  });
+  if (joined.status !== 200) throw new Error(`accept invitation: ${joined.status} ${JSON.stringify(joined.body)}`);
   const plan = await createDocument(server.url, alice.accessToken, ws.id, 'Launch plan');
   await createDocument(server.url, alice.accessToken, ws.id, 'Release notes 2.4');
   await createDocument(server.url, alice.accessToken, ws.id, 'Weekly meeting notes');

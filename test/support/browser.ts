@@ -49,7 +49,8 @@ export function assertWebBuilt(webBuildError: string): void {
 // ---------------------------------------------------------------------------------------------
 // Server
 
-export type E2eServer = { url: string; process: ServerProcess; stop(): Promise<void> };
+/** `dataDir`: the server's DATA_DIR, where the embedded mailer writes `.eml` files (mail/). */
+export type E2eServer = { url: string; process: ServerProcess; dataDir: string; stop(): Promise<void> };
 
 /**
  * The real `collab-docs serve` on a backend: the embedded default gets a fresh DATA_DIR (and no
@@ -73,6 +74,7 @@ export async function startE2eServer(backend: Backend, extraEnv: Record<string, 
   return {
     url: proc.url,
     process: proc,
+    dataDir,
     async stop() {
       await proc.stop();
       await provisioned.cleanup();
@@ -237,7 +239,7 @@ export async function shareDocument(
   role: 'viewer' | 'commenter' | 'editor',
 ): Promise<void> {
   const res = await call(base, 'POST', `/api/v1/documents/${documentId}/shares`, { token, body: { email, role } });
-  if (res.status !== 201) throw new Error(`share failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 202) throw new Error(`share failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** The stored plain text of a document, as the content API returns it. */

@@ -3,10 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { createApp, type RunningApp } from '../../src/main.ts';
 import type { Backend } from './backends.ts';
+
+/** The secret of an invitation or reset link (it travels in the fragment: `…#token=<token>`). */
+export function linkToken(link: string): string {
+  const token = new URL(link).hash.match(/^#token=([A-Za-z0-9_-]+)$/)?.[1];
+  if (!token) throw new Error(`not a link with a token: ${link}`);
+  return token;
+}
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 /** Per-user limits of expensive operations high enough for fixtures (see test/rate-limits.test.ts). */
@@ -29,6 +36,11 @@ export type TestApp = {
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
   signUp(name?: string): Promise<TestSession>;
+  /**
+   * Makes `member` a member of the workspace the way people join: `by` invites them, they accept
+   * with the link's token (test apps write mail to files, so the answer carries the link).
+   */
+  addMember(by: TestSession, workspaceId: string, member: TestSession, role: string): Promise<void>;
   /** Sets a workspace's plan through the operator API (owners cannot). */
   setPlan(
     workspaceId: string,
@@ -40,7 +52,11 @@ export type TestApp = {
 
 let counter = 0;
 
-export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  opts: { logger?: Logger } = {},
+): Promise<TestApp> {
   const provisioned = await backend.provision();
   // Export files (and anything else a test app writes to disk) stay out of ./data.
   const dataDir = mkdtempSync(join(tmpdir(), 'cd-test-app-'));
@@ -61,7 +77,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     ...env,
   });
   const app = await createApp(config, {
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     inMemoryDatabase: provisioned.inMemoryDatabase,
   });
   await app.server.ready();
@@ -87,6 +103,18 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
       if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
       const body = res.json();
       return { userId: body.user.id, email, token: body.accessToken, refreshToken: body.refreshToken };
+    },
+    async addMember(by, workspaceId, member, role) {
+      const invited = await request('POST', `/api/v1/workspaces/${workspaceId}/members`, {
+        token: by.token,
+        body: { email: member.email, role },
+      });
+      if (invited.statusCode !== 202) throw new Error(`invitation failed: ${invited.statusCode} ${invited.body}`);
+      const accepted = await request('POST', '/api/v1/invitations/accept', {
+        token: member.token,
+        body: { token: linkToken(invited.json().link) },
+      });
+      if (accepted.statusCode !== 200) throw new Error(`acceptance failed: ${accepted.statusCode} ${accepted.body}`);
     },
     async setPlan(workspaceId, plan, rateLimitPerSecond) {
       const res = await request('PUT', `/api/v1/admin/workspaces/${workspaceId}/plan`, {

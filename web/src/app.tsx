@@ -11,9 +11,11 @@ import { plainError } from './form-errors.ts';
 import { initials } from './initials.ts';
 import type { Workspace } from './model.ts';
 import { useNotice } from './notify.ts';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/account-recovery.tsx';
 import { AuthPage, nextPath } from './pages/auth.tsx';
 import { DocumentsPage } from './pages/documents.tsx';
 import { EditorRoute } from './pages/editor-route.tsx';
+import { InvitePage } from './pages/invite.tsx';
 import { MembersPage } from './pages/members.tsx';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
 import { useWorkspaces, type WorkspacesState } from './workspaces.ts';
@@ -26,19 +28,36 @@ export function App({ api }: { api: ApiClient }) {
   const route = useRoute();
   const workspaces = useWorkspaces(api, user);
   const isPublic = route.name === 'login' || route.name === 'signup';
+  // Pages for signed-out and signed-in people alike: account recovery and invitation links.
+  const isOpen = route.name === 'forgot-password' || route.name === 'reset-password' || route.name === 'invite';
 
   useEffect(() => api.onUserChange(setUser), [api]);
 
   // The gate: visitors go to log in (and come back afterwards); users skip the log-in screens.
   useEffect(() => {
+    if (isOpen) return;
     if (!user && !isPublic) {
       const here = location.pathname + location.search;
       navigate(here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`, { replace: true });
     } else if (user && isPublic) {
       navigate(nextPath(location.search), { replace: true });
     }
-  }, [user, isPublic]);
+  }, [user, isPublic, isOpen]);
 
+  if (isOpen) {
+    return (
+      <>
+        {route.name === 'invite' ? (
+          <InvitePage api={api} user={user} />
+        ) : route.name === 'reset-password' ? (
+          <ResetPasswordPage api={api} />
+        ) : (
+          <ForgotPasswordPage api={api} />
+        )}
+        <StatusRegion />
+      </>
+    );
+  }
   if (!user || isPublic) {
     return (
       <>

@@ -84,15 +84,14 @@ describe('form errors from problem+json', () => {
 });
 
 describe('adding a person by email', () => {
-  it('says what to do about an unknown address, next to the email field', () => {
-    const err = new ApiError(400, 'Bad request', [{ field: '/email', message: 'no account with this email' }]);
-    expect(emailInviteProblem(err, 'kim@example.com')).toEqual({
-      email: 'There is no account for kim@example.com. Ask them to sign up first.',
-    });
+  it('puts a refusal of the address next to the email field', () => {
+    const err = new ApiError(400, 'Bad request', [{ field: '/email', message: 'must match format "email"' }]);
+    expect(emailInviteProblem(err).email).toBeDefined();
+    expect(emailInviteProblem(err).form).toBeUndefined();
   });
 
   it('puts anything that is not about the email on the whole form', () => {
-    const problem = emailInviteProblem(new ApiError(409, 'They already have access.'), 'kim@example.com');
+    const problem = emailInviteProblem(new ApiError(409, 'They already have access.'));
     expect(problem.email).toBeUndefined();
     expect(problem.form).toMatch(/already have access/);
   });

@@ -100,16 +100,12 @@ export function plainError(err: unknown): string {
 
 /**
  * Why adding a person by email failed, for the invite and share forms: a message for the email
- * field (an unknown address says what to do about it), or one for the whole form.
+ * field, or one for the whole form. (Any address may be invited: the API never says whether it
+ * has an account.)
  */
-export function emailInviteProblem(err: unknown, address: string): { email?: string; form?: string } {
+export function emailInviteProblem(err: unknown): { email?: string; form?: string } {
   const p = formProblem(err, { email: 'Email', role: 'Role' });
-  if (!p.fields.email) return { form: plainError(err) };
-  return {
-    email: /no account/i.test(p.fields.email)
-      ? `There is no account for ${address}. Ask them to sign up first.`
-      : p.fields.email,
-  };
+  return p.fields.email ? { email: p.fields.email } : { form: plainError(err) };
 }
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

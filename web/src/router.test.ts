@@ -25,7 +25,17 @@ describe('matchRoute', () => {
   });
 
   it('round-trips through pathOf', () => {
-    for (const path of ['/login', '/signup', '/', `/w/${W}`, `/w/${W}/members`, `/d/${W}`]) {
+    for (const path of [
+      '/login',
+      '/signup',
+      '/forgot-password',
+      '/reset-password',
+      '/invite',
+      '/',
+      `/w/${W}`,
+      `/w/${W}/members`,
+      `/d/${W}`,
+    ]) {
       expect(pathOf(matchRoute(path))).toBe(path);
     }
   });

@@ -7,6 +7,9 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'login' }
   | { name: 'signup' }
+  | { name: 'forgot-password' }
+  | { name: 'reset-password' }
+  | { name: 'invite' }
   | { name: 'home' }
   | { name: 'documents'; workspaceId: string }
   | { name: 'members'; workspaceId: string }
@@ -18,6 +21,10 @@ const ID = '([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 const PATTERNS: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [/^\/login$/, () => ({ name: 'login' })],
   [/^\/signup$/, () => ({ name: 'signup' })],
+  [/^\/forgot-password$/, () => ({ name: 'forgot-password' })],
+  // Emailed links: their token is in the fragment (never sent to the server), read by the page.
+  [/^\/reset-password$/, () => ({ name: 'reset-password' })],
+  [/^\/invite$/, () => ({ name: 'invite' })],
   [/^\/$/, () => ({ name: 'home' })],
   [new RegExp(`^/w/${ID}$`), (m) => ({ name: 'documents', workspaceId: (m[1] as string).toLowerCase() })],
   [new RegExp(`^/w/${ID}/members$`), (m) => ({ name: 'members', workspaceId: (m[1] as string).toLowerCase() })],
@@ -40,6 +47,12 @@ export function pathOf(route: Route): string {
       return '/login';
     case 'signup':
       return '/signup';
+    case 'forgot-password':
+      return '/forgot-password';
+    case 'reset-password':
+      return '/reset-password';
+    case 'invite':
+      return '/invite';
     case 'home':
       return '/';
     case 'documents':

@@ -1,8 +1,10 @@
-/** Public account routes (sign up, log in, refresh, log out) and the authenticated `/me`. */
+/** Public account routes (sign up, log in, refresh, log out, password reset) and the authenticated `/me`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Accounts } from '../../app/auth/accounts.ts';
+import type { PasswordResets } from '../../app/auth/password-reset.ts';
 import { Unauthenticated } from '../../domain/errors.ts';
+import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
 import { DisplayName, described, Email, Password, problemResponses, SessionSchema, UserSchema } from '../schemas.ts';
 
@@ -11,8 +13,11 @@ const RefreshBody = T.Object(
   { additionalProperties: false },
 );
 
+/** The secret of an emailed link, as the page read it from the link's fragment. */
+export const LinkToken = T.String({ minLength: 20, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' });
+
 export const authRoutes =
-  (accounts: Accounts): FastifyPluginAsyncTypebox =>
+  (accounts: Accounts, passwordResets: PasswordResets): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/auth/signup',
@@ -91,6 +96,58 @@ export const authRoutes =
       },
       async (req, reply) => {
         await accounts.logOut(req.body.refreshToken);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        schema: {
+          operationId: 'requestPasswordReset',
+          tags: ['auth'],
+          summary: 'Ask for a password reset link',
+          description:
+            'Emails a one-time link to reset the password if an account has this email. The answer is 202 ' +
+            'whether or not one does (no account enumeration). Throttled per client address (429) and per ' +
+            'email (further requests are accepted but send nothing).',
+          security: [],
+          body: T.Object({ email: Email }, { additionalProperties: false }),
+          response: {
+            202: described('Accepted: if an account has this email, a link is on its way', T.Null()),
+            ...problemResponses(400, 429),
+          },
+        },
+      },
+      async (req, reply) => {
+        await withSpan('auth.password_reset.request', {}, () =>
+          passwordResets.request({ email: req.body.email, ip: req.ip }),
+        );
+        return reply.status(202).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        schema: {
+          operationId: 'confirmPasswordReset',
+          tags: ['auth'],
+          summary: 'Set a new password with a reset link',
+          description:
+            "Sets the account's password (the sign-up rules apply) with the token of an emailed reset link, " +
+            'which then no longer works, and signs the account out everywhere (every refresh token is revoked). ' +
+            '410 when the link has expired, was already used or is not one.',
+          security: [],
+          body: T.Object({ token: LinkToken, password: Password }, { additionalProperties: false }),
+          response: {
+            204: described('The password is changed; log in with it', T.Null()),
+            ...problemResponses(400, 410),
+          },
+        },
+      },
+      async (req, reply) => {
+        await withSpan('auth.password_reset.confirm', {}, () => passwordResets.confirm(req.body));
         return reply.status(204).send(null);
       },
     );

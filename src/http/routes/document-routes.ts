@@ -2,14 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
-import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
 import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import {
   Defaulted,
   DocumentSchema,
   described,
-  Email,
   Items,
   Page,
   problemResponses,
@@ -145,33 +143,6 @@ export const documentRoutes =
         },
       },
       async (req) => ({ items: await documents.shares(actorOf(req), req.params.id) }),
-    );
-
-    app.post(
-      '/documents/:id/shares',
-      {
-        schema: {
-          operationId: 'shareByEmail',
-          tags: ['shares'],
-          summary: 'Share by email',
-          description:
-            'Shares the document with the account that has this email (workspace admins and owners, or the ' +
-            "document's creator). 409 if they already have a share; 400 naming `/email` if no account has it.",
-          params: DocumentParams,
-          body: T.Object({ email: Email, role: ShareRoleSchema }, { additionalProperties: false }),
-          response: { 201: described('The new share', ShareSchema), ...problemResponses(400, 401, 403, 404, 409) },
-        },
-      },
-      async (req, reply) => {
-        const { id } = req.params;
-        const share = await withSpan(
-          'document.share_by_email',
-          { 'document.id': id, 'share.role': req.body.role },
-          () => documents.shareByEmail(actorOf(req), id, req.body.email, req.body.role),
-        );
-        req.log.info({ documentId: id, userId: share.userId, role: share.role }, 'document shared by email');
-        return reply.status(201).send(share);
-      },
     );
 
     app.put(

@@ -1,11 +1,10 @@
-/** Workspaces and their members. */
+/** Workspaces and their members (inviting people: invitation-routes.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Workspaces } from '../../app/workspaces.ts';
 import { actorOf } from '../auth-hook.ts';
 import {
   described,
-  Email,
   Items,
   MemberSchema,
   problemResponses,
@@ -117,24 +116,6 @@ export const workspaceRoutes =
         },
       },
       async (req) => ({ items: await workspaces.members(actorOf(req), req.params.id) }),
-    );
-
-    app.post(
-      '/workspaces/:id/members',
-      {
-        schema: {
-          operationId: 'addMember',
-          tags: ['members'],
-          summary: 'Add a member',
-          description:
-            'Adds the account that has this email with a role (admins; only owners add admins or owners). ' +
-            '409 if they are already a member.',
-          params: WorkspaceParams,
-          body: T.Object({ email: Email, role: WorkspaceRoleSchema }, { additionalProperties: false }),
-          response: { 201: described('The new member', MemberSchema), ...problemResponses(400, 401, 403, 404, 409) },
-        },
-      },
-      async (req, reply) => reply.status(201).send(await workspaces.addMember(actorOf(req), req.params.id, req.body)),
     );
 
     app.patch(

@@ -48,7 +48,7 @@ export function AddByEmail<R extends string>(props: Props<R>) {
       await onAdd(address, role);
       setEmail('');
     } catch (err) {
-      const problem = emailInviteProblem(err, address);
+      const problem = emailInviteProblem(err);
       if (problem.email) setEmailError(problem.email);
       else onFormError(problem.form ?? null);
     } finally {

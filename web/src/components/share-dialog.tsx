@@ -1,15 +1,19 @@
 /**
- * "Share": who has access to one document, add someone by email with a role, change or remove
- * a role. The API has the last word; its refusals are shown in plain words.
+ * "Share": who has access to one document, add anyone by email with a role (an account gets
+ * access at once, an email without one an invitation to sign up), change or remove a role, and
+ * the pending invitations. The API has the last word; its refusals are shown in plain words.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
+import type { InvitationSent } from '../api-types.ts';
 import { plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import { type Items, SHARE_ROLE_LABELS, type Share, type ShareRole } from '../model.ts';
 import { notify } from '../notify.ts';
 import { AddByEmail } from './add-by-email.tsx';
+import { CopyableLink } from './copyable-link.tsx';
 import { Dialog } from './dialog.tsx';
+import { InvitationList } from './invitation-list.tsx';
 
 const ROLES = Object.keys(SHARE_ROLE_LABELS) as ShareRole[];
 
@@ -20,21 +24,25 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
   const [loadError, setLoadError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  const [sent, setSent] = useState<InvitationSent | null>(null);
+  const [invitations, setInvitations] = useState(0);
   const base = `/documents/${documentId}/shares`;
 
-  useEffect(() => {
+  const loadShares = () =>
     api
       .request<Items<Share>>('GET', base)
       .then((r) => setShares(r.items))
       .catch((err) => setLoadError(plainError(err)));
+  useEffect(() => {
+    void loadShares();
   }, [api, base]);
 
   const add = async (email: string, role: ShareRole) => {
-    const share = await api.request<Share>('POST', base, { email, role });
-    setShares((prev) => [...(prev ?? []), share]);
-    notify(
-      `${share.displayName} can now ${SHARE_ROLE_LABELS[share.role].replace('Can ', '').toLowerCase()} this document.`,
-    );
+    const s = await api.request<InvitationSent>('POST', base, { email, role });
+    setSent(s);
+    setInvitations((v) => v + 1);
+    await loadShares();
+    notify(`Shared with ${s.email} (${SHARE_ROLE_LABELS[role].toLowerCase()}). They get an email.`);
   };
 
   const change = async (s: Share, next: ShareRole) => {
@@ -87,6 +95,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
           {error}
         </p>
       )}
+      {sent?.link && <CopyableLink label={`Link for ${sent.email} (no mail server: pass it on)`} url={sent.link} />}
       <h3 class="subhead">People with access</h3>
       {loadError && (
         <p class="form-error" role="alert">
@@ -131,6 +140,13 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
           ))}
         </ul>
       )}
+      {/* The dialog opens only for those who manage access (canManageShares). */}
+      <InvitationList
+        api={api}
+        base={`/documents/${documentId}`}
+        roleLabel={(r) => SHARE_ROLE_LABELS[r as ShareRole] ?? r}
+        version={invitations}
+      />
       <div class="dialog-actions split">
         <button type="button" class="button" onClick={copyLink}>
           {copied ? 'Link copied' : 'Copy link'}

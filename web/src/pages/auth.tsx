@@ -1,4 +1,8 @@
-/** Log in and sign up: labelled fields, errors next to them and summarised in an alert. */
+/**
+ * Log in and sign up: labelled fields, errors next to them and summarised in an alert. Also
+ * embedded by the invitation page, which prefills the invited email and decides what comes next.
+ */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   DISPLAY_NAME_MAX_LENGTH,
@@ -34,13 +38,30 @@ function validate(mode: Mode, v: { email: string; password: string; displayName:
   return errors;
 }
 
-export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
+type Props = {
+  api: ApiClient;
+  mode: Mode;
+  /** The invited address, prefilled. */
+  initialEmail?: string;
+  /** Embedded: called after signing in instead of leaving for ?next=. */
+  onDone?: () => void;
+  /** Embedded: switches between log-in and sign-up in place. */
+  onSwitch?: (mode: Mode) => void;
+  /** Embedded: shown above the form (what the invitation offers). */
+  intro?: ComponentChildren;
+};
+
+export function AuthPage({ api, mode, initialEmail, onDone, onSwitch, intro }: Props) {
   const [displayName, setDisplayName] = useState('');
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(initialEmail ?? '');
   const [password, setPassword] = useState('');
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (initialEmail) setEmail(initialEmail);
+  }, [initialEmail]);
 
   useEffect(() => {
     document.title = mode === 'login' ? 'Log in — Collab Docs' : 'Sign up — Collab Docs';
@@ -61,7 +82,8 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
     try {
       if (mode === 'login') await api.logIn(email.trim(), password);
       else await api.signUp(email.trim(), password, displayName.trim());
-      navigate(nextPath(location.search), { replace: true });
+      if (onDone) onDone();
+      else navigate(nextPath(location.search), { replace: true });
     } catch (err) {
       const p = formProblem(err, LABELS);
       setFields(p.fields);
@@ -81,6 +103,7 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
           Collab Docs
         </p>
         <h1>{isLogin ? 'Log in' : 'Create your account'}</h1>
+        {intro}
         <form class="stack" onSubmit={submit} noValidate>
           {error && (
             <p class="form-error" role="alert">
@@ -124,11 +147,24 @@ export function AuthPage({ api, mode }: { api: ApiClient; mode: Mode }) {
             {isLogin ? 'Log in' : 'Sign up'}
           </button>
         </form>
+        {isLogin && (
+          <p class="auth-switch">
+            <a href="/forgot-password" onClick={onLinkClick}>
+              Forgot your password?
+            </a>
+          </p>
+        )}
         <p class="auth-switch">
           {isLogin ? 'New here? ' : 'Already have an account? '}
-          <a href={isLogin ? `/signup${location.search}` : `/login${location.search}`} onClick={onLinkClick}>
-            {isLogin ? 'Create an account' : 'Log in'}
-          </a>
+          {onSwitch ? (
+            <button type="button" class="link-button" onClick={() => onSwitch(isLogin ? 'signup' : 'login')}>
+              {isLogin ? 'Create an account' : 'Log in'}
+            </button>
+          ) : (
+            <a href={isLogin ? `/signup${location.search}` : `/login${location.search}`} onClick={onLinkClick}>
+              {isLogin ? 'Create an account' : 'Log in'}
+            </a>
+          )}
         </p>
       </div>
     </main>

@@ -1,11 +1,16 @@
 /**
- * A workspace's members: name, email and role; owners and admins invite by email, change roles
- * and remove people. Anyone may leave. The API decides; refusals are shown in plain words.
+ * A workspace's members: name, email and role; owners and admins invite anyone by email (they
+ * join by accepting), see, re-send and withdraw pending invitations, create invite links, change
+ * roles and remove people. Anyone may leave. The API decides; refusals are shown in plain words.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
+import type { InvitationSent } from '../api-types.ts';
 import { AddByEmail } from '../components/add-by-email.tsx';
+import { CopyableLink } from '../components/copyable-link.tsx';
 import { Dialog } from '../components/dialog.tsx';
+import { InvitationList } from '../components/invitation-list.tsx';
+import { InviteLinks } from '../components/invite-links.tsx';
 import { plainError } from '../form-errors.ts';
 import { initials } from '../initials.ts';
 import {
@@ -41,6 +46,8 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
   const [loadError, setLoadError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [leaving, setLeaving] = useState<Member | null>(null);
+  const [sent, setSent] = useState<InvitationSent | null>(null);
+  const [invitations, setInvitations] = useState(0);
   const base = `/workspaces/${workspaceId}/members`;
   const myRole = workspace?.role;
   const manages = workspaceAtLeast(myRole, 'admin');
@@ -67,9 +74,10 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
   }, [api, base]);
 
   const invite = async (email: string, role: WorkspaceRole) => {
-    const m = await api.request<Member>('POST', base, { email, role });
-    setMembers((prev) => [...(prev ?? []), m]);
-    notify(`${m.displayName} joined as ${WORKSPACE_ROLE_LABELS[m.role].toLowerCase()}.`);
+    const s = await api.request<InvitationSent>('POST', base, { email, role });
+    setSent(s);
+    setInvitations((v) => v + 1);
+    notify(`Invitation sent to ${s.email}. They join when they accept it.`);
   };
 
   const change = async (m: Member, next: WorkspaceRole) => {
@@ -132,11 +140,24 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
               onFormError={setError}
               hint={(role) => (
                 <>
-                  {WORKSPACE_ROLE_LABELS[role]}: {ROLE_HELP[role]}. They need an account first.
+                  {WORKSPACE_ROLE_LABELS[role]}: {ROLE_HELP[role]}. They join when they accept the emailed invitation;
+                  without an account they can sign up from it.
                 </>
               )}
             />
+            {sent?.link && (
+              <CopyableLink label={`Invitation link for ${sent.email} (no mail server: pass it on)`} url={sent.link} />
+            )}
+            {manages && (
+              <InvitationList
+                api={api}
+                base={`/workspaces/${workspaceId}`}
+                roleLabel={(r) => WORKSPACE_ROLE_LABELS[r as WorkspaceRole] ?? r}
+                version={invitations}
+              />
+            )}
           </section>
+          {manages && <InviteLinks api={api} workspaceId={workspaceId} />}
           {error && (
             <p class="form-error" role="alert">
               {error}

@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+/**
+ * Invitations and account recovery in a real browser against the real server, mail read from
+ * the `.eml` files the embedded mailer writes (docs/spec/auth.md [I2] [A8]): someone without an
+ * account follows a share's email link, signs up and lands in the document; someone who forgot
+ * their password resets it from the emailed link and logs in with the new one. No console errors
+ * or CSP violations anywhere.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  type E2eServer,
+  EDITOR,
+  launchBrowser,
+  logInViaUi,
+  openEditor,
+  openPage,
+  PASSWORD,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+  uniqueEmail,
+} from '../support/browser.ts';
+import { linkIn, waitForMail } from '../support/mailbox.ts';
+
+const SETTLE_MS = 15_000;
+const NEW_PASSWORD = 'a completely new passphrase';
+
+describe.each(backends)('invitations and password reset in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+  const open = async (): Promise<TrackedPage> => {
+    const p = await openPage(browser);
+    pages.push(p);
+    return p;
+  };
+
+  it('[I2] someone without an account is shared a document, signs up from the .eml link and lands in it', {
+    timeout: 90_000,
+  }, async () => {
+    const alice = await signUpApi(server.url, 'Alice Owner');
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Launch');
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Launch checklist');
+    const newcomer = uniqueEmail('Nora Newcomer');
+
+    // Alice shares through the share dialog with an address that has no account.
+    const a = await open();
+    await signInWithSession(a.page, server.url, alice);
+    await openEditor(a.page, server.url, doc.id);
+    await a.page.getByRole('button', { name: 'Share' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'Share' });
+    await dialog.getByLabel('Email').fill(newcomer);
+    await dialog.getByLabel('Role').selectOption('commenter');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog.getByRole('list', { name: 'Pending invitations' }).getByText(newcomer).waitFor({ timeout: SETTLE_MS });
+    // No mail server here: Alice also sees the link to pass on, the same as in the email.
+    const shown = await dialog.getByLabel(/^Link for /).inputValue();
+
+    const mail = await waitForMail(server.dataDir, newcomer, /shared “Launch checklist” with you/);
+    const link = linkIn(mail.text);
+    expect(link).toBe(shown);
+
+    const n = await open();
+    await n.page.goto(link);
+    await n.page
+      .getByTestId('invitation-summary')
+      .getByText(/Alice Owner invited you to the document “Launch checklist” \(can comment\)/)
+      .waitFor({ timeout: SETTLE_MS });
+    // The token left the address bar; the invited email is filled in.
+    expect(new URL(n.page.url()).hash).toBe('');
+    expect(await n.page.getByLabel('Email').inputValue()).toBe(newcomer);
+    await n.page.getByLabel('Display name').fill('Nora Newcomer');
+    await n.page.getByLabel('Password').fill(PASSWORD);
+    await n.page.getByRole('button', { name: 'Sign up' }).click();
+    await n.page.waitForURL(new RegExp(`/d/${doc.id}$`), { timeout: SETTLE_MS });
+    await n.page.locator(EDITOR).waitFor({ timeout: SETTLE_MS });
+
+    // The invitation is no longer pending for Alice.
+    await a.page.reload();
+    await a.page.getByRole('button', { name: 'Share' }).click();
+    await dialog.getByText('Nora Newcomer').first().waitFor({ timeout: SETTLE_MS });
+    expect(await dialog.getByRole('list', { name: 'Pending invitations' }).count()).toBe(0);
+  });
+
+  it('[A8] a forgotten password is reset from the .eml link, then the new one logs in', { timeout: 90_000 }, async () => {
+    const bob = await signUpApi(server.url, 'Bob Forgetful');
+    const { page, allow } = await open();
+    await page.goto(`${server.url}/login`);
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.waitForURL(/\/forgot-password$/, { timeout: SETTLE_MS });
+    await page.getByLabel('Email').fill(bob.user.email);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByText(/we sent it a link to choose a new password/).waitFor({ timeout: SETTLE_MS });
+
+    const mail = await waitForMail(server.dataDir, bob.user.email, /Reset your Collab Docs password/);
+    const link = linkIn(mail.text);
+    await page.goto(link);
+    await page.getByLabel('New password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.getByText(/Your password is changed/).waitFor({ timeout: SETTLE_MS });
+
+    // The link works once: opened again, it says so in plain words.
+    const again = await open();
+    again.allow(/status of 410/);
+    await again.page.goto(link);
+    await again.page.getByLabel('New password').fill('yet another passphrase');
+    await again.page.getByRole('button', { name: 'Set the new password' }).click();
+    await again.page.getByText(/already used; ask for a new one/i).waitFor({ timeout: SETTLE_MS });
+
+    // The old password no longer works; the new one does.
+    allow(/status of 401/);
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await logInViaUi(page, server.url, bob.user.email, PASSWORD);
+    await page.getByText(/incorrect/i).first().waitFor({ timeout: SETTLE_MS });
+    await logInViaUi(page, server.url, bob.user.email, NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
+  });
+});
