@@ -103,7 +103,9 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     expect(await dialog.getByRole('list', { name: 'Pending invitations' }).count()).toBe(0);
   });
 
-  it('[A8] a forgotten password is reset from the .eml link, then the new one logs in', { timeout: 90_000 }, async () => {
+  it('[A8] a forgotten password is reset from the .eml link, then the new one logs in', {
+    timeout: 90_000,
+  }, async () => {
     const bob = await signUpApi(server.url, 'Bob Forgetful');
     const { page, allow } = await open();
     await page.goto(`${server.url}/login`);
@@ -132,7 +134,10 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     allow(/status of 401/);
     await page.getByRole('link', { name: 'Log in' }).click();
     await logInViaUi(page, server.url, bob.user.email, PASSWORD);
-    await page.getByText(/incorrect/i).first().waitFor({ timeout: SETTLE_MS });
+    await page
+      .getByText(/incorrect/i)
+      .first()
+      .waitFor({ timeout: SETTLE_MS });
     await logInViaUi(page, server.url, bob.user.email, NEW_PASSWORD);
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
   });
