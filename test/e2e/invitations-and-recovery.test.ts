@@ -29,6 +29,12 @@ import {
 import { linkIn, waitForMail } from '../support/mailbox.ts';
 
 const SETTLE_MS = 15_000;
+
+/** The emailed link on this test server (its PUBLIC_URL is the default; path and token are the email's). */
+const onServer = (server: E2eServer, link: string) => {
+  const u = new URL(link);
+  return `${server.url}${u.pathname}${u.hash}`;
+};
 const NEW_PASSWORD = 'a completely new passphrase';
 
 describe.each(backends)('invitations and password reset in a real browser [$name]', (backend) => {
@@ -82,7 +88,7 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     expect(link).toBe(shown);
 
     const n = await open();
-    await n.page.goto(link);
+    await n.page.goto(onServer(server, link));
     await n.page
       .getByTestId('invitation-summary')
       .getByText(/Alice Owner invited you to the document “Launch checklist” \(can comment\)/)
@@ -117,7 +123,7 @@ describe.each(backends)('invitations and password reset in a real browser [$name
 
     const mail = await waitForMail(server.dataDir, bob.user.email, /Reset your Collab Docs password/);
     const link = linkIn(mail.text);
-    await page.goto(link);
+    await page.goto(onServer(server, link));
     await page.getByLabel('New password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await page.getByText(/Your password is changed/).waitFor({ timeout: SETTLE_MS });
@@ -125,7 +131,7 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     // The link works once: opened again, it says so in plain words.
     const again = await open();
     again.allow(/status of 410/);
-    await again.page.goto(link);
+    await again.page.goto(onServer(server, link));
     await again.page.getByLabel('New password').fill('yet another passphrase');
     await again.page.getByRole('button', { name: 'Set the new password' }).click();
     await again.page.getByText(/already used; ask for a new one/i).waitFor({ timeout: SETTLE_MS });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { Mailer, MailMessage } from '../../app/ports.ts';
 
 /** A stuck server must not hold a delivery (and its outbox lease) for long. */
@@ -15,13 +15,14 @@ const SMTP_TIMEOUT_MS = 15_000;
 
 export class SmtpMailer implements Mailer {
   readonly transport = 'smtp' as const;
-  private readonly transporter: nodemailer.Transporter;
+  private readonly transporter: Transporter;
   private readonly from: string;
 
   constructor(smtpUrl: string, from: string) {
     // nodemailer reads host, port, credentials (smtp://user:pass@host:587) and TLS mode
     // (smtps:// is implicit TLS; smtp:// upgrades with STARTTLS when offered) from the URL.
-    this.transporter = nodemailer.createTransport(smtpUrl, {
+    this.transporter = nodemailer.createTransport({
+      url: smtpUrl,
       connectionTimeout: SMTP_TIMEOUT_MS,
       greetingTimeout: SMTP_TIMEOUT_MS,
       socketTimeout: SMTP_TIMEOUT_MS,

@@ -123,7 +123,7 @@ export const authRoutes =
         await withSpan('auth.password_reset.request', {}, () =>
           passwordResets.request({ email: req.body.email, ip: req.ip }),
         );
-        return reply.status(202).send(null);
+        return reply.status(202).send();
       },
     );
 
