@@ -123,7 +123,8 @@ export const authRoutes =
         await withSpan('auth.password_reset.request', {}, () =>
           passwordResets.request({ email: req.body.email, ip: req.ip }),
         );
-        return reply.status(202).send();
+        // No body at all (the schema's null documents that): the same empty answer for every email.
+        return reply.status(202).send(undefined as unknown as null);
       },
     );
 
