@@ -7,10 +7,12 @@
  * Goals per noisy load: the quiet workspace's p95 within 1.5x of its alone value, its p99 under
  * 100 ms, the noisy tenant refused (429 over REST), no 5xx for anyone.
  *
- * Noisy loads are entries of NOISY_LOADS below. Today: `restFlood` (the noisy workspace at 10x
- * its plan's rate). The realtime tier's loads — sockets beyond the per-user/per-IP caps, and
- * adversarial Yjs updates (4429 / quarantine) — belong there too, as further `NoisyLoad`s, once
- * those limits exist; the quiet measurement and the goals stay as they are.
+ * Noisy loads are entries of NOISY_LOADS below: `restFlood` (the noisy workspace at 10x its
+ * plan's rate) and `adversarialUpdates` (its sockets send hostile Yjs updates from
+ * test/support/adversarial-updates.ts: 26,000 clients inserting at one position, types nested
+ * 5,000 deep, and piles built 64 inserts per frame until the document is quarantined; the server
+ * must answer 4413/4423 while the quiet workspace does not notice). Sockets beyond the per-user
+ * caps belong here too once those caps exist; the quiet measurement and the goals stay as they are.
  *
  * Environment (all optional):
  *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
@@ -20,9 +22,14 @@
  *   BENCH_NOISY_FACTOR (10)            the flood as a multiple of the noisy workspace's limit
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { encodeSyncStep1, encodeSyncUpdate } from '../src/sync/protocol.ts';
+import { baseParagraph, concurrentInserts, deepNesting } from '../test/support/adversarial-updates.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
 import { fixedRate, type LoadResult, type Workload } from './support/load.ts';
 import { delta, scrape } from './support/prometheus.ts';
@@ -142,8 +149,62 @@ const restFlood: NoisyLoad = {
   },
 };
 
-/** Add the realtime tier's noisy loads here (see the header). */
-const NOISY_LOADS: NoisyLoad[] = [restFlood];
+/** How long a hostile socket waits for the server to close it before giving up on the frame. */
+const HOSTILE_CLOSE_WAIT_MS = 5_000;
+const PILE_FRAMES = 60;
+
+/** One socket: sync step 1, then `frames`; resolves with the close code (0: still open, closed by us). */
+async function hostileSocket(url: string, documentId: string, token: string, frames: Uint8Array[]): Promise<number> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/sync/${documentId}?token=${encodeURIComponent(token)}`);
+  ws.on('error', () => undefined);
+  const closed = once(ws, 'close').then(([code]) => code as number);
+  try {
+    await once(ws, 'open');
+  } catch {
+    return closed;
+  }
+  ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
+  for (const frame of frames) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+  const timer = new Promise<number>((r) => setTimeout(() => r(0), HOSTILE_CLOSE_WAIT_MS));
+  const code = await Promise.race([closed, timer]);
+  if (code === 0) ws.terminate();
+  return code;
+}
+
+const adversarialUpdates: NoisyLoad = {
+  name: 'adversarialUpdates',
+  describe:
+    'the noisy workspace sends hostile Yjs updates (26,000 concurrent inserts, nesting 5,000 deep, piles built frame by frame)',
+  async run(ctx) {
+    const seed = baseParagraph();
+    const kinds: Record<string, (i: number) => Uint8Array[]> = {
+      concurrentInserts: () => [encodeSyncUpdate(seed), encodeSyncUpdate(concurrentInserts(26_000, { base: seed }))],
+      deepNesting: () => [encodeSyncUpdate(deepNesting(5_000))],
+      pileUp: (i) => [
+        encodeSyncUpdate(seed),
+        ...Array.from({ length: PILE_FRAMES }, (_, f) =>
+          encodeSyncUpdate(concurrentInserts(64, { base: seed, firstClient: 1_000_000 + (i * PILE_FRAMES + f) * 64 })),
+        ),
+      ],
+    };
+    const names = Object.keys(kinds);
+    const closes: Record<string, Record<string, number>> = Object.fromEntries(names.map((n) => [n, {}]));
+    const deadline = Date.now() + ctx.durationS * 1000;
+    let sent = 0;
+    for (let i = 0; Date.now() < deadline; i++) {
+      const kind = names[i % names.length] as string;
+      const documentId = ctx.noisy.documentIds[i % ctx.noisy.documentIds.length] as string;
+      const code = await hostileSocket(ctx.url, documentId, ctx.noisy.token, kinds[kind]!(i));
+      sent++;
+      const byCode = closes[kind]!;
+      byCode[String(code)] = (byCode[String(code)] ?? 0) + 1;
+    }
+    const refused = Object.values(closes).some((byCode) => (byCode['4413'] ?? 0) + (byCode['4423'] ?? 0) > 0);
+    return { result: { sockets: sent, closeCodesByKind: closes }, refused };
+  },
+};
+
+const NOISY_LOADS: NoisyLoad[] = [restFlood, adversarialUpdates];
 
 const brief = (r: LoadResult) => ({ rps: r.rps, latencyMs: r.latencyMs, statusCounts: r.statusCounts });
 const fivexx = (r: LoadResult) =>
@@ -241,6 +302,9 @@ async function main(): Promise<boolean> {
           outcome: 'allowed',
           scope: 'workspace',
         }),
+        updatesRefused: delta(before, after, 'sync_updates_over_budget_total', { action: 'refuse' }),
+        documentsQuarantined: delta(before, after, 'documents_quarantined_total', {}),
+        crdtRebuildsOverBudget: delta(before, after, 'crdt_rebuilds_total', { outcome: 'over_budget' }),
       },
       goals,
     });
