@@ -27,6 +27,8 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
   const logLines: string[] = [];
   /** Recipients whose next delivery the server refuses (once each) with a temporary error. */
   const refuseOnce = new Set<string>();
+  /** Recipients the server always refuses. */
+  const refuseAlways = new Set<string>();
 
   beforeAll(async () => {
     smtp = new SMTPServer({
@@ -34,7 +36,7 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onRcptTo(address, _session, callback) {
-        if (refuseOnce.delete(address.address)) {
+        if (refuseOnce.delete(address.address) || refuseAlways.has(address.address)) {
           const err = Object.assign(new Error('mailbox busy, try later'), { responseCode: 451 });
           callback(err);
           return;
@@ -71,6 +73,7 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
         SMTP_URL: `smtp://127.0.0.1:${port}`,
         MAIL_FROM: 'Collab Docs <docs@example.test>',
         MAIL_BACKOFF_BASE_MS: '10',
+        MAIL_MAX_ATTEMPTS: '3',
         PUBLIC_URL: 'https://docs.example.test',
       },
       { logger: pino({ level: 'trace' }, sink) },
@@ -140,6 +143,24 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
     const metrics = await t.app.metrics.registry.metrics();
     expect(metrics).toMatch(/mail_failed_total\{[^}]*transport="smtp"[^}]*kind="share"[^}]*final="false"[^}]*\} 1/);
     expect(logLines.join('')).toMatch(/mail delivery failed; will retry/);
+  });
+
+  it('[M1] a message refused every time is given up on after MAIL_MAX_ATTEMPTS: counted, logged, deleted', async () => {
+    const email = `bounces-${randomUUID()}@example.test`;
+    refuseAlways.add(email);
+    const ws = (await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Bounce' } })).json();
+    await t.request('POST', `${API}/workspaces/${ws.id}/members`, {
+      token: owner.token,
+      body: { email, role: 'guest' },
+    });
+    const givenUp = /mail_failed_total\{[^}]*transport="smtp"[^}]*kind="invitation"[^}]*final="true"[^}]*\} 1/;
+    await waitFor('the message given up on', async () => givenUp.test(await t.app.metrics.registry.metrics()));
+    const left = await t.app.database.pool('api').selectFrom('mail_outbox').select('recipient').execute();
+    expect(left.map((r) => r.recipient)).not.toContain(email);
+    expect(logLines.join('')).toMatch(/mail given up on after its last attempt/);
+    // The server's refusal names the recipient; the log line does not.
+    expect(logLines.join('')).not.toContain(email);
+    expect(delivered.some((m) => m.envelopeTo.includes(email))).toBe(false);
   });
 
   it('[M1] no token or link reaches the logs; recipients are redacted', () => {
