@@ -1,3 +1,4 @@
+/** The links of emailed messages: reading the token from the fragment and nothing else. */
 import { describe, expect, it } from 'vitest';
 import { tokenFromHash } from './link-token.ts';
 
