@@ -128,6 +128,7 @@ const quietObserver: RoomObserver = {
   persisted: () => undefined,
   persistFailed: () => undefined,
   presenceDropped: () => undefined,
+  presenceStamped: () => undefined,
   tooSlow: () => undefined,
 };
 
@@ -140,6 +141,7 @@ function registry(syncLog: SqlUpdateLog): RoomRegistry {
       sendBufferHardBytes: 16 << 20,
       fullPresenceMax: 50,
       viewOnlyAbove: 500,
+      maxAwarenessBytes: 4_096,
       broadcastBatchAbove: 100,
       broadcastTickMs: 20,
       presenceTickMs: 500,

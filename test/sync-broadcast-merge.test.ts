@@ -45,6 +45,7 @@ const OPTIONS: RegistryOptions = {
   sendBufferHardBytes: 10_000_000,
   fullPresenceMax: 10_000,
   viewOnlyAbove: 10_000,
+  maxAwarenessBytes: 4_096,
   broadcastBatchAbove: 10,
   broadcastTickMs: TICK_MS,
   presenceTickMs: TICK_MS,
@@ -62,6 +63,7 @@ const observer = {
   persisted: () => undefined,
   persistFailed: () => undefined,
   presenceDropped: () => undefined,
+  presenceStamped: () => undefined,
   tooSlow: () => undefined,
 };
 

@@ -29,6 +29,7 @@ const OPTIONS: RegistryOptions = {
   sendBufferHardBytes: 10_000_000,
   fullPresenceMax: 100,
   viewOnlyAbove: 1_000,
+  maxAwarenessBytes: 4_096,
   broadcastBatchAbove: 1_000,
   broadcastTickMs: 20,
   presenceTickMs: 20,
@@ -46,6 +47,7 @@ const observer = {
   persisted: () => undefined,
   persistFailed: () => undefined,
   presenceDropped: () => undefined,
+  presenceStamped: () => undefined,
   tooSlow: () => undefined,
 };
 

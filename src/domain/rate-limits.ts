@@ -31,12 +31,19 @@ export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 /**
  * One GCRA step. `tatMs` is the stored theoretical arrival time (absent for a fresh key); the
  * returned `tatMs` is what to store when the request is allowed (unchanged when it is not).
+ * `cost` weighs the request in units of the rate (bytes for a byte budget; 1 for a request): a
+ * cost above the burst is never allowed.
  */
-export function decide(tatMs: number | undefined, nowMs: number, policy: RatePolicy): RateDecision & { tatMs: number } {
+export function decide(
+  tatMs: number | undefined,
+  nowMs: number,
+  policy: RatePolicy,
+  cost = 1,
+): RateDecision & { tatMs: number } {
   const interval = 1000 / policy.ratePerSecond;
   const tolerance = policy.burst * interval;
   const tat = Math.max(tatMs ?? nowMs, nowMs);
-  const next = tat + interval;
+  const next = tat + interval * cost;
   const allowAt = next - tolerance;
   if (nowMs < allowAt) {
     return { allowed: false, remaining: 0, resetMs: tat - nowMs, retryAfterMs: allowAt - nowMs, tatMs: tat };

@@ -33,6 +33,9 @@ export class SyncMetrics {
   readonly closes: client.Counter<'reason'>;
   readonly connections: client.Counter<'result'>;
   readonly loadDuration: client.Histogram;
+  private readonly limitDecisions: client.Counter<'limit' | 'outcome'>;
+  private readonly limitChildren = new Map<string, client.Counter.Internal>();
+  private readonly presenceStamps: client.Counter;
 
   constructor(registry: client.Registry, gauges: SyncGauges) {
     const registers = [registry];
@@ -118,6 +121,17 @@ export class SyncMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.limitDecisions = new client.Counter({
+      name: 'sync_limit_decisions_total',
+      help: 'Tenant limit decisions of the sync tier by limit (ip_sockets, user_sockets, user_document_sockets, workspace_frames, workspace_bytes, socket_frames, preauth_frames, auth_timeout, presence_size) and outcome (allowed, limited)',
+      labelNames: ['limit', 'outcome'],
+      registers,
+    });
+    this.presenceStamps = new client.Counter({
+      name: 'sync_presence_stamped_total',
+      help: 'Presence states stamped with the authenticated user id and display name',
+      registers,
+    });
     new client.Gauge({
       name: 'sync_open_sockets',
       help: 'Open, authenticated sync sockets (the autoscaling signal)',
@@ -170,6 +184,21 @@ export class SyncMetrics {
 
   persistFailed(): void {
     this.persistErrors.inc();
+  }
+
+  /** Hot path (every frame): one pre-bound child per label set. */
+  limitDecision(limit: string, outcome: 'allowed' | 'limited'): void {
+    const id = `${limit}|${outcome}`;
+    let child = this.limitChildren.get(id);
+    if (!child) {
+      child = this.limitDecisions.labels({ limit, outcome });
+      this.limitChildren.set(id, child);
+    }
+    child.inc();
+  }
+
+  presenceStamped(states: number): void {
+    this.presenceStamps.inc(states);
   }
 
   presenceDropped(): void {

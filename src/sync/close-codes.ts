@@ -63,8 +63,11 @@ export function closeReasonLabel(code: number): string {
 /** A client frame the room refuses: the transport closes the socket with `code`. */
 export class ProtocolError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) {
+  /** Set when a tenant limit refused the frame (metric label; logged at warn). */
+  readonly limit: string | undefined;
+  constructor(code: number, message: string, limit?: string) {
     super(message);
     this.code = code;
+    this.limit = limit;
   }
 }

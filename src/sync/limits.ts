@@ -26,8 +26,10 @@ export type RoomLimits = {
   sendBufferHardBytes: number;
   /** Up to this many connections presence is real-time; above it, sampled per tick. */
   fullPresenceMax: number;
-  /** At or above this many connections newcomers join read-only. */
+  /** At or above this many editing connections, newcomers with edit rights join read-only (viewers never count). */
   viewOnlyAbove: number;
+  /** Largest presence (awareness) state a client may send, in bytes of JSON after stamping. */
+  maxAwarenessBytes: number;
   /** Rooms with more connections than this merge updates per tick and send one frame. */
   broadcastBatchAbove: number;
   broadcastTickMs: number;

@@ -76,6 +76,8 @@ export interface RoomObserver {
   persisted(updates: number, bytes: number, seconds: number): void;
   persistFailed(err: unknown, attempt: number): void;
   presenceDropped(): void;
+  /** Presence states the server stamped with the sender's identity [S2.7]. */
+  presenceStamped(states: number): void;
   tooSlow(): void;
   /** An update over its CRDT budget: refused (its own fault) or the document quarantined. */
   updateRefused?(action: 'refuse' | 'quarantine'): void;

@@ -97,23 +97,6 @@ export const encodePermissionDenied = (reason: string): Uint8Array =>
     encoding.writeVarString(e, reason);
   });
 
-/** Client ids named in an awareness update (count, then id, clock, JSON state each); undefined if malformed. */
-export function awarenessClientIds(update: Uint8Array): number[] | undefined {
-  try {
-    const d = decoding.createDecoder(update);
-    const n = decoding.readVarUint(d);
-    const ids: number[] = [];
-    for (let i = 0; i < n; i++) {
-      ids.push(decoding.readVarUint(d));
-      decoding.readVarUint(d);
-      decoding.readVarString(d);
-    }
-    return ids;
-  } catch {
-    return undefined;
-  }
-}
-
 export type ServerMessage =
   | { type: 'saved'; count: number }
   | { type: 'room-status'; status: RoomStatus }

@@ -16,9 +16,9 @@ import type { RoomLimits } from './limits.ts';
 import { BUS, LEAVE, local, type Origin, originOf, STORAGE } from './origin.ts';
 import { PersistQueue } from './persist-queue.ts';
 import type { FrameKind, RoomObserver } from './ports.ts';
+import { stampPresence } from './presence.ts';
 import {
   type Access,
-  awarenessClientIds,
   encodeRejected,
   encodeRoomStatus,
   encodeSyncStep1,
@@ -129,15 +129,19 @@ export class Room {
     return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
   }
 
+  /**
+   * The room's tier [S5.4]: 'view-only' counts editing connections only, so viewers (however many)
+   * never make a document read-only for the people who may edit it; presence sampling counts
+   * every connection (each one costs fan-out).
+   */
   get mode(): RoomMode {
-    const n = this.sessions.size;
-    if (n >= this.limits.viewOnlyAbove) return 'view-only';
-    return n > this.limits.fullPresenceMax ? 'reduced' : 'full';
+    if (this.editors >= this.limits.viewOnlyAbove) return 'view-only';
+    return this.sessions.size > this.limits.fullPresenceMax ? 'reduced' : 'full';
   }
 
-  /** The access a newcomer gets: crowded rooms take new connections read-only. */
+  /** The access a newcomer gets: only editor load turns edit rights into a read-only join. */
   admit(requested: Access): Access {
-    return this.sessions.size >= this.limits.viewOnlyAbove ? 'read' : requested;
+    return requested === 'edit' && this.editors >= this.limits.viewOnlyAbove ? 'read' : requested;
   }
 
   join(session: Session): void {
@@ -301,15 +305,23 @@ export class Room {
       this.sendTo(session, frame, 'awareness');
       return;
     }
-    const ids = awarenessClientIds(update);
-    if (!ids) throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed awareness update');
-    for (const id of ids) {
+    // [S2.7] The server's word on who this is; [S7.5] no state over the cap is stored or relayed.
+    const stamped = stampPresence(update, session, this.limits.maxAwarenessBytes);
+    if (!stamped.ok) {
+      throw new ProtocolError(
+        CloseCode.BAD_MESSAGE,
+        stamped.message,
+        stamped.reason === 'too_large' ? 'presence_size' : undefined,
+      );
+    }
+    for (const id of stamped.clientIds) {
       const owner = this.awarenessOwner.get(id);
       // [S2.6] A connection may only speak for its own presence (a reconnect by the same user takes over).
       if (owner && owner !== session && owner.userId !== session.userId) return;
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, local(session));
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped.update, local(session));
+      this.observer.presenceStamped(stamped.stamped);
     } catch {
       throw new ProtocolError(CloseCode.BAD_MESSAGE, 'malformed awareness update');
     }

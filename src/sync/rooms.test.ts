@@ -18,7 +18,7 @@ import { nextTurn, waitFor } from '../../test/support/wait.ts';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { projectDocument } from '../content/projection.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
-import { CloseCode } from './close-codes.ts';
+import { CloseCode, ProtocolError } from './close-codes.ts';
 import { DEFAULT_CRDT_LIMITS } from './limits.ts';
 import type { CompactedDocument, RoomBus, RoomObserver, StoredDocument, SyncSocket, UpdateLog } from './ports.ts';
 import {
@@ -45,6 +45,7 @@ const DEFAULTS: RegistryOptions = {
   sendBufferHardBytes: 10_000_000,
   fullPresenceMax: 100,
   viewOnlyAbove: 1_000,
+  maxAwarenessBytes: 4_096,
   broadcastBatchAbove: 1_000,
   broadcastTickMs: 10,
   presenceTickMs: 10,
@@ -178,6 +179,7 @@ function observer(): Observer {
     presenceDropped: () => {
       o.presenceDroppedCount++;
     },
+    presenceStamped: () => undefined,
     tooSlow: () => {
       o.tooSlowCount++;
     },
@@ -528,7 +530,7 @@ describe('Room: sessions', () => {
     const id = newDocument(log);
     const ada = await connect(registry, id, 'ada');
     const mallory = await connect(registry, id, 'mallory');
-    ada.awareness.setLocalState({ user: 'ada' });
+    ada.awareness.setLocalState({ cursor: 'ada' });
     const adaId = ada.doc.clientID;
     /** An awareness update for Ada's client id, newer than hers, carrying `state`. */
     const forged = (state: Record<string, string>): Uint8Array => {
@@ -540,13 +542,74 @@ describe('Room: sessions', () => {
       a.destroy();
       return update;
     };
-    mallory.room.receive(mallory.session, encodeAwareness(forged({ user: 'mallory' })));
-    expect(ada.room.awareness.getStates().get(adaId)).toEqual({ user: 'ada' });
+    mallory.room.receive(mallory.session, encodeAwareness(forged({ cursor: 'mallory' })));
+    expect(ada.room.awareness.getStates().get(adaId)).toMatchObject({ cursor: 'ada' });
     expect(mallory.session.awarenessClients.has(adaId)).toBe(false);
 
     const adaAgain = await connect(registry, id, 'ada');
-    adaAgain.room.receive(adaAgain.session, encodeAwareness(forged({ user: 'ada, reconnected' })));
-    expect(ada.room.awareness.getStates().get(adaId)).toMatchObject({ user: 'ada, reconnected' });
+    adaAgain.room.receive(adaAgain.session, encodeAwareness(forged({ cursor: 'ada, reconnected' })));
+    expect(ada.room.awareness.getStates().get(adaId)).toMatchObject({ cursor: 'ada, reconnected' });
+  });
+
+  it('[S2.7] stamps the authenticated user id and display name into presence; other fields pass through', async () => {
+    const { registry, log } = instance();
+    const id = newDocument(log);
+    const bob = await connect(registry, id, 'bob');
+    const room = bob.room;
+    const socket = new FakeSocket();
+    const ada = new Session(socket, 'ada-id', room.admit('edit'), Number.MAX_SAFE_INTEGER, 'Ada Lovelace');
+    room.join(ada);
+    const send = (state: unknown, clientId = 77) => {
+      const doc = new Y.Doc();
+      doc.clientID = clientId;
+      const a = new awarenessProtocol.Awareness(doc);
+      a.setLocalState(state as Record<string, unknown>);
+      const update = awarenessProtocol.encodeAwarenessUpdate(a, [clientId]);
+      a.destroy();
+      room.receive(ada, encodeAwareness(update));
+    };
+    // A state that lies about who it is: corrected, its colour and cursor kept.
+    send({ user: { id: 'bob', name: 'Bob', color: '#123456' }, cursor: { anchor: 1 } });
+    expect(room.awareness.getStates().get(77)).toEqual({
+      user: { id: 'ada-id', name: 'Ada Lovelace', color: '#123456' },
+      cursor: { anchor: 1 },
+    });
+    // A stock client that sets no user (or a non-object one) is stamped too.
+    send({ cursor: null }, 78);
+    expect(room.awareness.getStates().get(78)).toEqual({ cursor: null, user: { id: 'ada-id', name: 'Ada Lovelace' } });
+    send({ user: 'Bob' }, 79);
+    expect(room.awareness.getStates().get(79)).toEqual({ user: { id: 'ada-id', name: 'Ada Lovelace' } });
+    // What the others receive is the stamped state.
+    for (const f of bob.socket.frames.filter((x) => x[0] === MessageType.AWARENESS)) {
+      const d = decoding.createDecoder(f);
+      decoding.readVarUint(d);
+      awarenessProtocol.applyAwarenessUpdate(bob.awareness, decoding.readVarUint8Array(d), 'server');
+    }
+    expect(bob.awareness.getStates().get(77)).toMatchObject({ user: { id: 'ada-id', name: 'Ada Lovelace' } });
+    // A state that is not an object is malformed.
+    expect(() => send(['not', 'an', 'object'], 80)).toThrow(ProtocolError);
+  });
+
+  it('[S7.5] a presence state over the size limit is refused (4400) and never stored or relayed', async () => {
+    const { registry, log } = instance({ maxAwarenessBytes: 256 });
+    const id = newDocument(log);
+    const ada = await connect(registry, id, 'ada');
+    const bob = await connect(registry, id, 'bob');
+    const before = bob.socket.awarenessStates().length;
+    let refused: unknown;
+    try {
+      ada.awareness.setLocalState({ blob: 'x'.repeat(300) });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(ProtocolError);
+    expect((refused as ProtocolError).code).toBe(CloseCode.BAD_MESSAGE);
+    expect((refused as ProtocolError).limit).toBe('presence_size');
+    expect(ada.room.awareness.getStates().has(ada.doc.clientID)).toBe(false);
+    expect(bob.socket.awarenessStates()).toHaveLength(before);
+    // A small state from the same client still goes through.
+    ada.awareness.setLocalState({ cursor: 1 });
+    expect(ada.room.awareness.getStates().get(ada.doc.clientID)).toMatchObject({ cursor: 1, user: { id: 'ada' } });
   });
 
   it('[S5.3] a closed session and its socket are garbage once it left (no reference survives)', async () => {
@@ -679,7 +742,7 @@ describe('Room: limits and tiers', () => {
     expect(obs.tooSlowCount).toBe(1);
   });
 
-  it('[S5.4] goes full → reduced → view-only; newcomers at the threshold join read-only, editors keep editing', async () => {
+  it('[S5.4] goes full → reduced → view-only; editor newcomers at the threshold join read-only, editors keep editing', async () => {
     const { registry, log } = instance({ fullPresenceMax: 2, viewOnlyAbove: 4, broadcastBatchAbove: 1_000 });
     const id = newDocument(log);
     const cs: Client[] = [];
@@ -697,6 +760,27 @@ describe('Room: limits and tiers', () => {
     expect(cs[4]!.socket.messages().some((m) => m.type === 'rejected')).toBe(true);
     cs[3]!.type('yes');
     expect(cs[0]!.text()).toBe('yes');
+  });
+
+  it('[S5.4] a flood of 500 viewer sockets never makes the document read-only for its owner or editors', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 100, viewOnlyAbove: 10 });
+    const id = newDocument(log);
+    const room = (await registry.acquire(id))!;
+    for (let i = 0; i < 500; i++)
+      room.join(new Session(new FakeSocket(), `viewer${i % 7}`, room.admit('read'), Number.MAX_SAFE_INTEGER));
+    expect(room.mode).toBe('reduced');
+    const owner = await connect(registry, id, 'owner', 'edit');
+    expect(owner.session.access).toBe('edit');
+    expect(owner.room.statusFor(owner.session)).toMatchObject({ mode: 'reduced', editors: 1, viewers: 500 });
+    owner.type('still mine');
+    expect(owner.socket.messages().some((m) => m.type === 'rejected')).toBe(false);
+    // Editor load still has a ceiling: at 10 editing connections, the next editor joins read-only.
+    const editors = [owner];
+    for (let i = 1; i < 10; i++) editors.push(await connect(registry, id, `editor${i}`, 'edit'));
+    expect(room.mode).toBe('view-only');
+    expect(editors.every((c) => c.session.access === 'edit')).toBe(true);
+    expect((await connect(registry, id, 'late-editor', 'edit')).session.access).toBe('read');
+    registry.release(room);
   });
 
   it('[S5.4] ROOM_STATUS costs O(1) per join: counts are kept, not recounted per session', async () => {

@@ -6,6 +6,8 @@ import { type Access, encodeSaved } from './protocol.ts';
 export class Session {
   readonly socket: SyncSocket;
   readonly userId: string;
+  /** The display name the server stamps into this connection's presence [S2.7]. */
+  readonly name: string;
   access: Access;
   /** Token expiry (epoch seconds); the transport closes the socket when it passes. */
   expiresAt: number;
@@ -18,9 +20,10 @@ export class Session {
   /** Set when joined, so a closing session can tell its room's queue to forget it. */
   queue: PersistQueue | undefined;
 
-  constructor(socket: SyncSocket, userId: string, access: Access, expiresAt: number) {
+  constructor(socket: SyncSocket, userId: string, access: Access, expiresAt: number, name: string = userId) {
     this.socket = socket;
     this.userId = userId;
+    this.name = name;
     this.access = access;
     this.expiresAt = expiresAt;
   }

@@ -8,8 +8,10 @@ import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import type { Config } from '../config/config.ts';
 import { projectDocument } from '../content/projection.ts';
 import { maxNestingDepth } from '../content/prosemirror-json.ts';
+import { clientAddressOf } from '../http/client-address.ts';
 import { SyncMetrics } from '../observability/sync-metrics.ts';
 import { RoomRegistry } from '../sync/rooms.ts';
+import { SyncTenantLimiter } from '../sync/tenant-limits.ts';
 import { SyncEndpoint } from '../ws/sync-endpoint.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
@@ -44,6 +46,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       sendBufferHardBytes: cfg.sendBufferHardBytes,
       fullPresenceMax: cfg.fullPresenceMax,
       viewOnlyAbove: cfg.viewOnlyAbove,
+      maxAwarenessBytes: cfg.maxAwarenessBytes,
       broadcastBatchAbove: cfg.broadcastBatchAbove,
       broadcastTickMs: cfg.broadcastTickMs,
       presenceTickMs: cfg.presenceTickMs,
@@ -82,12 +85,24 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       endpoint = new SyncEndpoint(server, {
         registry,
         authenticate: (token) => identity.authenticator.authenticate(token),
+        displayName: async (userId) => (await identity.accounts.findUser(userId))?.displayName ?? null,
         documentAccess: identity.documentAccess,
         metrics,
         topTalkers: infra.topTalkers,
         logger: infra.logger.child({ component: 'sync' }),
+        clientAddress: clientAddressOf(config.trustProxy),
+        tenantLimits: new SyncTenantLimiter({
+          maxSocketsPerIp: cfg.maxSocketsPerIp,
+          maxSocketsPerUser: cfg.maxSocketsPerUser,
+          maxSocketsPerUserPerDoc: cfg.maxSocketsPerUserPerDoc,
+          workspaceFramesPerSecond: cfg.workspaceFramesPerSecond,
+          workspaceBytesPerSecond: cfg.workspaceBytesPerSecond,
+          workspaceBurstSeconds: cfg.workspaceBurstSeconds,
+          maxMessageBytes: cfg.maxMessageBytes,
+        }),
         limits: {
           maxMessageBytes: cfg.maxMessageBytes,
+          preauthMaxMessageBytes: cfg.preauthMaxMessageBytes,
           messagesPerSecond: cfg.messagesPerSecond,
           messageBurst: cfg.messageBurst,
           heartbeatMs: cfg.heartbeatMs,

@@ -1,7 +1,10 @@
 /**
  * One sync socket from upgrade to close: authenticates (token in the URL or as the first frame),
- * authorizes, joins the room and feeds it frames; enforces the message rate, heartbeat and token
- * expiry, and turns protocol errors into close codes. SyncEndpoint (sync-endpoint.ts) creates it.
+ * authorizes, joins the room and feeds it frames; enforces the message rate, the tenant limits
+ * (sockets per user and user-document, the workspace's frame and byte budget, what may arrive
+ * before authentication), heartbeat and token expiry, and turns protocol errors into close codes.
+ * SyncEndpoint (sync-endpoint.ts) creates it. Over 300 lines: it is the socket's one state
+ * machine, and splitting it would scatter the phases (early, joined, closed) over files.
  */
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type RawData, WebSocket } from 'ws';
@@ -11,7 +14,9 @@ import { carriesUpdate, encodePermissionDenied, MessageType, updatePayload } fro
 import type { Room } from '../sync/room.ts';
 import { DocumentQuarantined, type RoomRegistry } from '../sync/rooms.ts';
 import { Session } from '../sync/session.ts';
-import type { SyncEndpointDeps } from './sync-endpoint.ts';
+import type { Slot, SyncLimitName } from '../sync/tenant-limits.ts';
+import { setMaxPayload } from './limit-report.ts';
+import type { ConnectionDeps } from './sync-endpoint.ts';
 
 /** Frames a client may send before its token is verified (sync step 1, awareness, ...). */
 const MAX_EARLY_FRAMES = 32;
@@ -28,13 +33,16 @@ const MIN_PRECHECK_FRAME_BYTES = 1_024;
 export class Connection {
   readonly ws: WebSocket;
   private readonly documentId: string;
-  private readonly deps: SyncEndpointDeps;
+  private readonly deps: ConnectionDeps;
   private readonly onGone: () => void;
   private session: Session | undefined;
   private room: Room | undefined;
   private early: Uint8Array[] = [];
   /** Frames held, in order, while a large update before them is inspected off the main thread. */
   private backlog: Uint8Array[] | undefined;
+  private earlyBytes = 0;
+  /** This socket's place in the per-user counts, once authenticated [S7.4]. */
+  private userSlot: Slot | undefined;
   private authenticating = false;
   private alive = true;
   private tokens: number;
@@ -42,7 +50,7 @@ export class Connection {
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, documentId: string, deps: SyncEndpointDeps, onGone: () => void) {
+  constructor(ws: WebSocket, documentId: string, deps: ConnectionDeps, onGone: () => void) {
     this.ws = ws;
     this.documentId = documentId;
     this.deps = deps;
@@ -62,10 +70,18 @@ export class Connection {
       this.authenticate(urlToken);
       return;
     }
-    this.authTimer = setTimeout(
-      () => this.refuse(CloseCode.UNAUTHORIZED, 'authentication timed out'),
-      this.deps.limits.authTimeoutMs,
-    );
+    this.authTimer = setTimeout(() => this.authTimedOut(), this.deps.limits.authTimeoutMs);
+  }
+
+  /**
+   * [S2.1][S7.7] No token in time: cut without a close handshake, so a socket that never meant to
+   * authenticate cannot hold its buffers through a slow close.
+   */
+  private authTimedOut(): void {
+    this.deps.report.limited('auth_timeout', { documentId: this.documentId, reason: 'authentication timed out' });
+    this.deps.metrics.connections.inc({ result: 'unauthorized' });
+    this.early = [];
+    this.ws.terminate();
   }
 
   beat(): void {
@@ -99,6 +115,11 @@ export class Connection {
       return;
     }
     if (!this.takeToken()) {
+      this.deps.report.limited('socket_frames', {
+        documentId: this.documentId,
+        userId: this.session?.userId,
+        reason: 'too many messages on one socket',
+      });
       this.refuse(CloseCode.RATE_LIMITED, 'too many messages');
       return;
     }
@@ -114,7 +135,15 @@ export class Connection {
         this.refuse(CloseCode.UNAUTHORIZED, 'authentication required: send a token first');
         return;
       }
-      if (this.early.length >= MAX_EARLY_FRAMES) {
+      // [S7.7] What waits for the token is bounded in frames and bytes (each frame is already
+      // under the pre-authentication payload limit).
+      this.earlyBytes += frame.byteLength;
+      if (this.early.length >= MAX_EARLY_FRAMES || this.earlyBytes > 2 * this.deps.limits.preauthMaxMessageBytes) {
+        this.deps.report.limited('preauth_frames', {
+          documentId: this.documentId,
+          reason: 'too much before authentication',
+        });
+        this.early = [];
         this.refuse(CloseCode.RATE_LIMITED, 'too many frames before authentication');
         return;
       }
@@ -177,6 +206,18 @@ export class Connection {
   private dispatch(frame: Uint8Array): void {
     const session = this.session!;
     const room = this.room!;
+    // [S7.6] The workspace's frame and byte budget on this instance, shared by all its sockets.
+    const over = this.deps.tenantLimits.frame(room.workspaceId, frame.byteLength);
+    if (over) {
+      this.deps.report.limited(over, {
+        documentId: this.documentId,
+        workspaceId: room.workspaceId,
+        userId: session.userId,
+        reason: over === 'workspace_frames' ? 'workspace frame rate exceeded' : 'workspace byte rate exceeded',
+      });
+      session.close(CloseCode.RATE_LIMITED, 'workspace sync rate exceeded: retry later');
+      return;
+    }
     // Each update is its own root span (apply → fan-out as a child); other frames are not traced.
     const span = carriesUpdate(frame)
       ? tracer.startSpan('sync.apply', {
@@ -190,6 +231,15 @@ export class Connection {
     } catch (err) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       if (err instanceof ProtocolError) {
+        if (err.limit) {
+          this.deps.report.limited(err.limit as SyncLimitName, {
+            documentId: this.documentId,
+            workspaceId: room.workspaceId,
+            userId: session.userId,
+            reason: err.message,
+            code: err.code,
+          });
+        }
         this.deps.logger.info(
           { documentId: this.documentId, userId: session.userId, reason: err.message },
           'sync frame refused',
@@ -265,7 +315,7 @@ export class Connection {
 
   private async join(token: string): Promise<void> {
     const { metrics } = this.deps;
-    let principal: { userId: string; expiresAt: number };
+    let principal: { userId: string; expiresAt: number; name?: string };
     try {
       principal = await this.deps.authenticate(token);
     } catch {
@@ -295,6 +345,22 @@ export class Connection {
       this.ws.close(CloseCode.NOT_FOUND, 'document not found');
       return;
     }
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // [S7.4] Before the room is loaded: a user over their socket caps costs no document load.
+    const slot = this.deps.tenantLimits.admitUser(principal.userId, this.documentId);
+    if (typeof slot === 'string') {
+      metrics.connections.inc({ result: 'rate_limited' });
+      const reason =
+        slot === 'user_document_sockets'
+          ? 'too many sockets for this user on this document'
+          : 'too many sockets for this user';
+      this.deps.report.limited(slot, { documentId: this.documentId, userId: principal.userId, reason });
+      this.ws.close(CloseCode.RATE_LIMITED, reason);
+      return;
+    }
+    this.deps.report.allowed('user_document_sockets');
+    this.userSlot = slot;
+    const name = principal.name ?? (await this.deps.displayName(principal.userId)) ?? principal.userId;
     const started = performance.now();
     let room: Awaited<ReturnType<RoomRegistry['acquire']>>;
     try {
@@ -316,6 +382,8 @@ export class Connection {
       this.deps.registry.release(room);
       return;
     }
+    // [S7.7] Authenticated and admitted: frames up to the full limit from now on.
+    setMaxPayload(this.ws, this.deps.limits.maxMessageBytes);
     const socket = {
       send: (frame: Uint8Array) => this.ws.send(frame),
       get bufferedAmount() {
@@ -332,6 +400,7 @@ export class Connection {
       principal.userId,
       room.admit(atLeast(access, 'editor') ? 'edit' : 'read'),
       principal.expiresAt,
+      name,
     );
     this.session = session;
     this.room = room;
@@ -361,6 +430,8 @@ export class Connection {
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.early = [];
+    this.userSlot?.release();
+    this.userSlot = undefined;
     this.deps.metrics.closes.inc({ reason: closeReasonLabel(code) });
     const { session, room } = this;
     if (session && room) {

@@ -1,9 +1,9 @@
 /**
  * The WebSocket transport: upgrades `/sync/:documentId` on the HTTP server, authenticates (token
  * in the URL or as the first frame), authorizes with the same policy as the API, then binds the
- * socket to its room (one Connection per socket, connection.ts). Enforces frame size, message
- * rate, heartbeat and token expiry; turns protocol errors into close codes. Everything
- * document-related happens in the room.
+ * socket to its room (one Connection per socket, connection.ts). Enforces frame size (small until
+ * authenticated), message rate, sockets per address (here, before the upgrade), heartbeat and
+ * token expiry; turns protocol errors into close codes. Everything document-related happens in the room.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,10 +14,14 @@ import type { SyncMetrics } from '../observability/sync-metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
 import { CloseCode } from '../sync/close-codes.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
+import type { SyncTenantLimiter } from '../sync/tenant-limits.ts';
 import { Connection } from './connection.ts';
+import { LimitReport } from './limit-report.ts';
 
 export type SyncEndpointLimits = {
   maxMessageBytes: number;
+  /** Largest frame before the token is verified [S7.7]. */
+  preauthMaxMessageBytes: number;
   messagesPerSecond: number;
   messageBurst: number;
   heartbeatMs: number;
@@ -27,7 +31,9 @@ export type SyncEndpointLimits = {
 export type SyncEndpointDeps = {
   registry: RoomRegistry;
   /** Verifies an access token; throws when it is not valid. */
-  authenticate: (token: string) => Promise<{ userId: string; expiresAt: number }>;
+  authenticate: (token: string) => Promise<{ userId: string; expiresAt: number; name?: string }>;
+  /** The user's display name, for tokens without a `name` claim (stamped into presence [S2.7]). */
+  displayName: (userId: string) => Promise<string | null>;
   /** Effective access now; null when the document does not exist. */
   documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
   metrics: SyncMetrics;
@@ -35,22 +41,30 @@ export type SyncEndpointDeps = {
   topTalkers?: TopTalkers;
   logger: Logger;
   limits: SyncEndpointLimits;
+  /** Sockets per address, user and user-document; frames and bytes per workspace [S7.4–S7.6]. */
+  tenantLimits: SyncTenantLimiter;
+  /** The client's address (X-Forwarded-For from trusted proxies only). */
+  clientAddress: (req: IncomingMessage) => string;
 };
+
+/** What each Connection gets: the endpoint's deps plus the shared limit report. */
+export type ConnectionDeps = SyncEndpointDeps & { report: LimitReport };
 
 const PATH = /^\/sync\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
 
 export class SyncEndpoint {
-  private readonly deps: SyncEndpointDeps;
+  private readonly deps: ConnectionDeps;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly heartbeat: NodeJS.Timeout;
   private draining = false;
 
   constructor(server: Server, deps: SyncEndpointDeps) {
-    this.deps = deps;
+    this.deps = { ...deps, report: new LimitReport(deps.metrics, deps.logger) };
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: deps.limits.maxMessageBytes,
+      // [S7.7] Until a socket has authenticated; its Connection raises it to maxMessageBytes after.
+      maxPayload: Math.min(deps.limits.preauthMaxMessageBytes, deps.limits.maxMessageBytes),
       perMessageDeflate: false,
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -79,6 +93,18 @@ export class SyncEndpoint {
       return;
     }
     const match = PATH.exec(url.pathname);
+    // [S7.4] Counted from the upgrade, before any token: refused with a plain HTTP 429, so a
+    // flood from one address never gets as far as a WebSocket.
+    const ip = this.deps.clientAddress(req);
+    const slot = this.deps.tenantLimits.admitAddress(ip);
+    if (!slot) {
+      this.deps.metrics.connections.inc({ result: 'rate_limited' });
+      this.deps.report.limited('ip_sockets', { ip, reason: 'too many sockets from this address' });
+      reject(socket, 429, 'Too Many Requests', { 'Retry-After': '30' });
+      return;
+    }
+    this.deps.report.allowed('ip_sockets');
+    socket.once('close', () => slot.release());
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!match) {
         ws.close(CloseCode.NOT_FOUND, 'document not found');

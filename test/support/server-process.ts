@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { GENEROUS_SYNC_LIMITS } from './generous-sync-limits.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/collab-docs.js', import.meta.url));
 
@@ -57,6 +58,8 @@ async function startOnce(env: Record<string, string>, port: number, readyTimeout
       RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
       RATE_LIMIT_INVITE_PER_MINUTE: '6000000',
       RATE_LIMIT_LOGIN_PER_MINUTE: '6000000',
+      // Likewise the sync tier's tenant caps (test/sync-limits.test.ts sets small ones).
+      ...GENEROUS_SYNC_LIMITS,
       // The test run's global setup builds the web app once; servers never rebuild it in parallel.
       WEB_BUILD: 'never',
       ...env,

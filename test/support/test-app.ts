@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { createApp, type RunningApp } from '../../src/main.ts';
 import type { Backend } from './backends.ts';
+import { GENEROUS_SYNC_LIMITS } from './generous-sync-limits.ts';
 
 /** The secret of an invitation or reset link (it travels in the fragment: `…#token=<token>`). */
 export function linkToken(link: string): string {
@@ -71,6 +72,7 @@ export async function startTestApp(
     // Likewise the per-user limits of expensive operations (fixtures invite and export a lot);
     // workspace limits keep their defaults, and test/rate-limits.test.ts sets small ones.
     ...GENEROUS_OPERATION_LIMITS,
+    ...GENEROUS_SYNC_LIMITS,
     DATA_DIR: dataDir,
     OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
     ...provisioned.env,

@@ -7,7 +7,8 @@ import { Unauthenticated } from '../../domain/errors.ts';
 import type { Accounts } from './accounts.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
-export type Principal = { userId: string; expiresAt: number };
+/** `name` is the token's display-name claim when it has one (ours always do). */
+export type Principal = { userId: string; expiresAt: number; name?: string };
 
 const EXTERNAL_SUBJECT_CACHE_MAX = 50_000;
 /**
@@ -43,13 +44,13 @@ export class Authenticator {
         }
         this.existing.set(verified.subject, true);
       }
-      return { userId: verified.subject, expiresAt: verified.expiresAt };
+      return { userId: verified.subject, expiresAt: verified.expiresAt, ...(verified.name && { name: verified.name }) };
     }
     let userId = this.subjects.get(verified.subject);
     if (!userId) {
       userId = await this.accounts.userForExternalSubject(verified.subject, verified.email, verified.name);
       this.subjects.set(verified.subject, userId);
     }
-    return { userId, expiresAt: verified.expiresAt };
+    return { userId, expiresAt: verified.expiresAt, ...(verified.name && { name: verified.name }) };
   }
 }

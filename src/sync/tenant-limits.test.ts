@@ -1,0 +1,70 @@
+/** The sync tier's tenant limiter as pure counting: socket caps and the workspace buckets, on a fake clock. */
+import { describe, expect, it } from 'vitest';
+import { SyncTenantLimiter, type SyncTenantLimits } from './tenant-limits.ts';
+
+const LIMITS: SyncTenantLimits = {
+  maxSocketsPerIp: 3,
+  maxSocketsPerUser: 3,
+  maxSocketsPerUserPerDoc: 2,
+  workspaceFramesPerSecond: 10,
+  workspaceBytesPerSecond: 1_000,
+  workspaceBurstSeconds: 2,
+  maxMessageBytes: 1_500,
+};
+
+function limiter(limits: Partial<SyncTenantLimits> = {}) {
+  let now = 0;
+  const l = new SyncTenantLimiter({ ...LIMITS, ...limits }, () => now);
+  return { l, advance: (ms: number) => (now += ms) };
+}
+
+describe('sync tenant limits', () => {
+  it('[S7.4] caps sockets per address and gives a slot back exactly once', () => {
+    const { l } = limiter();
+    const slots = [l.admitAddress('a'), l.admitAddress('a'), l.admitAddress('a')];
+    expect(slots.every(Boolean)).toBe(true);
+    expect(l.admitAddress('a')).toBeNull();
+    expect(l.admitAddress('b')).not.toBeNull();
+    slots[0]!.release();
+    slots[0]!.release(); // a second release frees nothing more
+    expect(l.admitAddress('a')).not.toBeNull();
+    expect(l.admitAddress('a')).toBeNull();
+  });
+
+  it('[S7.4] caps sockets per user per document, then per user; a refusal holds nothing', () => {
+    const { l } = limiter();
+    const d1 = [l.admitUser('u', 'd1'), l.admitUser('u', 'd1')];
+    expect(d1.every((s) => typeof s === 'object')).toBe(true);
+    expect(l.admitUser('u', 'd1')).toBe('user_document_sockets');
+    const d2 = l.admitUser('u', 'd2');
+    expect(typeof d2).toBe('object');
+    expect(l.admitUser('u', 'd3')).toBe('user_sockets');
+    expect(typeof l.admitUser('v', 'd1')).toBe('object');
+    (d1[0] as { release(): void }).release();
+    expect(typeof l.admitUser('u', 'd3')).toBe('object');
+    expect(l.counts.userDocuments).toBe(4);
+  });
+
+  it('[S7.6] a workspace sends its burst, then its rate; other workspaces are untouched', () => {
+    const { l, advance } = limiter();
+    for (let i = 0; i < 20; i++) expect(l.frame('noisy', 1)).toBeNull();
+    expect(l.frame('noisy', 1)).toBe('workspace_frames');
+    expect(l.frame('quiet', 1)).toBeNull();
+    advance(100); // one frame's worth at 10/s
+    expect(l.frame('noisy', 1)).toBeNull();
+    expect(l.frame('noisy', 1)).toBe('workspace_frames');
+  });
+
+  it('[S7.6] bytes are weighed: the bucket holds at least one largest frame', () => {
+    const { l, advance } = limiter();
+    // 1,000 B/s for 2 s = 2,000 B bucket (≥ the 1,500 B largest frame).
+    expect(l.frame('w', 1_500)).toBeNull();
+    expect(l.frame('w', 600)).toBe('workspace_bytes');
+    advance(100);
+    expect(l.frame('w', 600)).toBeNull();
+    // A refused frame costs nothing: neither bucket moved.
+    const small = limiter({ workspaceBytesPerSecond: 1_000, workspaceBurstSeconds: 1, maxMessageBytes: 5_000 }).l;
+    expect(small.frame('w', 5_000)).toBeNull();
+    expect(small.frame('w', 1)).toBe('workspace_bytes');
+  });
+});

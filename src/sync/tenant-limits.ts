@@ -1,0 +1,138 @@
+/**
+ * Tenant limits of the sync tier on this instance (docs/spec/sync.md S7.4–S7.6): how many sockets
+ * one client address, one user, and one user on one document may hold open, and how many frames
+ * and bytes all sockets of one workspace may send per second (GCRA from domain/rate-limits.ts,
+ * weighted by bytes for the byte budget).
+ *
+ * Per instance, not fleet-wide, on purpose: socket counts are about this process's memory and
+ * file descriptors, and the frame budget about its event loop; HAProxy hashes a document's
+ * sockets onto one instance, so a document's traffic meets one budget. Counting in Redis would
+ * put a round trip on every frame. Knows nothing of ws; time arrives as a function.
+ */
+import { decide, type RatePolicy } from '../domain/rate-limits.ts';
+
+export type SyncTenantLimits = {
+  maxSocketsPerIp: number;
+  maxSocketsPerUser: number;
+  maxSocketsPerUserPerDoc: number;
+  workspaceFramesPerSecond: number;
+  workspaceBytesPerSecond: number;
+  workspaceBurstSeconds: number;
+  /** The largest frame accepted: the byte bucket always holds at least one. */
+  maxMessageBytes: number;
+};
+
+/** Metric label of each limit (`sync_limit_decisions_total{limit}`). */
+export type SyncLimitName =
+  | 'ip_sockets'
+  | 'user_sockets'
+  | 'user_document_sockets'
+  | 'workspace_frames'
+  | 'workspace_bytes'
+  | 'socket_frames'
+  | 'preauth_frames'
+  | 'auth_timeout'
+  | 'presence_size';
+
+/** Idle workspace buckets are forgotten this often (a full bucket equals a fresh one). */
+const SWEEP_EVERY_MS = 10_000;
+
+/** A socket slot taken by `admit*`; release it exactly once when the socket closes. */
+export type Slot = { release(): void };
+
+export class SyncTenantLimiter {
+  private readonly limits: SyncTenantLimits;
+  private readonly now: () => number;
+  private readonly ips = new Map<string, number>();
+  private readonly users = new Map<string, number>();
+  private readonly userDocs = new Map<string, number>();
+  private readonly frameTat = new Map<string, number>();
+  private readonly byteTat = new Map<string, number>();
+  private readonly framePolicy: RatePolicy;
+  private readonly bytePolicy: RatePolicy;
+  private lastSweep: number;
+
+  constructor(limits: SyncTenantLimits, now: () => number = () => performance.now()) {
+    this.limits = limits;
+    this.now = now;
+    this.lastSweep = now();
+    const seconds = limits.workspaceBurstSeconds;
+    this.framePolicy = {
+      name: 'workspace_frames',
+      ratePerSecond: limits.workspaceFramesPerSecond,
+      burst: Math.max(1, limits.workspaceFramesPerSecond * seconds),
+    };
+    this.bytePolicy = {
+      name: 'workspace_bytes',
+      ratePerSecond: limits.workspaceBytesPerSecond,
+      burst: Math.max(limits.maxMessageBytes, limits.workspaceBytesPerSecond * seconds),
+    };
+  }
+
+  /** [S7.4] A socket from `ip` (at upgrade, before authentication); null when the address is at its cap. */
+  admitAddress(ip: string): Slot | null {
+    return take(this.ips, ip, this.limits.maxSocketsPerIp);
+  }
+
+  /**
+   * [S7.4] An authenticated socket of `userId` on `documentId`: the limit it would exceed, or a
+   * slot holding both counts.
+   */
+  admitUser(userId: string, documentId: string): Slot | 'user_sockets' | 'user_document_sockets' {
+    const doc = take(this.userDocs, `${userId}/${documentId}`, this.limits.maxSocketsPerUserPerDoc);
+    if (!doc) return 'user_document_sockets';
+    const user = take(this.users, userId, this.limits.maxSocketsPerUser);
+    if (!user) {
+      doc.release();
+      return 'user_sockets';
+    }
+    return {
+      release() {
+        doc.release();
+        user.release();
+      },
+    };
+  }
+
+  /** [S7.6] One frame of `bytes` from a socket of `workspaceId`: the budget it exceeds, or null. */
+  frame(workspaceId: string, bytes: number): 'workspace_frames' | 'workspace_bytes' | null {
+    const now = this.now();
+    if (now - this.lastSweep > SWEEP_EVERY_MS) this.sweep(now);
+    const frames = decide(this.frameTat.get(workspaceId), now, this.framePolicy);
+    if (!frames.allowed) return 'workspace_frames';
+    const data = decide(this.byteTat.get(workspaceId), now, this.bytePolicy, bytes);
+    if (!data.allowed) return 'workspace_bytes';
+    this.frameTat.set(workspaceId, frames.tatMs);
+    this.byteTat.set(workspaceId, data.tatMs);
+    return null;
+  }
+
+  /** Open sockets counted per address, user and user-document (for tests and the dashboard). */
+  get counts(): { ips: number; users: number; userDocuments: number } {
+    return { ips: this.ips.size, users: this.users.size, userDocuments: this.userDocs.size };
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const tats of [this.frameTat, this.byteTat]) {
+      for (const [key, tat] of tats) if (tat <= now) tats.delete(key);
+    }
+  }
+}
+
+/** Counts one more under `key` unless it is at `max`; the slot gives it back (once). */
+function take(counts: Map<string, number>, key: string, max: number): Slot | null {
+  const n = counts.get(key) ?? 0;
+  if (n >= max) return null;
+  counts.set(key, n + 1);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      const left = (counts.get(key) ?? 1) - 1;
+      if (left <= 0) counts.delete(key);
+      else counts.set(key, left);
+    },
+  };
+}

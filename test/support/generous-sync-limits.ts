@@ -1,0 +1,12 @@
+/**
+ * The sync tier's tenant caps every test server starts with (test-app.ts, server-process.ts): high
+ * enough for suites that open many sockets from 127.0.0.1 as one user. test/sync-limits.test.ts
+ * sets small ones.
+ */
+export const GENEROUS_SYNC_LIMITS = {
+  SYNC_MAX_SOCKETS_PER_IP: '10000000',
+  SYNC_MAX_SOCKETS_PER_USER: '1000000',
+  SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '1000000',
+  SYNC_WORKSPACE_FRAMES_PER_SECOND: '100000000',
+  SYNC_WORKSPACE_BYTES_PER_SECOND: '1073741824',
+};
