@@ -147,9 +147,10 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL || !redisSer
       const late = await connect(b.url, documentId, owner.token);
       expect(late.text()).toBe(pa.text());
 
-      pa.awareness.setLocalState({ user: { name: 'Ada' } });
-      pb.awareness.setLocalState({ user: { name: 'Bo' } });
-      const names = (p: SyncPeer) => [...p.awareness.getStates().values()].map((s) => s.user?.name);
+      // [S2.7] The server stamps `user` with the account (one owner here): the peers tell apart by cursor.
+      pa.awareness.setLocalState({ cursor: 'Ada' });
+      pb.awareness.setLocalState({ cursor: 'Bo' });
+      const names = (p: SyncPeer) => [...p.awareness.getStates().values()].map((s) => s.cursor);
       await pb.until(() => names(pb).includes('Ada'), 2_000, "A's presence at B");
       await pa.until(() => names(pa).includes('Bo'), 2_000, "B's presence at A");
       pa.close();
