@@ -5,14 +5,16 @@
  * stdout (progress on stderr) and exits 1 when a goal is missed.
  *
  * Goals per noisy load: the quiet workspace's p95 within 1.5x of its alone value, its p99 under
- * 100 ms, the noisy tenant refused (429 over REST), no 5xx for anyone.
+ * 100 ms, the noisy tenant refused (429 over REST, 4429 over sync), no 5xx for anyone.
  *
  * Noisy loads are entries of NOISY_LOADS below: `restFlood` (the noisy workspace at 10x its
  * plan's rate) and `adversarialUpdates` (its sockets send hostile Yjs updates from
  * test/support/adversarial-updates.ts: 26,000 clients inserting at one position, types nested
- * 1,000 deep (deeper overflows the stack of the process that builds it), and piles built 64 inserts per frame until the document is quarantined; the server
- * must answer 4413/4423 while the quiet workspace does not notice). Sockets beyond the per-user
- * caps belong here too once those caps exist; the quiet measurement and the goals stay as they are.
+ * 1,000 deep (deeper overflows the stack of the process that builds it), and piles built 64
+ * inserts per frame until the document is quarantined; the server must answer 4413/4423 while
+ * the quiet workspace does not notice), and `socketFlood` (one noisy user opens sockets far beyond
+ * its caps and floods presence past the workspace's frame budget, isolation-sockets.ts; 4429).
+ * The quiet measurement and the goals stay as they are.
  *
  * Environment (all optional):
  *   BENCH_DATABASE_URL / DATABASE_URL  admin URL; a bench_<random> database is created and dropped
@@ -20,6 +22,8 @@
  *   BENCH_DURATION_S (10)              length of every measured phase
  *   BENCH_QUIET_RATE (50)              the quiet workspace's requests per second (its limit is 100)
  *   BENCH_NOISY_FACTOR (10)            the flood as a multiple of the noisy workspace's limit
+ *   BENCH_NOISY_SOCKETS (300)          sockets the noisy user tries to open (caps: 8 per document, 64 per user)
+ *   BENCH_NOISY_FRAMES_PER_S (100)     presence frames per second from each socket it gets
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -30,6 +34,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { encodeSyncStep1, encodeSyncUpdate } from '../src/sync/protocol.ts';
 import { baseParagraph, concurrentInserts, deepNesting } from '../test/support/adversarial-updates.ts';
+import { socketFloodInChild } from './isolation-sockets.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
 import { fixedRate, type LoadResult, type Workload } from './support/load.ts';
 import { delta, scrape } from './support/prometheus.ts';
@@ -63,6 +68,8 @@ const settings = {
   durationS: num('BENCH_DURATION_S', 10),
   quietRate: num('BENCH_QUIET_RATE', 50),
   noisyFactor: num('BENCH_NOISY_FACTOR', 10),
+  noisySockets: num('BENCH_NOISY_SOCKETS', 300),
+  noisyFramesPerSecond: num('BENCH_NOISY_FRAMES_PER_S', 100),
 };
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -164,6 +171,8 @@ async function hostileSocket(url: string, documentId: string, token: string, fra
     return closed;
   }
   ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
+  // Past authentication first: before it, frames over 64 KiB are refused 1009 (spec S7.7).
+  await Promise.race([once(ws, 'message'), closed]).catch(() => undefined);
   for (const frame of frames) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
   const timer = new Promise<number>((r) => setTimeout(() => r(0), HOSTILE_CLOSE_WAIT_MS));
   const code = await Promise.race([closed, timer]);
@@ -204,7 +213,24 @@ const adversarialUpdates: NoisyLoad = {
   },
 };
 
-const NOISY_LOADS: NoisyLoad[] = [restFlood, adversarialUpdates];
+const socketFloodLoad: NoisyLoad = {
+  name: 'socketFlood',
+  describe: `one noisy user opens ${settings.noisySockets} sockets and floods ${settings.noisyFramesPerSecond} presence frames/s on each it gets`,
+  async run(ctx) {
+    const r = await socketFloodInChild({
+      url: ctx.url,
+      token: ctx.noisy.token,
+      documentIds: ctx.noisy.documentIds,
+      sockets: settings.noisySockets,
+      framesPerSecond: settings.noisyFramesPerSecond,
+      durationS: ctx.durationS,
+    });
+    return { result: r, refused: (r.closesByCode['4429'] ?? 0) > 0 };
+  },
+};
+
+/** Add further noisy loads here (see the header). */
+const NOISY_LOADS: NoisyLoad[] = [restFlood, adversarialUpdates, socketFloodLoad];
 
 const brief = (r: LoadResult) => ({ rps: r.rps, latencyMs: r.latencyMs, statusCounts: r.statusCounts });
 const fivexx = (r: LoadResult) =>
@@ -238,6 +264,12 @@ async function main(): Promise<boolean> {
       RATE_LIMIT_FREE_PER_SECOND: String(PLAN_RATE),
       RATE_LIMIT_BUSINESS_PER_SECOND: String(PLAN_RATE),
       RATE_LIMIT_ENTERPRISE_PER_SECOND: '500',
+      // The sync tier's tenant limits at their defaults (docs/spec/sync.md S7.4-S7.6).
+      SYNC_MAX_SOCKETS_PER_IP: '1000',
+      SYNC_MAX_SOCKETS_PER_USER: '64',
+      SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '8',
+      SYNC_WORKSPACE_FRAMES_PER_SECOND: '2000',
+      SYNC_WORKSPACE_BYTES_PER_SECOND: '4194304',
       ...(database.kind === 'postgres' && { DATABASE_URL: database.url }),
       ...(redisRun && { REDIS_URL: redisRun.url, REDIS_PREFIX: redisRun.prefix }),
     },
@@ -305,6 +337,12 @@ async function main(): Promise<boolean> {
         updatesRefused: delta(before, after, 'sync_updates_over_budget_total', { action: 'refuse' }),
         documentsQuarantined: delta(before, after, 'documents_quarantined_total', {}),
         crdtRebuildsOverBudget: delta(before, after, 'crdt_rebuilds_total', { outcome: 'over_budget' }),
+        syncLimited: Object.fromEntries(
+          ['ip_sockets', 'user_sockets', 'user_document_sockets', 'workspace_frames', 'socket_frames'].map((limit) => [
+            limit,
+            delta(before, after, 'sync_limit_decisions_total', { outcome: 'limited', limit }),
+          ]),
+        ),
       },
       goals,
     });

@@ -121,6 +121,13 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
     ACCESS_TOKEN_TTL_SECONDS: '3600', // the run must never outlive its tokens
+    // Thousands of sockets of one editor and one viewer from 127.0.0.1 in one workspace: the
+    // tenant caps (spec S7.4-S7.6) would refuse them; bench:isolation measures those.
+    SYNC_MAX_SOCKETS_PER_IP: '10000000',
+    SYNC_MAX_SOCKETS_PER_USER: '10000000',
+    SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '10000000',
+    SYNC_WORKSPACE_FRAMES_PER_SECOND: '100000000',
+    SYNC_WORKSPACE_BYTES_PER_SECOND: '1073741824',
     ...(dbUrl && { DATABASE_URL: dbUrl }),
   };
   const selected = (w: Workload | 'scaleCurve') => settings.only.includes(w);

@@ -1,6 +1,7 @@
 /** Runs `collab-docs serve` as a child process on 127.0.0.1 for benchmarks, and stops it for sure. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GENEROUS_SYNC_LIMITS } from '../../test/support/generous-sync-limits.ts';
 import { freePort } from '../../test/support/server-process.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/collab-docs.js', import.meta.url));
@@ -20,6 +21,7 @@ export const UNLIMITED: Record<string, string> = {
   RATE_LIMIT_EXPORT_PER_MINUTE: '60000000',
   RATE_LIMIT_INVITE_PER_MINUTE: '60000000',
   RATE_LIMIT_LOGIN_PER_MINUTE: '60000000',
+  ...GENEROUS_SYNC_LIMITS,
 };
 
 export type ServerChild = {

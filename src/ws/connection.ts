@@ -328,6 +328,21 @@ export class Connection {
       this.ws.close(CloseCode.UNAUTHORIZED, 'invalid or expired token');
       return;
     }
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // [S7.4] Before any lookup: a user over their socket caps costs no permission check or document load.
+    const slot = this.deps.tenantLimits.admitUser(principal.userId, this.documentId);
+    if (typeof slot === 'string') {
+      metrics.connections.inc({ result: 'rate_limited' });
+      const reason =
+        slot === 'user_document_sockets'
+          ? 'too many sockets for this user on this document'
+          : 'too many sockets for this user';
+      this.deps.report.limited(slot, { documentId: this.documentId, userId: principal.userId, reason });
+      this.ws.close(CloseCode.RATE_LIMITED, reason);
+      return;
+    }
+    this.deps.report.allowed('user_document_sockets');
+    this.userSlot = slot;
     const access = await this.deps.documentAccess(principal.userId, this.documentId);
     if (access === null || access === 'none') {
       // Outsiders cannot tell a missing document from a forbidden one (as in the API).
@@ -345,21 +360,6 @@ export class Connection {
       this.ws.close(CloseCode.NOT_FOUND, 'document not found');
       return;
     }
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    // [S7.4] Before the room is loaded: a user over their socket caps costs no document load.
-    const slot = this.deps.tenantLimits.admitUser(principal.userId, this.documentId);
-    if (typeof slot === 'string') {
-      metrics.connections.inc({ result: 'rate_limited' });
-      const reason =
-        slot === 'user_document_sockets'
-          ? 'too many sockets for this user on this document'
-          : 'too many sockets for this user';
-      this.deps.report.limited(slot, { documentId: this.documentId, userId: principal.userId, reason });
-      this.ws.close(CloseCode.RATE_LIMITED, reason);
-      return;
-    }
-    this.deps.report.allowed('user_document_sockets');
-    this.userSlot = slot;
     const name = principal.name ?? (await this.deps.displayName(principal.userId)) ?? principal.userId;
     const started = performance.now();
     let room: Awaited<ReturnType<RoomRegistry['acquire']>>;
