@@ -268,6 +268,7 @@ async function main(): Promise<boolean> {
       SYNC_MAX_SOCKETS_PER_IP: '1000',
       SYNC_MAX_SOCKETS_PER_USER: '64',
       SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '8',
+      SYNC_MAX_JOINING_PER_USER: '8',
       SYNC_WORKSPACE_FRAMES_PER_SECOND: '2000',
       SYNC_WORKSPACE_BYTES_PER_SECOND: '4194304',
       ...(database.kind === 'postgres' && { DATABASE_URL: database.url }),
@@ -338,10 +339,14 @@ async function main(): Promise<boolean> {
         documentsQuarantined: delta(before, after, 'documents_quarantined_total', {}),
         crdtRebuildsOverBudget: delta(before, after, 'crdt_rebuilds_total', { outcome: 'over_budget' }),
         syncLimited: Object.fromEntries(
-          ['ip_sockets', 'user_sockets', 'user_document_sockets', 'workspace_frames', 'socket_frames'].map((limit) => [
-            limit,
-            delta(before, after, 'sync_limit_decisions_total', { outcome: 'limited', limit }),
-          ]),
+          [
+            'ip_sockets',
+            'user_sockets',
+            'user_document_sockets',
+            'user_joins',
+            'workspace_frames',
+            'socket_frames',
+          ].map((limit) => [limit, delta(before, after, 'sync_limit_decisions_total', { outcome: 'limited', limit })]),
         ),
       },
       goals,

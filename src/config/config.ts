@@ -192,6 +192,12 @@ export const ConfigSchema = T.Object({
       8,
       'SYNC_MAX_SOCKETS_PER_USER_PER_DOC: open sockets of one user on one document (per instance; 4429 above)',
     ),
+    maxJoiningPerUser: Int(
+      1,
+      100000,
+      8,
+      'SYNC_MAX_JOINING_PER_USER: sockets of one user in their access check and room load at once (per instance; 4429 above)',
+    ),
     maxSocketsPerUser: Int(
       1,
       1000000,
@@ -529,6 +535,7 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_PREAUTH_MAX_MESSAGE_BYTES: ['sync.preauthMaxMessageBytes', 'int'],
   SYNC_MAX_SOCKETS_PER_USER_PER_DOC: ['sync.maxSocketsPerUserPerDoc', 'int'],
   SYNC_MAX_SOCKETS_PER_USER: ['sync.maxSocketsPerUser', 'int'],
+  SYNC_MAX_JOINING_PER_USER: ['sync.maxJoiningPerUser', 'int'],
   SYNC_MAX_SOCKETS_PER_IP: ['sync.maxSocketsPerIp', 'int'],
   SYNC_WORKSPACE_FRAMES_PER_SECOND: ['sync.workspaceFramesPerSecond', 'int'],
   SYNC_WORKSPACE_BYTES_PER_SECOND: ['sync.workspaceBytesPerSecond', 'int'],

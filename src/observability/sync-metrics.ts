@@ -123,7 +123,7 @@ export class SyncMetrics {
     });
     this.limitDecisions = new client.Counter({
       name: 'sync_limit_decisions_total',
-      help: 'Tenant limit decisions of the sync tier by limit (ip_sockets, user_sockets, user_document_sockets, workspace_frames, workspace_bytes, socket_frames, preauth_frames, auth_timeout, presence_size) and outcome (allowed, limited)',
+      help: 'Tenant limit decisions of the sync tier by limit (ip_sockets, user_sockets, user_document_sockets, user_joins, workspace_frames, workspace_bytes, socket_frames, preauth_frames, auth_timeout, presence_size) and outcome (allowed, limited)',
       labelNames: ['limit', 'outcome'],
       registers,
     });

@@ -6,6 +6,7 @@ const LIMITS: SyncTenantLimits = {
   maxSocketsPerIp: 3,
   maxSocketsPerUser: 3,
   maxSocketsPerUserPerDoc: 2,
+  maxJoiningPerUser: 2,
   workspaceFramesPerSecond: 10,
   workspaceBytesPerSecond: 1_000,
   workspaceBurstSeconds: 2,
@@ -43,6 +44,17 @@ describe('sync tenant limits', () => {
     (d1[0] as { release(): void }).release();
     expect(typeof l.admitUser('u', 'd3')).toBe('object');
     expect(l.counts.userDocuments).toBe(4);
+  });
+
+  it('[S7.4] caps the sockets of one user joining at once', () => {
+    const { l } = limiter();
+    const a = l.admitJoin('u');
+    expect(a).not.toBeNull();
+    expect(l.admitJoin('u')).not.toBeNull();
+    expect(l.admitJoin('u')).toBeNull();
+    expect(l.admitJoin('v')).not.toBeNull();
+    a!.release();
+    expect(l.admitJoin('u')).not.toBeNull();
   });
 
   it('[S7.6] a workspace sends its burst, then its rate; other workspaces are untouched', () => {

@@ -15,6 +15,8 @@ export type SyncTenantLimits = {
   maxSocketsPerIp: number;
   maxSocketsPerUser: number;
   maxSocketsPerUserPerDoc: number;
+  /** Sockets of one user between a verified token and a joined room (access check, room load). */
+  maxJoiningPerUser: number;
   workspaceFramesPerSecond: number;
   workspaceBytesPerSecond: number;
   workspaceBurstSeconds: number;
@@ -27,6 +29,7 @@ export type SyncLimitName =
   | 'ip_sockets'
   | 'user_sockets'
   | 'user_document_sockets'
+  | 'user_joins'
   | 'workspace_frames'
   | 'workspace_bytes'
   | 'socket_frames'
@@ -46,6 +49,7 @@ export class SyncTenantLimiter {
   private readonly ips = new Map<string, number>();
   private readonly users = new Map<string, number>();
   private readonly userDocs = new Map<string, number>();
+  private readonly joining = new Map<string, number>();
   private readonly frameTat = new Map<string, number>();
   private readonly byteTat = new Map<string, number>();
   private readonly framePolicy: RatePolicy;
@@ -92,6 +96,14 @@ export class SyncTenantLimiter {
         user.release();
       },
     };
+  }
+
+  /**
+   * [S7.4] One more socket of `userId` starting its access check and room load; null when the
+   * user already has the most in flight (a connect storm would hold the sync pool for everyone).
+   */
+  admitJoin(userId: string): Slot | null {
+    return take(this.joining, userId, this.limits.maxJoiningPerUser);
   }
 
   /** [S7.6] One frame of `bytes` from a socket of `workspaceId`: the budget it exceeds, or null. */

@@ -95,6 +95,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
           maxSocketsPerIp: cfg.maxSocketsPerIp,
           maxSocketsPerUser: cfg.maxSocketsPerUser,
           maxSocketsPerUserPerDoc: cfg.maxSocketsPerUserPerDoc,
+          maxJoiningPerUser: cfg.maxJoiningPerUser,
           workspaceFramesPerSecond: cfg.workspaceFramesPerSecond,
           workspaceBytesPerSecond: cfg.workspaceBytesPerSecond,
           workspaceBurstSeconds: cfg.workspaceBurstSeconds,

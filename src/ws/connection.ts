@@ -343,6 +343,24 @@ export class Connection {
     }
     this.deps.report.allowed('user_document_sockets');
     this.userSlot = slot;
+    const joining = this.deps.tenantLimits.admitJoin(principal.userId);
+    if (!joining) {
+      metrics.connections.inc({ result: 'rate_limited' });
+      const reason = 'too many sockets of this user connecting at once';
+      this.deps.report.limited('user_joins', { documentId: this.documentId, userId: principal.userId, reason });
+      this.ws.close(CloseCode.RATE_LIMITED, reason);
+      return;
+    }
+    try {
+      await this.joinAs(principal);
+    } finally {
+      joining.release();
+    }
+  }
+
+  /** Authorized and admitted: the access check, the room load, then the session joins. */
+  private async joinAs(principal: { userId: string; expiresAt: number; name?: string }): Promise<void> {
+    const { metrics } = this.deps;
     const access = await this.deps.documentAccess(principal.userId, this.documentId);
     if (access === null || access === 'none') {
       // Outsiders cannot tell a missing document from a forbidden one (as in the API).
