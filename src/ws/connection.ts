@@ -173,7 +173,7 @@ export class Connection {
       return;
     }
     this.backlog = [];
-    this.deps.registry
+    void this.deps.registry
       .precheck(payload)
       .catch((err: unknown) => {
         // A worker that failed says nothing about the update: the main thread's own check decides.
