@@ -183,12 +183,12 @@ async function hostileSocket(url: string, documentId: string, token: string, fra
 const adversarialUpdates: NoisyLoad = {
   name: 'adversarialUpdates',
   describe:
-    'the noisy workspace sends hostile Yjs updates (26,000 concurrent inserts, nesting 1,000 deep, piles built frame by frame)',
+    'the noisy workspace sends hostile Yjs updates (26,000 concurrent inserts, nesting 5,000 deep, piles built frame by frame)',
   async run(ctx) {
     const seed = baseParagraph();
     const kinds: Record<string, (i: number) => Uint8Array[]> = {
       concurrentInserts: () => [encodeSyncUpdate(seed), encodeSyncUpdate(concurrentInserts(26_000, { base: seed }))],
-      deepNesting: () => [encodeSyncUpdate(deepNesting(1_000))],
+      deepNesting: () => [encodeSyncUpdate(deepNesting(5_000))],
       pileUp: (i) => [
         encodeSyncUpdate(seed),
         ...Array.from({ length: PILE_FRAMES }, (_, f) =>

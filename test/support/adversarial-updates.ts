@@ -97,18 +97,21 @@ export function mapKeyConflicts(n: number, opts: { base?: Uint8Array; firstClien
   );
 }
 
-/** One client nests `depth` blockquotes, a paragraph at the bottom. */
+/** One client nests `depth` blockquotes, a paragraph at the bottom (built top-down: no recursion). */
 export function deepNesting(depth: number, clientId = 3_000_000): Uint8Array {
   const doc = new Y.Doc();
   doc.clientID = clientId;
-  let outer: Y.XmlElement = new Y.XmlElement('paragraph');
-  outer.insert(0, [new Y.XmlText('deep')]);
-  for (let i = 0; i < depth; i++) {
-    const wrap = new Y.XmlElement('blockquote');
-    wrap.insert(0, [outer]);
-    outer = wrap;
-  }
-  doc.getXmlFragment(FRAGMENT).insert(0, [outer]);
+  doc.transact(() => {
+    let parent: Y.XmlFragment | Y.XmlElement = doc.getXmlFragment(FRAGMENT);
+    for (let i = 0; i < depth; i++) {
+      const child = new Y.XmlElement('blockquote');
+      parent.insert(0, [child]);
+      parent = child;
+    }
+    const p = new Y.XmlElement('paragraph');
+    parent.insert(0, [p]);
+    p.insert(0, [new Y.XmlText('deep')]);
+  });
   const update = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   return update;
