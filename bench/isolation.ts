@@ -10,7 +10,7 @@
  * Noisy loads are entries of NOISY_LOADS below: `restFlood` (the noisy workspace at 10x its
  * plan's rate) and `adversarialUpdates` (its sockets send hostile Yjs updates from
  * test/support/adversarial-updates.ts: 26,000 clients inserting at one position, types nested
- * 1,000 deep (deeper overflows the stack of the process that builds it), and piles built 64
+ * 5,000 deep, and piles built 64
  * inserts per frame until the document is quarantined; the server must answer 4413/4423 while
  * the quiet workspace does not notice), and `socketFlood` (one noisy user opens sockets far beyond
  * its caps and floods presence past the workspace's frame budget, isolation-sockets.ts; 4429).
