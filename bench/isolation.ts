@@ -24,6 +24,7 @@
  *   BENCH_NOISY_FACTOR (10)            the flood as a multiple of the noisy workspace's limit
  *   BENCH_NOISY_SOCKETS (300)          sockets the noisy user tries to open (caps: 8 per document, 64 per user)
  *   BENCH_NOISY_FRAMES_PER_S (100)     presence frames per second from each socket it gets
+ *   BENCH_ISOLATION_ONLY (all)         comma-separated noisy loads to run, e.g. socketFlood
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -303,7 +304,8 @@ async function main(): Promise<boolean> {
 
   const phases: Json[] = [];
   let allMet = fivexx(alone) === 0;
-  for (const load of NOISY_LOADS) {
+  const only = (process.env.BENCH_ISOLATION_ONLY ?? '').split(',').filter(Boolean);
+  for (const load of NOISY_LOADS.filter((l) => only.length === 0 || only.includes(l.name))) {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     log(`quiet beside ${load.name}: ${load.describe}`);
     const before = await scrape(url);
