@@ -233,14 +233,14 @@ export const ConfigSchema = T.Object({
     threads: Int(
       1,
       64,
-      2,
-      'CRDT_THREADS: worker threads that rebuild stored documents (loads, compaction, reads, exports)',
+      1,
+      'CRDT_THREADS: worker threads that rebuild stored documents (loads, compaction, reads, exports); they run at low CPU priority',
     ),
     workerBudgetMs: Int(
       10,
       600000,
-      2000,
-      'CRDT_WORKER_BUDGET_MS: longest a rebuild may run in a worker; past it the document is quarantined',
+      10000,
+      'CRDT_WORKER_BUDGET_MS: longest a rebuild may run in a worker (wall time, generous: a busy machine slows it); past it the document is quarantined',
     ),
     mainBudgetMs: Int(
       1,

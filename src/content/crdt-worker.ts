@@ -8,6 +8,8 @@
  * content as a fresh Y.Doc from its projection, dropping the CRDT history that made it expensive.
  * Failures come back as data (an Error crossing threads loses its class).
  */
+
+import { constants, setPriority } from 'node:os';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import * as Y from 'yjs';
 import { type CrdtLimits, inspectUpdate } from './crdt-inspect.ts';
@@ -16,6 +18,18 @@ import { projectDocument } from './projection.ts';
 import { rebuildDocument, StoredStateError } from './stored-document.ts';
 
 /** An update's own cost, counted off the main thread before the main thread decodes it [S11.1]. */
+/**
+ * This thread runs below the event loop's priority: on Linux a thread is a task with its own nice
+ * value, and setPriority(0, …) sets the calling thread's. On a 2-core machine a rebuild then takes
+ * the CPU the event loop leaves, instead of half of it. (Elsewhere it may apply to the process or
+ * fail; failing is harmless.)
+ */
+try {
+  setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
+} catch {
+  // not permitted or not supported: run at normal priority
+}
+
 export type InspectTask = { kind: 'inspect'; update: Uint8Array; limits: CrdtLimits };
 export type InspectOutcome = { ok: true } | { ok: false; reason: string; malformed: boolean };
 
