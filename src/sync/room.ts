@@ -3,6 +3,8 @@
  * instance. Applies client frames by the sender's rights, queues local changes for group commit
  * (and, once committed, for the bus), and hands every change to its fan-out (fanout.ts) for the sockets.
  * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
+ * Over 350 lines because applying a client update is one sequence that must stay readable in one
+ * place: decode and cost it (S11.1), check the sender's rights, apply, measure (S11.3), queue.
  */
 import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';

@@ -3,7 +3,9 @@
  * connections, unloads it after the last one leaves (plus a grace period), evicts a room whose
  * document can no longer be trusted, and shuts down. The other jobs are delegated: keeping rooms
  * in step with other instances to the instance link (instance-link.ts), log compaction to the
- * compactor (compaction.ts), permission re-checks to permission-recheck.ts.
+ * compactor (compaction.ts), permission re-checks to permission-recheck.ts. It also quarantines
+ * (S11.3, S11.4): stopping a room is lifecycle, and must share the load/unload bookkeeping — which
+ * is why it runs past 350 lines.
  */
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
