@@ -23,6 +23,7 @@ import { type Infrastructure, openInfrastructure, startOutboxRelay } from './wir
 import { wireMail } from './wiring/mail.ts';
 import { routePermissionEvents } from './wiring/permission-events.ts';
 import { wireSync } from './wiring/sync.ts';
+import { type TrashPurge, wireTrashPurge } from './wiring/trash.ts';
 import { wireExportPipeline } from './wiring/worker.ts';
 
 export type RunningApp = {
@@ -37,6 +38,8 @@ export type RunningApp = {
   rooms?: RoomRegistry;
   /** The export worker, when this process has the `worker` role. */
   exportWorker?: ExportWorker;
+  /** The trash purge, when this process has the `worker` role. */
+  trashPurge?: TrashPurge;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<string>;
   /** Graceful shutdown: readiness fails, in-flight requests finish, pools close. */
@@ -71,6 +74,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
 
   // Each step takes what the earlier ones built; none reaches back to patch an earlier one.
   const exports = wireExportPipeline(config, infra);
+  const trashPurge = wireTrashPurge(config, infra, { exports });
   const identity = roles.has('api') || roles.has('sync') ? await wireIdentity(config, infra) : undefined;
   const sync = wireSync(config, infra, identity);
   const mail = roles.has('api') && identity ? wireMail(config, infra) : undefined;
@@ -79,6 +83,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const stopRelay = startOutboxRelay(infra, roles);
   exports.start();
   mail?.start();
+  trashPurge?.start();
 
   let draining = false;
   const signingKeys = identity?.signingKeys;
@@ -113,6 +118,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     signingKeys,
     rooms: sync.rooms,
     exportWorker: exports.worker,
+    trashPurge,
     async listen() {
       const address = await server.listen({ port: config.port, host: config.host });
       logger.info(
@@ -133,6 +139,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         logger.info({ drainMs: config.shutdown.drainMs }, 'shutting down: readiness now fails');
         if (config.shutdown.drainMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.drainMs));
         stopRelay();
+        trashPurge?.stop();
         identity?.stop();
         // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
         // Exports stop claiming at once; running ones finish or go back to the queue.

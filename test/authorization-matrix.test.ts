@@ -74,6 +74,8 @@ type RouteCase = {
   author?: number;
   /** The operator credential (OPERATOR_TOKEN): only on operator routes. */
   operator?: number;
+  /** D is moved to the trash (by the owner) before the request: the trash routes [T2]. */
+  trashed?: true;
 };
 
 /** Not a user: the operator's credential where a matrix row needs a session. */
@@ -164,6 +166,20 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Home lists answer everyone signed in; what each caller finds is filtered (the SEES table below) [H1].
+  { route: 'GET /documents', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/documents?sharedWithMe=false',              expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'PUT /documents/:id/star', method: 'PUT', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/star`,                                       expected: [404, 404, 204, 204, 204, 204, 204, 204], author: 204 },
+  { route: 'DELETE /documents/:id/star', method: 'DELETE', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/star`,                                       expected: [404, 404, 204, 204, 204, 204, 204, 204], author: 204 },
+  // The trash [T2]: whoever may delete D (admins, owners, its creator) restores it or deletes it forever.
+  { route: 'GET /trash', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `/api/v1/trash?workspaceId=${f.workspaceId}`,           expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'POST /trash/:id/restore', method: 'POST', subject: 'document', mutates: true, trashed: true,
+    url: (f) => `/api/v1/trash/${f.documentId}/restore`,                expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
+  { route: 'DELETE /trash/:id', method: 'DELETE', subject: 'document', mutates: true, trashed: true,
+    url: (f) => `/api/v1/trash/${f.documentId}`,                        expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
   // Search answers everyone signed in; what each caller finds is filtered (the SEES table below).
   { route: 'GET /search', method: 'GET', subject: 'workspace', mutates: false,
     url: (f) => `/api/v1/search?q=${SEARCH_WORD}&workspaceId=${f.workspaceId}`, expected: [200, 200, 200, 200, 200, 200, 200, 200] },
@@ -257,6 +273,19 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     return r.body ? r.json() : undefined;
   };
 
+  /** Every document id `who` finds in GET /documents, all pages (every fixture adds some). */
+  async function everything(who: TestSession): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await must(call(who, 'GET', `/api/v1/documents?limit=100${q}`), 200);
+      ids.push(...page.items.map((d: { id: string }) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
   /** W owned by `owner`, everyone placed by WORKSPACE_ROLE_OF and SHARE_OF, D and the private doc by `author`. */
   async function createFixture(): Promise<Fixture> {
     const w = await must(call(cast.owner, 'POST', '/api/v1/workspaces', { name: 'Matrix' }), 201);
@@ -348,6 +377,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         const f = route.mutates ? (own.get(row.name) as Fixture) : shared;
         const me = row.caller === 'operator' ? OPERATOR : cast[row.caller];
         const body = route.body?.(cast, f);
+        if (route.trashed) await must(call(cast.owner, 'DELETE', doc(f)), 204);
         const res = await call(me, route.method, route.url(f, cast, me), body);
         expectStatus(res, row.status);
         if (row.status !== 404) return;
@@ -409,6 +439,14 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
           else for (const id of inW) expect(idsFor(SEES[caller])).toContain(id);
         });
       }
+    }
+
+    for (const caller of CALLERS) {
+      it(`${caller}: GET /documents (every workspace) lists ${SEES[caller]} of W [H1]`, async () => {
+        const ids = await everything(cast[caller]);
+        const inW = ids.filter((id: string) => id === shared.documentId || id === shared.privateDocumentId);
+        expect(inW.sort()).toEqual(idsFor(SEES[caller]).sort());
+      });
     }
 
     for (const caller of CALLERS.filter((c) => c !== 'none')) {
@@ -538,11 +576,21 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       expectProblem(await call(cast.author, 'DELETE', doc(f)), 404);
     });
 
-    it('document deleted: its viewer gets GET /documents/:id 200 → 404', async () => {
+    it('document trashed [T1]: its viewer gets content 200 → 410, metadata with trashedAt; deleted forever → 404', async () => {
       const f = await createFixture();
-      expect((await call(cast.viewer, 'GET', doc(f))).statusCode).toBe(200);
+      expect((await call(cast.viewer, 'GET', `${doc(f)}/content`)).statusCode).toBe(200);
       await must(call(cast.owner, 'DELETE', doc(f)), 204);
+      expectProblem(await call(cast.viewer, 'GET', `${doc(f)}/content`), 410);
+      expect((await call(cast.viewer, 'GET', doc(f))).json().trashedAt).toEqual(expect.any(String));
+      await must(call(cast.owner, 'DELETE', `/api/v1/trash/${f.documentId}`), 204);
       expectProblem(await call(cast.viewer, 'GET', doc(f)), 404);
+    });
+
+    it("share removed [H1]: D leaves the viewer's GET /documents on the next request", async () => {
+      const f = await createFixture();
+      expect(await everything(cast.viewer)).toContain(f.documentId);
+      await must(call(cast.owner, 'DELETE', `${doc(f)}/shares/${cast.viewer.userId}`), 204);
+      expect(await everything(cast.viewer)).not.toContain(f.documentId);
     });
 
     it('workspace deleted: its member gets GET /workspaces/:id and GET /documents/:id 200 → 404', async () => {

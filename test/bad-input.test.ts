@@ -37,6 +37,11 @@ const MEMBERS = `${API_PREFIX}/workspaces/{id}/members`;
 const MEMBER = `${API_PREFIX}/workspaces/{id}/members/{userId}`;
 const WS_DOCUMENTS = `${API_PREFIX}/workspaces/{id}/documents`;
 const DOCUMENT = `${API_PREFIX}/documents/{id}`;
+const MY_DOCUMENTS = `${API_PREFIX}/documents`;
+const STAR = `${API_PREFIX}/documents/{id}/star`;
+const TRASH = `${API_PREFIX}/trash`;
+const TRASHED = `${API_PREFIX}/trash/{id}`;
+const RESTORE = `${API_PREFIX}/trash/{id}/restore`;
 const SHARES = `${API_PREFIX}/documents/{id}/shares`;
 const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
 const SEARCH = `${API_PREFIX}/search`;
@@ -192,7 +197,12 @@ const BAD_REQUESTS: BadRequest[] = [
   { name: 'limit is fractional', route: `GET ${WS_DOCUMENTS}`, query: 'limit=1.5', field: 'querystring:/limit' },
   { name: 'limit is empty', route: `GET ${WS_DOCUMENTS}`, query: 'limit=', field: 'querystring:/limit' },
   { name: 'limit given twice', route: `GET ${WS_DOCUMENTS}`, query: 'limit=1&limit=2', field: 'querystring:/limit' },
-  { name: 'cursor over 200', route: `GET ${WS_DOCUMENTS}`, query: `cursor=${long(201)}`, field: 'querystring:/cursor' },
+  {
+    name: 'cursor over 2000',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${long(2001)}`,
+    field: 'querystring:/cursor',
+  },
   {
     name: 'cursor given twice',
     route: `GET ${WS_DOCUMENTS}`,
@@ -219,7 +229,70 @@ const BAD_REQUESTS: BadRequest[] = [
     query: `cursor=${cursorOf(`-100000-01-01T00:00:00.000Z|${VALID_UUID}`)}`,
     field: '/cursor',
   },
-  { name: 'order not in the enum', route: `GET ${WS_DOCUMENTS}`, query: 'order=title', field: 'querystring:/order' },
+  { name: 'order not in the enum', route: `GET ${WS_DOCUMENTS}`, query: 'order=alpha', field: 'querystring:/order' },
+  { name: 'owner is not a uuid', route: `GET ${WS_DOCUMENTS}`, query: 'owner=me', field: 'querystring:/owner' },
+  {
+    name: 'starred is not a boolean',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: 'starred=maybe',
+    field: 'querystring:/starred',
+  },
+  {
+    name: 'a title cursor with a title over 200 characters [H2]',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `order=title&cursor=${cursorOf(JSON.stringify(['title', long(201), VALID_UUID]))}`,
+    field: '/cursor',
+  },
+  {
+    name: 'a title cursor with order=created [H2]',
+    route: `GET ${WS_DOCUMENTS}`,
+    query: `cursor=${cursorOf(JSON.stringify(['title', 'a', VALID_UUID]))}`,
+    field: '/cursor',
+  },
+  { name: 'limit is 0', route: `GET ${MY_DOCUMENTS}`, query: 'limit=0', field: 'querystring:/limit' },
+  { name: 'order not in the enum', route: `GET ${MY_DOCUMENTS}`, query: 'order=rank', field: 'querystring:/order' },
+  {
+    name: 'sharedWithMe is not a boolean',
+    route: `GET ${MY_DOCUMENTS}`,
+    query: 'sharedWithMe=perhaps',
+    field: 'querystring:/sharedWithMe',
+  },
+  {
+    name: 'an unknown query field',
+    route: `GET ${MY_DOCUMENTS}`,
+    query: 'workspace=1',
+    field: 'querystring:/workspace',
+  },
+  {
+    name: 'an update-order cursor with order=opened [H2]',
+    route: `GET ${MY_DOCUMENTS}`,
+    query: `order=opened&cursor=${cursorOf(`updated|2024-01-01T00:00:00.000000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  {
+    name: 'a title cursor that is not JSON [H2]',
+    route: `GET ${MY_DOCUMENTS}`,
+    query: `order=title&cursor=${cursorOf('["title", "a"')}`,
+    field: '/cursor',
+  },
+  { name: 'invalid uuid', route: `PUT ${STAR}`, path: `${API_PREFIX}/documents/x/star`, field: 'params:/id' },
+  { name: 'invalid uuid', route: `DELETE ${STAR}`, path: `${API_PREFIX}/documents/x/star`, field: 'params:/id' },
+  { name: 'limit over 100', route: `GET ${TRASH}`, query: 'limit=101', field: 'querystring:/limit' },
+  {
+    name: 'workspaceId is not a uuid',
+    route: `GET ${TRASH}`,
+    query: 'workspaceId=1',
+    field: 'querystring:/workspaceId',
+  },
+  { name: 'garbage cursor [T2]', route: `GET ${TRASH}`, query: 'cursor=garbage', field: '/cursor' },
+  {
+    name: 'an update-order cursor [T2]',
+    route: `GET ${TRASH}`,
+    query: `cursor=${cursorOf(`updated|2024-01-01T00:00:00.000000Z|${VALID_UUID}`)}`,
+    field: '/cursor',
+  },
+  { name: 'invalid uuid', route: `POST ${RESTORE}`, path: `${API_PREFIX}/trash/1/restore`, field: 'params:/id' },
+  { name: 'invalid uuid', route: `DELETE ${TRASHED}`, path: `${API_PREFIX}/trash/1`, field: 'params:/id' },
   {
     name: 'order given twice',
     route: `GET ${WS_DOCUMENTS}`,

@@ -92,7 +92,7 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     expect(byOwner.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('creates, reads, renames and deletes a document', async () => {
+  it('[T1] creates, reads, renames and deletes a document (into the trash, then forever)', async () => {
     const doc = await createDoc('  Quarterly plan  ');
     expect(doc).toMatchObject({ title: 'Quarterly plan', access: 'owner' });
     const read = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token });
@@ -104,6 +104,9 @@ describe.each(backends)('workspaces, documents and search [$name]', (backend) =>
     });
     expect(renamed.json().title).toBe('Q3 plan');
     expect((await t.request('DELETE', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(204);
+    const trashed = await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token });
+    expect(trashed.json()).toMatchObject({ id: doc.id, trashedAt: expect.any(String), canDelete: true });
+    expect((await t.request('DELETE', `/api/v1/trash/${doc.id}`, { token: owner.token })).statusCode).toBe(204);
     expect((await t.request('GET', `/api/v1/documents/${doc.id}`, { token: owner.token })).statusCode).toBe(404);
   });
 

@@ -286,12 +286,13 @@ describe.each(backends)('export jobs [$name]', (backend) => {
     }
   });
 
-  it('[E4.4] a document deleted while its export waits ends the job failed with a clear error, once', async () => {
+  it('[E4.4] a document deleted for good while its export waits ends the job failed with a clear error, once', async () => {
     const id = await createDoc('Doomed');
     const jobId = await withWorkerStopped(async () => {
       const res = await requestExport(id, { format: 'pdf' });
       expect(res.statusCode).toBe(202);
       expect((await t.request('DELETE', `${API}/documents/${id}`, { token: owner.token })).statusCode).toBe(204);
+      expect((await t.request('DELETE', `${API}/trash/${id}`, { token: owner.token })).statusCode).toBe(204);
       return res.json().id as string;
     });
     const done = await finished(jobId);

@@ -321,6 +321,45 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('confirmPasswordReset', { body: reset }, 410);
   });
 
+  it('home lists, stars and the trash', async () => {
+    const ws = { id: workspaceId };
+    await call('listDocuments', { token: owner.token, params: ws, query: 'order=title&limit=1' }, 200);
+    await call('listMyDocuments', { token: viewer.token, query: 'sharedWithMe=true' }, 200);
+    await call('listMyDocuments', { token: owner.token, query: 'order=opened' }, 200);
+    const doomed = (
+      await call('createDocument', { token: member.token, params: ws, body: { title: 'Bin' } }, 201)
+    ).json().id as string;
+    const id = { id: doomed };
+    await call('starDocument', { token: member.token, params: id }, 204);
+    await call('unstarDocument', { token: member.token, params: id }, 204);
+    await call('deleteDocument', { token: member.token, params: id }, 204);
+    await call('deleteDocument', { token: member.token, params: id }, 410);
+    await call('starDocument', { token: member.token, params: id }, 410);
+    await call('listTrash', { token: owner.token, query: `workspaceId=${workspaceId}` }, 200);
+    await call('restoreDocument', { token: viewer.token, params: id }, 404);
+    await call('restoreDocument', { token: member.token, params: id }, 200);
+    await call('restoreDocument', { token: member.token, params: id }, 409);
+    await call('deleteDocumentForever', { token: member.token, params: id }, 409);
+    await call('deleteDocument', { token: owner.token, params: id }, 204);
+    // Everything else about a trashed document answers 410 to people who could read it [T1].
+    const share = { id: doomed, userId: viewer.userId };
+    await call('renameDocument', { token: owner.token, params: id, body: { title: 'x' } }, 410);
+    await call('listShares', { token: owner.token, params: id }, 410);
+    await call('shareByEmail', { token: owner.token, params: id, body: { email: viewer.email, role: 'viewer' } }, 410);
+    await call('setShare', { token: owner.token, params: share, body: { role: 'editor' } }, 410);
+    await call('removeShare', { token: owner.token, params: share }, 410);
+    await call('getDocumentContent', { token: owner.token, params: id }, 410);
+    await call('requestExport', { token: owner.token, params: id, body: { format: 'markdown' } }, 410);
+    // A member who did not create it may neither restore nor delete it forever.
+    const byOwner = (
+      await call('createDocument', { token: owner.token, params: ws, body: { title: 'Bin 2' } }, 201)
+    ).json().id as string;
+    await call('deleteDocument', { token: owner.token, params: { id: byOwner } }, 204);
+    await call('restoreDocument', { token: member.token, params: { id: byOwner } }, 403);
+    await call('deleteDocumentForever', { token: member.token, params: { id: byOwner } }, 403);
+    await call('deleteDocumentForever', { token: owner.token, params: id }, 204);
+  });
+
   // Renders for real in the worker threads (started on first use): more than the default 30 s on a busy machine.
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', {
     timeout: 120_000,

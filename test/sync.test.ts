@@ -194,12 +194,29 @@ describe.each(backends)('real-time sync [$name]', (backend) => {
     expect((await g.untilClosed(1000)).code).toBe(CloseCode.FORBIDDEN);
   });
 
-  it('[S2.4] deleting the document closes every socket with 4404', async () => {
+  it('[S2.4] [T1] moving the document to the trash closes every socket with 4410; a new socket gets 4410 too', async () => {
     const id = await createDoc();
     const a = await connect(id, owner.token);
     await a.untilSynced();
     expect((await t.request('DELETE', `/api/v1/documents/${id}`, { token: owner.token })).statusCode).toBe(204);
-    expect((await a.untilClosed(1000)).code).toBe(CloseCode.NOT_FOUND);
+    expect((await a.untilClosed(1000)).code).toBe(CloseCode.IN_TRASH);
+    const b = await connect(id, owner.token);
+    expect((await b.untilClosed(1000)).code).toBe(CloseCode.IN_TRASH);
+  });
+
+  it('[S2.4] [T4] restoring opens it again; once deleted forever it answers 4404', async () => {
+    const id = await createDoc();
+    expect((await t.request('DELETE', `/api/v1/documents/${id}`, { token: owner.token })).statusCode).toBe(204);
+    expect((await t.request('POST', `/api/v1/trash/${id}/restore`, { token: owner.token })).statusCode).toBe(200);
+    const a = await connect(id, owner.token);
+    await a.untilSynced();
+    expect((await t.request('DELETE', `/api/v1/documents/${id}`, { token: owner.token })).statusCode).toBe(204);
+    expect((await a.untilClosed(1000)).code).toBe(CloseCode.IN_TRASH);
+    const b = await connect(id, owner.token);
+    expect((await b.untilClosed(1000)).code).toBe(CloseCode.IN_TRASH);
+    expect((await t.request('DELETE', `/api/v1/trash/${id}`, { token: owner.token })).statusCode).toBe(204);
+    const c = await connect(id, owner.token);
+    expect((await c.untilClosed(1000)).code).toBe(CloseCode.NOT_FOUND);
   });
 
   it('[S2.4] removing a workspace member closes their socket with 4403', async () => {

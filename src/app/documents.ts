@@ -1,9 +1,14 @@
-/** Document and share use cases: create, list (keyset pages), read, rename, delete, share. */
+/** Document and share use cases: create, read, rename, share, star (lists: document-lists.ts; trash: trash.ts). */
 
-import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { Invalid, NotFound } from '../domain/errors.ts';
-import { authorizeDocument, authorizeWorkspace, canInWorkspace, type DocumentAction } from '../domain/policy.ts';
+import { NotFound } from '../domain/errors.ts';
+import {
+  authorizeDocument,
+  authorizeWorkspace,
+  canOnDocument,
+  type DocumentAction,
+  type DocumentSubject,
+} from '../domain/policy.ts';
 import { type DocumentAccess, effectiveAccess, type ShareRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { DocumentAccessInfo, PermissionCache } from './permissions.ts';
@@ -17,84 +22,65 @@ export type DocumentView = {
   createdAt: string;
   updatedAt: string;
   access: DocumentAccess;
+  /** When it was moved to the trash; null while it is not there. */
+  trashedAt: string | null;
+  /** The caller may move it to the trash, restore it and delete it forever [T2]. */
+  canDelete: boolean;
 };
 export type ShareView = { userId: string; email: string; displayName: string; role: ShareRole; sharedAt: string };
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
-type DocRow = {
+export type DocRow = {
   id: string;
   workspace_id: string;
   title: string;
   created_by: string;
   created_at: Date;
   updated_at: Date;
+  trashed_at: Date | null;
 };
-const DOC_COLUMNS = ['id', 'workspace_id', 'title', 'created_by', 'created_at', 'updated_at'] as const;
+export const DOC_COLUMNS = [
+  'id',
+  'workspace_id',
+  'title',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'trashed_at',
+] as const;
 
-const view = (d: DocRow, access: DocumentAccess): DocumentView => ({
+/** The caller's view of a document; `subject` is what policy knows of the caller and it. */
+export const view = (d: DocRow, subject: DocumentSubject): DocumentView => ({
   id: d.id,
   workspaceId: d.workspace_id,
   title: d.title,
   createdBy: d.created_by,
   createdAt: d.created_at.toISOString(),
   updatedAt: d.updated_at.toISOString(),
-  access,
+  access: subject.access,
+  trashedAt: d.trashed_at?.toISOString() ?? null,
+  // Asked as if it were not in the trash: the same people restore and delete it forever [T2].
+  canDelete: canOnDocument({ ...subject, trashed: false }, 'document.delete'),
 });
-
-/** How a document list is ordered: by creation (the default), or by last update, newest first. */
-export type DocumentOrder = 'created' | 'updated';
-
-/** Cursor = the last row's (created_at, id), opaque to clients. */
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-}
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const badCursor = () =>
-  new Invalid('cursor is not valid', [{ field: '/cursor', message: 'not a cursor returned by this API' }]);
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  // Forged cursors must fail here, not in SQL: ids the uuid column rejects, years it cannot store.
-  const year = createdAt.getUTCFullYear();
-  if (!id || Number.isNaN(year) || year < 1 || year > 9999 || !CANONICAL_UUID.test(id)) {
-    throw badCursor();
-  }
-  return { createdAt, id };
-}
-
-/**
- * Cursor of the `updated` order: tagged, so it cannot be mixed up with a `created` one, and
- * holding updated_at to the microsecond (a millisecond Date would skip rows updated within it).
- */
-const UPDATED_TAG = 'updated';
-const MICROSECOND_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-export function encodeUpdatedCursor(updatedAtMicros: string, id: string): string {
-  return Buffer.from(`${UPDATED_TAG}|${updatedAtMicros}|${id}`).toString('base64url');
-}
-export function decodeUpdatedCursor(cursor: string): { updatedAt: string; id: string } {
-  const [tag, updatedAt = '', id = '', extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  // A real calendar instant (no 30 February, no year 0) with six fraction digits: checked here, not by SQL.
-  const millis = updatedAt.slice(0, 23);
-  const date = new Date(`${millis}Z`);
-  const real =
-    MICROSECOND_UTC.test(updatedAt) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(millis);
-  if (tag !== UPDATED_TAG || extra !== undefined || !real || date.getUTCFullYear() < 1 || !CANONICAL_UUID.test(id)) {
-    throw badCursor();
-  }
-  return { updatedAt, id };
-}
 
 export class Documents {
   private readonly db: Sql;
   private readonly permissions: PermissionCache;
   private readonly events: DomainEvents;
   private readonly onCreated: () => void;
+  private readonly onOpened: (userId: string, documentId: string) => void;
 
-  constructor(db: Sql, permissions: PermissionCache, events: DomainEvents, onCreated: () => void = () => undefined) {
+  constructor(
+    db: Sql,
+    permissions: PermissionCache,
+    events: DomainEvents,
+    hooks: { onCreated?: () => void; onOpened?: (userId: string, documentId: string) => void } = {},
+  ) {
     this.db = db;
     this.permissions = permissions;
     this.events = events;
-    this.onCreated = onCreated;
+    this.onCreated = hooks.onCreated ?? (() => undefined);
+    this.onOpened = hooks.onOpened ?? (() => undefined);
   }
 
   /** Resolves access and enforces `action`; NotFound for anyone who may not even read it. */
@@ -114,59 +100,20 @@ export class Documents {
       .returning(DOC_COLUMNS)
       .executeTakeFirstOrThrow();
     this.onCreated();
-    return view(row, effectiveAccess(role, null));
+    return view(row, { access: effectiveAccess(role, null), isCreator: true, workspaceRole: role });
   }
 
-  async list(
-    actor: string,
-    workspaceId: string,
-    opts: { limit: number; cursor?: string; order?: DocumentOrder },
-  ): Promise<Page<DocumentView>> {
-    const role = await this.permissions.workspaceRole(actor, workspaceId);
-    authorizeWorkspace(role, 'workspace.read');
-    const seeAll = canInWorkspace(role, 'documents.listAll');
-    const byUpdate = opts.order === 'updated';
-    // Decoded before the list query: a forged cursor is a 400, never an SQL error.
-    const after = opts.cursor ? (byUpdate ? decodeUpdatedCursor(opts.cursor) : decodeCursor(opts.cursor)) : undefined;
-    let q = this.db
-      .selectFrom('documents as d')
-      .leftJoin('document_shares as s', (j) => j.onRef('s.document_id', '=', 'd.id').on('s.user_id', '=', actor))
-      .select(['d.id', 'd.workspace_id', 'd.title', 'd.created_by', 'd.created_at', 'd.updated_at', 's.role as share'])
-      .select(sql<string>`to_char(d.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('updated_key'))
-      .where('d.workspace_id', '=', workspaceId)
-      .orderBy(byUpdate ? 'd.updated_at' : 'd.created_at', 'desc')
-      .orderBy('d.id', 'desc')
-      .limit(opts.limit + 1);
-    if (!seeAll) q = q.where('s.role', 'is not', null);
-    // Row comparisons are index conditions on (workspace_id, created_at|updated_at desc, id desc);
-    // the equivalent OR was a filter that read every newer row of the workspace again (issue 18).
-    if (after && 'createdAt' in after) {
-      q = q.where(sql<boolean>`(d.created_at, d.id) < (${after.createdAt}, ${after.id})`);
-    } else if (after) {
-      q = q.where(sql<boolean>`(d.updated_at, d.id) < (${after.updatedAt}::timestamptz, ${after.id})`);
-    }
-    const rows = await q.execute();
-    const more = rows.length > opts.limit;
-    const page = more ? rows.slice(0, opts.limit) : rows;
-    const last = page.at(-1);
-    const next =
-      !more || !last
-        ? null
-        : byUpdate
-          ? encodeUpdatedCursor(last.updated_key, last.id)
-          : encodeCursor(last.created_at, last.id);
-    return { items: page.map((r) => view(r, effectiveAccess(role, r.share))), nextCursor: next };
-  }
-
+  /** Its metadata, in the trash too (`trashedAt` says so) [T1]; counts as opening it ("Recent") [H5]. */
   async get(actor: string, documentId: string): Promise<DocumentView> {
-    const info = await this.authorize(actor, documentId, 'document.read');
+    const info = await this.authorize(actor, documentId, 'document.inspect');
     const row = await this.db
       .selectFrom('documents')
       .select(DOC_COLUMNS)
       .where('id', '=', documentId)
       .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
-    return view(row, info.access);
+    if (!row.trashed_at) this.onOpened(actor, documentId);
+    return view(row, info);
   }
 
   async rename(actor: string, documentId: string, title: string): Promise<DocumentView> {
@@ -178,15 +125,27 @@ export class Documents {
       .returning(DOC_COLUMNS)
       .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
-    return view(row, info.access);
+    return view(row, info);
   }
 
-  async remove(actor: string, documentId: string): Promise<void> {
-    const info = await this.authorize(actor, documentId, 'document.delete');
-    await this.events.transaction(this.db, async (tx, emit) => {
-      await tx.deleteFrom('documents').where('id', '=', documentId).execute();
-      emit(PERMISSIONS_CHANNEL, { v: 1, type: 'document-deleted', documentId, workspaceId: info.document.workspaceId });
-    });
+  /** Stars a document the caller may read; starring twice is one star [H4]. */
+  async star(actor: string, documentId: string): Promise<void> {
+    await this.authorize(actor, documentId, 'document.read');
+    await this.db
+      .insertInto('document_stars')
+      .values({ user_id: actor, document_id: documentId })
+      .onConflict((oc) => oc.columns(['user_id', 'document_id']).doNothing())
+      .execute();
+  }
+
+  /** Removes the caller's star (also of a document in the trash); no star is not an error [H4]. */
+  async unstar(actor: string, documentId: string): Promise<void> {
+    await this.authorize(actor, documentId, 'document.inspect');
+    await this.db
+      .deleteFrom('document_stars')
+      .where('user_id', '=', actor)
+      .where('document_id', '=', documentId)
+      .execute();
   }
 
   async shares(actor: string, documentId: string): Promise<ShareView[]> {
@@ -219,7 +178,7 @@ export class Documents {
     const row = await this.events.transaction(this.db, async (tx, emit) => {
       const r = await tx
         .insertInto('document_shares')
-        .values({ document_id: documentId, user_id: userId, role })
+        .values({ document_id: documentId, user_id: userId, role, shared_by: actor })
         .onConflict((oc) => oc.columns(['document_id', 'user_id']).doUpdateSet({ role }))
         .returning(['created_at'])
         .executeTakeFirstOrThrow();

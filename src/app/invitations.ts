@@ -243,7 +243,7 @@ export class Invitations {
       if (user) {
         await tx
           .insertInto('document_shares')
-          .values({ document_id: documentId, user_id: user.id, role: input.role })
+          .values({ document_id: documentId, user_id: user.id, role: input.role, shared_by: actor })
           .onConflict((oc) => oc.columns(['document_id', 'user_id']).doNothing())
           .execute();
         emit(PERMISSIONS_CHANNEL, { v: 1, type: 'share-changed', documentId, userId: user.id });
@@ -383,7 +383,7 @@ export class Invitations {
       if (row.document_id) {
         await tx
           .insertInto('document_shares')
-          .values({ document_id: row.document_id, user_id: actor, role: row.role as ShareRole })
+          .values({ document_id: row.document_id, user_id: actor, role: row.role as ShareRole, shared_by: row.invited_by })
           .onConflict((oc) => oc.columns(['document_id', 'user_id']).doNothing())
           .execute();
         emit(PERMISSIONS_CHANNEL, { v: 1, type: 'share-changed', documentId: row.document_id, userId: actor });

@@ -11,7 +11,7 @@ import { effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/r
 import { PERMISSIONS_CHANNEL } from './events.ts';
 import type { BusMessage, EventBus, Sql } from './ports.ts';
 
-type DocumentMeta = { workspaceId: string; createdBy: string };
+type DocumentMeta = { workspaceId: string; createdBy: string; trashed: boolean };
 type Entry = { value: WorkspaceRole | ShareRole | DocumentMeta | null };
 export type CacheKind = 'workspace_role' | 'share' | 'document';
 
@@ -62,6 +62,10 @@ export class PermissionCache {
         break;
       case 'share-changed':
         this.cache.delete(`s:${e.documentId}:${e.userId}`);
+        break;
+      case 'document-trashed':
+      case 'document-restored':
+        this.cache.delete(`d:${e.documentId}`);
         break;
       case 'document-deleted':
         this.deleteWhere((k) => k === `d:${e.documentId}` || k.startsWith(`s:${e.documentId}:`));
@@ -125,10 +129,12 @@ export class PermissionCache {
     return (await this.lookup('document', `d:${documentId}`, async () => {
       const row = await this.db
         .selectFrom('documents')
-        .select(['workspace_id', 'created_by'])
+        .select(['workspace_id', 'created_by', 'trashed_at'])
         .where('id', '=', documentId)
         .executeTakeFirst();
-      return row ? { workspaceId: row.workspace_id, createdBy: row.created_by } : null;
+      return row
+        ? { workspaceId: row.workspace_id, createdBy: row.created_by, trashed: row.trashed_at !== null }
+        : null;
     })) as DocumentMeta | null;
   }
 
@@ -157,6 +163,7 @@ export class PermissionCache {
       workspaceRole,
       access: effectiveAccess(workspaceRole, share),
       isCreator: document.createdBy === userId,
+      trashed: document.trashed,
     };
   }
 }

@@ -45,6 +45,9 @@ export interface DocumentsTable {
   state: Uint8Array | null;
   state_clock: ColumnType<number, number | undefined, number>;
   title_search: ColumnType<string, never, never>;
+  /** Set while the document is in the trash (migration 0011). */
+  trashed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  trashed_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Kept by triggers from documents.content_text (migration 0008); never written by the app. */
@@ -67,6 +70,21 @@ export interface DocumentSharesTable {
   user_id: string;
   role: 'editor' | 'commenter' | 'viewer';
   created_at: DefaultedTimestamp;
+  /** Who shared (null for shares made before migration 0011, or whose sharer left). */
+  shared_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface DocumentStarsTable {
+  user_id: string;
+  document_id: string;
+  created_at: DefaultedTimestamp;
+}
+
+/** When a person last opened a document ("Recent"); written at most once per throttle interval. */
+export interface DocumentVisitsTable {
+  user_id: string;
+  document_id: string;
+  visited_at: DefaultedTimestamp;
 }
 
 export interface RefreshTokensTable {
@@ -169,6 +187,8 @@ export interface DB {
   document_updates: DocumentUpdatesTable;
   document_shares: DocumentSharesTable;
   document_search: DocumentSearchTable;
+  document_stars: DocumentStarsTable;
+  document_visits: DocumentVisitsTable;
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   outbox_events: OutboxEventsTable;

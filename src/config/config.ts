@@ -418,6 +418,22 @@ export const ConfigSchema = T.Object({
     timeoutMs: Int(100, 600_000, 25_000, 'SHUTDOWN_TIMEOUT_MS'),
   }),
   readyMinFreeDiskMb: Int(0, 1_000_000, 100, 'READY_MIN_FREE_DISK_MB'),
+  // Home lists and the trash (docs/spec/home.md)
+  documents: Group({
+    trashRetentionDays: Int(1, 3_650, 30, 'TRASH_RETENTION_DAYS: deleted documents stay in the trash this long'),
+    trashPurgeIntervalMs: Int(
+      100,
+      86_400_000,
+      600_000,
+      'TRASH_PURGE_INTERVAL_MS: how often the worker deletes documents whose time in the trash is up',
+    ),
+    recentThrottleMs: Int(
+      0,
+      86_400_000,
+      60_000,
+      'RECENT_THROTTLE_MS: an opened document is recorded for "Recent" at most once per this interval per person',
+    ),
+  }),
   // Request limits per tenant (ARCHITECTURE §6, docs/spec/limits.md): GCRA buckets, in Redis when REDIS_URL is set
   limits: Group({
     freePerSecond: Int(1, 100_000, 100, 'RATE_LIMIT_FREE_PER_SECOND: requests per second per free workspace'),
@@ -581,6 +597,9 @@ const ENV: Record<string, [Path, Kind]> = {
   SHUTDOWN_DRAIN_MS: ['shutdown.drainMs', 'int'],
   SHUTDOWN_TIMEOUT_MS: ['shutdown.timeoutMs', 'int'],
   READY_MIN_FREE_DISK_MB: ['readyMinFreeDiskMb', 'int'],
+  TRASH_RETENTION_DAYS: ['documents.trashRetentionDays', 'int'],
+  TRASH_PURGE_INTERVAL_MS: ['documents.trashPurgeIntervalMs', 'int'],
+  RECENT_THROTTLE_MS: ['documents.recentThrottleMs', 'int'],
   PYROSCOPE_SERVER_ADDRESS: ['ops.pyroscopeServerAddress', 'str'],
   PYROSCOPE_APPLICATION_NAME: ['ops.pyroscopeApplicationName', 'str'],
   OPERATOR_TOKEN: ['ops.operatorToken', 'str'],

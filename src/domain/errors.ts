@@ -50,6 +50,12 @@ export class Gone extends DomainError {
   }
 }
 
+/** The document exists but is in the trash: only restoring or deleting it forever is possible. */
+export class InTrash extends DomainError {
+  readonly status = 410;
+  readonly code = 'in_trash';
+}
+
 /** Well-formed, but contradicts what came before (an Idempotency-Key reused for another request). */
 export class Unprocessable extends DomainError {
   readonly status = 422;

@@ -6,4 +6,6 @@ export type PermissionEvent =
   | { v: 1; type: 'member-changed'; workspaceId: string; userId: string }
   | { v: 1; type: 'share-changed'; documentId: string; userId: string }
   | { v: 1; type: 'document-deleted'; documentId: string; workspaceId: string }
+  | { v: 1; type: 'document-trashed'; documentId: string; workspaceId: string }
+  | { v: 1; type: 'document-restored'; documentId: string; workspaceId: string }
   | { v: 1; type: 'workspace-deleted'; workspaceId: string };

@@ -3,8 +3,8 @@
  * Outsiders get NotFound (no existence leak); insiders without the right get Forbidden.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Forbidden, NotFound, Unauthenticated } from './errors.ts';
-import { atLeast, type DocumentAccess, type WorkspaceRole, workspaceAtLeast } from './roles.ts';
+import { Forbidden, InTrash, NotFound, Unauthenticated } from './errors.ts';
+import { atLeast, type DocumentAccess, WORKSPACE_ROLES, type WorkspaceRole, workspaceAtLeast } from './roles.ts';
 
 export type WorkspaceAction =
   | 'workspace.read'
@@ -13,7 +13,8 @@ export type WorkspaceAction =
   | 'members.list'
   | 'members.add'
   | 'documents.create'
-  | 'documents.listAll';
+  | 'documents.listAll'
+  | 'trash.listAll';
 
 const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
   'workspace.read': 'guest',
@@ -23,6 +24,8 @@ const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
   'members.add': 'admin',
   'documents.create': 'member',
   'documents.listAll': 'member',
+  // Everyone's trashed documents of the workspace; members see the trashed documents they created [T2].
+  'trash.listAll': 'admin',
 };
 
 export function canInWorkspace(role: WorkspaceRole | null, action: WorkspaceAction): boolean {
@@ -30,6 +33,14 @@ export function canInWorkspace(role: WorkspaceRole | null, action: WorkspaceActi
 }
 
 /** Throws NotFound for non-members, Forbidden for members lacking the role. */
+/**
+ * The workspace roles that allow `action`, for queries that filter many rows at once (cross-workspace
+ * lists): the same rule as canInWorkspace, stated as a set for SQL.
+ */
+export function workspaceRolesFor(action: WorkspaceAction): WorkspaceRole[] {
+  return WORKSPACE_ROLES.filter((r) => canInWorkspace(r, action));
+}
+
 export function authorizeWorkspace(role: WorkspaceRole | null, action: WorkspaceAction): void {
   if (role === null) throw new NotFound('workspace not found');
   if (!canInWorkspace(role, action)) throw new Forbidden(`your workspace role (${role}) does not allow ${action}`);
@@ -70,7 +81,10 @@ export type DocumentAction =
   | 'document.rename'
   | 'shares.read'
   | 'shares.manage'
-  | 'document.delete';
+  | 'document.delete'
+  | 'document.inspect'
+  | 'document.restore'
+  | 'document.purge';
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
@@ -80,17 +94,34 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'shares.read': 'viewer',
   'shares.manage': 'admin',
   'document.delete': 'admin',
+  // Its metadata, trashed or not (GET /documents/:id says when it went to the trash).
+  'document.inspect': 'viewer',
+  // Whoever may move a document to the trash may take it out again or delete it for good [T2].
+  'document.restore': 'admin',
+  'document.purge': 'admin',
 };
 
-export type DocumentSubject = { access: DocumentAccess; isCreator: boolean; workspaceRole: WorkspaceRole | null };
+/** What may still be done to a document in the trash; everything else is 410 for its readers [T1]. */
+const TRASH_ACTIONS: ReadonlySet<DocumentAction> = new Set(['document.inspect', 'document.restore', 'document.purge']);
+const CREATOR_ACTIONS: ReadonlySet<DocumentAction> = new Set([
+  'document.delete',
+  'shares.manage',
+  'document.restore',
+  'document.purge',
+]);
+
+export type DocumentSubject = {
+  access: DocumentAccess;
+  isCreator: boolean;
+  workspaceRole: WorkspaceRole | null;
+  /** In the trash (absent = not). */
+  trashed?: boolean;
+};
 
 export function canOnDocument(subject: DocumentSubject, action: DocumentAction): boolean {
-  // A workspace member who created the document manages and may delete it.
-  if (
-    (action === 'document.delete' || action === 'shares.manage') &&
-    subject.isCreator &&
-    workspaceAtLeast(subject.workspaceRole, 'member')
-  ) {
+  if (subject.trashed && !TRASH_ACTIONS.has(action)) return false;
+  // A workspace member who created the document manages it, may delete it and restore it [T2].
+  if (CREATOR_ACTIONS.has(action) && subject.isCreator && workspaceAtLeast(subject.workspaceRole, 'member')) {
     return true;
   }
   return atLeast(subject.access, DOCUMENT_RULES[action]);
@@ -98,6 +129,9 @@ export function canOnDocument(subject: DocumentSubject, action: DocumentAction):
 
 export function authorizeDocument(subject: DocumentSubject, action: DocumentAction): void {
   if (subject.access === 'none') throw new NotFound('document not found');
+  if (subject.trashed && !TRASH_ACTIONS.has(action)) {
+    throw new InTrash('this document was moved to the trash; restore it to use it again');
+  }
   if (!canOnDocument(subject, action)) throw new Forbidden(`your access (${subject.access}) does not allow ${action}`);
 }
 

@@ -13,6 +13,7 @@ const TAGS = [
   { name: 'workspaces', description: 'Workspaces, the unit of membership and billing' },
   { name: 'members', description: "A workspace's members and their roles" },
   { name: 'documents', description: 'Documents: metadata, listing and current content' },
+  { name: 'trash', description: 'Deleted documents, restorable until the retention runs out' },
   { name: 'shares', description: 'Sharing one document with people outside its workspace roles' },
   {
     name: 'invitations',

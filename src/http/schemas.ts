@@ -153,8 +153,51 @@ export const DocumentSchema = T.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     access: AccessSchema,
+    trashedAt: T.Union([Timestamp, T.Null()], {
+      description: 'when it was moved to the trash; null if it is not there',
+    }),
+    canDelete: T.Boolean({
+      description: 'the caller may move it to the trash, restore it and delete it forever',
+    }),
   },
   { title: 'Document' },
+);
+
+const PersonRef = T.Object({ userId: Uuid, displayName: T.String() });
+
+/** A row of the document lists (one workspace, or everything the caller can open). */
+export const DocumentListItemSchema = T.Object(
+  {
+    ...DocumentSchema.properties,
+    workspaceName: T.String(),
+    createdByName: T.String({ description: "the creator's display name" }),
+    starred: T.Boolean({ description: 'the caller starred it' }),
+    share: T.Union(
+      [
+        T.Object({
+          role: ShareRoleSchema,
+          sharedAt: Timestamp,
+          sharedBy: T.Union([PersonRef, T.Null()], { description: 'who shared it (null if unknown)' }),
+        }),
+        T.Null(),
+      ],
+      { description: "the caller's person share, if any" },
+    ),
+    openedAt: T.Optional(Timestamp),
+  },
+  { title: 'DocumentListItem' },
+);
+
+/** A document in the trash, as its restorers see it. */
+export const TrashItemSchema = T.Object(
+  {
+    ...DocumentSchema.properties,
+    trashedAt: Timestamp,
+    trashedBy: T.Union([PersonRef, T.Null()], { description: 'who moved it to the trash' }),
+    workspaceName: T.String(),
+    purgeAt: T.String({ format: 'date-time', description: 'when it is deleted for good unless restored' }),
+  },
+  { title: 'TrashItem' },
 );
 
 export const ShareSchema = T.Object(
@@ -336,6 +379,8 @@ export type Session = Static<typeof SessionSchema>;
 export type Workspace = Static<typeof WorkspaceSchema>;
 export type Member = Static<typeof MemberSchema>;
 export type DocumentInfo = Static<typeof DocumentSchema>;
+export type DocumentListItem = Static<typeof DocumentListItemSchema>;
+export type TrashItem = Static<typeof TrashItemSchema>;
 export type Share = Static<typeof ShareSchema>;
 export type SearchHit = Static<typeof SearchHitSchema>;
 export type SnippetSegment = Static<typeof SnippetSegmentSchema>;

@@ -30,6 +30,8 @@ export const CloseCode = {
    * carries its old history. Drop the local copy and load the document again.
    */
   RESET: 4409,
+  /** The document was moved to the trash (HTTP 410): restoring it makes it openable again. */
+  IN_TRASH: 4410,
   /** No message or pong within the idle timeout. */
   IDLE_TIMEOUT: 4408,
   /** Too many messages per second on this socket. */
@@ -51,6 +53,7 @@ export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.TOO_COMPLEX,
   CloseCode.QUARANTINED,
   CloseCode.RESET,
+  CloseCode.IN_TRASH,
 ]);
 
 const NAMES = new Map<number, string>(Object.entries(CloseCode).map(([k, v]) => [v, k.toLowerCase()]));

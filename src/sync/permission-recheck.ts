@@ -5,8 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { PermissionEvent } from '../domain/permission-event.ts';
-import { atLeast, type DocumentAccess } from '../domain/roles.ts';
+import { atLeast } from '../domain/roles.ts';
 import { CloseCode } from './close-codes.ts';
+import type { DocumentAccessNow } from './ports.ts';
 import { type Access, encodeAccessChanged, encodeRoomStatus } from './protocol.ts';
 import type { Room } from './room.ts';
 import type { Session } from './session.ts';
@@ -14,8 +15,8 @@ import type { Session } from './session.ts';
 export class PermissionRechecks {
   private readonly deps: {
     logger: Logger;
-    /** Effective access of a user to a document now; null when the document does not exist. */
-    documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
+    /** Effective access of a user to a document now (see DocumentAccessNow). */
+    documentAccess: (userId: string, documentId: string) => Promise<DocumentAccessNow>;
   };
 
   constructor(deps: PermissionRechecks['deps']) {
@@ -36,6 +37,12 @@ export class PermissionRechecks {
       switch (event.type) {
         case 'document-deleted':
           if (room.documentId === event.documentId) closeAll(room, CloseCode.NOT_FOUND, 'document deleted');
+          break;
+        case 'document-trashed':
+          // Everyone in the room could read it: they may know it went to the trash [T1].
+          if (room.documentId === event.documentId) closeAll(room, CloseCode.IN_TRASH, 'document moved to the trash');
+          break;
+        case 'document-restored':
           break;
         case 'workspace-deleted':
           if (room.workspaceId === event.workspaceId) closeAll(room, CloseCode.NOT_FOUND, 'workspace deleted');
@@ -58,7 +65,7 @@ export class PermissionRechecks {
   }
 
   private async recheck(room: Room, session: Session): Promise<void> {
-    let access: DocumentAccess | null;
+    let access: DocumentAccessNow;
     try {
       access = await this.deps.documentAccess(session.userId, room.documentId);
     } catch (err) {
@@ -73,6 +80,10 @@ export class PermissionRechecks {
     }
     if (access === 'none') {
       session.close(CloseCode.FORBIDDEN, 'access revoked');
+      return;
+    }
+    if (access === 'trashed') {
+      session.close(CloseCode.IN_TRASH, 'document moved to the trash');
       return;
     }
     const next: Access = atLeast(access, 'editor') ? 'edit' : 'read';

@@ -2,6 +2,7 @@
  * What the sync core needs from the outside world: a socket to write to, a durable update log,
  * a bus to the other instances and an observer for metrics. (Time is the Clock in clock.ts.)
  */
+import type { DocumentAccess } from '../domain/roles.ts';
 
 /** One client connection as the room sees it; the ws transport implements it. */
 export interface SyncSocket {
@@ -13,6 +14,12 @@ export interface SyncSocket {
 }
 
 /** A document as stored: the compacted state plus the log rows appended since. */
+/**
+ * A user's access to a document now: their effective access, 'trashed' when they could read it
+ * but it is in the trash (they may be told so), null when it does not exist.
+ */
+export type DocumentAccessNow = DocumentAccess | 'trashed' | null;
+
 export type StoredDocument = {
   workspaceId: string;
   state: Uint8Array | null;

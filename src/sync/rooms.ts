@@ -11,7 +11,6 @@ import type { Logger } from 'pino';
 import * as Y from 'yjs';
 import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
 import type { PermissionEvent } from '../domain/permission-event.ts';
-import type { DocumentAccess } from '../domain/roles.ts';
 import { withSpan } from '../observability/tracing.ts';
 import { type Clock, systemClock, type Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
@@ -19,7 +18,7 @@ import { type CompactionOptions, Compactor } from './compaction.ts';
 import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
-import type { QuarantineStore, RoomBus, RoomObserver, UpdateLog } from './ports.ts';
+import type { DocumentAccessNow, QuarantineStore, RoomBus, RoomObserver, UpdateLog } from './ports.ts';
 import { Room } from './room.ts';
 
 export type RegistryOptions = RoomLimits &
@@ -33,8 +32,8 @@ export type RegistryDeps = {
   bus: RoomBus;
   observer: RoomObserver;
   logger: Logger;
-  /** Effective access of a user to a document now; null when the document does not exist. */
-  documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
+  /** Effective access of a user to a document now (DocumentAccessNow). */
+  documentAccess: (userId: string, documentId: string) => Promise<DocumentAccessNow>;
   /** Projections of a document (ProseMirror JSON and plain text) written at compaction. */
   project: (doc: Y.Doc) => { content: unknown; text: string };
   /** Time for every timer of the sync core; the real clock unless a test injects a fake one. */

@@ -6,6 +6,8 @@ import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { PasswordResets } from '../app/auth/password-reset.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
+import { DocumentLists } from '../app/document-lists.ts';
+import { DocumentVisits } from '../app/document-visits.ts';
 import { Documents } from '../app/documents.ts';
 import { Exports } from '../app/exports.ts';
 import { IdempotencyKeys } from '../app/idempotency.ts';
@@ -13,6 +15,7 @@ import { type InvitationOutcome, Invitations } from '../app/invitations.ts';
 import { InviteLinks } from '../app/invite-links.ts';
 import { setWorkspacePlan } from '../app/plans.ts';
 import { Search } from '../app/search.ts';
+import { Trash } from '../app/trash.ts';
 import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
@@ -41,7 +44,16 @@ export function wireApi(
   const db = infra.database.pool('api');
   const { permissions } = identity;
   const exportMetrics = deps.exports.metrics;
-  const documents = new Documents(db, permissions, infra.events, () => infra.metrics.documentsCreated.inc());
+  const visits = new DocumentVisits(db, {
+    throttleMs: config.documents.recentThrottleMs,
+    onError: infra.logError('recording a document visit failed'),
+    onRecorded: () => infra.trashMetrics.visitsRecorded.inc(),
+  });
+  const documents = new Documents(db, permissions, infra.events, {
+    onCreated: () => infra.metrics.documentsCreated.inc(),
+    onOpened: (userId, documentId) => void visits.record(userId, documentId),
+  });
+  const trashLog = infra.logger.child({ component: 'trash' });
   const requestLimits = wireRequestLimits(config, infra, db);
   const invitationOutcome = (target: 'workspace' | 'document' | 'link', outcome: InvitationOutcome) => {
     deps.mail.metrics.invitations.inc({ target, outcome });
@@ -90,6 +102,18 @@ export function wireApi(
         onOutcome: (outcome) => invitationOutcome('link', outcome),
       }),
     },
+    documentLists: new DocumentLists(db, permissions),
+    trash: new Trash(db, permissions, infra.events, {
+      retentionMs: config.documents.trashRetentionDays * 86_400_000,
+      observer: {
+        changed(change, documentId, actor) {
+          if (change === 'trashed') infra.trashMetrics.trashed.inc();
+          else if (change === 'restored') infra.trashMetrics.restored.inc();
+          else infra.trashMetrics.purged.inc({ reason: 'requested' });
+          trashLog.info({ event: `document_${change}`, documentId, userId: actor }, `document ${change}`);
+        },
+      },
+    }),
     search: new Search(new PostgresSearchIndex(db), searchMetrics(infra.metrics.registry)),
     exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),

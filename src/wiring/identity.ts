@@ -11,7 +11,7 @@ import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
 import { PermissionCache } from '../app/permissions.ts';
 import type { Config } from '../config/config.ts';
-import type { DocumentAccess } from '../domain/roles.ts';
+import type { DocumentAccessNow } from '../sync/ports.ts';
 import type { Infrastructure } from './infrastructure.ts';
 
 const OIDC_JWKS_TIMEOUT_MS = 5_000;
@@ -27,7 +27,7 @@ export type Identity = {
   accounts: Accounts;
   authenticator: Authenticator;
   /** A user's access to a document, for the sync tier. */
-  documentAccess(userId: string, documentId: string): Promise<DocumentAccess | null>;
+  documentAccess(userId: string, documentId: string): Promise<DocumentAccessNow>;
   /** Stops the key reload timer. */
   stop(): void;
 };
@@ -94,8 +94,12 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
     signingKeys,
     accounts,
     authenticator: new Authenticator(verifier, accounts, { external }),
-    documentAccess: async (userId, documentId) =>
-      (await permissions.documentAccess(userId, documentId))?.access ?? null,
+    documentAccess: async (userId, documentId) => {
+      const info = await permissions.documentAccess(userId, documentId);
+      if (!info) return null;
+      // Only someone who could read it learns that it is in the trash [T1].
+      return info.trashed && info.access !== 'none' ? 'trashed' : info.access;
+    },
     stop: () => clearInterval(reload),
   };
 }

@@ -27,6 +27,7 @@ import { RedisMetrics } from '../observability/redis-metrics.ts';
 import { StorageMetrics } from '../observability/storage-metrics.ts';
 import { TopTalkers } from '../observability/top-talkers.ts';
 import type { QuarantineStore } from '../sync/ports.ts';
+import { TrashMetrics } from '../observability/trash-metrics.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 /** Top talkers: per-minute windows; the sketch tracks 10x the keys it reports, for accuracy. */
@@ -40,6 +41,8 @@ export type Infrastructure = {
   metrics: Metrics;
   /** Rate-limit decisions, idempotency outcomes, plan changes. */
   isolationMetrics: IsolationMetrics;
+  /** Trash moves, restores, purges and its size; visits recorded for "Recent". */
+  trashMetrics: TrashMetrics;
   /** Busiest workspaces and documents (bounded), fed by the HTTP server and the sync endpoint. */
   topTalkers: TopTalkers;
   database: Database;
@@ -74,6 +77,7 @@ export async function openInfrastructure(
   const logError = (msg: string) => (err: unknown) => logger.error({ err }, msg);
   const metrics = new Metrics();
   const isolationMetrics = new IsolationMetrics(metrics.registry);
+  const trashMetrics = new TrashMetrics(metrics.registry);
   // Process-wide (ioredis publishes on global diagnostics channels): every Redis client is measured.
   const redisMetrics = config.redisUrl ? new RedisMetrics(metrics.registry) : undefined;
   const topTalkers = new TopTalkers(metrics.registry, {
@@ -149,6 +153,7 @@ export async function openInfrastructure(
     logError,
     metrics,
     isolationMetrics,
+    trashMetrics,
     topTalkers,
     database,
     bus,

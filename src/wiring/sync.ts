@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import { DocumentVisits } from '../app/document-visits.ts';
 import type { Config } from '../config/config.ts';
 import { projectDocument } from '../content/projection.ts';
 import { maxNestingDepth } from '../content/prosemirror-json.ts';
@@ -78,6 +79,11 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     },
   );
   rooms = registry;
+  const visits = new DocumentVisits(infra.database.pool('sync'), {
+    throttleMs: config.documents.recentThrottleMs,
+    onError: infra.logError('recording a document visit failed'),
+    onRecorded: () => infra.trashMetrics.visitsRecorded.inc(),
+  });
   return {
     metrics,
     rooms: registry,
@@ -87,6 +93,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
         authenticate: (token) => identity.authenticator.authenticate(token),
         displayName: async (userId) => (await identity.accounts.findUser(userId))?.displayName ?? null,
         documentAccess: identity.documentAccess,
+        onOpened: (userId, documentId) => void visits.record(userId, documentId),
         metrics,
         topTalkers: infra.topTalkers,
         logger: infra.logger.child({ component: 'sync' }),

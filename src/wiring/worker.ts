@@ -21,6 +21,8 @@ export type ExportPipeline = {
   metrics: ExportMetrics;
   /** Present when this process has the `worker` role. */
   worker?: ExportWorker;
+  /** One cleanup pass now: expired files and those of documents that are gone (after a trash purge). */
+  cleanupOnce(): Promise<number>;
   /** Starts claiming jobs, delivering webhooks and deleting expired files. */
   start(): void;
   /** Stops claiming; running jobs get `config.export.shutdownGraceMs` to finish, then go back to the queue. */
@@ -29,7 +31,12 @@ export type ExportPipeline = {
 
 export function wireExportPipeline(config: Config, infra: Infrastructure): ExportPipeline {
   if (!config.roles.includes('worker')) {
-    return { metrics: new ExportMetrics(infra.metrics.registry), start: () => undefined, stop: async () => undefined };
+    return {
+      metrics: new ExportMetrics(infra.metrics.registry),
+      cleanupOnce: async () => 0,
+      start: () => undefined,
+      stop: async () => undefined,
+    };
   }
   const cfg = config.export;
   // Workers touch only the worker pool.
@@ -99,6 +106,7 @@ export function wireExportPipeline(config: Config, infra: Infrastructure): Expor
   return {
     metrics,
     worker,
+    cleanupOnce: () => cleaner.runOnce(),
     start() {
       cleanup = setInterval(() => {
         cleaner.runOnce().catch((err) => {

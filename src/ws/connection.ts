@@ -378,6 +378,13 @@ export class Connection {
       this.ws.close(CloseCode.NOT_FOUND, 'document not found');
       return;
     }
+    if (access === 'trashed') {
+      // Someone who could read it may know it is in the trash [T1]; the client offers a restore.
+      metrics.connections.inc({ result: 'in_trash' });
+      this.ws.send(encodePermissionDenied('document moved to the trash'));
+      this.ws.close(CloseCode.IN_TRASH, 'document moved to the trash');
+      return;
+    }
     const name = principal.name ?? (await this.deps.displayName(principal.userId)) ?? principal.userId;
     const started = performance.now();
     let room: Awaited<ReturnType<RoomRegistry['acquire']>>;
@@ -425,6 +432,7 @@ export class Connection {
     room.join(session);
     this.deps.topTalkers?.socketOpened(this.documentId);
     metrics.connections.inc({ result: 'accepted' });
+    this.deps.onOpened?.(principal.userId, this.documentId);
     this.armExpiry();
     const early = this.early;
     this.early = [];

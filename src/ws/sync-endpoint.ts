@@ -9,10 +9,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { DocumentAccess } from '../domain/roles.ts';
 import type { SyncMetrics } from '../observability/sync-metrics.ts';
 import type { TopTalkers } from '../observability/top-talkers.ts';
 import { CloseCode } from '../sync/close-codes.ts';
+import type { DocumentAccessNow } from '../sync/ports.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
 import type { SyncTenantLimiter } from '../sync/tenant-limits.ts';
 import { Connection } from './connection.ts';
@@ -34,8 +34,10 @@ export type SyncEndpointDeps = {
   authenticate: (token: string) => Promise<{ userId: string; expiresAt: number; name?: string }>;
   /** The user's display name, for tokens without a `name` claim (stamped into presence [S2.7]). */
   displayName: (userId: string) => Promise<string | null>;
-  /** Effective access now; null when the document does not exist. */
-  documentAccess: (userId: string, documentId: string) => Promise<DocumentAccess | null>;
+  /** Effective access now (DocumentAccessNow: 'trashed', null when it does not exist). */
+  documentAccess: (userId: string, documentId: string) => Promise<DocumentAccessNow>;
+  /** A user joined a document's room ("Recent"); best effort, never delays the socket. */
+  onOpened?: (userId: string, documentId: string) => void;
   metrics: SyncMetrics;
   /** Busiest documents by open sockets and bytes received (bounded). */
   topTalkers?: TopTalkers;

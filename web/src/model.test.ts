@@ -11,6 +11,8 @@ const doc = (access: DocumentInfo['access'], createdBy = 'someone-else'): Docume
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   access,
+  trashedAt: null,
+  canDelete: false,
 });
 
 describe('model: what to offer', () => {

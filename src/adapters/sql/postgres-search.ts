@@ -6,6 +6,8 @@
  * Bounded work per query (docs/architecture.md "Search"): candidates are the SEARCH_WINDOW most
  * recently changed matches among body matches and among title matches; only those are ranked.
  * A term that matches half of a million documents therefore costs a window, not the whole set.
+ * Documents in the trash are never candidates: their body rows are removed by trigger (0011), and
+ * title matches exclude them.
  */
 import { type RawBuilder, sql } from 'kysely';
 import type {
@@ -114,7 +116,7 @@ export class PostgresSearchIndex implements SearchIndex {
       title_hits as (
         select d.id from documents d
         where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
-          and (d.workspace_id = any(${ws}) or d.id = any(${shared}))
+          and (d.workspace_id = any(${ws}) or d.id = any(${shared})) and d.trashed_at is null
         order by d.updated_at desc, d.id desc
         limit ${TITLE_SEARCH_WINDOW}
       ),
@@ -167,7 +169,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const rows = await sql<{ id: string; workspace_id: string; title: string; updated_at: Date; prefix: boolean }>`
       select c.*, lower(c.title) like ${`${likeEscape(lower)}%`} as prefix from (
         select d.id, d.workspace_id, d.title, d.updated_at from documents d
-        where ${match} and ${reach}
+        where ${match} and ${reach} and d.trashed_at is null
         order by d.updated_at desc, d.id desc
         limit ${TITLE_WINDOW}
       ) c
@@ -190,7 +192,7 @@ export class PostgresSearchIndex implements SearchIndex {
       const exclude = seen.length ? sql`and d.id <> all(${seen}::uuid[])` : sql``;
       return sql<{ id: string; workspace_id: string; title: string; updated_at: Date }>`
         select d.id, d.workspace_id, d.title, d.updated_at from documents d
-        where ${lower} <% d.title and ${reach} ${exclude}
+        where ${lower} <% d.title and ${reach} and d.trashed_at is null ${exclude}
         order by word_similarity(${lower}, d.title) desc, d.updated_at desc, d.id desc
         limit ${q.limit - hits.length}`.execute(tx);
     });

@@ -40,7 +40,7 @@ export const contentRoutes =
               [MEDIA_TYPES.html]: T.String({ description: 'an HTML fragment' }),
               [MEDIA_TYPES.text]: T.String(),
             }),
-            ...problemResponses(400, 401, 404, 423),
+            ...problemResponses(400, 401, 404, 410, 423),
           },
         },
       },

@@ -1,15 +1,13 @@
-/** Documents and their shares. */
+/** Documents and their shares (lists and stars: list-routes.ts; deleting: trash-routes.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Documents } from '../../app/documents.ts';
 import { actorOf } from '../auth-hook.ts';
 import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import {
-  Defaulted,
   DocumentSchema,
   described,
   Items,
-  Page,
   problemResponses,
   ShareRoleSchema,
   ShareSchema,
@@ -47,48 +45,15 @@ export const documentRoutes =
     );
 
     app.get(
-      '/workspaces/:id/documents',
-      {
-        schema: {
-          operationId: 'listDocuments',
-          tags: ['documents'],
-          summary: 'List documents',
-          description:
-            'Documents the caller may read in a workspace, newest first: by creation (`order=created`, the ' +
-            'default) or by last update (`order=updated`, ties broken by id). Keyset pagination: pass ' +
-            '`nextCursor` back as `cursor`, with the same `order`, for the next page; a cursor of the other ' +
-            'order is refused (400).',
-          params: T.Object({ id: Uuid }),
-          querystring: T.Object(
-            {
-              limit: Defaulted(T.Integer({ minimum: 1, maximum: 100, default: 50 })),
-              cursor: T.Optional(T.String({ maxLength: 200 })),
-              order: Defaulted(
-                T.Union([T.Literal('created'), T.Literal('updated')], {
-                  default: 'created',
-                  description: 'created: newest first by creation; updated: most recently updated first',
-                }),
-              ),
-            },
-            { additionalProperties: false },
-          ),
-          response: {
-            200: described('One page of documents', Page(DocumentSchema)),
-            ...problemResponses(400, 401, 404),
-          },
-        },
-      },
-      async (req) => documents.list(actorOf(req), req.params.id, req.query),
-    );
-
-    app.get(
       '/documents/:id',
       {
         schema: {
           operationId: 'getDocument',
           tags: ['documents'],
           summary: 'Get a document',
-          description: "A document's metadata and the caller's access to it (404 unless the caller may read it).",
+          description:
+            "A document's metadata and the caller's access to it (404 unless the caller may read it), also " +
+            'while it is in the trash (`trashedAt` is set; everything else about it then answers 410).',
           params: DocumentParams,
           response: { 200: described('The document', DocumentSchema), ...problemResponses(400, 401, 404) },
         },
@@ -106,28 +71,13 @@ export const documentRoutes =
           description: 'Changes the title (editors, admins and owners of the document).',
           params: DocumentParams,
           body: T.Object({ title: Title }, { additionalProperties: false }),
-          response: { 200: described('The renamed document', DocumentSchema), ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: described('The renamed document', DocumentSchema),
+            ...problemResponses(400, 401, 403, 404, 410),
+          },
         },
       },
       async (req) => documents.rename(actorOf(req), req.params.id, req.body.title),
-    );
-
-    app.delete(
-      '/documents/:id',
-      {
-        schema: {
-          operationId: 'deleteDocument',
-          tags: ['documents'],
-          summary: 'Delete a document',
-          description: 'Deletes the document and its exports (workspace admins and owners, or its creator).',
-          params: DocumentParams,
-          response: { 204: described('The document is deleted', T.Null()), ...problemResponses(400, 401, 403, 404) },
-        },
-      },
-      async (req, reply) => {
-        await documents.remove(actorOf(req), req.params.id);
-        return reply.status(204).send(null);
-      },
     );
 
     app.get(
@@ -139,7 +89,10 @@ export const documentRoutes =
           summary: 'List shares',
           description: 'Who the document is shared with, and with which role (readers of the document).',
           params: DocumentParams,
-          response: { 200: described("The document's shares", Items(ShareSchema)), ...problemResponses(400, 401, 404) },
+          response: {
+            200: described("The document's shares", Items(ShareSchema)),
+            ...problemResponses(400, 401, 404, 410),
+          },
         },
       },
       async (req) => ({ items: await documents.shares(actorOf(req), req.params.id) }),
@@ -157,7 +110,10 @@ export const documentRoutes =
             "document's creator).",
           params: ShareParams,
           body: T.Object({ role: ShareRoleSchema }, { additionalProperties: false }),
-          response: { 200: described('The share as it is now', ShareSchema), ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: described('The share as it is now', ShareSchema),
+            ...problemResponses(400, 401, 403, 404, 410),
+          },
         },
       },
       async (req) => documents.share(actorOf(req), req.params.id, req.params.userId, req.body.role),
@@ -172,7 +128,7 @@ export const documentRoutes =
           summary: 'Remove a share',
           description: "Removes a user's share of the document (same people as sharing).",
           params: ShareParams,
-          response: { 204: described('The share is removed', T.Null()), ...problemResponses(400, 401, 403, 404) },
+          response: { 204: described('The share is removed', T.Null()), ...problemResponses(400, 401, 403, 404, 410) },
         },
       },
       async (req, reply) => {

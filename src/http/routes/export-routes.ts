@@ -69,7 +69,7 @@ export const exportRoutes =
           ),
           response: {
             202: described('The queued job; `Location` is its URL', ExportRequestedSchema, LOCATION),
-            ...problemResponses(400, 401, 404, 409, 422, 429),
+            ...problemResponses(400, 401, 404, 409, 410, 422, 429),
           },
         },
         config: { idempotent: true },

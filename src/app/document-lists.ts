@@ -1,0 +1,235 @@
+/**
+ * The document lists a person browses (docs/spec/home.md): one workspace's documents, or everything
+ * they can open across workspaces ("Home": recent, shared with me, starred), in one query builder
+ * with the orders, filters and keyset pages of GET /workspaces/{id}/documents and GET /documents.
+ * Lists read PostgreSQL, not the permission cache: a share removed a moment ago is gone from the
+ * very next list [H1]. Who can open what comes from src/domain/policy.ts (the roles that may list a
+ * workspace's documents, a person share, the trash hidden).
+ */
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { authorizeWorkspace, canOnDocument, workspaceRolesFor } from '../domain/policy.ts';
+import { type DocumentAccess, effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
+import type { DocumentView, Page } from './documents.ts';
+import {
+  type DocumentOrder,
+  decodeCursor,
+  decodeInstantCursor,
+  decodeTitleCursor,
+  encodeCursor,
+  encodeInstantCursor,
+  encodeTitleCursor,
+  MICROSECOND_PATTERN,
+} from './list-cursors.ts';
+import type { PermissionCache } from './permissions.ts';
+import type { Sql } from './ports.ts';
+
+export type DocumentListItem = DocumentView & {
+  workspaceName: string;
+  createdByName: string;
+  starred: boolean;
+  /** The caller's person share, with who made it and when; null without one. */
+  share: { role: ShareRole; sharedAt: string; sharedBy: { userId: string; displayName: string } | null } | null;
+  /** When the caller last opened it (order=opened only). */
+  openedAt?: string;
+};
+
+export type ListFilters = {
+  /** Documents created by this user. */
+  owner?: string;
+  /** Only documents shared with the caller by a person share in workspaces where they are not a member [H3]. */
+  sharedWithMe?: boolean;
+  /** Only documents the caller starred [H4]. */
+  starred?: boolean;
+};
+export type ListOptions = ListFilters & { limit: number; cursor?: string; order: DocumentOrder };
+
+type ListRow = {
+  id: string;
+  workspace_id: string;
+  title: string;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  updated_key: string;
+  workspace_name: string;
+  created_by_name: string;
+  workspace_role: WorkspaceRole | null;
+  share: ShareRole | null;
+  shared_at: Date | null;
+  shared_by: string | null;
+  shared_by_name: string | null;
+  starred: boolean;
+  opened_at: Date | null;
+  opened_key: string | null;
+};
+
+/** Workspace roles that open every document of their workspace (member and up, today). */
+const LISTING_ROLES = workspaceRolesFor('documents.listAll');
+
+export class DocumentLists {
+  private readonly db: Sql;
+  private readonly permissions: PermissionCache;
+
+  constructor(db: Sql, permissions: PermissionCache) {
+    this.db = db;
+    this.permissions = permissions;
+  }
+
+  /** One workspace's documents the caller may open (404 to outsiders, as before). */
+  async inWorkspace(actor: string, workspaceId: string, opts: ListOptions): Promise<Page<DocumentListItem>> {
+    const role = await this.permissions.workspaceRole(actor, workspaceId);
+    authorizeWorkspace(role, 'workspace.read');
+    return this.query(actor, opts, workspaceId);
+  }
+
+  /** Every document the caller may open, in every workspace [H1]. */
+  async everywhere(actor: string, opts: ListOptions): Promise<Page<DocumentListItem>> {
+    return this.query(actor, opts);
+  }
+
+  private async query(actor: string, opts: ListOptions, workspaceId?: string): Promise<Page<DocumentListItem>> {
+    // Decoded before the query: a forged cursor is a 400, never an SQL error.
+    const after = opts.cursor ? decodeFor(opts.order, opts.cursor) : undefined;
+    const listing = sql.join(LISTING_ROLES.map((r) => sql.lit(r)));
+    let q = this.db
+      .selectFrom('documents as d')
+      .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
+      .innerJoin('users as u', 'u.id', 'd.created_by')
+      .leftJoin('workspace_members as m', (j) =>
+        j.onRef('m.workspace_id', '=', 'd.workspace_id').on('m.user_id', '=', actor),
+      )
+      .leftJoin('document_shares as s', (j) => j.onRef('s.document_id', '=', 'd.id').on('s.user_id', '=', actor))
+      .leftJoin('users as sb', 'sb.id', 's.shared_by')
+      .leftJoin('document_stars as st', (j) => j.onRef('st.document_id', '=', 'd.id').on('st.user_id', '=', actor))
+      .select([
+        'd.id',
+        'd.workspace_id',
+        'd.title',
+        'd.created_by',
+        'd.created_at',
+        'd.updated_at',
+        'w.name as workspace_name',
+        'u.display_name as created_by_name',
+        'm.role as workspace_role',
+        's.role as share',
+        's.created_at as shared_at',
+        's.shared_by',
+        'sb.display_name as shared_by_name',
+      ])
+      .select(sql<boolean>`st.user_id is not null`.as('starred'))
+      .select(sql<string>`to_char(d.updated_at at time zone 'UTC', ${MICROSECOND_PATTERN})`.as('updated_key'))
+      .where('d.trashed_at', 'is', null)
+      .limit(opts.limit + 1);
+    if (opts.order === 'opened') {
+      q = q
+        .innerJoin('document_visits as v', (j) => j.onRef('v.document_id', '=', 'd.id').on('v.user_id', '=', actor))
+        .select(['v.visited_at as opened_at'])
+        .select(sql<string>`to_char(v.visited_at at time zone 'UTC', ${MICROSECOND_PATTERN})`.as('opened_key'));
+    } else {
+      q = q.select([sql<Date | null>`null`.as('opened_at'), sql<string | null>`null`.as('opened_key')]);
+    }
+    // What the caller may open [H1]: every document of a workspace where their role lists them
+    // all, and whatever is shared with them. Stated with arrays of ids so PostgreSQL reads the
+    // caller's memberships and shares by index rather than testing every document.
+    const memberOf = sql<SqlBool>`d.workspace_id = any(array(select workspace_id from workspace_members
+      where user_id = ${actor} and role in (${listing})))`;
+    const sharedWith = sql<SqlBool>`d.id = any(array(select document_id from document_shares where user_id = ${actor}))`;
+    if (workspaceId !== undefined) {
+      q = q.where('d.workspace_id', '=', workspaceId);
+      q = q.where((eb) => eb.or([eb('m.role', 'in', LISTING_ROLES), eb('s.role', 'is not', null)]));
+    } else {
+      q = q.where((eb) => eb.or([memberOf as Expression<SqlBool>, sharedWith as Expression<SqlBool>]));
+    }
+    if (opts.owner !== undefined) q = q.where('d.created_by', '=', opts.owner);
+    if (opts.sharedWithMe) {
+      q = q
+        .where('s.role', 'is not', null)
+        .where((eb) => eb.or([eb('m.role', 'is', null), eb('m.role', 'not in', LISTING_ROLES)]));
+    }
+    if (opts.starred) q = q.where('st.user_id', 'is not', null);
+    switch (opts.order) {
+      case 'created':
+        q = q.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc');
+        if (after && 'createdAt' in after) {
+          // Row comparisons are index conditions on (workspace_id, created_at desc, id desc) (issue 18).
+          q = q.where(sql<boolean>`(d.created_at, d.id) < (${after.createdAt}, ${after.id})`);
+        }
+        break;
+      case 'updated':
+        q = q.orderBy('d.updated_at', 'desc').orderBy('d.id', 'desc');
+        if (after && 'at' in after)
+          q = q.where(sql<boolean>`(d.updated_at, d.id) < (${after.at}::timestamptz, ${after.id})`);
+        break;
+      case 'opened':
+        q = q.orderBy(sql`v.visited_at`, 'desc').orderBy('d.id', 'desc');
+        if (after && 'at' in after) {
+          q = q.where(sql<boolean>`(v.visited_at, d.id) < (${after.at}::timestamptz, ${after.id})`);
+        }
+        break;
+      case 'title':
+        q = q.orderBy('d.title').orderBy('d.id');
+        if (after && 'title' in after) q = q.where(sql<boolean>`(d.title, d.id) > (${after.title}, ${after.id}::uuid)`);
+        break;
+    }
+    const rows = (await q.execute()) as ListRow[];
+    const more = rows.length > opts.limit;
+    const page = more ? rows.slice(0, opts.limit) : rows;
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => item(actor, r)),
+      nextCursor: more && last ? cursorOf(opts.order, last) : null,
+    };
+  }
+}
+
+function decodeFor(order: DocumentOrder, cursor: string) {
+  switch (order) {
+    case 'created':
+      return decodeCursor(cursor);
+    case 'title':
+      return decodeTitleCursor(cursor);
+    default:
+      return decodeInstantCursor(order, cursor);
+  }
+}
+
+function cursorOf(order: DocumentOrder, r: ListRow): string {
+  switch (order) {
+    case 'created':
+      return encodeCursor(r.created_at, r.id);
+    case 'updated':
+      return encodeInstantCursor('updated', r.updated_key, r.id);
+    case 'opened':
+      return encodeInstantCursor('opened', r.opened_key ?? '', r.id);
+    case 'title':
+      return encodeTitleCursor(r.title, r.id);
+  }
+}
+
+function item(actor: string, r: ListRow): DocumentListItem {
+  const access: DocumentAccess = effectiveAccess(r.workspace_role, r.share);
+  const subject = { access, isCreator: r.created_by === actor, workspaceRole: r.workspace_role };
+  return {
+    id: r.id,
+    workspaceId: r.workspace_id,
+    title: r.title,
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    access,
+    trashedAt: null,
+    canDelete: canOnDocument(subject, 'document.delete'),
+    workspaceName: r.workspace_name,
+    createdByName: r.created_by_name,
+    starred: r.starred,
+    share:
+      r.share === null
+        ? null
+        : {
+            role: r.share,
+            sharedAt: (r.shared_at as Date).toISOString(),
+            sharedBy: r.shared_by ? { userId: r.shared_by, displayName: r.shared_by_name ?? '' } : null,
+          },
+    ...(r.opened_at && { openedAt: r.opened_at.toISOString() }),
+  };
+}
