@@ -250,7 +250,9 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await page.waitForSelector(EDITOR, { timeout: SETTLE_MS });
   });
 
-  it('document list: rename inline, retitle in the editor, delete after a confirm', { timeout: 60_000 }, async () => {
+  it('[T1] document list: rename inline, retitle in the editor, move to the trash after a confirm', {
+    timeout: 60_000,
+  }, async () => {
     const jo = await signUpApi(server.url, 'Jo Lister');
     const ws = await createWorkspace(server.url, jo.accessToken, 'Lists');
     const doc = await createDocument(server.url, jo.accessToken, ws.id, 'Draft');
@@ -283,9 +285,10 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await page.goto(`${server.url}/w/${ws.id}`);
     await page.getByRole('button', { name: 'Delete Quarterly report, final' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete document' });
-    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await confirm.getByRole('button', { name: 'Move to trash' }).click();
     await link.waitFor({ state: 'detached', timeout: SETTLE_MS });
-    expect((await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken })).status).toBe(404);
+    const after = await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken });
+    expect(after.body?.trashedAt).toEqual(expect.any(String));
   });
 
   it('members: invite by email, they accept, change the role, remove [I2] [I3]', { timeout: 60_000 }, async () => {

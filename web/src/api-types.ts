@@ -10,6 +10,7 @@ export type { DocumentAccess, Plan, ShareRole, WorkspaceRole } from '../../src/d
 export type {
   DocumentContent,
   DocumentInfo,
+  DocumentListItem,
   ExportJob,
   ExportRequested,
   Invitation,
@@ -26,6 +27,7 @@ export type {
   Session,
   Share,
   SnippetSegment,
+  TrashItem,
   User,
   Workspace,
 } from '../../src/http/schemas.ts';

@@ -2,12 +2,11 @@
  * The app shell: the session gate (log-in screens for visitors, the app for users), the header
  * (workspace switcher, sections, log out) and the screen for the current route.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from './api.ts';
 import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
 import { isQuickSwitcherShortcut, QuickSwitcher } from './components/quick-switcher.tsx';
 import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
-import { plainError } from './form-errors.ts';
 import { initials } from './initials.ts';
 import type { Workspace } from './model.ts';
 import { useNotice } from './notify.ts';
@@ -15,13 +14,12 @@ import { ForgotPasswordPage, ResetPasswordPage } from './pages/account-recovery.
 import { AuthPage, nextPath } from './pages/auth.tsx';
 import { DocumentsPage } from './pages/documents.tsx';
 import { EditorRoute } from './pages/editor-route.tsx';
+import { HomePage } from './pages/home.tsx';
 import { InvitePage } from './pages/invite.tsx';
 import { MembersPage } from './pages/members.tsx';
+import { TrashPage } from './pages/trash.tsx';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
 import { useWorkspaces, type WorkspacesState } from './workspaces.ts';
-
-/** A brand-new account gets a workspace so "/" always has somewhere to go. */
-const FIRST_WORKSPACE_NAME = 'My workspace';
 
 export function App({ api }: { api: ApiClient }) {
   const [user, setUser] = useState<User | null>(api.user);
@@ -116,27 +114,34 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
             <span class="collapse-label">New workspace</span>
           </button>
         </div>
-        {currentId && (
-          <nav class="sections" aria-label="Sections">
+        <nav class="sections" aria-label="Sections">
+          <a href="/" onClick={onLinkClick} aria-current={route.name === 'home' ? 'page' : undefined}>
+            Home
+          </a>
+          {/* Only workspaces the person belongs to: a document shared with them alone links nowhere it cannot open. */}
+          {current && (
             <a
-              href={`/w/${currentId}`}
+              href={`/w/${current.id}`}
               onClick={onLinkClick}
               aria-current={route.name === 'documents' ? 'page' : undefined}
             >
               Documents
             </a>
-            {/* Guests may not list members; the API would only refuse. */}
-            {current?.role !== 'guest' && (
-              <a
-                href={`/w/${currentId}/members`}
-                onClick={onLinkClick}
-                aria-current={route.name === 'members' ? 'page' : undefined}
-              >
-                Members
-              </a>
-            )}
-          </nav>
-        )}
+          )}
+          {/* Guests may not list members; the API would only refuse. */}
+          {current && current.role !== 'guest' && (
+            <a
+              href={`/w/${current.id}/members`}
+              onClick={onLinkClick}
+              aria-current={route.name === 'members' ? 'page' : undefined}
+            >
+              Members
+            </a>
+          )}
+          <a href="/trash" onClick={onLinkClick} aria-current={route.name === 'trash' ? 'page' : undefined}>
+            Trash
+          </a>
+        </nav>
         <button
           type="button"
           class="button subtle quick-switcher-open"
@@ -171,6 +176,7 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
         workspaces={workspaces}
         current={current}
         onDocumentWorkspace={setDocumentWorkspace}
+        onNewWorkspace={() => setCreating(true)}
       />
       {creating && (
         <NewWorkspaceDialog
@@ -201,9 +207,10 @@ type ScreenProps = {
   workspaces: WorkspacesState;
   current: Workspace | undefined;
   onDocumentWorkspace: (id: string | null) => void;
+  onNewWorkspace: () => void;
 };
 
-function Screen({ api, user, route, workspaces, current, onDocumentWorkspace }: ScreenProps) {
+function Screen({ api, user, route, workspaces, current, onDocumentWorkspace, onNewWorkspace }: ScreenProps) {
   switch (route.name) {
     case 'documents':
       return <DocumentsPage api={api} user={user} workspaceId={route.workspaceId} workspace={current} />;
@@ -228,7 +235,16 @@ function Screen({ api, user, route, workspaces, current, onDocumentWorkspace }: 
         />
       );
     case 'home':
-      return <Home workspaces={workspaces} />;
+      return (
+        <HomePage
+          api={api}
+          workspaces={workspaces.workspaces}
+          workspacesError={workspaces.error}
+          onNewWorkspace={onNewWorkspace}
+        />
+      );
+    case 'trash':
+      return <TrashPage api={api} />;
     default:
       return (
         <main class="page" id="main">
@@ -244,47 +260,6 @@ function Screen({ api, user, route, workspaces, current, onDocumentWorkspace }: 
         </main>
       );
   }
-}
-
-/** `/`: opens the first workspace, creating one for a brand-new account. */
-function Home({ workspaces }: { workspaces: WorkspacesState }) {
-  const [error, setError] = useState<string | null>(null);
-  const started = useRef(false);
-  const list = workspaces.workspaces;
-
-  useEffect(() => {
-    if (!list || started.current) return;
-    const target = list[0];
-    if (target) {
-      navigate(`/w/${target.id}`, { replace: true });
-      return;
-    }
-    started.current = true;
-    workspaces
-      .create(FIRST_WORKSPACE_NAME)
-      .then((w) => navigate(`/w/${w.id}`, { replace: true }))
-      .catch((err) => setError(plainError(err)));
-  }, [list]);
-
-  const shown = error ?? workspaces.error;
-  return (
-    <main class="page" id="main">
-      {shown ? (
-        <div class="empty" role="alert">
-          <p>{shown}</p>
-          <p>
-            <button type="button" class="button" onClick={() => location.reload()}>
-              Try again
-            </button>
-          </p>
-        </div>
-      ) : (
-        <p class="muted loading" role="status">
-          Opening your workspace…
-        </p>
-      )}
-    </main>
-  );
 }
 
 /** The one aria-live region for app-wide notices; also shown as a toast. */

@@ -11,12 +11,14 @@ import type { DocumentInfo, ShareRole, WorkspaceRole } from './api-types.ts';
 export type {
   DocumentAccess as Access,
   DocumentInfo,
+  DocumentListItem,
   Items,
   Member,
   Page,
   SearchHit,
   Share,
   ShareRole,
+  TrashItem,
   Workspace,
   WorkspaceRole,
 } from './api-types.ts';

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'reset-password' }
   | { name: 'invite' }
   | { name: 'home' }
+  | { name: 'trash' }
   | { name: 'documents'; workspaceId: string }
   | { name: 'members'; workspaceId: string }
   | { name: 'editor'; documentId: string }
@@ -26,6 +27,7 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [/^\/reset-password$/, () => ({ name: 'reset-password' })],
   [/^\/invite$/, () => ({ name: 'invite' })],
   [/^\/$/, () => ({ name: 'home' })],
+  [/^\/trash$/, () => ({ name: 'trash' })],
   [new RegExp(`^/w/${ID}$`), (m) => ({ name: 'documents', workspaceId: (m[1] as string).toLowerCase() })],
   [new RegExp(`^/w/${ID}/members$`), (m) => ({ name: 'members', workspaceId: (m[1] as string).toLowerCase() })],
   [new RegExp(`^/d/${ID}$`), (m) => ({ name: 'editor', documentId: (m[1] as string).toLowerCase() })],
@@ -55,6 +57,8 @@ export function pathOf(route: Route): string {
       return '/invite';
     case 'home':
       return '/';
+    case 'trash':
+      return '/trash';
     case 'documents':
       return `/w/${route.workspaceId}`;
     case 'members':

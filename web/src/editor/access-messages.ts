@@ -19,6 +19,9 @@ export function accessChangedMessage(access: Access): string {
   return access === 'read' ? 'You can now only view this document.' : 'You can now edit this document.';
 }
 
+/** The banner of a document in the trash (on open, or when someone deletes it while it is open). */
+export const TRASHED_MESSAGE = 'This document was moved to the trash. What you see is read-only.';
+
 /** Why the connection ended for good, or null for codes that are not terminal. */
 export function closedMessage(close: CloseInfo): string | null {
   switch (close.code) {
@@ -26,6 +29,8 @@ export function closedMessage(close: CloseInfo): string | null {
       return 'Your access was removed — this document is now read-only.';
     case CloseCode.NOT_FOUND:
       return 'This document was deleted or is no longer shared with you. What you see is read-only.';
+    case CloseCode.IN_TRASH:
+      return TRASHED_MESSAGE;
     case CloseCode.UNAUTHORIZED:
       return 'Your session has ended. Log in again to keep editing — your changes are kept on this device.';
     case CloseCode.BAD_MESSAGE:

@@ -13,7 +13,7 @@ import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { Access } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
 import type { DocumentInfo } from '../api-types.ts';
-import { accessChangedMessage, closedMessage, documentAccessCanEdit } from './access-messages.ts';
+import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MESSAGE } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
 import { PresenceList } from './presence-list.tsx';
@@ -47,22 +47,35 @@ export type EditorPageProps = {
   api: ApiClient;
   user: User;
   documentId: string;
-  /** Back to the document list. */
+  /** Back to where the person came from: their workspace's list, or Home. */
   onClose: () => void;
+  /** What the back button says ("Documents" or "Home"). */
+  backLabel?: string;
+  /** After a restore from the trash: open the document afresh. */
+  onRestored?: () => void;
   /** Opens the shell's share dialog; absent if the user may not share. */
   onShare?: () => void;
   /** Lets the shell update document.title. */
   onTitleChange?: (title: string) => void;
 };
 
-type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access'>;
+type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access' | 'trashedAt' | 'canDelete'>;
 type Banner = { text: string; tone: 'info' | 'warning' };
 
 function syncUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
 }
 
-export function EditorPage({ api, user, documentId, onClose, onShare, onTitleChange }: EditorPageProps): JSX.Element {
+export function EditorPage({
+  api,
+  user,
+  documentId,
+  onClose,
+  backLabel = 'Documents',
+  onRestored,
+  onShare,
+  onTitleChange,
+}: EditorPageProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const linkOpener = useRef<(() => void) | undefined>(undefined);
   const titleChange = useRef(onTitleChange);
@@ -77,6 +90,8 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
   /** Joined a crowded room as a newcomer: read-only whatever the role says. */
   const [crowded, setCrowded] = useState(false);
   const [editorFailed, setEditorFailed] = useState(false);
+  const [restoring, setRestoring] = useState(false);
+  const [restoreError, setRestoreError] = useState<string | null>(null);
 
   // The session and the editor: once per document, torn down on leave. A layout effect, and the
   // session started before the editor is built, so loading the on-device copy and connecting
@@ -179,7 +194,9 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
 
   // The server's word on this connection wins; the API's role covers the time before it spoke (or offline).
   const editable =
-    closed === null && (syncAccess === 'edit' || (syncAccess === undefined && documentAccessCanEdit(meta?.access)));
+    closed === null &&
+    !meta?.trashedAt &&
+    (syncAccess === 'edit' || (syncAccess === undefined && documentAccessCanEdit(meta?.access)));
 
   // Layout effect: the page never paints a banner saying "read-only" over a still-editable editor.
   useLayoutEffect(() => {
@@ -199,6 +216,20 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         : 'You can view this document but not edit it.'
       : null;
 
+  // In the trash: said by the API at open, or by the server when someone deletes it meanwhile.
+  const trashed = closed?.code === CloseCode.IN_TRASH || Boolean(meta?.trashedAt);
+  const restore = async () => {
+    setRestoring(true);
+    setRestoreError(null);
+    try {
+      await api.request('POST', `/trash/${encodeURIComponent(documentId)}/restore`);
+      onRestored?.();
+    } catch (err) {
+      setRestoreError(err instanceof ApiError ? err.message : 'The document could not be restored.');
+      setRestoring(false);
+    }
+  };
+
   // A missing document: the API and the sync server both say so; one banner is enough.
   const closeRepeatsLoadError =
     loadError !== null && (closed?.code === CloseCode.NOT_FOUND || closed?.code === CloseCode.FORBIDDEN);
@@ -207,7 +238,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
     <div class="ed-page">
       <div class="ed-head">
         <button type="button" class="ed-back" onClick={onClose}>
-          <span aria-hidden="true">←</span> Documents
+          <span aria-hidden="true">←</span> {backLabel}
         </button>
         <TitleField
           api={api}
@@ -240,11 +271,29 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
         <div class="ed-banner ed-banner--warning" role="alert">
           <p>{loadError}</p>
           <button type="button" class="ed-btn" onClick={onClose}>
-            Back to documents
+            Back
           </button>
         </div>
       )}
-      {banner && !closeRepeatsLoadError && (
+      {trashed && (
+        <div class="ed-banner ed-banner--warning" data-testid="trash-banner" role="alert">
+          <p>
+            {TRASHED_MESSAGE}
+            {meta && !meta.canDelete ? ' Ask the person who deleted it, or a workspace admin, to restore it.' : ''}
+            {restoreError ? ` ${restoreError}` : ''}
+          </p>
+          {meta?.canDelete ? (
+            <button type="button" class="ed-btn ed-btn--primary" disabled={restoring} onClick={restore}>
+              Restore
+            </button>
+          ) : (
+            <button type="button" class="ed-btn" onClick={onClose}>
+              Back
+            </button>
+          )}
+        </div>
+      )}
+      {banner && !closeRepeatsLoadError && !trashed && (
         <div class={`ed-banner ed-banner--${banner.tone}`} data-testid="access-banner" role="alert">
           <p>{banner.text}</p>
           {closed?.code === CloseCode.UNAUTHORIZED ? (
@@ -253,7 +302,7 @@ export function EditorPage({ api, user, documentId, onClose, onShare, onTitleCha
             </button>
           ) : closed ? (
             <button type="button" class="ed-btn" onClick={onClose}>
-              Back to documents
+              Back
             </button>
           ) : (
             <button type="button" class="ed-btn" aria-label="Dismiss" onClick={() => setBanner(null)}>

@@ -1,6 +1,7 @@
 /**
- * A workspace's documents, most recently updated first: create, open, rename inline, share,
- * delete (after a confirm), and full-text search with highlighted snippets.
+ * A workspace's documents, most recently updated first (or by creation or title; all, mine or
+ * starred): create, open, star, rename inline, share, move to the trash (after a confirm), and
+ * full-text search with highlighted snippets.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -9,13 +10,14 @@ import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { Snippet } from '../components/snippet.tsx';
+import { StarButton } from '../components/star-button.tsx';
 import { plainError } from '../form-errors.ts';
 import { fullTime, relativeTime } from '../format.ts';
 import {
   canDelete,
   canManageShares,
   canRename,
-  type DocumentInfo,
+  type DocumentListItem,
   type Page,
   type SearchHit,
   type Workspace,
@@ -33,19 +35,24 @@ const SEARCH_LIMIT = 20;
 /** Starts downloading the editor bundle when a click that needs it looks likely. */
 const prefetchEditor = () => void loadEditor().catch(() => undefined);
 
-const byUpdated = (a: DocumentInfo, b: DocumentInfo) => b.updatedAt.localeCompare(a.updatedAt);
+type Order = 'updated' | 'created' | 'title';
+type Filter = 'all' | 'mine' | 'starred';
+const ORDER_LABELS: Record<Order, string> = { updated: 'Last edited', created: 'Newest', title: 'Title A–Z' };
+const FILTER_LABELS: Record<Filter, string> = { all: 'All documents', mine: 'Created by me', starred: 'Starred' };
 
 type Props = { api: ApiClient; user: User; workspaceId: string; workspace: Workspace | undefined };
 
 export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
-  const [docs, setDocs] = useState<DocumentInfo[] | null>(null);
+  const [docs, setDocs] = useState<DocumentListItem[] | null>(null);
+  const [order, setOrder] = useState<Order>('updated');
+  const [filter, setFilter] = useState<Filter>('all');
   const [truncated, setTruncated] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<DocumentInfo | null>(null);
-  const [sharing, setSharing] = useState<DocumentInfo | null>(null);
+  const [deleting, setDeleting] = useState<DocumentListItem | null>(null);
+  const [sharing, setSharing] = useState<DocumentListItem | null>(null);
 
   useEffect(() => {
     document.title = `${workspace?.name ?? 'Documents'} — Collab Docs`;
@@ -56,10 +63,10 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
     setDocs(null);
     setLoadError(null);
     (async () => {
-      const res: Page<DocumentInfo> = await api.request(
-        'GET',
-        `/workspaces/${workspaceId}/documents?order=updated&limit=${PAGE_SIZE}`,
-      );
+      const query = new URLSearchParams({ order, limit: String(PAGE_SIZE) });
+      if (filter === 'mine') query.set('owner', user.id);
+      if (filter === 'starred') query.set('starred', 'true');
+      const res: Page<DocumentListItem> = await api.request('GET', `/workspaces/${workspaceId}/documents?${query}`);
       if (cancelled) return;
       setTruncated(res.nextCursor !== null);
       setDocs(res.items);
@@ -74,13 +81,13 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
     return () => {
       cancelled = true;
     };
-  }, [api, workspaceId]);
+  }, [api, workspaceId, order, filter]);
 
   const create = async () => {
     setCreating(true);
     setActionError(null);
     try {
-      const doc = await api.request<DocumentInfo>('POST', `/workspaces/${workspaceId}/documents`, {});
+      const doc = await api.request<{ id: string }>('POST', `/workspaces/${workspaceId}/documents`, {});
       navigate(`/d/${doc.id}`);
     } catch (err) {
       setActionError(plainError(err));
@@ -88,27 +95,31 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
     }
   };
 
-  const rename = async (doc: DocumentInfo, title: string) => {
+  const rename = async (doc: DocumentListItem, title: string) => {
     setRenaming(null);
     const next = title.trim() || 'Untitled';
     if (next === doc.title) return;
     setActionError(null);
     try {
-      const updated = await api.request<DocumentInfo>('PATCH', `/documents/${doc.id}`, { title: next });
-      setDocs((prev) => (prev ?? []).map((d) => (d.id === doc.id ? updated : d)).sort(byUpdated));
+      const updated = await api.request<{ title: string; updatedAt: string }>('PATCH', `/documents/${doc.id}`, {
+        title: next,
+      });
+      setDocs((prev) =>
+        (prev ?? []).map((d) => (d.id === doc.id ? { ...d, title: updated.title, updatedAt: updated.updatedAt } : d)),
+      );
       notify(`Renamed to “${updated.title}”.`);
     } catch (err) {
       setActionError(plainError(err));
     }
   };
 
-  const remove = async (doc: DocumentInfo) => {
+  const remove = async (doc: DocumentListItem) => {
     setActionError(null);
     try {
       await api.request('DELETE', `/documents/${doc.id}`);
       setDocs((prev) => (prev ?? []).filter((d) => d.id !== doc.id));
       setDeleting(null);
-      notify(`“${doc.title}” was deleted.`);
+      notify(`“${doc.title}” was moved to the trash.`);
     } catch (err) {
       setDeleting(null);
       setActionError(plainError(err));
@@ -135,6 +146,28 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
         )}
       </div>
       <SearchBox api={api} workspaceId={workspaceId}>
+        <div class="list-controls">
+          <label>
+            <span class="muted small">Show</span>
+            <select value={filter} onChange={(e) => setFilter(e.currentTarget.value as Filter)}>
+              {(Object.keys(FILTER_LABELS) as Filter[]).map((f) => (
+                <option key={f} value={f}>
+                  {FILTER_LABELS[f]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span class="muted small">Sort by</span>
+            <select value={order} onChange={(e) => setOrder(e.currentTarget.value as Order)}>
+              {(Object.keys(ORDER_LABELS) as Order[]).map((o) => (
+                <option key={o} value={o}>
+                  {ORDER_LABELS[o]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
         {actionError && (
           <p class="form-error" role="alert">
             {actionError}
@@ -155,7 +188,11 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
           <div class="empty">
             <p class="empty-title">No documents yet</p>
             <p class="muted">
-              {mayCreate ? 'Create the first one with “New document”.' : 'Documents shared with you will appear here.'}
+              {filter !== 'all'
+                ? 'Nothing matches this filter.'
+                : mayCreate
+                  ? 'Create the first one with “New document”.'
+                  : 'Documents shared with you will appear here.'}
             </p>
           </div>
         )}
@@ -172,10 +209,11 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
               ) : (
                 <DocumentRow
                   key={doc.id}
+                  api={api}
                   doc={doc}
                   mayRename={canRename(doc)}
                   mayShare={canManageShares(doc, user.id, workspace?.role)}
-                  mayDelete={canDelete(doc, user.id, workspace?.role)}
+                  mayDelete={doc.canDelete && canDelete(doc, user.id, workspace?.role)}
                   onRename={() => setRenaming(doc.id)}
                   onShare={() => setSharing(doc)}
                   onDelete={() => setDeleting(doc)}
@@ -190,13 +228,16 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
       </SearchBox>
       {deleting && (
         <Dialog label="Delete document" onClose={() => setDeleting(null)}>
-          <p>Delete “{deleting.title}”? Everyone it is shared with loses it too. This cannot be undone.</p>
+          <p>
+            Move “{deleting.title}” to the trash? Everyone it is shared with loses it too, until it is restored from the
+            Trash.
+          </p>
           <div class="dialog-actions">
             <button type="button" class="button" onClick={() => setDeleting(null)}>
               Cancel
             </button>
             <button type="button" class="button danger" onClick={() => remove(deleting)}>
-              Delete
+              Move to trash
             </button>
           </div>
         </Dialog>
@@ -209,7 +250,8 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
 }
 
 type RowProps = {
-  doc: DocumentInfo;
+  api: ApiClient;
+  doc: DocumentListItem;
   mayRename: boolean;
   mayShare: boolean;
   mayDelete: boolean;
@@ -218,7 +260,7 @@ type RowProps = {
   onDelete: () => void;
 };
 
-function DocumentRow({ doc, mayRename, mayShare, mayDelete, onRename, onShare, onDelete }: RowProps) {
+function DocumentRow({ api, doc, mayRename, mayShare, mayDelete, onRename, onShare, onDelete }: RowProps) {
   return (
     <li class="doc-row">
       <span class="doc-icon" aria-hidden="true" />
@@ -233,13 +275,14 @@ function DocumentRow({ doc, mayRename, mayShare, mayDelete, onRename, onShare, o
           {doc.title}
         </a>
         <span class="doc-meta" title={fullTime(doc.updatedAt)}>
-          Edited {relativeTime(doc.updatedAt)}
+          Edited {relativeTime(doc.updatedAt)} · by {doc.createdByName}
           {doc.access === 'viewer' || doc.access === 'commenter'
             ? ` · you can ${doc.access === 'viewer' ? 'view' : 'comment'}`
             : ''}
         </span>
       </span>
       <span class="doc-actions">
+        <StarButton api={api} documentId={doc.id} title={doc.title} starred={doc.starred} />
         {mayRename && (
           <button type="button" class="button subtle" aria-label={`Rename ${doc.title}`} onClick={onRename}>
             Rename
@@ -265,7 +308,7 @@ function RenameRow({
   onDone,
   onCancel,
 }: {
-  doc: DocumentInfo;
+  doc: DocumentListItem;
   onDone: (t: string) => void;
   onCancel: () => void;
 }) {

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
+import { notify } from '../notify.ts';
 import { navigate } from '../router.ts';
 
 type EditorModule = typeof import('../editor/editor-page.tsx');
@@ -35,6 +36,8 @@ export function EditorRoute({ api, user, documentId, workspaces, onWorkspace }: 
   const [doc, setDoc] = useState<DocumentInfo | null>(null);
   const [sharing, setSharing] = useState(false);
   const [title, setTitle] = useState<string | null>(null);
+  /** Bumped by a restore from the trash: the editor opens the document afresh. */
+  const [opening, setOpening] = useState(0);
 
   useEffect(() => {
     loadEditor().then(setMod, () => setFailed(true));
@@ -59,10 +62,12 @@ export function EditorRoute({ api, user, documentId, workspaces, onWorkspace }: 
       cancelled = true;
       onWorkspace(null);
     };
-  }, [api, documentId]);
+  }, [api, documentId, opening]);
 
   const role = workspaces?.find((w) => w.id === doc?.workspaceId)?.role;
-  const mayShare = doc !== null && canManageShares(doc, user.id, role);
+  const mayShare = doc !== null && doc.trashedAt === null && canManageShares(doc, user.id, role);
+  // Back to the workspace only for its members; a person with a share alone goes Home (no dead end).
+  const back = doc && role ? { path: `/w/${doc.workspaceId}`, label: 'Documents' } : { path: '/', label: 'Home' };
 
   if (failed) {
     return (
@@ -92,11 +97,16 @@ export function EditorRoute({ api, user, documentId, workspaces, onWorkspace }: 
   return (
     <main class="editor-main" id="main">
       <EditorPage
-        key={documentId}
+        key={`${documentId}:${opening}`}
         api={api}
         user={user}
         documentId={documentId}
-        onClose={() => navigate(doc ? `/w/${doc.workspaceId}` : '/')}
+        onClose={() => navigate(back.path)}
+        backLabel={back.label}
+        onRestored={() => {
+          notify('The document was restored.');
+          setOpening((n) => n + 1);
+        }}
         onShare={mayShare ? () => setSharing(true) : undefined}
         onTitleChange={(next) => {
           setTitle(next);
