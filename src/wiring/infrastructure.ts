@@ -26,8 +26,8 @@ import { Metrics, type TraceSamplingStats } from '../observability/metrics.ts';
 import { RedisMetrics } from '../observability/redis-metrics.ts';
 import { StorageMetrics } from '../observability/storage-metrics.ts';
 import { TopTalkers } from '../observability/top-talkers.ts';
-import type { QuarantineStore } from '../sync/ports.ts';
 import { TrashMetrics } from '../observability/trash-metrics.ts';
+import type { QuarantineStore } from '../sync/ports.ts';
 
 const OUTBOX_RELAY_INTERVAL_MS = 1_000;
 /** Top talkers: per-minute windows; the sketch tracks 10x the keys it reports, for accuracy. */
