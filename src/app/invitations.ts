@@ -383,7 +383,12 @@ export class Invitations {
       if (row.document_id) {
         await tx
           .insertInto('document_shares')
-          .values({ document_id: row.document_id, user_id: actor, role: row.role as ShareRole, shared_by: row.invited_by })
+          .values({
+            document_id: row.document_id,
+            user_id: actor,
+            role: row.role as ShareRole,
+            shared_by: row.invited_by,
+          })
           .onConflict((oc) => oc.columns(['document_id', 'user_id']).doNothing())
           .execute();
         emit(PERMISSIONS_CHANNEL, { v: 1, type: 'share-changed', documentId: row.document_id, userId: actor });
