@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Forbidden, NotFound, Unauthenticated } from './errors.ts';
+import { Forbidden, InTrash, NotFound, Unauthenticated } from './errors.ts';
 import {
   authorizeDocument,
   authorizeMemberChange,
   authorizeOperator,
   authorizeWorkspace,
   canOnDocument,
+  workspaceRolesFor,
 } from './policy.ts';
 import { effectiveAccess } from './roles.ts';
 
@@ -74,5 +75,42 @@ describe('policy', () => {
     expect(() =>
       authorizeMemberChange({ userId: 'm', role: 'member' }, { userId: 'm', currentRole: 'member', newRole: 'admin' }),
     ).toThrow(Forbidden);
+  });
+});
+
+describe('trash (docs/spec/home.md)', () => {
+  const subject = (over: Partial<Parameters<typeof canOnDocument>[0]>) => ({
+    access: 'editor' as const,
+    isCreator: false,
+    workspaceRole: 'member' as const,
+    trashed: true,
+    ...over,
+  });
+
+  it('[T1] a trashed document: readers may inspect it and get 410 for everything else; outsiders 404', () => {
+    expect(() =>
+      authorizeDocument(subject({ access: 'viewer', workspaceRole: null }), 'document.inspect'),
+    ).not.toThrow();
+    for (const action of ['document.read', 'document.edit', 'document.rename', 'shares.read'] as const) {
+      expect(() => authorizeDocument(subject({ access: 'owner', workspaceRole: 'owner' }), action)).toThrow(InTrash);
+    }
+    expect(() => authorizeDocument(subject({ access: 'none', workspaceRole: null }), 'document.inspect')).toThrow(
+      NotFound,
+    );
+  });
+
+  it('[T2] admins, owners and the creator (while a member) restore and purge; editors and guests do not', () => {
+    for (const action of ['document.restore', 'document.purge'] as const) {
+      expect(canOnDocument(subject({ access: 'admin', workspaceRole: 'admin' }), action)).toBe(true);
+      expect(canOnDocument(subject({ access: 'owner', workspaceRole: 'owner' }), action)).toBe(true);
+      expect(canOnDocument(subject({ isCreator: true }), action)).toBe(true);
+      expect(canOnDocument(subject({}), action)).toBe(false);
+      expect(canOnDocument(subject({ isCreator: true, workspaceRole: 'guest' }), action)).toBe(false);
+    }
+  });
+
+  it('[H1] [T2] the role sets lists and the trash filter by come from the same rules', () => {
+    expect(workspaceRolesFor('documents.listAll')).toEqual(['member', 'admin', 'owner']);
+    expect(workspaceRolesFor('trash.listAll')).toEqual(['admin', 'owner']);
   });
 });

@@ -22,6 +22,7 @@ describe('messages', () => {
     expect(closedMessage({ code: CloseCode.QUARANTINED, reason: '' })).toMatch(/locked .* administrator/);
     expect(closedMessage({ code: CloseCode.RESET, reason: '' })).toMatch(/repaired .* Reload/);
     expect(closedMessage({ code: CloseCode.UNAUTHORIZED, reason: '' })).toMatch(/Log in again/);
+    expect(closedMessage({ code: CloseCode.IN_TRASH, reason: '' })).toMatch(/moved to the trash/);
     expect(closedMessage({ code: CloseCode.SERVICE_RESTART, reason: '' })).toBeNull();
   });
 
