@@ -56,7 +56,7 @@ describe.each(backends)('home lists [$name]', (backend) => {
     const id = await createDoc(bob, bobWs, 'Bob roadmap');
     expect(ids((await list(alice, '?sharedWithMe=true')).items)).not.toContain(id);
     const shared = await call(bob, 'POST', `/documents/${id}/shares`, { email: alice.email, role: 'commenter' });
-    expect(shared.statusCode).toBe(201);
+    expect(shared.statusCode).toBe(202);
     const mine = await list(alice, '?sharedWithMe=true');
     const item = mine.items.find((i) => i.id === id);
     expect(item).toMatchObject({
@@ -118,7 +118,7 @@ describe.each(backends)('home lists [$name]', (backend) => {
 
   it('[H2] pages by title A→Z and by creation without gaps or repeats; filters by owner', async () => {
     const ws = (await call(alice, 'POST', '/workspaces', { name: 'Paging home' })).json().id as string;
-    await call(alice, 'POST', `/workspaces/${ws}/members`, { email: bob.email, role: 'member' });
+    await t.addMember(alice, ws, bob, 'member');
     const titles = ['delta', 'Alpha', 'charlie', 'bravo', 'echo', 'alpha'];
     const created = [];
     for (const title of titles) created.push(await createDoc(alice, ws, title));
@@ -163,7 +163,7 @@ describe.each(backends)('home lists [$name]', (backend) => {
   it('[H1] a workspace guest sees only what is shared with them, and it counts as shared with them', async () => {
     const ws = (await call(alice, 'POST', '/workspaces', { name: 'Guests' })).json().id as string;
     const carol = await t.signUp('carol');
-    await call(alice, 'POST', `/workspaces/${ws}/members`, { email: carol.email, role: 'guest' });
+    await t.addMember(alice, ws, carol, 'guest');
     const open = await createDoc(alice, ws, 'For carol');
     const closed = await createDoc(alice, ws, 'Not for carol');
     await call(alice, 'PUT', `/documents/${open}/shares/${carol.userId}`, { role: 'viewer' });

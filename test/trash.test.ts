@@ -30,7 +30,7 @@ describe.each(backends)('trash [$name]', (backend) => {
     t = await startTestApp(backend, { TRASH_RETENTION_DAYS: '30' });
     [owner, member, viewer] = await Promise.all([t.signUp('owner'), t.signUp('member'), t.signUp('viewer')]);
     ws = (await call(owner, 'POST', '/workspaces', { name: 'Trash Co' })).json().id;
-    await call(owner, 'POST', `/workspaces/${ws}/members`, { email: member.email, role: 'member' });
+    await t.addMember(owner, ws, member, 'member');
   });
   afterAll(async () => {
     await t?.close();

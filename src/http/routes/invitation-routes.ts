@@ -86,10 +86,10 @@ export const invitationRoutes =
             'Shares the document with any email and emails them a link (workspace admins and owners, or the ' +
             "document's creator): an account with this email gets the share at once, an email without one a " +
             'pending invitation that signing up from the link accepts. The answer is the same either way. ' +
-            '409 if the account already has a share.',
+            '409 if the account already has a share; 410 if the document is in the trash.',
           params: WorkspaceParams,
           body: T.Object({ email: Email, role: ShareRoleSchema }, { additionalProperties: false }),
-          response: { 202: described(SENT, InvitationSentSchema), ...problemResponses(400, 401, 403, 404, 409) },
+          response: { 202: described(SENT, InvitationSentSchema), ...problemResponses(400, 401, 403, 404, 409, 410) },
         },
       },
       async (req, reply) => {
