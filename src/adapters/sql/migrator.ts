@@ -28,9 +28,18 @@ class SqlFileMigrationProvider implements MigrationProvider {
 
 export class MigrationError extends Error {}
 
-/** Runs every pending migration; concurrent starters wait on the migrator's lock. */
+/**
+ * Runs every pending migration; concurrent starters wait on the migrator's lock. Numbers are
+ * taken in parallel by several contributors and may land out of order (0012 before 0011), so a
+ * pending migration below the last applied one is applied too rather than refused; each one is
+ * self-contained by convention.
+ */
 export async function migrateToLatest(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: new SqlFileMigrationProvider(dir) });
+  const migrator = new Migrator({
+    db: db as unknown as Kysely<unknown>,
+    provider: new SqlFileMigrationProvider(dir),
+    allowUnorderedMigrations: true,
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
