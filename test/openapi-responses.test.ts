@@ -350,6 +350,10 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('removeShare', { token: owner.token, params: share }, 410);
     await call('getDocumentContent', { token: owner.token, params: id }, 410);
     await call('requestExport', { token: owner.token, params: id, body: { format: 'markdown' } }, 410);
+    const invitation = { id: doomed, invitationId: randomUUID() };
+    await call('listDocumentInvitations', { token: owner.token, params: id }, 410);
+    await call('resendDocumentInvitation', { token: owner.token, params: invitation }, 410);
+    await call('revokeDocumentInvitation', { token: owner.token, params: invitation }, 410);
     // A member who did not create it may neither restore nor delete it forever.
     const byOwner = (
       await call('createDocument', { token: owner.token, params: ws, body: { title: 'Bin 2' } }, 201)

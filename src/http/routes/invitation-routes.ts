@@ -112,6 +112,8 @@ export const invitationRoutes =
           : "workspace admins and owners, or the document's creator";
       const target = (id: string) => (scope === 'workspaces' ? { workspaceId: id } : { documentId: id });
       const Name = scope === 'workspaces' ? 'Workspace' : 'Document';
+      // A document in the trash answers 410 to the people who manage it (docs/spec/home.md T1).
+      const gone = scope === 'documents' ? [410] : [];
 
       app.get(
         `/${scope}/:id/invitations`,
@@ -124,7 +126,7 @@ export const invitationRoutes =
             params: WorkspaceParams,
             response: {
               200: described('The open invitations', Items(InvitationSchema)),
-              ...problemResponses(400, 401, 403, 404),
+              ...problemResponses(400, 401, 403, 404, ...gone),
             },
           },
         },
@@ -147,7 +149,7 @@ export const invitationRoutes =
             params: InvitationParams,
             response: {
               204: described('The invitation is withdrawn', T.Null()),
-              ...problemResponses(400, 401, 403, 404),
+              ...problemResponses(400, 401, 403, 404, ...gone),
             },
           },
         },
@@ -167,7 +169,10 @@ export const invitationRoutes =
             summary: `Send an invitation to ${where} again`,
             description: `Emails a new link with a new expiry; the previous link stops working (${who}).`,
             params: InvitationParams,
-            response: { 202: described(SENT, InvitationSentSchema), ...problemResponses(400, 401, 403, 404) },
+            response: {
+              202: described(SENT, InvitationSentSchema),
+              ...problemResponses(400, 401, 403, 404, ...gone),
+            },
           },
         },
         async (req, reply) =>
