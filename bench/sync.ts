@@ -124,8 +124,8 @@ async function main(): Promise<void> {
     // Thousands of sockets of one editor and one viewer from 127.0.0.1 in one workspace: the
     // tenant caps (spec S7.4-S7.6) would refuse them; bench:isolation measures those.
     SYNC_MAX_SOCKETS_PER_IP: '10000000',
-    SYNC_MAX_SOCKETS_PER_USER: '10000000',
-    SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '10000000',
+    SYNC_MAX_SOCKETS_PER_USER: '1000000',
+    SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '1000000',
     SYNC_MAX_JOINING_PER_USER: '100000',
     SYNC_WORKSPACE_FRAMES_PER_SECOND: '100000000',
     SYNC_WORKSPACE_BYTES_PER_SECOND: '1073741824',
