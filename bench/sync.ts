@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     SYNC_MAX_JOINING_PER_USER: '100000',
     SYNC_WORKSPACE_FRAMES_PER_SECOND: '100000000',
     SYNC_WORKSPACE_BYTES_PER_SECOND: '1073741824',
+    SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '1000',
     ...(dbUrl && { DATABASE_URL: dbUrl }),
   };
   const selected = (w: Workload | 'scaleCurve') => settings.only.includes(w);

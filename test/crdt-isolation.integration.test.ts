@@ -17,7 +17,7 @@ import { CloseCode } from '../src/sync/close-codes.ts';
 import { encodeSyncUpdate } from '../src/sync/protocol.ts';
 import { QuarantineAdmin } from '../src/sync/quarantine-admin.ts';
 import { baseParagraph, concurrentInserts } from './support/adversarial-updates.ts';
-import { backends } from './support/backends.ts';
+import { type Backend, backends, createTestDatabase, realServersConfigured } from './support/backends.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
 
@@ -172,4 +172,49 @@ describe.each(backends)('untrusted CRDT data [$name]', (backend) => {
     // Every frame acknowledged before the quarantine is in the document (none was lost).
     expect((read.body.match(/x/g) ?? []).length).toBeGreaterThanOrEqual(acknowledged * 64);
   });
+});
+
+describe.skipIf(!realServersConfigured)('quarantine across instances [postgres+redis]', () => {
+  it('[S11.4] the instance that quarantines a document closes the other instances’ rooms of it', async () => {
+    const db = await createTestDatabase();
+    const env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL as string, REDIS_PREFIX: `q${Date.now()}:` };
+    const shared: Backend = {
+      name: 'postgres+redis',
+      provision: async () => ({ env, inMemoryDatabase: false, cleanup: async () => undefined }),
+    };
+    const listen = { PORT: '0', HOST: '127.0.0.1' };
+    const a = await startTestApp(shared, listen);
+    const b = await startTestApp(shared, listen);
+    const peers: SyncPeer[] = [];
+    try {
+      const [baseA, baseB] = [await a.app.listen(), await b.app.listen()];
+      const owner = await a.signUp('owner');
+      const ws = await a.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Two' } });
+      const doc = await a.request('POST', `${API}/workspaces/${ws.json().id}/documents`, {
+        token: owner.token,
+        body: { title: 'Shared pile' },
+      });
+      const id = doc.json().id as string;
+      const attacker = await SyncPeer.connect(baseA, id, owner.token);
+      const bystander = await SyncPeer.connect(baseB, id, owner.token);
+      peers.push(attacker, bystander);
+      await Promise.all([attacker.untilSynced(), bystander.untilSynced()]);
+      const seed = baseParagraph();
+      Y.applyUpdate(attacker.doc, seed);
+      await attacker.untilSaved();
+      for (let i = 0; i < 400 && !attacker.closed; i++) {
+        attacker.send(encodeSyncUpdate(concurrentInserts(64, { base: seed, firstClient: 300_000 + i * 64 })));
+        await attacker.until(
+          () => attacker.saved >= attacker.sentUpdateFrames || attacker.closed !== undefined,
+          10_000,
+        );
+      }
+      expect(attacker.closed?.code).toBe(CloseCode.QUARANTINED);
+      expect((await bystander.untilClosed(10_000)).code).toBe(CloseCode.QUARANTINED);
+    } finally {
+      for (const p of peers) p.close();
+      await Promise.all([a.close(), b.close()]);
+      await db.drop();
+    }
+  }, 120_000);
 });

@@ -228,6 +228,12 @@ export const ConfigSchema = T.Object({
       5,
       'SYNC_WORKSPACE_BURST_SECONDS: the workspace buckets hold this many seconds of their rate (bytes: at least one largest frame)',
     ),
+    workspaceCrdtMsPerSecond: Int(
+      1,
+      1000,
+      100,
+      "SYNC_WORKSPACE_CRDT_MS_PER_SECOND: event-loop CPU (ms/s) applying one workspace's updates may cost on an instance, one second of it as burst (4429 above)",
+    ),
   }),
   crdt: Group({
     threads: Int(
@@ -556,6 +562,7 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_WORKSPACE_FRAMES_PER_SECOND: ['sync.workspaceFramesPerSecond', 'int'],
   SYNC_WORKSPACE_BYTES_PER_SECOND: ['sync.workspaceBytesPerSecond', 'int'],
   SYNC_WORKSPACE_BURST_SECONDS: ['sync.workspaceBurstSeconds', 'int'],
+  SYNC_WORKSPACE_CRDT_MS_PER_SECOND: ['sync.workspaceCrdtMsPerSecond', 'int'],
   WEB_DIR: ['web.dir', 'str'],
   WEB_BUILD: ['web.build', 'str'],
   EXPORT_WORKER_CONCURRENCY: ['export.workerConcurrency', 'int'],

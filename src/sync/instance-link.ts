@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { withSpan } from '../observability/tracing.ts';
 import type { Clock, Timer } from './clock.ts';
 import type { RoomBus, UpdateLog } from './ports.ts';
-import { BUS_CATCH_UP, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
+import { BUS_CATCH_UP, BUS_QUARANTINED, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
 import type { Room } from './room.ts';
 
 /** Catch-up retries while updates still wait for missing structs (the sender may not have committed yet). */
@@ -31,6 +31,8 @@ export class InstanceLink {
     clock: Clock;
     /** The room loaded for a document now (catch-up applies only to the room it was scheduled for). */
     loaded: (documentId: string) => Room | undefined;
+    /** Another instance quarantined the room's document: close this instance's room too [S11.4]. */
+    quarantined?: (room: Room) => void;
   };
   private readonly catchUps = new Map<Room, CatchUp>();
   /** Documents with a local change the bus did not take (Redis away): peers must be told. */
@@ -80,6 +82,10 @@ export class InstanceLink {
   receive(room: Room, frame: Uint8Array): void {
     if (frame[0] === BUS_CATCH_UP) {
       this.scheduleCatchUp(room, 0);
+      return;
+    }
+    if (frame[0] === BUS_QUARANTINED) {
+      this.deps.quarantined?.(room);
       return;
     }
     try {

@@ -127,6 +127,9 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage | undefine
 /** Instance-to-instance frame type: "something of mine was not published: read the log". */
 export const BUS_CATCH_UP = 200;
 const CATCH_UP_HINT = new Uint8Array([BUS_CATCH_UP]);
+/** Instance-to-instance frame type: "I quarantined this document: close your room too" [S11.4]. */
+export const BUS_QUARANTINED = 201;
+export const QUARANTINED_NOTICE = new Uint8Array([BUS_QUARANTINED]);
 
 /** A client frame (or the catch-up hint) as published on the bus, tagged with the sending instance. */
 export function encodeBusEnvelope(instanceId: string, frame: Uint8Array = CATCH_UP_HINT): Uint8Array {

@@ -19,6 +19,7 @@ import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
 import type { DocumentAccessNow, QuarantineStore, RoomBus, RoomObserver, UpdateLog } from './ports.ts';
+import { QUARANTINED_NOTICE } from './protocol.ts';
 import { Room } from './room.ts';
 
 export type RegistryOptions = RoomLimits &
@@ -69,7 +70,14 @@ export class RoomRegistry {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     const loaded = (documentId: string) => this.entries.get(documentId)?.room;
-    this.link = new InstanceLink({ bus: deps.bus, log: deps.log, logger: deps.logger, clock: this.clock, loaded });
+    this.link = new InstanceLink({
+      bus: deps.bus,
+      log: deps.log,
+      logger: deps.logger,
+      clock: this.clock,
+      loaded,
+      quarantined: (room) => this.quarantine(room, 'quarantined by another instance', {}, 'peer'),
+    });
     this.compactor = new Compactor(opts, {
       log: deps.log,
       logger: deps.logger,
@@ -260,6 +268,8 @@ export class RoomRegistry {
     await this.deps.quarantine
       ?.mark(documentId, reason, { ...detail, trigger })
       .catch((err) => this.deps.logger.error({ err, documentId }, 'could not record the quarantine'));
+    // Instances that have the document loaded close their rooms too (they read the table only at load).
+    this.link.publish(documentId, QUARANTINED_NOTICE);
   }
 
   /**
@@ -268,7 +278,12 @@ export class RoomRegistry {
    * closed with 4423 and the quarantine recorded, so no instance loads it again until an operator
    * repairs or releases it.
    */
-  quarantine(room: Room, reason: string, detail: Record<string, unknown>, trigger: 'update' | 'compaction'): void {
+  quarantine(
+    room: Room,
+    reason: string,
+    detail: Record<string, unknown>,
+    trigger: 'update' | 'compaction' | 'peer',
+  ): void {
     const entry = this.entries.get(room.documentId);
     if (!entry || entry.room !== room || this.unloading.has(room.documentId)) return;
     room.closing = true;
@@ -280,7 +295,9 @@ export class RoomRegistry {
         this.deps.logger.warn({ err, documentId: id }, 'writing pending updates of a quarantined room failed');
       }
       try {
-        await this.markQuarantined(id, room.workspaceId, reason, detail, trigger);
+        // A peer's notice: that instance recorded, counted and announced it already.
+        if (trigger !== 'peer') await this.markQuarantined(id, room.workspaceId, reason, detail, trigger);
+        else this.deps.logger.warn({ documentId: id }, 'room closed: its document was quarantined by another instance');
       } finally {
         closeAll(room, CloseCode.QUARANTINED, 'document quarantined: an operator must repair it');
         this.stopTimers(entry);

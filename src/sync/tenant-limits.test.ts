@@ -57,6 +57,21 @@ describe('sync tenant limits', () => {
     expect(l.admitJoin('u')).not.toBeNull();
   });
 
+  it('[S11.7] a workspace spends one second of its CRDT CPU budget, then its rate; others are untouched', () => {
+    const { l, advance } = limiter({ workspaceCrdtMsPerSecond: 100 });
+    expect(l.crdtOver('w')).toBe(false);
+    for (let i = 0; i < 4; i++) l.chargeCrdt('w', 25); // 100 ms: the one-second burst
+    expect(l.crdtOver('w')).toBe(false);
+    l.chargeCrdt('w', 30);
+    expect(l.crdtOver('w')).toBe(true);
+    expect(l.crdtOver('other')).toBe(false);
+    advance(300); // 30 ms of budget back at 100 ms/s
+    expect(l.crdtOver('w')).toBe(false);
+    const { l: off } = limiter();
+    off.chargeCrdt('w', 10_000);
+    expect(off.crdtOver('w')).toBe(false); // no budget configured: never over
+  });
+
   it('[S7.6] a workspace sends its burst, then its rate; other workspaces are untouched', () => {
     const { l, advance } = limiter();
     for (let i = 0; i < 20; i++) expect(l.frame('noisy', 1)).toBeNull();

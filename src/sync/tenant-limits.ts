@@ -20,6 +20,11 @@ export type SyncTenantLimits = {
   workspaceFramesPerSecond: number;
   workspaceBytesPerSecond: number;
   workspaceBurstSeconds: number;
+  /**
+   * [S11.7] Event-loop CPU (ms per second) one workspace's updates may cost on an instance, with
+   * one second of it as burst: each update is cheap, but a stream of them at a pile-up is not.
+   */
+  workspaceCrdtMsPerSecond?: number;
   /** The largest frame accepted: the byte bucket always holds at least one. */
   maxMessageBytes: number;
 };
@@ -32,6 +37,7 @@ export type SyncLimitName =
   | 'user_joins'
   | 'workspace_frames'
   | 'workspace_bytes'
+  | 'workspace_crdt_cpu'
   | 'socket_frames'
   | 'preauth_frames'
   | 'auth_timeout'
@@ -52,6 +58,8 @@ export class SyncTenantLimiter {
   private readonly joining = new Map<string, number>();
   private readonly frameTat = new Map<string, number>();
   private readonly byteTat = new Map<string, number>();
+  /** Per workspace: when its CRDT CPU spent so far is paid off (ms on the `now` clock). */
+  private readonly cpuTat = new Map<string, number>();
   private readonly framePolicy: RatePolicy;
   private readonly bytePolicy: RatePolicy;
   private lastSweep: number;
@@ -119,6 +127,26 @@ export class SyncTenantLimiter {
     return null;
   }
 
+  /**
+   * [S11.7] Whether the workspace may have another update applied now: its CPU bucket is not past
+   * its one-second burst. Checked before a frame, charged after it (`chargeCrdt`).
+   */
+  crdtOver(workspaceId: string): boolean {
+    const rate = this.limits.workspaceCrdtMsPerSecond;
+    if (!rate) return false;
+    const tat = this.cpuTat.get(workspaceId);
+    return tat !== undefined && tat - this.now() > 1000;
+  }
+
+  /** Charges `cpuMs` of event-loop CPU an update cost to its workspace. */
+  chargeCrdt(workspaceId: string, cpuMs: number): void {
+    const rate = this.limits.workspaceCrdtMsPerSecond;
+    if (!rate || cpuMs <= 0) return;
+    const now = this.now();
+    const tat = Math.max(this.cpuTat.get(workspaceId) ?? now, now);
+    this.cpuTat.set(workspaceId, tat + (cpuMs * 1000) / rate);
+  }
+
   /** Open sockets counted per address, user and user-document (for tests and the dashboard). */
   get counts(): { ips: number; users: number; userDocuments: number } {
     return { ips: this.ips.size, users: this.users.size, userDocuments: this.userDocs.size };
@@ -126,7 +154,7 @@ export class SyncTenantLimiter {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const tats of [this.frameTat, this.byteTat]) {
+    for (const tats of [this.frameTat, this.byteTat, this.cpuTat]) {
       for (const [key, tat] of tats) if (tat <= now) tats.delete(key);
     }
   }

@@ -106,6 +106,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
           workspaceFramesPerSecond: cfg.workspaceFramesPerSecond,
           workspaceBytesPerSecond: cfg.workspaceBytesPerSecond,
           workspaceBurstSeconds: cfg.workspaceBurstSeconds,
+          workspaceCrdtMsPerSecond: cfg.workspaceCrdtMsPerSecond,
           maxMessageBytes: cfg.maxMessageBytes,
         }),
         limits: {

@@ -172,6 +172,8 @@ export class Connection {
       this.dispatch(frame);
       return;
     }
+    // Charged before the worker spends time on it: a tenant over its budget costs no inspection.
+    if (!this.withinWorkspaceBudget(frame)) return;
     this.backlog = [];
     void this.deps.registry
       .precheck(payload)
@@ -193,7 +195,7 @@ export class Connection {
           this.backlog = undefined;
           return;
         }
-        this.dispatch(frame);
+        this.dispatch(frame, true);
         const waiting = this.backlog ?? [];
         this.backlog = undefined;
         for (const next of waiting) {
@@ -203,21 +205,34 @@ export class Connection {
       });
   }
 
-  private dispatch(frame: Uint8Array): void {
+  /** [S7.6] The workspace's frame and byte budget on this instance, shared by all its sockets. */
+  private withinWorkspaceBudget(frame: Uint8Array): boolean {
     const session = this.session!;
     const room = this.room!;
-    // [S7.6] The workspace's frame and byte budget on this instance, shared by all its sockets.
-    const over = this.deps.tenantLimits.frame(room.workspaceId, frame.byteLength);
-    if (over) {
-      this.deps.report.limited(over, {
-        documentId: this.documentId,
-        workspaceId: room.workspaceId,
-        userId: session.userId,
-        reason: over === 'workspace_frames' ? 'workspace frame rate exceeded' : 'workspace byte rate exceeded',
-      });
-      session.close(CloseCode.RATE_LIMITED, 'workspace sync rate exceeded: retry later');
-      return;
-    }
+    const over =
+      this.deps.tenantLimits.frame(room.workspaceId, frame.byteLength) ??
+      (carriesUpdate(frame) && this.deps.tenantLimits.crdtOver(room.workspaceId) ? 'workspace_crdt_cpu' : null);
+    if (!over) return true;
+    this.deps.report.limited(over, {
+      documentId: this.documentId,
+      workspaceId: room.workspaceId,
+      userId: session.userId,
+      reason:
+        over === 'workspace_frames'
+          ? 'workspace frame rate exceeded'
+          : over === 'workspace_bytes'
+            ? 'workspace byte rate exceeded'
+            : 'workspace CRDT CPU budget exceeded',
+    });
+    session.close(CloseCode.RATE_LIMITED, 'workspace sync rate exceeded: retry later');
+    return false;
+  }
+
+  /** One frame to the room; `paid`: the workspace budget was charged already (before a precheck). */
+  private dispatch(frame: Uint8Array, paid = false): void {
+    const session = this.session!;
+    const room = this.room!;
+    if (!paid && !this.withinWorkspaceBudget(frame)) return;
     // Each update is its own root span (apply → fan-out as a child); other frames are not traced.
     const span = carriesUpdate(frame)
       ? tracer.startSpan('sync.apply', {
@@ -225,9 +240,15 @@ export class Connection {
           attributes: { 'document.id': this.documentId, 'sync.bytes': frame.byteLength },
         })
       : undefined;
+    // [S11.7] What the update cost this thread is charged to its workspace (CPU, not wall time).
+    const cpuBefore = span ? process.threadCpuUsage() : undefined;
     try {
       if (span) context.with(trace.setSpan(context.active(), span), () => room.receive(session, frame));
       else room.receive(session, frame);
+      if (cpuBefore) {
+        const used = process.threadCpuUsage(cpuBefore);
+        this.deps.tenantLimits.chargeCrdt(room.workspaceId, (used.user + used.system) / 1000);
+      }
     } catch (err) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       if (err instanceof ProtocolError) {
