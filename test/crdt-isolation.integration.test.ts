@@ -218,3 +218,42 @@ describe.skipIf(!realServersConfigured)('quarantine across instances [postgres+r
     }
   }, 120_000);
 });
+
+describe('workspace CRDT CPU budget [embedded]', () => {
+  it('[S11.7] a stream of updates at a pile-up runs out of its workspace’s CPU budget (4429); the document stays open', async () => {
+    const t = await startTestApp(backends[0] as Backend, {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '2',
+    });
+    try {
+      const base = await t.app.listen();
+      const owner = await t.signUp('owner');
+      const ws = await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Budget' } });
+      const doc = await t.request('POST', `${API}/workspaces/${ws.json().id}/documents`, {
+        token: owner.token,
+        body: { title: 'Budgeted' },
+      });
+      const id = doc.json().id as string;
+      const attacker = await SyncPeer.connect(base, id, owner.token);
+      await attacker.untilSynced();
+      const seed = baseParagraph();
+      Y.applyUpdate(attacker.doc, seed);
+      await attacker.untilSaved();
+      for (let i = 0; i < 400 && !attacker.closed; i++) {
+        attacker.send(encodeSyncUpdate(concurrentInserts(64, { base: seed, firstClient: 400_000 + i * 64 })));
+        await attacker.until(
+          () => attacker.saved >= attacker.sentUpdateFrames || attacker.closed !== undefined,
+          10_000,
+        );
+      }
+      expect(attacker.closed?.code).toBe(CloseCode.RATE_LIMITED);
+      attacker.close();
+      // Refused for its rate, not quarantined: the document is still served.
+      const read = await t.request('GET', `${API}/documents/${id}/content?format=text`, { token: owner.token });
+      expect(read.statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});
