@@ -85,9 +85,11 @@ describe('npm run dev', () => {
   });
 
   it('forwards /sync WebSockets to the server', async () => {
-    // No token within SYNC_AUTH_TIMEOUT_MS: the server itself closes with 4401, through Vite's proxy.
+    // A sync frame before any token: the server itself closes with 4401, through Vite's proxy.
+    // (A socket that stays silent is terminated without a close frame since S7.8: 1006.)
     const socket = new WebSocket(`${vite.replace('http', 'ws')}/sync/${crypto.randomUUID()}`);
     const code = await new Promise<number>((resolve, reject) => {
+      socket.once('open', () => socket.send(new Uint8Array([0, 0, 1, 0])));
       socket.once('close', (c) => resolve(c));
       socket.once('error', reject);
     });

@@ -114,11 +114,14 @@ describe.each(backends)('shared export storage [$name]', (backend) => {
       expect((await t.request('GET', `${API}/exports/${jobId}/download`)).statusCode).toBe(401);
     });
 
-    it(`[E6.1] a deleted document's export file is removed from ${kind} and its download answers 410`, async () => {
+    it(`[E6.1] a document deleted for good loses its export file in ${kind}, and its download answers 410`, async () => {
       const { documentId, jobId } = await exportAndWait(t.request, 'Short-lived');
       const key = (await resultKey(t.app, jobId)) as string;
+      // Deleting moves the document to the trash [T1]; deleting it from the trash removes it for good.
       const del = await t.request('DELETE', `${API}/documents/${documentId}`, { token: owner.token });
       expect(del.statusCode, del.body).toBe(204);
+      const forever = await t.request('DELETE', `${API}/trash/${documentId}`, { token: owner.token });
+      expect(forever.statusCode, forever.body).toBe(204);
       // The cleanup runs every 100 ms here: it deletes the file, then forgets the key.
       await until(
         'the job to lose its file',
