@@ -89,10 +89,10 @@ describe.each(backends)('untrusted CRDT data [$name]', (backend) => {
     const [target, quiet] = await Promise.all([createDoc('Target'), createDoc('Quiet')]);
     const attacker = await connect(target);
     const editor = await connect(quiet);
-    await Promise.all([attacker.untilSynced(), editor.untilSynced()]);
+    await Promise.all([attacker.untilSynced(30_000), editor.untilSynced(30_000)]);
     const seed = baseParagraph();
     Y.applyUpdate(attacker.doc, seed);
-    await attacker.untilSaved();
+    await attacker.untilSaved(30_000);
     const frame = encodeSyncUpdate(concurrentInserts(26_000, { base: seed }));
     const maxStall = stalls();
     attacker.send(frame);
@@ -151,10 +151,10 @@ describe.each(backends)('untrusted CRDT data [$name]', (backend) => {
   it('[S11.3] a pile-up built frame by frame under the per-update limits is quarantined; every acknowledged frame survives', async () => {
     const id = await createDoc('Slow pile');
     const attacker = await connect(id);
-    await attacker.untilSynced();
+    await attacker.untilSynced(30_000);
     const seed = baseParagraph();
     Y.applyUpdate(attacker.doc, seed);
-    await attacker.untilSaved();
+    await attacker.untilSaved(30_000);
     const savedBefore = attacker.saved;
     const maxStall = stalls();
     let acknowledged = 0;
@@ -198,10 +198,10 @@ describe.skipIf(!realServersConfigured)('quarantine across instances [postgres+r
       const attacker = await SyncPeer.connect(baseA, id, owner.token);
       const bystander = await SyncPeer.connect(baseB, id, owner.token);
       peers.push(attacker, bystander);
-      await Promise.all([attacker.untilSynced(), bystander.untilSynced()]);
+      await Promise.all([attacker.untilSynced(30_000), bystander.untilSynced(30_000)]);
       const seed = baseParagraph();
       Y.applyUpdate(attacker.doc, seed);
-      await attacker.untilSaved();
+      await attacker.untilSaved(30_000);
       for (let i = 0; i < 400 && !attacker.closed; i++) {
         attacker.send(encodeSyncUpdate(concurrentInserts(64, { base: seed, firstClient: 300_000 + i * 64 })));
         await attacker.until(
@@ -224,7 +224,9 @@ describe('workspace CRDT CPU budget [embedded]', () => {
     const t = await startTestApp(backends[0] as Backend, {
       PORT: '0',
       HOST: '127.0.0.1',
-      SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '2',
+      // Small enough for the pile-up stream to run out, large enough (20 ms of burst) that the
+      // seed's first, cold (unoptimized) apply is paid: at 2 ms/s the seed itself was refused.
+      SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '20',
     });
     try {
       const base = await t.app.listen();
@@ -236,10 +238,10 @@ describe('workspace CRDT CPU budget [embedded]', () => {
       });
       const id = doc.json().id as string;
       const attacker = await SyncPeer.connect(base, id, owner.token);
-      await attacker.untilSynced();
+      await attacker.untilSynced(30_000);
       const seed = baseParagraph();
       Y.applyUpdate(attacker.doc, seed);
-      await attacker.untilSaved();
+      await attacker.untilSaved(30_000);
       for (let i = 0; i < 400 && !attacker.closed; i++) {
         attacker.send(encodeSyncUpdate(concurrentInserts(64, { base: seed, firstClient: 400_000 + i * 64 })));
         await attacker.until(

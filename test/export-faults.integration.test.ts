@@ -392,7 +392,7 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; ser
  * already running when the first dies and takes the job over once its lease expires.
  */
 describe.each(backends)('export: a worker process killed mid-render [$name]', (backend) => {
-  const LEASE_MS = 1_500;
+  const LEASE_MS = 3_000;
   const READY_TIMEOUT_MS = 60_000;
   const servers: ServerProcess[] = [];
   let cleanup: (() => Promise<void>) | undefined;
@@ -478,7 +478,11 @@ describe.each(backends)('export: a worker process killed mid-render [$name]', (b
       'the job to be finished by another worker',
       30_000,
     );
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, error: null });
+    // At least one more attempt after the killed one; on a loaded machine a restarted process can
+    // miss a renewal and take a third, which must still end in one outcome, one file, one webhook.
+    expect(done).toMatchObject({ status: 'succeeded', error: null });
+    const attempts = done.attempts as number;
+    expect(attempts).toBeGreaterThanOrEqual(2);
 
     // One webhook, signed, for the one outcome; nothing more arrives over several more polls.
     await until(
@@ -494,17 +498,18 @@ describe.each(backends)('export: a worker process killed mid-render [$name]', (b
     expect(verifyWebhookSignature(secret, hook.headers[SIGNATURE_HEADER] as string, hook.body)).toBe(true);
     expect(JSON.parse(hook.body)).toMatchObject({
       type: 'export.succeeded',
-      data: { id: jobId, status: 'succeeded', attempts: 2 },
+      data: { id: jobId, status: 'succeeded', attempts },
     });
 
     // One file: the killed worker wrote none; the download is the service's PDF.
-    expect(readdirSync(storageDir).filter((f) => f.startsWith(jobId))).toEqual([`${jobId}-2.pdf`]);
+    expect(readdirSync(storageDir).filter((f) => f.startsWith(jobId))).toEqual([`${jobId}-${attempts}.pdf`]);
     const file = await fetch(`${reader.url}${API}/exports/${jobId}/download`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(file.status).toBe(200);
     expect(await file.text()).toContain(FAKE_PDF_MARKER);
-    expect(fake.calls).toBe(2);
+    expect(fake.calls).toBeGreaterThanOrEqual(2);
+    expect(fake.calls).toBeLessThanOrEqual(attempts);
   }, 150_000);
 });
 

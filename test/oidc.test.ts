@@ -126,6 +126,16 @@ describe.each(backends)('external OIDC issuer: identity [$name]', (backend) => {
     expect(await usersWithSubject(grace.sub)).toHaveLength(1);
   });
 
+  it('provisions one account when a new subject’s first requests arrive together (all 200)', async () => {
+    const barbara = person('barbara');
+    const token = await issuer.sign(barbara);
+    // The first sight races: every insert but one loses on the email or subject index.
+    const all = await Promise.all(Array.from({ length: 20 }, () => me(token)));
+    expect(all.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+    expect(new Set(all.map((r) => r.json().id)).size).toBe(1);
+    expect(await usersWithSubject(barbara.sub)).toHaveLength(1);
+  });
+
   it('lets the provisioned user work with the API like any other', async () => {
     const token = await issuer.sign(person('linus'));
     const ws = await t.request('POST', `${API_PREFIX}/workspaces`, { token, body: { name: 'From the IdP' } });

@@ -135,8 +135,13 @@ export class SyncPeer {
   }
 
   /** Everything sent so far is acknowledged as durable. */
-  untilSaved(timeoutMs?: number): Promise<void> {
-    return this.until(() => this.saved >= this.sentUpdateFrames, timeoutMs, `SAVED ${this.sentUpdateFrames}`);
+  async untilSaved(timeoutMs?: number): Promise<void> {
+    const want = this.sentUpdateFrames;
+    await this.until(() => this.saved >= want || this.closed !== undefined, timeoutMs, `SAVED ${want}`);
+    // A close ends the wait with its code, instead of a timeout that hides why.
+    if (this.saved < want) {
+      throw new Error(`closed (${this.closed?.code} ${this.closed?.reason}) while waiting for SAVED ${want}`);
+    }
   }
 
   untilClosed(timeoutMs?: number): Promise<{ code: number; reason: string }> {

@@ -225,9 +225,17 @@ export class Accounts {
         .executeTakeFirstOrThrow();
       return row.id;
     } catch (err) {
+      if (!(err instanceof UniqueViolation)) throw err;
+      // Two first requests for one subject race: the loser's insert can trip the email index
+      // before the subject arbiter sees the winner's row. The winner's row is the answer.
+      const winner = await this.db
+        .selectFrom('users')
+        .select('id')
+        .where('external_subject', '=', subject)
+        .executeTakeFirst();
+      if (winner) return winner.id;
       // Never link to an existing account by email alone: that would let the provider take it over.
-      if (err instanceof UniqueViolation) throw new Conflict('another account already uses the email in this token');
-      throw err;
+      throw new Conflict('another account already uses the email in this token');
     }
   }
 }
