@@ -232,7 +232,13 @@ export const ConfigSchema = T.Object({
       1,
       1000,
       100,
-      "SYNC_WORKSPACE_CRDT_MS_PER_SECOND: event-loop CPU (ms/s) applying one workspace's updates may cost on an instance, one second of it as burst (4429 above)",
+      "SYNC_WORKSPACE_CRDT_MS_PER_SECOND: event-loop CPU (ms/s) applying one workspace's updates and room loads may cost on an instance, one second of it as burst (4429 above)",
+    ),
+    maxConcurrentLoads: Int(
+      1,
+      10000,
+      16,
+      'SYNC_MAX_CONCURRENT_LOADS: room loads (log read, off-thread rebuild, apply) in progress at once on an instance; more wait their turn',
     ),
   }),
   crdt: Group({
@@ -563,6 +569,7 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_WORKSPACE_BYTES_PER_SECOND: ['sync.workspaceBytesPerSecond', 'int'],
   SYNC_WORKSPACE_BURST_SECONDS: ['sync.workspaceBurstSeconds', 'int'],
   SYNC_WORKSPACE_CRDT_MS_PER_SECOND: ['sync.workspaceCrdtMsPerSecond', 'int'],
+  SYNC_MAX_CONCURRENT_LOADS: ['sync.maxConcurrentLoads', 'int'],
   WEB_DIR: ['web.dir', 'str'],
   WEB_BUILD: ['web.build', 'str'],
   EXPORT_WORKER_CONCURRENCY: ['export.workerConcurrency', 'int'],

@@ -67,6 +67,15 @@ export interface QuarantineStore {
 }
 
 /** Binary fan-out between instances (the EventBus satisfies it). */
+/**
+ * [S11.7] [S11.8] A workspace's event-loop CPU budget on this instance (SyncTenantLimiter): past its
+ * burst (`over`), and charged with what applying its CRDT data cost the thread (`charge`).
+ */
+export interface WorkspaceCpuBudget {
+  crdtOver(workspaceId: string): boolean;
+  chargeCrdt(workspaceId: string, cpuMs: number): void;
+}
+
 export interface RoomBus {
   publishBytes(channel: string, payload: Uint8Array): Promise<void>;
   subscribeBytes(channel: string, handler: (payload: Uint8Array) => void): Promise<() => Promise<void>>;

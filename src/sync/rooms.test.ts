@@ -32,7 +32,7 @@ import {
   SyncStep,
 } from './protocol.ts';
 import type { Room } from './room.ts';
-import { type RegistryDeps, type RegistryOptions, RoomRegistry } from './rooms.ts';
+import { type RegistryDeps, type RegistryOptions, RoomRegistry, WorkspaceOverBudget } from './rooms.ts';
 import { Session } from './session.ts';
 
 const WORKSPACE = 'ws-1';
@@ -202,7 +202,12 @@ async function documentAccess(userId: string, documentId: string): Promise<Docum
 
 function instance(
   opts: Partial<RegistryOptions> = {},
-  shared: { log?: InstrumentedLog; bus?: MemoryBus; project?: RegistryDeps['project'] } = {},
+  shared: {
+    log?: InstrumentedLog;
+    bus?: MemoryBus;
+    project?: RegistryDeps['project'];
+    cpuBudget?: RegistryDeps['cpuBudget'];
+  } = {},
 ): Instance {
   const log = shared.log ?? new InstrumentedLog();
   const bus = new CountingBus(shared.bus ?? new MemoryBus());
@@ -210,7 +215,16 @@ function instance(
   const clock = new FakeClock();
   const registry = new RoomRegistry(
     { ...DEFAULTS, ...opts },
-    { log, bus, observer: obs, logger: silent, documentAccess, project: shared.project ?? projectDocument, clock },
+    {
+      log,
+      bus,
+      observer: obs,
+      logger: silent,
+      documentAccess,
+      project: shared.project ?? projectDocument,
+      clock,
+      cpuBudget: shared.cpuBudget,
+    },
   );
   registries.push(registry);
   return { registry, log, bus, observer: obs, clock };
@@ -472,6 +486,56 @@ describe('RoomRegistry: loading and unloading rooms', () => {
     expect(log.inner.document(id)!.rows).toBe(0);
     // The room is still open and in use: nothing was unloaded.
     expect(registry.peek(id)).toBe(c.room);
+  });
+});
+
+describe('RoomRegistry: room loads under tenant limits', () => {
+  /** Records charges; a workspace in `over` is past its burst. */
+  const budget = () => {
+    const charged = new Map<string, number>();
+    const over = new Set<string>();
+    return {
+      charged,
+      over,
+      crdtOver: (workspaceId: string) => over.has(workspaceId),
+      chargeCrdt: (workspaceId: string, ms: number) => charged.set(workspaceId, (charged.get(workspaceId) ?? 0) + ms),
+    };
+  };
+
+  it('[S11.8] applying a loaded document is charged to its workspace; a workspace past its burst loads nothing', async () => {
+    const cpu = budget();
+    const { registry, log, bus } = instance({}, { cpuBudget: cpu });
+    const cheap = newDocument(log, 'ws-a');
+    for (let i = 0; i < 300; i++) await log.inner.append(cheap, textUpdate(`row ${i} `, 1_000 + i));
+    await connect(registry, cheap);
+    expect(cpu.charged.get('ws-a')).toBeGreaterThan(0);
+
+    const refused = newDocument(log, 'ws-b');
+    await log.inner.append(refused, textUpdate('stored', 1));
+    cpu.over.add('ws-b');
+    const subscriptions = bus.subscriptions;
+    await expect(registry.acquire(refused)).rejects.toBeInstanceOf(WorkspaceOverBudget);
+    // Nothing held for it: no room, no bus subscription, no charge.
+    expect(registry.peek(refused)).toBeUndefined();
+    expect(bus.subscriptions).toBe(subscriptions);
+    expect(cpu.charged.has('ws-b')).toBe(false);
+    // Once its budget recovers it loads as usual.
+    cpu.over.delete('ws-b');
+    expect((await registry.acquire(refused))?.doc.getText('t').toString()).toBe('stored');
+  });
+
+  it('[S11.9] at most SYNC_MAX_CONCURRENT_LOADS loads run at once; the rest wait their turn and all load', async () => {
+    const { registry, log } = instance({ maxConcurrentLoads: 2 });
+    const ids = Array.from({ length: 5 }, () => newDocument(log));
+    for (const id of ids) await log.inner.append(id, textUpdate(id, 1));
+    log.loadGate = gate();
+    const pending = ids.map((id) => registry.acquire(id));
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(log.loads).toBe(2);
+    log.loadGate.open();
+    const rooms = await Promise.all(pending);
+    expect(rooms.map((r) => r?.doc.getText('t').toString())).toEqual(ids);
+    expect(log.loads).toBe(5);
   });
 });
 

@@ -7,6 +7,7 @@
  * (S11.3, S11.4): stopping a room is lifecycle, and must share the load/unload bookkeeping — which
  * is why it runs past 350 lines.
  */
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
 import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
@@ -18,7 +19,14 @@ import { type CompactionOptions, Compactor } from './compaction.ts';
 import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
-import type { DocumentAccessNow, QuarantineStore, RoomBus, RoomObserver, UpdateLog } from './ports.ts';
+import type {
+  DocumentAccessNow,
+  QuarantineStore,
+  RoomBus,
+  RoomObserver,
+  UpdateLog,
+  WorkspaceCpuBudget,
+} from './ports.ts';
 import { QUARANTINED_NOTICE } from './protocol.ts';
 import { Room } from './room.ts';
 
@@ -26,6 +34,8 @@ export type RegistryOptions = RoomLimits &
   CompactionOptions & {
     /** How long an empty room stays loaded (a reload or a quick reconnect finds it warm). */
     roomGraceMs: number;
+    /** [S11.9] Room loads in progress at once on this instance; more wait their turn. */
+    maxConcurrentLoads?: number;
   };
 
 export type RegistryDeps = {
@@ -46,10 +56,15 @@ export type RegistryDeps = {
   crdt?: CrdtPool;
   /** Quarantined documents (checked before every load); as optional as `crdt`, for the same tests. */
   quarantine?: QuarantineStore;
+  /** [S11.8] Room loads are charged to their workspace, and refused while it is past its burst. */
+  cpuBudget?: WorkspaceCpuBudget;
 };
 
 /** The document is quarantined: connections are refused with 4423 until an operator acts. */
 export class DocumentQuarantined extends Error {}
+
+/** [S11.8] The document's workspace spent its CRDT CPU budget: the load is refused (4429). */
+export class WorkspaceOverBudget extends Error {}
 
 type Entry = { room: Room; unsubscribe: () => Promise<void>; graceTimer?: Timer };
 
@@ -63,12 +78,14 @@ export class RoomRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
+  private readonly loadSlots: LimitFunction;
   private closed = false;
 
   constructor(opts: RegistryOptions, deps: RegistryDeps) {
     this.opts = opts;
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
+    this.loadSlots = pLimit(opts.maxConcurrentLoads ?? Number.POSITIVE_INFINITY);
     const loaded = (documentId: string) => this.entries.get(documentId)?.room;
     this.link = new InstanceLink({
       bus: deps.bus,
@@ -135,7 +152,7 @@ export class RoomRegistry {
     }
     let pending = this.loading.get(documentId);
     if (!pending) {
-      pending = this.load(documentId).finally(() => this.loading.delete(documentId));
+      pending = this.loadSlots(() => this.load(documentId)).finally(() => this.loading.delete(documentId));
       this.loading.set(documentId, pending);
     }
     try {
@@ -167,6 +184,7 @@ export class RoomRegistry {
         if (quarantined) throw new DocumentQuarantined(quarantined.reason);
         stored = await this.deps.log.load(documentId);
         if (!stored) throw new DocumentGone();
+        if (this.deps.cpuBudget?.crdtOver(stored.workspaceId)) throw new WorkspaceOverBudget();
         rebuilt = await this.rebuild(documentId, stored);
         retired = await this.deps.quarantine?.retired(documentId);
       } catch (err) {
@@ -189,8 +207,11 @@ export class RoomRegistry {
         quarantine: (reason, detail) => this.quarantine(created, reason, detail, 'update'),
       });
       const started = this.clock.now();
+      const cpuBefore = process.threadCpuUsage();
       try {
         created.applyStored(rebuilt.state, rebuilt.updates);
+        const cpu = process.threadCpuUsage(cpuBefore);
+        this.deps.cpuBudget?.chargeCrdt(stored.workspaceId, (cpu.user + cpu.system) / 1000);
         created.skippedRows += rebuilt.skipped;
         if (retired) created.retired = Y.decodeStateVector(retired);
       } catch (err) {

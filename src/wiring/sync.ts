@@ -40,6 +40,17 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     return { metrics, attach: () => undefined, close: async () => undefined };
   }
   const cfg = config.sync;
+  const tenantLimits = new SyncTenantLimiter({
+    maxSocketsPerIp: cfg.maxSocketsPerIp,
+    maxSocketsPerUser: cfg.maxSocketsPerUser,
+    maxSocketsPerUserPerDoc: cfg.maxSocketsPerUserPerDoc,
+    maxJoiningPerUser: cfg.maxJoiningPerUser,
+    workspaceFramesPerSecond: cfg.workspaceFramesPerSecond,
+    workspaceBytesPerSecond: cfg.workspaceBytesPerSecond,
+    workspaceBurstSeconds: cfg.workspaceBurstSeconds,
+    workspaceCrdtMsPerSecond: cfg.workspaceCrdtMsPerSecond,
+    maxMessageBytes: cfg.maxMessageBytes,
+  });
   const registry = new RoomRegistry(
     {
       persistBatchMs: cfg.persistBatchMs,
@@ -62,6 +73,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
         inspectOffThreadBytes: config.crdt.inspectOffThreadBytes,
       },
       roomGraceMs: cfg.roomGraceMs,
+      maxConcurrentLoads: cfg.maxConcurrentLoads,
       compactThreshold: cfg.compactThreshold,
       compactIdleMs: cfg.compactIdleMs,
     },
@@ -76,6 +88,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       project: projectDocument,
       crdt: infra.crdt(),
       quarantine: infra.quarantine('sync'),
+      cpuBudget: tenantLimits,
     },
   );
   rooms = registry;
@@ -98,17 +111,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
         topTalkers: infra.topTalkers,
         logger: infra.logger.child({ component: 'sync' }),
         clientAddress: clientAddressOf(config.trustProxy),
-        tenantLimits: new SyncTenantLimiter({
-          maxSocketsPerIp: cfg.maxSocketsPerIp,
-          maxSocketsPerUser: cfg.maxSocketsPerUser,
-          maxSocketsPerUserPerDoc: cfg.maxSocketsPerUserPerDoc,
-          maxJoiningPerUser: cfg.maxJoiningPerUser,
-          workspaceFramesPerSecond: cfg.workspaceFramesPerSecond,
-          workspaceBytesPerSecond: cfg.workspaceBytesPerSecond,
-          workspaceBurstSeconds: cfg.workspaceBurstSeconds,
-          workspaceCrdtMsPerSecond: cfg.workspaceCrdtMsPerSecond,
-          maxMessageBytes: cfg.maxMessageBytes,
-        }),
+        tenantLimits,
         limits: {
           maxMessageBytes: cfg.maxMessageBytes,
           preauthMaxMessageBytes: cfg.preauthMaxMessageBytes,

@@ -12,7 +12,7 @@ import { atLeast } from '../domain/roles.ts';
 import { CloseCode, closeReasonLabel, ProtocolError } from '../sync/close-codes.ts';
 import { carriesUpdate, encodePermissionDenied, MessageType, updatePayload } from '../sync/protocol.ts';
 import type { Room } from '../sync/room.ts';
-import { DocumentQuarantined, type RoomRegistry } from '../sync/rooms.ts';
+import { DocumentQuarantined, type RoomRegistry, WorkspaceOverBudget } from '../sync/rooms.ts';
 import { Session } from '../sync/session.ts';
 import type { Slot, SyncLimitName } from '../sync/tenant-limits.ts';
 import { setMaxPayload } from './limit-report.ts';
@@ -412,6 +412,18 @@ export class Connection {
     try {
       room = await this.deps.registry.acquire(this.documentId);
     } catch (err) {
+      if (err instanceof WorkspaceOverBudget) {
+        // [S11.8] Loading it would spend CPU its workspace no longer has on this instance.
+        metrics.connections.inc({ result: 'rate_limited' });
+        const reason = 'workspace CRDT CPU budget exceeded';
+        this.deps.report.limited('workspace_crdt_cpu', {
+          documentId: this.documentId,
+          userId: principal.userId,
+          reason,
+        });
+        this.ws.close(CloseCode.RATE_LIMITED, 'workspace sync rate exceeded: retry later');
+        return;
+      }
       if (!(err instanceof DocumentQuarantined)) throw err;
       // [S11.4] Until an operator repairs or releases it, nobody can hold a room on it open.
       metrics.connections.inc({ result: 'quarantined' });
