@@ -1,5 +1,6 @@
 /**
- * Renders ProseMirror JSON (TipTap StarterKit node and mark names) as a safe HTML fragment: every
+ * Renders ProseMirror JSON (TipTap StarterKit names plus the editor's tables, task lists and
+ * highlight, web/src/editor/blocks.ts) as a safe HTML fragment: every
  * text and attribute value is escaped, tags come only from the fixed tables below (never from the
  * document), and URLs pass the allow-list in safe-url.ts. Unknown nodes render their children;
  * unknown marks are ignored.
@@ -38,8 +39,16 @@ const markTags = new Map([
   ['italic', 'em'],
   ['strike', 's'],
   ['underline', 'u'],
+  ['highlight', 'mark'],
   ['code', 'code'],
 ]);
+
+/** Table cells: header cells are <th>. Spans are clamped, so a hostile attr cannot blow up a layout. */
+const cellTags = new Map([
+  ['tableHeader', 'th'],
+  ['tableCell', 'td'],
+]);
+const MAX_SPAN = 1000;
 
 /** Code block languages become a class name, so only plain identifiers pass. */
 const languagePattern = /^[A-Za-z0-9_+#.-]{1,40}$/;
@@ -68,6 +77,21 @@ function block(node: ProseMirrorJson, depth: number): string {
     }
     case 'horizontalRule':
       return '<hr>';
+    case 'table':
+      return `<table><tbody>${children(node, depth)}</tbody></table>`;
+    case 'tableRow':
+      return `<tr>${children(node, depth)}</tr>`;
+    case 'tableHeader':
+    case 'tableCell':
+      return cell(node, depth);
+    // The markup TipTap's task list reads back, so an exported checklist pastes as one.
+    case 'taskList':
+      return `<ul data-type="taskList">${children(node, depth)}</ul>`;
+    case 'taskItem': {
+      const checked = node.attrs?.checked === true;
+      const box = `<input type="checkbox" disabled${checked ? ' checked' : ''}>`;
+      return `<li data-type="taskItem" data-checked="${checked}">${box}<div>${children(node, depth)}</div></li>`;
+    }
     case 'image':
       return image(node);
     case 'text':
@@ -83,6 +107,14 @@ function block(node: ProseMirrorJson, depth: number): string {
 
 function children(node: ProseMirrorJson, depth: number): string {
   return (node.content ?? []).map((child) => block(child, depth + 1)).join('');
+}
+
+function cell(node: ProseMirrorJson, depth: number): string {
+  const tag = cellTags.get(node.type)!;
+  const colspan = integerAttr(node, 'colspan', 1, 1, MAX_SPAN);
+  const rowspan = integerAttr(node, 'rowspan', 1, 1, MAX_SPAN);
+  const spans = `${colspan > 1 ? ` colspan="${colspan}"` : ''}${rowspan > 1 ? ` rowspan="${rowspan}"` : ''}`;
+  return `<${tag}${spans}>${children(node, depth)}</${tag}>`;
 }
 
 function image(node: ProseMirrorJson): string {

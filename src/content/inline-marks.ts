@@ -12,7 +12,7 @@ export type InlineEvent =
   | { kind: 'node'; node: ProseMirrorJson };
 
 /** Tie-break for marks opening on the same node and running equally far: outermost first. */
-const markRank = ['link', 'italic', 'bold', 'strike', 'underline', 'code'];
+const markRank = ['link', 'italic', 'bold', 'strike', 'underline', 'highlight', 'code'];
 
 function rank(mark: ProseMirrorMark): number {
   const index = markRank.indexOf(mark.type);

@@ -1,8 +1,9 @@
 /**
- * Renders ProseMirror JSON (TipTap StarterKit names) as CommonMark, plus GFM `~~strike~~`.
+ * Renders ProseMirror JSON (TipTap StarterKit names plus the editor's tables and task lists) as
+ * CommonMark, plus GFM `~~strike~~`, pipe tables and `- [x]` task items.
  * Text is escaped so it reads back literally; raw HTML never passes through (`<` is escaped);
- * URLs pass safe-url.ts. Underline has no Markdown form and is dropped; unknown nodes render
- * their children.
+ * URLs pass safe-url.ts. Underline and highlight have no Markdown form and are dropped; unknown
+ * nodes render their children.
  *
  * Hand-written: @tiptap/static-renderer's Markdown escapes nothing, flattens nested lists and
  * breaks on backticks in code; prosemirror-markdown needs a full ProseMirror schema (so
@@ -45,7 +46,10 @@ function renderBlock(node: ProseMirrorJson, depth: number, alternateMarker: bool
     }
     case 'bulletList':
     case 'orderedList':
+    case 'taskList':
       return renderList(node, depth, alternateMarker);
+    case 'table':
+      return renderTable(node, depth);
     case 'codeBlock':
       return renderCodeBlock(node);
     case 'horizontalRule':
@@ -81,7 +85,7 @@ function joinBlocks(blocks: Rendered[], separator: string): string {
 }
 
 function isList(node: ProseMirrorJson): boolean {
-  return node.type === 'bulletList' || node.type === 'orderedList';
+  return node.type === 'bulletList' || node.type === 'orderedList' || node.type === 'taskList';
 }
 
 function renderList(list: ProseMirrorJson, depth: number, alternateMarker: boolean): string {
@@ -93,7 +97,9 @@ function renderList(list: ProseMirrorJson, depth: number, alternateMarker: boole
   const itemSeparator = tight ? '\n' : '\n\n';
   return rendered
     .map((blocks, i) => {
-      const marker = ordered ? `${start + i}${alternateMarker ? ')' : '.'}` : alternateMarker ? '+' : '-';
+      const bullet = ordered ? `${start + i}${alternateMarker ? ')' : '.'}` : alternateMarker ? '+' : '-';
+      const task = list.type === 'taskList' ? ` [${items[i]?.attrs?.checked === true ? 'x' : ' '}]` : '';
+      const marker = `${bullet}${task}`;
       const body = joinBlocks(blocks, itemSeparator);
       return body === '' ? marker : prefixLines(body, `${marker} `, '', ' '.repeat(marker.length + 1));
     })
@@ -107,6 +113,45 @@ function renderList(list: ProseMirrorJson, depth: number, alternateMarker: boole
  */
 function isTight(blocks: Rendered[]): boolean {
   return blocks.every((block, i) => i === 0 || (isList(block.node) && /^([-+]|1[.)]) \S/.test(block.markdown)));
+}
+
+/**
+ * A GFM pipe table. GFM needs a header row, so the first row is it whatever its cells are; a
+ * cell's blocks join on one line (a table cell holds no block structure), pipes are escaped, and
+ * spanned cells are followed by empty ones so every row has the same width.
+ */
+function renderTable(table: ProseMirrorJson, depth: number): string {
+  const rows = (table.content ?? []).map((row) =>
+    (row.content ?? []).flatMap((cell) => {
+      const text = cellMarkdown(cell, depth + 2);
+      const span = integerAttr(cell, 'colspan', 1, 1, 1000);
+      return [text, ...new Array<string>(span - 1).fill('')];
+    }),
+  );
+  const width = Math.max(1, ...rows.map((row) => row.length));
+  if (rows.length === 0) return '';
+  const line = (cells: string[]) =>
+    `| ${Array.from({ length: width }, (_, i) => cells[i] ?? '').join(' | ')} |`.replace(/ {2}\|/g, ' |');
+  const [header, ...body] = rows;
+  return [line(header!), `|${' --- |'.repeat(width)}`, ...body.map(line)].join('\n');
+}
+
+function cellMarkdown(cell: ProseMirrorJson, depth: number): string {
+  if (depth > maxNestingDepth) return '';
+  const parts: string[] = [];
+  const collect = (node: ProseMirrorJson, level: number) => {
+    if (level > maxNestingDepth) return;
+    if (node.type === 'codeBlock')
+      parts.push(inlineMarkdown([{ type: 'text', text: textContent(node), marks: [{ type: 'code' }] }], 'heading'));
+    else if (hasInlineContent(node)) parts.push(inlineMarkdown(node.content ?? [], 'heading'));
+    else for (const child of node.content ?? []) collect(child, level + 1);
+  };
+  for (const child of cell.content ?? []) collect(child, depth + 1);
+  return parts
+    .filter((part) => part !== '')
+    .join(' ')
+    .replace(/\n/g, ' ')
+    .replace(/\|/g, '\\|');
 }
 
 function renderCodeBlock(node: ProseMirrorJson): string {

@@ -24,8 +24,8 @@ export type DocumentProjection = { content: ProseMirrorJson; text: string };
 /** y-prosemirror's suffix for marks that may overlap themselves (`comment--aB3x+9/=`). */
 const overlappingMarkSuffix = /--[a-zA-Z0-9+/=]{8}$/;
 
-/** Same order as TipTap StarterKit's schema, so marks come out as `editor.getJSON()` lists them. */
-const markOrder = ['link', 'bold', 'code', 'italic', 'strike', 'underline'];
+/** Same order as the editor's schema, so marks come out as `editor.getJSON()` lists them. */
+const markOrder = ['link', 'bold', 'code', 'italic', 'strike', 'underline', 'highlight'];
 
 export function projectDocument(doc: Y.Doc): DocumentProjection {
   const children = projectChildren(doc.getXmlFragment(tiptapFragmentName), 1);

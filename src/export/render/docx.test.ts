@@ -110,3 +110,32 @@ describe('toDocx', () => {
     expect(styled(body, 'ListNumber')).toEqual(['deep']);
   });
 });
+
+describe('toDocx: tables, checklists and highlight [issue 13]', () => {
+  const cell = (type: string, value: string) => ({ type, content: [paragraph(text(value))] });
+
+  it('writes a real Word table with a repeating header row, task boxes and a highlighted run', async () => {
+    const table = {
+      type: 'table',
+      content: [
+        { type: 'tableRow', content: [cell('tableHeader', 'Name'), cell('tableHeader', 'Owner')] },
+        { type: 'tableRow', content: [cell('tableCell', 'Launch plan'), { type: 'tableCell', content: [] }] },
+      ],
+    };
+    const tasks = {
+      type: 'taskList',
+      content: [
+        { type: 'taskItem', attrs: { checked: true }, content: [paragraph(text('Write brief'))] },
+        { type: 'taskItem', attrs: { checked: false }, content: [paragraph(text('Ship it'))] },
+      ],
+    };
+    const { body } = await unpack('Blocks', doc(table, tasks, paragraph(text('lit', 'highlight'))));
+    expect(body.match(/<w:tbl>/g)).toHaveLength(1);
+    expect(body.match(/<w:tr>/g)).toHaveLength(2);
+    expect(body).toContain('<w:tblHeader/>');
+    for (const word of ['Name', 'Owner', 'Launch plan']) expect(body).toContain(`>${word}</w:t>`);
+    expect(body).toContain('☒ </w:t>');
+    expect(body).toContain('☐ </w:t>');
+    expect(body).toMatch(/<w:highlight w:val="yellow"\/>.*?lit<\/w:t>/s);
+  });
+});

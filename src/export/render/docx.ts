@@ -13,7 +13,11 @@ import {
   Packer,
   Paragraph,
   type ParagraphChild,
+  Table,
+  TableCell,
+  TableRow,
   TextRun,
+  WidthType,
 } from 'docx';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
@@ -48,7 +52,19 @@ function xmlText(text: string): string {
 
 type Context = { quote: boolean; listLevel: number };
 
-type Marks = { bold: boolean; italics: boolean; strike: boolean; underline: boolean; code: boolean };
+type Marks = {
+  bold: boolean;
+  italics: boolean;
+  strike: boolean;
+  underline: boolean;
+  highlight: boolean;
+  code: boolean;
+};
+
+type Block = Paragraph | Table;
+
+const TASK_BOXES = ['☐', '☒'] as const;
+const MAX_SPAN = 1000;
 
 export async function toDocx(title: string, content: ProseMirrorJson): Promise<Uint8Array> {
   const writer = new DocxWriter();
@@ -81,13 +97,13 @@ class DocxWriter {
     return numberingFor(this.orderedStarts);
   }
 
-  blocks(nodes: ProseMirrorJson[], ctx: Context): Paragraph[] {
+  blocks(nodes: ProseMirrorJson[], ctx: Context): Block[] {
     return groupBlocks(nodes).flatMap((group) =>
       group.kind === 'inline' ? [this.paragraph(group.nodes, ctx)] : this.block(group.node, ctx),
     );
   }
 
-  private block(node: ProseMirrorJson, ctx: Context): Paragraph[] {
+  private block(node: ProseMirrorJson, ctx: Context): Block[] {
     switch (node.type) {
       case 'paragraph':
         return [this.paragraph(node.content ?? [], ctx)];
@@ -97,7 +113,10 @@ class DocxWriter {
       }
       case 'bulletList':
       case 'orderedList':
+      case 'taskList':
         return this.list(node, ctx);
+      case 'table':
+        return this.table(node, ctx);
       case 'blockquote':
         return this.blocks(node.content ?? [], { ...ctx, quote: true });
       case 'codeBlock':
@@ -123,7 +142,35 @@ class DocxWriter {
     return new Paragraph({ style: ctx.quote ? 'Quote' : undefined, children: this.inline(inline) });
   }
 
-  private list(node: ProseMirrorJson, ctx: Context): Paragraph[] {
+  /** A real Word table; a first row of header cells repeats on every page. */
+  private table(node: ProseMirrorJson, ctx: Context): Block[] {
+    const rows = (node.content ?? []).filter((row) => (row.content ?? []).length > 0);
+    if (rows.length === 0) return [];
+    const table = new Table({
+      width: { size: 100, type: WidthType.PERCENTAGE },
+      rows: rows.map(
+        (row, r) =>
+          new TableRow({
+            tableHeader: r === 0 && (row.content ?? []).every((cell) => cell.type === 'tableHeader'),
+            children: (row.content ?? []).map((cell) => {
+              const blocks = this.blocks(cell.content ?? [], { ...ctx, listLevel: 0 });
+              const header = cell.type === 'tableHeader';
+              return new TableCell({
+                columnSpan: integerAttr(cell, 'colspan', 1, 1, MAX_SPAN),
+                rowSpan: integerAttr(cell, 'rowspan', 1, 1, MAX_SPAN),
+                shading: header ? { fill: 'F0F0F0' } : undefined,
+                // Word needs at least one paragraph in a cell.
+                children: blocks.length > 0 ? blocks : [new Paragraph({})],
+              });
+            }),
+          }),
+      ),
+    });
+    // Two tables in a row would merge into one in Word: an empty paragraph keeps them apart.
+    return [table, new Paragraph({})];
+  }
+
+  private list(node: ProseMirrorJson, ctx: Context): Block[] {
     const ordered = node.type === 'orderedList';
     const start = integerAttr(node, 'start', 1, 0, 999_999_999);
     if (ordered) this.orderedStarts.add(start);
@@ -131,9 +178,11 @@ class DocxWriter {
     const instance = this.nextInstance++;
     const level = Math.min(ctx.listLevel, LEVELS - 1);
     const inner: Context = { ...ctx, listLevel: ctx.listLevel + 1 };
-    const out: Paragraph[] = [];
+    const out: Block[] = [];
+    const tasks = node.type === 'taskList';
     for (const item of node.content ?? []) {
-      const groups = groupBlocks(item.type === 'listItem' ? (item.content ?? []) : [item]);
+      const wrapper = item.type === 'listItem' || item.type === 'taskItem';
+      const groups = groupBlocks(wrapper ? (item.content ?? []) : [item]);
       // The item's first text (its first paragraph, usually) carries the bullet or number; an
       // item opening with anything else (a nested list, code) gets an empty numbered paragraph.
       const first = groups[0];
@@ -150,7 +199,9 @@ class DocxWriter {
         new Paragraph({
           style: ordered ? 'ListNumber' : 'ListBullet',
           numbering: { reference, level, instance },
-          children: this.inline(inline),
+          children: tasks
+            ? [new TextRun(`${TASK_BOXES[item.attrs?.checked === true ? 1 : 0]} `), ...this.inline(inline)]
+            : this.inline(inline),
         }),
       );
       for (const group of rest) {
@@ -197,6 +248,7 @@ class DocxWriter {
         italics: has('italic'),
         strike: has('strike'),
         underline: has('underline'),
+        highlight: has('highlight'),
         code: has('code'),
       };
       const href = safeLinkHref(node.marks?.find((mark) => mark.type === 'link')?.attrs?.href);
@@ -223,5 +275,6 @@ function run(text: string, marks: Marks, style: string | undefined): TextRun {
     italics: marks.italics || undefined,
     strike: marks.strike || undefined,
     underline: marks.underline ? {} : undefined,
+    highlight: marks.highlight ? 'yellow' : undefined,
   });
 }

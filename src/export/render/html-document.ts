@@ -29,6 +29,13 @@ pre code { background: none; padding: 0; }
 hr { border: 0; border-top: 1px solid #ccc; margin: 1.5em 0; }
 a { color: #0b5cad; }
 img { max-width: 100%; }
+table { border-collapse: collapse; margin: 0 0 0.8em; width: 100%; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+th > p, td > p { margin: 0; }
+ul[data-type="taskList"] { list-style: none; padding-left: 0.2em; }
+ul[data-type="taskList"] > li { display: flex; gap: 0.5em; }
+mark { background: #fff3a3; }
 @page { size: A4; margin: 2cm 2cm 2.5cm; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 `.trim();

@@ -94,3 +94,49 @@ describe('toPdf', () => {
     expect(pdf.pageTexts[0]!.split('\n')).toEqual(['Empty', 'Page 1 of 1']);
   });
 });
+
+describe('toPdf: tables, checklists and the new marks [issue 13]', () => {
+  const cell = (type: string, value: string) => ({ type, content: [paragraph(text(value))] });
+  const table = {
+    type: 'table',
+    content: [
+      { type: 'tableRow', content: [cell('tableHeader', 'Name'), cell('tableHeader', 'Owner')] },
+      { type: 'tableRow', content: [cell('tableCell', 'Launch plan'), cell('tableCell', 'Ada')] },
+    ],
+  };
+  const tasks = {
+    type: 'taskList',
+    content: [
+      { type: 'taskItem', attrs: { checked: true }, content: [paragraph(text('Write brief'))] },
+      { type: 'taskItem', attrs: { checked: false }, content: [paragraph(text('Ship it'))] },
+    ],
+  };
+
+  it('prints every table cell and every task with its box', async () => {
+    const marked = paragraph(
+      text('lit', { type: 'highlight' }),
+      text(' '),
+      text('under', { type: 'underline' }),
+      text(' '),
+      text('gone', { type: 'strike' }),
+    );
+    const pdf = readPdf(await toPdf('Blocks', doc(table, tasks, marked)));
+    const lines = allText(pdf.pageTexts).split('\n');
+    for (const expected of ['Name', 'Owner', 'Launch plan', 'Ada', '[x]', 'Write brief', '[ ]', 'Ship it']) {
+      expect(lines).toContain(expected);
+    }
+    expect(allText(pdf.pageTexts)).toContain('lit');
+    expect(allText(pdf.pageTexts)).toContain('gone');
+  });
+
+  it('starts a new page for a row that does not fit, and keeps every row', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      type: 'tableRow',
+      content: [cell('tableCell', `row ${i}`), cell('tableCell', `value ${i}`)],
+    }));
+    const pdf = readPdf(await toPdf('Long table', doc({ type: 'table', content: rows })));
+    expect(pdf.pages).toBeGreaterThan(1);
+    const lines = allText(pdf.pageTexts).split('\n');
+    for (let i = 0; i < 120; i++) expect(lines).toContain(`row ${i}`);
+  });
+});

@@ -1,13 +1,14 @@
 /**
  * The PDF export with pdfkit: the title on the first page, headings sized by level, paragraphs
- * of styled runs, nested lists, block quotes with a rule, shaded code blocks that split across
- * pages, clickable links, "Page N of M" footers and the Title in the document's metadata.
+ * of styled runs, nested lists and checklists, tables (pdf-table.ts), block quotes with a rule,
+ * shaded code blocks that split across pages, clickable links, "Page N of M" footers and the Title in the document's metadata.
  * Text goes through win-ansi.ts first: the standard fonts cannot show characters outside WinAnsi.
  */
 import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { groupBlocks } from './block-groups.ts';
 import { inlineRuns, plainRun, type Run } from './pdf-inline.ts';
+import { drawTable } from './pdf-table.ts';
 import { toWinAnsi } from './win-ansi.ts';
 
 export type PdfOptions = {
@@ -33,6 +34,8 @@ const QUOTE_COLOR = '#444444';
 const RULE_COLOR = '#bbbbbb';
 const CODE_BACKGROUND = '#f2f2f2';
 const BULLETS = ['•', '–', '·'];
+/** Unchecked and checked task items (the standard fonts have no ballot boxes). */
+const TASK_MARKERS = ['[ ]', '[x]'] as const;
 
 type Context = { indent: number; listLevel: number; color: string; paragraphGap: number };
 
@@ -114,7 +117,18 @@ class PdfWriter {
         return;
       case 'bulletList':
       case 'orderedList':
+      case 'taskList':
         this.list(node, ctx);
+        return;
+      case 'table':
+        this.ensureSpace(BODY_SIZE * 2);
+        drawTable(this.doc, node, {
+          x: this.left + ctx.indent,
+          width: this.width - ctx.indent,
+          color: ctx.color,
+          gapAfter: ctx.paragraphGap,
+        });
+        this.doc.x = this.left;
         return;
       case 'blockquote':
         this.blockquote(node, ctx);
@@ -170,12 +184,20 @@ class PdfWriter {
     const start = integerAttr(node, 'start', 1, 0, 999_999_999);
     const doc = this.doc;
     doc.font('Helvetica').fontSize(BODY_SIZE);
-    const widest = ordered ? `${start + Math.max(0, items.length - 1)}.` : '•';
+    const widest = ordered
+      ? `${start + Math.max(0, items.length - 1)}.`
+      : node.type === 'taskList'
+        ? TASK_MARKERS[1]
+        : '•';
     const markerWidth = Math.max(18, doc.widthOfString(widest) + 8);
     const indent = Math.min(ctx.indent + markerWidth, this.width * MAX_INDENT_SHARE);
     const inner: Context = { ...ctx, indent, listLevel: ctx.listLevel + 1, paragraphGap: LIST_PARAGRAPH_GAP };
     items.forEach((item, i) => {
-      const marker = ordered ? `${start + i}.` : BULLETS[ctx.listLevel % BULLETS.length]!;
+      const marker = ordered
+        ? `${start + i}.`
+        : node.type === 'taskList'
+          ? TASK_MARKERS[item.attrs?.checked === true ? 1 : 0]
+          : BULLETS[ctx.listLevel % BULLETS.length]!;
       this.listItem(item, inner, marker, markerWidth);
     });
     if (ctx.listLevel === 0) doc.y += PARAGRAPH_GAP - LIST_PARAGRAPH_GAP;
@@ -197,7 +219,7 @@ class PdfWriter {
     });
     doc.x = this.left;
     doc.y = y;
-    const children = item.type === 'listItem' ? (item.content ?? []) : [item];
+    const children = item.type === 'listItem' || item.type === 'taskItem' ? (item.content ?? []) : [item];
     if (children.length === 0) doc.y += BODY_SIZE + LINE_GAP + LIST_PARAGRAPH_GAP;
     this.blocks(children, ctx);
   }

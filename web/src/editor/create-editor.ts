@@ -10,8 +10,8 @@ import { Plugin } from '@tiptap/pm/state';
 import StarterKit from '@tiptap/starter-kit';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { blockExtensions } from './blocks.ts';
 import { placeCaretLabels } from './caret-label.ts';
-import { isAllowedLinkHref } from './link-url.ts';
 import type { PresenceUser } from './presence.ts';
 import { isHexColor } from './user-color.ts';
 
@@ -113,14 +113,10 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
         undoRedo: false,
         // It appends a paragraph to the shared document on load: every client would add one.
         trailingNode: false,
-        link: {
-          openOnClick: false,
-          autolink: true,
-          defaultProtocol: 'https',
-          isAllowedUri: (url) => isAllowedLinkHref(url),
-          HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' },
-        },
+        // blocks.ts brings a link that typing at its end does not extend.
+        link: false,
       }),
+      ...blockExtensions(),
       Collaboration.configure({ document: options.doc, field: FRAGMENT }),
       CollaborationCaret.configure({
         provider: { awareness: options.awareness },

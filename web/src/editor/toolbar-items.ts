@@ -7,7 +7,8 @@ export type ToolbarItem = {
   label: string;
   /** What the button shows. */
   glyph: string;
-  shortcut: string;
+  /** Only for shortcuts the editor really binds. */
+  shortcut?: string;
   /** Marks and blocks report `aria-pressed`; plain actions (undo) do not. */
   isActive?: (editor: Editor) => boolean;
   run: (chain: ChainedCommands) => ChainedCommands;
@@ -39,6 +40,30 @@ export const FORMAT_ITEMS: readonly ToolbarItem[] = [
     shortcut: 'Mod+E',
     isActive: (e) => e.isActive('code'),
     run: (c) => c.toggleCode(),
+  },
+  {
+    id: 'underline',
+    label: 'Underline',
+    glyph: 'U',
+    shortcut: 'Mod+U',
+    isActive: (e) => e.isActive('underline'),
+    run: (c) => c.toggleUnderline(),
+  },
+  {
+    id: 'strike',
+    label: 'Strikethrough',
+    glyph: 'S',
+    shortcut: 'Mod+Shift+S',
+    isActive: (e) => e.isActive('strike'),
+    run: (c) => c.toggleStrike(),
+  },
+  {
+    id: 'highlight',
+    label: 'Highlight',
+    glyph: 'H',
+    shortcut: 'Mod+Shift+H',
+    isActive: (e) => e.isActive('highlight'),
+    run: (c) => c.toggleHighlight(),
   },
 ];
 
@@ -84,6 +109,14 @@ export const BLOCK_ITEMS: readonly ToolbarItem[] = [
     run: (c) => c.toggleOrderedList(),
   },
   {
+    id: 'tasks',
+    label: 'Checklist',
+    glyph: '☑',
+    shortcut: 'Mod+Shift+9',
+    isActive: (e) => e.isActive('taskList'),
+    run: (c) => c.toggleTaskList(),
+  },
+  {
     id: 'quote',
     label: 'Quote',
     glyph: '❝',
@@ -98,6 +131,82 @@ export const BLOCK_ITEMS: readonly ToolbarItem[] = [
     shortcut: 'Mod+Alt+C',
     isActive: (e) => e.isActive('codeBlock'),
     run: (c) => c.toggleCodeBlock(),
+  },
+  {
+    id: 'rule',
+    label: 'Horizontal rule',
+    glyph: '―',
+    isActive: (e) => e.isActive('horizontalRule'),
+    run: (c) => c.setHorizontalRule(),
+    can: (e) => e.can().setHorizontalRule(),
+  },
+  {
+    id: 'table',
+    label: 'Insert table',
+    glyph: '▦',
+    isActive: (e) => e.isActive('table'),
+    run: (c) => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true }),
+    can: (e) => e.can().insertTable({ rows: 3, cols: 3, withHeaderRow: true }),
+  },
+];
+
+/** Shown while the cursor is in a table: rows, columns, the header row and the table itself. */
+export const TABLE_ITEMS: readonly ToolbarItem[] = [
+  {
+    id: 'row-before',
+    label: 'Add row above',
+    glyph: '↥+',
+    run: (c) => c.addRowBefore(),
+    can: (e) => e.can().addRowBefore(),
+  },
+  {
+    id: 'row-after',
+    label: 'Add row below',
+    glyph: '↧+',
+    run: (c) => c.addRowAfter(),
+    can: (e) => e.can().addRowAfter(),
+  },
+  {
+    id: 'row-delete',
+    label: 'Delete row',
+    glyph: '↕−',
+    run: (c) => c.deleteRow(),
+    can: (e) => e.can().deleteRow(),
+  },
+  {
+    id: 'col-before',
+    label: 'Add column left',
+    glyph: '↤+',
+    run: (c) => c.addColumnBefore(),
+    can: (e) => e.can().addColumnBefore(),
+  },
+  {
+    id: 'col-after',
+    label: 'Add column right',
+    glyph: '↦+',
+    run: (c) => c.addColumnAfter(),
+    can: (e) => e.can().addColumnAfter(),
+  },
+  {
+    id: 'col-delete',
+    label: 'Delete column',
+    glyph: '↔−',
+    run: (c) => c.deleteColumn(),
+    can: (e) => e.can().deleteColumn(),
+  },
+  {
+    id: 'header-row',
+    label: 'Header row',
+    glyph: 'TH',
+    run: (c) => c.toggleHeaderRow(),
+    can: (e) => e.can().toggleHeaderRow(),
+  },
+  {
+    id: 'table-delete',
+    label: 'Delete table',
+    glyph: '▦×',
+    run: (c) => c.deleteTable(),
+    can: (e) => e.can().deleteTable(),
   },
 ];
 

@@ -4,13 +4,21 @@
  */
 import type { Editor } from '@tiptap/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { LinkBubble } from './link-bubble.tsx';
 import { normalizeLinkUrl } from './link-url.ts';
-import { BLOCK_ITEMS, FORMAT_ITEMS, HISTORY_ITEMS, shortcutText, type ToolbarItem } from './toolbar-items.ts';
+import {
+  BLOCK_ITEMS,
+  FORMAT_ITEMS,
+  HISTORY_ITEMS,
+  shortcutText,
+  TABLE_ITEMS,
+  type ToolbarItem,
+} from './toolbar-items.ts';
 
 type ButtonState = { active: boolean; enabled: boolean };
-type ToolbarState = { items: Record<string, ButtonState>; link: boolean };
+type ToolbarState = { items: Record<string, ButtonState>; link: boolean; href: string; table: boolean };
 
-const ALL_ITEMS = [...FORMAT_ITEMS, ...BLOCK_ITEMS, ...HISTORY_ITEMS];
+const ALL_ITEMS = [...FORMAT_ITEMS, ...BLOCK_ITEMS, ...TABLE_ITEMS, ...HISTORY_ITEMS];
 const APPLE = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 function readState(editor: Editor): ToolbarState {
@@ -22,13 +30,15 @@ function readState(editor: Editor): ToolbarState {
       enabled: editable && (item.can?.(editor) ?? true),
     };
   }
-  return { items, link: editor.isActive('link') };
+  const link = editor.isActive('link');
+  const href = link ? String(editor.getAttributes('link').href ?? '') : '';
+  return { items, link, href, table: editor.isActive('table') };
 }
 
 const stateKey = (s: ToolbarState) =>
   `${Object.entries(s.items)
     .map(([id, b]) => `${id}${Number(b.active)}${Number(b.enabled)}`)
-    .join()}|${s.link}`;
+    .join()}|${s.link}|${s.table}|${s.href}`;
 
 export type ToolbarProps = {
   editor: Editor;
@@ -85,8 +95,8 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
         class={`ed-tool ed-tool--${item.id}`}
         aria-label={item.label}
         aria-pressed={item.isActive ? s.active : undefined}
-        aria-keyshortcuts={item.shortcut.replace('Mod', APPLE ? 'Meta' : 'Control')}
-        title={`${item.label} (${shortcutText(item.shortcut, APPLE)})`}
+        aria-keyshortcuts={item.shortcut?.replace('Mod', APPLE ? 'Meta' : 'Control')}
+        title={item.shortcut ? `${item.label} (${shortcutText(item.shortcut, APPLE)})` : item.label}
         disabled={!s.enabled}
         // Keep the selection in the editor: a button that takes focus would lose it.
         onMouseDown={(e) => e.preventDefault()}
@@ -119,8 +129,10 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
         </div>
         <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
         <div class="ed-toolgroup">{HISTORY_ITEMS.map(button)}</div>
+        {state.table && editable && <div class="ed-toolgroup ed-toolgroup--table">{TABLE_ITEMS.map(button)}</div>}
       </div>
       {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
+      {!linkOpen && state.link && <LinkBubble editor={editor} href={state.href} onEdit={() => setLinkOpen(true)} />}
     </div>
   );
 }
