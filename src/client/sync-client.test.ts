@@ -29,7 +29,15 @@ import {
 } from './sync-client.ts';
 
 const WAIT_MS = 5_000;
-const ROOM: RoomStatus = { mode: 'full', connections: 1, editors: 1, viewers: 0, access: 'edit' };
+const ROOM: RoomStatus = {
+  mode: 'full',
+  connections: 1,
+  editors: 1,
+  viewers: 0,
+  access: 'edit',
+  waitlist: 0,
+  waiting: false,
+};
 
 type Peer = {
   url: string;

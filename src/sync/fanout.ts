@@ -46,6 +46,7 @@ export class Fanout {
   private readonly awareness: awarenessProtocol.Awareness;
   private readonly mode: () => RoomMode;
   private readonly editors: () => number;
+  private readonly waitlist: ReadonlySet<Session>;
   private readonly limits: FanoutLimits;
   private readonly observer: RoomObserver;
   private readonly clock: Clock;
@@ -66,6 +67,8 @@ export class Fanout {
     mode: () => RoomMode;
     /** Sessions that may edit, counted by the room as they join, leave and change access. */
     editors: () => number;
+    /** Sessions waiting for an editing seat [S5.5]. */
+    waitlist: ReadonlySet<Session>;
     limits: FanoutLimits;
     observer: RoomObserver;
     clock: Clock;
@@ -75,6 +78,7 @@ export class Fanout {
     this.awareness = room.awareness;
     this.mode = room.mode;
     this.editors = room.editors;
+    this.waitlist = room.waitlist;
     this.limits = room.limits;
     this.observer = room.observer;
     this.clock = room.clock;
@@ -175,10 +179,10 @@ export class Fanout {
 
   /** O(1): the counts are kept by the room, not recounted per session. */
   statusFor(session: Session): RoomStatus {
-    return this.status(session.access);
+    return this.status(session.access, this.waitlist.has(session));
   }
 
-  private status(access: Access): RoomStatus {
+  private status(access: Access, waiting = false): RoomStatus {
     const editors = this.editors();
     return {
       mode: this.mode(),
@@ -186,6 +190,8 @@ export class Fanout {
       editors,
       viewers: this.sessions.size - editors,
       access,
+      waitlist: this.waitlist.size,
+      waiting,
     };
   }
 
@@ -205,10 +211,11 @@ export class Fanout {
     }, STATUS_THROTTLE_MS);
   }
 
-  /** One encoded frame per access level, not one per session. */
+  /** Three encoded frames (editing, viewing, waiting for a seat), not one per session. */
   private broadcastStatus(): void {
     const frames = { edit: encodeRoomStatus(this.status('edit')), read: encodeRoomStatus(this.status('read')) };
-    for (const s of this.sessions) this.sendTo(s, frames[s.access], 'control');
+    const waiting = encodeRoomStatus(this.status('read', true));
+    for (const s of this.sessions) this.sendTo(s, this.waitlist.has(s) ? waiting : frames[s.access], 'control');
   }
 
   /** Stops every timer and drops what was waiting for one. */

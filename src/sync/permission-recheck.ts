@@ -8,7 +8,7 @@ import type { PermissionEvent } from '../domain/permission-event.ts';
 import { atLeast } from '../domain/roles.ts';
 import { CloseCode } from './close-codes.ts';
 import type { DocumentAccessNow } from './ports.ts';
-import { type Access, encodeAccessChanged, encodeRoomStatus } from './protocol.ts';
+import { encodeAccessChanged, encodeRoomStatus } from './protocol.ts';
 import type { Room } from './room.ts';
 import type { Session } from './session.ts';
 
@@ -86,9 +86,16 @@ export class PermissionRechecks {
       session.close(CloseCode.IN_TRASH, 'document moved to the trash');
       return;
     }
-    const next: Access = atLeast(access, 'editor') ? 'edit' : 'read';
-    if (next === session.access) return;
-    room.setAccess(session, next);
+    const before = session.access;
+    const waiting = room.waitlist.has(session);
+    const next = room.grant(session, atLeast(access, 'editor') ? 'edit' : 'read');
+    if (next === before) {
+      // [S5.5] Edit rights in a full room: a place on the wait list, said in the status.
+      if (room.waitlist.has(session) !== waiting) {
+        room.sendTo(session, encodeRoomStatus(room.statusFor(session)), 'control');
+      }
+      return;
+    }
     room.sendTo(
       session,
       encodeAccessChanged({

@@ -35,7 +35,19 @@ export const SyncStep = { STEP1: 0, STEP2: 1, UPDATE: 2 } as const;
 export type RoomMode = 'full' | 'reduced' | 'view-only';
 export type Access = 'edit' | 'read';
 
-export type RoomStatus = { mode: RoomMode; connections: number; editors: number; viewers: number; access: Access };
+/**
+ * `waitlist`: people with edit rights waiting for an editing seat [S5.5]; `waiting`: this connection
+ * is one of them (it gets edit access, with ACCESS_CHANGED, when a seat frees up).
+ */
+export type RoomStatus = {
+  mode: RoomMode;
+  connections: number;
+  editors: number;
+  viewers: number;
+  access: Access;
+  waitlist: number;
+  waiting: boolean;
+};
 export type AccessChanged = { access: Access; reason: string };
 /** `frame`: the number of the refused update-carrying frame on this connection. */
 export type Rejected = { reason: string; frame: number };

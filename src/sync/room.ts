@@ -21,6 +21,7 @@ import type { FrameKind, RoomObserver } from './ports.ts';
 import { stampPresence } from './presence.ts';
 import {
   type Access,
+  encodeAccessChanged,
   encodeRejected,
   encodeRoomStatus,
   encodeSyncStep1,
@@ -55,6 +56,11 @@ export class Room {
   private readonly awarenessOwner = new Map<number, Session>();
   /** Sessions that may edit (ROOM_STATUS counts them in O(1)). */
   private editors = 0;
+  /**
+   * [S5.5] Sessions with edit rights that joined read-only because the room was at its editor
+   * cap, oldest first (a Set keeps insertion order): each seat that frees up goes to the first.
+   */
+  readonly waitlist = new Set<Session>();
   /** Receipt time (clock) of the update being applied, for propagation latency; 0 when none. */
   private applyStartedAt = 0;
   closing = false;
@@ -110,6 +116,7 @@ export class Room {
       awareness: this.awareness,
       mode: () => this.mode,
       editors: () => this.editors,
+      waitlist: this.waitlist,
       limits: deps.limits,
       observer: deps.observer,
       clock: this.clock,
@@ -146,10 +153,12 @@ export class Room {
     return requested === 'edit' && this.editors >= this.limits.viewOnlyAbove ? 'read' : requested;
   }
 
-  join(session: Session): void {
+  /** `rights`: what the person may do; a session admitted read-only despite edit rights waits for a seat. */
+  join(session: Session, rights: Access = session.access): void {
     if (this.sessions.has(session)) return;
     this.sessions.add(session);
     if (session.canEdit) this.editors++;
+    else if (rights === 'edit') this.waitlist.add(session);
     session.queue = this.persist;
     this.sendTo(session, encodeSyncStep1(Y.encodeStateVector(this.doc)), 'sync');
     const states = [...this.awareness.getStates().keys()];
@@ -163,7 +172,11 @@ export class Room {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
-    if (session.canEdit) this.editors--;
+    this.waitlist.delete(session);
+    if (session.canEdit) {
+      this.editors--;
+      this.seatFreed();
+    }
     this.persist.forget(session);
     const owned = [...session.awarenessClients].filter((id) => this.awarenessOwner.get(id) === session);
     for (const id of owned) this.awarenessOwner.delete(id);
@@ -380,11 +393,45 @@ export class Room {
     return this.fanout.sendTo(session, frame, kind, count);
   }
 
-  /** Changes a session's access (a permission re-check), keeping the counts right. */
-  setAccess(session: Session, access: Access): void {
+  /**
+   * A permission re-check says what `session` may now do; returns the access it gets. Edit rights
+   * in a room at its editor cap mean a place on the wait list, not a seat [S5.5].
+   */
+  grant(session: Session, rights: Access): Access {
+    if (rights === 'read') {
+      this.waitlist.delete(session);
+      if (session.canEdit) {
+        this.setAccess(session, 'read');
+        this.seatFreed();
+      }
+      return 'read';
+    }
+    if (session.canEdit) return 'edit';
+    if (this.editors >= this.limits.viewOnlyAbove) {
+      if (this.sessions.has(session)) this.waitlist.add(session);
+      return 'read';
+    }
+    this.waitlist.delete(session);
+    this.setAccess(session, 'edit');
+    return 'edit';
+  }
+
+  private setAccess(session: Session, access: Access): void {
     if (session.access === access) return;
     if (this.sessions.has(session)) this.editors += access === 'edit' ? 1 : -1;
     session.access = access;
+  }
+
+  /** [S5.5] An editing seat is free: the longest-waiting sessions take the free seats, live. */
+  private seatFreed(): void {
+    for (const next of this.waitlist) {
+      if (this.editors >= this.limits.viewOnlyAbove) break;
+      this.waitlist.delete(next);
+      if (next.closed || !this.sessions.has(next)) continue;
+      this.setAccess(next, 'edit');
+      this.sendTo(next, encodeAccessChanged({ access: 'edit', reason: 'an editing seat freed up' }), 'control');
+      this.sendTo(next, encodeRoomStatus(this.statusFor(next)), 'control');
+    }
   }
 
   statusFor(session: Session): RoomStatus {

@@ -260,7 +260,7 @@ class Client {
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...c.added, ...c.updated, ...c.removed]);
       this.room.receive(this.session, encodeAwareness(update));
     });
-    room.join(this.session);
+    room.join(this.session, access);
     // Sync step 1, as every client sends on connect; the step 2 answer is applied right away.
     this.room.receive(this.session, encodeSyncStep1(Y.encodeStateVector(this.doc)));
     this.catchUp();
@@ -824,6 +824,52 @@ describe('Room: limits and tiers', () => {
     expect(cs[4]!.socket.messages().some((m) => m.type === 'rejected')).toBe(true);
     cs[3]!.type('yes');
     expect(cs[0]!.text()).toBe('yes');
+  });
+
+  it('[S5.5] people with edit rights above the editor cap wait in line; each freed seat goes live to the longest waiting', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 100, viewOnlyAbove: 2 });
+    const id = newDocument(log);
+    const [a, b] = [await connect(registry, id, 'a'), await connect(registry, id, 'b')];
+    const viewer = await connect(registry, id, 'v', 'read');
+    const [first, second] = [await connect(registry, id, 'w1'), await connect(registry, id, 'w2')];
+    expect([first, second].map((c) => c.session.access)).toEqual(['read', 'read']);
+    expect(first.room.statusFor(first.session)).toMatchObject({ access: 'read', waiting: true, waitlist: 2 });
+    expect(viewer.room.statusFor(viewer.session)).toMatchObject({ access: 'read', waiting: false, waitlist: 2 });
+
+    a.leave();
+    // The seat goes to the first in line, with ACCESS_CHANGED and its status, without reconnecting.
+    expect(first.socket.messages().slice(-2)).toEqual([
+      { type: 'access-changed', change: { access: 'edit', reason: 'an editing seat freed up' } },
+      { type: 'room-status', status: expect.objectContaining({ access: 'edit', waiting: false, waitlist: 1 }) },
+    ]);
+    expect(second.session.access).toBe('read');
+    first.room.receive(first.session, encodeSyncUpdate(textUpdate('seated', 901)));
+    expect(b.text()).toBe('seated');
+
+    // Someone who loses edit rights while waiting leaves the line; a viewer never joins it.
+    accessTable.set(`w2:${id}`, 'viewer');
+    await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId: 'w2' });
+    expect(first.room.waitlist.size).toBe(0);
+    b.leave();
+    expect(second.session.access).toBe('read');
+    expect(viewer.session.access).toBe('read');
+    expect(first.room.statusFor(first.session)).toMatchObject({ editors: 1, waitlist: 0 });
+  });
+
+  it('[S5.5] a share upgraded while the room is full puts the person in line instead of past the cap', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 100, viewOnlyAbove: 1 });
+    const id = newDocument(log);
+    const owner = await connect(registry, id, 'owner');
+    const guest = await connect(registry, id, 'guest', 'read');
+    accessTable.set(`guest:${id}`, 'editor');
+    await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId: 'guest' });
+    expect(guest.session.access).toBe('read');
+    expect(guest.socket.messages().at(-1)).toMatchObject({
+      type: 'room-status',
+      status: { access: 'read', waiting: true, waitlist: 1 },
+    });
+    owner.leave();
+    expect(guest.session.access).toBe('edit');
   });
 
   it('[S5.4] a flood of 500 viewer sockets never makes the document read-only for its owner or editors', async () => {

@@ -453,16 +453,11 @@ export class Connection {
         if (code === CloseCode.TOO_SLOW) setTimeout(() => this.ws.terminate(), TOO_SLOW_TERMINATE_MS).unref();
       },
     };
-    const session = new Session(
-      socket,
-      principal.userId,
-      room.admit(atLeast(access, 'editor') ? 'edit' : 'read'),
-      principal.expiresAt,
-      name,
-    );
+    const rights = atLeast(access, 'editor') ? 'edit' : 'read';
+    const session = new Session(socket, principal.userId, room.admit(rights), principal.expiresAt, name);
     this.session = session;
     this.room = room;
-    room.join(session);
+    room.join(session, rights);
     this.deps.topTalkers?.socketOpened(this.documentId);
     metrics.connections.inc({ result: 'accepted' });
     this.deps.onOpened?.(principal.userId, this.documentId);

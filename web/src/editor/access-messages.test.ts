@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
+import type { RoomStatus } from '../../../src/sync/protocol.ts';
 import { accessChangedMessage, closedMessage, documentAccessCanEdit, roomSummary } from './access-messages.ts';
 
 describe('documentAccessCanEdit', () => {
@@ -26,17 +27,45 @@ describe('messages', () => {
     expect(closedMessage({ code: CloseCode.SERVICE_RESTART, reason: '' })).toBeNull();
   });
 
+  const room = (r: Omit<RoomStatus, 'waitlist' | 'waiting'> & Partial<RoomStatus>): RoomStatus => ({
+    waitlist: 0,
+    waiting: false,
+    ...r,
+  });
+
   it('summarises the room, including the crowded tiers', () => {
     expect(roomSummary(undefined)).toBeNull();
-    expect(roomSummary({ mode: 'full', connections: 1, editors: 1, viewers: 0, access: 'edit' })).toBe('1 connection');
-    expect(roomSummary({ mode: 'full', connections: 3, editors: 2, viewers: 1, access: 'edit' })).toBe(
+    expect(roomSummary(room({ mode: 'full', connections: 1, editors: 1, viewers: 0, access: 'edit' }))).toBe(
+      '1 connection',
+    );
+    expect(roomSummary(room({ mode: 'full', connections: 3, editors: 2, viewers: 1, access: 'edit' }))).toBe(
       '3 connections · 1 viewing',
     );
-    expect(roomSummary({ mode: 'reduced', connections: 40, editors: 40, viewers: 0, access: 'edit' })).toMatch(
+    expect(roomSummary(room({ mode: 'reduced', connections: 40, editors: 40, viewers: 0, access: 'edit' }))).toMatch(
       /cursors update less often/,
     );
-    expect(roomSummary({ mode: 'view-only', connections: 500, editors: 60, viewers: 440, access: 'read' })).toMatch(
-      /you joined view-only/,
+    expect(
+      roomSummary(room({ mode: 'view-only', connections: 500, editors: 60, viewers: 440, access: 'read' })),
+    ).toMatch(/you joined view-only/);
+  });
+
+  it('[S5.5] tells a person waiting for an editing seat where they stand, with a plural that fits', () => {
+    const waiting = room({
+      mode: 'view-only',
+      connections: 500,
+      editors: 60,
+      viewers: 440,
+      access: 'read',
+      waitlist: 1,
+      waiting: true,
+    });
+    expect(roomSummary(waiting)).toBe(
+      '500 connections · 440 viewing · crowded document: you can edit when a seat frees up (1 person waiting)',
+    );
+    expect(roomSummary({ ...waiting, waitlist: 12 })).toMatch(/\(12 people waiting\)$/);
+    // Editors see the queue too, without the promise.
+    expect(roomSummary({ ...waiting, access: 'edit', waiting: false, waitlist: 3 })).toBe(
+      '500 connections · 440 viewing · crowded document: newcomers join view-only (3 people waiting to edit)',
     );
   });
 });

@@ -56,9 +56,13 @@ export function roomSummary(room: RoomStatus | undefined): string | null {
       return `${people}${viewing}`;
     case 'reduced':
       return `${people}${viewing} · busy document: cursors update less often`;
-    case 'view-only':
-      return room.access === 'read'
-        ? `${people}${viewing} · crowded document: you joined view-only`
-        : `${people}${viewing} · crowded document: newcomers join view-only`;
+    case 'view-only': {
+      // [S5.5] People with edit rights wait in line for a seat; they get it live, without reloading.
+      const queue = `${room.waitlist} ${room.waitlist === 1 ? 'person' : 'people'} waiting`;
+      if (room.waiting) return `${people}${viewing} · crowded document: you can edit when a seat frees up (${queue})`;
+      if (room.access === 'read') return `${people}${viewing} · crowded document: you joined view-only`;
+      const line = `${people}${viewing} · crowded document: newcomers join view-only`;
+      return room.waitlist > 0 ? `${line} (${queue} to edit)` : line;
+    }
   }
 }

@@ -88,7 +88,7 @@ export function EditorPage({
   const [banner, setBanner] = useState<Banner | null>(null);
   const [closed, setClosed] = useState<CloseInfo | null>(null);
   /** Joined a crowded room as a newcomer: read-only whatever the role says. */
-  const [crowded, setCrowded] = useState(false);
+  const [crowded, setCrowded] = useState<boolean | 'waiting'>(false);
   const [editorFailed, setEditorFailed] = useState(false);
   const [restoring, setRestoring] = useState(false);
   const [restoreError, setRestoreError] = useState<string | null>(null);
@@ -114,7 +114,7 @@ export function EditorPage({
     });
     s.on('room-status', (room) => {
       setSyncAccess(room.access);
-      setCrowded(room.mode === 'view-only' && room.access === 'read');
+      setCrowded(room.waiting ? 'waiting' : room.mode === 'view-only' && room.access === 'read');
     });
     s.on('access-changed', (change) => {
       setSyncAccess(change.access);
@@ -212,7 +212,9 @@ export function EditorPage({
   const readOnlyNote =
     !editable && !closed && (meta || syncAccess)
       ? crowded
-        ? 'View only for now: this document is crowded, so newcomers can read but not edit.'
+        ? crowded === 'waiting'
+          ? 'View only for now: this document is crowded. You are on the wait list and can edit as soon as a seat frees up.'
+          : 'View only for now: this document is crowded, so newcomers can read but not edit.'
         : 'You can view this document but not edit it.'
       : null;
 
