@@ -14,6 +14,7 @@ import { TableKit } from '@tiptap/extension-table';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 import { isAllowedLinkHref } from './link-url.ts';
 import { transformPastedHtml } from './paste-html.ts';
+import { looksLikeMarkdown, markdownToHtml } from './paste-markdown.ts';
 
 /** The href of the link mark at a document position, if any. */
 function linkHrefAt(view: import('@tiptap/pm/view').EditorView, pos: number): string | undefined {
@@ -48,14 +49,32 @@ const SafeLink = Link.extend({
   },
 });
 
-/** Pasted HTML is rewritten before ProseMirror parses it (paste-html.ts says why). */
+/**
+ * Pasted HTML is rewritten before ProseMirror parses it (paste-html.ts says why); pasted plain
+ * text that is Markdown is converted first (paste-markdown.ts), then inserted where the paste was.
+ */
 const FaithfulPaste = Extension.create({
   name: 'faithfulPaste',
   addProseMirrorPlugins() {
+    const editor = this.editor;
     return [
       new Plugin({
         key: new PluginKey('collabDocsFaithfulPaste'),
-        props: { transformPastedHTML: (html) => transformPastedHtml(html) },
+        props: {
+          transformPastedHTML: (html) => transformPastedHtml(html),
+          handlePaste: (view, event) => {
+            const data = event.clipboardData;
+            if (!data || data.types.includes('text/html') || data.files.length > 0) return false;
+            const text = data.getData('text/plain');
+            if (!looksLikeMarkdown(text) || view.state.selection.$from.parent.type.spec.code) return false;
+            const { from, to } = view.state.selection;
+            void markdownToHtml(text).then(
+              (html) => editor.chain().insertContentAt({ from, to }, html).run(),
+              () => editor.chain().insertContentAt({ from, to }, text).run(),
+            );
+            return true;
+          },
+        },
       }),
     ];
   },

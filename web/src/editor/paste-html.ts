@@ -6,7 +6,7 @@
  * bold, styled spans lost their italics, and Word's `mso-list` paragraphs arrived as "· text".
  *
  * The HTML is parsed with DOMParser into an inert document (no scripts, no loads, no style
- * application), after renaming every `style=` attribute so not even a CSP report fires. Styles are
+ * application), after renaming every `style=` and `on…=` attribute so not even a CSP report fires. Styles are
  * read as text: bold/italic/underline/strike/highlight become <strong>/<em>/<u>/<s>/<mark>; Word
  * list paragraphs become real nested <ul>/<ol>; Google Docs and GitHub checklists become the task
  * list markup TipTap reads; tables stay tables. Hand-written: no library maps these editor
@@ -15,12 +15,26 @@
  */
 
 const STYLE_ATTR = 'data-cd-style';
+const HANDLER_PREFIX = 'data-cd-';
 
 type Styles = Map<string, string>;
 
-/** Renames style attributes inside tags so parsing them triggers no CSP check at all. */
-function neutralizeStyleAttributes(html: string): string {
-  return html.replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE_ATTR}$2`));
+/**
+ * Takes <style> elements out (their text is kept: Word defines its lists there) and renames style
+ * attributes inside tags, so parsing triggers no CSP check at all.
+ */
+function neutralizeStyles(html: string): { html: string; css: string } {
+  const sheets: string[] = [];
+  const withoutSheets = html.replace(/<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi, (_, css: string) => {
+    sheets.push(css);
+    return '';
+  });
+  // Chromium checks the CSP on event handler attributes as it parses them, even in an inert
+  // document: they are renamed too (and removed with every other attribute the schema ignores).
+  const renamed = withoutSheets.replace(/<[a-zA-Z][^>]*>/g, (tag) =>
+    tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE_ATTR}$2`).replace(/(\s)(on[a-z]+\s*=)/gi, `$1${HANDLER_PREFIX}$2`),
+  );
+  return { html: renamed, css: sheets.join('\n') };
 }
 
 function stylesOf(element: Element): Styles {
@@ -101,7 +115,13 @@ function applyStyleMarks(root: Element): void {
     }
     // Only inline elements: Google Docs styles list items and cells with their first run's look.
     if (styles.size === 0 || !INLINE_STYLED.has(tag)) continue;
-    const marks = marksFromStyle(styles);
+    // Google Docs underlines and colours its link text: the link itself is the mark.
+    // Google Docs also strikes through the text of a ticked checklist item: the tick is the state.
+    const marks = marksFromStyle(styles).filter(
+      (mark) =>
+        (mark !== 'u' || element.closest('a') === null) &&
+        (mark !== 's' || element.closest('li[role="checkbox"][aria-checked="true"]') === null),
+    );
     if (marks.length === 0) continue;
     const doc = element.ownerDocument;
     const target = element;
@@ -124,14 +144,12 @@ function applyStyleMarks(root: Element): void {
 type ListItemInfo = { listId: string; level: number; ordered: boolean };
 
 /** `@list l0:level1 { mso-level-number-format: bullet; … }` from Word's <style>: which lists are bulleted. */
-function wordListFormats(doc: Document): Map<string, boolean> {
+function wordListFormats(css: string): Map<string, boolean> {
   const ordered = new Map<string, boolean>();
-  for (const style of Array.from(doc.querySelectorAll('style'))) {
-    const css = style.textContent ?? '';
-    for (const match of css.matchAll(/@list\s+(l\d+):level(\d+)\s*\{([^}]*)\}/gi)) {
-      const format = /mso-level-number-format:\s*([a-z-]+)/i.exec(match[3]!)?.[1]?.toLowerCase();
-      ordered.set(`${match[1]!.toLowerCase()}:${match[2]}`, format !== undefined && format !== 'bullet');
-    }
+  for (const match of css.matchAll(/@list\s+(l\d+):level(\d+)\s*\{([^}]*)\}/gi)) {
+    const format = /mso-level-number-format:\s*([a-z-]+)/i.exec(match[3]!)?.[1]?.toLowerCase();
+    // A level with no number format is numbered: decimal is Word's default.
+    ordered.set(`${match[1]!.toLowerCase()}:${match[2]}`, format !== 'bullet');
   }
   return ordered;
 }
@@ -156,8 +174,8 @@ function wordListItem(p: Element, formats: Map<string, boolean>): ListItemInfo |
 }
 
 /** Replaces each run of consecutive Word list paragraphs with one nested list. */
-function convertWordLists(doc: Document): void {
-  const formats = wordListFormats(doc);
+function convertWordLists(doc: Document, css: string): void {
+  const formats = wordListFormats(css);
   const paragraphs = Array.from(doc.body.querySelectorAll('p'));
   const items = new Map<Element, ListItemInfo>();
   for (const p of paragraphs) {
@@ -226,6 +244,9 @@ function convertChecklists(doc: Document): void {
     if (!box && googleChecked === null) continue;
     const checked = box ? box.hasAttribute('checked') : googleChecked === 'true';
     box?.remove();
+    // Google Docs draws its checkbox as an image.
+    for (const image of Array.from(li.querySelectorAll(':scope > img[aria-roledescription="checkbox"]')))
+      image.remove();
     li.setAttribute('data-type', 'taskItem');
     li.setAttribute('data-checked', String(checked));
     const list = li.parentElement;
@@ -243,12 +264,24 @@ function convertChecklists(doc: Document): void {
       }
       li.prepend(para);
     }
+    // The space between a checkbox and its text is not part of the task.
+    const first = li.firstElementChild?.firstChild;
+    if (first?.nodeType === 3) first.textContent = (first.textContent ?? '').replace(/^[\s\u00a0]+/, '');
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const DROPPED = 'script, style, meta, link, title, template, object, embed, iframe, o\\:p, xml';
+const DROPPED = 'script, style, meta, link, title, template, object, embed, iframe, colgroup, xml';
+/** Elements that mean nothing to the schema once their styles are marks: their content stays. */
+const UNWRAPPED = 'span, font';
+/** Presentational tags renamed to the ones the schema's parse rules name first. */
+const RENAMED = new Map([
+  ['B', 'strong'],
+  ['I', 'em'],
+  ['DEL', 's'],
+  ['STRIKE', 's'],
+]);
 
 function cleanUp(doc: Document): void {
   for (const element of Array.from(doc.querySelectorAll(DROPPED))) element.remove();
@@ -261,17 +294,27 @@ function cleanUp(doc: Document): void {
   const comments: Node[] = [];
   while (walker.nextNode()) comments.push(walker.currentNode);
   for (const comment of comments) comment.parentNode?.removeChild(comment);
-  for (const element of Array.from(doc.body.querySelectorAll(`[${STYLE_ATTR}], [style], [class]`))) {
-    element.removeAttribute(STYLE_ATTR);
-    element.removeAttribute('style');
-    element.removeAttribute('class');
+  for (const element of Array.from(doc.body.querySelectorAll(UNWRAPPED))) unwrap(element);
+  for (const element of Array.from(doc.body.querySelectorAll('b, i, del, strike'))) {
+    const renamed = doc.createElement(RENAMED.get(element.tagName)!);
+    renamed.append(...Array.from(element.childNodes));
+    element.replaceWith(renamed);
+  }
+  for (const element of Array.from(doc.body.getElementsByTagName('*'))) {
+    for (const name of element.getAttributeNames()) {
+      // Event handlers never run in the inert document, and must not reach the editor's either.
+      if (name.startsWith(HANDLER_PREFIX) || name === 'style' || name === 'class' || name.startsWith('on')) {
+        element.removeAttribute(name);
+      }
+    }
   }
 }
 
 /** The clipboard HTML rewritten into semantic HTML with no style attributes left. */
 export function transformPastedHtml(html: string): string {
-  const doc = new DOMParser().parseFromString(neutralizeStyleAttributes(html), 'text/html');
-  convertWordLists(doc);
+  const neutral = neutralizeStyles(html);
+  const doc = new DOMParser().parseFromString(neutral.html, 'text/html');
+  convertWordLists(doc, neutral.css);
   applyStyleMarks(doc.body);
   convertChecklists(doc);
   cleanUp(doc);
