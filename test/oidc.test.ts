@@ -215,6 +215,7 @@ describe.each(backends)('external OIDC issuer: JWKS fetching [$name]', (backend)
   });
 
   it('refetches exactly once for a token signed with a key published later, even under concurrent requests', async () => {
+    const before = issuer.jwksFetches;
     const newKey = await issuer.addKey();
     const token = await issuer.sign(person('rotated'), { key: newKey });
     const first = await Promise.all(Array.from({ length: 10 }, () => me(token)));
@@ -223,16 +224,17 @@ describe.each(backends)('external OIDC issuer: JWKS fetching [$name]', (backend)
       Array.from({ length: 5 }, (_, i) => issuer.sign(person(`r${i}`), { key: newKey })),
     );
     for (const other of others) expect((await me(other)).statusCode).toBe(200);
-    expect(issuer.jwksFetches).toBe(2);
+    expect(issuer.jwksFetches).toBe(before + 1);
   });
 
   it('does not refetch for forged kids within the cooldown that follows', async () => {
+    const before = issuer.jwksFetches;
     const impostor = await generateKeyPair('RS256');
     const fake: IssuerKey = { kid: 'unused', privateKey: impostor.privateKey, publicJwk: {} };
     for (let i = 0; i < 20; i++) {
       const forged = await issuer.sign(person('forger'), { key: fake, kid: `forged-${i}` });
       expect((await me(forged)).statusCode).toBe(401);
     }
-    expect(issuer.jwksFetches).toBe(2);
+    expect(issuer.jwksFetches).toBe(before);
   });
 });
