@@ -18,6 +18,7 @@ import type { Metrics, TraceSamplingStats } from './observability/metrics.ts';
 import type { RoomRegistry } from './sync/rooms.ts';
 import { DEFAULT_WEB_DIR } from './web/web-build.ts';
 import { wireApi } from './wiring/api.ts';
+import { wireComments } from './wiring/comments.ts';
 import { wireIdentity } from './wiring/identity.ts';
 import { type Infrastructure, openInfrastructure, startOutboxRelay } from './wiring/infrastructure.ts';
 import { wireMail } from './wiring/mail.ts';
@@ -78,11 +79,16 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const identity = roles.has('api') || roles.has('sync') ? await wireIdentity(config, infra) : undefined;
   const sync = wireSync(config, infra, identity);
   const mail = roles.has('api') && identity ? wireMail(config, infra) : undefined;
-  const api = mail && identity ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail }) : undefined;
+  const comments = mail && identity ? wireComments(config, infra, identity, { rooms: sync.rooms, mail }) : undefined;
+  const api =
+    mail && identity && comments
+      ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail, comments })
+      : undefined;
   if (identity) await routePermissionEvents(infra, { invalidate: identity.permissions, recheck: sync.rooms });
   const stopRelay = startOutboxRelay(infra, roles);
   exports.start();
   mail?.start();
+  comments?.start();
   trashPurge?.start();
 
   let draining = false;
@@ -143,7 +149,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         identity?.stop();
         // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
         // Exports stop claiming at once; running ones finish or go back to the queue.
-        await Promise.all([sync.close(), exports.stop(), mail?.stop()]);
+        await Promise.all([sync.close(), exports.stop(), comments?.stop(), mail?.stop()]);
         await server.close();
         await infra.close();
         logger.info('shutdown complete');

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
+import { documentStartAnchor } from './support/comment-fixtures.ts';
 import { linkToken, startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -31,6 +32,10 @@ type Fixture = {
   documentInvitationId: string;
   inviteLinkId: string;
   inviteLinkToken: string;
+  /** A comment thread on D by its author: its first comment and the author's reply [C3]. */
+  threadId: string;
+  firstCommentId: string;
+  replyId: string;
 };
 
 /** Everyone's place in a fresh workspace; `none` and `invitee` stay outside it. */
@@ -197,6 +202,44 @@ const ROUTES: RouteCase[] = [
     url: (f) => `/api/v1/admin/exports/dead?workspaceId=${f.workspaceId}`, expected: [404, 403, 403, 403, 403, 403, 200, 200] },
   { route: 'POST /admin/exports/:jobId/retry', method: 'POST', subject: 'export', mutates: false,
     url: (f) => `/api/v1/admin/exports/${f.exportJobId}/retry`,         expected: [404, 403, 403, 403, 403, 403, 409, 409], author: 403 },
+  // Comments [C1] [C3]: readers read them, commenters and up write; a comment is edited by its author (D's creator
+  // here) alone and deleted by its author or D's moderators (admins, owners, creator).
+  { route: 'GET /documents/:id/comments', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments?status=all`,                        expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'POST /documents/:id/comments', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments`, body: () => ({ anchor: documentStartAnchor(), quote: '', body: 'hi' }),
+                                                                        expected: [404, 404, 403, 201, 201, 201, 201, 201], author: 201 },
+  { route: 'POST /documents/:id/comments/:threadId/replies', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments/${f.threadId}/replies`, body: () => ({ body: 'reply' }),
+                                                                        expected: [404, 404, 403, 201, 201, 201, 201, 201], author: 201 },
+  { route: 'POST /documents/:id/comments/:threadId/resolve', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments/${f.threadId}/resolve`,             expected: [404, 404, 403, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'POST /documents/:id/comments/:threadId/reopen', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments/${f.threadId}/reopen`,              expected: [404, 404, 403, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'PATCH /documents/:id/comments/:threadId/replies/:commentId', method: 'PATCH', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/comments/${f.threadId}/replies/${f.firstCommentId}`, body: () => ({ body: 'edited' }),
+                                                                        expected: [404, 404, 403, 403, 403, 403, 403, 403], author: 200 },
+  { route: 'DELETE /documents/:id/comments/:threadId/replies/:commentId', method: 'DELETE', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/comments/${f.threadId}/replies/${f.replyId}`, expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  { route: 'DELETE /documents/:id/comments/:threadId', method: 'DELETE', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/comments/${f.threadId}`,                      expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  { route: 'GET /documents/:id/mentionable', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/mentionable?q=a`,                             expected: [404, 404, 403, 200, 200, 200, 200, 200], author: 200 },
+  // Notifications are the caller's own [C6]: everyone signed in has them.
+  { route: 'GET /notifications', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/notifications',                                 expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'GET /notifications/unread-count', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/notifications/unread-count',                    expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'POST /notifications/read', method: 'POST', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/notifications/read', body: () => ({ ids: [randomUUID()] }),
+                                                                        expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'POST /notifications/read-all', method: 'POST', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/notifications/read-all',                        expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'GET /me/notification-settings', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/me/notification-settings',                      expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'PUT /me/notification-settings', method: 'PUT', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/me/notification-settings', body: () => ({ email: 'digest' }),
+                                                                        expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   // Plans are the operator's [P6]: every user token is refused (401: not the operator credential), the owner's included.
   { route: 'PUT /admin/workspaces/:id/plan', method: 'PUT', subject: 'workspace', mutates: true,
     url: (f) => `/api/v1/admin/workspaces/${f.workspaceId}/plan`, body: () => ({ plan: 'enterprise' }),
@@ -287,7 +330,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
   }
 
   /** W owned by `owner`, everyone placed by WORKSPACE_ROLE_OF and SHARE_OF, D and the private doc by `author`. */
-  async function createFixture(): Promise<Fixture> {
+  async function createFixture(withThread = false): Promise<Fixture> {
     const w = await must(call(cast.owner, 'POST', '/api/v1/workspaces', { name: 'Matrix' }), 201);
     const f: Fixture = {
       workspaceId: w.id as string,
@@ -297,6 +340,9 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       documentInvitationId: '',
       inviteLinkId: '',
       inviteLinkToken: '',
+      threadId: '',
+      firstCommentId: '',
+      replyId: '',
     };
     await Promise.all(
       Object.entries(WORKSPACE_ROLE_OF).map(([who, role]) =>
@@ -328,6 +374,18 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         must(call(cast.author, 'PUT', `${doc(f)}/shares/${cast[who as keyof Cast].userId}`, { role }), 200),
       ),
     );
+    if (!withThread) return f;
+    const thread = await must(
+      call(cast.author, 'POST', `${doc(f)}/comments`, { anchor: documentStartAnchor(), quote: '', body: 'first' }),
+      201,
+    );
+    const replied = await must(
+      call(cast.author, 'POST', `${doc(f)}/comments/${thread.id}/replies`, { body: 'two' }),
+      201,
+    );
+    f.threadId = thread.id;
+    f.firstCommentId = thread.comments[0].id;
+    f.replyId = replied.comments[1].id;
     return f;
   }
 
@@ -360,17 +418,19 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     // Roles are relative to a workspace, so the same people are placed afresh in every fixture.
     const sessions = await Promise.all(names.map((n) => t.signUp(n)));
     cast = Object.fromEntries(names.map((n, i) => [n, sessions[i]])) as Cast;
-    shared = await createFixture();
+    shared = await createFixture(true);
     shared.exportJobId = await exportOf(shared);
     const mutating = MATRIX.filter((r) => r.route.mutates);
-    const fixtures = await mapLimited(mutating, FIXTURE_BUILD_CONCURRENCY, () => createFixture());
+    const fixtures = await mapLimited(mutating, FIXTURE_BUILD_CONCURRENCY, (r) =>
+      createFixture(r.route.route.includes('/comments')),
+    );
     for (const [i, r] of mutating.entries()) own.set(r.name, fixtures[i] as Fixture);
   }, 120_000);
   afterAll(async () => {
     await t?.close();
   });
 
-  describe('every route × every role [P1] [P2] [P5] [I3] [I5]', () => {
+  describe('every route × every role [P1] [P2] [P5] [I3] [I5] [C1] [C3]', () => {
     for (const row of MATRIX) {
       it(row.name, async () => {
         const { route } = row;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_TYPE_BASE } from '../src/http/problem.ts';
 import { API_PREFIX } from '../src/http/server.ts';
 import { backends } from './support/backends.ts';
+import { COMMENT_BAD_REQUESTS, COMMENT_TABLES } from './support/comment-bad-requests.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -764,6 +765,8 @@ const BAD_REQUESTS: BadRequest[] = [
     status: 415,
   },
   { name: 'a text/plain body', route: WORKSPACES, raw: '{"name":"W"}', contentType: 'text/plain', status: 415 },
+  // --- comments and notifications [C4]
+  ...COMMENT_BAD_REQUESTS,
 ];
 
 /** Tables whose row counts must not move when a request is rejected. */
@@ -777,6 +780,7 @@ const TABLES = [
   'invitations',
   'workspace_invite_links',
   'password_resets',
+  ...COMMENT_TABLES,
 ] as const;
 
 describe.each(backends)('bad input is rejected before anything is written [$name]', (backend) => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { withExportTables } from '../src/export/job-schema.ts';
 import { backends } from './support/backends.ts';
+import { documentStartAnchor } from './support/comment-fixtures.ts';
 import { linkIn, waitForMail } from './support/mailbox.ts';
 import {
   fetchOpenApi,
@@ -31,6 +32,8 @@ const EXEMPT: Record<string, string> = {
   'getTopTalkers 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
   'takeProfile 409': 'one profile at a time (ProfileBusy): src/observability/profiler.test.ts',
   'getDocumentContent 423': 'a quarantined document (spec S11.4): test/crdt-isolation.integration.test.ts',
+  'createCommentThread 409': 'a document at THREADS_PER_DOCUMENT_MAX threads: test/comments.test.ts',
+  'replyToCommentThread 409': 'a thread at COMMENTS_PER_THREAD_MAX comments: test/comments.test.ts',
 };
 /**
  * Any operation may document 429 for the shared rate limiter, whose own tests drive it; the
@@ -364,6 +367,60 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('deleteDocumentForever', { token: owner.token, params: id }, 204);
   });
 
+  it('comments, mentions and notifications [C1] [C3] [C4] [C6]', async () => {
+    const id = { id: documentId };
+    const anchor = documentStartAnchor();
+    const body = (text: string, mentions: string[] = []) => ({ anchor, quote: '', body: text, mentions });
+    const thread = (
+      await call('createCommentThread', { token: member.token, params: id, body: body('@owner?', [owner.userId]) }, 201)
+    ).json();
+    await call('createCommentThread', { token: viewer.token, params: id, body: body('no') }, 403);
+    await call('createCommentThread', { token: member.token, params: id, body: body('x', [guest.userId]) }, 400);
+    const inThread = { id: documentId, threadId: thread.id };
+    const replied = (
+      await call('replyToCommentThread', { token: owner.token, params: inThread, body: { body: 'ok' } }, 201)
+    ).json();
+    await call('replyToCommentThread', { token: viewer.token, params: inThread, body: { body: 'no' } }, 403);
+    const reply = { ...inThread, commentId: replied.comments[1].id };
+    await call('editComment', { token: owner.token, params: reply, body: { body: 'ok!' } }, 200);
+    await call('editComment', { token: member.token, params: reply, body: { body: 'mine' } }, 403);
+    await call('resolveCommentThread', { token: member.token, params: inThread }, 200);
+    await call('resolveCommentThread', { token: viewer.token, params: inThread }, 403);
+    await call('listComments', { token: viewer.token, params: id, query: 'status=resolved' }, 200);
+    await call('reopenCommentThread', { token: owner.token, params: inThread }, 200);
+    await call('reopenCommentThread', { token: viewer.token, params: inThread }, 403);
+    await call('listMentionablePeople', { token: member.token, params: id, query: 'q=o' }, 200);
+    await call('listMentionablePeople', { token: viewer.token, params: id }, 403);
+
+    const mine = (await call('listNotifications', { token: owner.token, query: 'unread=true' }, 200)).json();
+    expect(mine.items.length).toBeGreaterThan(0);
+    await call('countUnreadNotifications', { token: owner.token }, 200);
+    await call('markNotificationsRead', { token: owner.token, body: { ids: [mine.items[0].id] } }, 200);
+    await call('markAllNotificationsRead', { token: owner.token }, 200);
+    await call('getNotificationSettings', { token: owner.token }, 200);
+    await call('setNotificationSettings', { token: owner.token, body: { email: 'off' } }, 200);
+
+    await call('deleteComment', { token: member.token, params: reply }, 403);
+    await call('deleteComment', { token: owner.token, params: reply }, 204);
+    await call('deleteCommentThread', { token: viewer.token, params: inThread }, 403);
+    await call('deleteCommentThread', { token: member.token, params: inThread }, 204);
+
+    // A document in the trash answers 410 to its readers [T1].
+    const ws = { id: workspaceId };
+    const binned = (await call('createDocument', { token: owner.token, params: ws, body: { title: 'x' } }, 201)).json();
+    await call('deleteDocument', { token: owner.token, params: { id: binned.id } }, 204);
+    const gone = { id: binned.id, threadId: randomUUID(), commentId: randomUUID() };
+    await call('listComments', { token: owner.token, params: gone }, 410);
+    await call('createCommentThread', { token: owner.token, params: gone, body: body('x') }, 410);
+    await call('replyToCommentThread', { token: owner.token, params: gone, body: { body: 'x' } }, 410);
+    await call('editComment', { token: owner.token, params: gone, body: { body: 'x' } }, 410);
+    await call('deleteComment', { token: owner.token, params: gone }, 410);
+    await call('deleteCommentThread', { token: owner.token, params: gone }, 410);
+    await call('resolveCommentThread', { token: owner.token, params: gone }, 410);
+    await call('reopenCommentThread', { token: owner.token, params: gone }, 410);
+    await call('listMentionablePeople', { token: owner.token, params: gone }, 410);
+  });
+
   // Renders for real in the worker threads (started on first use): more than the default 30 s on a busy machine.
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', {
     timeout: 120_000,
@@ -449,6 +506,9 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     setShare: { role: 'viewer' },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },
+    createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },
+    replyToCommentThread: { body: 'x' },
+    editComment: { body: 'x' },
   };
   const randomIds = (path: string) =>
     Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));

@@ -3,6 +3,7 @@
  * the app's query port (docs/architecture.md "Query port"); the adapters in src/adapters/sql open it.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { CommentTables } from './comment-schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -179,7 +180,8 @@ export interface WorkspaceInviteLinksTable {
   revoked_at: Timestamp | null;
 }
 
-export interface DB {
+/** The tables; comment tables live in comment-schema.ts (issue 14). */
+export interface DB extends CommentTables {
   users: UsersTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;

@@ -106,6 +106,16 @@ export const ConfigSchema = T.Object({
     maxAttempts: Int(1, 100, 8, 'MAIL_MAX_ATTEMPTS: deliveries tried before a message is given up on'),
     backoffBaseMs: Int(10, 3_600_000, 30_000, 'MAIL_BACKOFF_BASE_MS: wait after the first failure, doubled each time'),
   }),
+  // Comment notifications by email: one digest per person, not one email per comment (docs/spec/comments.md C7)
+  notifications: Group({
+    emailDelaySeconds: Int(
+      1,
+      86_400,
+      600,
+      'NOTIFICATION_EMAIL_DELAY_SECONDS: how long a notification waits for others to share its digest email',
+    ),
+    digestPollMs: Int(100, 3_600_000, 30_000, 'NOTIFICATION_DIGEST_POLL_MS: how often due digests are looked for'),
+  }),
   // Invitations to workspaces and documents, and workspace invite links
   invitations: Group({
     ttlHours: Int(1, 8_760, 168, 'INVITATION_TTL_HOURS: life of an emailed invitation'),
@@ -539,6 +549,8 @@ const ENV: Record<string, [Path, Kind]> = {
   MAIL_POLL_INTERVAL_MS: ['mail.pollIntervalMs', 'int'],
   MAIL_MAX_ATTEMPTS: ['mail.maxAttempts', 'int'],
   MAIL_BACKOFF_BASE_MS: ['mail.backoffBaseMs', 'int'],
+  NOTIFICATION_EMAIL_DELAY_SECONDS: ['notifications.emailDelaySeconds', 'int'],
+  NOTIFICATION_DIGEST_POLL_MS: ['notifications.digestPollMs', 'int'],
   INVITATION_TTL_HOURS: ['invitations.ttlHours', 'int'],
   INVITATIONS_MAX_PER_WORKSPACE_PER_DAY: ['invitations.maxPerWorkspacePerDay', 'int'],
   SYNC_PERSIST_BATCH_MS: ['sync.persistBatchMs', 'int'],

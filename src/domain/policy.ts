@@ -77,6 +77,8 @@ export function authorizeMemberAdd(actorRole: WorkspaceRole | null, newRole: Wor
 export type DocumentAction =
   | 'document.read'
   | 'document.comment'
+  | 'comments.read'
+  | 'comments.moderate'
   | 'document.edit'
   | 'document.rename'
   | 'shares.read'
@@ -88,7 +90,11 @@ export type DocumentAction =
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
+  // Start threads, reply, resolve and reopen [C3]; viewers read comments in every workspace [C1].
   'document.comment': 'commenter',
+  'comments.read': 'viewer',
+  // Delete anyone's comment (moderation); editing a comment stays its author's alone [C3].
+  'comments.moderate': 'admin',
   'document.edit': 'editor',
   'document.rename': 'editor',
   'shares.read': 'viewer',
@@ -104,6 +110,7 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
 /** What may still be done to a document in the trash; everything else is 410 for its readers [T1]. */
 const TRASH_ACTIONS: ReadonlySet<DocumentAction> = new Set(['document.inspect', 'document.restore', 'document.purge']);
 const CREATOR_ACTIONS: ReadonlySet<DocumentAction> = new Set([
+  'comments.moderate',
   'document.delete',
   'shares.manage',
   'document.restore',
@@ -133,6 +140,19 @@ export function authorizeDocument(subject: DocumentSubject, action: DocumentActi
     throw new InTrash('this document was moved to the trash; restore it to use it again');
   }
   if (!canOnDocument(subject, action)) throw new Forbidden(`your access (${subject.access}) does not allow ${action}`);
+}
+
+/**
+ * Editing or deleting one comment [C3]: its author may, while they may still comment; deleting
+ * is also open to whoever moderates the document's comments (admins, owners, its creator).
+ */
+export function authorizeCommentChange(subject: DocumentSubject, change: 'edit' | 'delete', isAuthor: boolean): void {
+  authorizeDocument(subject, 'comments.read');
+  if (isAuthor && canOnDocument(subject, 'document.comment')) return;
+  if (change === 'delete' && canOnDocument(subject, 'comments.moderate')) return;
+  throw new Forbidden(
+    change === 'edit' ? 'only its author may edit a comment' : 'only its author or an admin may delete a comment',
+  );
 }
 
 /**

@@ -19,6 +19,8 @@ const TAGS = [
     name: 'invitations',
     description: 'Invitations to a workspace or a document for any email, and workspace invite links',
   },
+  { name: 'comments', description: 'Comment threads anchored to text ranges, replies and @mentions' },
+  { name: 'notifications', description: 'Mentions and replies for the signed-in person, and their email setting' },
   { name: 'search', description: 'Full-text search over readable documents' },
   { name: 'exports', description: 'Asynchronous exports to PDF, Word, Markdown and HTML' },
   { name: 'ops', description: 'Probes and metrics for operators' },

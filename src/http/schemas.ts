@@ -394,3 +394,13 @@ export type InviteLink = Static<typeof InviteLinkSchema>;
 export type InviteLinkCreated = Static<typeof InviteLinkCreatedSchema>;
 export type ExportRequested = Static<typeof ExportRequestedSchema>;
 export type DocumentContent = Static<typeof ContentSchema>;
+
+// Comments, mentions and notifications (issue 14): their schemas live in comment-schemas.ts.
+export type {
+  CommentItem,
+  CommentThread,
+  NotificationItem,
+  NotificationPage,
+  NotificationSettings,
+  Person,
+} from './comment-schemas.ts';

@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
 import type { PasswordResets } from '../app/auth/password-reset.ts';
+import type { Comments } from '../app/comments.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
 import type { DocumentLists } from '../app/document-lists.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
 import type { IdempotencyKeys } from '../app/idempotency.ts';
+import type { Notifications } from '../app/notifications.ts';
 import type { Search } from '../app/search.ts';
 import type { Trash } from '../app/trash.ts';
 import type { Workspaces } from '../app/workspaces.ts';
@@ -30,11 +32,13 @@ import { openApiOptions, withBodyProblems } from './openapi.ts';
 import { sendError, sendNotFound } from './problem.ts';
 import { type RateLimitDeps, rateLimitHooks } from './rate-limit-hook.ts';
 import { authRoutes, meRoutes } from './routes/auth-routes.ts';
+import { commentRoutes } from './routes/comment-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { type InvitationDeps, invitationPublicRoutes, invitationRoutes } from './routes/invitation-routes.ts';
 import { listRoutes } from './routes/list-routes.ts';
+import { notificationRoutes } from './routes/notification-routes.ts';
 import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { type PlanDeps, planRoutes } from './routes/plan-routes.ts';
@@ -87,6 +91,8 @@ export type ApiDeps = {
   trash: Trash;
   search: Search;
   content: DocumentContentReads;
+  /** Comment threads, mentions and notifications (issue 14). */
+  comments: { comments: Comments; notifications: Notifications };
   /** Export jobs (request, status, download, dead letters). */
   exports?: Exports;
   /** Per-tenant request limits and the permission lookups that find a request's workspace. */
@@ -224,6 +230,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(trashRoutes(api.trash));
         await scope.register(searchRoutes(api.search));
         await scope.register(contentRoutes(api.content));
+        await scope.register(commentRoutes(api.comments.comments));
+        await scope.register(notificationRoutes(api.comments.notifications));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },
       { prefix: API_PREFIX },

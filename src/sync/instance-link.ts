@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { withSpan } from '../observability/tracing.ts';
 import type { Clock, Timer } from './clock.ts';
 import type { RoomBus, UpdateLog } from './ports.ts';
-import { BUS_CATCH_UP, BUS_QUARANTINED, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
+import { BUS_CATCH_UP, BUS_QUARANTINED, BUS_ROOM_NOTICE, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
 import type { Room } from './room.ts';
 
 /** Catch-up retries while updates still wait for missing structs (the sender may not have committed yet). */
@@ -18,7 +18,8 @@ const CATCH_UP_DELAYS_MS = [50, 500, 2_000, 5_000];
 /** How often documents whose publish failed retry telling peers to catch up. */
 const REPUBLISH_RETRY_MS = 1_000;
 
-const channelFor = (documentId: string) => `doc:${documentId}`;
+/** A document's bus channel (also used by comment-notices.ts to reach the rooms of a document). */
+export const channelFor = (documentId: string) => `doc:${documentId}`;
 
 type CatchUp = { attempt: number; timer?: Timer };
 
@@ -86,6 +87,11 @@ export class InstanceLink {
     }
     if (frame[0] === BUS_QUARANTINED) {
       this.deps.quarantined?.(room);
+      return;
+    }
+    if (frame[0] === BUS_ROOM_NOTICE) {
+      // A copy: the bus may hand us a view into its receive buffer.
+      room.sendToAll(frame.slice(1), 'control');
       return;
     }
     try {

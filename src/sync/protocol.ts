@@ -23,6 +23,8 @@ export const MessageType = {
   ACCESS_CHANGED: 103,
   /** Server → client: an update was not applied (read-only, malformed); the document is untouched. */
   REJECTED: 104,
+  /** Server → client: a comment thread of this document changed; read the threads again (comment-notices.ts). */
+  COMMENTS_CHANGED: 105,
 } as const;
 
 /** y-protocols sync sub-types. */
@@ -51,6 +53,10 @@ export type RoomStatus = {
 export type AccessChanged = { access: Access; reason: string };
 /** `frame`: the number of the refused update-carrying frame on this connection. */
 export type Rejected = { reason: string; frame: number };
+export type CommentsChanged = {
+  threadId: string;
+  change: 'created' | 'replied' | 'edited' | 'deleted' | 'resolved' | 'reopened';
+};
 
 /** True for frames that carry document content (sync step 2 or update): these are counted and acknowledged. */
 export function carriesUpdate(frame: Uint8Array): boolean {
@@ -102,6 +108,7 @@ const encodeJson = (type: number, value: unknown): Uint8Array =>
 export const encodeRoomStatus = (s: RoomStatus): Uint8Array => encodeJson(MessageType.ROOM_STATUS, s);
 export const encodeAccessChanged = (a: AccessChanged): Uint8Array => encodeJson(MessageType.ACCESS_CHANGED, a);
 export const encodeRejected = (r: Rejected): Uint8Array => encodeJson(MessageType.REJECTED, r);
+export const encodeCommentsChanged = (c: CommentsChanged): Uint8Array => encodeJson(MessageType.COMMENTS_CHANGED, c);
 /** y-protocols' permission-denied auth message (stock providers log the reason). */
 export const encodePermissionDenied = (reason: string): Uint8Array =>
   withType(MessageType.AUTH, (e) => {
@@ -113,7 +120,8 @@ export type ServerMessage =
   | { type: 'saved'; count: number }
   | { type: 'room-status'; status: RoomStatus }
   | { type: 'access-changed'; change: AccessChanged }
-  | { type: 'rejected'; rejected: Rejected };
+  | { type: 'rejected'; rejected: Rejected }
+  | { type: 'comments-changed'; change: CommentsChanged };
 
 /** Decodes one of our extension messages; undefined for standard (or unknown) types. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage | undefined {
@@ -128,6 +136,8 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage | undefine
       return { type: 'access-changed', change: JSON.parse(decoding.readVarString(d)) as AccessChanged };
     case MessageType.REJECTED:
       return { type: 'rejected', rejected: JSON.parse(decoding.readVarString(d)) as Rejected };
+    case MessageType.COMMENTS_CHANGED:
+      return { type: 'comments-changed', change: JSON.parse(decoding.readVarString(d)) as CommentsChanged };
     default:
       return undefined;
   }
@@ -142,6 +152,8 @@ const CATCH_UP_HINT = new Uint8Array([BUS_CATCH_UP]);
 /** Instance-to-instance frame type: "I quarantined this document: close your room too" [S11.4]. */
 export const BUS_QUARANTINED = 201;
 export const QUARANTINED_NOTICE = new Uint8Array([BUS_QUARANTINED]);
+/** Instance-to-instance frame type: "send the client frame after this byte to every socket of the room" (comment notices). */
+export const BUS_ROOM_NOTICE = 202;
 
 /** A client frame (or the catch-up hint) as published on the bus, tagged with the sending instance. */
 export function encodeBusEnvelope(instanceId: string, frame: Uint8Array = CATCH_UP_HINT): Uint8Array {

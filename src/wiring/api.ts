@@ -23,6 +23,7 @@ import { API_PREFIX, type ApiDeps } from '../http/server.ts';
 import { searchMetrics } from '../observability/search-metrics.ts';
 import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
+import type { CommentsWiring } from './comments.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { wireRequestLimits } from './limits.ts';
@@ -39,7 +40,7 @@ export function wireApi(
   config: Config,
   infra: Infrastructure,
   identity: Identity,
-  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined; mail: Mail },
+  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined; mail: Mail; comments: CommentsWiring },
 ): ApiDeps {
   const db = infra.database.pool('api');
   const { permissions } = identity;
@@ -103,6 +104,7 @@ export function wireApi(
       }),
     },
     documentLists: new DocumentLists(db, permissions),
+    comments: { comments: deps.comments.comments, notifications: deps.comments.notifications },
     trash: new Trash(db, permissions, infra.events, {
       retentionMs: config.documents.trashRetentionDays * 86_400_000,
       observer: {
