@@ -45,7 +45,7 @@ describe.each(backends)('comments [$name]', (backend) => {
     await t.addMember(cast.owner, workspaceId, cast.member, 'member');
     await t.addMember(cast.owner, workspaceId, cast.commenter, 'guest');
     await t.addMember(cast.owner, workspaceId, cast.viewer, 'guest');
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     for (const p of peers) p.close();
     await t?.close();
