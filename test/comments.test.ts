@@ -194,6 +194,37 @@ describe.each(backends)('comments [$name]', (backend) => {
     ]);
   });
 
+  // Two instances in one process, on one PostgreSQL database and one Redis prefix: the notice crosses the bus.
+  it.runIf(backend.name === 'postgres+redis')(
+    '[C5] a comment made through instance A reaches a socket open on instance B',
+    async () => {
+      const d = await documentWithText();
+      const b = await startTestApp(backend, {
+        ...ENV,
+        DATABASE_URL: t.app.config.databaseUrl as string,
+        REDIS_PREFIX: t.app.config.redisPrefix,
+      });
+      try {
+        const watcher = await SyncPeer.connect(await b.app.listen(), d.id, cast.viewer.token);
+        peers.push(watcher);
+        await watcher.untilSynced();
+        const started = performance.now();
+        const thread = (await newThread(cast.commenter, d.id, rangeOf(d.text, 'review'), 'across?')).json();
+        await watcher.until(() => notices(watcher).length >= 1, 5_000, 'COMMENTS_CHANGED on instance B');
+        expect(notices(watcher)[0]?.change).toEqual({ threadId: thread.id, change: 'created' });
+        // Read through B: the same thread, as the client re-reads it.
+        const listed = await b.request('GET', `/api/v1/documents/${d.id}/comments`, { token: cast.viewer.token });
+        expect(listed.json().items.map((x: { id: string }) => x.id)).toContain(thread.id);
+        console.log(
+          `comment notice across instances: ${(performance.now() - started).toFixed(1)} ms after the request`,
+        );
+      } finally {
+        await b.close();
+      }
+    },
+    120_000,
+  );
+
   it('[C2] a thread whose text another person deletes stays listed with its quote', async () => {
     const d = await documentWithText();
     const anchor = rangeOf(d.text, 'budget');

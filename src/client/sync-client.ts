@@ -13,6 +13,7 @@ import { CloseCode, TERMINAL_CLOSE_CODES } from '../sync/close-codes.ts';
 import {
   type Access,
   type AccessChanged,
+  type CommentsChanged,
   decodeServerMessage,
   encodeToken,
   MessageType,
@@ -80,6 +81,8 @@ export type SyncClientEvents = {
   'room-status': (status: RoomStatus) => void;
   'access-changed': (change: AccessChanged) => void;
   rejected: (rejected: Rejected) => void;
+  /** A comment thread of the document changed (docs/spec/comments.md C5): re-read the threads. */
+  'comments-changed': (change: CommentsChanged) => void;
   closed: (closed: CloseInfo) => void;
   /** A scheduled refresh failed; at expiry the server closes 4401 and the client tries `getToken()` once more. */
   'token-refresh-failed': (error: unknown) => void;
@@ -232,7 +235,13 @@ export class SyncClient extends ObservableV2<SyncClientEvents> {
     this.provider.messageHandlers[MessageType.TOKEN] = () => {
       // client → server only; registered so a stray echo is not logged as unknown
     };
-    for (const type of [MessageType.SAVED, MessageType.ROOM_STATUS, MessageType.ACCESS_CHANGED, MessageType.REJECTED]) {
+    for (const type of [
+      MessageType.SAVED,
+      MessageType.ROOM_STATUS,
+      MessageType.ACCESS_CHANGED,
+      MessageType.REJECTED,
+      MessageType.COMMENTS_CHANGED,
+    ]) {
       this.provider.messageHandlers[type] = (_encoder, decoder) => this.receive(decodeServerMessage(decoder.arr));
     }
     this.provider.on('sync', this.onSync);
@@ -412,6 +421,10 @@ export class SyncClient extends ObservableV2<SyncClientEvents> {
         this.rejected = message.rejected;
         this.emit('rejected', [message.rejected]);
         break;
+      case 'comments-changed':
+        // Not connection state: nothing for the status to publish.
+        this.emit('comments-changed', [message.change]);
+        return;
       case undefined:
         return;
     }
