@@ -1,11 +1,11 @@
 /**
  * Inline content of one PDF paragraph as pdfkit text runs: marks become standard fonts
- * (Helvetica/Courier, bold and oblique), underline, strike and link annotations; text is made
- * WinAnsi-safe. Only absolute links become annotations: a relative one opens nothing in a viewer.
+ * (Helvetica/Courier, bold and oblique), underline, strike and link annotations; characters the
+ * standard fonts lack go to embedded fonts (pdf-fonts.ts). Only absolute links become annotations: a relative one opens nothing in a viewer.
  */
 import { type ProseMirrorJson, stringAttr } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
-import { toWinAnsi } from './win-ansi.ts';
+import { segmentText, type Weight } from './pdf-fonts.ts';
 
 export type Run = {
   text: string;
@@ -32,8 +32,31 @@ export function fontFor(bold: boolean, italic: boolean, code: boolean): string {
   return family;
 }
 
-export function plainRun(text: string, font: string, size: number, color: string): Run {
-  return { text: toWinAnsi(text), font, size, color, underline: false, strike: false, link: null };
+/** Helvetica's ascent: every run is set on the baseline Helvetica text would have, whatever its font. */
+const ASCENT = 0.718;
+
+/** pdfkit's numeric `baseline` (points above the line top, negated) shared by all runs of a line. */
+export function sharedBaseline(runs: Run[]): number {
+  return -ASCENT * Math.max(...runs.map((run) => run.size));
+}
+
+function weightOf(bold: boolean, italic: boolean): Weight {
+  if (bold && italic) return 'boldItalic';
+  if (bold) return 'bold';
+  return italic ? 'italic' : 'regular';
+}
+
+/** Runs of one style for `text`, split wherever another font must show the characters. */
+export function plainRuns(text: string, font: string, size: number, color: string, bold = false): Run[] {
+  return segmentText(text, font, weightOf(bold, false)).map((segment) => ({
+    text: segment.text,
+    font: segment.font,
+    size,
+    color,
+    underline: false,
+    strike: false,
+    link: null,
+  }));
 }
 
 export function inlineRuns(nodes: ProseMirrorJson[], style: RunStyle): Run[] {
@@ -52,15 +75,20 @@ export function inlineRuns(nodes: ProseMirrorJson[], style: RunStyle): Run[] {
     const code = has('code');
     const href = safeLinkHref(node.marks?.find((mark) => mark.type === 'link')?.attrs?.href);
     const link = href !== undefined && absoluteLink.test(href) ? href : null;
-    runs.push({
-      text: pendingBreaks + toWinAnsi(text),
-      font: fontFor(style.bold || has('bold'), has('italic'), code),
-      size: code ? style.size * CODE_SCALE : style.size,
-      color: link === null ? style.color : LINK_COLOR,
-      underline: has('underline') || link !== null,
-      strike: has('strike'),
-      link,
-    });
+    const bold = style.bold || has('bold');
+    const italic = has('italic');
+    const segments = segmentText(pendingBreaks + text, fontFor(bold, italic, code), weightOf(bold, italic));
+    for (const segment of segments) {
+      runs.push({
+        text: segment.text,
+        font: segment.font,
+        size: code ? style.size * CODE_SCALE : style.size,
+        color: link === null ? style.color : LINK_COLOR,
+        underline: has('underline') || link !== null,
+        strike: has('strike'),
+        link,
+      });
+    }
     pendingBreaks = '';
   }
   return runs;

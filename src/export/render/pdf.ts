@@ -2,12 +2,13 @@
  * The PDF export with pdfkit: the title on the first page, headings sized by level, paragraphs
  * of styled runs, nested lists and checklists, tables (pdf-table.ts), block quotes with a rule,
  * shaded code blocks that split across pages, clickable links, "Page N of M" footers and the Title in the document's metadata.
- * Text goes through win-ansi.ts first: the standard fonts cannot show characters outside WinAnsi.
+ * Text the standard fonts cannot show goes to embedded fonts character by character (pdf-fonts.ts).
  */
 import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { groupBlocks } from './block-groups.ts';
-import { inlineRuns, plainRun, type Run } from './pdf-inline.ts';
+import { isRightToLeft, layoutOptions, registerFonts } from './pdf-fonts.ts';
+import { inlineRuns, plainRuns, type Run, sharedBaseline } from './pdf-inline.ts';
 import { drawTable } from './pdf-table.ts';
 import { toWinAnsi } from './win-ansi.ts';
 
@@ -55,6 +56,7 @@ export function toPdf(title: string, content: ProseMirrorJson, options: PdfOptio
     doc.on('end', () => resolve(concat(chunks)));
     doc.on('error', reject);
   });
+  registerFonts(doc);
   const writer = new PdfWriter(doc);
   writer.title(title);
   writer.blocks(content.content ?? [], { indent: 0, listLevel: 0, color: TEXT_COLOR, paragraphGap: PARAGRAPH_GAP });
@@ -89,7 +91,7 @@ class PdfWriter {
 
   title(title: string): void {
     const doc = this.doc;
-    this.runs([plainRun(title, 'Helvetica-Bold', TITLE_SIZE, TEXT_COLOR)], 0, 6);
+    this.runs(plainRuns(title, 'Helvetica-Bold', TITLE_SIZE, TEXT_COLOR, true), 0, 6);
     const y = doc.y;
     doc
       .moveTo(this.left, y)
@@ -308,15 +310,20 @@ class PdfWriter {
     }
     const x = this.left + indent;
     const width = this.width - indent;
+    const align = isRightToLeft(runs.map((run) => run.text).join('')) ? 'right' : 'left';
+    const baseline = sharedBaseline(runs);
     runs.forEach((run, i) => {
       doc.font(run.font).fontSize(run.size).fillColor(run.color);
       const options: PDFKit.Mixins.TextOptions = {
         width,
+        align,
+        baseline,
         lineGap: LINE_GAP,
         continued: i < runs.length - 1,
         underline: run.underline,
         strike: run.strike,
         link: run.link,
+        ...layoutOptions(run.font),
       };
       if (i === 0) doc.text(run.text, x, doc.y, options);
       else doc.text(run.text, options);

@@ -4,7 +4,7 @@
  * (an emoji becomes garbage glyphs, not an error), so every string is mapped here first: accents
  * are kept where a precomposed Latin-1 letter exists, other letters lose their diacritics
  * (ő → o), common punctuation gets an ASCII look-alike, and the rest becomes "?".
- * Embedding a Unicode TTF would avoid this, at the cost of shipping fonts; see the report.
+ * With the Unicode fonts installed, pdf-fonts.ts sends such characters to an embedded font instead.
  */
 
 /** Code points above Latin-1 that WinAnsi has (pdfkit's WIN_ANSI_MAP). */
@@ -54,7 +54,8 @@ const combiningMarks = /\p{M}/gu;
 
 export const REPLACEMENT = '?';
 
-function encodable(codePoint: number): boolean {
+/** Whether a standard (WinAnsi) font has the character. */
+export function encodable(codePoint: number): boolean {
   return (
     (codePoint >= 0x20 && codePoint <= 0x7e) || (codePoint >= 0xa0 && codePoint <= 0xff) || winAnsiExtras.has(codePoint)
   );
