@@ -91,12 +91,12 @@ const MISSING = '□';
 /** Spaces of every width become a plain space; zero-width characters, selectors and controls go. */
 const spaces = /[\u2000-\u200a\u202f\u205f\u3000]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets removed
-const invisible =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200c\u200d\u2060-\u2064\ufeff\u00ad\p{Variation_Selector}]/gu;
+const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** Zero-width characters and emoji/text presentation selectors: nothing to draw. */
+const invisible = /\u200b|\u200c|\u200d|[\u2060-\u2064]|\ufeff|\u00ad|\p{Variation_Selector}/gu;
 
-/** Words (letters, marks, digits, joiners inside emoji) and the single characters between them. */
-const tokens =
-  /[\p{L}\p{M}\p{N}]+|\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\u200d\p{Extended_Pictographic})*|[^]/gsu;
+/** Words (letters, marks, digits), an emoji with its skin tone, or any other single character. */
+const tokens = /[\p{L}\p{M}\p{N}]+|\p{Extended_Pictographic}\p{Emoji_Modifier}?|[\s\S]/gu;
 const wordChar = /^[\p{L}\p{M}\p{N}]/u;
 
 /**
@@ -113,6 +113,7 @@ export function segmentText(text: string, standard: string, weight: Weight): Seg
     .replace(/\r\n?/g, '\n')
     .replace(/\t/g, '    ')
     .replace(spaces, ' ')
+    .replace(controls, '')
     .replace(invisible, '');
   // Most text needs no embedded font at all.
   if (toWinAnsi(cleaned) === cleaned) return [{ text: cleaned, font: standard }];
@@ -165,12 +166,14 @@ function trimEdges(segment: Segment, standard: string): Segment[] {
 
 function pushChar(char: string, faces: Face[], standard: string, push: (chars: string, font: string) => void): void {
   const codePoint = char.codePointAt(0)!;
-  if (encodable(codePoint)) return push(char, standard);
-  const found = faces.find((f) => open(f)!.hasGlyphForCodePoint(codePoint));
-  if (found) return push(char, found.name);
-  // A character no font has: visibly missing, never a question mark.
-  const box = faces.find((f) => open(f)!.hasGlyphForCodePoint(MISSING.codePointAt(0)!));
-  push(box ? MISSING : `[U+${codePoint.toString(16).toUpperCase()}]`, box?.name ?? standard);
+  const found = encodable(codePoint) ? undefined : faces.find((f) => open(f)!.hasGlyphForCodePoint(codePoint));
+  if (encodable(codePoint)) push(char, standard);
+  else if (found) push(char, found.name);
+  else {
+    // A character no font has: visibly missing, never a question mark.
+    const box = faces.find((f) => open(f)!.hasGlyphForCodePoint(MISSING.codePointAt(0)!));
+    push(box ? MISSING : `[U+${codePoint.toString(16).toUpperCase()}]`, box?.name ?? standard);
+  }
 }
 
 /** Faces of right-to-left scripts. */
