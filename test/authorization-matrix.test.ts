@@ -27,6 +27,8 @@ type Fixture = {
   documentId: string;
   privateDocumentId: string;
   exportJobId?: string;
+  /** A named version of D (docs/spec/history.md). */
+  versionId: string;
   /** Open invitations of a stranger's email to W (as member) and to D (as viewer), and an invite link to W. */
   workspaceInvitationId: string;
   documentInvitationId: string;
@@ -185,6 +187,17 @@ const ROUTES: RouteCase[] = [
     url: (f) => `/api/v1/trash/${f.documentId}/restore`,                expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /trash/:id', method: 'DELETE', subject: 'document', mutates: true, trashed: true,
     url: (f) => `/api/v1/trash/${f.documentId}`,                        expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Version history [V6]: readers browse and compare; editors save and restore.
+  { route: 'GET /documents/:id/versions', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/versions`,                                   expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'POST /documents/:id/versions', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/versions`, body: () => ({ name: 'Matrix' }), expected: [404, 404, 403, 403, 201, 201, 201, 201], author: 201 },
+  { route: 'GET /documents/:id/versions/:versionId', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/versions/${f.versionId}`,                    expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'GET /documents/:id/versions/:versionId/changes', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/versions/${f.versionId}/changes`,            expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'POST /documents/:id/versions/:versionId/restore', method: 'POST', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/versions/${f.versionId}/restore`,            expected: [404, 404, 403, 403, 200, 200, 200, 200], author: 200 },
   // Search answers everyone signed in; what each caller finds is filtered (the SEES table below).
   { route: 'GET /search', method: 'GET', subject: 'workspace', mutates: false,
     url: (f) => `/api/v1/search?q=${SEARCH_WORD}&workspaceId=${f.workspaceId}`, expected: [200, 200, 200, 200, 200, 200, 200, 200] },
@@ -343,6 +356,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       threadId: '',
       firstCommentId: '',
       replyId: '',
+      versionId: '',
     };
     await Promise.all(
       Object.entries(WORKSPACE_ROLE_OF).map(([who, role]) =>
@@ -369,6 +383,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     f.documentInvitationId = di.items[0].id;
     f.inviteLinkId = link.id;
     f.inviteLinkToken = linkToken(link.url);
+    f.versionId = (await must(call(cast.author, 'POST', `${doc(f)}/versions`, { name: 'v1' }), 201)).id;
     await Promise.all(
       Object.entries(SHARE_OF).map(([who, role]) =>
         must(call(cast.author, 'PUT', `${doc(f)}/shares/${cast[who as keyof Cast].userId}`, { role }), 200),

@@ -76,6 +76,65 @@ const VALID_UUID = '0190a8f4-9d1c-7c3e-8a5b-2f1e3d4c5b6a';
 const signup = { email: 'new-user@example.test', password: TEST_PASSWORD, displayName: 'New User' };
 const refreshToken = 'r'.repeat(43);
 
+/** Bad requests to the version-history routes: ids, paging, formats and names [V2] [V7]. */
+function versionHistoryCases(): BadRequest[] {
+  const VERSIONS = `${API_PREFIX}/documents/{id}/versions`;
+  const VERSION = `${VERSIONS}/{versionId}`;
+  const at = (suffix: string) => `${API_PREFIX}/documents/{id}/versions${suffix}`;
+  return [
+    {
+      name: 'invalid uuid',
+      route: `GET ${VERSIONS}`,
+      path: `${API_PREFIX}/documents/${NOT_A_UUID}/versions`,
+      field: 'params:/id',
+    },
+    { name: 'limit 0', route: `GET ${VERSIONS}`, query: 'limit=0', field: 'querystring:/limit' },
+    {
+      name: 'a forged cursor',
+      route: `GET ${VERSIONS}`,
+      query: `cursor=${cursorOf('version|yesterday|x')}`,
+      field: '/cursor',
+    },
+    {
+      name: 'a cursor of another list',
+      route: `GET ${VERSIONS}`,
+      query: `cursor=${cursorOf(`trashed|2026-01-01T00:00:00.000000Z|${VALID_UUID}`)}`,
+      field: '/cursor',
+    },
+    { name: 'an empty name', route: `POST ${VERSIONS}`, body: { name: '' }, field: '/name' },
+    { name: 'a blank name', route: `POST ${VERSIONS}`, body: { name: '   ' }, field: '/name' },
+    { name: 'a name over 120 characters', route: `POST ${VERSIONS}`, body: { name: long(121) }, field: '/name' },
+    { name: 'a NUL in the name', route: `POST ${VERSIONS}`, body: { name: 'a\u0000b' }, field: '/name' },
+    { name: 'an unknown field', route: `POST ${VERSIONS}`, body: { name: 'n', state: 'AAA=' }, field: '/state' },
+    { name: 'no body', route: `POST ${VERSIONS}` },
+    { name: 'invalid version uuid', route: `GET ${VERSION}`, path: at(`/${NOT_A_UUID}`), field: 'params:/versionId' },
+    {
+      name: 'format not in the enum',
+      route: `GET ${VERSION}`,
+      path: at(`/${VALID_UUID}?format=docx`),
+      field: 'querystring:/format',
+    },
+    {
+      name: 'invalid version uuid',
+      route: `GET ${VERSION}/changes`,
+      path: at(`/${NIL_LIKE}/changes`),
+      field: 'params:/versionId',
+    },
+    {
+      name: 'invalid version uuid',
+      route: `POST ${VERSION}/restore`,
+      path: at(`/${NOT_A_UUID}/restore`),
+      field: 'params:/versionId',
+    },
+    {
+      name: 'a version of another document',
+      route: `POST ${VERSION}/restore`,
+      path: at(`/${VALID_UUID}/restore`),
+      status: 404,
+    },
+  ];
+}
+
 const BAD_REQUESTS: BadRequest[] = [
   // --- sign up
   { name: 'email is a number', route: SIGNUP, body: { ...signup, email: 42 }, field: '/email' },
@@ -373,6 +432,8 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/documents/${NOT_A_UUID}/content`,
     field: 'params:/id',
   },
+  // --- version history (docs/spec/history.md)
+  ...versionHistoryCases(),
   // --- shares
   {
     name: 'invalid uuid',
@@ -781,6 +842,7 @@ const TABLES = [
   'workspace_invite_links',
   'password_resets',
   ...COMMENT_TABLES,
+  'document_versions',
 ] as const;
 
 describe.each(backends)('bad input is rejected before anything is written [$name]', (backend) => {

@@ -421,6 +421,45 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('listMentionablePeople', { token: owner.token, params: gone }, 410);
   });
 
+  it('version history: list, read in every format, compare, save, restore [V2] [V4] [V6]', async () => {
+    const ws = { id: workspaceId };
+    const id = { id: documentId };
+    const saved = (await call('saveVersion', { token: owner.token, params: id, body: { name: 'Draft' } }, 201)).json();
+    await call('saveVersion', { token: viewer.token, params: id, body: { name: 'Mine' } }, 403);
+    await call('saveVersion', { token: owner.token, params: id, body: { name: 'Second' } }, 201);
+    const page = (await call('listVersions', { token: viewer.token, params: id, query: 'limit=1' }, 200)).json();
+    await call('listVersions', { token: viewer.token, params: id, query: `cursor=${page.nextCursor}` }, 200);
+    const version = { id: documentId, versionId: saved.id };
+    for (const format of ['json', 'markdown', 'html']) {
+      const res = await call('getVersion', { token: viewer.token, params: version, query: `format=${format}` }, 200);
+      expect(res.body).toContain('Quarterly numbers');
+    }
+    await call('getVersionChanges', { token: viewer.token, params: version }, 200);
+    await call('restoreVersion', { token: viewer.token, params: version }, 403);
+    await call('restoreVersion', { token: owner.token, params: version }, 200);
+
+    // A document in the trash answers 410 [T1]; a quarantined one 423 to a save or a restore [S11.4].
+    const other = (await call('createDocument', { token: owner.token, params: ws, body: { title: 'Old' } }, 201)).json()
+      .id as string;
+    const kept = (
+      await call('saveVersion', { token: owner.token, params: { id: other }, body: { name: 'v' } }, 201)
+    ).json();
+    const otherVersion = { id: other, versionId: kept.id };
+    await t.app.database
+      .pool('api')
+      .insertInto('document_quarantine')
+      .values({ document_id: other, reason: 'test', detail: '{}' })
+      .execute();
+    await call('saveVersion', { token: owner.token, params: { id: other }, body: { name: 'v' } }, 423);
+    await call('restoreVersion', { token: owner.token, params: otherVersion }, 423);
+    await call('deleteDocument', { token: owner.token, params: { id: other } }, 204);
+    await call('listVersions', { token: owner.token, params: { id: other } }, 410);
+    await call('saveVersion', { token: owner.token, params: { id: other }, body: { name: 'v' } }, 410);
+    await call('getVersion', { token: owner.token, params: otherVersion }, 410);
+    await call('getVersionChanges', { token: owner.token, params: otherVersion }, 410);
+    await call('restoreVersion', { token: owner.token, params: otherVersion }, 410);
+  });
+
   // Renders for real in the worker threads (started on first use): more than the default 30 s on a busy machine.
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', {
     timeout: 120_000,
@@ -509,6 +548,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },
     replyToCommentThread: { body: 'x' },
     editComment: { body: 'x' },
+    saveVersion: { name: 'v' },
   };
   const randomIds = (path: string) =>
     Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));

@@ -46,7 +46,7 @@ function isMicrosecondInstant(value: string): boolean {
  * Cursor of the `updated` and `opened` orders (and of the trash list): tagged, and holding the instant to the
  * microsecond (a millisecond Date would skip rows updated within it).
  */
-export type InstantTag = 'updated' | 'opened' | 'trashed';
+export type InstantTag = 'updated' | 'opened' | 'trashed' | 'version';
 export function encodeInstantCursor(tag: InstantTag, micros: string, id: string): string {
   return Buffer.from(`${tag}|${micros}|${id}`).toString('base64url');
 }

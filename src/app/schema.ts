@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { CommentTables } from './comment-schema.ts';
+import type { VersionTables } from './version-schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -180,8 +181,8 @@ export interface WorkspaceInviteLinksTable {
   revoked_at: Timestamp | null;
 }
 
-/** The tables; comment tables live in comment-schema.ts (issue 14). */
-export interface DB extends CommentTables {
+/** The tables; comment tables live in comment-schema.ts, version-history tables in version-schema.ts (issue 14). */
+export interface DB extends CommentTables, VersionTables {
   users: UsersTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;

@@ -456,6 +456,32 @@ export const ConfigSchema = T.Object({
       'RECENT_THROTTLE_MS: an opened document is recorded for "Recent" at most once per this interval per person',
     ),
   }),
+  // Version history (docs/spec/history.md)
+  versions: Group({
+    idleMs: Int(
+      0,
+      86_400_000,
+      120_000,
+      'VERSION_IDLE_MS: an automatic version after editing pauses this long (0 = no automatic versions)',
+    ),
+    intervalMs: Int(1_000, 86_400_000, 600_000, 'VERSION_INTERVAL_MS: …and at least this often while editing goes on'),
+    authorRecordMs: Int(
+      100,
+      3_600_000,
+      10_000,
+      'VERSION_AUTHOR_RECORD_MS: who edited a document is written at most this often per person',
+    ),
+    retentionDays: Group({
+      free: Int(
+        0,
+        36_500,
+        30,
+        'VERSION_RETENTION_DAYS_FREE: automatic versions are kept this long, free plan (0 = for ever)',
+      ),
+      business: Int(0, 36_500, 365, 'VERSION_RETENTION_DAYS_BUSINESS: same for the business plan (0 = for ever)'),
+      enterprise: Int(0, 36_500, 0, 'VERSION_RETENTION_DAYS_ENTERPRISE: same for the enterprise plan (0 = for ever)'),
+    }),
+  }),
   // Request limits per tenant (ARCHITECTURE §6, docs/spec/limits.md): GCRA buckets, in Redis when REDIS_URL is set
   limits: Group({
     freePerSecond: Int(1, 100_000, 100, 'RATE_LIMIT_FREE_PER_SECOND: requests per second per free workspace'),
@@ -626,6 +652,12 @@ const ENV: Record<string, [Path, Kind]> = {
   TRASH_RETENTION_DAYS: ['documents.trashRetentionDays', 'int'],
   TRASH_PURGE_INTERVAL_MS: ['documents.trashPurgeIntervalMs', 'int'],
   RECENT_THROTTLE_MS: ['documents.recentThrottleMs', 'int'],
+  VERSION_IDLE_MS: ['versions.idleMs', 'int'],
+  VERSION_INTERVAL_MS: ['versions.intervalMs', 'int'],
+  VERSION_AUTHOR_RECORD_MS: ['versions.authorRecordMs', 'int'],
+  VERSION_RETENTION_DAYS_FREE: ['versions.retentionDays.free', 'int'],
+  VERSION_RETENTION_DAYS_BUSINESS: ['versions.retentionDays.business', 'int'],
+  VERSION_RETENTION_DAYS_ENTERPRISE: ['versions.retentionDays.enterprise', 'int'],
   PYROSCOPE_SERVER_ADDRESS: ['ops.pyroscopeServerAddress', 'str'],
   PYROSCOPE_APPLICATION_NAME: ['ops.pyroscopeApplicationName', 'str'],
   OPERATOR_TOKEN: ['ops.operatorToken', 'str'],

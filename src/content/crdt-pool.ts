@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { CrdtLimits } from './crdt-inspect.ts';
 import type { CrdtOutcome, CrdtTask, InspectOutcome, InspectTask } from './crdt-worker.ts';
+import type { HistoryOutcome, HistoryTask } from './history-task.ts';
 import { StoredStateError } from './stored-document.ts';
 
 export type CrdtPoolOptions = {
@@ -24,7 +25,7 @@ export type CrdtPoolOptions = {
   maxWorkerHeapMb?: number;
   /** Called once per finished task (metrics). */
   observe?: (
-    kind: CrdtTask['kind'] | 'inspect',
+    kind: CrdtTask['kind'] | 'inspect' | HistoryTask['kind'],
     outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed' | 'refused',
     seconds: number,
   ) => void;
@@ -154,6 +155,42 @@ export class CrdtPool {
       if (next) next();
       else this.running--;
     }
+  }
+
+  /**
+   * Version history's work (a restore's change, a comparison) in a thread, under the worker
+   * budget: past it the thread is terminated and CrdtBudgetExceeded thrown (nothing is applied).
+   */
+  async history(task: HistoryTask): Promise<Extract<HistoryOutcome, { ok: true }>> {
+    if (this.closed) throw new Error('CRDT pool is closed');
+    const started = performance.now();
+    await this.slot();
+    const timeout = AbortSignal.timeout(this.opts.workerBudgetMs);
+    const observe = (outcome: 'ok' | 'over_budget' | 'failed') =>
+      this.opts.observe?.(task.kind, outcome, (performance.now() - started) / 1000);
+    let outcome: HistoryOutcome;
+    try {
+      outcome = await this.piscina.run(task, { signal: timeout });
+    } catch (err) {
+      if (!timeout.aborted) {
+        observe('failed');
+        throw err;
+      }
+      observe('over_budget');
+      throw new CrdtBudgetExceeded(`version history work took longer than ${this.opts.workerBudgetMs} ms`, {
+        workerBudgetMs: this.opts.workerBudgetMs,
+      });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+    if (!outcome.ok) {
+      observe('failed');
+      throw new Error(outcome.message);
+    }
+    observe('ok');
+    return outcome;
   }
 
   private async slot(): Promise<void> {

@@ -14,6 +14,7 @@ import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import * as Y from 'yjs';
 import { type CrdtLimits, inspectUpdate } from './crdt-inspect.ts';
 import { documentFromProsemirror } from './from-prosemirror.ts';
+import { type HistoryTask, runHistoryTask } from './history-task.ts';
 import { projectDocument } from './projection.ts';
 import { rebuildDocument, StoredStateError } from './stored-document.ts';
 
@@ -106,8 +107,9 @@ function inspect(task: InspectTask): InspectOutcome {
   }
 }
 
-export default function run(task: CrdtTask | InspectTask): unknown {
+export default function run(task: CrdtTask | InspectTask | HistoryTask): unknown {
   if (task.kind === 'inspect') return inspect(task);
+  if (task.kind === 'revert' || task.kind === 'compare') return runHistoryTask(task);
   const started = process.threadCpuUsage();
   let rebuilt: ReturnType<typeof rebuildDocument> | undefined;
   let fresh: Y.Doc | undefined;

@@ -3,6 +3,8 @@
  * app imports the same constants for its form fields, so the two cannot drift apart.
  */
 export const TITLE_MAX_LENGTH = 200;
+/** A named version's name (docs/spec/history.md). */
+export const VERSION_NAME_MAX_LENGTH = 120;
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 export const WORKSPACE_NAME_MAX_LENGTH = 100;
 export const SEARCH_QUERY_MAX_LENGTH = 200;

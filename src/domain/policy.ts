@@ -86,7 +86,10 @@ export type DocumentAction =
   | 'document.delete'
   | 'document.inspect'
   | 'document.restore'
-  | 'document.purge';
+  | 'document.purge'
+  | 'versions.read'
+  | 'versions.create'
+  | 'versions.restore';
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
@@ -105,6 +108,10 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   // Whoever may move a document to the trash may take it out again or delete it for good [T2].
   'document.restore': 'admin',
   'document.purge': 'admin',
+  // Version history (docs/spec/history.md): readers browse and compare; editors save and restore.
+  'versions.read': 'viewer',
+  'versions.create': 'editor',
+  'versions.restore': 'editor',
 };
 
 /** What may still be done to a document in the trash; everything else is 410 for its readers [T1]. */

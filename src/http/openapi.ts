@@ -14,6 +14,7 @@ const TAGS = [
   { name: 'members', description: "A workspace's members and their roles" },
   { name: 'documents', description: 'Documents: metadata, listing and current content' },
   { name: 'trash', description: 'Deleted documents, restorable until the retention runs out' },
+  { name: 'history', description: "A document's versions: browse, compare, name and restore" },
   { name: 'shares', description: 'Sharing one document with people outside its workspace roles' },
   {
     name: 'invitations',

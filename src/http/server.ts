@@ -20,6 +20,7 @@ import type { IdempotencyKeys } from '../app/idempotency.ts';
 import type { Notifications } from '../app/notifications.ts';
 import type { Search } from '../app/search.ts';
 import type { Trash } from '../app/trash.ts';
+import type { Versions } from '../app/versions.ts';
 import type { Workspaces } from '../app/workspaces.ts';
 import type { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
@@ -44,6 +45,7 @@ import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
 import { type PlanDeps, planRoutes } from './routes/plan-routes.ts';
 import { searchRoutes } from './routes/search-routes.ts';
 import { trashRoutes } from './routes/trash-routes.ts';
+import { versionRoutes } from './routes/version-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 import { ProblemSchema } from './schemas.ts';
 import { bindTraceContext, childLoggerWithTrace } from './trace-context.ts';
@@ -93,6 +95,8 @@ export type ApiDeps = {
   content: DocumentContentReads;
   /** Comment threads, mentions and notifications (issue 14). */
   comments: { comments: Comments; notifications: Notifications };
+  /** Version history (list, read, compare, save, restore). */
+  versions: Versions;
   /** Export jobs (request, status, download, dead letters). */
   exports?: Exports;
   /** Per-tenant request limits and the permission lookups that find a request's workspace. */
@@ -232,6 +236,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(contentRoutes(api.content));
         await scope.register(commentRoutes(api.comments.comments));
         await scope.register(notificationRoutes(api.comments.notifications));
+        await scope.register(versionRoutes(api.versions, API_PREFIX));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },
       { prefix: API_PREFIX },

@@ -18,7 +18,10 @@ const CATCH_UP_DELAYS_MS = [50, 500, 2_000, 5_000];
 /** How often documents whose publish failed retry telling peers to catch up. */
 const REPUBLISH_RETRY_MS = 1_000;
 
-/** A document's bus channel (also used by comment-notices.ts to reach the rooms of a document). */
+/**
+ * A document's bus channel (also used by comment-notices.ts to reach the rooms of a document, and by
+ * a restore made where no room is open: document-versions.ts).
+ */
 export const channelFor = (documentId: string) => `doc:${documentId}`;
 
 type CatchUp = { attempt: number; timer?: Timer };

@@ -133,6 +133,17 @@ export class Room {
     this.skippedRows += applyStored(this.doc, state, updates, STORAGE).skipped;
   }
 
+  /**
+   * A change the server makes itself (a version restore): applied, sent to every local socket like
+   * a peer's update, then written and published by the persist queue; resolves once it is durable.
+   */
+  applyServerChange(update: Uint8Array): Promise<void> {
+    // The storage origin: nobody on this instance sent it, so every session gets it.
+    Y.applyUpdate(this.doc, update, STORAGE);
+    this.persist.add(update);
+    return this.persist.drain();
+  }
+
   /** True while updates wait for structs this instance never received (a missed bus message). */
   get missingUpdates(): boolean {
     return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;

@@ -29,6 +29,7 @@ import type {
 } from './ports.ts';
 import { QUARANTINED_NOTICE } from './protocol.ts';
 import { Room } from './room.ts';
+import { Versioner, type VersioningOptions, type VersionRecorder } from './versioning.ts';
 
 export type RegistryOptions = RoomLimits &
   CompactionOptions & {
@@ -58,6 +59,8 @@ export type RegistryDeps = {
   quarantine?: QuarantineStore;
   /** [S11.8] Room loads are charged to their workspace, and refused while it is past its burst. */
   cpuBudget?: WorkspaceCpuBudget;
+  /** Automatic versions of edited documents (versioning.ts); absent: none. */
+  versions?: { recorder: VersionRecorder; options: VersioningOptions };
 };
 
 /** The document is quarantined: connections are refused with 4423 until an operator acts. */
@@ -75,6 +78,7 @@ export class RoomRegistry {
   private readonly link: InstanceLink;
   private readonly compactor: Compactor;
   private readonly rechecks: PermissionRechecks;
+  private readonly versioner: Versioner | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
@@ -104,6 +108,13 @@ export class RoomRegistry {
       isLoaded: (room) => loaded(room.documentId) === room,
       overBudget: (room, err) => this.overBudget(room, err, 'compaction'),
     });
+    this.versioner =
+      deps.versions &&
+      new Versioner(deps.versions.options, {
+        recorder: deps.versions.recorder,
+        clock: this.clock,
+        logger: deps.logger,
+      });
     this.rechecks = new PermissionRechecks({ logger: deps.logger, documentAccess: deps.documentAccess });
     deps.bus.onResync(() => {
       // Anything published while we were away is in the log (or soon will be): read it.
@@ -236,6 +247,7 @@ export class RoomRegistry {
       this.entries.set(documentId, entry);
       for (const frame of early) this.link.receive(room, frame);
       this.compactor.afterLoad(room);
+      this.versioner?.attach(room);
       return entry;
     });
   }
@@ -394,6 +406,11 @@ export class RoomRegistry {
       } catch (err) {
         // The log still holds every row: the next load (or compaction) picks them up.
         this.deps.logger.warn({ err, documentId: id }, 'compaction at unload failed');
+      }
+      try {
+        await this.versioner?.final(room);
+      } catch (err) {
+        this.deps.logger.warn({ err, documentId: id }, 'automatic version at unload failed');
       } finally {
         this.stopTimers(entry);
         this.entries.delete(id);
@@ -411,6 +428,7 @@ export class RoomRegistry {
     entry.graceTimer = undefined;
     this.link.forget(entry.room);
     this.compactor.forget(entry.room);
+    this.versioner?.forget(entry.room);
   }
 
   /** Re-checks the sessions a permission event may affect, on this instance. */

@@ -28,6 +28,7 @@ import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { wireRequestLimits } from './limits.ts';
 import type { Mail } from './mail.ts';
+import { wireVersionHistory } from './versions.ts';
 import type { ExportPipeline } from './worker.ts';
 
 /** 0 in the environment means unlimited. */
@@ -129,6 +130,7 @@ export function wireApi(
       },
       onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
     }),
+    versions: wireVersionHistory(config, infra, { documents, rooms: deps.rooms }),
     // Live rooms answer first; the stored log otherwise.
     content: new DocumentContentReads(
       documents,

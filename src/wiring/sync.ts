@@ -16,6 +16,7 @@ import { SyncTenantLimiter } from '../sync/tenant-limits.ts';
 import { SyncEndpoint } from '../ws/sync-endpoint.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
+import { versionRecorder } from './versions.ts';
 
 export type SyncRole = {
   metrics: SyncMetrics;
@@ -89,6 +90,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       crdt: infra.crdt(),
       quarantine: infra.quarantine('sync'),
       cpuBudget: tenantLimits,
+      versions: versionRecorder(config, infra),
     },
   );
   rooms = registry;
