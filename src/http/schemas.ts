@@ -404,3 +404,6 @@ export type {
   NotificationSettings,
   Person,
 } from './comment-schemas.ts';
+
+// Version history's shapes live in version-schemas.ts; the web app reads them through here.
+export type { Version, VersionChanges, VersionContent, VersionRestored } from './version-schemas.ts';

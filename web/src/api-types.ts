@@ -29,6 +29,9 @@ export type {
   SnippetSegment,
   TrashItem,
   User,
+  Version,
+  VersionChanges,
+  VersionRestored,
   Workspace,
 } from '../../src/http/schemas.ts';
 

@@ -16,6 +16,7 @@ import type { DocumentInfo } from '../api-types.ts';
 import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MESSAGE } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
+import { HistoryButton } from './history-button.tsx';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
 import { hasChangesToSave } from './sync-status-text.ts';
@@ -253,6 +254,7 @@ export function EditorPage({
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
           {!closed && <ExportMenu api={api} documentId={documentId} />}
+          {!closed && <HistoryButton api={api} documentId={documentId} canEdit={editable} />}
           {onShare && !closed && (
             <button type="button" class="ed-btn ed-btn--primary" onClick={onShare}>
               Share
