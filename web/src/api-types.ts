@@ -8,6 +8,8 @@ import type { ExportJob } from '../../src/http/schemas.ts';
 
 export type { DocumentAccess, Plan, ShareRole, WorkspaceRole } from '../../src/domain/roles.ts';
 export type {
+  CommentItem,
+  CommentThread,
   DocumentContent,
   DocumentInfo,
   DocumentListItem,
@@ -21,7 +23,11 @@ export type {
   InviteLinkCreated,
   ItemsOf as Items,
   Member,
+  NotificationItem,
+  NotificationPage,
+  NotificationSettings,
   PageOf as Page,
+  Person,
   Problem,
   SearchHit,
   Session,

@@ -10,7 +10,7 @@ import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
-import type { AccessChanged, RoomStatus } from '../../../src/sync/protocol.ts';
+import type { AccessChanged, CommentsChanged, RoomStatus } from '../../../src/sync/protocol.ts';
 import { deferredCloseWebSocket } from './deferred-close-websocket.ts';
 import type { PresenceUser } from './presence.ts';
 import { cannotSaveChanges, hasChangesToSave } from './sync-status-text.ts';
@@ -28,6 +28,8 @@ export type CollabSessionEvents = {
   'room-status': (status: RoomStatus) => void;
   'access-changed': (change: AccessChanged) => void;
   closed: (close: CloseInfo) => void;
+  /** A comment thread changed (docs/spec/comments.md C5): the comments panel re-reads. */
+  'comments-changed': (change: CommentsChanged) => void;
 };
 
 /** Connect anyway if the on-device copy has not loaded by then (IndexedDB blocked or very slow). */
@@ -191,6 +193,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     });
     client.on('room-status', (status) => this.emit('room-status', [status]));
     client.on('access-changed', (change) => this.emit('access-changed', [change]));
+    client.on('comments-changed', (change) => this.emit('comments-changed', [change]));
     client.on('closed', (close) => this.onClosed(close));
     this.emit('status', [client.status]);
   }

@@ -10,6 +10,7 @@ import { Plugin } from '@tiptap/pm/state';
 import StarterKit from '@tiptap/starter-kit';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { CommentHighlights } from '../comments/comment-highlights.ts';
 import { blockExtensions } from './blocks.ts';
 import { placeCaretLabels } from './caret-label.ts';
 import type { PresenceUser } from './presence.ts';
@@ -126,6 +127,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
       }),
       CaretLabelPlacement,
       LinkShortcut.configure({ open: options.onLinkShortcut }),
+      CommentHighlights,
     ],
     editorProps: {
       attributes: {

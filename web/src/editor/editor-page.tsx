@@ -13,6 +13,7 @@ import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { Access } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
 import type { DocumentInfo } from '../api-types.ts';
+import { CommentsSlot } from '../comments/comments-slot.tsx';
 import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MESSAGE } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
@@ -253,6 +254,17 @@ export function EditorPage({
         />
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
+          {session && meta && !closed && !meta.trashedAt && (
+            <CommentsSlot
+              api={api}
+              user={user}
+              documentId={documentId}
+              session={session}
+              editor={editor}
+              access={meta.access}
+              canDelete={meta.canDelete}
+            />
+          )}
           {!closed && <ExportMenu api={api} documentId={documentId} />}
           {!closed && <HistoryButton api={api} documentId={documentId} canEdit={editable} />}
           {onShare && !closed && (

@@ -1,0 +1,81 @@
+/** The comment and notification endpoints as the web app calls them (types from the server's schemas). */
+import type { Anchor } from '../../../src/content/comment-anchors.ts';
+import type { ApiClient } from '../api.ts';
+import type { CommentThread, NotificationPage, NotificationSettings, Person } from '../api-types.ts';
+
+export type { CommentThread, Person };
+
+/** Threads the panel loads at once (the API's page size limit). */
+const PAGE = 200;
+
+export class CommentsApi {
+  private readonly api: ApiClient;
+  private readonly base: string;
+
+  constructor(api: ApiClient, documentId: string) {
+    this.api = api;
+    this.base = `/documents/${encodeURIComponent(documentId)}`;
+  }
+
+  /** Every thread, open and resolved, oldest first (the panel filters; highlights show open ones). */
+  async all(): Promise<CommentThread[]> {
+    const items: CommentThread[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { items: CommentThread[]; nextCursor: string | null } = await this.api.request(
+        'GET',
+        `${this.base}/comments?status=all&limit=${PAGE}${q}`,
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && items.length < PAGE * 5);
+    return items;
+  }
+
+  create(anchor: Anchor, quote: string, body: string, mentions: string[]): Promise<CommentThread> {
+    return this.api.request('POST', `${this.base}/comments`, { anchor, quote, body, mentions });
+  }
+
+  reply(threadId: string, body: string, mentions: string[]): Promise<CommentThread> {
+    return this.api.request('POST', `${this.thread(threadId)}/replies`, { body, mentions });
+  }
+
+  edit(threadId: string, commentId: string, body: string, mentions: string[]): Promise<CommentThread> {
+    return this.api.request('PATCH', `${this.thread(threadId)}/replies/${encodeURIComponent(commentId)}`, {
+      body,
+      mentions,
+    });
+  }
+
+  remove(threadId: string, commentId: string): Promise<void> {
+    return this.api.request('DELETE', `${this.thread(threadId)}/replies/${encodeURIComponent(commentId)}`);
+  }
+
+  setResolved(threadId: string, resolved: boolean): Promise<CommentThread> {
+    return this.api.request('POST', `${this.thread(threadId)}/${resolved ? 'resolve' : 'reopen'}`);
+  }
+
+  async mentionable(q: string): Promise<Person[]> {
+    const r = await this.api.request<{ items: Person[] }>(
+      'GET',
+      `${this.base}/mentionable?q=${encodeURIComponent(q)}&limit=8`,
+    );
+    return r.items;
+  }
+
+  private thread(threadId: string): string {
+    return `${this.base}/comments/${encodeURIComponent(threadId)}`;
+  }
+}
+
+export const notificationsApi = {
+  list: (api: ApiClient) => api.request<NotificationPage>('GET', '/notifications?limit=20'),
+  unread: async (api: ApiClient) =>
+    (await api.request<{ unread: number }>('GET', '/notifications/unread-count')).unread,
+  markRead: (api: ApiClient, ids: string[]) => api.request<{ unread: number }>('POST', '/notifications/read', { ids }),
+  markAllRead: (api: ApiClient) => api.request<{ unread: number }>('POST', '/notifications/read-all'),
+  settings: (api: ApiClient) => api.request<NotificationSettings>('GET', '/me/notification-settings'),
+  setSettings: (api: ApiClient, s: NotificationSettings) =>
+    api.request<NotificationSettings>('PUT', '/me/notification-settings', s),
+};

@@ -1,0 +1,371 @@
+/**
+ * The comment side panel (docs/spec/comments.md): threads of the open document with an
+ * open/resolved filter, "on deleted text" for threads whose text is gone, replies, edit/delete of
+ * one's own comments, resolve and reopen, and a new thread from the selected text. It re-reads the
+ * threads when the server says they changed (COMMENTS_CHANGED, any instance) and on reconnect, and
+ * feeds the open threads to the editor's highlights.
+ */
+import type { Editor } from '@tiptap/core';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Anchor } from '../../../src/content/comment-anchors.ts';
+import { COMMENT_QUOTE_MAX_LENGTH } from '../../../src/domain/comment-limits.ts';
+import type { ApiClient, User } from '../api.ts';
+import type { CollabSession } from '../editor/collab-session.ts';
+import { anchorOfRange, rangeOfAnchor } from './anchor-range.ts';
+import { setCommentHighlights } from './comment-highlights.ts';
+import { CommentsApi, type CommentThread } from './comments-api.ts';
+import { MentionField } from './mention-field.tsx';
+import './comments.css';
+
+export type CommentsPanelProps = {
+  api: ApiClient;
+  user: User;
+  documentId: string;
+  session: CollabSession;
+  editor: Editor | null;
+  canComment: boolean;
+  /** May delete anyone's comment (the document's admins, owners and creator). */
+  canModerate: boolean;
+  open: boolean;
+  onClose: () => void;
+  onCount: (open: number) => void;
+};
+
+type Draft = { anchor: Anchor; quote: string };
+/** Changes arriving together (a reply and a resolve) cost one re-read. */
+const REFETCH_DEBOUNCE_MS = 80;
+
+/** The selected range: the DOM's (read-only editors keep no ProseMirror selection of their own) or the editor's. */
+function selectedRange(editor: Editor): { from: number; to: number } | null {
+  const dom = window.getSelection();
+  if (dom && dom.rangeCount > 0 && !dom.isCollapsed) {
+    const r = dom.getRangeAt(0);
+    if (editor.view.dom.contains(r.startContainer) && editor.view.dom.contains(r.endContainer)) {
+      const from = editor.view.posAtDOM(r.startContainer, r.startOffset);
+      const to = editor.view.posAtDOM(r.endContainer, r.endOffset);
+      if (from < to) return { from, to };
+    }
+  }
+  const { from, to } = editor.state.selection;
+  return from < to ? { from, to } : null;
+}
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function CommentsPanel(props: CommentsPanelProps) {
+  const { editor, session } = props;
+  const comments = useMemo(() => new CommentsApi(props.api, props.documentId), [props.api, props.documentId]);
+  const [threads, setThreads] = useState<CommentThread[]>([]);
+  const [filter, setFilter] = useState<'open' | 'resolved'>('open');
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [hint, setHint] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [, setTick] = useState(0);
+  const onCount = useRef(props.onCount);
+  onCount.current = props.onCount;
+
+  const reload = useCallback(async () => {
+    try {
+      const all = await comments.all();
+      setThreads(all);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Comments could not be loaded.');
+    }
+  }, [comments]);
+
+  // First load, then on every COMMENTS_CHANGED and every (re)connection: notices are best effort.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), REFETCH_DEBOUNCE_MS);
+    };
+    let connected = false;
+    const onStatus = (s: { connection: string; synced: boolean }) => {
+      const now = s.connection === 'connected' && s.synced;
+      if (now && !connected) soon();
+      connected = now;
+    };
+    void reload();
+    session.on('comments-changed', soon);
+    session.on('status', onStatus);
+    return () => {
+      clearTimeout(timer);
+      session.off('comments-changed', soon);
+      session.off('status', onStatus);
+    };
+  }, [session, reload]);
+
+  const openThreads = threads.filter((t) => t.status === 'open');
+  useEffect(() => onCount.current(openThreads.length), [openThreads.length]);
+
+  // Highlights follow the open threads and the active one.
+  useEffect(() => {
+    if (!editor) return;
+    setCommentHighlights(editor, {
+      threads: openThreads.map((t) => ({ id: t.id, anchor: t.anchor })),
+      activeId,
+      onActivate: (id) => {
+        setActiveId(id);
+        setFilter('open');
+      },
+    });
+  }, [editor, threads, activeId]);
+
+  // "On deleted text" is read from the editor: re-render (at most every 300 ms) while it changes.
+  useEffect(() => {
+    if (!editor || !props.open) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onUpdate = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        setTick((n) => n + 1);
+      }, 300);
+    };
+    editor.on('update', onUpdate);
+    return () => {
+      clearTimeout(timer);
+      editor.off('update', onUpdate);
+    };
+  }, [editor, props.open]);
+
+  const startThread = () => {
+    setHint(null);
+    if (!editor) return;
+    const range = selectedRange(editor);
+    const anchor = range && anchorOfRange(editor.state, range.from, range.to);
+    if (!range || !anchor) {
+      setHint('Select some text in the document first, then choose Comment.');
+      return;
+    }
+    const quote = editor.state.doc.textBetween(range.from, range.to, ' ').slice(0, COMMENT_QUOTE_MAX_LENGTH);
+    setDraft({ anchor, quote });
+  };
+
+  const apply = (updated: CommentThread) =>
+    setThreads((list) => {
+      const i = list.findIndex((t) => t.id === updated.id);
+      return i < 0 ? [...list, updated] : list.map((t) => (t.id === updated.id ? updated : t));
+    });
+
+  const show = (thread: CommentThread) => {
+    setActiveId(thread.id);
+    if (!editor) return;
+    const range = rangeOfAnchor(editor.state, thread.anchor);
+    if (!range) return;
+    const { node } = editor.view.domAtPos(range.from);
+    (node instanceof Element ? node : node.parentElement)?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  };
+
+  const shown = threads.filter((t) => t.status === filter);
+  return (
+    <aside
+      class={props.open ? 'cm-panel cm-panel--open' : 'cm-panel'}
+      aria-label="Comments"
+      data-testid="comments-panel"
+      hidden={!props.open}
+    >
+      <div class="cm-panel__head">
+        <h2 class="cm-panel__title">Comments</h2>
+        <button type="button" class="ed-btn" aria-label="Close comments" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      {props.canComment && (
+        <div class="cm-new">
+          <button
+            type="button"
+            class="ed-btn ed-btn--primary"
+            // Keeps the text selection: a click would otherwise collapse it before it is read.
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={startThread}
+          >
+            Comment on selection
+          </button>
+          {hint && <p class="cm-hint">{hint}</p>}
+        </div>
+      )}
+      {draft && (
+        <div class="cm-thread cm-thread--draft">
+          <blockquote class="cm-quote">{draft.quote}</blockquote>
+          <MentionField
+            label="New comment"
+            placeholder="Comment… (@ to mention)"
+            submitLabel="Comment"
+            autoFocus
+            search={(q) => comments.mentionable(q)}
+            onCancel={() => setDraft(null)}
+            onSubmit={async (body, mentions) => {
+              const thread = await comments.create(draft.anchor, draft.quote, body, mentions);
+              apply(thread);
+              setDraft(null);
+              setFilter('open');
+              setActiveId(thread.id);
+            }}
+          />
+        </div>
+      )}
+      <fieldset class="cm-filter" aria-label="Show">
+        {(['open', 'resolved'] as const).map((f) => (
+          <button
+            key={f}
+            type="button"
+            aria-pressed={filter === f}
+            class={filter === f ? 'cm-filter__btn cm-filter__btn--on' : 'cm-filter__btn'}
+            onClick={() => setFilter(f)}
+          >
+            {f === 'open' ? `Open (${openThreads.length})` : `Resolved (${threads.length - openThreads.length})`}
+          </button>
+        ))}
+      </fieldset>
+      {error && (
+        <p class="cm-error" role="alert">
+          {error}
+        </p>
+      )}
+      {shown.length === 0 && !error && (
+        <p class="cm-empty">{filter === 'open' ? 'No open comments.' : 'No resolved comments.'}</p>
+      )}
+      <ol class="cm-list">
+        {shown.map((thread) => (
+          <ThreadCard
+            key={thread.id}
+            thread={thread}
+            active={thread.id === activeId}
+            deleted={editor ? rangeOfAnchor(editor.state, thread.anchor) === null : false}
+            comments={comments}
+            user={props.user}
+            canComment={props.canComment}
+            canModerate={props.canModerate}
+            onShow={() => show(thread)}
+            onChanged={apply}
+            onRemoved={(id) => setThreads((list) => list.filter((t) => t.id !== id))}
+          />
+        ))}
+      </ol>
+    </aside>
+  );
+}
+
+type CardProps = {
+  thread: CommentThread;
+  active: boolean;
+  deleted: boolean;
+  comments: CommentsApi;
+  user: User;
+  canComment: boolean;
+  canModerate: boolean;
+  onShow: () => void;
+  onChanged: (t: CommentThread) => void;
+  onRemoved: (threadId: string) => void;
+};
+
+function ThreadCard({ thread, active, deleted, comments, user, canComment, canModerate, ...on }: CardProps) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'That did not work.');
+    }
+  };
+  return (
+    <li
+      class={active ? 'cm-thread cm-thread--active' : 'cm-thread'}
+      data-thread-id={thread.id}
+      data-testid="comment-thread"
+    >
+      <button type="button" class="cm-quote cm-quote--link" onClick={on.onShow}>
+        {deleted && <span class="cm-badge">On deleted text</span>}
+        <span class="cm-quote__text">{thread.quote || '(no text)'}</span>
+      </button>
+      <ol class="cm-comments">
+        {thread.comments.map((c, i) => {
+          const mine = c.author?.userId === user.id;
+          return (
+            <li key={c.id} class="cm-comment" data-testid="comment">
+              <div class="cm-comment__meta">
+                <strong>{c.author?.displayName ?? 'Deleted account'}</strong>{' '}
+                <time dateTime={c.createdAt}>{when(c.createdAt)}</time>
+                {c.editedAt && <span class="cm-edited"> (edited)</span>}
+              </div>
+              {editing === c.id ? (
+                <MentionField
+                  label="Edit comment"
+                  placeholder="Comment…"
+                  submitLabel="Save"
+                  initial={c.body}
+                  initialMentions={c.mentions}
+                  autoFocus
+                  search={(q) => comments.mentionable(q)}
+                  onCancel={() => setEditing(null)}
+                  onSubmit={async (body, mentions) => {
+                    on.onChanged(await comments.edit(thread.id, c.id, body, mentions));
+                    setEditing(null);
+                  }}
+                />
+              ) : (
+                <p class="cm-comment__body">{c.body}</p>
+              )}
+              {editing !== c.id && (mine || canModerate) && (
+                <div class="cm-comment__actions">
+                  {mine && canComment && (
+                    <button type="button" class="cm-link" onClick={() => setEditing(c.id)}>
+                      Edit
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    class="cm-link"
+                    onClick={() =>
+                      act(async () => {
+                        if (i === 0 && !confirm('Delete this comment and its whole thread?')) return;
+                        await comments.remove(thread.id, c.id);
+                        if (i === 0) on.onRemoved(thread.id);
+                        else on.onChanged({ ...thread, comments: thread.comments.filter((x) => x.id !== c.id) });
+                      })
+                    }
+                  >
+                    Delete
+                  </button>
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {error && (
+        <p class="cm-error" role="alert">
+          {error}
+        </p>
+      )}
+      {canComment && (
+        <div class="cm-thread__foot">
+          {thread.status === 'open' && (
+            <MentionField
+              label="Reply"
+              placeholder="Reply… (@ to mention)"
+              submitLabel="Reply"
+              search={(q) => comments.mentionable(q)}
+              onSubmit={async (body, mentions) => on.onChanged(await comments.reply(thread.id, body, mentions))}
+            />
+          )}
+          <button
+            type="button"
+            class="ed-btn"
+            onClick={() =>
+              act(async () => on.onChanged(await comments.setResolved(thread.id, thread.status === 'open')))
+            }
+          >
+            {thread.status === 'open' ? 'Resolve' : 'Reopen'}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
