@@ -1,0 +1,195 @@
+/// <reference lib="dom" />
+/**
+ * Comments in a real browser (docs/spec/comments.md): an owner writes, a commenter (who cannot
+ * type) comments on a selected word; the thread, its highlight, a reply and the resolution reach
+ * the other person live; the mention lights the bell. Every page must finish without a console
+ * error, page error or CSP violation.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  type E2eServer,
+  EDITOR,
+  launchBrowser,
+  openEditor,
+  openPage,
+  shareDocument,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+  typeAtEnd,
+  waitForEditorText,
+  waitForStatus,
+} from '../support/browser.ts';
+
+/** A change made by one person is on the other's screen within this (the wait starts after the action). */
+const LIVE_MS = 3_000;
+
+describe.each(backends)('comments in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+
+  const open = async (): Promise<TrackedPage> => {
+    const p = await openPage(browser);
+    pages.push(p);
+    return p;
+  };
+
+  /** Selects the first occurrence of `word` in the editor, as a person dragging over it would. */
+  const selectWord = (page: Page, word: string) =>
+    page.evaluate(
+      ([sel, w]) => {
+        const root = document.querySelector(sel as string) as HTMLElement;
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const i = (n.textContent ?? '').indexOf(w as string);
+          if (i < 0) continue;
+          window.getSelection()?.setBaseAndExtent(n, i, n, i + (w as string).length);
+          return true;
+        }
+        return false;
+      },
+      [EDITOR, word] as const,
+    );
+
+  const panel = (page: Page) => page.getByTestId('comments-panel');
+  const threadWith = (page: Page, text: string) => panel(page).getByTestId('comment-thread').filter({ hasText: text });
+
+  it('[C1] [C3] [C5] [C6] a commenter comments on a word, the owner sees it live, replies; resolve moves it', {
+    timeout: 120_000,
+  }, async () => {
+    const [alice, carol] = await Promise.all([
+      signUpApi(server.url, 'Alice Owner'),
+      signUpApi(server.url, 'Carol Reviewer'),
+    ]);
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Review team');
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Proposal');
+    await shareDocument(server.url, alice.accessToken, doc.id, carol.user.email, 'commenter');
+    const [a, c] = await Promise.all([open(), open()]);
+    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(c.page, server.url, carol)]);
+
+    await openEditor(a.page, server.url, doc.id);
+    await typeAtEnd(a.page, 'We ship the beta on Friday.');
+    await waitForStatus(a.page, 'Saved', 15_000);
+    await a.page.getByTestId('comments-toggle').click();
+    await expect.poll(() => panel(a.page).isVisible()).toBe(true);
+
+    await openEditor(c.page, server.url, doc.id);
+    await waitForEditorText(c.page, 'Friday', 15_000);
+    // A commenter cannot change the text.
+    expect(await c.page.locator(EDITOR).getAttribute('contenteditable')).toBe('false');
+    await c.page.getByTestId('comments-toggle').click();
+    expect(await selectWord(c.page, 'beta')).toBe(true);
+    await panel(c.page).getByRole('button', { name: 'Comment on selection' }).click();
+    const box = panel(c.page).getByLabel('New comment');
+    await box.fill('Is the beta ready? @Ali');
+    // Mention autocomplete: people who can open the document.
+    await box.press('End');
+    await box.type('c');
+    await panel(c.page).getByRole('option', { name: 'Alice Owner' }).click();
+    await panel(c.page).getByRole('button', { name: 'Comment', exact: true }).click();
+    await threadWith(c.page, 'Is the beta ready?').waitFor({ timeout: LIVE_MS });
+
+    // Alice: the thread, its highlight on "beta" and the bell, without reloading.
+    await threadWith(a.page, 'Is the beta ready?').waitFor({ timeout: LIVE_MS });
+    await a.page.waitForFunction(
+      () => [...document.querySelectorAll('.cm-highlight')].map((e) => e.textContent).join('') === 'beta',
+      undefined,
+      { timeout: LIVE_MS },
+    );
+    await a.page.reload();
+    await a.page.getByTestId('notification-count').waitFor({ timeout: 15_000 });
+    await a.page.getByTestId('notification-bell').click();
+    await a.page.getByRole('button', { name: /Carol Reviewer mentioned you in “Proposal”/ }).waitFor();
+    await a.page.keyboard.press('Escape');
+
+    // Alice replies; Carol sees it live.
+    await a.page.getByTestId('comments-toggle').click();
+    const thread = threadWith(a.page, 'Is the beta ready?');
+    await thread.getByLabel('Reply').fill('Yes, since Tuesday.');
+    await thread.getByRole('button', { name: 'Reply', exact: true }).click();
+    await threadWith(c.page, 'Yes, since Tuesday.').waitFor({ timeout: LIVE_MS });
+
+    // Carol resolves; it leaves Alice's open list and shows under Resolved.
+    await threadWith(c.page, 'Yes, since Tuesday.').getByRole('button', { name: 'Resolve' }).click();
+    await threadWith(a.page, 'Is the beta ready?').waitFor({ state: 'detached', timeout: LIVE_MS });
+    await panel(a.page)
+      .getByRole('button', { name: /Resolved \(1\)/ })
+      .click();
+    await threadWith(a.page, 'Is the beta ready?').waitFor({ timeout: LIVE_MS });
+    await panel(a.page).getByRole('button', { name: 'Reopen' }).click();
+    await panel(c.page)
+      .getByRole('button', { name: /Open \(1\)/ })
+      .waitFor({ timeout: LIVE_MS });
+  });
+
+  it('[C2] a thread follows its word through the other person\'s typing, and says "on deleted text" once it is gone', {
+    timeout: 120_000,
+  }, async () => {
+    const alice = await signUpApi(server.url, 'Alice Owner');
+    const bob = await signUpApi(server.url, 'Bob Editor');
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Edit team');
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Notes');
+    await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
+    const [a, b] = await Promise.all([open(), open()]);
+    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
+    await openEditor(a.page, server.url, doc.id);
+    await typeAtEnd(a.page, 'alpha bravo charlie');
+    await waitForStatus(a.page, 'Saved', 15_000);
+    await a.page.getByTestId('comments-toggle').click();
+    expect(await selectWord(a.page, 'bravo')).toBe(true);
+    await panel(a.page).getByRole('button', { name: 'Comment on selection' }).click();
+    await panel(a.page).getByLabel('New comment').fill('Check this word');
+    await panel(a.page).getByRole('button', { name: 'Comment', exact: true }).click();
+    await threadWith(a.page, 'Check this word').waitFor();
+
+    // Bob types before the word: Alice's highlight still covers exactly "bravo".
+    await openEditor(b.page, server.url, doc.id);
+    await b.page.locator(EDITOR).click();
+    await b.page.keyboard.press('ControlOrMeta+Home');
+    await b.page.keyboard.type('zulu ');
+    const highlighted = () =>
+      a.page.waitForFunction(
+        (want) => [...document.querySelectorAll('.cm-highlight')].map((e) => e.textContent).join('') === want,
+        'bravo',
+        { timeout: LIVE_MS },
+      );
+    await waitForEditorText(a.page, 'zulu alpha', LIVE_MS);
+    await highlighted();
+
+    // Bob deletes the word: the thread stays, on deleted text.
+    // (Bob's own highlight wraps the word in a span of its own: select the word alone.)
+    expect(await selectWord(b.page, 'bravo')).toBe(true);
+    await b.page.keyboard.press('Backspace');
+    await a.page.waitForFunction(
+      (sel) => !(document.querySelector(sel)?.textContent ?? 'bravo').includes('bravo'),
+      EDITOR,
+      { timeout: LIVE_MS },
+    );
+    await threadWith(a.page, 'Check this word').getByText('On deleted text').waitFor({ timeout: LIVE_MS });
+    expect(await a.page.locator('.cm-highlight').count()).toBe(0);
+  });
+});
