@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from './api.ts';
-import { NotificationBell } from './comments/notification-bell.tsx';
+import { NotificationBellSlot } from './comments/notification-bell-slot.tsx';
 import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
 import { isQuickSwitcherShortcut, QuickSwitcher } from './components/quick-switcher.tsx';
 import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
@@ -154,7 +154,7 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
           <kbd>Ctrl K</kbd>
         </button>
         <div class="header-user">
-          <NotificationBell api={api} />
+          <NotificationBellSlot api={api} />
           <span class="avatar small" aria-hidden="true" title={user.email}>
             {initials(user.displayName)}
           </span>
