@@ -81,7 +81,7 @@ describe('syncStatusView', () => {
     const phrases = [
       /^Saved$/,
       /^Saving…$/,
-      /^Offline — \d+ changes will sync$/,
+      /^Offline — \d+ changes? will sync$/,
       /^Reconnecting in \d+s$/,
       /^Connecting…$/,
     ];

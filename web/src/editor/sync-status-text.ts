@@ -44,8 +44,10 @@ export function secondsLeft(remainingMs: number): number {
  */
 export function syncStatusView(status: SyncStatus, remainingMs?: number): SyncStatusView | null {
   const pending = status.pendingChanges;
-  // Always "changes", even for one: the wording is a contract the browser tests match.
-  const offline: SyncStatusView = { text: `Offline — ${pending} changes will sync`, tone: 'trouble' };
+  const offline: SyncStatusView = {
+    text: `Offline — ${pending} ${pending === 1 ? 'change' : 'changes'} will sync`,
+    tone: 'trouble',
+  };
   // Only once the server spoke on this connection: a reconnect may bring edit access back.
   const settled = status.connection === 'closed' || (status.connection === 'connected' && status.synced);
   if (settled && cannotSaveChanges(status)) {

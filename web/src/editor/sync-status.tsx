@@ -2,10 +2,11 @@
  * The save/connection indicator. Subscribes to the session itself so status changes (one per
  * keystroke while typing) re-render this line only, never the editor.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SyncStatus } from '../../../src/client/sync-client.ts';
 import type { CollabSession } from './collab-session.ts';
-import { syncStatusView } from './sync-status-text.ts';
+import { type HeldStatus, holdStatus } from './status-hold.ts';
+import { type SyncStatusView, syncStatusView } from './sync-status-text.ts';
 
 const COUNTDOWN_TICK_MS = 1000;
 
@@ -33,7 +34,8 @@ export function SyncStatusIndicator({ session }: { session: CollabSession }) {
     return () => clearInterval(timer);
   }, [retryAt]);
 
-  const view = syncStatusView(status, retryAt === undefined ? undefined : retryAt - now);
+  const raw = syncStatusView(status, retryAt === undefined ? undefined : retryAt - now);
+  const view = useHeldView(raw);
   if (!view) return null;
   const waiting = retryAt !== undefined;
   return (
@@ -55,4 +57,22 @@ export function SyncStatusIndicator({ session }: { session: CollabSession }) {
       )}
     </p>
   );
+}
+
+/** The view to show: "Saving…" held for its minimum time so typing does not make it flicker (status-hold.ts). */
+function useHeldView(raw: SyncStatusView | null): SyncStatusView | null {
+  const held = useRef<{ status: HeldStatus | null; view: SyncStatusView | null }>({ status: null, view: null });
+  const [, recheck] = useState(0);
+  const previous = held.current;
+  const next = holdStatus(previous.status, raw?.text ?? '', Date.now());
+  // The view changes only when the shown text does (a held-back "Saved" keeps "Saving…" on screen).
+  const same = previous.status !== null && next.shown.text === previous.status.text;
+  held.current = { status: next.shown, view: same ? previous.view : raw };
+  const wait = next.recheckInMs;
+  useEffect(() => {
+    if (wait === undefined) return;
+    const timer = setTimeout(() => recheck((n) => n + 1), wait);
+    return () => clearTimeout(timer);
+  }, [wait]);
+  return held.current.view;
 }

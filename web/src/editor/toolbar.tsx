@@ -14,6 +14,7 @@ import {
   TABLE_ITEMS,
   type ToolbarItem,
 } from './toolbar-items.ts';
+import { WordCount } from './word-count-label.tsx';
 
 type ButtonState = { active: boolean; enabled: boolean };
 type ToolbarState = { items: Record<string, ButtonState>; link: boolean; href: string; table: boolean };
@@ -129,6 +130,7 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
         </div>
         <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
         <div class="ed-toolgroup">{HISTORY_ITEMS.map(button)}</div>
+        <WordCount editor={editor} />
         {state.table && editable && <div class="ed-toolgroup ed-toolgroup--table">{TABLE_ITEMS.map(button)}</div>}
       </div>
       {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
