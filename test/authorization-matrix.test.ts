@@ -173,6 +173,15 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // General access and ownership [P7] [P8]: workspace admins and owners, and D's owner (its author).
+  // Both rows set what D already has (edit; the author), so they share the read-only fixture;
+  // every setting × role × operation and real transfers are in test/general-access.test.ts.
+  { route: 'PUT /documents/:id/general-access', method: 'PUT', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/general-access`, body: () => ({ generalAccess: 'edit' }),
+                                                                        expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
+  { route: 'PUT /documents/:id/owner', method: 'PUT', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/owner`, body: (c) => ({ userId: c.author.userId }),
+                                                                        expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   // Home lists answer everyone signed in; what each caller finds is filtered (the SEES table below) [H1].
   { route: 'GET /documents', method: 'GET', subject: 'workspace', mutates: false,
     url: () => '/api/v1/documents?sharedWithMe=false',              expected: [200, 200, 200, 200, 200, 200, 200, 200] },
@@ -445,7 +454,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     await t?.close();
   });
 
-  describe('every route × every role [P1] [P2] [P5] [I3] [I5] [C1] [C3]', () => {
+  describe('every route × every role [P1] [P2] [P5] [P7] [P8] [I3] [I5] [C1] [C3]', () => {
     for (const row of MATRIX) {
       it(row.name, async () => {
         const { route } = row;
@@ -534,7 +543,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     }
   });
 
-  describe('effective access is max(workspace role, share) [P1]', () => {
+  describe('effective access is max(workspace role, share) at the default general access, edit [P1] [P7]', () => {
     const ACCESS_OF = {
       viewer: 'viewer',
       commenter: 'commenter',
@@ -643,12 +652,23 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       expectProblem(await call(cast.admin, 'PATCH', ws(f), { name: 'Still admin?' }), 403);
     });
 
-    it('creator downgraded to guest: GET /documents/:id 200 → 404 (creating D grants nothing without membership)', async () => {
+    it('[P8] owner downgraded to guest keeps D; owner removed from the workspace: GET /documents/:id 200 → 404', async () => {
       const f = await createFixture();
       expect((await call(cast.author, 'GET', doc(f))).statusCode).toBe(200);
       await must(call(cast.owner, 'PATCH', `${ws(f)}/members/${cast.author.userId}`, { role: 'guest' }), 200);
+      expect((await call(cast.author, 'GET', doc(f))).json().access).toBe('editor');
+      await must(call(cast.owner, 'DELETE', `${ws(f)}/members/${cast.author.userId}`), 204);
       expectProblem(await call(cast.author, 'GET', doc(f)), 404);
       expectProblem(await call(cast.author, 'DELETE', doc(f)), 404);
+    });
+
+    it('[P7] general access set to restricted: a member gets GET /documents/:id 200 → 404, a viewer share still reads', async () => {
+      const f = await createFixture();
+      expect((await call(cast.member, 'GET', doc(f))).statusCode).toBe(200);
+      await must(call(cast.author, 'PUT', `${doc(f)}/general-access`, { generalAccess: 'restricted' }), 200);
+      expectProblem(await call(cast.member, 'GET', doc(f)), 404);
+      expect((await call(cast.viewer, 'GET', doc(f))).statusCode).toBe(200);
+      expect((await call(cast.admin, 'GET', doc(f))).json().access).toBe('admin');
     });
 
     it('document trashed [T1]: its viewer gets content 200 → 410, metadata with trashedAt; deleted forever → 404', async () => {

@@ -45,6 +45,8 @@ const TRASHED = `${API_PREFIX}/trash/{id}`;
 const RESTORE = `${API_PREFIX}/trash/{id}/restore`;
 const SHARES = `${API_PREFIX}/documents/{id}/shares`;
 const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
+const GENERAL_ACCESS = `${API_PREFIX}/documents/{id}/general-access`;
+const OWNER = `${API_PREFIX}/documents/{id}/owner`;
 const SEARCH = `${API_PREFIX}/search`;
 const EXPORT_JOB = `${API_PREFIX}/exports/{jobId}`;
 const DEAD_EXPORTS = `${API_PREFIX}/admin/exports/dead`;
@@ -478,6 +480,54 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/documents/{id}/shares/${NOT_A_UUID}`,
     field: 'params:/userId',
   },
+  // --- general access and ownership [P7] [P8]
+  {
+    name: 'a setting not in the enum',
+    route: `PUT ${GENERAL_ACCESS}`,
+    body: { generalAccess: 'public' },
+    field: '/generalAccess',
+  },
+  {
+    name: 'a share role instead of a setting',
+    route: `PUT ${GENERAL_ACCESS}`,
+    body: { generalAccess: 'editor' },
+    field: '/generalAccess',
+  },
+  { name: 'setting missing', route: `PUT ${GENERAL_ACCESS}`, body: {}, field: '/generalAccess' },
+  {
+    name: 'an unknown field',
+    route: `PUT ${GENERAL_ACCESS}`,
+    body: { generalAccess: 'view', notify: true },
+    field: '/notify',
+  },
+  {
+    name: 'invalid document uuid',
+    route: `PUT ${GENERAL_ACCESS}`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/general-access`,
+    body: { generalAccess: 'view' },
+    field: 'params:/id',
+  },
+  { name: 'userId not a uuid', route: `PUT ${OWNER}`, body: { userId: NOT_A_UUID }, field: '/userId' },
+  { name: 'userId missing', route: `PUT ${OWNER}`, body: {}, field: '/userId' },
+  {
+    name: 'an unknown field',
+    route: `PUT ${OWNER}`,
+    body: { userId: VALID_UUID, keepShare: false },
+    field: '/keepShare',
+  },
+  {
+    name: 'invalid document uuid',
+    route: `PUT ${OWNER}`,
+    path: `${API_PREFIX}/documents/${NOT_A_UUID}/owner`,
+    body: { userId: VALID_UUID },
+    field: 'params:/id',
+  },
+  {
+    name: 'the new owner is no member of the workspace',
+    route: `PUT ${OWNER}`,
+    body: { userId: VALID_UUID },
+    status: 422,
+  },
   // --- search
   { name: 'q missing', route: `GET ${SEARCH}`, query: '', field: 'querystring:/q' },
   { name: 'q empty', route: `GET ${SEARCH}`, query: 'q=', field: 'querystring:/q' },
@@ -893,7 +943,11 @@ describe.each(backends)('bad input is rejected before anything is written [$name
         .select(['id', 'name', 'plan', 'updated_at'])
         .orderBy('id')
         .execute(),
-      documents: await db.selectFrom('documents').select(['id', 'title', 'updated_at']).orderBy('id').execute(),
+      documents: await db
+        .selectFrom('documents')
+        .select(['id', 'title', 'updated_at', 'general_access', 'owner_id'])
+        .orderBy('id')
+        .execute(),
       members: await db.selectFrom('workspace_members').select(['user_id', 'role']).orderBy('user_id').execute(),
       shares: await db.selectFrom('document_shares').select(['user_id', 'role']).orderBy('user_id').execute(),
     };

@@ -42,6 +42,8 @@ const CASES: [string, string, boolean][] = [
   ['src/adapters/probe.ts', '../http/server.ts', false],
   ['src/adapters/probe.ts', '../app/documents.ts', false],
   ['src/adapters/sql/probe.ts', '../../app/ports.ts', true],
+  // Who may open which documents, as SQL over the query port: lists (app) and search (adapter) share it.
+  ['src/adapters/sql/probe.ts', '../../app/readable-documents.ts', true],
   ['src/client/probe.ts', '../sync/ports.ts', false],
   ['src/client/probe.ts', 'node:fs', false],
   ['src/client/probe.ts', '../sync/protocol.ts', true],

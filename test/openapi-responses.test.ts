@@ -461,6 +461,25 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
   });
 
   // Renders for real in the worker threads (started on first use): more than the default 30 s on a busy machine.
+  it('general access and ownership [P7] [P8]', async () => {
+    const ws = { id: workspaceId };
+    const mine = (
+      await call('createDocument', { token: member.token, params: ws, body: { title: 'Mine' } }, 201)
+    ).json().id as string;
+    const id = { id: mine };
+    const restricted = { generalAccess: 'restricted' };
+    await call('setGeneralAccess', { token: member.token, params: id, body: restricted }, 200);
+    await call('setGeneralAccess', { token: viewer.token, params: id, body: { generalAccess: 'edit' } }, 404);
+    await call('transferDocumentOwnership', { token: member.token, params: id, body: { userId: guest.userId } }, 422);
+    await call('transferDocumentOwnership', { token: member.token, params: id, body: { userId: owner.userId } }, 200);
+    // The previous owner keeps an editor share: no longer theirs to manage.
+    await call('setGeneralAccess', { token: member.token, params: id, body: { generalAccess: 'view' } }, 403);
+    await call('transferDocumentOwnership', { token: member.token, params: id, body: { userId: member.userId } }, 403);
+    await call('deleteDocument', { token: owner.token, params: id }, 204);
+    await call('setGeneralAccess', { token: owner.token, params: id, body: restricted }, 410);
+    await call('transferDocumentOwnership', { token: owner.token, params: id, body: { userId: member.userId } }, 410);
+  });
+
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', {
     timeout: 120_000,
   }, async () => {
@@ -543,6 +562,8 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     shareByEmail: { email: 'x@example.test', role: 'viewer' },
     createInviteLink: { role: 'member', expiresInHours: 24 },
     setShare: { role: 'viewer' },
+    setGeneralAccess: { generalAccess: 'view' },
+    transferDocumentOwnership: { userId: randomUUID() },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },
     createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },

@@ -6,9 +6,15 @@
  * very next list [H1]. Who can open what comes from src/domain/policy.ts (the roles that may list a
  * workspace's documents, a person share, the trash hidden).
  */
-import { type Expression, type SqlBool, sql } from 'kysely';
-import { authorizeWorkspace, canOnDocument, workspaceRolesFor } from '../domain/policy.ts';
-import { type DocumentAccess, effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { authorizeWorkspace, canOnDocument } from '../domain/policy.ts';
+import {
+  type DocumentAccess,
+  effectiveAccess,
+  type GeneralAccess,
+  type ShareRole,
+  type WorkspaceRole,
+} from '../domain/roles.ts';
 import type { DocumentView, Page } from './documents.ts';
 import {
   type DocumentOrder,
@@ -22,6 +28,13 @@ import {
 } from './list-cursors.ts';
 import type { PermissionCache } from './permissions.ts';
 import type { Sql } from './ports.ts';
+import {
+  FULL_ACCESS_ROLES,
+  GENERAL_ACCESS_ROLES,
+  ownedWithoutGeneralAccess,
+  sharedWith,
+  workspacesWithRole,
+} from './readable-documents.ts';
 
 export type DocumentListItem = DocumentView & {
   workspaceName: string;
@@ -48,6 +61,8 @@ type ListRow = {
   workspace_id: string;
   title: string;
   created_by: string;
+  owner_id: string | null;
+  general_access: GeneralAccess;
   created_at: Date;
   updated_at: Date;
   updated_key: string;
@@ -62,9 +77,6 @@ type ListRow = {
   opened_at: Date | null;
   opened_key: string | null;
 };
-
-/** Workspace roles that open every document of their workspace (member and up, today). */
-const LISTING_ROLES = workspaceRolesFor('documents.listAll');
 
 export class DocumentLists {
   private readonly db: Sql;
@@ -90,7 +102,6 @@ export class DocumentLists {
   private async query(actor: string, opts: ListOptions, workspaceId?: string): Promise<Page<DocumentListItem>> {
     // Decoded before the query: a forged cursor is a 400, never an SQL error.
     const after = opts.cursor ? decodeFor(opts.order, opts.cursor) : undefined;
-    const listing = sql.join(LISTING_ROLES.map((r) => sql.lit(r)));
     let q = this.db
       .selectFrom('documents as d')
       .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
@@ -106,6 +117,8 @@ export class DocumentLists {
         'd.workspace_id',
         'd.title',
         'd.created_by',
+        'd.owner_id',
+        'd.general_access',
         'd.created_at',
         'd.updated_at',
         'w.name as workspace_name',
@@ -128,11 +141,15 @@ export class DocumentLists {
     } else {
       q = q.select([sql<Date | null>`null`.as('opened_at'), sql<string | null>`null`.as('opened_key')]);
     }
-    // What the caller may open [H1]: every document of a workspace where their role lists them
-    // all, and whatever is shared with them. Stated with arrays of ids so PostgreSQL reads the
-    // caller's memberships and shares by index rather than testing every document.
-    const memberWorkspaces = sql`array(select workspace_id from workspace_members
-      where user_id = ${actor} and role in (${listing}))`;
+    // What the caller may open [H1] [P7]: a workspace's documents where their role lists them (all
+    // of them for admins and owners; those not restricted, or their own, for members), what they
+    // own as a guest, and whatever is shared with them. Stated with arrays of ids so PostgreSQL
+    // reads the caller's memberships and shares by index rather than testing every document.
+    const memberWorkspaces = workspacesWithRole(actor, GENERAL_ACCESS_ROLES);
+    const fullWorkspaces = workspacesWithRole(actor, FULL_ACCESS_ROLES);
+    const opens = (t: 'd' | 'd2', w: RawBuilder<unknown>) =>
+      sql`(${w} = any(${fullWorkspaces}) or ${sql.ref(`${t}.general_access`)} <> 'restricted'
+        or ${sql.ref(`${t}.owner_id`)} = ${actor})`;
     const keyed = opts.order !== 'opened' && !opts.sharedWithMe && !opts.starred;
     // Ordered by a document column: each workspace's first page by its own index (workspace_id,
     // order key, id), merged below — a page costs a few index scans, not a sort of everything
@@ -140,23 +157,29 @@ export class DocumentLists {
     const memberOf = keyed
       ? sql<SqlBool>`d.id = any(array(select top.id from unnest(${memberWorkspaces}) as mw(wid)
           cross join lateral (select d2.id from documents d2
-            where d2.workspace_id = mw.wid and d2.trashed_at is null
+            where d2.workspace_id = mw.wid and d2.trashed_at is null and ${opens('d2', sql`mw.wid`)}
               ${opts.owner !== undefined ? sql`and d2.created_by = ${opts.owner}` : sql``}
               ${keysetOf('d2', opts.order, after)}
             order by ${orderOf('d2', opts.order)} limit ${opts.limit + 1}) top))`
-      : sql<SqlBool>`d.workspace_id = any(${memberWorkspaces})`;
-    const sharedWith = sql<SqlBool>`d.id = any(array(select document_id from document_shares where user_id = ${actor}))`;
+      : sql<SqlBool>`(d.workspace_id = any(${memberWorkspaces}) and ${opens('d', sql`d.workspace_id`)})`;
+    const shared = sql<SqlBool>`d.id = any(${sharedWith(actor)})`;
+    const owned = sql<SqlBool>`d.id = any(${ownedWithoutGeneralAccess(actor, workspaceId)})`;
+    // Through the workspace, not a share: what "shared with me" leaves out.
+    const throughWorkspace = sql<SqlBool>`(m.role in (${roles(GENERAL_ACCESS_ROLES)})
+      and (m.role in (${roles(FULL_ACCESS_ROLES)}) or d.general_access <> 'restricted' or d.owner_id = ${actor}))`;
     if (workspaceId !== undefined) {
       q = q.where('d.workspace_id', '=', workspaceId);
-      q = q.where((eb) => eb.or([eb('m.role', 'in', LISTING_ROLES), eb('s.role', 'is not', null)]));
+      q = q.where((eb) =>
+        eb.or([throughWorkspace as Expression<SqlBool>, owned as Expression<SqlBool>, eb('s.role', 'is not', null)]),
+      );
     } else {
-      q = q.where((eb) => eb.or([memberOf as Expression<SqlBool>, sharedWith as Expression<SqlBool>]));
+      q = q.where((eb) =>
+        eb.or([memberOf as Expression<SqlBool>, shared as Expression<SqlBool>, owned as Expression<SqlBool>]),
+      );
     }
     if (opts.owner !== undefined) q = q.where('d.created_by', '=', opts.owner);
     if (opts.sharedWithMe) {
-      q = q
-        .where('s.role', 'is not', null)
-        .where((eb) => eb.or([eb('m.role', 'is', null), eb('m.role', 'not in', LISTING_ROLES)]));
+      q = q.where('s.role', 'is not', null).where(sql<SqlBool>`not coalesce(${throughWorkspace}, false)`);
     }
     if (opts.starred) q = q.where('st.user_id', 'is not', null);
     q = q.where(sql<SqlBool>`true ${keysetOf('d', opts.order, after)}`).orderBy(orderOf('d', opts.order));
@@ -172,6 +195,8 @@ export class DocumentLists {
 }
 
 type After = ReturnType<typeof decodeFor>;
+
+const roles = (list: readonly string[]) => sql.join(list.map((r) => sql.lit(r)));
 
 /** The order of a list, on the documents table aliased `t` (the visit's time for `opened`). */
 function orderOf(t: 'd' | 'd2', order: DocumentOrder) {
@@ -225,16 +250,22 @@ function cursorOf(order: DocumentOrder, r: ListRow): string {
 }
 
 function item(actor: string, r: ListRow): DocumentListItem {
-  const access: DocumentAccess = effectiveAccess(r.workspace_role, r.share);
-  const subject = { access, isCreator: r.created_by === actor, workspaceRole: r.workspace_role };
+  const isOwner = r.owner_id === actor;
+  const access: DocumentAccess = effectiveAccess(r.workspace_role, r.share, {
+    generalAccess: r.general_access,
+    isOwner,
+  });
+  const subject = { access, isOwner, workspaceRole: r.workspace_role };
   return {
     id: r.id,
     workspaceId: r.workspace_id,
     title: r.title,
     createdBy: r.created_by,
+    ownerId: r.owner_id,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     access,
+    generalAccess: r.general_access,
     trashedAt: null,
     canDelete: canOnDocument(subject, 'document.delete'),
     workspaceName: r.workspace_name,

@@ -9,7 +9,7 @@ import {
   type DocumentAction,
   type DocumentSubject,
 } from '../domain/policy.ts';
-import { type DocumentAccess, effectiveAccess, type ShareRole } from '../domain/roles.ts';
+import { type DocumentAccess, effectiveAccess, type GeneralAccess, type ShareRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { DocumentAccessInfo, PermissionCache } from './permissions.ts';
 import type { Sql } from './ports.ts';
@@ -19,9 +19,13 @@ export type DocumentView = {
   workspaceId: string;
   title: string;
   createdBy: string;
+  /** Its owner [P8] (null once the owner's account is deleted: admins and owners of the workspace manage it). */
+  ownerId: string | null;
   createdAt: string;
   updatedAt: string;
   access: DocumentAccess;
+  /** What every workspace member may do with it without a person share [P7]. */
+  generalAccess: GeneralAccess;
   /** When it was moved to the trash; null while it is not there. */
   trashedAt: string | null;
   /** The caller may move it to the trash, restore it and delete it forever [T2]. */
@@ -35,6 +39,8 @@ export type DocRow = {
   workspace_id: string;
   title: string;
   created_by: string;
+  owner_id: string | null;
+  general_access: GeneralAccess;
   created_at: Date;
   updated_at: Date;
   trashed_at: Date | null;
@@ -44,6 +50,8 @@ export const DOC_COLUMNS = [
   'workspace_id',
   'title',
   'created_by',
+  'owner_id',
+  'general_access',
   'created_at',
   'updated_at',
   'trashed_at',
@@ -55,9 +63,11 @@ export const view = (d: DocRow, subject: DocumentSubject): DocumentView => ({
   workspaceId: d.workspace_id,
   title: d.title,
   createdBy: d.created_by,
+  ownerId: d.owner_id,
   createdAt: d.created_at.toISOString(),
   updatedAt: d.updated_at.toISOString(),
   access: subject.access,
+  generalAccess: d.general_access,
   trashedAt: d.trashed_at?.toISOString() ?? null,
   // Asked as if it were not in the trash: the same people restore and delete it forever [T2].
   canDelete: canOnDocument({ ...subject, trashed: false }, 'document.delete'),
@@ -96,11 +106,18 @@ export class Documents {
     authorizeWorkspace(role, 'documents.create');
     const row = await this.db
       .insertInto('documents')
-      .values({ id: uuidv7(), workspace_id: workspaceId, title: input.title?.trim() || 'Untitled', created_by: actor })
+      .values({
+        id: uuidv7(),
+        workspace_id: workspaceId,
+        title: input.title?.trim() || 'Untitled',
+        created_by: actor,
+        owner_id: actor,
+      })
       .returning(DOC_COLUMNS)
       .executeTakeFirstOrThrow();
     this.onCreated();
-    return view(row, { access: effectiveAccess(role, null), isCreator: true, workspaceRole: role });
+    const grants = { generalAccess: row.general_access, isOwner: true };
+    return view(row, { access: effectiveAccess(role, null, grants), isOwner: true, workspaceRole: role });
   }
 
   /** Its metadata, in the trash too (`trashedAt` says so) [T1]; counts as opening it ("Recent") [H5]. */

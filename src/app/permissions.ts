@@ -7,11 +7,11 @@
 import { LRUCache } from 'lru-cache';
 import type { PermissionEvent } from '../domain/permission-event.ts';
 import type { DocumentSubject } from '../domain/policy.ts';
-import { effectiveAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
+import { effectiveAccess, type GeneralAccess, type ShareRole, type WorkspaceRole } from '../domain/roles.ts';
 import { PERMISSIONS_CHANNEL } from './events.ts';
 import type { BusMessage, EventBus, Sql } from './ports.ts';
 
-type DocumentMeta = { workspaceId: string; createdBy: string; trashed: boolean };
+type DocumentMeta = { workspaceId: string; ownerId: string | null; generalAccess: GeneralAccess; trashed: boolean };
 type Entry = { value: WorkspaceRole | ShareRole | DocumentMeta | null };
 export type CacheKind = 'workspace_role' | 'share' | 'document';
 
@@ -65,6 +65,7 @@ export class PermissionCache {
         break;
       case 'document-trashed':
       case 'document-restored':
+      case 'document-access-changed':
         this.cache.delete(`d:${e.documentId}`);
         break;
       case 'document-deleted':
@@ -129,11 +130,16 @@ export class PermissionCache {
     return (await this.lookup('document', `d:${documentId}`, async () => {
       const row = await this.db
         .selectFrom('documents')
-        .select(['workspace_id', 'created_by', 'trashed_at'])
+        .select(['workspace_id', 'owner_id', 'general_access', 'trashed_at'])
         .where('id', '=', documentId)
         .executeTakeFirst();
       return row
-        ? { workspaceId: row.workspace_id, createdBy: row.created_by, trashed: row.trashed_at !== null }
+        ? {
+            workspaceId: row.workspace_id,
+            ownerId: row.owner_id,
+            generalAccess: row.general_access,
+            trashed: row.trashed_at !== null,
+          }
         : null;
     })) as DocumentMeta | null;
   }
@@ -158,11 +164,12 @@ export class PermissionCache {
       this.workspaceRole(userId, document.workspaceId),
       this.share(userId, documentId),
     ]);
+    const isOwner = document.ownerId === userId;
     return {
       document,
       workspaceRole,
-      access: effectiveAccess(workspaceRole, share),
-      isCreator: document.createdBy === userId,
+      access: effectiveAccess(workspaceRole, share, { generalAccess: document.generalAccess, isOwner }),
+      isOwner,
       trashed: document.trashed,
     };
   }

@@ -3,6 +3,7 @@
  * the app's query port (docs/architecture.md "Query port"); the adapters in src/adapters/sql open it.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { GeneralAccess } from '../domain/roles.ts';
 import type { CommentTables } from './comment-schema.ts';
 import type { VersionTables } from './version-schema.ts';
 
@@ -50,6 +51,10 @@ export interface DocumentsTable {
   /** Set while the document is in the trash (migration 0011). */
   trashed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   trashed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What workspace members may do without a share (migration 0016) [P7]. */
+  general_access: ColumnType<GeneralAccess, GeneralAccess | undefined, GeneralAccess>;
+  /** The owner (migration 0016; an insert without one gets created_by) [P8]. */
+  owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Kept by triggers from documents.content_text (migration 0008); never written by the app. */

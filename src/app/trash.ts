@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import { authorizeDocument, canOnDocument, type DocumentAction, workspaceRolesFor } from '../domain/policy.ts';
-import { accessFromWorkspaceRole, WORKSPACE_ROLES, type WorkspaceRole } from '../domain/roles.ts';
+import { accessFromWorkspaceRole, effectiveAccess, WORKSPACE_ROLES, type WorkspaceRole } from '../domain/roles.ts';
 import { DOC_COLUMNS, type DocumentView, type Page, view } from './documents.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import { decodeInstantCursor, encodeInstantCursor, MICROSECOND_PATTERN } from './list-cursors.ts';
@@ -32,9 +32,9 @@ const PURGE_BATCH = 100;
 
 /** Roles that see every trashed document of their workspace [T2]. */
 const TRASH_ADMIN_ROLES = workspaceRolesFor('trash.listAll');
-/** Roles whose holder restores what they created (the creator rule of the policy) [T2]. */
-const CREATOR_ROLES = WORKSPACE_ROLES.filter((r) =>
-  canOnDocument({ access: accessFromWorkspaceRole(r), isCreator: true, workspaceRole: r }, 'document.restore'),
+/** Roles whose holder restores what they own (the owner rule of the policy) [T2] [P8]. */
+const OWNER_ROLES = WORKSPACE_ROLES.filter((r) =>
+  canOnDocument({ access: accessFromWorkspaceRole(r), isOwner: true, workspaceRole: r }, 'document.restore'),
 );
 
 export class Trash {
@@ -125,7 +125,7 @@ export class Trash {
   async list(actor: string, opts: { limit: number; cursor?: string; workspaceId?: string }): Promise<Page<TrashItem>> {
     const after = opts.cursor ? decodeTrashCursor(opts.cursor) : undefined;
     const admin = sql.join(TRASH_ADMIN_ROLES.map((r) => sql.lit(r)));
-    const creator = sql.join(CREATOR_ROLES.map((r) => sql.lit(r)));
+    const owner = sql.join(OWNER_ROLES.map((r) => sql.lit(r)));
     let q = this.db
       .selectFrom('documents as d')
       .innerJoin('workspace_members as m', (j) =>
@@ -137,7 +137,7 @@ export class Trash {
       .select(['m.role', 'w.name as workspace_name', 'd.trashed_by', 'tb.display_name as trashed_by_name'])
       .select(sql<string>`to_char(d.trashed_at at time zone 'UTC', ${MICROSECOND_PATTERN})`.as('trashed_key'))
       .where('d.trashed_at', 'is not', null)
-      .where(sql<boolean>`(m.role in (${admin}) or (d.created_by = ${actor} and m.role in (${creator})))`)
+      .where(sql<boolean>`(m.role in (${admin}) or (d.owner_id = ${actor} and m.role in (${owner})))`)
       .orderBy('d.trashed_at', 'desc')
       .orderBy('d.id', 'desc')
       .limit(opts.limit + 1);
@@ -153,8 +153,11 @@ export class Trash {
         const trashedAt = r.trashed_at as Date;
         return {
           ...view(r, {
-            access: accessFromWorkspaceRole(role),
-            isCreator: r.created_by === actor,
+            access: effectiveAccess(role, null, {
+              generalAccess: r.general_access,
+              isOwner: r.owner_id === actor,
+            }),
+            isOwner: r.owner_id === actor,
             workspaceRole: role,
           }),
           trashedAt: trashedAt.toISOString(),

@@ -10,7 +10,7 @@ import {
 } from './policy.ts';
 import { effectiveAccess } from './roles.ts';
 
-describe('effective access = max(workspace role, document share)', () => {
+describe('effective access = max(workspace role, document share) at the default general access (edit)', () => {
   it.each([
     [null, null, 'none'],
     ['guest', null, 'none'],
@@ -20,7 +20,7 @@ describe('effective access = max(workspace role, document share)', () => {
     ['admin', 'editor', 'admin'],
     ['owner', null, 'owner'],
   ] as const)('workspace %s + share %s → %s', (ws, share, expected) => {
-    expect(effectiveAccess(ws, share)).toBe(expected);
+    expect(effectiveAccess(ws, share, { generalAccess: 'edit', isOwner: false })).toBe(expected);
   });
 });
 
@@ -41,18 +41,25 @@ describe('policy', () => {
   });
 
   it('hides documents from people with no access and forbids viewers from editing', () => {
-    const viewer = { access: 'viewer', isCreator: false, workspaceRole: null } as const;
+    const viewer = { access: 'viewer', isOwner: false, workspaceRole: null } as const;
     expect(() => authorizeDocument({ ...viewer, access: 'none' }, 'document.read')).toThrow(NotFound);
     expect(() => authorizeDocument(viewer, 'document.read')).not.toThrow();
     expect(() => authorizeDocument(viewer, 'document.edit')).toThrow(Forbidden);
   });
 
-  it('lets a member delete and share the documents they created, not others', () => {
-    const mine = { access: 'editor', isCreator: true, workspaceRole: 'member' } as const;
+  it('[P8] lets the owner delete and share the documents they own, not others, in any workspace role', () => {
+    const mine = { access: 'editor', isOwner: true, workspaceRole: 'member' } as const;
     expect(canOnDocument(mine, 'document.delete')).toBe(true);
-    expect(canOnDocument({ ...mine, isCreator: false }, 'document.delete')).toBe(false);
-    // A guest who was given editor and happens to be creator of nothing gains nothing extra.
-    expect(canOnDocument({ access: 'editor', isCreator: true, workspaceRole: 'guest' }, 'shares.manage')).toBe(false);
+    expect(canOnDocument({ ...mine, isOwner: false }, 'document.delete')).toBe(false);
+    // A role change never takes a document from its owner [P8]; leaving the workspace does.
+    expect(canOnDocument({ access: 'editor', isOwner: true, workspaceRole: 'guest' }, 'shares.manage')).toBe(true);
+    expect(canOnDocument({ access: 'editor', isOwner: true, workspaceRole: null }, 'shares.manage')).toBe(false);
+    // An editor share alone never manages: general access and ownership are the owner's and admins'.
+    for (const action of ['shares.manage', 'document.setGeneralAccess', 'document.transferOwnership'] as const) {
+      expect(canOnDocument({ access: 'editor', isOwner: false, workspaceRole: 'member' }, action)).toBe(false);
+      expect(canOnDocument({ access: 'admin', isOwner: false, workspaceRole: 'admin' }, action)).toBe(true);
+      expect(canOnDocument({ access: 'editor', isOwner: true, workspaceRole: 'member' }, action)).toBe(true);
+    }
   });
 
   it('only owners touch admins and owners; anyone may leave', () => {
@@ -81,7 +88,7 @@ describe('policy', () => {
 describe('trash (docs/spec/home.md)', () => {
   const subject = (over: Partial<Parameters<typeof canOnDocument>[0]>) => ({
     access: 'editor' as const,
-    isCreator: false,
+    isOwner: false,
     workspaceRole: 'member' as const,
     trashed: true,
     ...over,
@@ -99,13 +106,14 @@ describe('trash (docs/spec/home.md)', () => {
     );
   });
 
-  it('[T2] admins, owners and the creator (while a member) restore and purge; editors and guests do not', () => {
+  it('[T2] [P8] admins, owners and the document owner (in any workspace role) restore and purge; editors do not', () => {
     for (const action of ['document.restore', 'document.purge'] as const) {
       expect(canOnDocument(subject({ access: 'admin', workspaceRole: 'admin' }), action)).toBe(true);
       expect(canOnDocument(subject({ access: 'owner', workspaceRole: 'owner' }), action)).toBe(true);
-      expect(canOnDocument(subject({ isCreator: true }), action)).toBe(true);
+      expect(canOnDocument(subject({ isOwner: true }), action)).toBe(true);
       expect(canOnDocument(subject({}), action)).toBe(false);
-      expect(canOnDocument(subject({ isCreator: true, workspaceRole: 'guest' }), action)).toBe(false);
+      expect(canOnDocument(subject({ isOwner: true, workspaceRole: 'guest' }), action)).toBe(true);
+      expect(canOnDocument(subject({ isOwner: true, workspaceRole: null }), action)).toBe(false);
     }
   });
 

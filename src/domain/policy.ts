@@ -89,7 +89,9 @@ export type DocumentAction =
   | 'document.purge'
   | 'versions.read'
   | 'versions.create'
-  | 'versions.restore';
+  | 'versions.restore'
+  | 'document.setGeneralAccess'
+  | 'document.transferOwnership';
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
@@ -112,21 +114,27 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'versions.read': 'viewer',
   'versions.create': 'editor',
   'versions.restore': 'editor',
+  // General access and ownership [P7] [P8]: workspace admins and owners, and the document's owner.
+  'document.setGeneralAccess': 'admin',
+  'document.transferOwnership': 'admin',
 };
 
 /** What may still be done to a document in the trash; everything else is 410 for its readers [T1]. */
 const TRASH_ACTIONS: ReadonlySet<DocumentAction> = new Set(['document.inspect', 'document.restore', 'document.purge']);
-const CREATOR_ACTIONS: ReadonlySet<DocumentAction> = new Set([
+const OWNER_ACTIONS: ReadonlySet<DocumentAction> = new Set([
   'comments.moderate',
   'document.delete',
   'shares.manage',
   'document.restore',
   'document.purge',
+  'document.setGeneralAccess',
+  'document.transferOwnership',
 ]);
 
 export type DocumentSubject = {
   access: DocumentAccess;
-  isCreator: boolean;
+  /** The document's owner (its creator until ownership is transferred) [P8]. */
+  isOwner: boolean;
   workspaceRole: WorkspaceRole | null;
   /** In the trash (absent = not). */
   trashed?: boolean;
@@ -134,8 +142,9 @@ export type DocumentSubject = {
 
 export function canOnDocument(subject: DocumentSubject, action: DocumentAction): boolean {
   if (subject.trashed && !TRASH_ACTIONS.has(action)) return false;
-  // A workspace member who created the document manages it, may delete it and restore it [T2].
-  if (CREATOR_ACTIONS.has(action) && subject.isCreator && workspaceAtLeast(subject.workspaceRole, 'member')) {
+  // The document's owner manages it, may delete it and restore it [T2], in any workspace role:
+  // a role change never takes a document from its owner; leaving the workspace does [P8].
+  if (OWNER_ACTIONS.has(action) && subject.isOwner && subject.workspaceRole !== null) {
     return true;
   }
   return atLeast(subject.access, DOCUMENT_RULES[action]);
@@ -151,7 +160,7 @@ export function authorizeDocument(subject: DocumentSubject, action: DocumentActi
 
 /**
  * Editing or deleting one comment [C3]: its author may, while they may still comment; deleting
- * is also open to whoever moderates the document's comments (admins, owners, its creator).
+ * is also open to whoever moderates the document's comments (admins, owners, the document's owner).
  */
 export function authorizeCommentChange(subject: DocumentSubject, change: 'edit' | 'delete', isAuthor: boolean): void {
   authorizeDocument(subject, 'comments.read');

@@ -12,7 +12,7 @@ import {
   TITLE_MAX_LENGTH,
   WORKSPACE_NAME_MAX_LENGTH,
 } from '../domain/limits.ts';
-import { DOCUMENT_ACCESS, PLANS, SHARE_ROLES, WORKSPACE_ROLES } from '../domain/roles.ts';
+import { DOCUMENT_ACCESS, GENERAL_ACCESS, PLANS, SHARE_ROLES, WORKSPACE_ROLES } from '../domain/roles.ts';
 import { EXPORT_FORMATS } from '../export/ports.ts';
 
 export const Uuid = T.String({ format: 'uuid', description: 'identifier' });
@@ -29,6 +29,11 @@ export const WorkspaceRoleSchema = T.Enum([...WORKSPACE_ROLES]);
 export const ShareRoleSchema = T.Enum([...SHARE_ROLES]);
 export const PlanSchema = T.Enum([...PLANS]);
 export const AccessSchema = T.Enum([...DOCUMENT_ACCESS]);
+export const GeneralAccessSchema = T.Enum([...GENERAL_ACCESS], {
+  description:
+    'what every member of the workspace may do without a person share: restricted (nothing), view, comment ' +
+    'or edit; workspace admins and owners always have full access, guests only their shares',
+});
 
 /**
  * A query parameter with a default: optional for clients (so the OpenAPI document does not mark
@@ -150,9 +155,13 @@ export const DocumentSchema = T.Object(
     workspaceId: Uuid,
     title: T.String(),
     createdBy: Uuid,
+    ownerId: T.Union([Uuid, T.Null()], {
+      description: "the document's owner (its creator until ownership is transferred; null if their account is gone)",
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     access: AccessSchema,
+    generalAccess: GeneralAccessSchema,
     trashedAt: T.Union([Timestamp, T.Null()], {
       description: 'when it was moved to the trash; null if it is not there',
     }),

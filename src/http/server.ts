@@ -12,6 +12,7 @@ import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
 import type { PasswordResets } from '../app/auth/password-reset.ts';
 import type { Comments } from '../app/comments.ts';
+import type { DocumentAccessSettings } from '../app/document-access.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
 import type { DocumentLists } from '../app/document-lists.ts';
 import type { Documents } from '../app/documents.ts';
@@ -32,6 +33,7 @@ import { idempotencyHooks } from './idempotency-hook.ts';
 import { openApiOptions, withBodyProblems } from './openapi.ts';
 import { sendError, sendNotFound } from './problem.ts';
 import { type RateLimitDeps, rateLimitHooks } from './rate-limit-hook.ts';
+import { accessRoutes } from './routes/access-routes.ts';
 import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { commentRoutes } from './routes/comment-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
@@ -88,6 +90,8 @@ export type ApiDeps = {
   authenticator: Authenticator;
   workspaces: Workspaces;
   documents: Documents;
+  /** General access and ownership of documents [P7] [P8]. */
+  documentAccess: DocumentAccessSettings;
   invitations: InvitationDeps;
   documentLists: DocumentLists;
   trash: Trash;
@@ -229,6 +233,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
+        await scope.register(accessRoutes(api.documentAccess));
         await scope.register(invitationRoutes(api.invitations));
         await scope.register(listRoutes(api.documents, api.documentLists));
         await scope.register(trashRoutes(api.trash));

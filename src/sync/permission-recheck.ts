@@ -44,6 +44,10 @@ export class PermissionRechecks {
           break;
         case 'document-restored':
           break;
+        case 'document-access-changed':
+          // General access or ownership: anyone in the room may have gained or lost [P7].
+          if (room.documentId === event.documentId) for (const s of room.sessions) checks.push(this.recheck(room, s));
+          break;
         case 'workspace-deleted':
           if (room.workspaceId === event.workspaceId) closeAll(room, CloseCode.NOT_FOUND, 'workspace deleted');
           break;

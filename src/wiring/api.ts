@@ -5,6 +5,7 @@
 import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { PasswordResets } from '../app/auth/password-reset.ts';
+import { DocumentAccessSettings } from '../app/document-access.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { DocumentLists } from '../app/document-lists.ts';
 import { DocumentVisits } from '../app/document-visits.ts';
@@ -20,6 +21,7 @@ import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
 import { API_PREFIX, type ApiDeps } from '../http/server.ts';
+import { accessChangeMetrics } from '../observability/access-metrics.ts';
 import { searchMetrics } from '../observability/search-metrics.ts';
 import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
@@ -56,6 +58,8 @@ export function wireApi(
     onOpened: (userId, documentId) => void visits.record(userId, documentId),
   });
   const trashLog = infra.logger.child({ component: 'trash' });
+  const accessLog = infra.logger.child({ component: 'access' });
+  const countAccessChange = accessChangeMetrics(infra.metrics.registry);
   const requestLimits = wireRequestLimits(config, infra, db);
   const invitationOutcome = (target: 'workspace' | 'document' | 'link', outcome: InvitationOutcome) => {
     deps.mail.metrics.invitations.inc({ target, outcome });
@@ -91,6 +95,11 @@ export function wireApi(
     authenticator: identity.authenticator,
     workspaces: new Workspaces(db, permissions, infra.events),
     documents,
+    documentAccess: new DocumentAccessSettings(db, permissions, infra.events, (change, documentId, actor) => {
+      countAccessChange(change.kind, change.value);
+      const event = change.kind === 'owner' ? 'document_owner_transferred' : 'document_general_access_set';
+      accessLog.info({ event, documentId, userId: actor, [change.kind]: change.value }, 'document access changed');
+    }),
     invitations: {
       invitations: new Invitations(db, permissions, infra.events, deps.mail.outbox, infra.counters, {
         publicUrl: config.publicUrl,

@@ -84,8 +84,10 @@ const REFUSALS: Record<string, string> = {
   'workspace.rename': 'Only workspace owners and admins can rename the workspace.',
   'workspace.delete': 'Only workspace owners can delete the workspace.',
   'document.rename': 'You can view this document but not rename it.',
-  'document.delete': "Only the document's creator or a workspace admin can delete it.",
-  'shares.manage': "Only the document's creator or a workspace admin can change who has access.",
+  'document.delete': "Only the document's owner or a workspace admin can delete it.",
+  'shares.manage': "Only the document's owner or a workspace admin can change who has access.",
+  'document.setGeneralAccess': "Only the document's owner or a workspace admin can change general access.",
+  'document.transferOwnership': "Only the document's owner or a workspace admin can transfer ownership.",
 };
 
 /** A refusal or failure as one plain sentence (403 details name policy actions; translate those). */

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { DocumentInfo } from './api-types.ts';
 import { canDelete, canManageShares, canRename, workspaceAtLeast } from './model.ts';
 
-const doc = (access: DocumentInfo['access'], createdBy = 'someone-else'): DocumentInfo => ({
+const doc = (access: DocumentInfo['access'], ownerId = 'someone-else'): DocumentInfo => ({
   id: 'd',
   workspaceId: 'w',
   title: 'T',
-  createdBy,
+  createdBy: ownerId,
+  ownerId,
+  generalAccess: 'edit',
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   access,
@@ -31,12 +33,12 @@ describe('model: what to offer', () => {
     expect(canRename(doc('owner'))).toBe(true);
   });
 
-  it('offers sharing and deleting to document admins and owners, or the creator while a member [P1]', () => {
+  it('offers sharing and deleting to document admins and owners, or the document owner [P1] [P8]', () => {
     expect(canManageShares(doc('admin'), 'me', 'admin')).toBe(true);
     expect(canManageShares(doc('editor'), 'me', 'member')).toBe(false);
     expect(canManageShares(doc('editor', 'me'), 'me', 'member')).toBe(true);
-    // A creator who was made a guest keeps only what their share gives.
-    expect(canManageShares(doc('editor', 'me'), 'me', 'guest')).toBe(false);
+    // An owner who was made a guest keeps their document [P8].
+    expect(canManageShares(doc('editor', 'me'), 'me', 'guest')).toBe(true);
     expect(canDelete(doc('editor', 'me'), 'me', 'member')).toBe(true);
     expect(canDelete(doc('viewer'), 'me', undefined)).toBe(false);
   });

@@ -5,7 +5,7 @@
  * the API still decides every request.
  */
 import { canOnDocument, type DocumentAction } from '../../src/domain/policy.ts';
-import { workspaceAtLeast as serverWorkspaceAtLeast } from '../../src/domain/roles.ts';
+import { type GeneralAccess, workspaceAtLeast as serverWorkspaceAtLeast } from '../../src/domain/roles.ts';
 import type { DocumentInfo, ShareRole, WorkspaceRole } from './api-types.ts';
 
 export type {
@@ -29,6 +29,14 @@ export const WORKSPACE_ROLE_LABELS: Record<WorkspaceRole, string> = {
   member: 'Member',
   guest: 'Guest',
 };
+export type { GeneralAccess } from '../../src/domain/roles.ts';
+/** General access [P7], as the share dialog offers it. */
+export const GENERAL_ACCESS_LABELS: Record<GeneralAccess, string> = {
+  restricted: 'Restricted',
+  view: 'Anyone in the workspace can view',
+  comment: 'Anyone in the workspace can comment',
+  edit: 'Anyone in the workspace can edit',
+};
 export const SHARE_ROLE_LABELS: Record<ShareRole, string> = {
   viewer: 'Can view',
   commenter: 'Can comment',
@@ -43,14 +51,14 @@ function may(doc: DocumentInfo, action: DocumentAction, userId?: string, workspa
   return canOnDocument(
     {
       access: doc.access,
-      isCreator: userId !== undefined && doc.createdBy === userId,
+      isOwner: userId !== undefined && doc.ownerId === userId,
       workspaceRole: workspaceRole ?? null,
     },
     action,
   );
 }
 
-/** `shares.manage`: admins and owners of the document, or its creator while a workspace member. */
+/** `shares.manage`: admins and owners of the workspace, or the document's owner [P8]. */
 export const canManageShares = (doc: DocumentInfo, userId: string, workspaceRole: WorkspaceRole | undefined): boolean =>
   may(doc, 'shares.manage', userId, workspaceRole);
 

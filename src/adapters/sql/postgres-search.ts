@@ -9,7 +9,7 @@
  * Documents in the trash are never candidates: their body rows are removed by trigger (0011), and
  * title matches exclude them.
  */
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type {
   DocumentQuery,
   ParsedQuery,
@@ -20,6 +20,7 @@ import type {
   TitleMatchKind,
   TitleQuery,
 } from '../../app/ports.ts';
+import { readableBy } from '../../app/readable-documents.ts';
 
 /** The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`). */
 export function toTsquery(p: ParsedQuery): string {
@@ -57,14 +58,6 @@ const MIN_TRIGRAM_CHARS = 3;
 /** The query with its phrases as plain words: what the index alone can answer. */
 const allWords = (p: ParsedQuery): ParsedQuery => ({ ...p, words: [...p.phrases.flat(), ...p.words], phrases: [] });
 
-/** The workspaces whose every document the actor may read, optionally narrowed to one. */
-function readableWorkspaces(actor: string, workspaceId: string | undefined): RawBuilder<unknown> {
-  const scope = workspaceId ? sql`and workspace_id = ${workspaceId}` : sql``;
-  return sql`array(select workspace_id from workspace_members
-    where user_id = ${actor} and role in ('owner', 'admin', 'member') ${scope})`;
-}
-const sharedDocuments = (actor: string) => sql`array(select document_id from document_shares where user_id = ${actor})`;
-
 /** `%`, `_` and `\` match themselves in a LIKE pattern. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -76,10 +69,9 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
     const tsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
-    const ws = readableWorkspaces(q.actor, q.workspaceId);
-    const shared = sharedDocuments(q.actor);
     const scope = (col: string) => (q.workspaceId ? sql`and ${sql.ref(col)} = ${q.workspaceId}` : sql``);
-    const reach = sql`(s.workspace_id = any(${ws}) or s.document_id = any(${shared})) ${scope('s.workspace_id')}`;
+    // What the actor may open (general access, ownership, shares [P7]): the same rule as the lists.
+    const reach = sql`${readableBy(q.actor, { workspace: 's.workspace_id', id: 's.document_id' }, q.workspaceId)} ${scope('s.workspace_id')}`;
     // Phrases are checked against word positions, which only the row holds: first cut the
     // window of documents holding all the words (index only), then check the phrase in it.
     const bodyHits =
@@ -116,7 +108,7 @@ export class PostgresSearchIndex implements SearchIndex {
       title_hits as (
         select d.id from documents d
         where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
-          and (d.workspace_id = any(${ws}) or d.id = any(${shared})) and d.trashed_at is null
+          and ${readableBy(q.actor, { workspace: 'd.workspace_id', id: 'd.id' }, q.workspaceId)} and d.trashed_at is null
         order by d.updated_at desc, d.id desc
         limit ${TITLE_SEARCH_WINDOW}
       ),
@@ -153,10 +145,8 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async titles(q: TitleQuery): Promise<TitleHit[]> {
-    const ws = readableWorkspaces(q.actor, q.workspaceId);
-    const shared = sharedDocuments(q.actor);
     const scope = q.workspaceId ? sql`and d.workspace_id = ${q.workspaceId}` : sql``;
-    const reach = sql`(d.workspace_id = any(${ws}) or d.id = any(${shared})) ${scope}`;
+    const reach = sql`${readableBy(q.actor, { workspace: 'd.workspace_id', id: 'd.id' }, q.workspaceId)} ${scope}`;
     const lower = q.q.toLowerCase();
     // Long enough for trigrams: every word a substring of the title. Shorter: word prefixes.
     const match =

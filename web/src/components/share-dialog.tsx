@@ -13,6 +13,7 @@ import { notify } from '../notify.ts';
 import { AddByEmail } from './add-by-email.tsx';
 import { CopyableLink } from './copyable-link.tsx';
 import { Dialog } from './dialog.tsx';
+import { GeneralAccessControl } from './general-access.tsx';
 import { InvitationList } from './invitation-list.tsx';
 
 const ROLES = Object.keys(SHARE_ROLE_LABELS) as ShareRole[];
@@ -103,9 +104,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
         </p>
       )}
       {shares === null && !loadError && <p class="muted">Loading…</p>}
-      {shares?.length === 0 && (
-        <p class="muted">Not shared with anyone yet. Workspace members can open it from the document list.</p>
-      )}
+      {shares?.length === 0 && <p class="muted">Not shared with anyone yet.</p>}
       {shares && shares.length > 0 && (
         <ul class="people" data-testid="share-list">
           {shares.map((s) => (
@@ -141,6 +140,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
         </ul>
       )}
       {/* The dialog opens only for those who manage access (canManageShares). */}
+      <GeneralAccessControl api={api} documentId={documentId} />
       <InvitationList
         api={api}
         base={`/documents/${documentId}`}

@@ -1,0 +1,69 @@
+/**
+ * "Which documents may this person open?" as SQL, for the queries that filter many documents at
+ * once (lists, search). The role sets come from the domain's effectiveAccess, so lists and search
+ * follow the same rule as a single document's check [P1] [P7] [P8]: workspace roles with full access
+ * read everything, members read what is not restricted (and what they own), guests read what they
+ * own, and anyone reads what is shared with them.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import { atLeast, effectiveAccess, type GeneralAccess, WORKSPACE_ROLES } from '../domain/roles.ts';
+
+const reads = (generalAccess: GeneralAccess, isOwner: boolean) =>
+  WORKSPACE_ROLES.filter((r) => atLeast(effectiveAccess(r, null, { generalAccess, isOwner }), 'viewer'));
+
+/** Roles that read every document of their workspace, restricted ones included (admin, owner). */
+export const FULL_ACCESS_ROLES = reads('restricted', false);
+/** Roles that read a workspace's documents unless they are restricted (member and up). */
+export const GENERAL_ACCESS_ROLES = reads('view', false);
+/** Roles in which owning a document is what lets one read it (guest). */
+export const OWNER_ONLY_ROLES = reads('restricted', true).filter((r) => !GENERAL_ACCESS_ROLES.includes(r));
+
+const roles = (list: readonly string[]) => sql.join(list.map((r) => sql.lit(r)));
+const scoped = (column: string, workspaceId: string | undefined) =>
+  workspaceId ? sql`and ${sql.ref(column)} = ${workspaceId}` : sql``;
+
+/** The workspaces (optionally one) where the actor holds one of `list`, as an array of ids. */
+export function workspacesWithRole(actor: string, list: readonly string[], workspaceId?: string): RawBuilder<unknown> {
+  if (list.length === 0) return sql`array[]::uuid[]`;
+  return sql`array(select workspace_id from workspace_members
+    where user_id = ${actor} and role in (${roles(list)}) ${scoped('workspace_id', workspaceId)})`;
+}
+
+/**
+ * Whether the document `id` of workspace `workspace` is readable by `actor`, for tables that carry
+ * both columns but not the document's settings (document_search): restricted documents of the
+ * actor's member workspaces are looked up by the partial index on them.
+ */
+export function readableBy(
+  actor: string,
+  columns: { workspace: string; id: string },
+  workspaceId?: string,
+): RawBuilder<boolean> {
+  const w = sql.ref(columns.workspace);
+  const id = sql.ref(columns.id);
+  const full = workspacesWithRole(actor, FULL_ACCESS_ROLES, workspaceId);
+  const general = workspacesWithRole(
+    actor,
+    GENERAL_ACCESS_ROLES.filter((r) => !FULL_ACCESS_ROLES.includes(r)),
+    workspaceId,
+  );
+  const hidden = sql`array(select rd.id from documents rd
+    where rd.workspace_id = any(${general}) and rd.general_access = 'restricted'
+      and rd.owner_id is distinct from ${actor})`;
+  return sql<boolean>`(${w} = any(${full})
+    or (${w} = any(${general}) and ${id} <> all(${hidden}))
+    or ${id} = any(${sharedWith(actor)})
+    or ${id} = any(${ownedWithoutGeneralAccess(actor, workspaceId)}))`;
+}
+
+/** Documents shared with the actor by a person share. */
+export const sharedWith = (actor: string): RawBuilder<unknown> =>
+  sql`array(select document_id from document_shares where user_id = ${actor})`;
+
+/** Documents the actor owns in workspaces where owning is their only way in (as a guest) [P8]. */
+export function ownedWithoutGeneralAccess(actor: string, workspaceId?: string): RawBuilder<unknown> {
+  if (OWNER_ONLY_ROLES.length === 0) return sql`array[]::uuid[]`;
+  return sql`array(select od.id from documents od
+    join workspace_members om on om.workspace_id = od.workspace_id and om.user_id = ${actor}
+    where od.owner_id = ${actor} and om.role in (${roles(OWNER_ONLY_ROLES)}) ${scoped('od.workspace_id', workspaceId)})`;
+}
