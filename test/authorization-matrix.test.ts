@@ -449,7 +449,8 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       createFixture(r.route.route.includes('/comments')),
     );
     for (const [i, r] of mutating.entries()) own.set(r.name, fixtures[i] as Fixture);
-  }, 120_000);
+    // ~230 fixtures: 40 s on an idle machine, past 120 s on a shared and loaded one.
+  }, 300_000);
   afterAll(async () => {
     await t?.close();
   });
