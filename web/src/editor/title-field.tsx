@@ -7,6 +7,22 @@ import { TITLE_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import { type ApiClient, ApiError } from '../api.ts';
 
 const SAVE_AFTER_IDLE_MS = 800;
+/**
+ * What the server calls a document with no title (src/app/documents.ts). The field shows it as
+ * an empty box with the placeholder, so clicking in and typing replaces it instead of appending
+ * to it; an emptied title is saved as this.
+ */
+const UNTITLED = 'Untitled';
+
+/** The title as the field shows it. */
+export function titleForField(title: string): string {
+  return title === UNTITLED ? '' : title;
+}
+
+/** The title the field's text stands for. */
+export function titleFromField(value: string): string {
+  return value.trim() || UNTITLED;
+}
 
 type Props = {
   api: ApiClient;
@@ -19,17 +35,17 @@ type Props = {
 };
 
 export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }: Props) {
-  const [value, setValue] = useState(title);
+  const [value, setValue] = useState(() => titleForField(title));
   const [error, setError] = useState('');
   const saved = useRef(title);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const inFlight = useRef<Promise<void> | undefined>(undefined);
-  const latest = useRef(title);
+  const latest = useRef(titleForField(title));
 
   useEffect(() => {
-    setValue(title);
+    setValue(titleForField(title));
     saved.current = title;
-    latest.current = title;
+    latest.current = titleForField(title);
   }, [title]);
 
   // Leaving the page within the debounce still saves the last title typed.
@@ -37,7 +53,7 @@ export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }
   useEffect(
     () => () => {
       clearTimeout(timer.current);
-      if (latest.current.trim() !== saved.current) void saveRef.current();
+      if (titleFromField(latest.current) !== saved.current) void saveRef.current();
     },
     [],
   );
@@ -46,7 +62,7 @@ export function TitleField({ api, documentId, title, canEdit, onSaved, onEnter }
     clearTimeout(timer.current);
     // One request at a time; the last one sends whatever is newest.
     while (inFlight.current) await inFlight.current;
-    const next = latest.current.trim();
+    const next = titleFromField(latest.current);
     if (next === saved.current) return;
     const request = (async () => {
       try {
