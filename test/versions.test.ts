@@ -6,7 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { SqlQuarantineStore } from '../src/adapters/sql/quarantine-store.ts';
+import { SqlUpdateLog } from '../src/adapters/sql/update-log.ts';
 import { VersionStore } from '../src/app/version-store.ts';
+import { CrdtPool } from '../src/content/crdt-pool.ts';
+import { DocumentVersions } from '../src/sync/document-versions.ts';
 import { backends } from './support/backends.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
@@ -268,6 +272,33 @@ describe.each(backends)('version history [$name]', (backend) => {
     expect(kinds.slice(0, 2)).toEqual(['restore', 'pre-restore']);
   });
 
+  it('[V5] a restore made by a process without the sync role reaches the room through the log and the bus', async () => {
+    const id = await createDoc();
+    const a = await connect(id, owner);
+    addParagraph(a.doc, 'the version');
+    await a.untilSaved();
+    const version = (await saveNamed(id, 'v')).json();
+    addParagraph(a.doc, 'to be undone');
+    await a.untilSaved();
+    const db = t.app.database.pool('api');
+    const crdt = new CrdtPool({ threads: 1, workerBudgetMs: 30_000, mainBudgetMs: 1_000 });
+    try {
+      // An api-only process: no rooms, only the log, the CRDT threads and the bus.
+      const apiOnly = new DocumentVersions({
+        log: new SqlUpdateLog(db),
+        crdt,
+        bus: t.app.bus,
+        quarantine: new SqlQuarantineStore(db),
+      });
+      const stored = await new VersionStore(db, { free: null, business: null, enterprise: null }).get(id, version.id);
+      const done = await apiOnly.restore(id, stored!.state);
+      expect(done).not.toBeNull();
+      await a.until(() => JSON.stringify(paragraphs(a.doc)) === JSON.stringify(['the version']), 10_000, 'the restore');
+    } finally {
+      await crdt.close();
+    }
+  });
+
   it('[V6] viewers browse; only editors save and restore', async () => {
     const id = await createDoc();
     const a = await connect(id, owner);
@@ -283,6 +314,34 @@ describe.each(backends)('version history [$name]', (backend) => {
     const stranger = await t.signUp('stranger');
     const hidden = await t.request('GET', `/api/v1/documents/${id}/versions`, { token: stranger.token });
     expect(hidden.statusCode).toBe(404);
+  });
+
+  it('[V8] automatic versions past the plan’s retention go when the next version is stored; named ones stay', async () => {
+    const id = await createDoc();
+    const db = t.app.database.pool('api');
+    const store = new VersionStore(db, { free: 30, business: 365, enterprise: null });
+    const state = (text: string) => {
+      const d = new Y.Doc();
+      addParagraph(d, text);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const oldAuto = await store.add(id, { kind: 'auto', state: state('old auto') });
+    const oldNamed = await store.add(id, { kind: 'named', name: 'kept', state: state('old named') });
+    const recentAuto = await store.add(id, { kind: 'auto', state: state('recent auto') });
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+    await db
+      .updateTable('document_versions')
+      .set({ created_at: daysAgo(31) })
+      .where('id', 'in', [oldAuto!.id, oldNamed!.id])
+      .execute();
+    await db
+      .updateTable('document_versions')
+      .set({ created_at: daysAgo(29) })
+      .where('id', '=', recentAuto!.id)
+      .execute();
+    const next = await store.add(id, { kind: 'auto', state: state('now') });
+    const left = (await versions(id)).map((v) => v.id);
+    expect(left).toEqual([next!.id, recentAuto!.id, oldNamed!.id]);
   });
 
   it('[V7] pages the list newest first with a keyset cursor', async () => {
