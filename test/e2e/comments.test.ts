@@ -39,7 +39,7 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     assertWebBuilt(inject('webBuildError'));
     browser = await launchBrowser();
     server = await startE2eServer(backend);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
