@@ -33,6 +33,9 @@ export type CommentDeps = {
 
 export type ThreadStatusFilter = 'open' | 'resolved' | 'all';
 
+/** Candidates read per mentionable person asked for (some cannot open the document and are left out). */
+const MENTIONABLE_OVERFETCH = 3;
+
 export class Comments {
   private readonly db: Sql;
   private readonly permissions: PermissionCache;
@@ -219,8 +222,9 @@ export class Comments {
   }
 
   /**
-   * GET …/mentionable: people who can read the document and may be @mentioned (workspace members
-   * and people it is shared with), by display name prefix; no emails (commenters may be guests).
+   * GET …/mentionable: people who can open the document (workspace members and people it is shared
+   * with, kept only if the policy lets them read it now: general access, ownership), by name or
+   * email prefix; names only, no emails (commenters may be guests).
    */
   async mentionable(
     actor: string,
@@ -229,7 +233,7 @@ export class Comments {
   ): Promise<{ items: { userId: string; displayName: string }[] }> {
     const info = await this.authorize(actor, documentId, 'document.comment');
     const pattern = `${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = await this.db
+    const candidates = await this.db
       .selectFrom('users')
       .select(['id', 'display_name'])
       .where((eb) =>
@@ -237,11 +241,7 @@ export class Comments {
           eb(
             'id',
             'in',
-            eb
-              .selectFrom('workspace_members')
-              .select('user_id')
-              .where('workspace_id', '=', info.document.workspaceId)
-              .where('role', '!=', 'guest'),
+            eb.selectFrom('workspace_members').select('user_id').where('workspace_id', '=', info.document.workspaceId),
           ),
           eb('id', 'in', eb.selectFrom('document_shares').select('user_id').where('document_id', '=', documentId)),
         ]),
@@ -255,9 +255,18 @@ export class Comments {
       )
       .orderBy('display_name')
       .orderBy('id')
-      .limit(q.limit)
+      // Some candidates may not read this document (restricted, guests): look a little further.
+      .limit(q.limit * MENTIONABLE_OVERFETCH)
       .execute();
-    return { items: rows.map((r) => ({ userId: r.id, displayName: r.display_name })) };
+    const access = await Promise.all(candidates.map((c) => this.permissions.documentAccess(c.id, documentId)));
+    const items = candidates
+      .filter((_, i) => {
+        const a = access[i];
+        return a !== null && a !== undefined && canOnDocument(a, 'comments.read');
+      })
+      .slice(0, q.limit)
+      .map((r) => ({ userId: r.id, displayName: r.display_name }));
+    return { items };
   }
 
   /** Mentioned people must be able to read the document [C4]: a stranger is a 400 naming them, nothing stored. */

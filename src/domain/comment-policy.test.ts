@@ -6,7 +6,7 @@ import type { DocumentAccess } from './roles.ts';
 
 const subject = (access: DocumentAccess, extra: Partial<DocumentSubject> = {}): DocumentSubject => ({
   access,
-  isCreator: false,
+  isOwner: false,
   workspaceRole: access === 'admin' || access === 'owner' ? access : access === 'editor' ? 'member' : 'guest',
   ...extra,
 });
@@ -27,9 +27,9 @@ describe('comment rules [C1] [C3]', () => {
     if (access === 'commenter') expect(canOnDocument(s, 'document.edit')).toBe(false);
   });
 
-  it("the document's creator moderates its comments while a workspace member", () => {
-    expect(canOnDocument(subject('editor', { isCreator: true }), 'comments.moderate')).toBe(true);
-    expect(canOnDocument(subject('commenter', { isCreator: true }), 'comments.moderate')).toBe(false);
+  it("the document's owner moderates its comments; other editors do not [P8]", () => {
+    expect(canOnDocument(subject('editor', { isOwner: true }), 'comments.moderate')).toBe(true);
+    expect(canOnDocument(subject('editor'), 'comments.moderate')).toBe(false);
   });
 
   it('authors edit and delete their own comments while they may comment; moderators only delete', () => {

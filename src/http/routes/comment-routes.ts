@@ -83,7 +83,7 @@ export const commentRoutes =
           operationId: 'deleteCommentThread',
           tags: ['comments'],
           summary: 'Delete a comment thread',
-          description: `Deletes the thread and its comments: its starter, or the document's admins, owners and creator. ${LIVE}`,
+          description: `Deletes the thread and its comments: its starter, or the workspace's admins and owners and the document's owner. ${LIVE}`,
           params: ThreadParams,
           response: { 204: described('Deleted', T.Null()), ...problemResponses(400, 401, 403, 404, 410) },
         },
@@ -159,7 +159,7 @@ export const commentRoutes =
           tags: ['comments'],
           summary: 'Delete a comment',
           description:
-            "Deletes one comment: its author, or the document's admins, owners and creator. Deleting a thread's " +
+            "Deletes one comment: its author, or the workspace's admins and owners and the document's owner. Deleting a thread's " +
             `first comment deletes the thread. ${LIVE}`,
           params: CommentParams,
           response: { 204: described('Deleted', T.Null()), ...problemResponses(400, 401, 403, 404, 410) },

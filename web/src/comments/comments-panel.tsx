@@ -24,7 +24,7 @@ export type CommentsPanelProps = {
   session: CollabSession;
   editor: Editor | null;
   canComment: boolean;
-  /** May delete anyone's comment (the document's admins, owners and creator). */
+  /** May delete anyone's comment (the workspace's admins and owners and the document's owner). */
   canModerate: boolean;
   open: boolean;
   onClose: () => void;
