@@ -120,10 +120,15 @@ describe.each(backends)('version history [$name]', (backend) => {
     await b.until(() => paragraphs(b.doc).length === 1, 5_000, 'the owner paragraph');
     addParagraph(b.doc, 'from the editor');
     await b.untilSaved();
-    await waitFor('an automatic version', async () => (await versions(id)).some((v) => v.kind === 'auto'));
+    // On a slow machine the pause may pass between the two edits: then two versions share the credit.
+    const credited = async () =>
+      new Set(
+        (await versions(id)).filter((v) => v.kind === 'auto').flatMap((v) => v.contributors.map((c) => c.userId)),
+      );
+    await waitFor('automatic versions crediting both', async () => (await credited()).size === 2);
+    expect(await credited()).toEqual(new Set([owner.userId, editor.userId]));
     const [auto] = await versions(id);
     expect(auto!.kind).toBe('auto');
-    expect(auto!.contributors.map((c) => c.userId).sort()).toEqual([owner.userId, editor.userId].sort());
     const md = await t.request('GET', `/api/v1/documents/${id}/versions/${auto!.id}?format=markdown`, {
       token: viewer.token,
     });
@@ -190,11 +195,17 @@ describe.each(backends)('version history [$name]', (backend) => {
     await saveNamed(id, 'one');
     const b = await connect(id, editor);
     const text = (b.doc.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText;
-    text.delete(0, 6);
-    text.insert(text.length, ' and more');
+    // One change, so at most one version (automatic after the pause, or the named one) holds it.
+    b.doc.transact(() => {
+      text.delete(0, 6);
+      text.insert(text.length, ' and more');
+    });
     await b.untilSaved();
-    const two = (await saveNamed(id, 'two', editor)).json();
-    const res = await t.request('GET', `/api/v1/documents/${id}/versions/${two.id}/changes`, { token: viewer.token });
+    await saveNamed(id, 'two', editor);
+    // The version right after "one" (an automatic one may have come first, with the same content).
+    const list = await versions(id);
+    const next = list[list.findIndex((v) => v.name === 'one') - 1]!;
+    const res = await t.request('GET', `/api/v1/documents/${id}/versions/${next.id}/changes`, { token: viewer.token });
     expect(res.statusCode).toBe(200);
     const c = res.json();
     expect(c.added).toBe(' and more'.length);
@@ -305,7 +316,7 @@ describe.each(backends)('version history [$name]', (backend) => {
     addParagraph(a.doc, 'x');
     await a.untilSaved();
     const v = (await saveNamed(id, 'v')).json();
-    expect((await versions(id, viewer)).map((x) => x.id)).toEqual([v.id]);
+    expect((await versions(id, viewer)).map((x) => x.id)).toContain(v.id);
     expect((await saveNamed(id, 'no', viewer)).statusCode).toBe(403);
     const restore = await t.request('POST', `/api/v1/documents/${id}/versions/${v.id}/restore`, {
       token: viewer.token,
