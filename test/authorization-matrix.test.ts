@@ -144,9 +144,9 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 403, 403, 403, 403, 403, 403, 200] },
   { route: 'DELETE /workspaces/:id/members/:owner', method: 'DELETE', subject: 'workspace', mutates: true,
     url: (f, c) => `${ws(f)}/members/${c.targetOwner.userId}`,          expected: [404, 403, 403, 403, 403, 403, 403, 204] },
-  // Anyone may leave; the owner can here because the fixture has a second owner.
+  // Anyone may leave but the primary owner (W's creator, `owner` here) [P9]: they hand the role over first.
   { route: 'DELETE /workspaces/:id/members/:self (leave)', method: 'DELETE', subject: 'workspace', mutates: true,
-    url: (f, _c, me) => `${ws(f)}/members/${me.userId}`,                expected: [404, 204, 204, 204, 204, 204, 204, 204] },
+    url: (f, _c, me) => `${ws(f)}/members/${me.userId}`,                expected: [404, 204, 204, 204, 204, 204, 204, 403] },
   { route: 'POST /workspaces/:id/documents', method: 'POST', subject: 'workspace', mutates: true,
     url: (f) => `${ws(f)}/documents`, body: () => ({ title: 'New' }),   expected: [404, 403, 403, 403, 403, 201, 201, 201] },
   { route: 'GET /workspaces/:id/documents', method: 'GET', subject: 'workspace', mutates: false,
@@ -173,6 +173,10 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [404, 404, 403, 403, 403, 403, 200, 200], author: 200 },
   { route: 'DELETE /documents/:id/shares/:userId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f, c) => `${doc(f)}/shares/${c.shareTarget.userId}`,          expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Primary ownership [P9]: the primary owner's alone (the row hands it to themselves: no change).
+  { route: 'PUT /workspaces/:id/primary-owner', method: 'PUT', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/primary-owner`, body: (c) => ({ userId: c.owner.userId }),
+                                                                        expected: [404, 403, 403, 403, 403, 403, 403, 200] },
   // General access and ownership [P7] [P8]: workspace admins and owners, and D's owner (its author).
   // Both rows set what D already has (edit; the author), so they share the read-only fixture;
   // every setting × role × operation and real transfers are in test/general-access.test.ts.

@@ -47,6 +47,7 @@ const SHARES = `${API_PREFIX}/documents/{id}/shares`;
 const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
 const GENERAL_ACCESS = `${API_PREFIX}/documents/{id}/general-access`;
 const OWNER = `${API_PREFIX}/documents/{id}/owner`;
+const PRIMARY_OWNER = `${API_PREFIX}/workspaces/{id}/primary-owner`;
 const SEARCH = `${API_PREFIX}/search`;
 const EXPORT_JOB = `${API_PREFIX}/exports/{jobId}`;
 const DEAD_EXPORTS = `${API_PREFIX}/admin/exports/dead`;
@@ -525,6 +526,21 @@ const BAD_REQUESTS: BadRequest[] = [
   {
     name: 'the new owner is no member of the workspace',
     route: `PUT ${OWNER}`,
+    body: { userId: VALID_UUID },
+    status: 422,
+  },
+  { name: 'userId not a uuid', route: `PUT ${PRIMARY_OWNER}`, body: { userId: NOT_A_UUID }, field: '/userId' },
+  { name: 'userId missing', route: `PUT ${PRIMARY_OWNER}`, body: {}, field: '/userId' },
+  {
+    name: 'invalid workspace uuid',
+    route: `PUT ${PRIMARY_OWNER}`,
+    path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/primary-owner`,
+    body: { userId: VALID_UUID },
+    field: 'params:/id',
+  },
+  {
+    name: 'the new primary owner is no member',
+    route: `PUT ${PRIMARY_OWNER}`,
     body: { userId: VALID_UUID },
     status: 422,
   },

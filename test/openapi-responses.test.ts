@@ -478,6 +478,11 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('deleteDocument', { token: owner.token, params: id }, 204);
     await call('setGeneralAccess', { token: owner.token, params: id, body: restricted }, 410);
     await call('transferDocumentOwnership', { token: owner.token, params: id, body: { userId: member.userId } }, 410);
+    // Primary ownership [P9]: the creator's to hand over; a hand-over to oneself changes nothing.
+    const ws2 = { id: workspaceId };
+    await call('transferPrimaryOwnership', { token: member.token, params: ws2, body: { userId: member.userId } }, 403);
+    await call('transferPrimaryOwnership', { token: owner.token, params: ws2, body: { userId: randomUUID() } }, 422);
+    await call('transferPrimaryOwnership', { token: owner.token, params: ws2, body: { userId: owner.userId } }, 200);
   });
 
   it('exports: request, status, download (200, 409, 410), quota, dead letters and retry', {
@@ -564,6 +569,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     setShare: { role: 'viewer' },
     setGeneralAccess: { generalAccess: 'view' },
     transferDocumentOwnership: { userId: randomUUID() },
+    transferPrimaryOwnership: { userId: randomUUID() },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },
     createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },

@@ -27,6 +27,8 @@ export interface WorkspacesTable {
   created_by: string;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  /** Demotes and removes owners; cannot leave until they hand it over (migration 0016) [P9]. */
+  primary_owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WorkspaceMembersTable {

@@ -14,16 +14,22 @@ export type WorkspaceView = {
   name: string;
   plan: Plan;
   role: WorkspaceRole;
+  /** [P9] */
+  primaryOwnerId: string | null;
   createdAt: string;
   updatedAt: string;
 };
 export type MemberView = { userId: string; email: string; displayName: string; role: WorkspaceRole; joinedAt: string };
 
-const view = (w: Pick<WorkspaceRow, 'id' | 'name' | 'plan' | 'created_at' | 'updated_at'>, role: WorkspaceRole) => ({
+export const view = (
+  w: Pick<WorkspaceRow, 'id' | 'name' | 'plan' | 'created_at' | 'updated_at' | 'primary_owner_id'>,
+  role: WorkspaceRole,
+): WorkspaceView => ({
   id: w.id,
   name: w.name,
   plan: w.plan,
   role,
+  primaryOwnerId: w.primary_owner_id,
   createdAt: w.created_at.toISOString(),
   updatedAt: w.updated_at.toISOString(),
 });
@@ -45,7 +51,7 @@ export class Workspaces {
     const row = await this.events.transaction(this.db, async (tx, emit) => {
       const w = await tx
         .insertInto('workspaces')
-        .values({ id, name: input.name.trim(), plan: 'free', created_by: actor })
+        .values({ id, name: input.name.trim(), plan: 'free', created_by: actor, primary_owner_id: actor })
         .returningAll()
         .executeTakeFirstOrThrow();
       await tx.insertInto('workspace_members').values({ workspace_id: id, user_id: actor, role: 'owner' }).execute();
@@ -60,7 +66,7 @@ export class Workspaces {
     const rows = await this.db
       .selectFrom('workspaces')
       .innerJoin('workspace_members as m', 'm.workspace_id', 'workspaces.id')
-      .select(['workspaces.id', 'name', 'plan', 'workspaces.created_at', 'updated_at', 'm.role'])
+      .select(['workspaces.id', 'name', 'plan', 'workspaces.created_at', 'updated_at', 'primary_owner_id', 'm.role'])
       .where('m.user_id', '=', actor)
       .orderBy('workspaces.created_at')
       .limit(1000)
@@ -135,7 +141,13 @@ export class Workspaces {
     if (actorRole === null) throw new NotFound('workspace not found');
     return this.events.transaction(this.db, async (tx, emit) => {
       // Lock the workspace's membership so two concurrent demotions cannot remove the last owner.
-      await tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId).forUpdate().executeTakeFirst();
+      const workspace = await tx
+        .selectFrom('workspaces')
+        .select('primary_owner_id')
+        .where('id', '=', workspaceId)
+        .forUpdate()
+        .executeTakeFirst();
+      const primary = workspace?.primary_owner_id ?? null;
       const target = await tx
         .selectFrom('workspace_members as m')
         .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -145,10 +157,10 @@ export class Workspaces {
         .executeTakeFirst();
       if (!target) {
         // Only those who may manage members learn who is one: the rest get the same 403 as for a member.
-        authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: 'guest', newRole });
+        authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: 'guest', newRole }, primary);
         throw new NotFound('member not found');
       }
-      authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: target.role, newRole });
+      authorizeMemberChange({ userId: actor, role: actorRole }, { userId, currentRole: target.role, newRole }, primary);
       if (target.role === 'owner' && newRole !== 'owner') {
         const owners = await tx
           .selectFrom('workspace_members')
@@ -164,6 +176,19 @@ export class Workspaces {
           .where('workspace_id', '=', workspaceId)
           .where('user_id', '=', userId)
           .execute();
+        // Leaving takes their person shares in this workspace with them [P3]: a share must not
+        // outlive the membership it was made under.
+        const shares = await tx
+          .deleteFrom('document_shares')
+          .where('user_id', '=', userId)
+          .where('document_id', 'in', (eb) =>
+            eb.selectFrom('documents').select('id').where('workspace_id', '=', workspaceId),
+          )
+          .returning('document_id')
+          .execute();
+        for (const s of shares) {
+          emit(PERMISSIONS_CHANNEL, { v: 1, type: 'share-changed', documentId: s.document_id, userId });
+        }
       } else {
         await tx
           .updateTable('workspace_members')

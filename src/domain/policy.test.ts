@@ -4,6 +4,7 @@ import {
   authorizeDocument,
   authorizeMemberChange,
   authorizeOperator,
+  authorizePrimaryOwnerTransfer,
   authorizeWorkspace,
   canOnDocument,
   workspaceRolesFor,
@@ -82,6 +83,31 @@ describe('policy', () => {
     expect(() =>
       authorizeMemberChange({ userId: 'm', role: 'member' }, { userId: 'm', currentRole: 'member', newRole: 'admin' }),
     ).toThrow(Forbidden);
+  });
+});
+
+describe('primary owner [P9]', () => {
+  const change = (actor: string, target: string, newRole: 'admin' | null) =>
+    authorizeMemberChange(
+      { userId: actor, role: 'owner' },
+      { userId: target, currentRole: 'owner', newRole },
+      'primary',
+    );
+
+  it('[P9] only the primary owner demotes or removes owners; others may step down themselves', () => {
+    expect(() => change('primary', 'other', 'admin')).not.toThrow();
+    expect(() => change('primary', 'other', null)).not.toThrow();
+    expect(() => change('other', 'third', 'admin')).toThrow(Forbidden);
+    expect(() => change('other', 'primary', null)).toThrow(Forbidden);
+    expect(() => change('other', 'other', null)).not.toThrow();
+  });
+
+  it('[P9] the primary owner neither leaves nor steps down; only they hand the role over', () => {
+    expect(() => change('primary', 'primary', null)).toThrow(/primary owner cannot leave/);
+    expect(() => change('primary', 'primary', 'admin')).toThrow(Forbidden);
+    expect(() => authorizePrimaryOwnerTransfer({ userId: 'primary', role: 'owner' }, 'primary')).not.toThrow();
+    expect(() => authorizePrimaryOwnerTransfer({ userId: 'other', role: 'owner' }, 'primary')).toThrow(Forbidden);
+    expect(() => authorizePrimaryOwnerTransfer({ userId: 'x', role: null }, 'primary')).toThrow(NotFound);
   });
 });
 

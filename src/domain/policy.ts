@@ -53,18 +53,54 @@ export function authorizeWorkspace(role: WorkspaceRole | null, action: Workspace
 export function authorizeMemberChange(
   actor: { userId: string; role: WorkspaceRole | null },
   target: { userId: string; currentRole: WorkspaceRole; newRole: WorkspaceRole | null },
+  /** The workspace's primary owner [P9] (null: none recorded; every owner then acts as one). */
+  primaryOwnerId: string | null = null,
 ): void {
   if (actor.role === null) throw new NotFound('workspace not found');
   // Anyone may leave or step down; the command still keeps at least one owner.
   const selfDemotion =
     actor.userId === target.userId &&
     (target.newRole === null || !workspaceAtLeast(target.newRole, target.currentRole));
-  if (selfDemotion) return;
+  if (selfDemotion) {
+    authorizeOwnerChange(actor, target, primaryOwnerId);
+    return;
+  }
   if (!workspaceAtLeast(actor.role, 'admin')) throw new Forbidden('only admins and owners manage members');
   const touchesPrivileged =
     workspaceAtLeast(target.currentRole, 'admin') ||
     (target.newRole !== null && workspaceAtLeast(target.newRole, 'admin'));
   if (touchesPrivileged && actor.role !== 'owner') throw new Forbidden('only owners manage admins and owners');
+  authorizeOwnerChange(actor, target, primaryOwnerId);
+}
+
+/**
+ * [P9] Owners are demoted or removed only by the primary owner (or step down themselves); the
+ * primary owner neither leaves nor steps down until they hand the role to someone else.
+ */
+function authorizeOwnerChange(
+  actor: { userId: string; role: WorkspaceRole | null },
+  target: { userId: string; currentRole: WorkspaceRole; newRole: WorkspaceRole | null },
+  primaryOwnerId: string | null,
+): void {
+  if (target.currentRole !== 'owner' || target.newRole === 'owner' || primaryOwnerId === null) return;
+  if (target.userId === primaryOwnerId) {
+    throw new Forbidden(
+      'the primary owner cannot leave or step down: make another member primary owner first (PUT /workspaces/{id}/primary-owner)',
+    );
+  }
+  if (actor.userId !== target.userId && actor.userId !== primaryOwnerId && actor.role === 'owner') {
+    throw new Forbidden('only the primary owner demotes or removes owners');
+  }
+}
+
+/** [P9] Handing over primary ownership is the primary owner's alone. */
+export function authorizePrimaryOwnerTransfer(
+  actor: { userId: string; role: WorkspaceRole | null },
+  primaryOwnerId: string | null,
+): void {
+  if (actor.role === null) throw new NotFound('workspace not found');
+  const isPrimary = primaryOwnerId === null ? actor.role === 'owner' : actor.userId === primaryOwnerId;
+  if (!isPrimary) throw new Forbidden('only the primary owner hands over primary ownership');
 }
 
 export function authorizeMemberAdd(actorRole: WorkspaceRole | null, newRole: WorkspaceRole): void {

@@ -132,6 +132,9 @@ export const WorkspaceSchema = T.Object(
     name: T.String(),
     plan: PlanSchema,
     role: WorkspaceRoleSchema,
+    primaryOwnerId: T.Union([Uuid, T.Null()], {
+      description: 'the owner who alone demotes or removes owners and cannot leave until they hand it over',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

@@ -22,6 +22,7 @@ import type { Notifications } from '../app/notifications.ts';
 import type { Search } from '../app/search.ts';
 import type { Trash } from '../app/trash.ts';
 import type { Versions } from '../app/versions.ts';
+import type { WorkspaceOwnership } from '../app/workspace-ownership.ts';
 import type { Workspaces } from '../app/workspaces.ts';
 import type { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
@@ -92,6 +93,8 @@ export type ApiDeps = {
   documents: Documents;
   /** General access and ownership of documents [P7] [P8]. */
   documentAccess: DocumentAccessSettings;
+  /** A workspace's primary owner [P9]. */
+  workspaceOwnership: WorkspaceOwnership;
   invitations: InvitationDeps;
   documentLists: DocumentLists;
   trash: Trash;
@@ -233,7 +236,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(meRoutes(api.accounts));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
-        await scope.register(accessRoutes(api.documentAccess));
+        await scope.register(accessRoutes(api.documentAccess, api.workspaceOwnership));
         await scope.register(invitationRoutes(api.invitations));
         await scope.register(listRoutes(api.documents, api.documentLists));
         await scope.register(trashRoutes(api.trash));

@@ -9,10 +9,14 @@ import client from 'prom-client';
 export function accessChangeMetrics(registry: client.Registry): (kind: string, value: string) => void {
   const changes = new client.Counter({
     name: 'document_access_changes_total',
-    help: 'Changes of general access (setting: restricted/view/comment/edit) and ownership transfers (setting: owner)',
+    help:
+      'Changes of general access (setting: restricted/view/comment/edit), document ownership transfers ' +
+      '(owner) and workspace primary owner hand-overs (primary_owner)',
     labelNames: ['setting'],
     registers: [registry],
   });
-  for (const setting of ['restricted', 'view', 'comment', 'edit', 'owner']) changes.inc({ setting }, 0);
-  return (kind, value) => changes.inc({ setting: kind === 'owner' ? 'owner' : value });
+  for (const setting of ['restricted', 'view', 'comment', 'edit', 'owner', 'primary_owner']) {
+    changes.inc({ setting }, 0);
+  }
+  return (kind, value) => changes.inc({ setting: kind === 'general_access' ? value : kind });
 }

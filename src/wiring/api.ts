@@ -17,6 +17,7 @@ import { InviteLinks } from '../app/invite-links.ts';
 import { setWorkspacePlan } from '../app/plans.ts';
 import { Search } from '../app/search.ts';
 import { Trash } from '../app/trash.ts';
+import { WorkspaceOwnership } from '../app/workspace-ownership.ts';
 import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
@@ -99,6 +100,13 @@ export function wireApi(
       countAccessChange(change.kind, change.value);
       const event = change.kind === 'owner' ? 'document_owner_transferred' : 'document_general_access_set';
       accessLog.info({ event, documentId, userId: actor, [change.kind]: change.value }, 'document access changed');
+    }),
+    workspaceOwnership: new WorkspaceOwnership(db, permissions, infra.events, (workspaceId, actor, to) => {
+      countAccessChange('primary_owner', to);
+      accessLog.info(
+        { event: 'workspace_primary_owner_transferred', workspaceId, userId: actor, to },
+        'workspace primary owner handed over',
+      );
     }),
     invitations: {
       invitations: new Invitations(db, permissions, infra.events, deps.mail.outbox, infra.counters, {

@@ -1,15 +1,39 @@
-/** A document's general access and its owner (docs/spec/auth.md [P7] [P8]). */
+/** A document's general access and its owner, a workspace's primary owner (docs/spec/auth.md [P7] [P8] [P9]). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { DocumentAccessSettings } from '../../app/document-access.ts';
+import type { WorkspaceOwnership } from '../../app/workspace-ownership.ts';
 import { actorOf } from '../auth-hook.ts';
-import { DocumentSchema, described, GeneralAccessSchema, problemResponses, Uuid } from '../schemas.ts';
+import { DocumentSchema, described, GeneralAccessSchema, problemResponses, Uuid, WorkspaceSchema } from '../schemas.ts';
 
 const DocumentParams = T.Object({ id: Uuid });
 
 export const accessRoutes =
-  (settings: DocumentAccessSettings): FastifyPluginAsyncTypebox =>
+  (settings: DocumentAccessSettings, ownership: WorkspaceOwnership): FastifyPluginAsyncTypebox =>
   async (app) => {
+    app.put(
+      '/workspaces/:id/primary-owner',
+      {
+        schema: {
+          operationId: 'transferPrimaryOwnership',
+          tags: ['workspaces'],
+          summary: 'Hand over primary ownership',
+          description:
+            "Makes another member the workspace's primary owner (the primary owner only): they become an owner " +
+            'if they were not one. The primary owner alone demotes or removes owners and can neither leave nor ' +
+            'step down; after the hand-over the previous primary owner is an ordinary owner. 422 if the user is ' +
+            'not a member of the workspace.',
+          params: T.Object({ id: Uuid }),
+          body: T.Object({ userId: Uuid }, { additionalProperties: false }),
+          response: {
+            200: described('The workspace with its new primary owner', WorkspaceSchema),
+            ...problemResponses(400, 401, 403, 404, 422),
+          },
+        },
+      },
+      async (req) => ownership.transferPrimaryOwnership(actorOf(req), req.params.id, req.body.userId),
+    );
+
     app.put(
       '/documents/:id/general-access',
       {
