@@ -51,6 +51,9 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
   const base = `/workspaces/${workspaceId}/members`;
   const myRole = workspace?.role;
   const manages = workspaceAtLeast(myRole, 'admin');
+  // [P9] The primary owner hands the role over before leaving; only they demote owners.
+  const primaryOwnerId = workspace?.primaryOwnerId ?? null;
+  const iAmPrimary = primaryOwnerId === user.id;
 
   useEffect(() => {
     document.title = `Members · ${workspace?.name ?? 'Workspace'} — Collab Docs`;
@@ -90,6 +93,18 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
     } catch (err) {
       setError(plainError(err));
       setMembers((prev) => (prev ? [...prev] : prev));
+    }
+  };
+
+  const makePrimary = async (m: Member) => {
+    setError(null);
+    try {
+      await api.request('PUT', `/workspaces/${workspaceId}/primary-owner`, { userId: m.userId });
+      setMembers((prev) => (prev ?? []).map((x) => (x.userId === m.userId ? { ...x, role: 'owner' } : x)));
+      notify(`${m.displayName} is now the primary owner.`);
+      onMembershipChanged();
+    } catch (err) {
+      setError(plainError(err));
     }
   };
 
@@ -178,6 +193,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
                       <span class="person-name">
                         {m.displayName}
                         {self && <span class="muted"> (you)</span>}
+                        {m.userId === primaryOwnerId && <span class="muted"> · primary owner</span>}
                       </span>
                       <span class="person-email">{m.email}</span>
                     </span>
@@ -193,10 +209,22 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
                         </option>
                       ))}
                     </select>
+                    {iAmPrimary && !self && (
+                      <button
+                        type="button"
+                        class="button subtle person-action"
+                        aria-label={`Make ${m.displayName} primary owner`}
+                        onClick={() => makePrimary(m)}
+                      >
+                        Make primary owner
+                      </button>
+                    )}
                     <button
                       type="button"
                       class="button subtle danger-text person-action"
                       aria-label={self ? undefined : `Remove ${m.displayName}`}
+                      disabled={self && iAmPrimary}
+                      title={self && iAmPrimary ? 'Make another member primary owner first' : undefined}
                       onClick={() => (self ? setLeaving(m) : remove(m))}
                     >
                       {self ? 'Leave' : 'Remove'}
