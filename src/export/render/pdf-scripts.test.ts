@@ -58,6 +58,14 @@ describe('PDF export in every script [issue 13]', () => {
     expect(read).not.toContain('?');
   });
 
+  it('keeps every script inside code blocks too', async () => {
+    const code = 'const greeting = "Привет, 世界"; // שלום\nreturn greeting;';
+    const read = pdftotext(await toPdf('Code', doc({ type: 'codeBlock', content: [text(code)] })));
+    expect(read).toContain('Привет, 世界');
+    expect(read).toContain('return greeting;');
+    expect(read).not.toContain('?');
+  });
+
   it('puts a right-to-left phrase in one run, with the spaces around it outside', () => {
     const segments = segmentText('Hello שלום עולם 123', 'Helvetica', 'regular');
     expect(segments).toEqual([

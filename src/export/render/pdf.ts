@@ -7,7 +7,7 @@
 import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { groupBlocks } from './block-groups.ts';
-import { isRightToLeft, layoutOptions, registerFonts } from './pdf-fonts.ts';
+import { isRightToLeft, layoutOptions, registerFonts, segmentText } from './pdf-fonts.ts';
 import { inlineRuns, plainRuns, type Run, sharedBaseline } from './pdf-inline.ts';
 import { drawTable } from './pdf-table.ts';
 import { toWinAnsi } from './win-ansi.ts';
@@ -254,8 +254,9 @@ class PdfWriter {
     const textWidth = width - CODE_PADDING * 2;
     const options = { width: textWidth, lineGap: 1, lineBreak: true };
     doc.font('Courier').fontSize(CODE_SIZE);
-    const lines = toWinAnsi(code.replace(/\n$/, '')).split('\n');
-    const heights = lines.map((line) => doc.heightOfString(line === '' ? ' ' : line, options));
+    const lines = code.replace(/\n$/, '').split('\n');
+    // Measured in Courier; a character from a fallback font is about as wide.
+    const heights = lines.map((line) => doc.heightOfString(line === '' ? ' ' : toWinAnsi(line), options));
     let next = 0;
     while (next < lines.length) {
       const room = this.maxY() - doc.y - CODE_PADDING * 2;
@@ -272,20 +273,37 @@ class PdfWriter {
       }
       const y = doc.y;
       doc.rect(x, y, width, height + CODE_PADDING * 2).fill(CODE_BACKGROUND);
-      doc.font('Courier').fontSize(CODE_SIZE).fillColor(TEXT_COLOR);
-      doc.text(lines.slice(next, end).join('\n'), x + CODE_PADDING, y + CODE_PADDING, {
-        ...options,
-        continued: false,
-        underline: false,
-        strike: false,
-        link: null,
-      });
+      let lineY = y + CODE_PADDING;
+      for (let i = next; i < end; i++) {
+        this.codeLine(lines[i]!, x + CODE_PADDING, lineY, options);
+        lineY += heights[i]!;
+      }
       doc.x = this.left;
       doc.y = y + height + CODE_PADDING * 2;
       next = end;
       if (next < lines.length) doc.addPage();
     }
     doc.y += ctx.paragraphGap;
+  }
+
+  /** One code line in Courier, characters Courier lacks in the fallback fonts (pdf-fonts.ts). */
+  private codeLine(line: string, x: number, y: number, options: PDFKit.Mixins.TextOptions): void {
+    const doc = this.doc;
+    const segments = segmentText(line === '' ? ' ' : line, 'Courier', 'regular');
+    segments.forEach((segment, i) => {
+      doc.font(segment.font).fontSize(CODE_SIZE).fillColor(TEXT_COLOR);
+      const run: PDFKit.Mixins.TextOptions = {
+        ...options,
+        baseline: -0.718 * CODE_SIZE,
+        continued: i < segments.length - 1,
+        underline: false,
+        strike: false,
+        link: null,
+        ...layoutOptions(segment.font),
+      };
+      if (i === 0) doc.text(segment.text, x, y, run);
+      else doc.text(segment.text, run);
+    });
   }
 
   private horizontalRule(ctx: Context): void {
