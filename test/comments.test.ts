@@ -4,8 +4,10 @@
  * sockets, mentions and reply notifications, and digest emails through the mail outbox.
  */
 import { sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { NOTIFICATION_RETENTION_DAYS, NotificationDigest } from '../src/app/notification-digest.ts';
 import { type Anchor, anchorInType } from '../src/content/comment-anchors.ts';
 import { COMMENT_MAX_LENGTH, COMMENTS_PER_THREAD_MAX, THREADS_PER_DOCUMENT_MAX } from '../src/domain/comment-limits.ts';
 import type { ServerMessage } from '../src/sync/protocol.ts';
@@ -340,6 +342,40 @@ describe.each(backends)('comments [$name]', (backend) => {
       .where('document_id', '=', d.id)
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(THREADS_PER_DOCUMENT_MAX);
+  });
+
+  it('[C7] notifications past the retention are purged by primary-key range (uuid v7 ids)', async () => {
+    const d = await documentWithText();
+    const thread = (await newThread(cast.owner, d.id, rangeOf(d.text, 'plan'), '@member', [cast.member.userId])).json();
+    const db = t.app.database.pool('api');
+    const old = uuidv7({ msecs: Date.now() - (NOTIFICATION_RETENTION_DAYS + 1) * 86_400_000 });
+    await db
+      .insertInto('notifications')
+      .values({
+        id: old,
+        user_id: cast.member.userId,
+        kind: 'mention',
+        document_id: d.id,
+        thread_id: thread.id,
+        comment_id: thread.comments[0].id,
+        actor_id: cast.owner.userId,
+      })
+      .execute();
+    // The purge reads nothing but the table: the digest's other parts are not needed for it.
+    const digest = new NotificationDigest(
+      db,
+      null as never,
+      null as never,
+      { delayMs: 0, publicUrl: '', batch: 1 },
+      {
+        claimed: () => undefined,
+        failed: () => undefined,
+      },
+    );
+    expect(await digest.purgeOld()).toBeGreaterThanOrEqual(1);
+    const left = await db.selectFrom('notifications').select('id').where('thread_id', '=', thread.id).execute();
+    expect(left.map((r) => r.id)).not.toContain(old);
+    expect(left).toHaveLength(1);
   });
 
   it('mention autocomplete lists people who can open the document, by name, without emails', async () => {

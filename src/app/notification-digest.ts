@@ -11,6 +11,20 @@ import type { MailOutbox } from './mail-outbox.ts';
 import { excerptOf, type Notifications } from './notifications.ts';
 import type { MailMessage, Sql } from './ports.ts';
 
+/** Notifications older than this are deleted (read or not: their emails went out long ago). */
+export const NOTIFICATION_RETENTION_DAYS = 90;
+const PURGE_EVERY_MS = 3_600_000;
+const PURGE_BATCH = 1_000;
+
+/**
+ * The smallest uuid v7 of a moment: ids are uuid v7 (time first), so "older than" is a range of
+ * the primary key and the purge needs no index of its own.
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
 export type DigestOptions = {
   /** How long the first notification waits for others to join it. */
   delayMs: number;
@@ -58,6 +72,7 @@ export class NotificationDigest {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private lastPurge = 0;
 
   constructor(
     db: Sql,
@@ -94,8 +109,29 @@ export class NotificationDigest {
       });
   }
 
+  /** Deletes notifications past NOTIFICATION_RETENTION_DAYS, in batches; returns how many. */
+  async purgeOld(now = Date.now()): Promise<number> {
+    const floor = uuidv7Floor(now - NOTIFICATION_RETENTION_DAYS * 86_400_000);
+    let total = 0;
+    for (;;) {
+      const r = await this.db
+        .deleteFrom('notifications')
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('notifications').select('id').where('id', '<', floor).limit(PURGE_BATCH),
+        )
+        .executeTakeFirst();
+      const n = Number(r.numDeletedRows);
+      total += n;
+      if (n < PURGE_BATCH || this.stopped) return total;
+    }
+  }
+
   /** One round: the people whose digest is due; returns how many emails were queued. */
   async runOnce(): Promise<number> {
+    if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = Date.now();
+      await this.purgeOld();
+    }
     const due = await this.db
       .selectFrom('notifications')
       .select('user_id')

@@ -5,6 +5,9 @@ import type { CommentThread, NotificationPage, NotificationSettings, Person } fr
 
 export type { CommentThread, Person };
 
+/** A window event: comments of the open document changed (the bell re-reads its unread count). */
+export const COMMENTS_CHANGED_EVENT = 'collab-docs:comments-changed';
+
 /** Threads the panel loads at once (the API's page size limit). */
 const PAGE = 200;
 

@@ -13,7 +13,7 @@ import type { ApiClient, User } from '../api.ts';
 import type { CollabSession } from '../editor/collab-session.ts';
 import { anchorOfRange, rangeOfAnchor } from './anchor-range.ts';
 import { setCommentHighlights } from './comment-highlights.ts';
-import { CommentsApi, type CommentThread } from './comments-api.ts';
+import { COMMENTS_CHANGED_EVENT, CommentsApi, type CommentThread } from './comments-api.ts';
 import { MentionField } from './mention-field.tsx';
 import './comments.css';
 
@@ -80,7 +80,11 @@ export function CommentsPanel(props: CommentsPanelProps) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => void reload(), REFETCH_DEBOUNCE_MS);
+      timer = setTimeout(() => {
+        void reload();
+        // A mention or reply for this person may have come with it: the bell re-reads its count.
+        window.dispatchEvent(new Event(COMMENTS_CHANGED_EVENT));
+      }, REFETCH_DEBOUNCE_MS);
     };
     let connected = false;
     const onStatus = (s: { connection: string; synced: boolean }) => {

@@ -1,13 +1,13 @@
 /**
  * The bell in the app header (docs/spec/comments.md C6): the unread count of mentions and replies,
- * read every minute and when the tab comes back; opening it lists the latest notifications (a
+ * read every minute, when the tab comes back and when the open document's comments change; opening it lists the latest notifications (a
  * click opens the document and marks it read), "Mark all read", and the email digest setting.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import type { NotificationItem } from '../api-types.ts';
 import { navigate } from '../router.ts';
-import { notificationsApi } from './comments-api.ts';
+import { COMMENTS_CHANGED_EVENT, notificationsApi } from './comments-api.ts';
 import './notification-bell.css';
 
 const POLL_MS = 60_000;
@@ -38,9 +38,11 @@ export function NotificationBell({ api }: { api: ApiClient }) {
       if (document.visibilityState === 'visible') refreshCount();
     };
     document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener(COMMENTS_CHANGED_EVENT, refreshCount);
     return () => {
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener(COMMENTS_CHANGED_EVENT, refreshCount);
     };
   }, [refreshCount]);
 
