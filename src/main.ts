@@ -25,6 +25,7 @@ import { wireMail } from './wiring/mail.ts';
 import { routePermissionEvents } from './wiring/permission-events.ts';
 import { wireSync } from './wiring/sync.ts';
 import { type TrashPurge, wireTrashPurge } from './wiring/trash.ts';
+import { wireVersionRetention } from './wiring/versions.ts';
 import { wireExportPipeline } from './wiring/worker.ts';
 
 export type RunningApp = {
@@ -76,6 +77,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   // Each step takes what the earlier ones built; none reaches back to patch an earlier one.
   const exports = wireExportPipeline(config, infra);
   const trashPurge = wireTrashPurge(config, infra, { exports });
+  const versionRetention = wireVersionRetention(config, infra);
   const identity = roles.has('api') || roles.has('sync') ? await wireIdentity(config, infra) : undefined;
   const sync = wireSync(config, infra, identity);
   const mail = roles.has('api') && identity ? wireMail(config, infra) : undefined;
@@ -90,6 +92,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   mail?.start();
   comments?.start();
   trashPurge?.start();
+  versionRetention?.start();
 
   let draining = false;
   const signingKeys = identity?.signingKeys;
@@ -146,6 +149,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         if (config.shutdown.drainMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.drainMs));
         stopRelay();
         trashPurge?.stop();
+        versionRetention?.stop();
         identity?.stop();
         // Sockets first: pending batches are written and acknowledged, then clients are told to reconnect (1012).
         // Exports stop claiming at once; running ones finish or go back to the queue.

@@ -327,7 +327,7 @@ describe.each(backends)('version history [$name]', (backend) => {
     expect(hidden.statusCode).toBe(404);
   });
 
-  it('[V8] automatic versions past the plan’s retention go when the next version is stored; named ones stay', async () => {
+  it('[V8] automatic versions past the plan’s retention go (when the next one is stored, and by the sweep); named ones stay', async () => {
     const id = await createDoc();
     const db = t.app.database.pool('api');
     const store = new VersionStore(db, { free: 30, business: 365, enterprise: null });
@@ -353,6 +353,19 @@ describe.each(backends)('version history [$name]', (backend) => {
     const next = await store.add(id, { kind: 'auto', state: state('now') });
     const left = (await versions(id)).map((v) => v.id);
     expect(left).toEqual([next!.id, recentAuto!.id, oldNamed!.id]);
+
+    // A document nobody edits any more: the worker's sweep deletes what expired.
+    const quiet = await createDoc();
+    const stale = await store.add(quiet, { kind: 'pre-restore', state: state('stale') });
+    const named = await store.add(quiet, { kind: 'named', name: 'kept', state: state('named') });
+    await db
+      .updateTable('document_versions')
+      .set({ created_at: daysAgo(40) })
+      .where('document_id', '=', quiet)
+      .execute();
+    expect(await store.pruneExpired()).toBeGreaterThanOrEqual(1);
+    expect((await versions(quiet)).map((v) => v.id)).toEqual([named!.id]);
+    expect(stale).not.toBeNull();
   });
 
   it('[V7] pages the list newest first with a keyset cursor', async () => {

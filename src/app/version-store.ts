@@ -53,6 +53,10 @@ const LIST_COLUMNS = [
 
 /** Kinds the retention prunes; named versions and restore entries stay. */
 const PRUNED_KINDS: VersionKind[] = ['auto', 'pre-restore'];
+/** Versions deleted per statement by the sweep: bounded, so no pass holds a long transaction. */
+const PRUNE_BATCH = 500;
+/** Statements per plan and pass; what is left waits for the next pass. */
+const PRUNE_BATCHES_PER_PASS = 20;
 
 const hashOf = (state: Uint8Array) => createHash('sha256').update(state).digest();
 
@@ -121,6 +125,34 @@ export class VersionStore {
       }
       return toRow(row);
     });
+  }
+
+  /**
+   * The worker's sweep [V8]: deletes automatic and pre-restore versions past their workspace plan's
+   * retention across all documents (the per-document pruning in `add` only covers documents still
+   * edited). Returns how many went.
+   */
+  async pruneExpired(): Promise<number> {
+    let deleted = 0;
+    for (const [plan, days] of Object.entries(this.retention) as [Plan, number | null][]) {
+      if (days === null) continue;
+      for (let i = 0; i < PRUNE_BATCHES_PER_PASS; i++) {
+        const victims = this.db
+          .selectFrom('document_versions as v')
+          .innerJoin('documents as d', 'd.id', 'v.document_id')
+          .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
+          .select('v.id')
+          .where('w.plan', '=', plan)
+          .where('v.kind', 'in', PRUNED_KINDS)
+          .where('v.created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+          .limit(PRUNE_BATCH);
+        const r = await this.db.deleteFrom('document_versions').where('id', 'in', victims).executeTakeFirst();
+        const n = Number(r.numDeletedRows);
+        deleted += n;
+        if (n < PRUNE_BATCH) break;
+      }
+    }
+    return deleted;
   }
 
   /** Newest first, after the keyset (created_at, id) when given; at most `limit`. */

@@ -471,6 +471,12 @@ export const ConfigSchema = T.Object({
       10_000,
       'VERSION_AUTHOR_RECORD_MS: who edited a document is written at most this often per person',
     ),
+    pruneIntervalMs: Int(
+      1_000,
+      86_400_000,
+      3_600_000,
+      'VERSION_PRUNE_INTERVAL_MS: how often the worker deletes versions past their plan’s retention',
+    ),
     retentionDays: Group({
       free: Int(
         0,
@@ -655,6 +661,7 @@ const ENV: Record<string, [Path, Kind]> = {
   VERSION_IDLE_MS: ['versions.idleMs', 'int'],
   VERSION_INTERVAL_MS: ['versions.intervalMs', 'int'],
   VERSION_AUTHOR_RECORD_MS: ['versions.authorRecordMs', 'int'],
+  VERSION_PRUNE_INTERVAL_MS: ['versions.pruneIntervalMs', 'int'],
   VERSION_RETENTION_DAYS_FREE: ['versions.retentionDays.free', 'int'],
   VERSION_RETENTION_DAYS_BUSINESS: ['versions.retentionDays.business', 'int'],
   VERSION_RETENTION_DAYS_ENTERPRISE: ['versions.retentionDays.enterprise', 'int'],

@@ -14,6 +14,7 @@ export class VersionMetrics {
   readonly skipped: client.Counter;
   readonly restores: client.Counter;
   readonly failures: client.Counter<'op'>;
+  readonly pruned: client.Counter;
 
   constructor(registry: client.Registry) {
     const registers = [registry];
@@ -41,12 +42,18 @@ export class VersionMetrics {
     });
     this.failures = new client.Counter({
       name: 'history_failures_total',
-      help: 'Version-history work that failed, by operation (auto_version, record_authors)',
+      help: 'Version-history work that failed, by operation (auto_version, record_authors, prune)',
       labelNames: ['op'],
       registers,
     });
+    this.pruned = new client.Counter({
+      name: 'history_versions_pruned_total',
+      help: 'Versions deleted by the retention sweep (past their workspace plan’s retention)',
+      registers,
+    });
+    this.pruned.inc(0);
     for (const kind of ['auto', 'named', 'restore', 'pre-restore']) this.created.inc({ kind }, 0);
-    for (const op of ['auto_version', 'record_authors']) this.failures.inc({ op }, 0);
+    for (const op of ['auto_version', 'record_authors', 'prune']) this.failures.inc({ op }, 0);
     this.skipped.inc(0);
     this.restores.inc(0);
   }

@@ -9,6 +9,7 @@ import type { Documents } from '../app/documents.ts';
 import { type VersionRetention, VersionStore } from '../app/version-store.ts';
 import { type VersionObserver, Versions } from '../app/versions.ts';
 import type { Config } from '../config/config.ts';
+import { withSpan } from '../observability/tracing.ts';
 import { VersionMetrics } from '../observability/version-metrics.ts';
 import { DocumentVersions } from '../sync/document-versions.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
@@ -107,4 +108,44 @@ export function wireVersionHistory(
     authorize: (actor, documentId, action) => deps.documents.authorize(actor, documentId, action),
     observer: observerOf(infra),
   });
+}
+
+export type VersionRetentionSweep = {
+  /** One pass now (tests, and the timer); resolves with the versions deleted. */
+  runOnce(): Promise<number>;
+  start(): void;
+  stop(): void;
+};
+
+/** The worker role's retention sweep, every VERSION_PRUNE_INTERVAL_MS [V8]; undefined elsewhere. */
+export function wireVersionRetention(config: Config, infra: Infrastructure): VersionRetentionSweep | undefined {
+  if (!config.roles.includes('worker')) return undefined;
+  const store = new VersionStore(infra.database.pool('worker'), retentionOf(config));
+  const metrics = metricsOf(infra);
+  const log = infra.logger.child({ component: 'history' });
+  const runOnce = () =>
+    withSpan('history.prune', {}, async () => {
+      const pruned = await store.pruneExpired();
+      if (pruned > 0) {
+        metrics.pruned.inc(pruned);
+        log.info({ event: 'versions_pruned', versions: pruned }, 'versions past their retention deleted');
+      }
+      return pruned;
+    });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    runOnce,
+    start() {
+      timer = setInterval(() => {
+        runOnce().catch((err) => {
+          metrics.failures.inc({ op: 'prune' });
+          log.error({ err }, 'version retention sweep failed');
+        });
+      }, config.versions.pruneIntervalMs);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
