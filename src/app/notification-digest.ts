@@ -147,7 +147,21 @@ export class NotificationDigest {
   }
 
   private async digestFor(userId: string): Promise<boolean> {
+    // Access is read first, outside the transaction: the permission cache may query the database,
+    // and on the embedded database (one connection) a query beside an open transaction would wait on it.
+    const pending = await this.db
+      .selectFrom('notifications')
+      .select(['id', 'document_id', 'read_at'])
+      .where('user_id', '=', userId)
+      .where('emailed_at', 'is', null)
+      .execute();
+    if (pending.length === 0) return false;
+    const readable = await this.notifications.readable(
+      userId,
+      pending.filter((n) => n.read_at === null).map((n) => n.document_id),
+    );
     return this.db.transaction().execute(async (tx) => {
+      // Only what was read above: a notification arriving meanwhile waits for the next round.
       const claimed = await tx
         .updateTable('notifications')
         .set({ emailed_at: sql`now()` })
@@ -155,7 +169,11 @@ export class NotificationDigest {
           eb
             .selectFrom('notifications')
             .select('id')
-            .where('user_id', '=', userId)
+            .where(
+              'id',
+              'in',
+              pending.map((n) => n.id),
+            )
             .where('emailed_at', 'is', null)
             .forUpdate()
             .skipLocked(),
@@ -171,10 +189,6 @@ export class NotificationDigest {
       const wanted = user && (setting?.email ?? 'digest') === 'digest' && unread.length > 0;
       let items: Item[] = [];
       if (wanted) {
-        const readable = await this.notifications.readable(
-          userId,
-          unread.map((n) => n.document_id),
-        );
         const rows = await tx
           .selectFrom('notifications as n')
           .innerJoin('documents as d', 'd.id', 'n.document_id')
