@@ -18,14 +18,14 @@ describe('notification digests [C7]', () => {
     const mail = digestMail(
       'ann@example.test',
       [
-        { kind: 'mention', title: 'Plan <b>', documentId: 'd1', actor: 'Bob', body: 'look\\nhere' },
-        { kind: 'reply', title: 'Plan <b>', documentId: 'd1', actor: null, body: 'ok' },
+        { kind: 'mention', title: 'Plan <b>', documentId: 'd1', threadId: 't1', actor: 'Bob', body: 'look\\nhere' },
+        { kind: 'reply', title: 'Plan <b>', documentId: 'd1', threadId: 't1', actor: null, body: 'ok' },
       ],
       'https://docs.example.test',
     );
     expect(mail.subject).toBe('2 new comment notifications on Collab Docs');
     expect(mail.text).toContain('Bob mentioned you in “Plan <b>”');
     expect(mail.text).toContain('Someone replied in a thread you are part of');
-    expect(mail.text).toContain('https://docs.example.test/d/d1');
+    expect(mail.text).toContain('https://docs.example.test/d/d1?thread=t1');
   });
 });

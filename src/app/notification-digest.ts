@@ -39,14 +39,14 @@ export type DigestObserver = {
   failed(err: unknown): void;
 };
 
-type Item = { kind: string; title: string; documentId: string; actor: string | null; body: string };
+type Item = { kind: string; title: string; documentId: string; threadId: string; actor: string | null; body: string };
 
 /** The digest's text: plain, one entry per notification, each with the link to its document. */
 export function digestMail(to: string, items: Item[], publicUrl: string): MailMessage {
   const line = (i: Item) => {
     const who = i.actor ?? 'Someone';
     const what = i.kind === 'mention' ? 'mentioned you in' : 'replied in a thread you are part of in';
-    return `${who} ${what} “${i.title}”:\n  “${excerptOf(i.body)}”\n  ${publicUrl}/d/${i.documentId}\n`;
+    return `${who} ${what} “${i.title}”:\n  “${excerptOf(i.body)}”\n  ${publicUrl}/d/${i.documentId}?thread=${i.threadId}\n`;
   };
   const first = items[0] as Item;
   const subject =
@@ -194,7 +194,14 @@ export class NotificationDigest {
           .innerJoin('documents as d', 'd.id', 'n.document_id')
           .innerJoin('comments as c', 'c.id', 'n.comment_id')
           .leftJoin('users as u', 'u.id', 'n.actor_id')
-          .select(['n.kind', 'd.title', 'd.id as documentId', 'u.display_name as actor', 'c.body'])
+          .select([
+            'n.kind',
+            'd.title',
+            'd.id as documentId',
+            'n.thread_id as threadId',
+            'u.display_name as actor',
+            'c.body',
+          ])
           .where(
             'n.id',
             'in',

@@ -27,6 +27,8 @@ export type CommentsPanelProps = {
   /** May delete anyone's comment (the workspace's admins and owners and the document's owner). */
   canModerate: boolean;
   open: boolean;
+  /** The thread a link pointed at: shown (and scrolled to) once the threads are loaded. */
+  linkedThreadId?: string | null;
   onClose: () => void;
   onCount: (open: number) => void;
 };
@@ -57,7 +59,7 @@ export function CommentsPanel(props: CommentsPanelProps) {
   const comments = useMemo(() => new CommentsApi(props.api, props.documentId), [props.api, props.documentId]);
   const [threads, setThreads] = useState<CommentThread[]>([]);
   const [filter, setFilter] = useState<'open' | 'resolved'>('open');
-  const [activeId, setActiveId] = useState<string | null>(null);
+  const [activeId, setActiveId] = useState<string | null>(props.linkedThreadId ?? null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [hint, setHint] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -103,6 +105,17 @@ export function CommentsPanel(props: CommentsPanelProps) {
   }, [session, reload]);
 
   const openThreads = threads.filter((t) => t.status === 'open');
+
+  // The linked thread, once: its filter chosen and its text scrolled into view.
+  const linkedShown = useRef(false);
+  useEffect(() => {
+    if (linkedShown.current || !props.linkedThreadId || !editor) return;
+    const thread = threads.find((t) => t.id === props.linkedThreadId);
+    if (!thread) return;
+    linkedShown.current = true;
+    setFilter(thread.status);
+    show(thread);
+  }, [threads, editor, props.linkedThreadId]);
   useEffect(() => onCount.current(openThreads.length), [openThreads.length]);
 
   // Highlights follow the open threads and the active one.

@@ -36,7 +36,9 @@ const loadPanel = () => {
 
 export function CommentsSlot(props: CommentsSlotProps) {
   const [Panel, setPanel] = useState<ComponentType<CommentsPanelProps> | null>(null);
-  const [open, setOpen] = useState(false);
+  // A link to a thread (`/d/<id>?thread=<threadId>`, from the bell or a digest email) opens it.
+  const [linked] = useState(() => new URLSearchParams(location.search).get('thread'));
+  const [open, setOpen] = useState(linked !== null);
   const [count, setCount] = useState<number | null>(null);
 
   useEffect(() => {
@@ -73,6 +75,7 @@ export function CommentsSlot(props: CommentsSlotProps) {
           canComment={atLeast(props.access, 'commenter')}
           canModerate={props.canDelete}
           open={open}
+          linkedThreadId={linked}
           onClose={() => setOpen(false)}
           onCount={setCount}
         />

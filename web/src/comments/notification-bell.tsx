@@ -83,7 +83,7 @@ export function NotificationBell({ api }: { api: ApiClient }) {
         () => undefined,
       );
     }
-    navigate(`/d/${n.document.id}`);
+    navigate(`/d/${n.document.id}?thread=${encodeURIComponent(n.threadId)}`);
   };
 
   const label = unread > 0 ? `Notifications, ${unread} unread` : 'Notifications';
