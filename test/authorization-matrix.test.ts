@@ -261,6 +261,14 @@ const ROUTES: RouteCase[] = [
                                                                         expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'POST /notifications/read-all', method: 'POST', subject: 'workspace', mutates: false,
     url: () => '/api/v1/notifications/read-all',                        expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  // The caller's own account [A9]: everyone signed in, about themselves only (another's session is a 404).
+  // POST /me/sessions/revoke-all would end the cast's sessions: test/account.test.ts covers it.
+  { route: 'PATCH /me', method: 'PATCH', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/me', body: () => ({ displayName: 'Matrix person' }), expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'GET /me/sessions', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/me/sessions',                                   expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'DELETE /me/sessions/:id (not theirs)', method: 'DELETE', subject: 'workspace', mutates: false,
+    url: () => `/api/v1/me/sessions/${randomUUID()}`,                   expected: [404, 404, 404, 404, 404, 404, 404, 404] },
   { route: 'GET /me/notification-settings', method: 'GET', subject: 'workspace', mutates: false,
     url: () => '/api/v1/me/notification-settings',                      expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'PUT /me/notification-settings', method: 'PUT', subject: 'workspace', mutates: false,

@@ -48,6 +48,8 @@ const SHARE = `${API_PREFIX}/documents/{id}/shares/{userId}`;
 const GENERAL_ACCESS = `${API_PREFIX}/documents/{id}/general-access`;
 const OWNER = `${API_PREFIX}/documents/{id}/owner`;
 const PRIMARY_OWNER = `${API_PREFIX}/workspaces/{id}/primary-owner`;
+const ME = `${API_PREFIX}/me`;
+const MY_SESSION = `${API_PREFIX}/me/sessions/{id}`;
 const SEARCH = `${API_PREFIX}/search`;
 const EXPORT_JOB = `${API_PREFIX}/exports/{jobId}`;
 const DEAD_EXPORTS = `${API_PREFIX}/admin/exports/dead`;
@@ -543,6 +545,28 @@ const BAD_REQUESTS: BadRequest[] = [
     route: `PUT ${PRIMARY_OWNER}`,
     body: { userId: VALID_UUID },
     status: 422,
+  },
+  // --- the account's own settings and sessions [A9]
+  { name: 'displayName empty', route: `PATCH ${ME}`, body: { displayName: '' }, field: '/displayName' },
+  { name: 'displayName not a string', route: `PATCH ${ME}`, body: { displayName: 7 }, field: '/displayName' },
+  { name: 'displayName with NUL', route: `PATCH ${ME}`, body: { displayName: 'a\u0000b' }, field: '/displayName' },
+  {
+    name: 'an unknown field',
+    route: `PATCH ${ME}`,
+    body: { displayName: 'A', email: 'x@example.test' },
+    field: '/email',
+  },
+  {
+    name: 'invalid session uuid',
+    route: `DELETE ${MY_SESSION}`,
+    path: `${API_PREFIX}/me/sessions/${NOT_A_UUID}`,
+    field: 'params:/id',
+  },
+  {
+    name: 'a session that is not the caller’s',
+    route: `DELETE ${MY_SESSION}`,
+    path: `${API_PREFIX}/me/sessions/${VALID_UUID}`,
+    status: 404,
   },
   // --- search
   { name: 'q missing', route: `GET ${SEARCH}`, query: '', field: 'querystring:/q' },

@@ -156,6 +156,16 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('logIn', { body: { email: leaver.email, password: TEST_PASSWORD }, ip: guesser }, 429);
 
     await call('getMe', { token: owner.token }, 200);
+    // The account's own settings and sessions [A9], on a session of its own (signing out everywhere ends it).
+    const solo = await signUp('solo');
+    const mine = (
+      await call('logIn', { body: { email: solo.email, password: TEST_PASSWORD }, ip: nextIp() }, 200)
+    ).json();
+    await call('updateMe', { token: mine.accessToken, body: { displayName: 'Solo' } }, 200);
+    const sessions = (await call('listSessions', { token: mine.accessToken }, 200)).json().items as { id: string }[];
+    await call('revokeSession', { token: mine.accessToken, params: { id: sessions.at(-1)?.id as string } }, 204);
+    await call('signOutEverywhere', { token: mine.accessToken }, 200);
+    await call('getMe', { token: mine.accessToken }, 401);
     await call('getJwks', {}, 200);
     await call('getLiveness', {}, 200);
     await call('getReadiness', {}, 200);
@@ -570,6 +580,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     setGeneralAccess: { generalAccess: 'view' },
     transferDocumentOwnership: { userId: randomUUID() },
     transferPrimaryOwnership: { userId: randomUUID() },
+    updateMe: { displayName: 'Me' },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },
     createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },

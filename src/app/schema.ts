@@ -17,6 +17,8 @@ export interface UsersTable {
   password_hash: string | null;
   external_subject: string | null;
   created_at: DefaultedTimestamp;
+  /** Access tokens issued before it are refused: "sign out everywhere" (migration 0016) [A9]. */
+  sessions_revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface WorkspacesTable {

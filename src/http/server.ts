@@ -8,9 +8,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccountSettings } from '../app/auth/account-settings.ts';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
 import type { PasswordResets } from '../app/auth/password-reset.ts';
+import type { AccountSessions } from '../app/auth/sessions.ts';
 import type { Comments } from '../app/comments.ts';
 import type { DocumentAccessSettings } from '../app/document-access.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
@@ -35,6 +37,7 @@ import { openApiOptions, withBodyProblems } from './openapi.ts';
 import { sendError, sendNotFound } from './problem.ts';
 import { type RateLimitDeps, rateLimitHooks } from './rate-limit-hook.ts';
 import { accessRoutes } from './routes/access-routes.ts';
+import { accountRoutes } from './routes/account-routes.ts';
 import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { commentRoutes } from './routes/comment-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
@@ -95,6 +98,8 @@ export type ApiDeps = {
   documentAccess: DocumentAccessSettings;
   /** A workspace's primary owner [P9]. */
   workspaceOwnership: WorkspaceOwnership;
+  /** The signed-in person's own account: name and sessions [A9]. */
+  account: { settings: AccountSettings; sessions: AccountSessions };
   invitations: InvitationDeps;
   documentLists: DocumentLists;
   trash: Trash;
@@ -234,6 +239,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         scope.addHook('preHandler', idempotency.preHandler);
         scope.addHook('onSend', idempotency.onSend);
         await scope.register(meRoutes(api.accounts));
+        await scope.register(accountRoutes(api.account.settings, api.account.sessions));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
         await scope.register(accessRoutes(api.documentAccess, api.workspaceOwnership));

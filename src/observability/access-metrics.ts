@@ -1,7 +1,7 @@
 /**
  * Metrics of access settings: changes of a document's general access (by the new setting) and
- * ownership transfers. A burst of `restricted` is what a confused bulk change looks like; the
- * per-change log line (component "access") says who did it to which document.
+ * ownership transfers, and accounts signing out everywhere. A burst of `restricted` is what a
+ * confused bulk change looks like; the per-change log line (component "access") says who did it.
  */
 import client from 'prom-client';
 
@@ -19,4 +19,15 @@ export function accessChangeMetrics(registry: client.Registry): (kind: string, v
     changes.inc({ setting }, 0);
   }
   return (kind, value) => changes.inc({ setting: kind === 'general_access' ? value : kind });
+}
+
+/** Counts "sign out everywhere" [A9]: a burst is what a credential leak being cleaned up looks like. */
+export function signOutMetrics(registry: client.Registry): () => void {
+  const signOuts = new client.Counter({
+    name: 'sign_outs_everywhere_total',
+    help: 'Accounts that ended every session at once ("sign out everywhere")',
+    registers: [registry],
+  });
+  signOuts.inc(0);
+  return () => signOuts.inc();
 }

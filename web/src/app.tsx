@@ -18,6 +18,7 @@ import { EditorRoute } from './pages/editor-route.tsx';
 import { HomePage } from './pages/home.tsx';
 import { InvitePage } from './pages/invite.tsx';
 import { MembersPage } from './pages/members.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 import { TrashPage } from './pages/trash.tsx';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
 import { useWorkspaces, type WorkspacesState } from './workspaces.ts';
@@ -158,7 +159,9 @@ function SignedIn({ api, user, route, workspaces }: SignedInProps) {
           <span class="avatar small" aria-hidden="true" title={user.email}>
             {initials(user.displayName)}
           </span>
-          <span class="user-name">{user.displayName}</span>
+          <a class="user-name" href="/settings" onClick={onLinkClick} title="Account settings">
+            {user.displayName}
+          </a>
           <button
             type="button"
             class="button subtle"
@@ -247,6 +250,8 @@ function Screen({ api, user, route, workspaces, current, onDocumentWorkspace, on
       );
     case 'trash':
       return <TrashPage api={api} />;
+    case 'settings':
+      return <SettingsPage api={api} user={user} />;
     default:
       return (
         <main class="page" id="main">

@@ -9,6 +9,7 @@ describe('matchRoute', () => {
     expect(matchRoute('/signup')).toEqual({ name: 'signup' });
     expect(matchRoute('/')).toEqual({ name: 'home' });
     expect(matchRoute('/trash')).toEqual({ name: 'trash' });
+    expect(matchRoute('/settings')).toEqual({ name: 'settings' });
     expect(matchRoute(`/w/${W}`)).toEqual({ name: 'documents', workspaceId: W });
     expect(matchRoute(`/w/${W}/members`)).toEqual({ name: 'members', workspaceId: W });
     expect(matchRoute(`/d/${W}`)).toEqual({ name: 'editor', documentId: W });

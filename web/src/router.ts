@@ -12,6 +12,7 @@ export type Route =
   | { name: 'invite' }
   | { name: 'home' }
   | { name: 'trash' }
+  | { name: 'settings' }
   | { name: 'documents'; workspaceId: string }
   | { name: 'members'; workspaceId: string }
   | { name: 'editor'; documentId: string }
@@ -28,6 +29,7 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [/^\/invite$/, () => ({ name: 'invite' })],
   [/^\/$/, () => ({ name: 'home' })],
   [/^\/trash$/, () => ({ name: 'trash' })],
+  [/^\/settings$/, () => ({ name: 'settings' })],
   [new RegExp(`^/w/${ID}$`), (m) => ({ name: 'documents', workspaceId: (m[1] as string).toLowerCase() })],
   [new RegExp(`^/w/${ID}/members$`), (m) => ({ name: 'members', workspaceId: (m[1] as string).toLowerCase() })],
   [new RegExp(`^/d/${ID}$`), (m) => ({ name: 'editor', documentId: (m[1] as string).toLowerCase() })],
@@ -59,6 +61,8 @@ export function pathOf(route: Route): string {
       return '/';
     case 'trash':
       return '/trash';
+    case 'settings':
+      return '/settings';
     case 'documents':
       return `/w/${route.workspaceId}`;
     case 'members':

@@ -191,11 +191,15 @@ export class Accounts {
       .execute();
   }
 
-  /** Whether an account with this id exists (a token's subject that is no uuid does not). */
-  async exists(id: string): Promise<boolean> {
-    if (!UUID.test(id)) return false;
-    const row = await this.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
-    return row !== undefined;
+  /**
+   * Whether an account with this id exists (a token's subject that is no uuid does not) and, if it
+   * does, since when its earlier access tokens are refused (ms; null: never signed out everywhere) [A9].
+   */
+  async tokenCutoff(id: string): Promise<{ exists: false } | { exists: true; revokedBeforeMs: number | null }> {
+    if (!UUID.test(id)) return { exists: false };
+    const row = await this.db.selectFrom('users').select('sessions_revoked_at').where('id', '=', id).executeTakeFirst();
+    if (!row) return { exists: false };
+    return { exists: true, revokedBeforeMs: row.sessions_revoked_at?.getTime() ?? null };
   }
 
   async findUser(id: string): Promise<PublicUser | null> {

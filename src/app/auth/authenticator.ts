@@ -1,6 +1,7 @@
 /**
  * Bearer token → the acting user, with the built-in issuer or an external OIDC issuer. A valid
- * signature is not enough: the account must still exist [A7].
+ * signature is not enough: the account must still exist [A7], and the token must not predate its
+ * owner's "sign out everywhere" [A9].
  */
 import { LRUCache } from 'lru-cache';
 import { Unauthenticated } from '../../domain/errors.ts';
@@ -12,9 +13,10 @@ export type Principal = { userId: string; expiresAt: number; name?: string };
 
 const EXTERNAL_SUBJECT_CACHE_MAX = 50_000;
 /**
- * Accounts seen to exist are trusted this long without asking the database again, so a deleted
- * account's token stops working within this time (at once if it was not used just before).
- * Deletion is an operator's act today; a deletion API would invalidate this through the bus.
+ * Accounts seen to exist (and when they last signed out everywhere) are trusted this long without
+ * asking the database again, so a deleted account's token, or one from before "sign out
+ * everywhere" on another instance, stops working within this time; on the instance that signed
+ * out, at once (forget).
  */
 const EXISTING_ACCOUNT_TTL_MS = 30_000;
 const EXISTING_ACCOUNT_CACHE_MAX = 100_000;
@@ -24,7 +26,7 @@ export class Authenticator {
   private readonly accounts: Accounts;
   private readonly external: boolean;
   private readonly subjects = new LRUCache<string, string>({ max: EXTERNAL_SUBJECT_CACHE_MAX });
-  private readonly existing = new LRUCache<string, true>({
+  private readonly existing = new LRUCache<string, { revokedBeforeMs: number | null }>({
     max: EXISTING_ACCOUNT_CACHE_MAX,
     ttl: EXISTING_ACCOUNT_TTL_MS,
   });
@@ -35,14 +37,24 @@ export class Authenticator {
     this.external = opts.external;
   }
 
+  /** Drops what is cached about an account (it just signed out everywhere). */
+  forget(userId: string): void {
+    this.existing.delete(userId);
+  }
+
   async authenticate(token: string): Promise<Principal> {
     const verified = await this.verifier.verify(token);
     if (!this.external) {
-      if (!this.existing.has(verified.subject)) {
-        if (!(await this.accounts.exists(verified.subject))) {
-          throw new Unauthenticated('the account behind this token no longer exists');
-        }
-        this.existing.set(verified.subject, true);
+      let known = this.existing.get(verified.subject);
+      if (!known) {
+        const account = await this.accounts.tokenCutoff(verified.subject);
+        if (!account.exists) throw new Unauthenticated('the account behind this token no longer exists');
+        known = { revokedBeforeMs: account.revokedBeforeMs };
+        this.existing.set(verified.subject, known);
+      }
+      // `iat` has whole seconds: a token from the very second of the sign-out is refused too.
+      if (known.revokedBeforeMs !== null && verified.issuedAt * 1000 <= known.revokedBeforeMs) {
+        throw new Unauthenticated('this session was signed out everywhere; log in again');
       }
       return { userId: verified.subject, expiresAt: verified.expiresAt, ...(verified.name && { name: verified.name }) };
     }

@@ -8,7 +8,14 @@ import { LRUCache } from 'lru-cache';
 import { Unauthenticated } from '../../domain/errors.ts';
 import type { KeySetCache } from './key-set-cache.ts';
 
-export type VerifiedToken = { subject: string; email?: string; name?: string; expiresAt: number };
+export type VerifiedToken = {
+  subject: string;
+  email?: string;
+  name?: string;
+  expiresAt: number;
+  /** `iat`, seconds: "sign out everywhere" refuses tokens issued before it [A9]. */
+  issuedAt: number;
+};
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -69,6 +76,7 @@ export class TokenVerifier {
       email: typeof payload.email === 'string' ? payload.email : undefined,
       name: typeof payload.name === 'string' ? payload.name : undefined,
       expiresAt: payload.exp as number,
+      issuedAt: payload.iat as number,
     };
     this.cache.set(token, verified, { ttl: Math.max(1, verified.expiresAt * 1000 - Date.now()) });
     return verified;
