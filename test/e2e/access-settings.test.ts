@@ -35,7 +35,8 @@ describe.each(backends)('general access and account settings in a real browser [
     assertWebBuilt(inject('webBuildError'));
     browser = await launchBrowser();
     server = await startE2eServer(backend);
-  });
+    // A server process and a browser: two minutes on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
@@ -82,7 +83,7 @@ describe.each(backends)('general access and account settings in a real browser [
     await openEditor(o.page, server.url, doc.id);
     await o.page.getByRole('button', { name: 'Share' }).click();
     const dialog = o.page.getByRole('dialog', { name: 'Share' });
-    const select = dialog.getByLabel('General access');
+    const select = dialog.getByRole('combobox', { name: 'General access' });
     await select.waitFor({ timeout: SETTLE_MS });
     expect(await select.inputValue()).toBe('edit');
     await select.selectOption('restricted');
