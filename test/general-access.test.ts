@@ -212,6 +212,24 @@ describe.each(backends)('general access and ownership [$name]', (backend) => {
     });
   });
 
+  it('[P10] readers see who has access by name; only those who manage access see emails', async () => {
+    const f = await fixture('view');
+    for (const who of [cast.viewer, cast.member, cast.editor]) {
+      const items = (await ok(call(who, 'GET', `/documents/${f.d}/shares`))).items as Record<string, unknown>[];
+      expect(items.length).toBe(3);
+      for (const s of items) {
+        expect(s.displayName).toEqual(expect.any(String));
+        expect(s).not.toHaveProperty('email');
+      }
+    }
+    for (const who of [cast.author, cast.admin]) {
+      const items = (await ok(call(who, 'GET', `/documents/${f.d}/shares`))).items as Record<string, unknown>[];
+      expect(items.map((s) => s.email).sort()).toEqual(
+        [cast.viewer.email, cast.commenter.email, cast.editor.email].sort(),
+      );
+    }
+  });
+
   describe('ownership [P8]', () => {
     it('[P8] the owner keeps a restricted document after being made a guest, and loses it by leaving', async () => {
       const f = await fixture('restricted');

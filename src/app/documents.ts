@@ -31,7 +31,8 @@ export type DocumentView = {
   /** The caller may move it to the trash, restore it and delete it forever [T2]. */
   canDelete: boolean;
 };
-export type ShareView = { userId: string; email: string; displayName: string; role: ShareRole; sharedAt: string };
+/** `email` only for those who manage the document's access: viewers see who has access by name [P10]. */
+export type ShareView = { userId: string; email?: string; displayName: string; role: ShareRole; sharedAt: string };
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
 export type DocRow = {
@@ -166,7 +167,8 @@ export class Documents {
   }
 
   async shares(actor: string, documentId: string): Promise<ShareView[]> {
-    await this.authorize(actor, documentId, 'shares.read');
+    const info = await this.authorize(actor, documentId, 'shares.read');
+    const showEmails = canOnDocument(info, 'shares.manage');
     const rows = await this.db
       .selectFrom('document_shares as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
@@ -177,7 +179,7 @@ export class Documents {
       .execute();
     return rows.map((r) => ({
       userId: r.id,
-      email: r.email,
+      ...(showEmails && { email: r.email }),
       displayName: r.display_name,
       role: r.role,
       sharedAt: r.created_at.toISOString(),

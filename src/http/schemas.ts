@@ -215,7 +215,9 @@ export const TrashItemSchema = T.Object(
 export const ShareSchema = T.Object(
   {
     userId: Uuid,
-    email: T.String(),
+    email: T.Optional(
+      T.String({ description: "present only for those who manage the document's access; others see names [P10]" }),
+    ),
     displayName: T.String(),
     role: ShareRoleSchema,
     sharedAt: Timestamp,

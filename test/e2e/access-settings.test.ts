@@ -88,6 +88,8 @@ describe.each(backends)('general access and account settings in a real browser [
     expect(await select.inputValue()).toBe('edit');
     await select.selectOption('restricted');
     await dialog.getByText('Only the people above').waitFor({ timeout: SETTLE_MS });
+    // The notice comes once the server has saved it (the select itself changes at once).
+    await o.page.getByText('General access: restricted.').waitFor({ timeout: SETTLE_MS });
 
     const after = await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: member.accessToken });
     expect(after.status).toBe(404);
