@@ -110,6 +110,8 @@ describe.each(backends)('general access and account settings in a real browser [
     await name.fill('Sid Renamed');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Your name is saved').waitFor({ timeout: SETTLE_MS });
+    // The header follows at once.
+    await page.locator('a.user-name', { hasText: 'Sid Renamed' }).waitFor({ timeout: SETTLE_MS });
     const account = await call(server.url, 'GET', '/api/v1/me', { token: me.accessToken });
     expect((account.body as { displayName: string }).displayName).toBe('Sid Renamed');
     await page.locator('[data-testid="session-list"] li').first().waitFor({ timeout: SETTLE_MS });

@@ -199,6 +199,14 @@ export class ApiClient {
     return this.refreshing;
   }
 
+  /** The account changed (a new display name): the header and other tabs follow without a log-in. */
+  updateUser(user: User): void {
+    if (!this.session) return;
+    this.session = { ...this.session, user };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(this.session));
+    this.emit();
+  }
+
   private store(session: Session): User {
     this.session = { ...session, expiresAtMs: Date.now() + session.expiresIn * 1000 };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(this.session));

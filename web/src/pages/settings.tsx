@@ -38,6 +38,7 @@ export function SettingsPage({ api, user }: { api: ApiClient; user: User }) {
     try {
       const u = await api.request<User>('PATCH', '/me', { displayName: name });
       setName(u.displayName);
+      api.updateUser(u);
       notify('Your name is saved. Others see it in shares and comments.');
     } catch (err) {
       setError(plainError(err));
