@@ -1,7 +1,6 @@
 -- The workspace's primary owner (issue 12, docs/spec/auth.md [P9]): the one owner who may demote or
 -- remove other owners and who cannot leave or step down until they hand the role to another
--- member. Part of migration 0016 (general access and ownership), in a file of its own because the
--- first file had already been applied. Existing workspaces: their creator if still an owner,
+-- member. Follows 0015 (general access and document ownership). Existing workspaces: their creator if still an owner,
 -- otherwise their longest-standing owner.
 alter table workspaces add column primary_owner_id uuid references users (id) on delete set null;
 update workspaces w set primary_owner_id = coalesce(

@@ -17,7 +17,7 @@ export interface UsersTable {
   password_hash: string | null;
   external_subject: string | null;
   created_at: DefaultedTimestamp;
-  /** Access tokens issued before it are refused: "sign out everywhere" (migration 0016) [A9]. */
+  /** Access tokens issued before it are refused: "sign out everywhere" (migration 0017) [A9]. */
   sessions_revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
@@ -55,9 +55,9 @@ export interface DocumentsTable {
   /** Set while the document is in the trash (migration 0011). */
   trashed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   trashed_by: ColumnType<string | null, string | null | undefined, string | null>;
-  /** What workspace members may do without a share (migration 0016) [P7]. */
+  /** What workspace members may do without a share (migration 0015) [P7]. */
   general_access: ColumnType<GeneralAccess, GeneralAccess | undefined, GeneralAccess>;
-  /** The owner (migration 0016; an insert without one gets created_by) [P8]. */
+  /** The owner (migration 0015; an insert without one gets created_by) [P8]. */
   owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 

@@ -1,4 +1,0 @@
--- "Sign out everywhere" (issue 12, docs/spec/auth.md [A9]): access tokens issued before this
--- instant are refused, so they do not outlive the sessions revoked with them. Part of migration
--- 0016 (access and accounts), in a file of its own because the first file had already been applied.
-alter table users add column sessions_revoked_at timestamptz;
