@@ -5,7 +5,7 @@
  */
 import { type ProseMirrorJson, stringAttr } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
-import { segmentText, type Weight } from './pdf-fonts.ts';
+import { isRightToLeft, layoutOptions, segmentText, type Weight } from './pdf-fonts.ts';
 
 export type Run = {
   text: string;
@@ -92,4 +92,30 @@ export function inlineRuns(nodes: ProseMirrorJson[], style: RunStyle): Run[] {
     pendingBreaks = '';
   }
   return runs;
+}
+
+/**
+ * Writes runs as one flowing paragraph (pdfkit continued text) from `x`, `width` wide, on one
+ * shared baseline; a paragraph that starts right to left is right-aligned. Body text and table
+ * cells both write through here.
+ */
+export function flowRuns(doc: PDFKit.PDFDocument, runs: Run[], x: number, width: number, lineGap: number): void {
+  const align = isRightToLeft(runs.map((run) => run.text).join('')) ? 'right' : 'left';
+  const baseline = sharedBaseline(runs);
+  runs.forEach((run, i) => {
+    doc.font(run.font).fontSize(run.size).fillColor(run.color);
+    const options: PDFKit.Mixins.TextOptions = {
+      width,
+      align,
+      baseline,
+      lineGap,
+      continued: i < runs.length - 1,
+      underline: run.underline,
+      strike: run.strike,
+      link: run.link,
+      ...layoutOptions(run.font),
+    };
+    if (i === 0) doc.text(run.text, x, doc.y, options);
+    else doc.text(run.text, options);
+  });
 }

@@ -11,8 +11,7 @@ import {
   maxNestingDepth,
   type ProseMirrorJson,
 } from '../../content/prosemirror-json.ts';
-import { isRightToLeft, layoutOptions } from './pdf-fonts.ts';
-import { inlineRuns, type Run, sharedBaseline } from './pdf-inline.ts';
+import { flowRuns, inlineRuns, type Run } from './pdf-inline.ts';
 
 const CELL_PADDING = 4;
 const CELL_SIZE = 10;
@@ -99,22 +98,5 @@ function writeRuns(doc: PDFKit.PDFDocument, runs: Run[], x: number, width: numbe
     doc.y += CELL_SIZE + LINE_GAP;
     return;
   }
-  const align = isRightToLeft(runs.map((run) => run.text).join('')) ? 'right' : 'left';
-  const baseline = sharedBaseline(runs);
-  runs.forEach((run, i) => {
-    doc.font(run.font).fontSize(run.size).fillColor(run.color);
-    const options: PDFKit.Mixins.TextOptions = {
-      width,
-      align,
-      baseline,
-      lineGap: LINE_GAP,
-      continued: i < runs.length - 1,
-      underline: run.underline,
-      strike: run.strike,
-      link: run.link,
-      ...layoutOptions(run.font),
-    };
-    if (i === 0) doc.text(run.text, x, doc.y, options);
-    else doc.text(run.text, options);
-  });
+  flowRuns(doc, runs, x, width, LINE_GAP);
 }

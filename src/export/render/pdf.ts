@@ -7,8 +7,8 @@
 import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { groupBlocks } from './block-groups.ts';
-import { isRightToLeft, layoutOptions, registerFonts, segmentText } from './pdf-fonts.ts';
-import { inlineRuns, plainRuns, type Run, sharedBaseline } from './pdf-inline.ts';
+import { layoutOptions, registerFonts, segmentText } from './pdf-fonts.ts';
+import { flowRuns, inlineRuns, plainRuns, type Run } from './pdf-inline.ts';
 import { drawTable } from './pdf-table.ts';
 import { toWinAnsi } from './win-ansi.ts';
 
@@ -326,26 +326,7 @@ class PdfWriter {
       doc.y += emptyLineSize + LINE_GAP + gapAfter;
       return;
     }
-    const x = this.left + indent;
-    const width = this.width - indent;
-    const align = isRightToLeft(runs.map((run) => run.text).join('')) ? 'right' : 'left';
-    const baseline = sharedBaseline(runs);
-    runs.forEach((run, i) => {
-      doc.font(run.font).fontSize(run.size).fillColor(run.color);
-      const options: PDFKit.Mixins.TextOptions = {
-        width,
-        align,
-        baseline,
-        lineGap: LINE_GAP,
-        continued: i < runs.length - 1,
-        underline: run.underline,
-        strike: run.strike,
-        link: run.link,
-        ...layoutOptions(run.font),
-      };
-      if (i === 0) doc.text(run.text, x, doc.y, options);
-      else doc.text(run.text, options);
-    });
+    flowRuns(doc, runs, this.left + indent, this.width - indent, LINE_GAP);
     doc.x = this.left;
     doc.y += gapAfter;
   }
