@@ -56,7 +56,11 @@ const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
  */
 function viteLogger(log: BuildLog | undefined): ViteLogger {
   const warned = new Set<string>();
-  const send = (level: 'debug' | 'warn' | 'error') => (msg: string) => log?.(level, msg.replace(ANSI, '').trim());
+  // Vite's reporter insists its callbacks return undefined (a `log` that returns what
+  // stream.write returned, a boolean, fails the build).
+  const send = (level: 'debug' | 'warn' | 'error') => (msg: string) => {
+    log?.(level, msg.replace(ANSI, '').trim());
+  };
   const logger: ViteLogger = {
     hasWarned: false,
     info: send('debug'),
