@@ -3,7 +3,7 @@
  * round trip per document): workspaces of Zipf-distributed sizes, documents of log-normal
  * length (3 to 5,000 words) drawn from a Zipf vocabulary of synthetic words, titles, shares, and
  * the bench's three callers. A `bench_corpus` row records the parameters; a database whose row
- * matches is reused as it is.
+ * matches is reused as it is, and one that only lacks migrations added since is migrated forward.
  */
 
 import { readdirSync } from 'node:fs';
@@ -80,7 +80,23 @@ export async function corpusIsCurrent(url: string, params: CorpusParams): Promis
   try {
     await c.connect();
     const r = await c.query('select params from bench_corpus');
-    return JSON.stringify(r.rows[0]?.params) === JSON.stringify(params);
+    const stored = r.rows[0]?.params as CorpusParams | undefined;
+    if (!stored) return false;
+    if (JSON.stringify(stored) === JSON.stringify(params)) return true;
+    // Only migrations added since the build: apply them, as a deployment would, instead of
+    // rebuilding a million documents (each migration backfills what it changes).
+    const added = params.migrations.slice(stored.migrations.length);
+    const sameCorpus = JSON.stringify({ ...stored, migrations: [] }) === JSON.stringify({ ...params, migrations: [] });
+    const prefix = stored.migrations.every((m, i) => params.migrations[i] === m);
+    if (!sameCorpus || !prefix || added.length === 0) return false;
+    const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      await migrateToLatest(db as never);
+    } finally {
+      await db.destroy();
+    }
+    await c.query('update bench_corpus set params = $1', [JSON.stringify(params)]);
+    return true;
   } catch {
     return false;
   } finally {

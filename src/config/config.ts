@@ -176,7 +176,12 @@ export const ConfigSchema = T.Object({
       100,
       'SYNC_BROADCAST_BATCH_ABOVE: rooms larger than this send merged updates per tick',
     ),
-    broadcastTickMs: Int(1, 10000, 20, 'SYNC_BROADCAST_TICK_MS: update batching tick for large rooms'),
+    broadcastTickMs: Int(
+      1,
+      10000,
+      20,
+      'SYNC_BROADCAST_TICK_MS: longest pause between two broadcasts of a large room (the pause is the previous broadcast duration, at most this)',
+    ),
     presenceTickMs: Int(10, 60000, 500, 'SYNC_PRESENCE_TICK_MS: presence tick for reduced rooms'),
     presenceSampleSize: Int(1, 100000, 50, 'SYNC_PRESENCE_SAMPLE_SIZE: presence states per tick in reduced rooms'),
     viewerPresence: T.Boolean({

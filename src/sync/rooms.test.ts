@@ -65,9 +65,12 @@ class FakeSocket implements SyncSocket {
   readonly frames: Uint8Array[] = [];
   bufferedAmount = 0;
   closed: { code: number; reason: string } | undefined;
+  /** Runs on every send: a test makes sends "take" clock time with it. */
+  onSend: ((frame: Uint8Array) => void) | undefined;
   send(frame: Uint8Array): void {
     if (this.closed) throw new Error('send on a closed socket');
     this.frames.push(frame);
+    this.onSend?.(frame);
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };
@@ -928,30 +931,58 @@ describe('Room: limits and tiers', () => {
     expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
   });
 
-  it('[S5.4] large rooms send the first update at the end of its turn and merge the rest of the tick into one frame for everyone', async () => {
-    const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+  it('[S5.4] large rooms: a cheap broadcast delays nothing — what arrives in one turn goes as one frame at its end, for everyone', async () => {
+    const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
     const id = newDocument(log);
     const cs: Client[] = [];
     for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
-    cs[0]!.type('ab'); // leading edge: out at the end of this turn, to everyone (sender included)
+    cs[0]!.type('ab'); // out at the end of this turn, to everyone (sender included)
     for (const c of cs) expect(c.socket.updates()).toHaveLength(0);
     await nextTurn();
     for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+    // The broadcast took no time on the room's clock: the next turn's edits wait for no tick.
     cs[1]!.type('cd');
     cs[0]!.type('ef');
-    await clock.advance(14);
     for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
-    await clock.advance(1); // the end of the tick: one merged frame
+    await nextTurn();
     for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
-    await clock.advance(30); // and nothing after it
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
-    // The merged frame carries both later edits ('cd' and 'ef'; the latter builds on 'ab').
     const fresh = new Y.Doc();
-    Y.applyUpdate(fresh, cs[3]!.socket.updates()[0]!);
-    Y.applyUpdate(fresh, cs[3]!.socket.updates()[1]!);
+    for (const u of cs[3]!.socket.updates()) Y.applyUpdate(fresh, u);
     expect(fresh.getText('t').length).toBe(6);
     expect(cs[3]!.text()).toBe(cs[0]!.text());
   });
+
+  it.each([
+    { sendMs: 1, gapMs: 4, case: 'its own duration' },
+    { sendMs: 5, gapMs: 15, case: 'at most a tick' },
+  ])(
+    '[S5.4] large rooms: after a broadcast that took time, the next one waits $case and merges what arrived meanwhile',
+    async ({ sendMs, gapMs }) => {
+      const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+      const id = newDocument(log);
+      const cs: Client[] = [];
+      for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
+      // Update frames to 4 sockets: a broadcast takes 4 × sendMs of the room's clock.
+      const isUpdate = (f: Uint8Array) => f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE;
+      for (const c of cs) c.socket.onSend = (f) => isUpdate(f) && clock.elapse(sendMs);
+      cs[0]!.type('ab');
+      await nextTurn();
+      for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+      cs[1]!.type('cd');
+      await nextTurn();
+      cs[0]!.type('ef');
+      await clock.advance(gapMs - 1);
+      for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+      await clock.advance(1); // the pause is over: one merged frame with both edits
+      for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+      await clock.advance(60); // and nothing after it
+      for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+      const fresh = new Y.Doc();
+      for (const u of cs[3]!.socket.updates()) Y.applyUpdate(fresh, u);
+      expect(fresh.getText('t').length).toBe(6);
+      expect(cs[3]!.text()).toBe(cs[0]!.text());
+    },
+  );
 });
 
 describe('RoomRegistry: permission events [S2.4]', () => {
