@@ -4,6 +4,11 @@
  * operations also count against a tighter bucket of their own per user (per address before
  * log-in). Decisions come from the shared store (Redis) and, when it fails, from this instance's
  * in-process buckets: limits then hold per instance — never "no limit", never "everything 503".
+ *
+ * A refusal is remembered until its Retry-After has passed [RL9]: a bucket that refused cannot
+ * allow anything sooner (GCRA refusals change nothing, and other instances only spend it further),
+ * so a flooding tenant's further requests are refused here without a round trip to the store —
+ * the flood costs the instance as little as possible, and the store not at all.
  */
 import { LRUCache } from 'lru-cache';
 import {
@@ -31,6 +36,8 @@ export type RequestLimitsOptions = {
   storeRetryMs: number;
   /** At most one "limited" log line per bucket per this period. */
   logEveryMs: number;
+  /** The clock (tests inject one); Date.now by default. */
+  now?: () => number;
 };
 
 export type LimitSubject =
@@ -54,6 +61,11 @@ export type RequestLimitsObserver = {
 
 type PlanRow = { plan: Plan; override: number | null };
 const MAX_LOGGED_BUCKETS = 10_000;
+/** Buckets whose refusal is remembered at once; a flood of distinct keys evicts the oldest. */
+const MAX_REFUSED_BUCKETS = 10_000;
+
+/** A remembered refusal: clock times until which nothing is allowed, and the bucket is full again. */
+type Refusal = { retryAt: number; resetAt: number };
 
 export class RequestLimits {
   private readonly store: RateLimitStore | undefined;
@@ -66,6 +78,9 @@ export class RequestLimits {
   /** Per bucket: until when further "limited" lines are held back, and how many were. */
   private readonly logged = new Map<string, { until: number; suppressed: number }>();
   private readonly expensive: Record<ExpensiveOperation, RatePolicy>;
+  /** Refusals still in force, per bucket key [RL9]. */
+  private readonly refused: LRUCache<string, Refusal>;
+  private readonly now: () => number;
   private skipStoreUntil = 0;
   private degradedNow = false;
 
@@ -82,7 +97,9 @@ export class RequestLimits {
     this.fallback = fallback;
     this.opts = opts;
     this.observer = observer;
+    this.now = opts.now ?? Date.now;
     this.plans = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.planCacheMs) });
+    this.refused = new LRUCache({ max: MAX_REFUSED_BUCKETS });
     this.expensive = Object.fromEntries(
       Object.entries(opts.expensivePerSecond).map(([op, rate]) => [op, burstPolicy(op, rate, opts.burst)]),
     ) as Record<ExpensiveOperation, RatePolicy>;
@@ -143,8 +160,27 @@ export class RequestLimits {
   }
 
   private async consume(key: string, policy: RatePolicy): Promise<{ decision: RateDecision; fallback: boolean }> {
+    const now = this.now();
+    const refusal = this.refused.get(key);
+    if (refusal && now < refusal.retryAt) {
+      return {
+        decision: { allowed: false, remaining: 0, retryAfterMs: refusal.retryAt - now, resetMs: refusal.resetAt - now },
+        fallback: this.degradedNow,
+      };
+    }
+    const decided = await this.decide(key, policy);
+    if (decided.decision.allowed) {
+      if (refusal) this.refused.delete(key);
+    } else {
+      const { retryAfterMs, resetMs } = decided.decision;
+      this.refused.set(key, { retryAt: now + retryAfterMs, resetAt: now + resetMs });
+    }
+    return decided;
+  }
+
+  private async decide(key: string, policy: RatePolicy): Promise<{ decision: RateDecision; fallback: boolean }> {
     if (!this.store) return { decision: await this.fallback.consume(key, policy), fallback: false };
-    if (Date.now() >= this.skipStoreUntil) {
+    if (this.now() >= this.skipStoreUntil) {
       try {
         const decision = await this.store.consume(key, policy);
         if (this.degradedNow) {
@@ -153,7 +189,7 @@ export class RequestLimits {
         }
         return { decision, fallback: false };
       } catch (err) {
-        this.skipStoreUntil = Date.now() + this.opts.storeRetryMs;
+        this.skipStoreUntil = this.now() + this.opts.storeRetryMs;
         if (!this.degradedNow) {
           this.degradedNow = true;
           this.observer.degraded(true, err);
@@ -165,7 +201,7 @@ export class RequestLimits {
 
   /** One warn line per bucket per period, saying how many more were refused meanwhile. */
   private noteLimited(key: string, policy: RatePolicy, plan: string, subject: string): void {
-    const now = Date.now();
+    const now = this.now();
     const seen = this.logged.get(key);
     if (seen && now < seen.until) {
       seen.suppressed++;
