@@ -249,6 +249,11 @@ const ROUTES: RouteCase[] = [
     url: (f) => `${doc(f)}/comments/${f.threadId}/replies/${f.replyId}`, expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
   { route: 'DELETE /documents/:id/comments/:threadId', method: 'DELETE', subject: 'document', mutates: true,
     url: (f) => `${doc(f)}/comments/${f.threadId}`,                      expected: [404, 404, 403, 403, 403, 403, 204, 204], author: 204 },
+  // Whether viewers browse comments and version history [C1] [V6]: read by the workspace's people, set by admins.
+  { route: 'GET /workspaces/:id/settings', method: 'GET', subject: 'workspace', mutates: false,
+    url: (f) => `${ws(f)}/settings`,                                    expected: [404, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'PATCH /workspaces/:id/settings', method: 'PATCH', subject: 'workspace', mutates: true,
+    url: (f) => `${ws(f)}/settings`, body: () => ({ viewersBrowse: false }), expected: [404, 403, 403, 403, 403, 403, 200, 200] },
   { route: 'GET /documents/:id/mentionable', method: 'GET', subject: 'document', mutates: false,
     url: (f) => `${doc(f)}/mentionable?q=a`,                             expected: [404, 404, 403, 200, 200, 200, 200, 200], author: 200 },
   // Notifications are the caller's own [C6]: everyone signed in has them.
@@ -601,6 +606,40 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         await call(cast.admin, 'PATCH', `${ws(shared)}/members/${cast.none.userId}`, { role: 'guest' }),
         404,
       );
+    });
+  });
+
+  describe('viewers browse comments and version history only if the workspace allows [C1] [V6]', () => {
+    const READS = [
+      (f: Fixture) => `${doc(f)}/comments?status=all`,
+      (f: Fixture) => `${doc(f)}/versions`,
+      (f: Fixture) => `${doc(f)}/versions/${f.versionId}`,
+      (f: Fixture) => `${doc(f)}/versions/${f.versionId}/changes`,
+    ];
+    // Setting off: viewers 403 (they still read the document); everyone who can comment reads on.
+    const OFF: Record<Exclude<Caller, 'none' | 'guest'>, number> = {
+      viewer: 403,
+      commenter: 200,
+      editor: 200,
+      member: 200,
+      admin: 200,
+      owner: 200,
+    };
+
+    it('setting off, then on again: each reader × comments list, versions list, version, changes', async () => {
+      const f = await createFixture(true);
+      expect((await must(call(cast.admin, 'GET', `${ws(f)}/settings`), 200)).viewersBrowse).toBe(true);
+      await must(call(cast.admin, 'PATCH', `${ws(f)}/settings`, { viewersBrowse: false }), 200);
+      for (const [caller, status] of Object.entries(OFF)) {
+        const me = cast[caller as keyof typeof OFF];
+        for (const url of READS) expectStatus(await call(me, 'GET', url(f)), status);
+        const d = await must(call(me, 'GET', doc(f)), 200);
+        expect(d.canBrowse, caller).toBe(status === 200);
+      }
+      expect((await must(call(cast.viewer, 'GET', `${ws(f)}/settings`), 200)).viewersBrowse).toBe(false);
+      await must(call(cast.owner, 'PATCH', `${ws(f)}/settings`, { viewersBrowse: true }), 200);
+      for (const url of READS) expectStatus(await call(cast.viewer, 'GET', url(f)), 200);
+      expect((await must(call(cast.viewer, 'GET', doc(f)), 200)).canBrowse).toBe(true);
     });
   });
 

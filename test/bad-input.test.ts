@@ -980,7 +980,7 @@ describe.each(backends)('bad input is rejected before anything is written [$name
       counts,
       workspaces: await db
         .selectFrom('workspaces')
-        .select(['id', 'name', 'plan', 'updated_at'])
+        .select(['id', 'name', 'plan', 'updated_at', 'viewers_browse'])
         .orderBy('id')
         .execute(),
       documents: await db

@@ -212,6 +212,9 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('getWorkspace', { token: member.token, params: id }, 200);
     await call('updateWorkspace', { token: owner.token, params: id, body: { name: 'Main renamed' } }, 200);
     await call('updateWorkspace', { token: member.token, params: id, body: { name: 'Mine now' } }, 403);
+    await call('getWorkspaceSettings', { token: member.token, params: id }, 200);
+    await call('updateWorkspaceSettings', { token: member.token, params: id, body: { viewersBrowse: false } }, 403);
+    await call('updateWorkspaceSettings', { token: owner.token, params: id, body: { viewersBrowse: true } }, 200);
     await call('listMembers', { token: member.token, params: id }, 200);
     await call('listMembers', { token: guest.token, params: id }, 403);
 
@@ -587,6 +590,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     replyToCommentThread: { body: 'x' },
     editComment: { body: 'x' },
     saveVersion: { name: 'v' },
+    updateWorkspaceSettings: { viewersBrowse: true },
   };
   const randomIds = (path: string) =>
     Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));

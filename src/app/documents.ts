@@ -30,6 +30,8 @@ export type DocumentView = {
   trashedAt: string | null;
   /** The caller may move it to the trash, restore it and delete it forever [T2]. */
   canDelete: boolean;
+  /** The caller sees its comments and version history [C1] [V6]. */
+  canBrowse?: boolean;
 };
 /** `email` only for those who manage the document's access: viewers see who has access by name [P10]. */
 export type ShareView = { userId: string; email?: string; displayName: string; role: ShareRole; sharedAt: string };
@@ -72,6 +74,7 @@ export const view = (d: DocRow, subject: DocumentSubject): DocumentView => ({
   trashedAt: d.trashed_at?.toISOString() ?? null,
   // Asked as if it were not in the trash: the same people restore and delete it forever [T2].
   canDelete: canOnDocument({ ...subject, trashed: false }, 'document.delete'),
+  canBrowse: canOnDocument({ ...subject, trashed: false }, 'comments.read'),
 });
 
 export class Documents {

@@ -11,7 +11,14 @@ import { effectiveAccess, type GeneralAccess, type ShareRole, type WorkspaceRole
 import { PERMISSIONS_CHANNEL } from './events.ts';
 import type { BusMessage, EventBus, Sql } from './ports.ts';
 
-type DocumentMeta = { workspaceId: string; ownerId: string | null; generalAccess: GeneralAccess; trashed: boolean };
+type DocumentMeta = {
+  workspaceId: string;
+  ownerId: string | null;
+  generalAccess: GeneralAccess;
+  trashed: boolean;
+  /** Its workspace's viewer-browsing setting [C1] [V6]. */
+  viewersBrowse: boolean;
+};
 type Entry = { value: WorkspaceRole | ShareRole | DocumentMeta | null };
 export type CacheKind = 'workspace_role' | 'share' | 'document';
 
@@ -72,6 +79,7 @@ export class PermissionCache {
         this.deleteWhere((k) => k === `d:${e.documentId}` || k.startsWith(`s:${e.documentId}:`));
         break;
       case 'workspace-deleted':
+      case 'workspace-settings-changed':
         this.deleteWhere(
           (k, v) =>
             k.startsWith(`w:${e.workspaceId}:`) ||
@@ -130,8 +138,9 @@ export class PermissionCache {
     return (await this.lookup('document', `d:${documentId}`, async () => {
       const row = await this.db
         .selectFrom('documents')
-        .select(['workspace_id', 'owner_id', 'general_access', 'trashed_at'])
-        .where('id', '=', documentId)
+        .innerJoin('workspaces as w', 'w.id', 'documents.workspace_id')
+        .select(['workspace_id', 'owner_id', 'general_access', 'trashed_at', 'w.viewers_browse'])
+        .where('documents.id', '=', documentId)
         .executeTakeFirst();
       return row
         ? {
@@ -139,6 +148,7 @@ export class PermissionCache {
             ownerId: row.owner_id,
             generalAccess: row.general_access,
             trashed: row.trashed_at !== null,
+            viewersBrowse: row.viewers_browse,
           }
         : null;
     })) as DocumentMeta | null;
@@ -171,6 +181,7 @@ export class PermissionCache {
       access: effectiveAccess(workspaceRole, share, { generalAccess: document.generalAccess, isOwner }),
       isOwner,
       trashed: document.trashed,
+      viewersBrowse: document.viewersBrowse,
     };
   }
 }

@@ -31,6 +31,8 @@ export interface WorkspacesTable {
   updated_at: DefaultedTimestamp;
   /** Demotes and removes owners; cannot leave until they hand it over (migration 0016) [P9]. */
   primary_owner_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Viewers see comments and version history (migration 0021) [C1] [V6]. */
+  viewers_browse: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface WorkspaceMembersTable {

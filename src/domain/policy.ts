@@ -14,7 +14,8 @@ export type WorkspaceAction =
   | 'members.add'
   | 'documents.create'
   | 'documents.listAll'
-  | 'trash.listAll';
+  | 'trash.listAll'
+  | 'workspace.settings';
 
 const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
   'workspace.read': 'guest',
@@ -26,6 +27,8 @@ const WORKSPACE_RULES: Record<WorkspaceAction, WorkspaceRole> = {
   'documents.listAll': 'member',
   // Everyone's trashed documents of the workspace; members see the trashed documents they created [T2].
   'trash.listAll': 'admin',
+  // Workspace settings such as whether viewers browse comments and history [C1] [V6].
+  'workspace.settings': 'admin',
 };
 
 export function canInWorkspace(role: WorkspaceRole | null, action: WorkspaceAction): boolean {
@@ -131,7 +134,7 @@ export type DocumentAction =
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
-  // Start threads, reply, resolve and reopen [C3]; viewers read comments in every workspace [C1].
+  // Start threads, reply, resolve and reopen [C3]; viewers read comments if the workspace allows [C1].
   'document.comment': 'commenter',
   'comments.read': 'viewer',
   // Delete anyone's comment (moderation); editing a comment stays its author's alone [C3].
@@ -146,7 +149,8 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   // Whoever may move a document to the trash may take it out again or delete it for good [T2].
   'document.restore': 'admin',
   'document.purge': 'admin',
-  // Version history (docs/spec/history.md): readers browse and compare; editors save and restore.
+  // Version history (docs/spec/history.md): readers browse and compare (viewers if the workspace
+  // allows [V6]); editors save and restore.
   'versions.read': 'viewer',
   'versions.create': 'editor',
   'versions.restore': 'editor',
@@ -174,7 +178,21 @@ export type DocumentSubject = {
   workspaceRole: WorkspaceRole | null;
   /** In the trash (absent = not). */
   trashed?: boolean;
+  /** The workspace lets viewers see comments and version history (absent = it does) [C1] [V6]. */
+  viewersBrowse?: boolean;
 };
+
+/** What the workspace's viewer-browsing setting governs: reading comments and version history. */
+const BROWSE_ACTIONS: ReadonlySet<DocumentAction> = new Set(['comments.read', 'versions.read']);
+
+/**
+ * [C1] [V6] The one decision on comments and history for read-only people: viewers browse them
+ * only while their workspace allows it; anyone who can comment or more always does (they need the
+ * threads to comment, the history to restore).
+ */
+export function mayBrowse(subject: DocumentSubject): boolean {
+  return subject.viewersBrowse !== false || atLeast(subject.access, 'commenter');
+}
 
 export function canOnDocument(subject: DocumentSubject, action: DocumentAction): boolean {
   if (subject.trashed && !TRASH_ACTIONS.has(action)) return false;
@@ -183,6 +201,7 @@ export function canOnDocument(subject: DocumentSubject, action: DocumentAction):
   if (OWNER_ACTIONS.has(action) && subject.isOwner && subject.workspaceRole !== null) {
     return true;
   }
+  if (BROWSE_ACTIONS.has(action) && !mayBrowse(subject)) return false;
   return atLeast(subject.access, DOCUMENT_RULES[action]);
 }
 

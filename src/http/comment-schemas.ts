@@ -112,6 +112,16 @@ export const NotificationSettingsSchema = T.Object(
   },
   { title: 'NotificationSettings', additionalProperties: false },
 );
+export const WorkspaceSettingsSchema = T.Object(
+  {
+    workspaceId: Uuid,
+    viewersBrowse: T.Boolean({
+      description:
+        "viewers of the workspace's documents see their comments and version history (people who can comment always do)",
+    }),
+  },
+  { title: 'WorkspaceSettings' },
+);
 
 export type CommentThread = Static<typeof ThreadSchema>;
 export type CommentItem = Static<typeof CommentSchema>;
@@ -119,3 +129,4 @@ export type Person = Static<typeof PersonSchema>;
 export type NotificationItem = Static<typeof NotificationSchema>;
 export type NotificationPage = Static<typeof NotificationPageSchema>;
 export type NotificationSettings = Static<typeof NotificationSettingsSchema>;
+export type WorkspaceSettings = Static<typeof WorkspaceSettingsSchema>;

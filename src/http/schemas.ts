@@ -171,6 +171,12 @@ export const DocumentSchema = T.Object(
     canDelete: T.Boolean({
       description: 'the caller may move it to the trash, restore it and delete it forever',
     }),
+    canBrowse: T.Optional(
+      T.Boolean({
+        description:
+          "the caller sees its comments and version history (viewers only if the workspace allows); on a single document's answers",
+      }),
+    ),
   },
   { title: 'Document' },
 );
@@ -417,6 +423,7 @@ export type {
   NotificationPage,
   NotificationSettings,
   Person,
+  WorkspaceSettings,
 } from './comment-schemas.ts';
 
 // Version history's shapes live in version-schemas.ts; the web app reads them through here.

@@ -25,6 +25,7 @@ import type { Search } from '../app/search.ts';
 import type { Trash } from '../app/trash.ts';
 import type { Versions } from '../app/versions.ts';
 import type { WorkspaceOwnership } from '../app/workspace-ownership.ts';
+import type { WorkspaceSettings } from '../app/workspace-settings.ts';
 import type { Workspaces } from '../app/workspaces.ts';
 import type { IsolationMetrics } from '../observability/isolation-metrics.ts';
 import { sanitizeUrl } from '../observability/logger.ts';
@@ -53,6 +54,7 @@ import { searchRoutes } from './routes/search-routes.ts';
 import { trashRoutes } from './routes/trash-routes.ts';
 import { versionRoutes } from './routes/version-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
+import { workspaceSettingsRoutes } from './routes/workspace-settings-routes.ts';
 import { ProblemSchema } from './schemas.ts';
 import { bindTraceContext, childLoggerWithTrace } from './trace-context.ts';
 import { validatorCompiler } from './validation.ts';
@@ -106,7 +108,7 @@ export type ApiDeps = {
   search: Search;
   content: DocumentContentReads;
   /** Comment threads, mentions and notifications (issue 14). */
-  comments: { comments: Comments; notifications: Notifications };
+  comments: { comments: Comments; notifications: Notifications; settings: WorkspaceSettings };
   /** Version history (list, read, compare, save, restore). */
   versions: Versions;
   /** Export jobs (request, status, download, dead letters). */
@@ -250,6 +252,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(contentRoutes(api.content));
         await scope.register(commentRoutes(api.comments.comments));
         await scope.register(notificationRoutes(api.comments.notifications));
+        await scope.register(workspaceSettingsRoutes(api.comments.settings));
         await scope.register(versionRoutes(api.versions, API_PREFIX));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
       },

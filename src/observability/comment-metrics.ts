@@ -1,7 +1,8 @@
 /**
  * Metrics of comments and their notifications: changes by kind, notifications written, live
  * notices the bus did not take (open editors then only catch up when they reconnect), and digest
- * emails queued or skipped, plus failed digest rounds (docs/operations.md "Comments").
+ * emails queued or skipped, plus failed digest rounds (docs/operations.md "Comments"), and changes
+ * of workspaces' viewer-browsing setting.
  */
 import client from 'prom-client';
 
@@ -13,6 +14,7 @@ export class CommentMetrics {
   readonly noticeFailures: client.Counter;
   readonly digests: client.Counter<'outcome'>;
   readonly digestFailures: client.Counter;
+  readonly settingChanges: client.Counter<'viewers_browse'>;
 
   constructor(registry: client.Registry) {
     const registers = [registry];
@@ -41,6 +43,12 @@ export class CommentMetrics {
     this.digestFailures = new client.Counter({
       name: 'notification_digest_failures_total',
       help: 'Digest rounds that failed (notification emails are late until one succeeds)',
+      registers,
+    });
+    this.settingChanges = new client.Counter({
+      name: 'workspace_viewer_browsing_changes_total',
+      help: 'Workspaces whose viewers were allowed (true) or no longer allowed (false) to see comments and history',
+      labelNames: ['viewers_browse'],
       registers,
     });
     // Zero from the start, so rate() and alerts see the first one after a restart.

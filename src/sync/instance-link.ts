@@ -12,6 +12,7 @@ import type { Clock, Timer } from './clock.ts';
 import type { RoomBus, UpdateLog } from './ports.ts';
 import { BUS_CATCH_UP, BUS_QUARANTINED, BUS_ROOM_NOTICE, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
 import type { Room } from './room.ts';
+import { deliverRoomNotice } from './room-notice.ts';
 
 /** Catch-up retries while updates still wait for missing structs (the sender may not have committed yet). */
 const CATCH_UP_DELAYS_MS = [50, 500, 2_000, 5_000];
@@ -37,6 +38,8 @@ export class InstanceLink {
     loaded: (documentId: string) => Room | undefined;
     /** Another instance quarantined the room's document: close this instance's room too [S11.4]. */
     quarantined?: (room: Room) => void;
+    /** Read-only people who may not see comments get no comment notices [C1] (comment-notices.ts). */
+    seesComments?: (userId: string, documentId: string) => Promise<boolean>;
   };
   private readonly catchUps = new Map<Room, CatchUp>();
   /** Documents with a local change the bus did not take (Redis away): peers must be told. */
@@ -94,7 +97,7 @@ export class InstanceLink {
     }
     if (frame[0] === BUS_ROOM_NOTICE) {
       // A copy: the bus may hand us a view into its receive buffer.
-      room.sendToAll(frame.slice(1), 'control');
+      deliverRoomNotice(room, frame.slice(1), this.deps.seesComments);
       return;
     }
     try {

@@ -48,6 +48,9 @@ export class PermissionRechecks {
           // General access or ownership: anyone in the room may have gained or lost [P7].
           if (room.documentId === event.documentId) for (const s of room.sessions) checks.push(this.recheck(room, s));
           break;
+        case 'workspace-settings-changed':
+          // Nothing a socket holds: comment notices ask about viewers as they go (comment-notices.ts).
+          break;
         case 'workspace-deleted':
           if (room.workspaceId === event.workspaceId) closeAll(room, CloseCode.NOT_FOUND, 'workspace deleted');
           break;

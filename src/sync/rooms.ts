@@ -61,6 +61,8 @@ export type RegistryDeps = {
   cpuBudget?: WorkspaceCpuBudget;
   /** Automatic versions of edited documents (versioning.ts); absent: none. */
   versions?: { recorder: VersionRecorder; options: VersioningOptions };
+  /** Whether a read-only person sees the document's comments [C1] (comment-notices.ts); absent: all do. */
+  seesComments?: (userId: string, documentId: string) => Promise<boolean>;
 };
 
 /** The document is quarantined: connections are refused with 4423 until an operator acts. */
@@ -98,6 +100,7 @@ export class RoomRegistry {
       clock: this.clock,
       loaded,
       quarantined: (room) => this.quarantine(room, 'quarantined by another instance', {}, 'peer'),
+      seesComments: deps.seesComments,
     });
     this.compactor = new Compactor(opts, {
       log: deps.log,

@@ -136,7 +136,11 @@ export function wireApi(
       }),
     },
     documentLists: new DocumentLists(db, permissions),
-    comments: { comments: deps.comments.comments, notifications: deps.comments.notifications },
+    comments: {
+      comments: deps.comments.comments,
+      notifications: deps.comments.notifications,
+      settings: deps.comments.settings,
+    },
     trash: new Trash(db, permissions, infra.events, {
       retentionMs: config.documents.trashRetentionDays * 86_400_000,
       observer: {

@@ -7,6 +7,7 @@ import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { Comments } from '../app/comments.ts';
 import { NotificationDigest } from '../app/notification-digest.ts';
 import { Notifications } from '../app/notifications.ts';
+import { WorkspaceSettings } from '../app/workspace-settings.ts';
 import type { Config } from '../config/config.ts';
 import { CommentMetrics } from '../observability/comment-metrics.ts';
 import { CommentAnchorCheck } from '../sync/comment-anchor-check.ts';
@@ -23,6 +24,7 @@ export type CommentsWiring = {
   comments: Comments;
   notifications: Notifications;
   digest: NotificationDigest;
+  settings: WorkspaceSettings;
   start(): void;
   stop(): Promise<void>;
 };
@@ -77,10 +79,15 @@ export function wireComments(
       },
     },
   );
+  const settings = new WorkspaceSettings(db, identity.permissions, infra.events, (view, actor) => {
+    metrics.settingChanges.inc({ viewers_browse: String(view.viewersBrowse) });
+    logger.info({ event: 'workspace_settings_changed', userId: actor, ...view }, 'workspace viewer browsing changed');
+  });
   return {
     comments,
     notifications,
     digest,
+    settings,
     start: () => digest.start(config.notifications.digestPollMs),
     stop: () => digest.stop(),
   };

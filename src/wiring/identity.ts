@@ -11,6 +11,7 @@ import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
 import { PermissionCache } from '../app/permissions.ts';
 import type { Config } from '../config/config.ts';
+import { canOnDocument } from '../domain/policy.ts';
 import type { DocumentAccessNow } from '../sync/ports.ts';
 import type { Infrastructure } from './infrastructure.ts';
 
@@ -28,6 +29,8 @@ export type Identity = {
   authenticator: Authenticator;
   /** A user's access to a document, for the sync tier. */
   documentAccess(userId: string, documentId: string): Promise<DocumentAccessNow>;
+  /** Whether a user sees a document's comments now [C1] (live notices to read-only sockets). */
+  seesComments(userId: string, documentId: string): Promise<boolean>;
   /** Stops the key reload timer. */
   stop(): void;
 };
@@ -99,6 +102,10 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
       if (!info) return null;
       // Only someone who could read it learns that it is in the trash [T1].
       return info.trashed && info.access !== 'none' ? 'trashed' : info.access;
+    },
+    seesComments: async (userId, documentId) => {
+      const info = await permissions.documentAccess(userId, documentId);
+      return info !== null && canOnDocument(info, 'comments.read');
     },
     stop: () => clearInterval(reload),
   };

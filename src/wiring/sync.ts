@@ -86,6 +86,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       observer: metrics,
       logger: infra.logger,
       documentAccess: identity.documentAccess,
+      seesComments: identity.seesComments,
       project: projectDocument,
       crdt: infra.crdt(),
       quarantine: infra.quarantine('sync'),

@@ -13,6 +13,7 @@ const VALID_UUID = '0190a8f4-9d1c-7c3e-8a5b-2f1e3d4c5b6a';
 const COMMENTS = `${API_PREFIX}/documents/{id}/comments`;
 const THREAD = `${COMMENTS}/{threadId}`;
 const REPLY = `${THREAD}/replies/{commentId}`;
+const SETTINGS = `${API_PREFIX}/workspaces/{id}/settings`;
 /** A thread path with ids that pass validation, so only the bad part fails. */
 const thread = (rest = '') => `${API_PREFIX}/documents/{id}/comments/${VALID_UUID}${rest}`;
 const reply = `${API_PREFIX}/documents/{id}/comments/${VALID_UUID}/replies/${VALID_UUID}`;
@@ -126,6 +127,21 @@ export const COMMENT_BAD_REQUESTS: CommentBadRequest[] = [
     body: { email: 'hourly' },
     field: '/email',
   },
+  // --- the workspace's viewer-browsing setting [C1] [V6]
+  {
+    name: 'workspace id not a uuid',
+    route: `GET ${SETTINGS}`,
+    path: `${API_PREFIX}/workspaces/not-a-uuid/settings`,
+    field: 'params:/id',
+  },
+  { name: 'viewersBrowse missing', route: `PATCH ${SETTINGS}`, body: {}, field: '/viewersBrowse' },
+  {
+    name: 'viewersBrowse not a boolean',
+    route: `PATCH ${SETTINGS}`,
+    body: { viewersBrowse: 'yes' },
+    field: '/viewersBrowse',
+  },
+  { name: 'an unknown setting', route: `PATCH ${SETTINGS}`, body: { viewersBrowse: true, viewersEdit: true } },
 ];
 
 /** Tables the comment routes write, for the "nothing was written" check. */

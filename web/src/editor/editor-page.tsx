@@ -61,7 +61,7 @@ export type EditorPageProps = {
   onTitleChange?: (title: string) => void;
 };
 
-type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access' | 'trashedAt' | 'canDelete'>;
+type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access' | 'trashedAt' | 'canDelete' | 'canBrowse'>;
 type Banner = { text: string; tone: 'info' | 'warning' };
 
 function syncUrl(): string {
@@ -254,7 +254,7 @@ export function EditorPage({
         />
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
-          {session && meta && !closed && !meta.trashedAt && (
+          {session && meta && !closed && !meta.trashedAt && meta.canBrowse !== false && (
             <CommentsSlot
               api={api}
               user={user}
@@ -266,7 +266,9 @@ export function EditorPage({
             />
           )}
           {!closed && <ExportMenu api={api} documentId={documentId} />}
-          {!closed && <HistoryButton api={api} documentId={documentId} canEdit={editable} />}
+          {!closed && meta?.canBrowse !== false && (
+            <HistoryButton api={api} documentId={documentId} canEdit={editable} />
+          )}
           {onShare && !closed && (
             <button type="button" class="ed-btn ed-btn--primary" onClick={onShare}>
               Share

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import type { InvitationSent } from '../api-types.ts';
+import { ViewerBrowsingSetting } from '../comments/viewer-browsing-setting.tsx';
 import { AddByEmail } from '../components/add-by-email.tsx';
 import { CopyableLink } from '../components/copyable-link.tsx';
 import { Dialog } from '../components/dialog.tsx';
@@ -173,6 +174,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
             )}
           </section>
           {manages && <InviteLinks api={api} workspaceId={workspaceId} />}
+          {manages && <ViewerBrowsingSetting api={api} workspaceId={workspaceId} />}
           {error && (
             <p class="form-error" role="alert">
               {error}
