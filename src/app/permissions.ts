@@ -134,6 +134,11 @@ export class PermissionCache {
     })) as WorkspaceRole | null;
   }
 
+  /** The workspace a document belongs to (cached like every access lookup); null if it does not exist. */
+  async workspaceOf(documentId: string): Promise<string | null> {
+    return (await this.documentMeta(documentId))?.workspaceId ?? null;
+  }
+
   private async documentMeta(documentId: string): Promise<DocumentMeta | null> {
     return (await this.lookup('document', `d:${documentId}`, async () => {
       const row = await this.db

@@ -132,6 +132,8 @@ function gate(): Gate {
 class InstrumentedLog implements UpdateLog {
   readonly inner = new MemoryUpdateLog();
   loads = 0;
+  /** Documents in the order their loads started. */
+  readonly loadOrder: string[] = [];
   appends = 0;
   compactions = 0;
   loadGate: Gate | undefined;
@@ -139,6 +141,7 @@ class InstrumentedLog implements UpdateLog {
   appendGate: Gate | undefined;
   async load(documentId: string): Promise<StoredDocument | null> {
     this.loads++;
+    this.loadOrder.push(documentId);
     await this.loadGate?.promise;
     return this.inner.load(documentId);
   }
@@ -227,6 +230,7 @@ function instance(
       project: shared.project ?? projectDocument,
       clock,
       cpuBudget: shared.cpuBudget,
+      workspaceOf: async (id) => log.inner.document(id)?.workspaceId ?? null,
     },
   );
   registries.push(registry);
@@ -529,7 +533,7 @@ describe('RoomRegistry: room loads under tenant limits', () => {
 
   it('[S11.9] at most SYNC_MAX_CONCURRENT_LOADS loads run at once; the rest wait their turn and all load', async () => {
     const { registry, log } = instance({ maxConcurrentLoads: 2 });
-    const ids = Array.from({ length: 5 }, () => newDocument(log));
+    const ids = Array.from({ length: 5 }, (_, i) => newDocument(log, `ws-${i % 2}`));
     for (const id of ids) await log.inner.append(id, textUpdate(id, 1));
     log.loadGate = gate();
     const pending = ids.map((id) => registry.acquire(id));
@@ -539,6 +543,22 @@ describe('RoomRegistry: room loads under tenant limits', () => {
     const rooms = await Promise.all(pending);
     expect(rooms.map((r) => r?.doc.getText('t').toString())).toEqual(ids);
     expect(log.loads).toBe(5);
+  });
+
+  it('[S11.9] loads queue fairly per workspace: a tenant opening many cold documents leaves a reserved slot, another loads at once', async () => {
+    const { registry, log } = instance({ maxConcurrentLoads: 2 });
+    const noisy = Array.from({ length: 6 }, () => newDocument(log, 'ws-noisy'));
+    const quiet = newDocument(log, 'ws-quiet');
+    for (const id of [...noisy, quiet]) await log.inner.append(id, textUpdate(id, 1));
+    log.loadGate = gate();
+    const pending = [...noisy, quiet].map((id) => registry.acquire(id));
+    for (let i = 0; i < 5; i++) await nextTurn();
+    // One slot for the noisy workspace (two less the reserved one), the other for the quiet one at once.
+    expect(log.loadOrder).toEqual([noisy[0], quiet]);
+    log.loadGate.open();
+    const rooms = await Promise.all(pending);
+    expect(rooms.map((r) => r?.doc.getText('t').toString())).toEqual([...noisy, quiet]);
+    expect(log.loads).toBe(7);
   });
 });
 

@@ -7,7 +7,6 @@
  * (S11.3, S11.4): stopping a room is lifecycle, and must share the load/unload bookkeeping — which
  * is why it runs past 350 lines.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
 import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
@@ -16,6 +15,7 @@ import { withSpan } from '../observability/tracing.ts';
 import { type Clock, systemClock, type Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
 import { type CompactionOptions, Compactor } from './compaction.ts';
+import { FairSlots } from './fair-slots.ts';
 import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
@@ -35,7 +35,7 @@ export type RegistryOptions = RoomLimits &
   CompactionOptions & {
     /** How long an empty room stays loaded (a reload or a quick reconnect finds it warm). */
     roomGraceMs: number;
-    /** [S11.9] Room loads in progress at once on this instance; more wait their turn. */
+    /** [S11.9] Room loads in progress at once on this instance; more wait their turn, per workspace. */
     maxConcurrentLoads?: number;
   };
 
@@ -63,6 +63,8 @@ export type RegistryDeps = {
   versions?: { recorder: VersionRecorder; options: VersioningOptions };
   /** Whether a read-only person sees the document's comments [C1] (comment-notices.ts); absent: all do. */
   seesComments?: (userId: string, documentId: string) => Promise<boolean>;
+  /** [S11.9] The workspace of a document, so room loads queue fairly per workspace; absent: one queue. */
+  workspaceOf?: (documentId: string) => Promise<string | null>;
 };
 
 /** The document is quarantined: connections are refused with 4423 until an operator acts. */
@@ -84,14 +86,17 @@ export class RoomRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
-  private readonly loadSlots: LimitFunction;
+  private readonly loadSlots: FairSlots;
   private closed = false;
 
   constructor(opts: RegistryOptions, deps: RegistryDeps) {
     this.opts = opts;
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
-    this.loadSlots = pLimit(opts.maxConcurrentLoads ?? Number.POSITIVE_INFINITY);
+    // [S11.9] A quarter of the load slots (at least one) is kept from any one workspace, so
+    // another tenant's load starts at once; waiting workspaces take turns for the rest.
+    const slots = opts.maxConcurrentLoads ?? Number.MAX_SAFE_INTEGER;
+    this.loadSlots = new FairSlots(slots, slots - Math.max(1, Math.floor(slots / 4)));
     const loaded = (documentId: string) => this.entries.get(documentId)?.room;
     this.link = new InstanceLink({
       bus: deps.bus,
@@ -166,7 +171,7 @@ export class RoomRegistry {
     }
     let pending = this.loading.get(documentId);
     if (!pending) {
-      pending = this.loadSlots(() => this.load(documentId)).finally(() => this.loading.delete(documentId));
+      pending = this.queuedLoad(documentId).finally(() => this.loading.delete(documentId));
       this.loading.set(documentId, pending);
     }
     try {
@@ -178,6 +183,12 @@ export class RoomRegistry {
       if (err instanceof DocumentGone) return null;
       throw err;
     }
+  }
+
+  /** A load in its workspace's turn [S11.9] (an unknown workspace queues as its own tenant). */
+  private async queuedLoad(documentId: string): Promise<Entry> {
+    const workspaceId = this.deps.workspaceOf ? await this.deps.workspaceOf(documentId).catch(() => null) : null;
+    return this.loadSlots.run(workspaceId ?? '', () => this.load(documentId));
   }
 
   private load(documentId: string): Promise<Entry> {

@@ -31,6 +31,8 @@ export type Identity = {
   documentAccess(userId: string, documentId: string): Promise<DocumentAccessNow>;
   /** Whether a user sees a document's comments now [C1] (live notices to read-only sockets). */
   seesComments(userId: string, documentId: string): Promise<boolean>;
+  /** The workspace of a document (room loads queue fairly per workspace, S11.9). */
+  workspaceOf(documentId: string): Promise<string | null>;
   /** Stops the key reload timer. */
   stop(): void;
 };
@@ -107,6 +109,7 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
       const info = await permissions.documentAccess(userId, documentId);
       return info !== null && canOnDocument(info, 'comments.read');
     },
+    workspaceOf: (documentId) => permissions.workspaceOf(documentId),
     stop: () => clearInterval(reload),
   };
 }

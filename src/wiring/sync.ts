@@ -87,6 +87,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       logger: infra.logger,
       documentAccess: identity.documentAccess,
       seesComments: identity.seesComments,
+      workspaceOf: identity.workspaceOf,
       project: projectDocument,
       crdt: infra.crdt(),
       quarantine: infra.quarantine('sync'),
