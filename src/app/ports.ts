@@ -90,6 +90,8 @@ export type RankedDocument = {
   rankKey: string;
   /** The opening of the document's text, to cut the snippet from. */
   text: string;
+  /** Found by its comments alone: the opening of their text, to cut the snippet from instead [C8]. */
+  commentText?: string;
   /** The query's normalised terms (stems) as the index matched them, for highlighting. */
   lexemes: string[];
 };

@@ -67,3 +67,45 @@ export function ownedWithoutGeneralAccess(actor: string, workspaceId?: string): 
     join workspace_members om on om.workspace_id = od.workspace_id and om.user_id = ${actor}
     where od.owner_id = ${actor} and om.role in (${roles(OWNER_ONLY_ROLES)}) ${scoped('od.workspace_id', workspaceId)})`;
 }
+
+/**
+ * Whose comments the actor may read, for search over many documents (docs/spec/comments.md [C1]
+ * [C8]): policy.ts's mayBrowse stated as a filter. Readers of the document who are in a workspace
+ * that lets viewers browse, or who can comment on it anyway: a full-access role, a member where
+ * its general access is comment or edit, a commenter or editor share, its owner. Every array is
+ * computed once per statement from the actor's own rows.
+ */
+export function commentsReadableBy(
+  actor: string,
+  columns: { workspace: string; id: string },
+  workspaceId?: string,
+): RawBuilder<boolean> {
+  const w = sql.ref(columns.workspace);
+  const id = sql.ref(columns.id);
+  const scoped = workspaceId ? sql`and ow.id = ${workspaceId}` : sql``;
+  // Workspaces that let viewers browse, among those the actor belongs to or has a share in.
+  const browsing = sql`array(select ow.id from workspaces ow where ow.viewers_browse ${scoped}
+    and (ow.id in (select workspace_id from workspace_members where user_id = ${actor})
+      or ow.id in (select sd.workspace_id from document_shares ss join documents sd on sd.id = ss.document_id
+        where ss.user_id = ${actor})))`;
+  const full = workspacesWithRole(actor, FULL_ACCESS_ROLES, workspaceId);
+  const members = workspacesWithRole(
+    actor,
+    GENERAL_ACCESS_ROLES.filter((r) => !FULL_ACCESS_ROLES.includes(r)),
+    workspaceId,
+  );
+  // A member only views these: general access "view" (or restricted, then shared as viewer) in a workspace whose viewers do not browse.
+  const viewOnly = sql`array(select vd.id from documents vd join workspaces vw on vw.id = vd.workspace_id
+    where vd.workspace_id = any(${members}) and not vw.viewers_browse and vd.general_access in ('view', 'restricted')
+      and vd.owner_id is distinct from ${actor})`;
+  const commenting = sql`array(select document_id from document_shares
+    where user_id = ${actor} and role in ('commenter', 'editor'))`;
+  const owned = sql`array(select od.id from documents od
+    join workspace_members om on om.workspace_id = od.workspace_id and om.user_id = ${actor}
+    where od.owner_id = ${actor})`;
+  return sql<boolean>`(${readableBy(actor, columns, workspaceId)} and (${w} = any(${browsing})
+    or ${w} = any(${full})
+    or (${w} = any(${members}) and ${id} <> all(${viewOnly}))
+    or ${id} = any(${commenting})
+    or ${id} = any(${owned})))`;
+}

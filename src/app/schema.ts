@@ -71,6 +71,15 @@ export interface DocumentSearchTable {
   body: string;
 }
 
+/** Comments' text and vector per document, kept by triggers (migration 0025) [C8]. */
+export interface CommentSearchTable {
+  document_id: string;
+  workspace_id: string;
+  updated_at: Date;
+  text: string;
+  body: string;
+}
+
 export interface DocumentUpdatesTable {
   document_id: string;
   seq: ColumnType<number, number | undefined, never>;
@@ -201,6 +210,7 @@ export interface DB extends CommentTables, VersionTables {
   document_updates: DocumentUpdatesTable;
   document_shares: DocumentSharesTable;
   document_search: DocumentSearchTable;
+  comment_search: CommentSearchTable;
   document_stars: DocumentStarsTable;
   document_visits: DocumentVisitsTable;
   refresh_tokens: RefreshTokensTable;

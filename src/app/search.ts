@@ -6,11 +6,19 @@
 import { Invalid } from '../domain/errors.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { ParsedQuery, SearchCursor, SearchIndex, TitleHit } from './ports.ts';
-import { documentSnippet, type Segment } from './snippets.ts';
+import { documentSnippet, type Segment, snippet } from './snippets.ts';
 
 export type { ParsedQuery, SearchCursor, SearchIndex, TitleHit } from './ports.ts';
 
-export type SearchHit = { id: string; workspaceId: string; title: string; rank: number; snippet: Segment[] };
+export type SearchHit = {
+  id: string;
+  workspaceId: string;
+  title: string;
+  rank: number;
+  snippet: Segment[];
+  /** Where the snippet was cut from: the document, or its comments when only they matched [C8]. */
+  snippetSource: 'content' | 'comment';
+};
 export type SearchPage = { items: SearchHit[]; nextCursor: string | null };
 const MAX_TERMS = 8;
 const MAX_TITLE_QUERY_CHARS = 100;
@@ -102,7 +110,9 @@ export class Search {
         workspaceId: r.workspaceId,
         title: r.title,
         rank: r.rank,
-        snippet: documentSnippet(r.title, r.text, r.lexemes),
+        snippet:
+          r.commentText === undefined ? documentSnippet(r.title, r.text, r.lexemes) : snippet(r.commentText, r.lexemes),
+        snippetSource: r.commentText === undefined ? ('content' as const) : ('comment' as const),
       })),
       nextCursor: rows.length > input.limit && last ? encodeSearchCursor({ rankKey: last.rankKey, id: last.id }) : null,
     };

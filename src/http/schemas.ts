@@ -324,6 +324,10 @@ export const SearchHitSchema = T.Object(
     snippet: T.Array(SnippetSegmentSchema, {
       description: 'headline split into segments; `match` segments are the query terms to highlight',
     }),
+    snippetSource: T.Enum(['content', 'comment'], {
+      description:
+        'where the snippet comes from: the document, or its comments when only they matched ("in a comment")',
+    }),
   },
   { title: 'SearchHit' },
 );

@@ -8,6 +8,11 @@
  * A term that matches half of a million documents therefore costs a window, not the whole set.
  * Documents in the trash are never candidates: their body rows are removed by trigger (0011), and
  * title matches exclude them.
+ *
+ * Comments count too [C8]: a third window of documents whose comments match (comment_search,
+ * migration 0025), among those whose comments the actor may read (commentsReadableBy, readable-documents.ts); their
+ * comments rank like the body at half its weight, and a hit found only there is cut its snippet
+ * from the comments (`commentText`).
  */
 import { sql } from 'kysely';
 import type {
@@ -20,7 +25,7 @@ import type {
   TitleMatchKind,
   TitleQuery,
 } from '../../app/ports.ts';
-import { readableBy } from '../../app/readable-documents.ts';
+import { commentsReadableBy, readableBy } from '../../app/readable-documents.ts';
 
 /** The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`). */
 export function toTsquery(p: ParsedQuery): string {
@@ -46,6 +51,7 @@ export const TITLE_SEARCH_WINDOW = 100;
  */
 const TITLE_WEIGHTS = sql.lit('{1,1,1,1}');
 const BODY_WEIGHTS = sql.lit('{0.4,0.4,0.4,0.4}');
+const COMMENT_WEIGHTS = sql.lit('{0.2,0.2,0.2,0.2}');
 /** Title candidates the quick switcher orders; the most recently changed win. */
 export const TITLE_WINDOW = 200;
 /** How much of each returned document's text the snippet is cut from. */
@@ -101,6 +107,7 @@ export class PostgresSearchIndex implements SearchIndex {
       rank: number;
       rank_key: string;
       body: string;
+      comment_text: string | null;
       lexemes: string;
       window_full: boolean;
     }>`
@@ -112,13 +119,28 @@ export class PostgresSearchIndex implements SearchIndex {
         order by d.updated_at desc, d.id desc
         limit ${TITLE_SEARCH_WINDOW}
       ),
+      comment_hits as (
+        select cs.document_id as id from comment_search cs
+        where cs.body @@ ${tsq}
+          and ${commentsReadableBy(q.actor, { workspace: 'cs.workspace_id', id: 'cs.document_id' }, q.workspaceId)}
+          ${scope('cs.workspace_id')}
+        order by cs.updated_at desc, cs.document_id desc
+        limit ${SEARCH_WINDOW}
+      ),
       ranked as (
         select d.id, d.workspace_id, d.title,
           ts_rank_cd(${TITLE_WEIGHTS}::real[], d.title_search, ${tsq})
-            + coalesce(ts_rank_cd(${BODY_WEIGHTS}::real[], s.body, ${tsq}), 0) as rank
-        from (select id from body_hits union select id from title_hits) c
+            + coalesce(ts_rank_cd(${BODY_WEIGHTS}::real[], s.body, ${tsq}), 0)
+            + coalesce(ts_rank_cd(${COMMENT_WEIGHTS}::real[], cs.body, ${tsq}), 0) as rank,
+          -- Found by its comments alone: the snippet comes from them.
+          cs.document_id is not null and not coalesce(s.body @@ ${tsq}, false) and not d.title_search @@ ${tsq}
+            as by_comment
+        from (select id from body_hits union select id from title_hits union select id from comment_hits) c
         join documents d on d.id = c.id
         left join document_search s on s.document_id = c.id
+        left join comment_hits ch on ch.id = c.id
+        left join comment_search cs on cs.document_id = ch.id
+        where d.trashed_at is null
       ),
       page as (
         select r.* from ranked r ${after}
@@ -127,9 +149,12 @@ export class PostgresSearchIndex implements SearchIndex {
       )
       -- Only the returned page's text is read (content_text may be large and TOASTed).
       select page.*, page.rank::text as rank_key, left(d.content_text, ${SNIPPET_SOURCE_CHARS}) as body,
+        case when page.by_comment
+          then (select left(cs.text, ${SNIPPET_SOURCE_CHARS}) from comment_search cs where cs.document_id = page.id)
+        end as comment_text,
         ${tsq}::text as lexemes,
         (select count(*) from body_hits) = ${SEARCH_WINDOW} or (select count(*) from title_hits) = ${TITLE_SEARCH_WINDOW}
-          as window_full
+          or (select count(*) from comment_hits) = ${SEARCH_WINDOW} as window_full
       from page join documents d on d.id = page.id
       order by page.rank desc, page.id`.execute(this.db);
     const hits = rows.rows.map((r) => ({
@@ -139,6 +164,7 @@ export class PostgresSearchIndex implements SearchIndex {
       rank: Number(r.rank),
       rankKey: r.rank_key,
       text: r.body,
+      ...(r.comment_text !== null && { commentText: r.comment_text }),
       lexemes: lexemesOf(r.lexemes),
     }));
     return { hits, windowFull: rows.rows[0]?.window_full ?? false };

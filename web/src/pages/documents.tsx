@@ -459,7 +459,7 @@ function SearchBox({
                 <a class="doc-title" href={`/d/${h.id}`} onClick={onLinkClick}>
                   {h.title}
                 </a>
-                {h.snippet.length > 0 && <Snippet segments={h.snippet} />}
+                {h.snippet.length > 0 && <Snippet segments={h.snippet} fromComment={h.snippetSource === 'comment'} />}
               </li>
             ))}
           </ul>
