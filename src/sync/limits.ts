@@ -33,6 +33,11 @@ export type RoomLimits = {
   /** Rooms with more connections than this merge updates per tick and send one frame. */
   broadcastBatchAbove: number;
   broadcastTickMs: number;
+  /**
+   * Sockets one broadcast writes per event-loop turn (default BROADCAST_CHUNK_SOCKETS): a bigger
+   * room's broadcast yields between chunks, so health checks, SAVED and other rooms run meanwhile.
+   */
+  broadcastChunkSockets?: number;
   presenceTickMs: number;
   presenceSampleSize: number;
   /** Whether read-only connections' presence (cursors) is shown to others. */

@@ -972,6 +972,28 @@ describe('Room: limits and tiers', () => {
     expect(cs[3]!.text()).toBe(cs[0]!.text());
   });
 
+  it('[S5.4] a broadcast to more sockets than a chunk writes one chunk per turn; edits arriving meanwhile go merged right after it', async () => {
+    const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15, broadcastChunkSockets: 2 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    for (let i = 0; i < 6; i++) cs.push(await connect(registry, id, `u${i}`));
+    const reached = () => cs.filter((c) => c.socket.updates().length >= 1).length;
+    cs[0]!.type('ab');
+    await nextTurn(); // the first chunk
+    expect(reached()).toBe(2);
+    cs[1]!.type('cd'); // arrives during the broadcast: waits for it, then goes merged
+    await nextTurn();
+    expect(reached()).toBe(4);
+    await nextTurn();
+    expect(reached()).toBe(6);
+    for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+    await waitFor('the second broadcast', () => cs.every((c) => c.socket.updates().length === 2));
+    for (const c of cs) expect(c.text()).toBe(cs[0]!.text());
+    expect(cs[5]!.text()).toHaveLength(4);
+    // Each typist was acknowledged once its edit was durable, whatever the broadcast's progress.
+    await waitFor('SAVED', () => cs[0]!.saved() >= 1 && cs[1]!.saved() >= 1);
+  });
+
   it.each([
     { sendMs: 1, gapMs: 4, case: 'its own duration' },
     { sendMs: 5, gapMs: 15, case: 'at most a tick' },
