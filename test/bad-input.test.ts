@@ -61,6 +61,7 @@ const LOGOUT = `POST ${API_PREFIX}/auth/logout` as const;
 const PROFILE = `GET ${API_PREFIX}/operator/profile` as const;
 const PASSWORD_RESET = `POST ${API_PREFIX}/auth/password-reset` as const;
 const PASSWORD_RESET_CONFIRM = `POST ${API_PREFIX}/auth/password-reset/confirm` as const;
+const EMAIL_CHANGE_CONFIRM = `POST ${API_PREFIX}/auth/email-change/confirm` as const;
 const INVITATION_PREVIEW = `POST ${API_PREFIX}/invitations/preview` as const;
 const INVITATION_ACCEPT = `POST ${API_PREFIX}/invitations/accept` as const;
 const WS_INVITATIONS = `${API_PREFIX}/workspaces/{id}/invitations`;
@@ -568,6 +569,58 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/me/sessions/${VALID_UUID}`,
     status: 404,
   },
+  // --- password, email and account deletion [A10] [A11] [A12]: none of these reaches the password check
+  {
+    name: 'a new password under 10 characters',
+    route: `PUT ${ME}/password`,
+    body: { currentPassword: 'whatever', newPassword: 'short' },
+    field: '/newPassword',
+  },
+  {
+    name: 'no current password',
+    route: `PUT ${ME}/password`,
+    body: { newPassword: 'long enough passphrase' },
+    field: '/currentPassword',
+  },
+  {
+    name: 'an unknown field',
+    route: `PUT ${ME}/password`,
+    body: { currentPassword: 'x', newPassword: 'long enough passphrase', confirm: 'x' },
+    field: '/confirm',
+  },
+  {
+    name: 'email not an email',
+    route: `POST ${ME}/email`,
+    body: { currentPassword: 'x', email: 'nope' },
+    field: '/email',
+  },
+  {
+    name: 'no current password',
+    route: `POST ${ME}/email`,
+    body: { email: 'a@example.test' },
+    field: '/currentPassword',
+  },
+  {
+    name: 'documents not transfer or trash',
+    route: `DELETE ${ME}`,
+    body: { password: 'x', documents: 'keep' },
+    field: '/documents',
+  },
+  {
+    name: 'transferTo not a uuid',
+    route: `DELETE ${ME}`,
+    body: { password: 'x', documents: 'transfer', transferTo: NOT_A_UUID },
+    field: '/transferTo',
+  },
+  { name: 'no body', route: `DELETE ${ME}` },
+  {
+    name: 'a malformed link token',
+    route: EMAIL_CHANGE_CONFIRM,
+    body: { token: 'has spaces in it, not base64url' },
+    field: '/token',
+  },
+  { name: 'no token', route: EMAIL_CHANGE_CONFIRM, body: {}, field: '/token' },
+  { name: 'a link token that is none of ours', route: EMAIL_CHANGE_CONFIRM, body: { token: LINK_TOKEN }, status: 410 },
   // --- search
   { name: 'q missing', route: `GET ${SEARCH}`, query: '', field: 'querystring:/q' },
   { name: 'q empty', route: `GET ${SEARCH}`, query: 'q=', field: 'querystring:/q' },

@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { linkIn, parseMail, type ReceivedMail } from './support/mailbox.ts';
-import { linkToken, startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+import { linkToken, startTestApp, TEST_PASSWORD, type TestApp, type TestSession } from './support/test-app.ts';
 import { waitFor } from './support/wait.ts';
 
 const API = '/api/v1';
@@ -163,8 +163,29 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
     expect(delivered.some((m) => m.envelopeTo.includes(email))).toBe(false);
   });
 
+  it('[M1] [A11] an email change mails the new address a working link and the old one a notice without it', async () => {
+    const dave = await t.signUp('dave');
+    const next = `dave-new-${randomUUID()}@example.test`;
+    const res = await t.request('POST', `${API}/me/email`, {
+      token: dave.token,
+      body: { currentPassword: TEST_PASSWORD, email: next },
+    });
+    expect(res.statusCode).toBe(202);
+    const mail = await mailTo(next, /Confirm your new Collab Docs email/);
+    expect(mail.to).toEqual([next]);
+    const link = linkIn(mail.text);
+    expect(link).toMatch(/^https:\/\/docs\.example\.test\/confirm-email#token=[A-Za-z0-9_-]{43}$/);
+    const notice = await mailTo(dave.email, /about to change/);
+    expect(notice.text).not.toMatch(/#token=/);
+    expect(notice.text).not.toContain(next);
+    const confirmed = await t.request('POST', `${API}/auth/email-change/confirm`, { body: { token: linkToken(link) } });
+    expect(confirmed.statusCode).toBe(204);
+    expect((await t.request('GET', `${API}/me`, { token: dave.token })).json().email).toBe(next);
+  });
+
   it('[M1] no token or link reaches the logs; recipients are redacted', () => {
-    const tokens = delivered.map((m) => linkToken(linkIn(m.text)));
+    // Notices (an email change's, to the old address) carry no link.
+    const tokens = delivered.filter((m) => /#token=/.test(m.text)).map((m) => linkToken(linkIn(m.text)));
     expect(tokens.length).toBeGreaterThanOrEqual(3);
     const logs = logLines.join('');
     expect(logs).toMatch(/"msg":"mail sent"/);

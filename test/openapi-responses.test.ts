@@ -337,6 +337,46 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('confirmPasswordReset', { body: reset }, 410);
   });
 
+  it('account security: password change, email change, account deletion [A10] [A11] [A12]', async () => {
+    const next = 'a brand new passphrase';
+    const me = await signUp('secure');
+    const other = await signUp('holder');
+    await call(
+      'changePassword',
+      { token: me.token, body: { currentPassword: 'wrong password', newPassword: next } },
+      403,
+    );
+    const session = (
+      await call(
+        'changePassword',
+        { token: me.token, body: { currentPassword: TEST_PASSWORD, newPassword: next } },
+        200,
+      )
+    ).json();
+    const token = session.accessToken as string;
+    await call('requestEmailChange', { token, body: { currentPassword: 'wrong password', email: other.email } }, 403);
+    await call('requestEmailChange', { token, body: { currentPassword: next, email: other.email } }, 202);
+    const taken = linkIn((await waitForMail(t.app.config.dataDir, other.email, /Confirm your new/)).text);
+    await call('confirmEmailChange', { body: { token: linkToken(taken) } }, 409);
+    const fresh = `fresh-${randomUUID()}@example.test`;
+    await call('requestEmailChange', { token, body: { currentPassword: next, email: fresh } }, 202);
+    const link = linkIn((await waitForMail(t.app.config.dataDir, fresh, /Confirm your new/)).text);
+    await call('confirmEmailChange', { body: { token: linkToken(link) } }, 204);
+    await call('confirmEmailChange', { body: { token: linkToken(link) } }, 410);
+
+    const w = (await call('createWorkspace', { token, body: { name: 'Mine' } }, 201)).json().id as string;
+    await call('createDocument', { token, params: { id: w }, body: { title: 'Mine' } }, 201);
+    await t.addMember({ ...me, token }, w, other, 'member');
+    await call('previewAccountDeletion', { token }, 200);
+    await call('deleteAccount', { token, body: { password: 'wrong password', documents: 'trash' } }, 403);
+    await call('deleteAccount', { token, body: { password: next, documents: 'transfer' } }, 409);
+    await call('transferPrimaryOwnership', { token, params: { id: w }, body: { userId: other.userId } }, 200);
+    const stranger = await signUp('stranger');
+    const toStranger = { password: next, documents: 'transfer', transferTo: stranger.userId };
+    await call('deleteAccount', { token, body: toStranger }, 422);
+    await call('deleteAccount', { token, body: { password: next, documents: 'transfer' } }, 200);
+  });
+
   it('home lists, stars and the trash', async () => {
     const ws = { id: workspaceId };
     await call('listDocuments', { token: owner.token, params: ws, query: 'order=title&limit=1' }, 200);
@@ -584,6 +624,10 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     transferDocumentOwnership: { userId: randomUUID() },
     transferPrimaryOwnership: { userId: randomUUID() },
     updateMe: { displayName: 'Me' },
+    changePassword: { currentPassword: 'x', newPassword: 'a brand new passphrase' },
+    requestEmailChange: { currentPassword: 'x', email: 'x@example.test' },
+    deleteAccount: { password: 'x', documents: 'trash' },
+    confirmEmailChange: { token: 't'.repeat(43) },
     requestExport: { format: 'markdown' },
     setWorkspacePlan: { plan: 'free' },
     createCommentThread: { anchor: documentStartAnchor(), quote: '', body: 'x' },

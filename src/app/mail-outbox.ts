@@ -12,7 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Mailer, MailMessage, Sql } from './ports.ts';
 
 /** What a message is for: a metrics label and a log field (never the message's text). */
-export type MailKind = 'password-reset' | 'invitation' | 'share' | 'comment-digest';
+export type MailKind = 'password-reset' | 'invitation' | 'share' | 'comment-digest' | 'email-change';
 
 export type MailOutboxOptions = {
   maxAttempts: number;

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { GeneralAccess } from '../domain/roles.ts';
+import type { AccountTables } from './auth/account-schema.ts';
 import type { CommentTables } from './comment-schema.ts';
 import type { VersionTables } from './version-schema.ts';
 
@@ -19,6 +20,8 @@ export interface UsersTable {
   created_at: DefaultedTimestamp;
   /** Access tokens issued before it are refused: "sign out everywhere" (migration 0017) [A9]. */
   sessions_revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** A link mailed to this email was used: it reaches its owner (migration 0018) [I6]. */
+  email_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface WorkspacesTable {
@@ -201,8 +204,8 @@ export interface WorkspaceInviteLinksTable {
   revoked_at: Timestamp | null;
 }
 
-/** The tables; comment tables live in comment-schema.ts, version-history tables in version-schema.ts (issue 14). */
-export interface DB extends CommentTables, VersionTables {
+/** The tables; comment tables live in comment-schema.ts, version-history tables in version-schema.ts (issue 14), email changes in auth/account-schema.ts. */
+export interface DB extends CommentTables, VersionTables, AccountTables {
   users: UsersTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;

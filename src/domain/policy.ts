@@ -3,7 +3,7 @@
  * Outsiders get NotFound (no existence leak); insiders without the right get Forbidden.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Forbidden, InTrash, NotFound, Unauthenticated } from './errors.ts';
+import { Conflict, Forbidden, InTrash, NotFound, Unauthenticated } from './errors.ts';
 import { atLeast, type DocumentAccess, WORKSPACE_ROLES, type WorkspaceRole, workspaceAtLeast } from './roles.ts';
 
 export type WorkspaceAction =
@@ -241,4 +241,30 @@ export function authorizeOperator(authorization: string | undefined, operatorTok
   if (!timingSafeEqual(digest(presented), digest(operatorToken))) {
     throw new Unauthenticated('not the operator token');
   }
+}
+
+/** A workspace as the person deleting their account holds it [A12]. */
+export type HeldWorkspace = {
+  name: string;
+  role: WorkspaceRole;
+  isPrimaryOwner: boolean;
+  otherMembers: number;
+  otherOwners: number;
+};
+
+/**
+ * [A12] Deleting one's account must not leave a workspace with members but no owner: the primary
+ * owner (or the only owner) of a workspace with other members hands the role over first (409).
+ */
+export const blocksAccountDeletion = (w: HeldWorkspace): boolean =>
+  w.otherMembers > 0 && (w.isPrimaryOwner || (w.role === 'owner' && w.otherOwners === 0));
+
+export function authorizeAccountDeletion(held: HeldWorkspace[]): void {
+  const blocking = held.filter(blocksAccountDeletion);
+  if (blocking.length === 0) return;
+  const names = blocking.map((w) => `“${w.name}”`).join(', ');
+  throw new Conflict(
+    `you are the primary owner of ${names}, which other people use: hand primary ownership to one of them ` +
+      '(Members page) or remove them before deleting your account',
+  );
 }

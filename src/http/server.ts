@@ -8,6 +8,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccountDeletion } from '../app/auth/account-deletion.ts';
+import type { AccountSecurity } from '../app/auth/account-security.ts';
 import type { AccountSettings } from '../app/auth/account-settings.ts';
 import type { Accounts } from '../app/auth/accounts.ts';
 import type { Authenticator } from '../app/auth/authenticator.ts';
@@ -39,6 +41,7 @@ import { sendError, sendNotFound } from './problem.ts';
 import { type RateLimitDeps, rateLimitHooks } from './rate-limit-hook.ts';
 import { accessRoutes } from './routes/access-routes.ts';
 import { accountRoutes } from './routes/account-routes.ts';
+import { accountSecurityRoutes, emailChangeConfirmRoutes } from './routes/account-security-routes.ts';
 import { authRoutes, meRoutes } from './routes/auth-routes.ts';
 import { commentRoutes } from './routes/comment-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
@@ -100,8 +103,13 @@ export type ApiDeps = {
   documentAccess: DocumentAccessSettings;
   /** A workspace's primary owner [P9]. */
   workspaceOwnership: WorkspaceOwnership;
-  /** The signed-in person's own account: name and sessions [A9]. */
-  account: { settings: AccountSettings; sessions: AccountSessions };
+  /** The signed-in person's own account: name and sessions [A9], password and email [A10] [A11], deletion [A12]. */
+  account: {
+    settings: AccountSettings;
+    sessions: AccountSessions;
+    security: AccountSecurity;
+    deletion: AccountDeletion;
+  };
   invitations: InvitationDeps;
   documentLists: DocumentLists;
   trash: Trash;
@@ -234,6 +242,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (api) {
     await app.register(authRoutes(api.accounts, api.passwordResets), { prefix: API_PREFIX });
     await app.register(invitationPublicRoutes(api.invitations), { prefix: API_PREFIX });
+    await app.register(emailChangeConfirmRoutes(api.account.security), { prefix: API_PREFIX });
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', authenticate(api.authenticator));
@@ -242,6 +251,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         scope.addHook('onSend', idempotency.onSend);
         await scope.register(meRoutes(api.accounts));
         await scope.register(accountRoutes(api.account.settings, api.account.sessions));
+        await scope.register(accountSecurityRoutes(api.account.security, api.account.deletion));
         await scope.register(workspaceRoutes(api.workspaces));
         await scope.register(documentRoutes(api.documents));
         await scope.register(accessRoutes(api.documentAccess, api.workspaceOwnership));

@@ -4,9 +4,7 @@
  */
 import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
-import { AccountSettings } from '../app/auth/account-settings.ts';
 import { PasswordResets } from '../app/auth/password-reset.ts';
-import { AccountSessions } from '../app/auth/sessions.ts';
 import { DocumentAccessSettings } from '../app/document-access.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { DocumentLists } from '../app/document-lists.ts';
@@ -24,10 +22,11 @@ import { Workspaces } from '../app/workspaces.ts';
 import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
 import { API_PREFIX, type ApiDeps } from '../http/server.ts';
-import { accessChangeMetrics, signOutMetrics } from '../observability/access-metrics.ts';
+import { accessChangeMetrics } from '../observability/access-metrics.ts';
 import { searchMetrics } from '../observability/search-metrics.ts';
 import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
+import { wireAccount } from './account.ts';
 import type { CommentsWiring } from './comments.ts';
 import type { Identity } from './identity.ts';
 import type { Infrastructure } from './infrastructure.ts';
@@ -63,7 +62,6 @@ export function wireApi(
   const trashLog = infra.logger.child({ component: 'trash' });
   const accessLog = infra.logger.child({ component: 'access' });
   const countAccessChange = accessChangeMetrics(infra.metrics.registry);
-  const countSignOut = signOutMetrics(infra.metrics.registry);
   const requestLimits = wireRequestLimits(config, infra, db);
   const invitationOutcome = (target: 'workspace' | 'document' | 'link', outcome: InvitationOutcome) => {
     deps.mail.metrics.invitations.inc({ target, outcome });
@@ -104,17 +102,7 @@ export function wireApi(
       const event = change.kind === 'owner' ? 'document_owner_transferred' : 'document_general_access_set';
       accessLog.info({ event, documentId, userId: actor, [change.kind]: change.value }, 'document access changed');
     }),
-    account: {
-      settings: new AccountSettings(db),
-      sessions: new AccountSessions(db, (userId, sessions) => {
-        // This instance refuses the old access tokens at once; the others within 30 s.
-        identity.authenticator.forget(userId);
-        countSignOut();
-        infra.logger
-          .child({ component: 'auth' })
-          .info({ event: 'signed_out_everywhere', userId, sessions }, 'every session of an account ended');
-      }),
-    },
+    account: wireAccount(config, infra, identity, deps.mail, db),
     workspaceOwnership: new WorkspaceOwnership(db, permissions, infra.events, (workspaceId, actor, to) => {
       countAccessChange('primary_owner', to);
       accessLog.info(

@@ -199,6 +199,11 @@ export class ApiClient {
     return this.refreshing;
   }
 
+  /** A new session for this device (a password change ended the old one): kept without a log-in. */
+  adoptSession(session: Session): User {
+    return this.store(session);
+  }
+
   /** The account changed (a new display name): the header and other tabs follow without a log-in. */
   updateUser(user: User): void {
     if (!this.session) return;

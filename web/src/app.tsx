@@ -12,6 +12,7 @@ import { initials } from './initials.ts';
 import type { Workspace } from './model.ts';
 import { useNotice } from './notify.ts';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/account-recovery.tsx';
+import { ConfirmEmailPage } from './pages/account-security.tsx';
 import { AuthPage, nextPath } from './pages/auth.tsx';
 import { DocumentsPage } from './pages/documents.tsx';
 import { EditorRoute } from './pages/editor-route.tsx';
@@ -29,7 +30,11 @@ export function App({ api }: { api: ApiClient }) {
   const workspaces = useWorkspaces(api, user);
   const isPublic = route.name === 'login' || route.name === 'signup';
   // Pages for signed-out and signed-in people alike: account recovery and invitation links.
-  const isOpen = route.name === 'forgot-password' || route.name === 'reset-password' || route.name === 'invite';
+  const isOpen =
+    route.name === 'forgot-password' ||
+    route.name === 'reset-password' ||
+    route.name === 'confirm-email' ||
+    route.name === 'invite';
 
   useEffect(() => api.onUserChange(setUser), [api]);
 
@@ -51,6 +56,8 @@ export function App({ api }: { api: ApiClient }) {
           <InvitePage api={api} user={user} />
         ) : route.name === 'reset-password' ? (
           <ResetPasswordPage api={api} />
+        ) : route.name === 'confirm-email' ? (
+          <ConfirmEmailPage api={api} />
         ) : (
           <ForgotPasswordPage api={api} />
         )}

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'signup' }
   | { name: 'forgot-password' }
   | { name: 'reset-password' }
+  | { name: 'confirm-email' }
   | { name: 'invite' }
   | { name: 'home' }
   | { name: 'trash' }
@@ -26,6 +27,7 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Route][] = [
   [/^\/forgot-password$/, () => ({ name: 'forgot-password' })],
   // Emailed links: their token is in the fragment (never sent to the server), read by the page.
   [/^\/reset-password$/, () => ({ name: 'reset-password' })],
+  [/^\/confirm-email$/, () => ({ name: 'confirm-email' })],
   [/^\/invite$/, () => ({ name: 'invite' })],
   [/^\/$/, () => ({ name: 'home' })],
   [/^\/trash$/, () => ({ name: 'trash' })],
@@ -55,6 +57,8 @@ export function pathOf(route: Route): string {
       return '/forgot-password';
     case 'reset-password':
       return '/reset-password';
+    case 'confirm-email':
+      return '/confirm-email';
     case 'invite':
       return '/invite';
     case 'home':

@@ -113,6 +113,16 @@ export class Accounts {
     return this.startSession(toPublicUser(user));
   }
 
+  /**
+   * A new session for an account already proven to be its owner's (a password change keeps the
+   * device that made it signed in on a fresh session, after every other one was ended).
+   */
+  async openSession(userId: string): Promise<Session> {
+    const user = await this.findUser(userId);
+    if (!user) throw new Unauthenticated('the account behind this token no longer exists');
+    return this.startSession(user);
+  }
+
   private async startSession(user: PublicUser, familyId: string = uuidv7(), db: Sql = this.db): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
     await db

@@ -9,7 +9,8 @@ import type { Accounts } from './accounts.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 /** `name` is the token's display-name claim when it has one (ours always do). */
-export type Principal = { userId: string; expiresAt: number; name?: string };
+/** `issuedAt` (seconds) tells how recent the log-in is where no password can be asked [A12]. */
+export type Principal = { userId: string; expiresAt: number; issuedAt?: number; name?: string };
 
 const EXTERNAL_SUBJECT_CACHE_MAX = 50_000;
 /**
@@ -56,13 +57,23 @@ export class Authenticator {
       if (known.revokedBeforeMs !== null && verified.issuedAt * 1000 <= known.revokedBeforeMs) {
         throw new Unauthenticated('this session was signed out everywhere; log in again');
       }
-      return { userId: verified.subject, expiresAt: verified.expiresAt, ...(verified.name && { name: verified.name }) };
+      return {
+        userId: verified.subject,
+        expiresAt: verified.expiresAt,
+        issuedAt: verified.issuedAt,
+        ...(verified.name && { name: verified.name }),
+      };
     }
     let userId = this.subjects.get(verified.subject);
     if (!userId) {
       userId = await this.accounts.userForExternalSubject(verified.subject, verified.email, verified.name);
       this.subjects.set(verified.subject, userId);
     }
-    return { userId, expiresAt: verified.expiresAt, ...(verified.name && { name: verified.name }) };
+    return {
+      userId,
+      expiresAt: verified.expiresAt,
+      issuedAt: verified.issuedAt,
+      ...(verified.name && { name: verified.name }),
+    };
   }
 }

@@ -114,7 +114,12 @@ export class PasswordResets {
         .where('user_id', '=', row.user_id)
         .where('used_at', 'is', null)
         .execute();
-      await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', row.user_id).execute();
+      // The link reached the account's inbox: its email is verified [I6].
+      await tx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, email_verified_at: now })
+        .where('id', '=', row.user_id)
+        .execute();
       await tx
         .updateTable('refresh_tokens')
         .set({ revoked_at: now })

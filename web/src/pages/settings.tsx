@@ -1,7 +1,7 @@
 /**
  * Account settings (docs/spec/auth.md [A9]): the display name others see, the devices signed in
  * (one per log-in) with a way to end each, and "sign out everywhere" — asked first, since it ends
- * this session too.
+ * this session too. Email, password and deletion ([A10]–[A12]) are in account-security.tsx.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
@@ -11,6 +11,7 @@ import { plainError } from '../form-errors.ts';
 import { relativeTime } from '../format.ts';
 import { notify } from '../notify.ts';
 import { navigate } from '../router.ts';
+import { DeleteAccountSection, EmailSection, PasswordSection } from './account-security.tsx';
 
 type SignInSession = { id: string; startedAt: string; lastActiveAt: string; expiresAt: string };
 
@@ -97,6 +98,8 @@ export function SettingsPage({ api, user }: { api: ApiClient; user: User }) {
           </button>
         </form>
       </section>
+      <EmailSection api={api} user={user} />
+      <PasswordSection api={api} />
       <section aria-labelledby="settings-sessions">
         <h2 class="subhead" id="settings-sessions">
           Where you are signed in
@@ -121,6 +124,7 @@ export function SettingsPage({ api, user }: { api: ApiClient; user: User }) {
           Sign out everywhere
         </button>
       </section>
+      <DeleteAccountSection api={api} user={user} />
       {confirming && (
         <Dialog label="Sign out everywhere" onClose={() => setConfirming(false)}>
           <p>Sign out on every device, this one included? You will need to log in again.</p>
