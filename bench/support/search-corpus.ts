@@ -82,11 +82,14 @@ export async function corpusIsCurrent(url: string, params: CorpusParams): Promis
     const r = await c.query('select params from bench_corpus');
     const stored = r.rows[0]?.params as CorpusParams | undefined;
     if (!stored) return false;
-    if (JSON.stringify(stored) === JSON.stringify(params)) return true;
+    // jsonb stores keys in its own order: compare key by key, not the serialized text.
+    const same = (a: CorpusParams, b: CorpusParams) =>
+      JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+    if (same(stored, params)) return true;
     // Only migrations added since the build: apply them, as a deployment would, instead of
     // rebuilding a million documents (each migration backfills what it changes).
     const added = params.migrations.slice(stored.migrations.length);
-    const sameCorpus = JSON.stringify({ ...stored, migrations: [] }) === JSON.stringify({ ...params, migrations: [] });
+    const sameCorpus = same({ ...stored, migrations: [] }, { ...params, migrations: [] });
     const prefix = stored.migrations.every((m, i) => params.migrations[i] === m);
     if (!sameCorpus || !prefix || added.length === 0) return false;
     const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
