@@ -86,12 +86,13 @@ export async function corpusIsCurrent(url: string, params: CorpusParams): Promis
     const same = (a: CorpusParams, b: CorpusParams) =>
       JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
     if (same(stored, params)) return true;
-    // Only migrations added since the build: apply them, as a deployment would, instead of
-    // rebuilding a million documents (each migration backfills what it changes).
-    const added = params.migrations.slice(stored.migrations.length);
+    // Only migrations added since the build (in any order: the migrator allows unordered ones):
+    // apply them, as a deployment would, instead of rebuilding a million documents (each
+    // migration backfills what it changes).
+    const current = new Set(params.migrations);
+    const added = params.migrations.filter((m) => !stored.migrations.includes(m));
     const sameCorpus = same({ ...stored, migrations: [] }, { ...params, migrations: [] });
-    const prefix = stored.migrations.every((m, i) => params.migrations[i] === m);
-    if (!sameCorpus || !prefix || added.length === 0) return false;
+    if (!sameCorpus || !stored.migrations.every((m) => current.has(m)) || added.length === 0) return false;
     const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
     try {
       await migrateToLatest(db as never);
