@@ -11,6 +11,7 @@
  *   BENCH_SYNC_DURATION_S (15)         typing time per workload
  *   BENCH_SYNC_CHARS_PER_S (5)         typing rate of every typist (±50 % jitter per keystroke)
  *   BENCH_SYNC_EDITORS (10) / BENCH_SYNC_VIEWERS (100)           oneDocument
+ *   BENCH_SYNC_COMMENT_THREADS (0)     open comment threads on oneDocument's document before typing (ours)
  *   BENCH_SYNC_SMALL_DOCS (200) / BENCH_SYNC_SMALL_WATCHERS (2)   manyDocuments (one typist each)
  *   BENCH_SYNC_ROOM_SOCKETS (1000) / BENCH_SYNC_ROOM_EDITORS (3) / BENCH_SYNC_ROOM_INSTRUMENTED (50)
  *   BENCH_SYNC_IDLE_SOCKETS (2000) / BENCH_SYNC_IDLE_DOCS (100) / BENCH_SYNC_IDLE_HOLD_S (5)
@@ -30,6 +31,7 @@ import { Redis } from 'ioredis';
 import { cpuMeter } from './support/cpu.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
 import { deleteKeysWithPrefix } from './support/redis.ts';
+import { openCommentThreads } from './sync/comment-threads.ts';
 import { type Deployment, hocuspocusTokens, startHocuspocusPeer, startOurs } from './sync/deployments.ts';
 import { createSyncFixture, type Tokens } from './sync/fixture.ts';
 import { runIdle } from './sync/idle.ts';
@@ -168,6 +170,11 @@ async function main(): Promise<void> {
       documents = fixture.documents;
       tokens = fixture.tokens;
       log(`fixture: ${Object.values(documents).flat().length} documents, ${fixture.viewerShares} viewer shares`);
+      const threads = settings.oneDocument.commentThreads;
+      if (threads > 0 && documents.oneDocument?.[0]) {
+        await openCommentThreads(http, documents.oneDocument[0], threads, tokens.editor);
+        log(`fixture: ${threads} open comment threads on the oneDocument document`);
+      }
     } else {
       tokens = hocuspocusTokens();
       documents ??= Object.fromEntries(

@@ -12,6 +12,7 @@ import { type Anchor, anchorInType } from '../src/content/comment-anchors.ts';
 import { COMMENT_MAX_LENGTH, COMMENTS_PER_THREAD_MAX, THREADS_PER_DOCUMENT_MAX } from '../src/domain/comment-limits.ts';
 import type { ServerMessage } from '../src/sync/protocol.ts';
 import { backends } from './support/backends.ts';
+import { documentStartAnchor } from './support/comment-fixtures.ts';
 import { readMailbox, waitForMail } from './support/mailbox.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
@@ -390,5 +391,29 @@ describe.each(backends)('comments [$name]', (backend) => {
     );
     expect(ids).not.toContain(cast.stranger.userId);
     expect((await api(cast.viewer, 'GET', `/documents/${d.id}/mentionable`)).statusCode).toBe(403);
+  });
+
+  it('[C4] who may share also gets the people who cannot open it yet, marked needsShare (the share prompt)', async () => {
+    const id = (await api(cast.owner, 'POST', `/workspaces/${workspaceId}/documents`, { title: 'Unshared' })).json().id;
+    // The commenter and the viewer are guests without a share here: they cannot open it.
+    const forOwner = (await api(cast.owner, 'GET', `/documents/${id}/mentionable?limit=50`)).json().items;
+    expect(forOwner).toContainEqual({
+      userId: cast.commenter.userId,
+      displayName: expect.any(String),
+      needsShare: true,
+    });
+    expect(forOwner).toContainEqual({ userId: cast.member.userId, displayName: expect.any(String) });
+    // A member who may comment but not share sees only those who can open it.
+    const forMember = (await api(cast.member, 'GET', `/documents/${id}/mentionable?limit=50`)).json().items;
+    expect(forMember.map((p: { userId: string }) => p.userId)).not.toContain(cast.commenter.userId);
+    expect(forMember.some((p: { needsShare?: boolean }) => p.needsShare)).toBe(false);
+    // Mentioning them stays a 400 until they are shared with.
+    const refused = await api(cast.owner, 'POST', `/documents/${id}/comments`, {
+      anchor: documentStartAnchor(),
+      quote: '',
+      body: 'hello',
+      mentions: [cast.commenter.userId],
+    });
+    expect(refused.statusCode).toBe(400);
   });
 });

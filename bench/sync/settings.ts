@@ -27,10 +27,23 @@ const list = <T extends string>(name: string, all: readonly T[]): T[] => {
   return raw as T[];
 };
 
+/** Like num, but 0 is allowed (a knob that is off by default). */
+const count = (name: string): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? 0 : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw}: expected a whole number`);
+  return n;
+};
+
 export const settings = {
   durationS: num('BENCH_SYNC_DURATION_S', 15),
   charsPerSecond: num('BENCH_SYNC_CHARS_PER_S', 5),
-  oneDocument: { editors: num('BENCH_SYNC_EDITORS', 10), viewers: num('BENCH_SYNC_VIEWERS', 100) },
+  oneDocument: {
+    editors: num('BENCH_SYNC_EDITORS', 10),
+    viewers: num('BENCH_SYNC_VIEWERS', 100),
+    /** Open comment threads on its document before typing (ours only; issue 14). */
+    commentThreads: count('BENCH_SYNC_COMMENT_THREADS'),
+  },
   manyDocuments: { documents: num('BENCH_SYNC_SMALL_DOCS', 200), watchers: num('BENCH_SYNC_SMALL_WATCHERS', 2) },
   largeRoom: {
     sockets: num('BENCH_SYNC_ROOM_SOCKETS', 1000),

@@ -230,8 +230,10 @@ export class Comments {
     actor: string,
     documentId: string,
     q: { q: string; limit: number },
-  ): Promise<{ items: { userId: string; displayName: string }[] }> {
+  ): Promise<{ items: { userId: string; displayName: string; needsShare?: true }[] }> {
     const info = await this.authorize(actor, documentId, 'document.comment');
+    // Who may share it also sees the workspace's people who cannot read it yet (the share prompt).
+    const sharer = canOnDocument(info, 'shares.manage');
     const pattern = `${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const candidates = await this.db
       .selectFrom('users')
@@ -259,13 +261,19 @@ export class Comments {
       .limit(q.limit * MENTIONABLE_OVERFETCH)
       .execute();
     const access = await Promise.all(candidates.map((c) => this.permissions.documentAccess(c.id, documentId)));
+    const reads = (i: number) => {
+      const a = access[i];
+      return a !== null && a !== undefined && canOnDocument(a, 'comments.read');
+    };
     const items = candidates
-      .filter((_, i) => {
-        const a = access[i];
-        return a !== null && a !== undefined && canOnDocument(a, 'comments.read');
-      })
+      .map((r, i) => ({ r, reads: reads(i) }))
+      .filter((c) => c.reads || sharer)
       .slice(0, q.limit)
-      .map((r) => ({ userId: r.id, displayName: r.display_name }));
+      .map(({ r, reads }) => ({
+        userId: r.id,
+        displayName: r.display_name,
+        ...(!reads && { needsShare: true as const }),
+      }));
     return { items };
   }
 

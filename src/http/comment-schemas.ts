@@ -50,6 +50,20 @@ export const CommentTextBody = T.Object(
 );
 
 export const PersonSchema = T.Object({ userId: Uuid, displayName: T.String() }, { title: 'Person' });
+/** A mention candidate; `needsShare` only for callers who may share the document (the share prompt). */
+export const MentionCandidateSchema = T.Object(
+  {
+    userId: Uuid,
+    displayName: T.String(),
+    needsShare: T.Optional(
+      T.Boolean({
+        description:
+          'cannot read the comments yet: a mention is refused until the document is shared with them (only listed for callers who may share it)',
+      }),
+    ),
+  },
+  { title: 'MentionCandidate' },
+);
 const NullablePerson = T.Union([PersonSchema, T.Null()], { description: 'null when the account was deleted' });
 
 export const CommentSchema = T.Object(
@@ -130,3 +144,4 @@ export type NotificationItem = Static<typeof NotificationSchema>;
 export type NotificationPage = Static<typeof NotificationPageSchema>;
 export type NotificationSettings = Static<typeof NotificationSettingsSchema>;
 export type WorkspaceSettings = Static<typeof WorkspaceSettingsSchema>;
+export type MentionCandidate = Static<typeof MentionCandidateSchema>;

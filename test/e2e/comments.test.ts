@@ -26,6 +26,8 @@ import {
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { call } from '../support/server-process.ts';
+import { linkToken } from '../support/test-app.ts';
 
 /** A change made by one person is on the other's screen within this, without a reload (the wait starts after the action; the latency itself is measured in test/comments.test.ts). */
 const LIVE_MS = 5_000;
@@ -189,5 +191,50 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     );
     await threadWith(a.page, 'Check this word').getByText('On deleted text').waitFor({ timeout: LIVE_MS });
     expect(await a.page.locator('.cm-highlight').count()).toBe(0);
+  });
+
+  it('[C4] mentioning someone without access: the owner is offered "Share with X and mention", which shares and mentions', {
+    timeout: 120_000,
+  }, async () => {
+    const [alice, gus] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Gus Guest')]);
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Prompt team');
+    // A guest of the workspace reads nothing that is not shared with them.
+    const invited = await call(server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
+      token: alice.accessToken,
+      body: { email: gus.user.email, role: 'guest' },
+    });
+    const accepted = await call(server.url, 'POST', '/api/v1/invitations/accept', {
+      token: gus.accessToken,
+      body: { token: linkToken((invited.body as { link: string }).link) },
+    });
+    expect(accepted.status).toBe(200);
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Plan');
+    const a = await open();
+    await signInWithSession(a.page, server.url, alice);
+    await openEditor(a.page, server.url, doc.id);
+    await typeAtEnd(a.page, 'Budget for spring');
+    await waitForStatus(a.page, 'Saved', 15_000);
+    await a.page.getByTestId('comments-toggle').click();
+    expect(await selectWord(a.page, 'spring')).toBe(true);
+    await panel(a.page).getByRole('button', { name: 'Comment on selection' }).click();
+    const box = panel(a.page).getByLabel('New comment');
+    await box.fill('Can you check this @Gu');
+    await box.press('End');
+    await box.type('s');
+    await panel(a.page)
+      .getByRole('option', { name: /Gus Guest/ })
+      .click();
+    await panel(a.page).getByRole('button', { name: 'Share with Gus Guest and mention' }).click();
+    await expect.poll(() => box.inputValue()).toContain('@Gus Guest');
+    await panel(a.page).getByRole('button', { name: 'Comment', exact: true }).click();
+    await threadWith(a.page, 'Can you check this').waitFor({ timeout: LIVE_MS });
+
+    // Gus can now open it as a commenter, and was notified of the mention.
+    const shares = await call(server.url, 'GET', `/api/v1/documents/${doc.id}/shares`, { token: alice.accessToken });
+    expect((shares.body as { items: { userId: string; role: string }[] }).items).toContainEqual(
+      expect.objectContaining({ userId: gus.user.id, role: 'commenter' }),
+    );
+    const unread = await call(server.url, 'GET', '/api/v1/notifications/unread-count', { token: gus.accessToken });
+    expect((unread.body as { unread: number }).unread).toBe(1);
   });
 });

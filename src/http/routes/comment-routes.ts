@@ -4,7 +4,13 @@ import { Type as T } from 'typebox';
 import type { Comments } from '../../app/comments.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
-import { CommentTextBody, NewThreadBody, PersonSchema, ThreadPageSchema, ThreadSchema } from '../comment-schemas.ts';
+import {
+  CommentTextBody,
+  MentionCandidateSchema,
+  NewThreadBody,
+  ThreadPageSchema,
+  ThreadSchema,
+} from '../comment-schemas.ts';
 import { Defaulted, described, problemResponses, Uuid } from '../schemas.ts';
 
 const DocumentParams = T.Object({ id: Uuid });
@@ -211,7 +217,9 @@ export const commentRoutes =
           summary: 'Find people to @mention',
           description:
             `People who can open the document (workspace members and people it is shared with) whose name or ` +
-            `email starts with \`q\`, for mention autocomplete (${WRITERS}). Names only, never emails.`,
+            `email starts with \`q\`, for mention autocomplete (${WRITERS}). Names only, never emails. For callers ` +
+            'who may share the document, workspace members who cannot read it yet are listed too, with ' +
+            '`needsShare: true` (the editor offers "Share with X and mention").',
           params: DocumentParams,
           querystring: T.Object(
             {
@@ -221,7 +229,7 @@ export const commentRoutes =
             { additionalProperties: false },
           ),
           response: {
-            200: described('Matching people', T.Object({ items: T.Array(PersonSchema) })),
+            200: described('Matching people', T.Object({ items: T.Array(MentionCandidateSchema) })),
             ...problemResponses(400, 401, 403, 404, 410),
           },
         },

@@ -5,6 +5,12 @@ import type { CommentThread, NotificationPage, NotificationSettings, Person } fr
 
 export type { CommentThread, Person };
 
+/**
+ * A person to mention; one who cannot read the comments yet comes with `share` (listed only for
+ * people allowed to share the document): the field offers "Share with X and mention".
+ */
+export type MentionCandidate = Person & { share?: () => Promise<void> };
+
 /** A window event: comments of the open document changed (the bell re-reads its unread count). */
 export const COMMENTS_CHANGED_EVENT = 'collab-docs:comments-changed';
 
@@ -59,12 +65,23 @@ export class CommentsApi {
     return this.api.request('POST', `${this.thread(threadId)}/${resolved ? 'resolve' : 'reopen'}`);
   }
 
-  async mentionable(q: string): Promise<Person[]> {
-    const r = await this.api.request<{ items: Person[] }>(
+  async mentionable(q: string): Promise<MentionCandidate[]> {
+    const r = await this.api.request<{ items: (Person & { needsShare?: boolean })[] }>(
       'GET',
       `${this.base}/mentionable?q=${encodeURIComponent(q)}&limit=8`,
     );
-    return r.items;
+    return r.items.map(({ needsShare, ...person }) =>
+      needsShare
+        ? {
+            ...person,
+            // The existing share API; commenter: enough to read the thread and answer it.
+            share: () =>
+              this.api.request<void>('PUT', `${this.base}/shares/${encodeURIComponent(person.userId)}`, {
+                role: 'commenter',
+              }),
+          }
+        : person,
+    );
   }
 
   private thread(threadId: string): string {

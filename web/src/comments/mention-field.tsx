@@ -1,11 +1,14 @@
 /**
  * A comment text box with @mention autocomplete of people who can open the document (the API's
  * mentionable list): arrows and Enter choose, Escape closes; Ctrl/Cmd+Enter sends. The chosen
- * people travel with the text as structured mentions.
+ * people travel with the text as structured mentions. Someone who cannot open the document yet
+ * (listed only for people allowed to share it) is offered "Share with X and mention"; anyone else
+ * mentioning a person without access is told to ask for a share (the server's 400).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { COMMENT_MAX_LENGTH } from '../../../src/domain/comment-limits.ts';
-import type { Person } from './comments-api.ts';
+import { ApiError } from '../api.ts';
+import type { MentionCandidate, Person } from './comments-api.ts';
 import { insertMention, mentionedIn, mentionQueryAt } from './mentions.ts';
 
 export type MentionFieldProps = {
@@ -14,7 +17,7 @@ export type MentionFieldProps = {
   submitLabel: string;
   initial?: string;
   initialMentions?: Person[];
-  search: (q: string) => Promise<Person[]>;
+  search: (q: string) => Promise<MentionCandidate[]>;
   onSubmit: (body: string, mentions: string[]) => Promise<void>;
   onCancel?: () => void;
   autoFocus?: boolean;
@@ -22,7 +25,11 @@ export type MentionFieldProps = {
 
 export function MentionField(props: MentionFieldProps) {
   const [text, setText] = useState(props.initial ?? '');
-  const [suggestions, setSuggestions] = useState<Person[]>([]);
+  const [suggestions, setSuggestions] = useState<MentionCandidate[]>([]);
+  /** A person without access being mentioned: the share prompt is open for them. */
+  const [sharing, setSharing] = useState<{ person: MentionCandidate; at: { start: number; query: string } } | null>(
+    null,
+  );
   const [selected, setSelected] = useState(0);
   const [query, setQuery] = useState<{ start: number; query: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -58,10 +65,15 @@ export function MentionField(props: MentionFieldProps) {
     };
   }, [query?.start, query?.query]);
 
-  const choose = (person: Person) => {
+  const choose = (person: MentionCandidate, at = query) => {
     const el = box.current;
-    if (!el || !query) return;
-    const r = insertMention(text, query, person.displayName);
+    if (!el || !at) return;
+    if (person.share) {
+      setSharing({ person, at });
+      setQuery(null);
+      return;
+    }
+    const r = insertMention(text, at, person.displayName);
     chosen.current.set(person.userId, person.displayName);
     setText(r.text);
     setQuery(null);
@@ -69,6 +81,21 @@ export function MentionField(props: MentionFieldProps) {
       el.focus();
       el.setSelectionRange(r.caret, r.caret);
     });
+  };
+
+  const shareAndMention = async () => {
+    if (!sharing?.person.share) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await sharing.person.share();
+      choose({ userId: sharing.person.userId, displayName: sharing.person.displayName }, sharing.at);
+      setSharing(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'The document could not be shared.');
+    } finally {
+      setBusy(false);
+    }
   };
 
   const submit = async () => {
@@ -81,7 +108,14 @@ export function MentionField(props: MentionFieldProps) {
       setText('');
       chosen.current.clear();
     } catch (err) {
-      setError(err instanceof Error ? err.message : 'The comment could not be sent.');
+      const stranger = err instanceof ApiError && err.fields.some((f) => f.field.startsWith('/mentions/'));
+      setError(
+        stranger
+          ? 'Someone you mentioned cannot open this document. Ask its owner or a workspace admin to share it with them, then mention them.'
+          : err instanceof Error
+            ? err.message
+            : 'The comment could not be sent.',
+      );
     } finally {
       setBusy(false);
     }
@@ -152,8 +186,20 @@ export function MentionField(props: MentionFieldProps) {
               onClick={() => choose(p)}
             >
               {p.displayName}
+              {p.share && <span class="cm-mentions__note"> (no access yet)</span>}
             </div>
           ))}
+        </div>
+      )}
+      {sharing && (
+        <div class="cm-share-prompt" role="status">
+          <p>{sharing.person.displayName} cannot open this document yet.</p>
+          <button type="button" class="ed-btn ed-btn--primary" disabled={busy} onClick={() => void shareAndMention()}>
+            Share with {sharing.person.displayName} and mention
+          </button>
+          <button type="button" class="ed-btn" onClick={() => setSharing(null)}>
+            Don't mention
+          </button>
         </div>
       )}
       {error && (
