@@ -15,7 +15,8 @@ export const LOADTEST_USAGE = `Usage: collab-docs loadtest --url http://host:300
   --max-users N                ramp: stop here if nothing broke (1000)
   --think-ms MS                mean think time between steps; keystrokes use a tenth (1000)
   --keystrokes N               keystrokes per document visit (20)
-  --slo-http-p95-ms MS         (200)  --slo-keystroke-p95-ms MS (500)  --slo-error-ratio R (0.01)
+  --slo-http-p95-ms MS         (200)  --slo-auth-p95-ms MS (1000)  --slo-keystroke-p95-ms MS (500)
+  --slo-error-ratio R (0.01)
   --scrape-seconds S           soak: how often the server's /metrics is read (5)
   --journeys N                 each user stops after N journeys (fixed and soak end when all are done)
   --json FILE                  write the result there too (it always goes to stdout)
@@ -40,6 +41,7 @@ export async function runLoadtestCommand(argv: string[]): Promise<number> {
       'think-ms': { type: 'string', default: '1000' },
       keystrokes: { type: 'string', default: '20' },
       'slo-http-p95-ms': { type: 'string', default: '200' },
+      'slo-auth-p95-ms': { type: 'string', default: '1000' },
       'slo-keystroke-p95-ms': { type: 'string', default: '500' },
       'slo-error-ratio': { type: 'string', default: '0.01' },
       'scrape-seconds': { type: 'string', default: '5' },
@@ -73,6 +75,7 @@ export async function runLoadtestCommand(argv: string[]): Promise<number> {
       password: `lt-${randomUUID()}`,
       slo: {
         httpP95Ms: num('slo-http-p95-ms', 0),
+        authP95Ms: num('slo-auth-p95-ms', 0),
         keystrokeP95Ms: num('slo-keystroke-p95-ms', 0),
         errorRatio: num('slo-error-ratio', 0),
       },

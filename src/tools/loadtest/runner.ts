@@ -12,7 +12,13 @@ import { type OpSummary, percentile, type Sample, summarize, timeline } from './
 
 export type Mode = 'fixed' | 'ramp' | 'soak';
 
-export type Slo = { httpP95Ms: number; keystrokeP95Ms: number; errorRatio: number };
+export type Slo = {
+  httpP95Ms: number;
+  /** Sign-up and log-in: password hashing (scrypt) is slow on purpose, so they have their own bound. */
+  authP95Ms: number;
+  keystrokeP95Ms: number;
+  errorRatio: number;
+};
 
 export type LoadtestOptions = {
   url: string;
@@ -52,16 +58,24 @@ export type LoadtestResult = {
   timeline: ReturnType<typeof timeline>;
 };
 
-const HTTP_OPS = new Set(['signup', 'login', 'create', 'list', 'search', 'export']);
+/** The product's request path; sign-up and log-in are judged apart (AUTH_OPS). */
+const HTTP_OPS = new Set(['create', 'list', 'search', 'export']);
+const AUTH_OPS = new Set(['signup', 'login']);
+
+function p95Over(samples: Sample[], ops: Set<string>): { n: number; p95: number } {
+  const ms = samples.filter((s) => ops.has(s.op) && s.ok).map((s) => s.ms);
+  ms.sort((a, b) => a - b);
+  return { n: ms.length, p95: percentile(ms, 95) };
+}
 
 /** Which SLOs a window of samples breaks (empty: all met). */
 export function brokenSlos(samples: Sample[], slo: Slo): string[] {
   const broken: string[] = [];
-  const http = samples.filter((s) => HTTP_OPS.has(s.op) && s.ok).map((s) => s.ms);
-  http.sort((a, b) => a - b);
-  const httpP95 = percentile(http, 95);
-  if (http.length > 0 && httpP95 > slo.httpP95Ms) {
-    broken.push(`http p95 ${httpP95.toFixed(0)} ms > ${slo.httpP95Ms} ms`);
+  const http = p95Over(samples, HTTP_OPS);
+  if (http.n > 0 && http.p95 > slo.httpP95Ms) broken.push(`http p95 ${http.p95.toFixed(0)} ms > ${slo.httpP95Ms} ms`);
+  const auth = p95Over(samples, AUTH_OPS);
+  if (auth.n > 0 && auth.p95 > slo.authP95Ms) {
+    broken.push(`sign-up/log-in p95 ${auth.p95.toFixed(0)} ms > ${slo.authP95Ms} ms`);
   }
   const keys = samples.filter((s) => s.op === 'keystroke' && s.ok).map((s) => s.ms);
   keys.sort((a, b) => a - b);
