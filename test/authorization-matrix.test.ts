@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { documentStartAnchor } from './support/comment-fixtures.ts';
+import { png } from './support/image-fixtures.ts';
 import { linkToken, startTestApp, TEST_OPERATOR_TOKEN, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -27,6 +28,8 @@ type Fixture = {
   documentId: string;
   privateDocumentId: string;
   exportJobId?: string;
+  /** An image in D, uploaded by its author (docs/spec/images.md). */
+  imageId?: string;
   /** A named version of D (docs/spec/history.md). */
   versionId: string;
   /** Open invitations of a stranger's email to W (as member) and to D (as viewer), and an invite link to W. */
@@ -83,6 +86,8 @@ type RouteCase = {
   operator?: number;
   /** D is moved to the trash (by the owner) before the request: the trash routes [T2]. */
   trashed?: true;
+  /** Request headers (a raw body's Content-Type). */
+  headers?: Record<string, string>;
 };
 
 /** Not a user: the operator's credential where a matrix row needs a session. */
@@ -228,6 +233,14 @@ const ROUTES: RouteCase[] = [
     url: (f) => `/api/v1/admin/exports/dead?workspaceId=${f.workspaceId}`, expected: [404, 403, 403, 403, 403, 403, 200, 200] },
   { route: 'POST /admin/exports/:jobId/retry', method: 'POST', subject: 'export', mutates: false,
     url: (f) => `/api/v1/admin/exports/${f.exportJobId}/retry`,         expected: [404, 403, 403, 403, 403, 403, 409, 409], author: 403 },
+  // Images [IM1]: editors upload (each row its own D: the same bytes twice would be the same image), readers fetch.
+  { route: 'POST /documents/:id/images', method: 'POST', subject: 'document', mutates: true,
+    url: (f) => `${doc(f)}/images`, body: () => png(3, 2), headers: { 'content-type': 'image/png' },
+                                                                        expected: [404, 404, 403, 403, 201, 201, 201, 201], author: 201 },
+  { route: 'GET /documents/:id/images', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/images`,                                     expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
+  { route: 'GET /documents/:id/images/:imageId', method: 'GET', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/images/${f.imageId}`,                        expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
   // Comments [C1] [C3]: readers read them, commenters and up write; a comment is edited by its author (D's creator
   // here) alone and deleted by its author or D's moderators (admins, owners, creator).
   { route: 'GET /documents/:id/comments', method: 'GET', subject: 'document', mutates: false,
@@ -359,8 +372,8 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
   let shared: Fixture;
   const own = new Map<string, Fixture>();
 
-  const call = (who: TestSession, method: Method, url: string, body?: unknown) =>
-    t.request(method, url, { token: who.token, body });
+  const call = (who: TestSession, method: Method, url: string, body?: unknown, headers?: Record<string, string>) =>
+    t.request(method, url, { token: who.token, body, headers });
 
   const must = async (res: Promise<LightMyRequestResponse>, status: number) => {
     const r = await res;
@@ -474,6 +487,9 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
     cast = Object.fromEntries(names.map((n, i) => [n, sessions[i]])) as Cast;
     shared = await createFixture(true);
     shared.exportJobId = await exportOf(shared);
+    shared.imageId = (
+      await must(call(cast.author, 'POST', `${doc(shared)}/images`, png(4, 4), { 'content-type': 'image/png' }), 201)
+    ).id;
     const mutating = MATRIX.filter((r) => r.route.mutates);
     const fixtures = await mapLimited(mutating, FIXTURE_BUILD_CONCURRENCY, (r) =>
       createFixture(r.route.route.includes('/comments')),
@@ -493,7 +509,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
         const me = row.caller === 'operator' ? OPERATOR : cast[row.caller];
         const body = route.body?.(cast, f);
         if (route.trashed) await must(call(cast.owner, 'DELETE', doc(f)), 204);
-        const res = await call(me, route.method, route.url(f, cast, me), body);
+        const res = await call(me, route.method, route.url(f, cast, me), body, route.headers);
         expectStatus(res, row.status);
         if (row.status !== 404) return;
         // No existence leak: the same request about an id that never existed answers identically.
@@ -503,7 +519,7 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
             : route.subject === 'export'
               ? { ...f, exportJobId: randomUUID() }
               : { ...f, documentId: randomUUID() };
-        const res2 = await call(me, route.method, route.url(nothing, cast, me), body);
+        const res2 = await call(me, route.method, route.url(nothing, cast, me), body, route.headers);
         expectProblem(res2, 404);
         expect(comparable(res)).toEqual(comparable(res2));
         // The second request really named another id (in the path, or in the query for query-scoped routes).

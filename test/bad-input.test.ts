@@ -7,6 +7,7 @@ import { PROBLEM_TYPE_BASE } from '../src/http/problem.ts';
 import { API_PREFIX } from '../src/http/server.ts';
 import { backends } from './support/backends.ts';
 import { COMMENT_BAD_REQUESTS, COMMENT_TABLES } from './support/comment-bad-requests.ts';
+import { IMAGE_BAD_REQUESTS } from './support/image-bad-requests.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp, type TestSession } from './support/test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -971,6 +972,8 @@ const BAD_REQUESTS: BadRequest[] = [
   { name: 'a text/plain body', route: WORKSPACES, raw: '{"name":"W"}', contentType: 'text/plain', status: 415 },
   // --- comments and notifications [C4]
   ...COMMENT_BAD_REQUESTS,
+  // --- images [IM2]
+  ...IMAGE_BAD_REQUESTS,
 ];
 
 /** Tables whose row counts must not move when a request is rejected. */

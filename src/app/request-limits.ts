@@ -23,7 +23,7 @@ import type { Plan } from '../domain/roles.ts';
 import type { RateLimitStore, Sql } from './ports.ts';
 
 /** Operations with a bucket of their own on top of the workspace's. */
-export type ExpensiveOperation = 'search' | 'export' | 'invite' | 'login';
+export type ExpensiveOperation = 'search' | 'export' | 'image' | 'invite' | 'login';
 
 export type RequestLimitsOptions = {
   planRates: PlanRates;

@@ -406,7 +406,17 @@ export const ConfigSchema = T.Object({
       'EXPORT_SHUTDOWN_GRACE_MS: running exports may finish this long at shutdown, then are handed back',
     ),
   }),
-  // Where files (finished exports; editor images later) live: docs/operations.md "File storage".
+  // Images in documents (docs/spec/images.md, docs/operations.md "Images").
+  images: Group({
+    maxBytes: Int(1024, 104_857_600, 10_485_760, 'IMAGE_MAX_BYTES: largest image upload, in bytes (10 MiB)'),
+    workspaceMaxBytes: Int(
+      0,
+      Number.MAX_SAFE_INTEGER,
+      5_368_709_120,
+      'IMAGE_WORKSPACE_MAX_BYTES: image bytes one workspace may hold in all (5 GiB; 0 = unlimited)',
+    ),
+  }),
+  // Where files (finished exports, images in documents) live: docs/operations.md "File storage".
   storage: Group({
     backend: T.Enum(['auto', 'local', 'postgres', 's3'], {
       default: 'auto',
@@ -507,6 +517,7 @@ export const ConfigSchema = T.Object({
     burstSeconds: Int(0, 3_600, 10, 'RATE_LIMIT_BURST_SECONDS: …for this long, from idle'),
     searchPerMinute: Int(1, 60_000_000, 600, 'RATE_LIMIT_SEARCH_PER_MINUTE: searches per user'),
     exportPerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_EXPORT_PER_MINUTE: export requests per user'),
+    imagePerMinute: Int(1, 60_000_000, 60, 'RATE_LIMIT_IMAGE_PER_MINUTE: image uploads per user'),
     invitePerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_INVITE_PER_MINUTE: invitations and shares by email per user'),
     loginPerMinute: Int(1, 60_000_000, 30, 'RATE_LIMIT_LOGIN_PER_MINUTE: log-in attempts per client address'),
     planCacheMs: Int(
@@ -635,6 +646,8 @@ const ENV: Record<string, [Path, Kind]> = {
   EXPORT_BREAKER_RESET_MS: ['export.breaker.resetTimeoutMs', 'int'],
   EXPORT_BREAKER_MIN_CALLS: ['export.breaker.volumeThreshold', 'int'],
   EXPORT_STORAGE_DIR: ['export.storageDir', 'str'],
+  IMAGE_MAX_BYTES: ['images.maxBytes', 'int'],
+  IMAGE_WORKSPACE_MAX_BYTES: ['images.workspaceMaxBytes', 'int'],
   STORAGE_BACKEND: ['storage.backend', 'str'],
   S3_BUCKET: ['storage.s3.bucket', 'str'],
   S3_ENDPOINT: ['storage.s3.endpoint', 'str'],
@@ -680,6 +693,7 @@ const ENV: Record<string, [Path, Kind]> = {
   RATE_LIMIT_BURST_SECONDS: ['limits.burstSeconds', 'int'],
   RATE_LIMIT_SEARCH_PER_MINUTE: ['limits.searchPerMinute', 'int'],
   RATE_LIMIT_EXPORT_PER_MINUTE: ['limits.exportPerMinute', 'int'],
+  RATE_LIMIT_IMAGE_PER_MINUTE: ['limits.imagePerMinute', 'int'],
   RATE_LIMIT_INVITE_PER_MINUTE: ['limits.invitePerMinute', 'int'],
   RATE_LIMIT_LOGIN_PER_MINUTE: ['limits.loginPerMinute', 'int'],
   RATE_LIMIT_PLAN_CACHE_MS: ['limits.planCacheMs', 'int'],

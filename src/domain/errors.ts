@@ -72,6 +72,18 @@ export class Locked extends DomainError {
   readonly code = 'quarantined';
 }
 
+/** A request body past a size limit the route states (an image upload over IMAGE_MAX_BYTES). */
+export class TooLarge extends DomainError {
+  readonly status = 413;
+  readonly code = 'too_large';
+}
+
+/** A request body whose content is not a kind the route accepts (sniffed, not the Content-Type). */
+export class UnsupportedMediaType extends DomainError {
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+}
+
 export class RateLimited extends DomainError {
   readonly status = 429;
   readonly code = 'rate_limited';

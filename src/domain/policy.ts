@@ -130,7 +130,9 @@ export type DocumentAction =
   | 'versions.create'
   | 'versions.restore'
   | 'document.setGeneralAccess'
-  | 'document.transferOwnership';
+  | 'document.transferOwnership'
+  | 'images.upload'
+  | 'images.read';
 
 const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   'document.read': 'viewer',
@@ -157,6 +159,9 @@ const DOCUMENT_RULES: Record<DocumentAction, DocumentAccess> = {
   // General access and ownership [P7] [P8]: workspace admins and owners, and the document's owner.
   'document.setGeneralAccess': 'admin',
   'document.transferOwnership': 'admin',
+  // Images in a document (docs/spec/images.md [IM1]): who may edit adds them, who may read sees them.
+  'images.upload': 'editor',
+  'images.read': 'viewer',
 };
 
 /** What may still be done to a document in the trash; everything else is 410 for its readers [T1]. */

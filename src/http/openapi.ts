@@ -23,6 +23,7 @@ const TAGS = [
   { name: 'comments', description: 'Comment threads anchored to text ranges, replies and @mentions' },
   { name: 'notifications', description: 'Mentions and replies for the signed-in person, and their email setting' },
   { name: 'search', description: 'Full-text search over readable documents' },
+  { name: 'images', description: 'Images in documents: upload (content-checked), list and fetch' },
   { name: 'exports', description: 'Asynchronous exports to PDF, Word, Markdown and HTML' },
   { name: 'ops', description: 'Probes and metrics for operators' },
   { name: 'operator', description: 'Plans and rate-limit overrides, for the operator credential only' },

@@ -19,6 +19,7 @@ function expensiveOperations(prefix: string): Map<string, ExpensiveOperation> {
   return new Map<string, ExpensiveOperation>([
     [`GET ${prefix}/search`, 'search'],
     [`POST ${prefix}/documents/:id/export`, 'export'],
+    [`POST ${prefix}/documents/:id/images`, 'image'],
     [`POST ${prefix}/workspaces/:id/members`, 'invite'],
     [`POST ${prefix}/documents/:id/shares`, 'invite'],
     [`POST ${prefix}/workspaces/:id/invitations/:invitationId/resend`, 'invite'],

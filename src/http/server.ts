@@ -22,6 +22,7 @@ import type { DocumentLists } from '../app/document-lists.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
 import type { IdempotencyKeys } from '../app/idempotency.ts';
+import type { DocumentImages } from '../app/images.ts';
 import type { Notifications } from '../app/notifications.ts';
 import type { Search } from '../app/search.ts';
 import type { Trash } from '../app/trash.ts';
@@ -47,6 +48,7 @@ import { commentRoutes } from './routes/comment-routes.ts';
 import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
+import { imageRoutes } from './routes/image-routes.ts';
 import { type InvitationDeps, invitationPublicRoutes, invitationRoutes } from './routes/invitation-routes.ts';
 import { listRoutes } from './routes/list-routes.ts';
 import { notificationRoutes } from './routes/notification-routes.ts';
@@ -121,6 +123,8 @@ export type ApiDeps = {
   versions: Versions;
   /** Export jobs (request, status, download, dead letters). */
   exports?: Exports;
+  /** Images in documents: upload, list, fetch (docs/spec/images.md). */
+  images?: DocumentImages;
   /** Per-tenant request limits and the permission lookups that find a request's workspace. */
   rateLimits: Omit<RateLimitDeps, 'prefix'>;
   /** Answers kept for retried requests carrying an Idempotency-Key. */
@@ -265,6 +269,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(workspaceSettingsRoutes(api.comments.settings));
         await scope.register(versionRoutes(api.versions, API_PREFIX));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
+        if (api.images) await scope.register(imageRoutes(api.images));
       },
       { prefix: API_PREFIX },
     );

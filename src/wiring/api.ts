@@ -29,6 +29,7 @@ import type { RoomRegistry } from '../sync/rooms.ts';
 import { wireAccount } from './account.ts';
 import type { CommentsWiring } from './comments.ts';
 import type { Identity } from './identity.ts';
+import { wireImages } from './images.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { wireRequestLimits } from './limits.ts';
 import type { Mail } from './mail.ts';
@@ -153,6 +154,7 @@ export function wireApi(
       },
       onQuotaRejected: (plan) => exportMetrics.quotaRejections.inc({ plan }),
     }),
+    images: wireImages(config, infra, permissions),
     versions: wireVersionHistory(config, infra, { documents, rooms: deps.rooms }),
     // Live rooms answer first; the stored log otherwise.
     content: new DocumentContentReads(

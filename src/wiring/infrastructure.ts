@@ -58,6 +58,8 @@ export type Infrastructure = {
    * role's pool, so downloads (api) and writes (worker) stay in their bulkheads.
    */
   exportFiles(role: Role): FileStorage;
+  /** The same file store, namespace "images": the images in documents (src/app/images.ts). */
+  imageFiles(role: Role): FileStorage;
   /**
    * Worker threads that rebuild stored documents under a time budget (room loads, compaction,
    * content reads, export projections); started on first use, shared by every role.
@@ -122,19 +124,20 @@ export async function openInfrastructure(
   const rateLimitFallback = new MemoryRateLimitStore();
 
   const storageMetrics = new StorageMetrics(metrics.registry);
-  const fileStores = new Map<Role, FileStorage>();
-  const exportFiles = (role: Role): FileStorage => {
-    let store = fileStores.get(role);
+  const fileStores = new Map<string, FileStorage>();
+  const files = (namespace: 'exports' | 'images', role: Role): FileStorage => {
+    let store = fileStores.get(`${namespace}:${role}`);
     if (!store) {
-      store = openFileStorage(config, 'exports', {
+      store = openFileStorage(config, namespace, {
         sql: () => database.pool(role),
         metrics: storageMetrics,
         logger: logger.child({ component: 'storage' }),
       }).storage;
-      fileStores.set(role, store);
+      fileStores.set(`${namespace}:${role}`, store);
     }
     return store;
   };
+  const exportFiles = (role: Role): FileStorage => files('exports', role);
 
   let crdtPool: CrdtPool | undefined;
   const crdtMetrics = new CrdtMetrics(metrics.registry, { queued: () => crdtPool?.stats().queued ?? 0 });
@@ -162,6 +165,7 @@ export async function openInfrastructure(
     rateLimitFallback,
     events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
     exportFiles,
+    imageFiles: (role) => files('images', role),
     crdt,
     quarantine: (role) => new SqlQuarantineStore(database.pool(role)),
     async close() {

@@ -32,6 +32,7 @@ export function wireRequestLimits(config: Config, infra: Infrastructure, db: Sql
       expensivePerSecond: {
         search: perSecond(limits.searchPerMinute),
         export: perSecond(limits.exportPerMinute),
+        image: perSecond(limits.imagePerMinute),
         invite: perSecond(limits.invitePerMinute),
         login: perSecond(limits.loginPerMinute),
       },

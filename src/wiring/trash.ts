@@ -1,11 +1,12 @@
 /**
  * The trash purge on the `worker` role: every TRASH_PURGE_INTERVAL_MS it deletes documents whose
  * time in the trash is up (their events close what is still open anywhere), sets the trash-size
- * gauge, and logs and counts what it did; the export cleanup then deletes their stored files.
+ * gauge, and logs and counts what it did; the export and image cleanups then delete their stored files.
  */
 import { TrashPurger } from '../app/trash.ts';
 import type { Config } from '../config/config.ts';
 import { withSpan } from '../observability/tracing.ts';
+import { wireImageCleanup } from './images.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import type { ExportPipeline } from './worker.ts';
 
@@ -28,6 +29,7 @@ export function wireTrashPurge(
   });
   const logger = infra.logger.child({ component: 'trash' });
   const metrics = infra.trashMetrics;
+  const cleanImages = wireImageCleanup(infra);
   const runOnce = () =>
     withSpan('trash.purge', {}, async () => {
       const purged = await purger.runOnce();
@@ -37,6 +39,8 @@ export function wireTrashPurge(
         // Their export files now belong to no document: the export cleanup deletes them at once.
         await deps.exports.cleanupOnce();
       }
+      // Every pass, not only after a purge here: "delete forever" (api role) and deleted workspaces leave images too.
+      await cleanImages();
       metrics.inTrash.set(await purger.size());
       return purged;
     });

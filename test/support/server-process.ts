@@ -56,6 +56,7 @@ async function startOnce(env: Record<string, string>, port: number, readyTimeout
       // Every test client is 127.0.0.1 and fixtures export and invite a lot (as test-app.ts).
       RATE_LIMIT_SEARCH_PER_MINUTE: '6000000',
       RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
+      RATE_LIMIT_IMAGE_PER_MINUTE: '6000000',
       RATE_LIMIT_INVITE_PER_MINUTE: '6000000',
       RATE_LIMIT_LOGIN_PER_MINUTE: '6000000',
       // Likewise the sync tier's tenant caps (test/sync-limits.test.ts sets small ones).
