@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { CrdtPool } from '../content/crdt-pool.ts';
 import { retryDelayMs } from '../domain/export-policy.ts';
 import { withSpan } from '../observability/tracing.ts';
+import { type ImageSource, inlineImages } from './inline-images.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 import { pinnedContent } from './pinned-document.ts';
 import { type FileStorage, RenderError, type Renderer } from './ports.ts';
@@ -68,6 +69,7 @@ export class ExportWorker {
   private readonly queue: JobQueue;
   private readonly renderer: Renderer;
   private readonly crdt: CrdtPool;
+  private readonly images: ImageSource | undefined;
   private readonly storage: FileStorage;
   private readonly observer: ExportObserver;
   private readonly logger: Logger;
@@ -89,12 +91,15 @@ export class ExportWorker {
       logger: Logger;
       /** Rebuilds the pinned document off the main thread, under budget. */
       crdt: CrdtPool;
+      /** The document's own images, put inline before rendering (absent: images print their alt text). */
+      images?: ImageSource;
     },
     opts: ExportWorkerOptions,
   ) {
     this.queue = deps.queue;
     this.renderer = deps.renderer;
     this.crdt = deps.crdt;
+    this.images = deps.images;
     this.storage = deps.storage;
     this.observer = deps.observer;
     this.logger = deps.logger;
@@ -217,7 +222,8 @@ export class ExportWorker {
       );
       return ok ? 'failed' : 'superseded';
     }
-    const content = await pinnedContent(this.crdt, job.pinnedState, job.pinnedUpdates);
+    const pinned = await pinnedContent(this.crdt, job.pinnedState, job.pinnedUpdates);
+    const content = this.images ? await inlineImages(pinned, job.documentId, this.images) : pinned;
     const timeout = AbortSignal.timeout(this.opts.taskTimeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     let file: Awaited<ReturnType<Renderer['render']>>;

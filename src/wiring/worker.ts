@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { StoredImageSource } from '../app/image-source.ts';
 import type { Config } from '../config/config.ts';
 import { ExpiryCleaner } from '../export/cleanup.ts';
 import { JobQueue } from '../export/job-queue.ts';
@@ -65,7 +66,15 @@ export function wireExportPipeline(config: Config, infra: Infrastructure): Expor
       : undefined,
   });
   const worker = new ExportWorker(
-    { queue, renderer, storage: infra.exportFiles('worker'), observer: metrics, logger, crdt: infra.crdt() },
+    {
+      queue,
+      renderer,
+      storage: infra.exportFiles('worker'),
+      observer: metrics,
+      logger,
+      crdt: infra.crdt(),
+      images: new StoredImageSource(infra.database.pool('worker'), infra.imageFiles('worker')),
+    },
     {
       concurrency: cfg.workerConcurrency,
       pollIntervalMs: cfg.pollIntervalMs,

@@ -22,6 +22,7 @@ import {
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
 import { groupBlocks } from './block-groups.ts';
+import { imageParagraph } from './docx-image.ts';
 import {
   BULLET_REFERENCE,
   DOCX_STYLES,
@@ -129,6 +130,8 @@ class DocxWriter {
           }),
         ];
       case 'image': {
+        const picture = imageParagraph(node);
+        if (picture) return [picture];
         const alt = stringAttr(node, 'alt');
         return alt ? [this.paragraph([{ type: 'text', text: alt, marks: [{ type: 'italic' }] }], ctx)] : [];
       }

@@ -8,6 +8,7 @@ import PDFDocument from 'pdfkit';
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { groupBlocks } from './block-groups.ts';
 import { layoutOptions, registerFonts, segmentText } from './pdf-fonts.ts';
+import { drawImage, embeddableImage } from './pdf-image.ts';
 import { flowRuns, inlineRuns, plainRuns, type Run } from './pdf-inline.ts';
 import { drawTable } from './pdf-table.ts';
 import { toWinAnsi } from './win-ansi.ts';
@@ -142,6 +143,10 @@ class PdfWriter {
         this.horizontalRule(ctx);
         return;
       case 'image': {
+        const bytes = embeddableImage(node);
+        const box = { x: this.left + ctx.indent, width: this.width - ctx.indent, gapAfter: ctx.paragraphGap };
+        const room = { ...box, maxHeight: this.maxY() - this.doc.page.margins.top };
+        if (bytes && drawImage(this.doc, bytes, room, (h) => this.ensureSpace(h))) return;
         const alt = stringAttr(node, 'alt');
         if (alt) this.paragraph([{ type: 'text', text: alt, marks: [{ type: 'italic' }] }], ctx);
         return;
