@@ -6,8 +6,7 @@
  */
 import { buffer } from 'node:stream/consumers';
 import type { Kysely } from 'kysely';
-import type { ImageSource } from '../export/inline-images.ts';
-import type { FileStorage } from '../export/ports.ts';
+import type { FileStorage, ImageSource } from '../export/ports.ts';
 import { type ImageTables, withImageTables } from './images.ts';
 import type { Sql } from './ports.ts';
 import type { DB } from './schema.ts';

@@ -32,7 +32,7 @@ function limiter(perMinute: number) {
     {
       planRates: { free: 100, business: 100, enterprise: 500 },
       burst: { factor: 1, seconds: 0 },
-      expensivePerSecond: { search: perMinute / 60, export: 1, invite: 1, login: perMinute / 60 },
+      expensivePerSecond: { search: perMinute / 60, export: 1, image: 1, invite: 1, login: perMinute / 60 },
       planCacheMs: 1_000,
       storeRetryMs: 1_000,
       logEveryMs: 10_000,

@@ -7,11 +7,9 @@
  * and the renderers print their alt text.
  */
 import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
+import type { ImageSource } from './ports.ts';
 
-/** Reads one image of one document; null when it is not this document's (or is gone). */
-export interface ImageSource {
-  read(documentId: string, imageId: string): Promise<{ bytes: Uint8Array; contentType: string } | null>;
-}
+export type { ImageSource };
 
 /** Image bytes one export inlines at most (base64 makes it a third more). */
 export const INLINE_IMAGE_BUDGET_BYTES = 64 * 1_048_576;
