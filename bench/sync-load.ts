@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
+import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { type Database, openDatabase } from '../src/adapters/sql/database.ts';
 import { migrateToLatest } from '../src/adapters/sql/migrator.ts';
 import { SqlUpdateLog } from '../src/adapters/sql/update-log.ts';
@@ -155,6 +156,7 @@ function registry(syncLog: SqlUpdateLog): RoomRegistry {
     {
       log: syncLog,
       bus: new MemoryBus(),
+      seats: new MemorySeats({ ttlMs: 15_000 }),
       observer: quietObserver,
       logger: pino({ level: 'silent' }),
       documentAccess: async () => 'owner',

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
+import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { ProtocolError } from '../src/sync/close-codes.ts';
 import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
@@ -114,6 +115,7 @@ describe('[S5.4] fan-out over real sockets with a broadcast longer than the tick
     registry = new RoomRegistry(OPTIONS, {
       log,
       bus: new MemoryBus(),
+      seats: new MemorySeats({ ttlMs: 15_000, now: () => clock.now() }),
       observer,
       logger: pino({ level: 'silent' }),
       documentAccess: async () => 'editor',

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
+import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { SyncClient } from '../src/client/sync-client.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { CloseCode, ProtocolError } from '../src/sync/close-codes.ts';
@@ -58,7 +59,7 @@ function serve(pair: TestSocketPair, room: Room, registry: RoomRegistry): void {
     if (!session) {
       if (frame[0] !== MessageType.TOKEN) return pair.server.close(CloseCode.UNAUTHORIZED, 'token must come first');
       const userId = new TextDecoder().decode(frame.subarray(2));
-      session = new Session(pair.server, userId, room.admit('edit'), Number.MAX_SAFE_INTEGER);
+      session = new Session(pair.server, userId, 'edit', Number.MAX_SAFE_INTEGER);
       room.join(session);
       return;
     }
@@ -89,6 +90,7 @@ async function setup() {
   const registry = new RoomRegistry(OPTIONS, {
     log,
     bus: new MemoryBus(),
+    seats: new MemorySeats({ ttlMs: 15_000, now: () => clock.now() }),
     observer,
     logger: pino({ level: 'silent' }),
     documentAccess: async () => 'editor',

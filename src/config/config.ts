@@ -188,6 +188,25 @@ export const ConfigSchema = T.Object({
       default: false,
       description: "SYNC_VIEWER_PRESENCE: show read-only users' cursors to others",
     }),
+    // Fleet-wide tiers (docs/spec/sync.md S5.6): the seat ledger in Redis, in process when embedded
+    fleetTtlMs: Int(
+      1000,
+      600000,
+      15000,
+      'SYNC_FLEET_TTL_MS: an instance silent this long leaves the seat ledger (its editing seats free, its waiters leave the line)',
+    ),
+    fleetReportMs: Int(
+      100,
+      600000,
+      2000,
+      'SYNC_FLEET_REPORT_MS: how often a room with fleet business (hot, waiters, counts elsewhere) refreshes the fleet counts',
+    ),
+    fleetHotAbove: Int(
+      1,
+      10000000,
+      100,
+      'SYNC_FLEET_HOT_ABOVE: rooms with this many connections on an instance publish their viewer count to the fleet',
+    ),
     // Tenant limits of the sync tier (docs/spec/sync.md S7.4-S7.8); counted per instance
     maxAwarenessBytes: Int(
       64,
@@ -619,6 +638,9 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_PRESENCE_TICK_MS: ['sync.presenceTickMs', 'int'],
   SYNC_PRESENCE_SAMPLE_SIZE: ['sync.presenceSampleSize', 'int'],
   SYNC_VIEWER_PRESENCE: ['sync.viewerPresence', 'bool'],
+  SYNC_FLEET_TTL_MS: ['sync.fleetTtlMs', 'int'],
+  SYNC_FLEET_REPORT_MS: ['sync.fleetReportMs', 'int'],
+  SYNC_FLEET_HOT_ABOVE: ['sync.fleetHotAbove', 'int'],
   SYNC_MAX_AWARENESS_BYTES: ['sync.maxAwarenessBytes', 'int'],
   SYNC_PREAUTH_MAX_MESSAGE_BYTES: ['sync.preauthMaxMessageBytes', 'int'],
   SYNC_MAX_SOCKETS_PER_USER_PER_DOC: ['sync.maxSocketsPerUserPerDoc', 'int'],

@@ -36,6 +36,8 @@ export class SyncMetrics {
   private readonly limitDecisions: client.Counter<'limit' | 'outcome'>;
   private readonly limitChildren = new Map<string, client.Counter.Internal>();
   private readonly presenceStamps: client.Counter;
+  private readonly seatLedger: client.Histogram<'op' | 'result'>;
+  private readonly fleetAge: client.Histogram;
 
   constructor(registry: client.Registry, gauges: SyncGauges) {
     const registers = [registry];
@@ -132,6 +134,19 @@ export class SyncMetrics {
       help: 'Presence states stamped with the authenticated user id and display name',
       registers,
     });
+    this.seatLedger = new client.Histogram({
+      name: 'sync_seat_ledger_seconds',
+      help: 'Calls to the fleet seat ledger (Redis) by operation (claim, release, enqueue, dequeue, report, heartbeat) and result (ok; error: tiers decided from local counts)',
+      labelNames: ['op', 'result'],
+      buckets: PROPAGATION_BUCKETS,
+      registers,
+    });
+    this.fleetAge = new client.Histogram({
+      name: 'sync_fleet_counts_age_seconds',
+      help: "Age of a room's view of the other instances' counts when its periodic report refreshed it",
+      buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
     new client.Gauge({
       name: 'sync_open_sockets',
       help: 'Open, authenticated sync sockets (the autoscaling signal)',
@@ -215,5 +230,13 @@ export class SyncMetrics {
 
   quarantined(trigger: string): void {
     this.quarantines.inc({ trigger });
+  }
+
+  seatLedgerCall(op: string, result: 'ok' | 'error', seconds: number): void {
+    this.seatLedger.observe({ op, result }, seconds);
+  }
+
+  fleetCountsAge(seconds: number): void {
+    this.fleetAge.observe(seconds);
   }
 }

@@ -51,6 +51,9 @@ const STATUS_THROTTLE_MS = 1_000;
  * `/livez`, SAVED acknowledgements or other rooms for its whole length.
  */
 export const BROADCAST_CHUNK_SOCKETS = 500;
+
+/** What ROOM_STATUS counts: editors, viewers and people waiting for a seat. */
+export type StatusCounts = { editors: number; viewers: number; waitlist: number };
 const tracer = trace.getTracer('collab-docs');
 
 export class Fanout {
@@ -58,7 +61,7 @@ export class Fanout {
   private readonly sessions: ReadonlySet<Session>;
   private readonly awareness: awarenessProtocol.Awareness;
   private readonly mode: () => RoomMode;
-  private readonly editors: () => number;
+  private readonly counts: () => StatusCounts;
   private readonly waitlist: ReadonlySet<Session>;
   private readonly limits: FanoutLimits;
   private readonly observer: RoomObserver;
@@ -81,8 +84,8 @@ export class Fanout {
     sessions: ReadonlySet<Session>;
     awareness: awarenessProtocol.Awareness;
     mode: () => RoomMode;
-    /** Sessions that may edit, counted by the room as they join, leave and change access. */
-    editors: () => number;
+    /** Editors, viewers and waiters of the document, kept by the room (fleet-wide, S5.6), never recounted. */
+    counts: () => StatusCounts;
     /** Sessions waiting for an editing seat [S5.5]. */
     waitlist: ReadonlySet<Session>;
     limits: FanoutLimits;
@@ -93,7 +96,7 @@ export class Fanout {
     this.sessions = room.sessions;
     this.awareness = room.awareness;
     this.mode = room.mode;
-    this.editors = room.editors;
+    this.counts = room.counts;
     this.waitlist = room.waitlist;
     this.limits = room.limits;
     this.observer = room.observer;
@@ -238,16 +241,8 @@ export class Fanout {
   }
 
   private status(access: Access, waiting = false): RoomStatus {
-    const editors = this.editors();
-    return {
-      mode: this.mode(),
-      connections: this.sessions.size,
-      editors,
-      viewers: this.sessions.size - editors,
-      access,
-      waitlist: this.waitlist.size,
-      waiting,
-    };
+    const { editors, viewers, waitlist } = this.counts();
+    return { mode: this.mode(), connections: editors + viewers, editors, viewers, access, waitlist, waiting };
   }
 
   /** Counts change with every join and leave: tell everyone at most once a second (or at once on a mode change). */

@@ -10,7 +10,15 @@ import type { Logger } from 'pino';
 import { withSpan } from '../observability/tracing.ts';
 import type { Clock, Timer } from './clock.ts';
 import type { RoomBus, UpdateLog } from './ports.ts';
-import { BUS_CATCH_UP, BUS_QUARANTINED, BUS_ROOM_NOTICE, decodeBusEnvelope, encodeBusEnvelope } from './protocol.ts';
+import {
+  BUS_CATCH_UP,
+  BUS_FLEET_COUNTS,
+  BUS_QUARANTINED,
+  BUS_ROOM_NOTICE,
+  BUS_SEAT_FREED,
+  decodeBusEnvelope,
+  encodeBusEnvelope,
+} from './protocol.ts';
 import type { Room } from './room.ts';
 import { deliverRoomNotice } from './room-notice.ts';
 
@@ -93,6 +101,14 @@ export class InstanceLink {
     }
     if (frame[0] === BUS_QUARANTINED) {
       this.deps.quarantined?.(room);
+      return;
+    }
+    if (frame[0] === BUS_SEAT_FREED) {
+      room.seatFreedElsewhere();
+      return;
+    }
+    if (frame[0] === BUS_FLEET_COUNTS) {
+      room.fleet.refreshSoon();
       return;
     }
     if (frame[0] === BUS_ROOM_NOTICE) {

@@ -42,4 +42,8 @@ export type RoomLimits = {
   presenceSampleSize: number;
   /** Whether read-only connections' presence (cursors) is shown to others. */
   viewerPresence: boolean;
+  /** [S5.6] Rooms with at least this many connections here publish their viewer count to the fleet (default 100). */
+  fleetHotAbove?: number;
+  /** [S5.6] How often a room with fleet business (hot, waiters, other instances' counts) refreshes them (default 2,000 ms). */
+  fleetReportMs?: number;
 };

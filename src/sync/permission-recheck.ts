@@ -95,7 +95,7 @@ export class PermissionRechecks {
     }
     const before = session.access;
     const waiting = room.waitlist.has(session);
-    const next = room.grant(session, atLeast(access, 'editor') ? 'edit' : 'read');
+    const next = await room.grant(session, atLeast(access, 'editor') ? 'edit' : 'read');
     if (next === before) {
       // [S5.5] Edit rights in a full room: a place on the wait list, said in the status.
       if (room.waitlist.has(session) !== waiting) {

@@ -100,3 +100,48 @@ export interface RoomObserver {
   /** A document was quarantined, by what found it over budget. */
   quarantined?(trigger: 'update' | 'load' | 'compaction'): void;
 }
+
+/** How many editing, viewing and waiting connections of one document some set of instances holds. */
+export type FleetCounts = { editors: number; viewers: number; waiting: number };
+
+/**
+ * [S5.6] A document's editing seats, counts and wait list across every instance of the fleet
+ * (Redis; in process on the embedded default). Every call answers the counts of the OTHER live
+ * instances, so a room adds them to its own. An instance that stops calling (heartbeat) for the
+ * ledger's TTL is dropped from every document: its seats free, its waiters leave the line.
+ * Seats change only by claim, release and forget, atomically, so the editor cap holds fleet-wide.
+ */
+export interface SeatLedger {
+  /** Keeps this instance alive in the ledger (every call by it does too). */
+  heartbeat(instanceId: string): Promise<void>;
+  /**
+   * Takes one editing seat when the fleet holds fewer than `cap` and nobody waits ahead: without
+   * `waiter`, only when nobody waits at all; with it, only when it is first in line (it then leaves the line).
+   */
+  claim(
+    documentId: string,
+    instanceId: string,
+    cap: number,
+    waiter?: string,
+  ): Promise<{ granted: boolean; others: FleetCounts }>;
+  /** Gives one seat of this instance back. */
+  release(documentId: string, instanceId: string): Promise<FleetCounts>;
+  /** Puts a waiter (an id unique within the instance) at the end of the document's line. */
+  enqueue(documentId: string, instanceId: string, waiter: string): Promise<FleetCounts>;
+  /** Takes a waiter out of the line (it left, or lost edit rights). */
+  dequeue(documentId: string, instanceId: string, waiter: string): Promise<FleetCounts>;
+  /**
+   * This instance's viewers (hot rooms publish them); with `editors`/`waiters`, also resets its
+   * seats and its part of the line to what it holds (repair after calls failed).
+   */
+  report(
+    documentId: string,
+    instanceId: string,
+    counts: { viewers: number; editors?: number; waiters?: string[] },
+  ): Promise<FleetCounts>;
+  /** The room unloaded here: this instance's seats, counts and waiters of the document go. */
+  forget(documentId: string, instanceId: string): Promise<void>;
+  /** Shutdown: the instance leaves every document at once. */
+  retire(instanceId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -154,6 +154,12 @@ export const BUS_QUARANTINED = 201;
 export const QUARANTINED_NOTICE = new Uint8Array([BUS_QUARANTINED]);
 /** Instance-to-instance frame type: "send the client frame after this byte to every socket of the room" (comment notices). */
 export const BUS_ROOM_NOTICE = 202;
+/** Instance-to-instance frame type: "an editing seat of this document freed up: seat your first waiter if it is first in line" [S5.6]. */
+export const BUS_SEAT_FREED = 203;
+export const SEAT_FREED_NOTICE = new Uint8Array([BUS_SEAT_FREED]);
+/** Instance-to-instance frame type: "this hot room's counts changed: refresh yours from the seat ledger" [S5.6]. */
+export const BUS_FLEET_COUNTS = 204;
+export const FLEET_COUNTS_NOTICE = new Uint8Array([BUS_FLEET_COUNTS]);
 
 /** A client frame (or the catch-up hint) as published on the bus, tagged with the sending instance. */
 export function encodeBusEnvelope(instanceId: string, frame: Uint8Array = CATCH_UP_HINT): Uint8Array {

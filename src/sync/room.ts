@@ -2,6 +2,7 @@
  * One open document: its Y.Doc, presence (awareness) and the sessions connected to it on this
  * instance. Applies client frames by the sender's rights, queues local changes for group commit
  * (and, once committed, for the bus), and hands every change to its fan-out (fanout.ts) for the sockets.
+ * Who may edit — seats, the wait list, the fleet's counts — is seats.ts's.
  * Knows nothing of ws, Redis or SQL: sockets, the bus, the log and time arrive as ports.
  * Over 350 lines because applying a client update is one sequence that must stay readable in one
  * place: decode and cost it (S11.1), check the sender's rights, apply, measure (S11.3), queue.
@@ -14,14 +15,14 @@ import { applyStored } from '../content/stored-document.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { CloseCode, ProtocolError } from './close-codes.ts';
 import { awarenessFrame, Fanout } from './fanout.ts';
+import type { FleetObserver, FleetTiers } from './fleet-tiers.ts';
 import type { RoomLimits } from './limits.ts';
 import { BUS, LEAVE, local, type Origin, originOf, STORAGE } from './origin.ts';
 import { PersistQueue } from './persist-queue.ts';
-import type { FrameKind, RoomObserver } from './ports.ts';
+import type { FrameKind, RoomObserver, SeatLedger } from './ports.ts';
 import { stampPresence } from './presence.ts';
 import {
   type Access,
-  encodeAccessChanged,
   encodeRejected,
   encodeRoomStatus,
   encodeSyncStep1,
@@ -32,6 +33,7 @@ import {
   type RoomStatus,
   SyncStep,
 } from './protocol.ts';
+import { Seats } from './seats.ts';
 import type { Session } from './session.ts';
 
 const EMPTY_UPDATE_BYTES = 2;
@@ -54,13 +56,8 @@ export class Room {
   private readonly publish: (frame: Uint8Array) => void;
   private readonly quarantine: (reason: string, detail: Record<string, unknown>) => void;
   private readonly awarenessOwner = new Map<number, Session>();
-  /** Sessions that may edit (ROOM_STATUS counts them in O(1)). */
-  private editors = 0;
-  /**
-   * [S5.5] Sessions with edit rights that joined read-only because the room was at its editor
-   * cap, oldest first (a Set keeps insertion order): each seat that frees up goes to the first.
-   */
-  readonly waitlist = new Set<Session>();
+  /** Editing seats, the wait list and the fleet's counts [S5.4–S5.6] (seats.ts). */
+  private readonly seats: Seats;
   /** Receipt time (clock) of the update being applied, for propagation latency; 0 when none. */
   private applyStartedAt = 0;
   closing = false;
@@ -84,6 +81,8 @@ export class Room {
       /** The document is over its CRDT budget: the registry closes the room and quarantines it. */
       quarantine?: (reason: string, detail: Record<string, unknown>) => void;
       clock?: Clock;
+      /** [S5.6] The fleet's seat ledger and this instance's id in it. */
+      seats: { ledger: SeatLedger; instanceId: string; observer?: FleetObserver };
     },
   ) {
     this.documentId = documentId;
@@ -110,13 +109,32 @@ export class Room {
     });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
+    this.seats = new Seats({
+      documentId,
+      sessions: this.sessions,
+      limits: deps.limits,
+      clock: this.clock,
+      ledger: deps.seats.ledger,
+      instanceId: deps.seats.instanceId,
+      observer: deps.seats.observer ?? {},
+      publish: this.publish,
+      room: {
+        closing: () => this.closing,
+        seated: (session, accessChanged) => {
+          this.sendTo(session, accessChanged, 'control');
+          this.sendTo(session, encodeRoomStatus(this.statusFor(session)), 'control');
+          this.scheduleStatus();
+        },
+        scheduleStatus: () => this.scheduleStatus(),
+      },
+    });
     this.fanout = new Fanout({
       documentId,
       sessions: this.sessions,
       awareness: this.awareness,
       mode: () => this.mode,
-      editors: () => this.editors,
-      waitlist: this.waitlist,
+      counts: () => this.seats.counts(),
+      waitlist: this.seats.waitlist,
       limits: deps.limits,
       observer: deps.observer,
       clock: this.clock,
@@ -150,26 +168,43 @@ export class Room {
   }
 
   /**
-   * The room's tier [S5.4]: 'view-only' counts editing connections only, so viewers (however many)
-   * never make a document read-only for the people who may edit it; presence sampling counts
-   * every connection (each one costs fan-out).
+   * The room's tier [S5.4]: 'view-only' counts editing connections only — across the fleet
+   * [S5.6] — so viewers (however many) never make a document read-only for the people who may
+   * edit it; presence sampling counts this instance's connections (each one costs its fan-out).
    */
   get mode(): RoomMode {
-    if (this.editors >= this.limits.viewOnlyAbove) return 'view-only';
+    if (this.seats.full) return 'view-only';
     return this.sessions.size > this.limits.fullPresenceMax ? 'reduced' : 'full';
   }
 
-  /** The access a newcomer gets: only editor load turns edit rights into a read-only join. */
-  admit(requested: Access): Access {
-    return requested === 'edit' && this.editors >= this.limits.viewOnlyAbove ? 'read' : requested;
+  /**
+   * The access a newcomer gets: only editor load, fleet-wide, turns edit rights into a read-only
+   * join [S5.6]. An 'edit' answer holds a claimed seat: join() the session, or cancelAdmit().
+   */
+  admit(requested: Access): Promise<Access> {
+    return this.seats.admit(requested);
+  }
+
+  /** The socket went away between admit() and join(): its seat goes back. */
+  cancelAdmit(access: Access): void {
+    this.seats.cancelAdmit(access);
+  }
+
+  /** [S5.5] Sessions here waiting for an editing seat, oldest first. */
+  get waitlist(): ReadonlySet<Session> {
+    return this.seats.waitlist;
+  }
+
+  /** [S5.6] This room's part in the document's fleet-wide seats and counts. */
+  get fleet(): FleetTiers {
+    return this.seats.fleet;
   }
 
   /** `rights`: what the person may do; a session admitted read-only despite edit rights waits for a seat. */
   join(session: Session, rights: Access = session.access): void {
     if (this.sessions.has(session)) return;
     this.sessions.add(session);
-    if (session.canEdit) this.editors++;
-    else if (rights === 'edit') this.waitlist.add(session);
+    this.seats.joined(session, rights);
     session.queue = this.persist;
     this.sendTo(session, encodeSyncStep1(Y.encodeStateVector(this.doc)), 'sync');
     const states = [...this.awareness.getStates().keys()];
@@ -183,11 +218,7 @@ export class Room {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
-    this.waitlist.delete(session);
-    if (session.canEdit) {
-      this.editors--;
-      this.seatFreed();
-    }
+    this.seats.left(session);
     this.persist.forget(session);
     const owned = [...session.awarenessClients].filter((id) => this.awarenessOwner.get(id) === session);
     for (const id of owned) this.awarenessOwner.delete(id);
@@ -405,44 +436,16 @@ export class Room {
   }
 
   /**
-   * A permission re-check says what `session` may now do; returns the access it gets. Edit rights
-   * in a room at its editor cap mean a place on the wait list, not a seat [S5.5].
+   * A permission re-check says what `session` may now do; resolves the access it gets. Edit rights
+   * in a document at its editor cap (fleet-wide) mean a place in line, not a seat [S5.5] [S5.6].
    */
-  grant(session: Session, rights: Access): Access {
-    if (rights === 'read') {
-      this.waitlist.delete(session);
-      if (session.canEdit) {
-        this.setAccess(session, 'read');
-        this.seatFreed();
-      }
-      return 'read';
-    }
-    if (session.canEdit) return 'edit';
-    if (this.editors >= this.limits.viewOnlyAbove) {
-      if (this.sessions.has(session)) this.waitlist.add(session);
-      return 'read';
-    }
-    this.waitlist.delete(session);
-    this.setAccess(session, 'edit');
-    return 'edit';
+  grant(session: Session, rights: Access): Promise<Access> {
+    return this.seats.grant(session, rights);
   }
 
-  private setAccess(session: Session, access: Access): void {
-    if (session.access === access) return;
-    if (this.sessions.has(session)) this.editors += access === 'edit' ? 1 : -1;
-    session.access = access;
-  }
-
-  /** [S5.5] An editing seat is free: the longest-waiting sessions take the free seats, live. */
-  private seatFreed(): void {
-    for (const next of this.waitlist) {
-      if (this.editors >= this.limits.viewOnlyAbove) break;
-      this.waitlist.delete(next);
-      if (next.closed || !this.sessions.has(next)) continue;
-      this.setAccess(next, 'edit');
-      this.sendTo(next, encodeAccessChanged({ access: 'edit', reason: 'an editing seat freed up' }), 'control');
-      this.sendTo(next, encodeRoomStatus(this.statusFor(next)), 'control');
-    }
+  /** Another instance freed a seat of this document [S5.6]. */
+  seatFreedElsewhere(): void {
+    this.seats.promote();
   }
 
   statusFor(session: Session): RoomStatus {
@@ -456,6 +459,7 @@ export class Room {
 
   /** Releases timers, presence and the Y.Doc; the room must have no sessions. */
   destroy(): void {
+    this.seats.fleet.stop();
     this.fanout.stop();
     this.awarenessOwner.clear();
     this.awareness.destroy();

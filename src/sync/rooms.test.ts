@@ -16,6 +16,7 @@ import { FakeClock } from '../../test/support/fake-clock.ts';
 import { MemoryUpdateLog } from '../../test/support/memory-update-log.ts';
 import { nextTurn, waitFor } from '../../test/support/wait.ts';
 import { MemoryBus } from '../adapters/bus/memory-bus.ts';
+import { MemorySeats } from '../adapters/seats/memory-seats.ts';
 import { projectDocument } from '../content/projection.ts';
 import type { DocumentAccess } from '../domain/roles.ts';
 import { CloseCode, ProtocolError } from './close-codes.ts';
@@ -213,6 +214,7 @@ function instance(
     bus?: MemoryBus;
     project?: RegistryDeps['project'];
     cpuBudget?: RegistryDeps['cpuBudget'];
+    seats?: RegistryDeps['seats'];
   } = {},
 ): Instance {
   const log = shared.log ?? new InstrumentedLog();
@@ -231,6 +233,7 @@ function instance(
       clock,
       cpuBudget: shared.cpuBudget,
       workspaceOf: async (id) => log.inner.document(id)?.workspaceId ?? null,
+      seats: shared.seats ?? new MemorySeats({ ttlMs: 15_000, now: () => clock.now() }),
     },
   );
   registries.push(registry);
@@ -254,10 +257,11 @@ class Client {
   private readonly registry: RoomRegistry;
   private applied = 0;
 
-  constructor(registry: RoomRegistry, room: Room, userId: string, access: Access) {
+  /** `admitted`: what room.admit() answered for `rights` (the person's rights). */
+  constructor(registry: RoomRegistry, room: Room, userId: string, rights: Access, admitted: Access) {
     this.registry = registry;
     this.room = room;
-    this.session = new Session(this.socket, userId, room.admit(access), Date.now() / 1000 + TOKEN_LIFETIME_S);
+    this.session = new Session(this.socket, userId, admitted, Date.now() / 1000 + TOKEN_LIFETIME_S);
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== 'server') this.room.receive(this.session, encodeSyncUpdate(update));
@@ -267,7 +271,7 @@ class Client {
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...c.added, ...c.updated, ...c.removed]);
       this.room.receive(this.session, encodeAwareness(update));
     });
-    room.join(this.session, access);
+    room.join(this.session, rights);
     // Sync step 1, as every client sends on connect; the step 2 answer is applied right away.
     this.room.receive(this.session, encodeSyncStep1(Y.encodeStateVector(this.doc)));
     this.catchUp();
@@ -308,7 +312,7 @@ class Client {
 async function connect(registry: RoomRegistry, documentId: string, userId = 'owner', access: Access = 'edit') {
   const room = await registry.acquire(documentId);
   if (!room) throw new Error(`no room for ${documentId}`);
-  const c = new Client(registry, room, userId, access);
+  const c = new Client(registry, room, userId, access, await room.admit(access));
   clients.push(c);
   return c;
 }
@@ -644,7 +648,7 @@ describe('Room: sessions', () => {
     const bob = await connect(registry, id, 'bob');
     const room = bob.room;
     const socket = new FakeSocket();
-    const ada = new Session(socket, 'ada-id', room.admit('edit'), Number.MAX_SAFE_INTEGER, 'Ada Lovelace');
+    const ada = new Session(socket, 'ada-id', await room.admit('edit'), Number.MAX_SAFE_INTEGER, 'Ada Lovelace');
     room.join(ada);
     const send = (state: unknown, clientId = 77) => {
       const doc = new Y.Doc();
@@ -707,7 +711,7 @@ describe('Room: sessions', () => {
     const stay = await connect(registry, id, 'stay');
     const refs = await (async () => {
       const room = (await registry.acquire(id))!;
-      const c = new Client(registry, room, 'gone', 'edit');
+      const c = new Client(registry, room, 'gone', 'edit', await room.admit('edit'));
       c.awareness.setLocalState({ user: 'gone' });
       c.type('queued');
       c.leave();
@@ -860,6 +864,7 @@ describe('Room: limits and tiers', () => {
     expect(viewer.room.statusFor(viewer.session)).toMatchObject({ access: 'read', waiting: false, waitlist: 2 });
 
     a.leave();
+    await nextTurn(); // The seat goes back to the ledger and is claimed for the first in line.
     // The seat goes to the first in line, with ACCESS_CHANGED and its status, without reconnecting.
     expect(first.socket.messages().slice(-2)).toEqual([
       { type: 'access-changed', change: { access: 'edit', reason: 'an editing seat freed up' } },
@@ -874,6 +879,7 @@ describe('Room: limits and tiers', () => {
     await registry.applyPermissionEvent({ v: 1, type: 'share-changed', documentId: id, userId: 'w2' });
     expect(first.room.waitlist.size).toBe(0);
     b.leave();
+    await nextTurn();
     expect(second.session.access).toBe('read');
     expect(viewer.session.access).toBe('read');
     expect(first.room.statusFor(first.session)).toMatchObject({ editors: 1, waitlist: 0 });
@@ -892,6 +898,7 @@ describe('Room: limits and tiers', () => {
       status: { access: 'read', waiting: true, waitlist: 1 },
     });
     owner.leave();
+    await nextTurn();
     expect(guest.session.access).toBe('edit');
   });
 
@@ -900,7 +907,7 @@ describe('Room: limits and tiers', () => {
     const id = newDocument(log);
     const room = (await registry.acquire(id))!;
     for (let i = 0; i < 500; i++)
-      room.join(new Session(new FakeSocket(), `viewer${i % 7}`, room.admit('read'), Number.MAX_SAFE_INTEGER));
+      room.join(new Session(new FakeSocket(), `viewer${i % 7}`, 'read', Number.MAX_SAFE_INTEGER));
     expect(room.mode).toBe('reduced');
     const owner = await connect(registry, id, 'owner', 'edit');
     expect(owner.session.access).toBe('edit');

@@ -16,6 +16,7 @@ import { type Clock, systemClock, type Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
 import { type CompactionOptions, Compactor } from './compaction.ts';
 import { FairSlots } from './fair-slots.ts';
+import type { FleetObserver } from './fleet-tiers.ts';
 import { InstanceLink } from './instance-link.ts';
 import type { RoomLimits } from './limits.ts';
 import { closeAll, PermissionRechecks } from './permission-recheck.ts';
@@ -24,6 +25,7 @@ import type {
   QuarantineStore,
   RoomBus,
   RoomObserver,
+  SeatLedger,
   UpdateLog,
   WorkspaceCpuBudget,
 } from './ports.ts';
@@ -37,12 +39,16 @@ export type RegistryOptions = RoomLimits &
     roomGraceMs: number;
     /** [S11.9] Room loads in progress at once on this instance; more wait their turn, per workspace. */
     maxConcurrentLoads?: number;
+    /** [S5.6] An instance silent this long leaves the seat ledger (its seats free); it heartbeats at a third of it. */
+    fleetTtlMs?: number;
   };
 
 export type RegistryDeps = {
   log: UpdateLog;
   bus: RoomBus;
-  observer: RoomObserver;
+  /** [S5.6] Editing seats, counts and the wait line of documents across instances. */
+  seats: SeatLedger;
+  observer: RoomObserver & FleetObserver;
   logger: Logger;
   /** Effective access of a user to a document now (DocumentAccessNow). */
   documentAccess: (userId: string, documentId: string) => Promise<DocumentAccessNow>;
@@ -87,6 +93,7 @@ export class RoomRegistry {
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
   private readonly loadSlots: FairSlots;
+  private heartbeatTimer: Timer | undefined;
   private closed = false;
 
   constructor(opts: RegistryOptions, deps: RegistryDeps) {
@@ -107,6 +114,7 @@ export class RoomRegistry {
       quarantined: (room) => this.quarantine(room, 'quarantined by another instance', {}, 'peer'),
       seesComments: deps.seesComments,
     });
+    this.heartbeat();
     this.compactor = new Compactor(opts, {
       log: deps.log,
       logger: deps.logger,
@@ -132,6 +140,22 @@ export class RoomRegistry {
         .all(this.rooms())
         .catch((err) => this.deps.logger.warn({ err }, 'permission re-check after resync failed'));
     });
+  }
+
+  /** [S5.6] Keeps this instance in the seat ledger while it runs (rooms' own calls renew it too). */
+  private heartbeat(): void {
+    if (this.closed) return;
+    const ttl = this.opts.fleetTtlMs ?? DEFAULT_FLEET_TTL_MS;
+    const started = this.clock.now();
+    this.deps.seats.heartbeat(this.instanceId).then(
+      () => this.deps.observer.seatLedgerCall?.('heartbeat', 'ok', (this.clock.now() - started) / 1000),
+      (err) => {
+        // Counted (SyncSeatLedgerFailing alerts); logged at debug, as Redis's own errors are logged already.
+        this.deps.observer.seatLedgerCall?.('heartbeat', 'error', (this.clock.now() - started) / 1000);
+        this.deps.logger.debug({ err }, 'seat ledger heartbeat failed');
+      },
+    );
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(1, Math.floor(ttl / 3)));
   }
 
   /** This instance's id on the bus (its own messages are recognised and dropped). */
@@ -230,6 +254,7 @@ export class RoomRegistry {
         publish: (frame) => this.link.publish(documentId, frame),
         persisted: () => this.compactor.afterPersist(created),
         quarantine: (reason, detail) => this.quarantine(created, reason, detail, 'update'),
+        seats: { ledger: this.deps.seats, instanceId: this.instanceId, observer: this.deps.observer },
       });
       const started = this.clock.now();
       const cpuBefore = process.threadCpuUsage();
@@ -441,6 +466,9 @@ export class RoomRegistry {
     this.clock.clearTimeout(entry.graceTimer);
     entry.graceTimer = undefined;
     this.link.forget(entry.room);
+    // On shutdown the whole instance leaves the ledger at once (close); otherwise the room's part goes.
+    if (this.closed) entry.room.fleet.stop();
+    else void entry.room.fleet.forget();
     this.compactor.forget(entry.room);
     this.versioner?.forget(entry.room);
   }
@@ -454,8 +482,14 @@ export class RoomRegistry {
   async close(): Promise<void> {
     this.closed = true;
     this.link.close();
+    this.clock.clearTimeout(this.heartbeatTimer);
     const entries = [...this.entries.values()];
-    for (const { room } of entries) room.closing = true;
+    for (const { room } of entries) {
+      room.closing = true;
+      room.fleet.stop();
+    }
+    // [S5.6] Our seats free for the other instances now, not after the TTL.
+    await this.deps.seats.retire(this.instanceId).catch(() => undefined);
     await Promise.allSettled(entries.map(({ room }) => room.persist.drain()));
     for (const entry of entries) {
       closeAll(entry.room, CloseCode.SERVICE_RESTART, 'server restarting');
@@ -469,3 +503,5 @@ export class RoomRegistry {
 }
 
 class DocumentGone extends Error {}
+
+const DEFAULT_FLEET_TTL_MS = 15_000;

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { FakeClock } from '../../test/support/fake-clock.ts';
+import { MemorySeats } from '../adapters/seats/memory-seats.ts';
 import { DEFAULT_CRDT_LIMITS, type RoomLimits } from './limits.ts';
 import { BUS, local } from './origin.ts';
 import type { RoomObserver, SyncSocket } from './ports.ts';
@@ -60,6 +61,7 @@ function setup() {
     append: async () => undefined,
     publish: noop,
     clock,
+    seats: { ledger: new MemorySeats({ ttlMs: 15_000, now: () => clock.now() }), instanceId: 'here' },
   });
   const versioner = new Versioner(OPTIONS, { recorder, clock, logger: pino({ level: 'silent' }) });
   versioner.attach(room);

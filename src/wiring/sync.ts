@@ -4,6 +4,8 @@
  * gauges read zero where no rooms run.
  */
 import type { Server } from 'node:http';
+import { MemorySeats } from '../adapters/seats/memory-seats.ts';
+import { RedisSeats } from '../adapters/seats/redis-seats.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { DocumentVisits } from '../app/document-visits.ts';
 import type { Config } from '../config/config.ts';
@@ -11,6 +13,7 @@ import { projectDocument } from '../content/projection.ts';
 import { maxNestingDepth } from '../content/prosemirror-json.ts';
 import { clientAddressOf } from '../http/client-address.ts';
 import { SyncMetrics } from '../observability/sync-metrics.ts';
+import type { SeatLedger } from '../sync/ports.ts';
 import { RoomRegistry } from '../sync/rooms.ts';
 import { SyncTenantLimiter } from '../sync/tenant-limits.ts';
 import { SyncEndpoint } from '../ws/sync-endpoint.ts';
@@ -52,6 +55,13 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     workspaceCrdtMsPerSecond: cfg.workspaceCrdtMsPerSecond,
     maxMessageBytes: cfg.maxMessageBytes,
   });
+  // [S5.6] Editing seats across the fleet: Redis when the instances share one, in process otherwise.
+  const seats: SeatLedger = config.redisUrl
+    ? new RedisSeats(config.redisUrl, config.redisPrefix, {
+        ttlMs: cfg.fleetTtlMs,
+        onError: infra.logError('redis seat ledger error'),
+      })
+    : new MemorySeats({ ttlMs: cfg.fleetTtlMs });
   const registry = new RoomRegistry(
     {
       persistBatchMs: cfg.persistBatchMs,
@@ -65,6 +75,9 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       presenceTickMs: cfg.presenceTickMs,
       presenceSampleSize: cfg.presenceSampleSize,
       viewerPresence: cfg.viewerPresence,
+      fleetHotAbove: cfg.fleetHotAbove,
+      fleetReportMs: cfg.fleetReportMs,
+      fleetTtlMs: cfg.fleetTtlMs,
       crdt: {
         maxStructsPerUpdate: config.crdt.maxStructsPerUpdate,
         maxConcurrentInserts: config.crdt.maxConcurrentInserts,
@@ -83,6 +96,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
         infra.logger.warn({ err, documentId }, 'projection refused by the database; stored empty, compaction went on'),
       ),
       bus: infra.bus,
+      seats,
       observer: metrics,
       logger: infra.logger,
       documentAccess: identity.documentAccess,
@@ -128,6 +142,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     },
     async close() {
       await endpoint?.close();
+      await seats.close();
     },
   };
 }

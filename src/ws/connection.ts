@@ -436,7 +436,11 @@ export class Connection {
       this.ws.close(CloseCode.NOT_FOUND, 'document not found');
       return;
     }
+    // [S5.6] Edit rights take an editing seat of the document across the fleet, or a place in line.
+    const rights = atLeast(access, 'editor') ? 'edit' : 'read';
+    const admitted = await room.admit(rights);
     if (this.ws.readyState !== WebSocket.OPEN) {
+      room.cancelAdmit(admitted);
       this.deps.registry.release(room);
       return;
     }
@@ -453,8 +457,7 @@ export class Connection {
         if (code === CloseCode.TOO_SLOW) setTimeout(() => this.ws.terminate(), TOO_SLOW_TERMINATE_MS).unref();
       },
     };
-    const rights = atLeast(access, 'editor') ? 'edit' : 'read';
-    const session = new Session(socket, principal.userId, room.admit(rights), principal.expiresAt, name);
+    const session = new Session(socket, principal.userId, admitted, principal.expiresAt, name);
     this.session = session;
     this.room = room;
     room.join(session, rights);
