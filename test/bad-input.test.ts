@@ -38,6 +38,7 @@ const WORKSPACE = `${API_PREFIX}/workspaces/{id}`;
 const MEMBERS = `${API_PREFIX}/workspaces/{id}/members`;
 const MEMBER = `${API_PREFIX}/workspaces/{id}/members/{userId}`;
 const WS_DOCUMENTS = `${API_PREFIX}/workspaces/{id}/documents`;
+const WS_IMPORT = `${API_PREFIX}/workspaces/{id}/documents/import`;
 const DOCUMENT = `${API_PREFIX}/documents/{id}`;
 const MY_DOCUMENTS = `${API_PREFIX}/documents`;
 const STAR = `${API_PREFIX}/documents/{id}/star`;
@@ -256,6 +257,37 @@ const BAD_REQUESTS: BadRequest[] = [
     path: `${API_PREFIX}/workspaces/${NOT_A_UUID}/documents`,
     body: { title: 'T' },
     field: 'params:/id',
+  },
+  {
+    name: 'no file name',
+    route: `POST ${WS_IMPORT}`,
+    raw: '# x',
+    contentType: 'text/markdown',
+    field: 'querystring:/name',
+  },
+  {
+    name: 'a file name with a slash',
+    route: `POST ${WS_IMPORT}`,
+    query: 'name=a%2Fb.md',
+    raw: '# x',
+    contentType: 'text/markdown',
+    field: 'querystring:/name',
+  },
+  {
+    name: 'an unknown format',
+    route: `POST ${WS_IMPORT}`,
+    query: 'name=a.md&format=pdf',
+    raw: '# x',
+    field: 'querystring:/format',
+  },
+  { name: 'an unknown file type', route: `POST ${WS_IMPORT}`, query: 'name=a.pdf', raw: '%PDF-1.7', status: 415 },
+  {
+    name: 'a .docx that is not a Word file',
+    route: `POST ${WS_IMPORT}`,
+    query: 'name=a.docx',
+    raw: 'not a zip',
+    contentType: 'application/octet-stream',
+    status: 422,
   },
   { name: 'limit is not a number', route: `GET ${WS_DOCUMENTS}`, query: 'limit=abc', field: 'querystring:/limit' },
   { name: 'limit is 0', route: `GET ${WS_DOCUMENTS}`, query: 'limit=0', field: 'querystring:/limit' },

@@ -26,6 +26,8 @@ const EXEMPT: Record<string, string> = {
   'getReadiness 503': 'needs a dependency down or a shutdown under way: lifecycle and redis-outage integration tests',
   'createDocument 409':
     'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
+  'importDocument 409':
+    'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
   'requestExport 409':
     'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
   'takeProfile 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
@@ -140,6 +142,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
       // One export a month on the free plan; the main workspace is on the business plan.
       EXPORT_QUOTA_FREE: '1',
       PASSWORD_RESET_MAX_PER_IP_PER_HOUR: String(RESETS_PER_IP),
+      IMPORT_MAX_BYTES: String(64 * 1024),
     });
     doc = await fetchOpenApi(t);
     checker = new ResponseChecker(doc);
@@ -618,6 +621,19 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('retryExport', { token: owner.token, params: { jobId: job.id } }, 202);
   });
 
+  it('imports a file as a document [I1]', async () => {
+    const ws = { id: workspaceId };
+    const file = (name: string, payload: string) => ({
+      query: `name=${name}`,
+      raw: { payload, contentType: 'application/octet-stream' },
+    });
+    await call('importDocument', { token: owner.token, params: ws, ...file('notes.md', '# Notes\n\ntext') }, 201);
+    await call('importDocument', { token: guest.token, params: ws, ...file('notes.md', 'text') }, 403);
+    await call('importDocument', { token: owner.token, params: ws, ...file('big.txt', OVERSIZED) }, 413);
+    await call('importDocument', { token: owner.token, params: ws, ...file('a.pdf', '%PDF-1.7') }, 415);
+    await call('importDocument', { token: owner.token, params: ws, ...file('a.docx', 'not a zip') }, 422);
+  });
+
   /** A body each operation accepts, so that only the ids decide the answer. */
   const VALID_BODIES: Record<string, unknown> = {
     signUp: { email: 'x@example.test', password: TEST_PASSWORD, displayName: 'X' },
@@ -648,6 +664,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     editComment: { body: 'x' },
     saveVersion: { name: 'v' },
     updateWorkspaceSettings: { viewersBrowse: true },
+    importDocument: 'file bytes',
   };
   const randomIds = (path: string) =>
     Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]));
@@ -678,7 +695,7 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
   });
 
   it('every operation with a JSON body answers 415 to another media type and 413 to an oversized body', async () => {
-    // Image uploads take a raw image body: their 413 and 415 are driven in test/images.test.ts.
+    // Image uploads and imports take a raw body: their 413 and 415 are driven in test/images.test.ts and above.
     const json = (op: Operation) => {
       const content = (op.requestBody as { content?: object } | undefined)?.content;
       return content !== undefined && Object.hasOwn(content, 'application/json');
@@ -696,7 +713,12 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
       e.path.includes('{') || (e.op.parameters ?? []).some((p) => p.in === 'query' && p.required);
     for (const { path, op } of operationsOf(doc).filter((e) => e.op.responses['404'] && aboutAnId(e))) {
       const operationId = op.operationId as string;
-      const query = operationId === 'listDeadExports' ? `workspaceId=${randomUUID()}` : undefined;
+      const query =
+        operationId === 'listDeadExports'
+          ? `workspaceId=${randomUUID()}`
+          : operationId === 'importDocument'
+            ? 'name=a.md'
+            : undefined;
       await call(
         operationId,
         { token: tokenFor(op) ?? owner.token, params: randomIds(path), query, body: VALID_BODIES[operationId] },

@@ -48,10 +48,9 @@ export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = {
 };
 
 export function fingerprintOf(method: string, path: string, body: unknown): Buffer {
-  return createHash('sha256')
-    .update(`${method} ${path}\n`)
-    .update(JSON.stringify(body ?? null))
-    .digest();
+  const hash = createHash('sha256').update(`${method} ${path}\n`);
+  // A raw body (an imported file) is hashed as the bytes it is, not as JSON of every byte.
+  return (body instanceof Uint8Array ? hash.update(body) : hash.update(JSON.stringify(body ?? null))).digest();
 }
 
 export class IdempotencyKeys {

@@ -489,6 +489,12 @@ export const ConfigSchema = T.Object({
       60_000,
       'RECENT_THROTTLE_MS: an opened document is recorded for "Recent" at most once per this interval per person',
     ),
+    importMaxBytes: Int(
+      1_024,
+      104_857_600,
+      10_485_760,
+      'IMPORT_MAX_BYTES: largest file (.docx, .md, .html, .txt) imported as a new document; larger ones get 413',
+    ),
   }),
   // Version history (docs/spec/history.md)
   versions: Group({
@@ -698,6 +704,7 @@ const ENV: Record<string, [Path, Kind]> = {
   TRASH_RETENTION_DAYS: ['documents.trashRetentionDays', 'int'],
   TRASH_PURGE_INTERVAL_MS: ['documents.trashPurgeIntervalMs', 'int'],
   RECENT_THROTTLE_MS: ['documents.recentThrottleMs', 'int'],
+  IMPORT_MAX_BYTES: ['documents.importMaxBytes', 'int'],
   VERSION_IDLE_MS: ['versions.idleMs', 'int'],
   VERSION_INTERVAL_MS: ['versions.intervalMs', 'int'],
   VERSION_AUTHOR_RECORD_MS: ['versions.authorRecordMs', 'int'],

@@ -13,6 +13,7 @@ import { Piscina } from 'piscina';
 import type { CrdtLimits } from './crdt-inspect.ts';
 import type { CrdtOutcome, CrdtTask, InspectOutcome, InspectTask } from './crdt-worker.ts';
 import type { HistoryOutcome, HistoryTask } from './history-task.ts';
+import type { ImportOutcome, ImportTask } from './import/import-task.ts';
 import { StoredStateError } from './stored-document.ts';
 
 export type CrdtPoolOptions = {
@@ -25,7 +26,7 @@ export type CrdtPoolOptions = {
   maxWorkerHeapMb?: number;
   /** Called once per finished task (metrics). */
   observe?: (
-    kind: CrdtTask['kind'] | 'inspect' | HistoryTask['kind'],
+    kind: CrdtTask['kind'] | 'inspect' | HistoryTask['kind'] | 'import',
     outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed' | 'refused',
     seconds: number,
   ) => void;
@@ -191,6 +192,38 @@ export class CrdtPool {
     }
     observe('ok');
     return outcome;
+  }
+
+  /**
+   * Converts an uploaded file into a new document's content in a thread, under the worker budget:
+   * past it the thread is terminated and CrdtBudgetExceeded thrown; a file the converter cannot
+   * read comes back as `{ ok: false }`, and a thread that died on it (out of heap) as an Error.
+   */
+  async importFile(task: ImportTask): Promise<ImportOutcome> {
+    if (this.closed) throw new Error('CRDT pool is closed');
+    const started = performance.now();
+    await this.slot();
+    const timeout = AbortSignal.timeout(this.opts.workerBudgetMs);
+    const observe = (outcome: 'ok' | 'over_budget' | 'unreadable' | 'failed') =>
+      this.opts.observe?.('import', outcome, (performance.now() - started) / 1000);
+    try {
+      const outcome: ImportOutcome = await this.piscina.run(task, { signal: timeout });
+      observe(outcome.ok ? 'ok' : 'unreadable');
+      return outcome;
+    } catch (err) {
+      if (!timeout.aborted) {
+        observe('failed');
+        throw err;
+      }
+      observe('over_budget');
+      throw new CrdtBudgetExceeded(`converting the file took longer than ${this.opts.workerBudgetMs} ms`, {
+        workerBudgetMs: this.opts.workerBudgetMs,
+      });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private async slot(): Promise<void> {

@@ -15,6 +15,7 @@ import * as Y from 'yjs';
 import { type CrdtLimits, inspectUpdate } from './crdt-inspect.ts';
 import { documentFromProsemirror } from './from-prosemirror.ts';
 import { type HistoryTask, runHistoryTask } from './history-task.ts';
+import { type ImportTask, runImportTask } from './import/import-task.ts';
 import { projectDocument } from './projection.ts';
 import { rebuildDocument, StoredStateError } from './stored-document.ts';
 
@@ -107,8 +108,9 @@ function inspect(task: InspectTask): InspectOutcome {
   }
 }
 
-export default function run(task: CrdtTask | InspectTask | HistoryTask): unknown {
+export default function run(task: CrdtTask | InspectTask | HistoryTask | ImportTask): unknown {
   if (task.kind === 'inspect') return inspect(task);
+  if (task.kind === 'import') return runImportTask(task);
   if (task.kind === 'revert' || task.kind === 'compare') return runHistoryTask(task);
   const started = process.threadCpuUsage();
   let rebuilt: ReturnType<typeof rebuildDocument> | undefined;

@@ -18,6 +18,7 @@ import type { AccountSessions } from '../app/auth/sessions.ts';
 import type { Comments } from '../app/comments.ts';
 import type { DocumentAccessSettings } from '../app/document-access.ts';
 import type { DocumentContentReads } from '../app/document-content.ts';
+import type { DocumentImports } from '../app/document-import.ts';
 import type { DocumentLists } from '../app/document-lists.ts';
 import type { Documents } from '../app/documents.ts';
 import type { Exports } from '../app/exports.ts';
@@ -49,6 +50,7 @@ import { contentRoutes } from './routes/content-routes.ts';
 import { documentRoutes } from './routes/document-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { imageRoutes } from './routes/image-routes.ts';
+import { importRoutes } from './routes/import-routes.ts';
 import { type InvitationDeps, invitationPublicRoutes, invitationRoutes } from './routes/invitation-routes.ts';
 import { listRoutes } from './routes/list-routes.ts';
 import { notificationRoutes } from './routes/notification-routes.ts';
@@ -125,6 +127,8 @@ export type ApiDeps = {
   exports?: Exports;
   /** Images in documents: upload, list, fetch (docs/spec/images.md). */
   images?: DocumentImages;
+  /** Files imported as new documents [I1], and the largest body that takes. */
+  imports: { imports: DocumentImports; maxBytes: number };
   /** Per-tenant request limits and the permission lookups that find a request's workspace. */
   rateLimits: Omit<RateLimitDeps, 'prefix'>;
   /** Answers kept for retried requests carrying an Idempotency-Key. */
@@ -270,6 +274,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(versionRoutes(api.versions, API_PREFIX));
         if (api.exports) await scope.register(exportRoutes(api.exports, API_PREFIX));
         if (api.images) await scope.register(imageRoutes(api.images));
+        await scope.register(importRoutes(api.imports.imports, api.imports.maxBytes));
       },
       { prefix: API_PREFIX },
     );

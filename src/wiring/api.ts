@@ -30,6 +30,7 @@ import { wireAccount } from './account.ts';
 import type { CommentsWiring } from './comments.ts';
 import type { Identity } from './identity.ts';
 import { wireImages } from './images.ts';
+import { wireImports } from './imports.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { wireRequestLimits } from './limits.ts';
 import type { Mail } from './mail.ts';
@@ -156,6 +157,7 @@ export function wireApi(
     }),
     images: wireImages(config, infra, permissions),
     versions: wireVersionHistory(config, infra, { documents, rooms: deps.rooms }),
+    imports: wireImports(config, infra, db, permissions),
     // Live rooms answer first; the stored log otherwise.
     content: new DocumentContentReads(
       documents,
