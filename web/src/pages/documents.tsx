@@ -25,6 +25,7 @@ import {
 } from '../model.ts';
 import { notify } from '../notify.ts';
 import { navigate, onLinkClick } from '../router.ts';
+import { ImportButton, useFileImport } from './document-import.tsx';
 import { loadEditor } from './editor-route.tsx';
 
 /** One page of the list ordered by last update (`order=updated`); older ones are a search away. */
@@ -127,11 +128,13 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
   };
 
   const mayCreate = workspace === undefined || workspaceAtLeast(workspace.role, 'member');
+  const importer = useFileImport(api, workspaceId, setActionError);
 
   return (
-    <main class="page" id="main">
+    <main class={importer.dragging ? 'page drop-target' : 'page'} id="main" {...(mayCreate ? importer.zone : {})}>
       <div class="page-head">
         <h1>{workspace?.name ?? 'Documents'}</h1>
+        {mayCreate && <ImportButton importer={importer} />}
         {mayCreate && (
           <button
             type="button"
