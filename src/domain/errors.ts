@@ -66,12 +66,6 @@ export class Unprocessable extends DomainError {
   }
 }
 
-/** The request body is of a kind this route does not take (an imported file of an unknown type). */
-export class UnsupportedMediaType extends DomainError {
-  readonly status = 415;
-  readonly code = 'unsupported_media_type';
-}
-
 /** The resource exists but is locked: a quarantined document (its CRDT data is over budget). */
 export class Locked extends DomainError {
   readonly status = 423;
