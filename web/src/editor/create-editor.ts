@@ -13,6 +13,8 @@ import type * as Y from 'yjs';
 import { CommentHighlights } from '../comments/comment-highlights.ts';
 import { blockExtensions } from './blocks.ts';
 import { placeCaretLabels } from './caret-label.ts';
+import { imageExtensions } from './images/image-extension.ts';
+import type { ImageContext } from './images/image-loader.ts';
 import type { PresenceUser } from './presence.ts';
 import { isHexColor } from './user-color.ts';
 
@@ -31,6 +33,8 @@ export type CollabEditorOptions = {
   editable: boolean;
   /** Mod-K: the toolbar opens its link box. */
   onLinkShortcut: () => void;
+  /** Where images are uploaded and fetched (absent: images are shown as a note, none can be added). */
+  images?: ImageContext;
 };
 
 /** Remote carets: the names and colours come from other clients, so only text and checked colours. */
@@ -118,6 +122,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
         link: false,
       }),
       ...blockExtensions(),
+      ...imageExtensions(options.images),
       Collaboration.configure({ document: options.doc, field: FRAGMENT }),
       CollaborationCaret.configure({
         provider: { awareness: options.awareness },

@@ -140,6 +140,7 @@ export function EditorPage({
           user: presenceUser,
           editable: false,
           onLinkShortcut: () => linkOpener.current?.(),
+          images: { api, documentId },
         });
         performance.mark('collab-docs:editor-created');
         setEditor(ed);

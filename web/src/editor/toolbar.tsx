@@ -4,6 +4,7 @@
  */
 import type { Editor } from '@tiptap/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ImageButton, ImagePanel } from './images/image-tools.tsx';
 import { LinkBubble } from './link-bubble.tsx';
 import { normalizeLinkUrl } from './link-url.ts';
 import {
@@ -129,10 +130,12 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
           </button>
         </div>
         <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
+        <ImageButton editor={editor} editable={editable} />
         <div class="ed-toolgroup">{HISTORY_ITEMS.map(button)}</div>
         <WordCount editor={editor} />
         {state.table && editable && <div class="ed-toolgroup ed-toolgroup--table">{TABLE_ITEMS.map(button)}</div>}
       </div>
+      <ImagePanel editor={editor} editable={editable} />
       {linkOpen && editable && <LinkForm editor={editor} onDone={() => setLinkOpen(false)} />}
       {!linkOpen && state.link && <LinkBubble editor={editor} href={state.href} onEdit={() => setLinkOpen(true)} />}
     </div>
