@@ -1,11 +1,13 @@
 /**
- * Idempotency-Key on document creation and export requests, on both backends: a retried request
+ * Idempotency-Key on document creation, export requests and comments (threads and replies, which
+ * the editor retries after being offline [C5]), on both backends: a retried request
  * gets the first answer (status, body, Location) and creates nothing new; the same key for another
  * request is a 422; concurrent duplicates create one thing; failures are not kept; answers expire.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyKeys } from '../src/app/idempotency.ts';
 import { backends } from './support/backends.ts';
+import { documentStartAnchor } from './support/comment-fixtures.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
 
 const API = '/api/v1';
@@ -57,6 +59,34 @@ describe.each(backends)('Idempotency-Key [$name]', (backend) => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     expect(await countDocs('Once')).toBe(1);
+  });
+
+  it('[C5] a comment and a reply retried with their keys are stored once; a key reused for another comment is a 422', async () => {
+    const post = (url: string, body: unknown, key: string) =>
+      t.request('POST', `${API}/documents/${documentId}${url}`, {
+        token: owner.token,
+        body,
+        headers: { 'idempotency-key': key },
+      });
+    const thread = { anchor: documentStartAnchor(), quote: '', body: 'sent twice' };
+    const first = await post('/comments', thread, 'comment-1');
+    const again = await post('/comments', thread, 'comment-1');
+    expect(first.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const threadId = first.json().id as string;
+    const reply = await post(`/comments/${threadId}/replies`, { body: 'reply twice' }, 'reply-1');
+    const replyAgain = await post(`/comments/${threadId}/replies`, { body: 'reply twice' }, 'reply-1');
+    expect(replyAgain.statusCode).toBe(reply.statusCode);
+    expect((await post('/comments', { ...thread, body: 'another' }, 'comment-1')).statusCode).toBe(422);
+    const rows = await t.app.database
+      .pool('api')
+      .selectFrom('comments')
+      .innerJoin('comment_threads', 'comment_threads.id', 'comments.thread_id')
+      .select('comments.body')
+      .where('comment_threads.document_id', '=', documentId)
+      .execute();
+    expect(rows.map((r) => r.body).sort()).toEqual(['reply twice', 'sent twice']);
   });
 
   it('a retried export request gets the same job (status, body, Location) and counts once', async () => {

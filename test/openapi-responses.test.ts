@@ -49,6 +49,8 @@ const EXEMPT: Record<string, string> = {
   'getImage 200': 'test/images.test.ts',
   'getImage 304': 'If-None-Match [IM4.1]: test/images.test.ts',
   'getImage 410': 'a trashed document: test/images.test.ts',
+  'createCommentThread 422': 'an Idempotency-Key reused for another comment: test/idempotency.test.ts',
+  'replyToCommentThread 422': 'an Idempotency-Key reused for another reply: test/idempotency.test.ts',
 };
 /**
  * Any operation may document 429 for the shared rate limiter, whose own tests drive it; the

@@ -7,6 +7,7 @@ import {
   authorizePrimaryOwnerTransfer,
   authorizeWorkspace,
   canOnDocument,
+  mayBrowse,
   workspaceRolesFor,
 } from './policy.ts';
 import { effectiveAccess } from './roles.ts';
@@ -146,5 +147,36 @@ describe('trash (docs/spec/home.md)', () => {
   it('[H1] [T2] the role sets lists and the trash filter by come from the same rules', () => {
     expect(workspaceRolesFor('documents.listAll')).toEqual(['member', 'admin', 'owner']);
     expect(workspaceRolesFor('trash.listAll')).toEqual(['admin', 'owner']);
+  });
+});
+
+describe('viewers browse comments and history if the workspace allows [C1] [V6]', () => {
+  const subject = (access: 'viewer' | 'commenter' | 'editor' | 'admin', viewersBrowse?: boolean) => ({
+    access,
+    isOwner: false,
+    workspaceRole: 'guest' as const,
+    ...(viewersBrowse !== undefined && { viewersBrowse }),
+  });
+
+  it.each([
+    ['viewer', undefined, true],
+    ['viewer', true, true],
+    ['viewer', false, false],
+    ['commenter', false, true],
+    ['editor', false, true],
+    ['admin', false, true],
+  ] as const)('%s, setting %s → reads comments and versions: %s', (access, setting, reads) => {
+    const s = subject(access, setting);
+    expect(mayBrowse(s)).toBe(reads);
+    expect(canOnDocument(s, 'comments.read')).toBe(reads);
+    expect(canOnDocument(s, 'versions.read')).toBe(reads);
+    // The document itself stays readable either way.
+    expect(canOnDocument(s, 'document.read')).toBe(true);
+  });
+
+  it('a viewer is refused with 403 (they know the document), never 404', () => {
+    expect(() => authorizeDocument(subject('viewer', false), 'comments.read')).toThrow(Forbidden);
+    expect(() => authorizeWorkspace('member', 'workspace.settings')).toThrow(Forbidden);
+    expect(() => authorizeWorkspace('admin', 'workspace.settings')).not.toThrow();
   });
 });

@@ -11,6 +11,7 @@ import {
   ThreadPageSchema,
   ThreadSchema,
 } from '../comment-schemas.ts';
+import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import { Defaulted, described, problemResponses, Uuid } from '../schemas.ts';
 
 const DocumentParams = T.Object({ id: Uuid });
@@ -18,6 +19,10 @@ const ThreadParams = T.Object({ id: Uuid, threadId: Uuid });
 const CommentParams = T.Object({ id: Uuid, threadId: Uuid, commentId: Uuid });
 const WRITERS = 'people who can comment (commenters, editors, workspace members and up)';
 const LIVE = 'Everyone with the document open is told at once (sync message COMMENTS_CHANGED).';
+/** Comments made offline are sent on reconnect with a key: a retry never posts twice. */
+const RETRY_SAFE =
+  'Retry-safe with `Idempotency-Key` (the editor sends one with comments queued offline): a repeat gets the ' +
+  'first answer, the same key for another request 422.';
 
 export const commentRoutes =
   (comments: Comments): FastifyPluginAsyncTypebox =>
@@ -64,14 +69,16 @@ export const commentRoutes =
           description:
             `Anchors a new thread to a range of the document and posts its first comment (${WRITERS}). The ` +
             'anchor must point at live text of the document (400 otherwise); every mentioned person must be able ' +
-            `to open it (400 naming them: share it first). Mentioned people are notified. ${LIVE}`,
+            `to open it (400 naming them: share it first). Mentioned people are notified. ${LIVE} ${RETRY_SAFE}`,
           params: DocumentParams,
+          headers: IdempotencyKeyHeaders,
           body: NewThreadBody,
           response: {
             201: described('The new thread', ThreadSchema),
-            ...problemResponses(400, 401, 403, 404, 409, 410),
+            ...problemResponses(400, 401, 403, 404, 409, 410, 422),
           },
         },
+        config: { idempotent: true },
       },
       async (req, reply) => {
         const { id } = req.params;
@@ -112,14 +119,16 @@ export const commentRoutes =
           summary: 'Reply in a comment thread',
           description:
             `Adds a comment to the thread (${WRITERS}). Mentioned people get a mention notification, the ` +
-            `thread's earlier participants a reply notification. ${LIVE}`,
+            `thread's earlier participants a reply notification. ${LIVE} ${RETRY_SAFE}`,
           params: ThreadParams,
+          headers: IdempotencyKeyHeaders,
           body: CommentTextBody,
           response: {
             201: described('The thread with the reply', ThreadSchema),
-            ...problemResponses(400, 401, 403, 404, 409, 410),
+            ...problemResponses(400, 401, 403, 404, 409, 410, 422),
           },
         },
+        config: { idempotent: true },
       },
       async (req, reply) => {
         const { id, threadId } = req.params;
