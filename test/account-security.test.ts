@@ -42,7 +42,7 @@ describe.each(backends)('account security [$name]', (backend) => {
       PASSWORD_RESET_MAX_PER_EMAIL_PER_HOUR: '3',
     });
     base = await t.app.listen();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     for (const p of peers) p.close();
     await t?.close();

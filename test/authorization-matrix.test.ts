@@ -298,6 +298,13 @@ const ROUTES: RouteCase[] = [
   { route: 'POST /me/email (wrong current password)', method: 'POST', subject: 'workspace', mutates: false,
     url: () => '/api/v1/me/email', body: () => ({ currentPassword: 'not the password', email: 'new@example.test' }),
                                                                         expected: [403, 403, 403, 403, 403, 403, 403, 403] },
+  // Invitations addressed to the caller [I6]: everyone lists their own; one not theirs is a 404.
+  { route: 'GET /me/invitations', method: 'GET', subject: 'workspace', mutates: false,
+    url: () => '/api/v1/me/invitations',                                expected: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { route: 'POST /me/invitations/:id/accept (not theirs)', method: 'POST', subject: 'workspace', mutates: false,
+    url: () => `/api/v1/me/invitations/${randomUUID()}/accept`,          expected: [404, 404, 404, 404, 404, 404, 404, 404] },
+  { route: 'POST /me/invitations/:id/decline (not theirs)', method: 'POST', subject: 'workspace', mutates: false,
+    url: () => `/api/v1/me/invitations/${randomUUID()}/decline`,         expected: [404, 404, 404, 404, 404, 404, 404, 404] },
   { route: 'GET /me/deletion-preview', method: 'GET', subject: 'workspace', mutates: false,
     url: () => '/api/v1/me/deletion-preview',                           expected: [200, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'DELETE /me (wrong password)', method: 'DELETE', subject: 'workspace', mutates: false,

@@ -52,6 +52,7 @@ const OWNER = `${API_PREFIX}/documents/{id}/owner`;
 const PRIMARY_OWNER = `${API_PREFIX}/workspaces/{id}/primary-owner`;
 const ME = `${API_PREFIX}/me`;
 const MY_SESSION = `${API_PREFIX}/me/sessions/{id}`;
+const MY_INVITATION = `${API_PREFIX}/me/invitations/{id}`;
 const SEARCH = `${API_PREFIX}/search`;
 const EXPORT_JOB = `${API_PREFIX}/exports/{jobId}`;
 const DEAD_EXPORTS = `${API_PREFIX}/admin/exports/dead`;
@@ -654,6 +655,25 @@ const BAD_REQUESTS: BadRequest[] = [
   },
   { name: 'no token', route: EMAIL_CHANGE_CONFIRM, body: {}, field: '/token' },
   { name: 'a link token that is none of ours', route: EMAIL_CHANGE_CONFIRM, body: { token: LINK_TOKEN }, status: 410 },
+  // --- invitations answered in the app [I6]
+  {
+    name: 'invalid invitation uuid',
+    route: `POST ${MY_INVITATION}/accept`,
+    path: `${API_PREFIX}/me/invitations/${NOT_A_UUID}/accept`,
+    field: 'params:/id',
+  },
+  {
+    name: 'invalid invitation uuid',
+    route: `POST ${MY_INVITATION}/decline`,
+    path: `${API_PREFIX}/me/invitations/${NOT_A_UUID}/decline`,
+    field: 'params:/id',
+  },
+  {
+    name: 'an invitation not addressed to the caller',
+    route: `POST ${MY_INVITATION}/decline`,
+    path: `${API_PREFIX}/me/invitations/${VALID_UUID}/decline`,
+    status: 404,
+  },
   // --- search
   { name: 'q missing', route: `GET ${SEARCH}`, query: '', field: 'querystring:/q' },
   { name: 'q empty', route: `GET ${SEARCH}`, query: 'q=', field: 'querystring:/q' },

@@ -395,6 +395,37 @@ describe.each(backends.slice(0, 1))('every operation answers as the OpenAPI docu
     await call('deleteAccount', { token, body: { password: next, documents: 'transfer' } }, 200);
   });
 
+  it('invitations answered in the app [I6]', async () => {
+    const inviter = await signUp('inviter');
+    const w = (await call('createWorkspace', { token: inviter.token, body: { name: 'Asked' } }, 201)).json()
+      .id as string;
+    const me = await signUp('asked');
+    const invite = (body: unknown) => call('addMember', { token: inviter.token, params: { id: w }, body }, 202);
+    await invite({ email: me.email, role: 'member' });
+    await invite({ email: me.email, role: 'guest' });
+    const open = (await call('listWorkspaceInvitations', { token: inviter.token, params: { id: w } }, 200)).json()
+      .items;
+    const [latest] = open as { id: string }[];
+    await call('listMyInvitations', { token: me.token }, 200);
+    await call('acceptMyInvitation', { token: me.token, params: { id: latest?.id as string } }, 403);
+    await call('declineMyInvitation', { token: me.token, params: { id: latest?.id as string } }, 403);
+    await call(
+      'requestEmailChange',
+      { token: me.token, body: { currentPassword: TEST_PASSWORD, email: me.email } },
+      202,
+    );
+    const mail = await waitForMail(t.app.config.dataDir, me.email, /Confirm your Collab Docs email/);
+    await call('confirmEmailChange', { body: { token: linkToken(linkIn(mail.text)) } }, 204);
+    const mine = (await call('listMyInvitations', { token: me.token }, 200)).json().items as { id: string }[];
+    const id = { id: mine[0]?.id as string };
+    await call('declineMyInvitation', { token: me.token, params: id }, 204);
+    await call('declineMyInvitation', { token: me.token, params: id }, 404);
+    await call('acceptMyInvitation', { token: me.token, params: id }, 410);
+    await invite({ email: me.email, role: 'member' });
+    const again = (await call('listMyInvitations', { token: me.token }, 200)).json().items as { id: string }[];
+    await call('acceptMyInvitation', { token: me.token, params: { id: again[0]?.id as string } }, 200);
+  });
+
   it('home lists, stars and the trash', async () => {
     const ws = { id: workspaceId };
     await call('listDocuments', { token: owner.token, params: ws, query: 'order=title&limit=1' }, 200);

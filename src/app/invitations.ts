@@ -98,7 +98,12 @@ const view = (r: InvitationRow): InvitationView => ({
 });
 
 /** Why a link can no longer be used, in words a person acts on [I3]. */
-export function unusableInvitation(r: Pick<InvitationRow, 'revoked_at' | 'accepted_at' | 'expires_at'>): Gone | null {
+export function unusableInvitation(
+  r: Pick<InvitationRow, 'revoked_at' | 'accepted_at' | 'expires_at'> & { declined_at?: Date | null },
+): Gone | null {
+  if (r.declined_at) {
+    return new Gone('this invitation was declined; ask the person who sent it to invite you again', 'link_revoked');
+  }
   if (r.revoked_at) {
     return new Gone(
       'this invitation was withdrawn by the person who sent it; ask them to invite you again',
@@ -364,11 +369,38 @@ export class Invitations {
    * Null when the token is not an invitation's (the caller then tries invite links).
    */
   async accept(actor: string, token: string): Promise<AcceptedInvitation | null> {
+    return this.acceptWhere(actor, { tokenHash: hashLinkToken(token) });
+  }
+
+  /**
+   * Accepts an invitation addressed to the caller's email from the app [I6]: only once that email
+   * is verified (a link mailed to it was used), and only invitations addressed to it (404 else).
+   */
+  async acceptAddressed(actor: string, id: string): Promise<AcceptedInvitation> {
+    const me = await this.db
+      .selectFrom('users')
+      .select(['email', 'email_verified_at'])
+      .where('id', '=', actor)
+      .executeTakeFirstOrThrow();
+    const row = await this.db.selectFrom('invitations').select('email').where('id', '=', id).executeTakeFirst();
+    if (!row || normalise(row.email) !== normalise(me.email)) throw new NotFound('invitation not found');
+    if (!me.email_verified_at) {
+      throw new Forbidden(
+        'verify your email first (Account settings), or accept from the link in the invitation email',
+      );
+    }
+    return (await this.acceptWhere(actor, { id })) as AcceptedInvitation;
+  }
+
+  private async acceptWhere(
+    actor: string,
+    by: { tokenHash: Buffer } | { id: string },
+  ): Promise<AcceptedInvitation | null> {
     const outcome = await this.events.transaction(this.db, async (tx, emit) => {
       const row = await tx
         .selectFrom('invitations')
         .selectAll()
-        .where('token_hash', '=', hashLinkToken(token))
+        .where((eb) => ('id' in by ? eb('id', '=', by.id) : eb('token_hash', '=', by.tokenHash)))
         .forUpdate()
         .executeTakeFirst();
       if (!row) return null;
@@ -417,6 +449,15 @@ export class Invitations {
         .set({ accepted_at: new Date(), accepted_by: actor })
         .where('id', '=', row.id)
         .execute();
+      // The link's token reached this inbox: the account's email is verified [I6].
+      if ('tokenHash' in by) {
+        await tx
+          .updateTable('users')
+          .set({ email_verified_at: new Date() })
+          .where('id', '=', actor)
+          .where('email_verified_at', 'is', null)
+          .execute();
+      }
       return target;
     });
     if (outcome === null) return null;
@@ -451,6 +492,7 @@ export class Invitations {
         'i.expires_at',
         'i.accepted_at',
         'i.revoked_at',
+        'i.declined_at',
         'w.name',
         'd.title',
         'u.display_name',

@@ -189,6 +189,8 @@ export interface InvitationsTable {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
   revoked_at: Timestamp | null;
+  /** Declined by its invitee in the app (revoked_at is set too; migration 0023) [I6]. */
+  declined_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface WorkspaceInviteLinksTable {

@@ -53,6 +53,7 @@ import { imageRoutes } from './routes/image-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
 import { type InvitationDeps, invitationPublicRoutes, invitationRoutes } from './routes/invitation-routes.ts';
 import { listRoutes } from './routes/list-routes.ts';
+import { myInvitationRoutes } from './routes/my-invitation-routes.ts';
 import { notificationRoutes } from './routes/notification-routes.ts';
 import { operatorRoutes } from './routes/operator-routes.ts';
 import { type OpsDeps, opsRoutes } from './routes/ops-routes.ts';
@@ -264,6 +265,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         await scope.register(documentRoutes(api.documents));
         await scope.register(accessRoutes(api.documentAccess, api.workspaceOwnership));
         await scope.register(invitationRoutes(api.invitations));
+        await scope.register(myInvitationRoutes(api.invitations.invitations, api.invitations.mine));
         await scope.register(listRoutes(api.documents, api.documentLists));
         await scope.register(trashRoutes(api.trash));
         await scope.register(searchRoutes(api.search));

@@ -32,7 +32,7 @@ export class MailMetrics {
     });
     this.invitations = new client.Counter({
       name: 'invitations_total',
-      help: 'Invitations by target (workspace, document, link) and outcome (sent, resent, withdrawn, accepted; refused links: expired, used, revoked, unknown, wrong-account)',
+      help: 'Invitations by target (workspace, document, link, in-app) and outcome (sent, resent, withdrawn, accepted, declined; refused links: expired, used, revoked, unknown, wrong-account)',
       labelNames: ['target', 'outcome'],
       registers: [registry],
     });

@@ -14,6 +14,7 @@ import { Exports } from '../app/exports.ts';
 import { IdempotencyKeys } from '../app/idempotency.ts';
 import { type InvitationOutcome, Invitations } from '../app/invitations.ts';
 import { InviteLinks } from '../app/invite-links.ts';
+import { MyInvitations } from '../app/my-invitations.ts';
 import { setWorkspacePlan } from '../app/plans.ts';
 import { Search } from '../app/search.ts';
 import { Trash } from '../app/trash.ts';
@@ -119,6 +120,10 @@ export function wireApi(
         maxPerWorkspacePerDay: config.invitations.maxPerWorkspacePerDay,
         showLinks: deps.mail.outbox.transport === 'file',
         onOutcome: invitationOutcome,
+      }),
+      mine: new MyInvitations(db, () => {
+        deps.mail.metrics.invitations.inc({ target: 'in-app', outcome: 'declined' });
+        infra.logger.info({ event: 'invitation_declined' }, 'an invitation was declined in the app');
       }),
       inviteLinks: new InviteLinks(db, permissions, infra.events, {
         publicUrl: config.publicUrl,

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from 'typebox';
 import type { Invitations } from '../../app/invitations.ts';
 import type { InviteLinks } from '../../app/invite-links.ts';
+import type { MyInvitations } from '../../app/my-invitations.ts';
 import { Gone } from '../../domain/errors.ts';
 import { withSpan } from '../../observability/tracing.ts';
 import { actorOf } from '../auth-hook.ts';
@@ -28,7 +29,12 @@ import {
 } from '../schemas.ts';
 import { LinkToken } from './auth-routes.ts';
 
-export type InvitationDeps = { invitations: Invitations; inviteLinks: InviteLinks };
+export type InvitationDeps = {
+  invitations: Invitations;
+  inviteLinks: InviteLinks;
+  /** Invitations addressed to the caller, answered in the app [I6]. */
+  mine: MyInvitations;
+};
 
 const WorkspaceParams = T.Object({ id: Uuid });
 const InvitationParams = T.Object({ id: Uuid, invitationId: Uuid });

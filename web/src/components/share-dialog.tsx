@@ -15,6 +15,7 @@ import { CopyableLink } from './copyable-link.tsx';
 import { Dialog } from './dialog.tsx';
 import { GeneralAccessControl } from './general-access.tsx';
 import { InvitationList } from './invitation-list.tsx';
+import { OwnershipTransfer } from './ownership-transfer.tsx';
 
 const ROLES = Object.keys(SHARE_ROLE_LABELS) as ShareRole[];
 
@@ -141,6 +142,7 @@ export function ShareDialog({ api, documentId, documentTitle, onClose }: Props) 
       )}
       {/* The dialog opens only for those who manage access (canManageShares). */}
       <GeneralAccessControl api={api} documentId={documentId} />
+      <OwnershipTransfer api={api} documentId={documentId} shares={shares} onTransferred={() => void loadShares()} />
       <InvitationList
         api={api}
         base={`/documents/${documentId}`}

@@ -129,7 +129,11 @@ export function EmailSection({ api, user }: { api: ApiClient; user: User }) {
         Email
       </h2>
       <p class="muted">
-        You sign in with <strong>{user.email}</strong>.
+        You sign in with <strong>{user.email}</strong>. Confirming it (a link sent to it) lets invitations sent to it
+        appear on your home page.{' '}
+        <button type="button" class="button subtle" onClick={() => setEmail(user.email)}>
+          Confirm this address
+        </button>
       </p>
       {sentTo && (
         <p role="status" data-testid="email-change-sent">

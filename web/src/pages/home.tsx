@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
+import { PendingInvitations } from '../components/pending-invitations.tsx';
 import { StarButton } from '../components/star-button.tsx';
 import { plainError } from '../form-errors.ts';
 import { fullTime, relativeTime } from '../format.ts';
@@ -75,6 +76,7 @@ export function HomePage({ api, workspaces, workspacesError, onNewWorkspace }: P
           Trash
         </a>
       </div>
+      <PendingInvitations api={api} />
       {shown && (
         <div class="empty" role="alert">
           <p>{shown}</p>
