@@ -25,6 +25,7 @@
  *   BENCH_NOISY_SOCKETS (300)          sockets the noisy user tries to open (caps: 8 per document, 64 per user)
  *   BENCH_NOISY_FRAMES_PER_S (100)     presence frames per second from each socket it gets
  *   BENCH_ISOLATION_ONLY (all)         comma-separated noisy loads to run, e.g. socketFlood
+ *   BENCH_CPU_PROF (unset)             directory for a V8 CPU profile of the server's whole run
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -256,7 +257,10 @@ async function main(): Promise<boolean> {
   database = await createBenchDatabase(adminUrl);
   log(database.kind === 'postgres' ? `database ${database.name} at ${redact(adminUrl)}` : database.reason);
   dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-isolation-'));
+  const profileDir = process.env.BENCH_CPU_PROF;
   server = await startServer({
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the server's whole run (bench/cpu-profile.ts reads it).
+    ...(profileDir && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
     env: {
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
