@@ -188,6 +188,25 @@ export const ConfigSchema = T.Object({
       default: false,
       description: "SYNC_VIEWER_PRESENCE: show read-only users' cursors to others",
     }),
+    // Viewers' fan-out (docs/spec/sync.md S7.9)
+    viewerTickMs: Int(
+      1,
+      10000,
+      50,
+      'SYNC_VIEWER_TICK_MS: rooms with many viewers send them at most one merged update per this many ms (editors keep the broadcast tick)',
+    ),
+    viewerTickAbove: Int(
+      0,
+      10000000,
+      1000,
+      'SYNC_VIEWER_TICK_ABOVE: big rooms with more viewers than this put them on SYNC_VIEWER_TICK_MS',
+    ),
+    viewerLagBytes: Int(
+      1024,
+      1073741824,
+      1048576,
+      "SYNC_VIEWER_LAG_BYTES: a viewer's send buffer over this gets no frames until it drained, then one merged catch-up",
+    ),
     // Fleet-wide tiers (docs/spec/sync.md S5.6): the seat ledger in Redis, in process when embedded
     fleetTtlMs: Int(
       1000,
@@ -644,6 +663,9 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_PRESENCE_TICK_MS: ['sync.presenceTickMs', 'int'],
   SYNC_PRESENCE_SAMPLE_SIZE: ['sync.presenceSampleSize', 'int'],
   SYNC_VIEWER_PRESENCE: ['sync.viewerPresence', 'bool'],
+  SYNC_VIEWER_TICK_MS: ['sync.viewerTickMs', 'int'],
+  SYNC_VIEWER_TICK_ABOVE: ['sync.viewerTickAbove', 'int'],
+  SYNC_VIEWER_LAG_BYTES: ['sync.viewerLagBytes', 'int'],
   SYNC_FLEET_TTL_MS: ['sync.fleetTtlMs', 'int'],
   SYNC_FLEET_REPORT_MS: ['sync.fleetReportMs', 'int'],
   SYNC_FLEET_HOT_ABOVE: ['sync.fleetHotAbove', 'int'],

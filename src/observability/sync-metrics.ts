@@ -38,6 +38,8 @@ export class SyncMetrics {
   private readonly presenceStamps: client.Counter;
   private readonly seatLedger: client.Histogram<'op' | 'result'>;
   private readonly fleetAge: client.Histogram;
+  private readonly catchUps: client.Counter<'event'>;
+  private readonly catchUpBytes: client.Histogram;
 
   constructor(registry: client.Registry, gauges: SyncGauges) {
     const registers = [registry];
@@ -147,6 +149,18 @@ export class SyncMetrics {
       buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
       registers,
     });
+    this.catchUps = new client.Counter({
+      name: 'sync_viewer_catch_ups_total',
+      help: 'Viewers that fell behind (event=lagging: no frames until their send buffer drained) and that were sent their one merged catch-up (event=caught_up)',
+      labelNames: ['event'],
+      registers,
+    });
+    this.catchUpBytes = new client.Histogram({
+      name: 'sync_viewer_catch_up_bytes',
+      help: 'Size of the merged catch-up sent to a viewer that had fallen behind',
+      buckets: BUFFER_BUCKETS.slice(1),
+      registers,
+    });
     new client.Gauge({
       name: 'sync_open_sockets',
       help: 'Open, authenticated sync sockets (the autoscaling signal)',
@@ -238,5 +252,10 @@ export class SyncMetrics {
 
   fleetCountsAge(seconds: number): void {
     this.fleetAge.observe(seconds);
+  }
+
+  viewerCatchUp(event: 'lagging' | 'caught_up', bytes: number): void {
+    this.catchUps.inc({ event });
+    if (event === 'caught_up') this.catchUpBytes.observe(bytes);
   }
 }

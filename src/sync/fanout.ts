@@ -1,23 +1,20 @@
 /**
  * The sending side of one room: frames to one session or to all of them under backpressure,
- * broadcast batching for big rooms (the broadcast tick), sampled presence for crowded rooms (the
- * presence tick) and the throttled ROOM_STATUS. Owns the room's timers, through the injected clock.
+ * broadcast batching for big rooms (broadcast-lane.ts: merged per broadcast, merged under load,
+ * written in chunks per event-loop turn), sampled presence for crowded rooms (the presence tick)
+ * and the throttled ROOM_STATUS. Owns the room's timers, through the injected clock.
  *
- * Batching merges under load: a broadcast goes out at the end of the event-loop turn in which
- * its first update arrived (so what arrived together goes together), and the next one no sooner
- * than the previous one's own duration, at most a tick, after the previous one ENDED. A cheap
- * broadcast (a hundred sockets, ~1 ms) therefore adds no delay to the next edit — a fixed tick
- * added up to its whole length to every edit of a busy room (issue 15: oneDocument p95 ~23 ms
- * against Hocuspocus's ~6 ms) — while an expensive one keeps fan-out to at most about half the
- * event loop, the rest left for reads, SAVED acknowledgements and health checks. A broadcast to
- * thousands of sockets can take longer than the tick; whatever arrived meanwhile is merged into
- * one frame instead of each update being sent alone (issue 15: measured from the start, nothing
- * merged past ~2,000 sockets). A broadcast to more than BROADCAST_CHUNK_SOCKETS sockets writes one
- * chunk per event-loop turn, so even 10,000 sockets never hold the loop for more than a few ms.
+ * Viewers cost almost nothing [S7.9]: an update frame is encoded once and handed to every socket
+ * as the same frame, marked shared (the transport frames it once for all, ws/shared-frames.ts);
+ * rooms with many viewers send them their own lane, at most one merged frame per viewer tick for
+ * all of them, while editors keep the fast lane; a viewer that falls behind gets no frames until
+ * its buffer drained, then one merged catch-up (catch-up.ts).
  */
 import { trace } from '@opentelemetry/api';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { BroadcastLane } from './broadcast-lane.ts';
+import { type CatchUpObserver, stateVectorBefore, ViewerCatchUps } from './catch-up.ts';
 import type { Clock, Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
 import type { RoomLimits } from './limits.ts';
@@ -42,7 +39,15 @@ export type FanoutLimits = Pick<
   | 'broadcastChunkSockets'
   | 'presenceTickMs'
   | 'presenceSampleSize'
+  | 'viewerTickMs'
+  | 'viewerTickAbove'
+  | 'viewerLagBytes'
 >;
+
+/** Viewers of a big room get their own lane only when there are more than this many (default). */
+const DEFAULT_VIEWER_TICK_ABOVE = 1_000;
+/** A viewer's send buffer past this puts it in the catch-up state (default; config SYNC_VIEWER_LAG_BYTES). */
+const DEFAULT_VIEWER_LAG_BYTES = 1_048_576;
 
 const STATUS_THROTTLE_MS = 1_000;
 /**
@@ -66,14 +71,14 @@ export class Fanout {
   private readonly limits: FanoutLimits;
   private readonly observer: RoomObserver;
   private readonly clock: Clock;
-  private pendingBroadcast: Uint8Array[] = [];
-  private pendingBroadcastSince = 0;
-  /** A chunked broadcast is in progress (its next chunk waits for the next turn). */
-  private broadcasting = false;
-  /** When the last broadcast finished writing to every socket, and how long it took. */
-  private lastBroadcastEnd = -Infinity;
-  private lastBroadcastMs = 0;
-  private broadcastTimer: Timer | undefined;
+  private readonly doc: Y.Doc;
+  private readonly editing: ReadonlySet<Session>;
+  /** Big rooms: everyone in one lane ... */
+  private readonly all: BroadcastLane;
+  /** ... or, with many viewers, editors in the fast lane and viewers in theirs (the viewer tick). */
+  private readonly editorLane: BroadcastLane;
+  private readonly viewerLane: BroadcastLane;
+  private readonly catchUps: ViewerCatchUps;
   private readonly pendingPresence = new Set<number>();
   private presenceTimer: Timer | undefined;
   private statusTimer: Timer | undefined;
@@ -81,7 +86,10 @@ export class Fanout {
 
   constructor(room: {
     documentId: string;
+    doc: Y.Doc;
     sessions: ReadonlySet<Session>;
+    /** The sessions that may edit (a subset of `sessions`, kept by the room's seats). */
+    editing: ReadonlySet<Session>;
     awareness: awarenessProtocol.Awareness;
     mode: () => RoomMode;
     /** Editors, viewers and waiters of the document, kept by the room (fleet-wide, S5.6), never recounted. */
@@ -89,7 +97,7 @@ export class Fanout {
     /** Sessions waiting for an editing seat [S5.5]. */
     waitlist: ReadonlySet<Session>;
     limits: FanoutLimits;
-    observer: RoomObserver;
+    observer: RoomObserver & CatchUpObserver;
     clock: Clock;
   }) {
     this.documentId = room.documentId;
@@ -101,87 +109,78 @@ export class Fanout {
     this.limits = room.limits;
     this.observer = room.observer;
     this.clock = room.clock;
+    this.doc = room.doc;
+    this.editing = room.editing;
+    const tickMs = room.limits.broadcastTickMs;
+    const chunk = room.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS;
+    const viewerTickMs = Math.max(tickMs, room.limits.viewerTickMs ?? tickMs);
+    const lane = (targets: () => Session[], floorMs: number) =>
+      new BroadcastLane(
+        this.clock,
+        { tickMs, floorMs, chunk },
+        {
+          targets,
+          deliver: (frame, to, from, end, before) => this.deliver(frame, to, from, end, before),
+          stateVectorBefore: (update) => stateVectorBefore(this.doc, update),
+          propagated: (seconds, recipients) => this.observer.propagated(seconds, recipients),
+        },
+      );
+    this.all = lane(() => [...this.sessions], 0);
+    this.editorLane = lane(() => [...this.editing], 0);
+    this.viewerLane = lane(() => [...this.sessions].filter((s) => !this.editing.has(s)), viewerTickMs);
+    this.catchUps = new ViewerCatchUps({
+      doc: room.doc,
+      lagBytes: room.limits.viewerLagBytes ?? DEFAULT_VIEWER_LAG_BYTES,
+      recheckMs: viewerTickMs,
+      clock: this.clock,
+      observer: room.observer,
+      send: (session, frame) => this.sendTo(session, frame, 'update'),
+    });
   }
 
   /**
    * A document update for every local session: sent at once in small rooms (not back to its
-   * sender), merged per broadcast tick in big ones. `receivedAt` (clock time, 0 when unknown)
-   * measures propagation.
+   * sender), merged in lanes in big ones (to everyone, the sender included). `receivedAt` (clock
+   * time, 0 when unknown) measures propagation.
    */
   update(update: Uint8Array, except: Session | undefined, receivedAt: number): void {
     if (this.sessions.size > this.limits.broadcastBatchAbove) {
-      this.queueBroadcast(update, receivedAt);
+      const viewers = this.sessions.size - this.editing.size;
+      if (viewers > (this.limits.viewerTickAbove ?? DEFAULT_VIEWER_TICK_ABOVE)) {
+        this.editorLane.add(update, receivedAt);
+        this.viewerLane.add(update, receivedAt);
+      } else {
+        this.all.add(update, receivedAt);
+      }
       return;
     }
     const span = tracer.startSpan('sync.fanout', { attributes: { 'document.id': this.documentId } });
-    const recipients = this.sendToAll(encodeSyncUpdate(update), 'update', except);
+    const frame = encodeSyncUpdate(update);
+    let before: Uint8Array | undefined;
+    const held = () => {
+      before ??= stateVectorBefore(this.doc, update);
+      return before;
+    };
+    const targets = [...this.sessions].filter((s) => s !== except);
+    const recipients = this.deliver(frame, targets, 0, targets.length, held);
     span.setAttribute('sync.recipients', recipients);
     span.end();
     if (receivedAt > 0) this.observer.propagated((this.clock.now() - receivedAt) / 1000, recipients);
   }
 
-  /** Big rooms: merge what arrives and send one frame to everyone (the sender included). */
-  private queueBroadcast(update: Uint8Array, receivedAt: number): void {
-    if (this.pendingBroadcast.length === 0) this.pendingBroadcastSince = receivedAt || this.clock.now();
-    this.pendingBroadcast.push(update);
-    if (this.broadcastTimer || this.broadcasting) return;
-    this.scheduleBroadcast();
-  }
-
   /**
-   * At the end of this turn (a burst read in one turn goes as one frame), but no sooner than the
-   * previous broadcast's duration (at most a tick) after it ended: a broadcast longer than the
-   * tick cannot turn into one broadcast per update, and a cheap one delays nothing.
+   * One update frame to targets[from, to) as one shared frame; a lagging viewer gets none and
+   * catches up later from `before()` (catch-up.ts). Returns how many got it.
    */
-  private scheduleBroadcast(): void {
-    const gap = Math.min(this.limits.broadcastTickMs, this.lastBroadcastMs);
-    const wait = Math.max(0, this.lastBroadcastEnd + gap - this.clock.now());
-    this.broadcastTimer = this.clock.setTimeout(() => {
-      this.broadcastTimer = undefined;
-      this.flushBroadcast();
-    }, wait);
-  }
-
-  private flushBroadcast(): void {
-    const updates = this.pendingBroadcast;
-    if (updates.length === 0 || this.broadcasting) return;
-    this.pendingBroadcast = [];
-    const since = this.pendingBroadcastSince;
-    const started = this.clock.now();
-    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const frame = encodeSyncUpdate(merged);
-    const chunk = Math.max(1, this.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS);
-    const finish = (recipients: number) => {
-      this.lastBroadcastEnd = this.clock.now();
-      this.lastBroadcastMs = this.lastBroadcastEnd - started;
-      this.observer.propagated((this.lastBroadcastEnd - since) / 1000, recipients);
-      // What arrived during a chunked broadcast goes next, after the pause.
-      if (this.pendingBroadcast.length > 0 && !this.broadcastTimer) this.scheduleBroadcast();
-    };
-    if (this.sessions.size <= chunk) {
-      finish(this.sendToAll(frame, 'update'));
-      return;
+  private deliver(frame: Uint8Array, targets: Session[], from: number, to: number, before: () => Uint8Array): number {
+    let sent = 0;
+    for (let i = from; i < to; i++) {
+      const s = targets[i]!;
+      if (this.catchUps.holds(s, before)) continue;
+      if (this.sendTo(s, frame, 'update', false, true)) sent++;
     }
-    // Sessions that join meanwhile got this update in their sync step 2; those that leave are skipped.
-    const targets = [...this.sessions];
-    let next = 0;
-    let recipients = 0;
-    this.broadcasting = true;
-    const step = () => {
-      this.broadcastTimer = undefined;
-      const end = Math.min(targets.length, next + chunk);
-      let sent = 0;
-      for (; next < end; next++) if (this.sendTo(targets[next]!, frame, 'update', false)) sent++;
-      if (sent > 0) this.observer.sent('update', sent, sent * frame.byteLength);
-      recipients += sent;
-      if (next < targets.length) {
-        this.broadcastTimer = this.clock.setTimeout(step, 0);
-        return;
-      }
-      this.broadcasting = false;
-      finish(recipients);
-    };
-    step();
+    if (sent > 0) this.observer.sent('update', sent, sent * frame.byteLength);
+    return sent;
   }
 
   /** Changed presence states: to everyone at once in a full room, sampled per presence tick otherwise. */
@@ -212,13 +211,16 @@ export class Fanout {
   /** Sends one pre-encoded frame to every local session; returns how many got it. */
   sendToAll(frame: Uint8Array, kind: FrameKind, except?: Session): number {
     let sent = 0;
-    for (const s of this.sessions) if (s !== except && this.sendTo(s, frame, kind, false)) sent++;
+    for (const s of this.sessions) if (s !== except && this.sendTo(s, frame, kind, false, true)) sent++;
     if (sent > 0) this.observer.sent(kind, sent, sent * frame.byteLength);
     return sent;
   }
 
-  /** Backpressure: presence is dropped for a lagging socket; past the hard limit it is closed. */
-  sendTo(session: Session, frame: Uint8Array, kind: FrameKind, count = true): boolean {
+  /**
+   * Backpressure: presence is dropped for a lagging socket; past the hard limit it is closed.
+   * `shared`: the same frame goes to many sockets (the transport may frame it once for all).
+   */
+  sendTo(session: Session, frame: Uint8Array, kind: FrameKind, count = true, shared = false): boolean {
     if (session.closed) return false;
     const buffered = session.socket.bufferedAmount;
     if (buffered > this.limits.sendBufferHardBytes) {
@@ -230,7 +232,7 @@ export class Fanout {
       this.observer.presenceDropped();
       return false;
     }
-    session.socket.send(frame);
+    session.socket.send(frame, shared);
     if (count) this.observer.sent(kind, 1, frame.byteLength);
     return true;
   }
@@ -265,15 +267,22 @@ export class Fanout {
   private broadcastStatus(): void {
     const frames = { edit: encodeRoomStatus(this.status('edit')), read: encodeRoomStatus(this.status('read')) };
     const waiting = encodeRoomStatus(this.status('read', true));
-    for (const s of this.sessions) this.sendTo(s, this.waitlist.has(s) ? waiting : frames[s.access], 'control');
+    for (const s of this.sessions) {
+      this.sendTo(s, this.waitlist.has(s) ? waiting : frames[s.access], 'control', true, true);
+    }
+  }
+
+  /** A session left: a lagging viewer's state vector goes with it. */
+  forget(session: Session): void {
+    this.catchUps.forget(session);
   }
 
   /** Stops every timer and drops what was waiting for one. */
   stop(): void {
-    for (const t of [this.broadcastTimer, this.presenceTimer, this.statusTimer]) this.clock.clearTimeout(t);
-    this.broadcastTimer = this.presenceTimer = this.statusTimer = undefined;
-    this.broadcasting = false;
-    this.pendingBroadcast = [];
+    for (const t of [this.presenceTimer, this.statusTimer]) this.clock.clearTimeout(t);
+    this.presenceTimer = this.statusTimer = undefined;
+    for (const lane of [this.all, this.editorLane, this.viewerLane]) lane.stop();
+    this.catchUps.stop();
     this.pendingPresence.clear();
   }
 }

@@ -42,6 +42,11 @@ export type RoomLimits = {
   presenceSampleSize: number;
   /** Whether read-only connections' presence (cursors) is shown to others. */
   viewerPresence: boolean;
+  /** [S7.9] Big rooms with more viewers than `viewerTickAbove` (default 1,000) send viewers merged updates per `viewerTickMs`. */
+  viewerTickMs?: number;
+  viewerTickAbove?: number;
+  /** [S7.9] A viewer's send buffer past this many bytes: no more frames until it drained, then one catch-up (default 1 MiB). */
+  viewerLagBytes?: number;
   /** [S5.6] Rooms with at least this many connections here publish their viewer count to the fleet (default 100). */
   fleetHotAbove?: number;
   /** [S5.6] How often a room with fleet business (hot, waiters, other instances' counts) refreshes them (default 2,000 ms). */

@@ -6,8 +6,11 @@ import type { DocumentAccess } from '../domain/roles.ts';
 
 /** One client connection as the room sees it; the ws transport implements it. */
 export interface SyncSocket {
-  /** Queues one pre-encoded frame; never blocks. */
-  send(frame: Uint8Array): void;
+  /**
+   * Queues one pre-encoded frame; never blocks. `shared`: the very same frame goes to many
+   * sockets now (a broadcast), so the transport may frame it once for all of them.
+   */
+  send(frame: Uint8Array, shared?: boolean): void;
   /** Bytes queued but not yet written to the network (backpressure signal). */
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;

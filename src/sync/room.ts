@@ -130,7 +130,9 @@ export class Room {
     });
     this.fanout = new Fanout({
       documentId,
+      doc: this.doc,
       sessions: this.sessions,
+      editing: this.seats.editing,
       awareness: this.awareness,
       mode: () => this.mode,
       counts: () => this.seats.counts(),
@@ -219,6 +221,7 @@ export class Room {
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return;
     this.seats.left(session);
+    this.fanout.forget(session);
     this.persist.forget(session);
     const owned = [...session.awarenessClients].filter((id) => this.awarenessOwner.get(id) === session);
     for (const id of owned) this.awarenessOwner.delete(id);

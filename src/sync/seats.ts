@@ -14,8 +14,11 @@ import { type Access, encodeAccessChanged, FLEET_COUNTS_NOTICE, SEAT_FREED_NOTIC
 import type { Session } from './session.ts';
 
 export class Seats {
-  /** Joined sessions here that may edit (counted as they join, leave and change access: O(1) status). */
-  private editors = 0;
+  /**
+   * Joined sessions here that may edit, kept as they join, leave and change access: O(1) counts
+   * for ROOM_STATUS, and the editors' own broadcast lane (fanout.ts) walks only them.
+   */
+  readonly editing = new Set<Session>();
   /** Seats admit() claimed for sessions that have not joined yet. */
   private admitted = 0;
   /**
@@ -59,7 +62,7 @@ export class Seats {
       reportMs: deps.limits.fleetReportMs,
       observer: deps.observer,
       room: {
-        editors: () => this.editors + this.admitted,
+        editors: () => this.editing.size + this.admitted,
         connections: () => this.sessions.size,
         waiters: () => this.waitlist,
         changed: () => deps.room.scheduleStatus(),
@@ -74,8 +77,8 @@ export class Seats {
   counts(): StatusCounts {
     const { others } = this.fleet;
     return {
-      editors: this.editors + others.editors,
-      viewers: this.sessions.size - this.editors + others.viewers,
+      editors: this.editing.size + others.editors,
+      viewers: this.sessions.size - this.editing.size + others.viewers,
       waitlist: this.waitlist.size + others.waiting,
     };
   }
@@ -105,7 +108,7 @@ export class Seats {
 
   joined(session: Session, rights: Access): void {
     if (session.canEdit) {
-      this.editors++;
+      this.editing.add(session);
       // A session made with edit access without admit() (server-side joins, tests) still holds a seat.
       if (this.admitted > 0) this.admitted--;
       else this.fleet.unclaimed();
@@ -119,10 +122,7 @@ export class Seats {
   /** The session already left the room's sessions. */
   left(session: Session): void {
     if (this.waitlist.delete(session)) this.fleet.dequeue(session);
-    if (session.canEdit) {
-      this.editors--;
-      this.free();
-    }
+    if (this.editing.delete(session)) this.free();
   }
 
   /** A permission re-check: edit rights at the cap mean a place in line, not a seat [S5.5]. */
@@ -156,8 +156,10 @@ export class Seats {
 
   private setAccess(session: Session, access: Access): void {
     if (session.access === access) return;
-    if (this.sessions.has(session)) this.editors += access === 'edit' ? 1 : -1;
     session.access = access;
+    if (!this.sessions.has(session)) return;
+    if (access === 'edit') this.editing.add(session);
+    else this.editing.delete(session);
   }
 
   /** A seat of this instance goes back to the fleet; waiters here may take it. */

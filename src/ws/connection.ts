@@ -16,6 +16,7 @@ import { DocumentQuarantined, type RoomRegistry, WorkspaceOverBudget } from '../
 import { Session } from '../sync/session.ts';
 import type { Slot, SyncLimitName } from '../sync/tenant-limits.ts';
 import { setMaxPayload } from './limit-report.ts';
+import { sendShared } from './shared-frames.ts';
 import type { ConnectionDeps } from './sync-endpoint.ts';
 
 /** Frames a client may send before its token is verified (sync step 1, awareness, ...). */
@@ -447,7 +448,8 @@ export class Connection {
     // [S7.7] Authenticated and admitted: frames up to the full limit from now on.
     setMaxPayload(this.ws, this.deps.limits.maxMessageBytes);
     const socket = {
-      send: (frame: Uint8Array) => this.ws.send(frame),
+      // [S7.9] A broadcast's frame is framed once for all its sockets.
+      send: (frame: Uint8Array, shared?: boolean) => (shared ? sendShared(this.ws, frame) : this.ws.send(frame)),
       get bufferedAmount() {
         return socket.ws.bufferedAmount;
       },

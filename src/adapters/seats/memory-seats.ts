@@ -4,7 +4,13 @@
  */
 import type { FleetCounts, SeatLedger } from '../../sync/ports.ts';
 
-type Doc = { seats: Map<string, number>; viewers: Map<string, number>; line: Map<string, string> };
+/** `line`: member → its instance, in ticket order; `waiting`: per instance, how many of the line are its. */
+type Doc = {
+  seats: Map<string, number>;
+  viewers: Map<string, number>;
+  line: Map<string, string>;
+  waiting: Map<string, number>;
+};
 
 export class MemorySeats implements SeatLedger {
   private readonly docs = new Map<string, Doc>();
@@ -30,7 +36,7 @@ export class MemorySeats implements SeatLedger {
     const mine = waiter === undefined ? undefined : member(instanceId, waiter);
     const granted = total < cap && (mine === undefined ? head.done === true : head.value === mine);
     if (granted) {
-      if (mine !== undefined) doc.line.delete(mine);
+      if (mine !== undefined) leaveLine(doc, mine);
       doc.seats.set(instanceId, (doc.seats.get(instanceId) ?? 0) + 1);
     }
     return { granted, others: this.others(doc, instanceId) };
@@ -45,13 +51,16 @@ export class MemorySeats implements SeatLedger {
   async enqueue(documentId: string, instanceId: string, waiter: string): Promise<FleetCounts> {
     const doc = this.open(documentId, instanceId);
     const m = member(instanceId, waiter);
-    if (!doc.line.has(m)) doc.line.set(m, instanceId);
+    if (!doc.line.has(m)) {
+      doc.line.set(m, instanceId);
+      doc.waiting.set(instanceId, (doc.waiting.get(instanceId) ?? 0) + 1);
+    }
     return this.others(doc, instanceId);
   }
 
   async dequeue(documentId: string, instanceId: string, waiter: string): Promise<FleetCounts> {
     const doc = this.open(documentId, instanceId);
-    doc.line.delete(member(instanceId, waiter));
+    leaveLine(doc, member(instanceId, waiter));
     return this.others(doc, instanceId);
   }
 
@@ -67,6 +76,7 @@ export class MemorySeats implements SeatLedger {
       const keep = new Set(counts.waiters.map((w) => member(instanceId, w)));
       for (const [m, inst] of doc.line) if (inst === instanceId && !keep.has(m)) doc.line.delete(m);
       for (const m of keep) if (!doc.line.has(m)) doc.line.set(m, instanceId);
+      doc.waiting.set(instanceId, keep.size);
     }
     return this.others(doc, instanceId);
   }
@@ -75,7 +85,7 @@ export class MemorySeats implements SeatLedger {
     const doc = this.docs.get(documentId);
     if (!doc) return;
     dropInstance(doc, instanceId);
-    if (doc.seats.size === 0 && doc.viewers.size === 0 && doc.line.size === 0) this.docs.delete(documentId);
+    if (doc.seats.size === 0 && doc.viewers.size === 0 && doc.waiting.size === 0) this.docs.delete(documentId);
   }
 
   async retire(instanceId: string): Promise<void> {
@@ -96,11 +106,12 @@ export class MemorySeats implements SeatLedger {
     this.touch(instanceId);
     let doc = this.docs.get(documentId);
     if (!doc) {
-      doc = { seats: new Map(), viewers: new Map(), line: new Map() };
+      doc = { seats: new Map(), viewers: new Map(), line: new Map(), waiting: new Map() };
       this.docs.set(documentId, doc);
     }
     const now = this.now();
-    const instances = new Set([...doc.seats.keys(), ...doc.viewers.keys(), ...doc.line.values()]);
+    // The instances of a document are few: no walk over the line (thousands may wait in it).
+    const instances = new Set([...doc.seats.keys(), ...doc.viewers.keys(), ...doc.waiting.keys()]);
     for (const inst of instances)
       if ((this.alive.get(inst) ?? Number.NEGATIVE_INFINITY) <= now) dropInstance(doc, inst);
     return doc;
@@ -110,7 +121,7 @@ export class MemorySeats implements SeatLedger {
     const counts = { editors: 0, viewers: 0, waiting: 0 };
     for (const [inst, n] of doc.seats) if (inst !== instanceId) counts.editors += n;
     for (const [inst, n] of doc.viewers) if (inst !== instanceId) counts.viewers += n;
-    for (const inst of doc.line.values()) if (inst !== instanceId) counts.waiting++;
+    for (const [inst, n] of doc.waiting) if (inst !== instanceId) counts.waiting += n;
     return counts;
   }
 }
@@ -119,8 +130,17 @@ function member(instanceId: string, waiter: string): string {
   return `${instanceId}|${waiter}`;
 }
 
+function leaveLine(doc: Doc, m: string): void {
+  const inst = doc.line.get(m);
+  if (inst === undefined) return;
+  doc.line.delete(m);
+  doc.waiting.set(inst, Math.max(0, (doc.waiting.get(inst) ?? 0) - 1));
+}
+
+/** Rare (an instance died or its room unloaded): the walk over the line is fine here. */
 function dropInstance(doc: Doc, instanceId: string): void {
   doc.seats.delete(instanceId);
   doc.viewers.delete(instanceId);
+  if (!doc.waiting.delete(instanceId)) return;
   for (const [m, inst] of doc.line) if (inst === instanceId) doc.line.delete(m);
 }
