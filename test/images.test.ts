@@ -4,8 +4,11 @@
  * workspace quota, the caching and safety headers, the per-user rate limit, and the cleanup after
  * a document is deleted for good.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { withImageTables } from '../src/app/images.ts';
+import { documentFromProsemirror } from '../src/content/from-prosemirror.ts';
 import { backends } from './support/backends.ts';
 import { GIF_1X1, JPEG_1X1, noisyPng, png, SVG_WITH_SCRIPT, WEBP_1X1 } from './support/image-fixtures.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
@@ -178,6 +181,41 @@ describe.each(backends)('images [$name]', (backend) => {
       }
     }
     expect(status).toBe(409);
+  });
+
+  it("[IM6.2] a PDF export embeds the document's image, read from the file store by the export worker", async () => {
+    const pdfDoc = (
+      await t.request('POST', `/api/v1/workspaces/${ws}/documents`, { token: owner.token, body: { title: 'Printed' } })
+    ).json().id;
+    const image = (await upload(owner, pdfDoc, png(48, 36, [90, 30, 160]))).json();
+    const content = {
+      type: 'doc',
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Above the picture' }] },
+        { type: 'image', attrs: { src: image.url, alt: 'Purple box' } },
+      ],
+    };
+    await t.app.database
+      .pool('api')
+      .insertInto('document_updates')
+      .values({ document_id: pdfDoc, update: Y.encodeStateAsUpdate(documentFromProsemirror(content)) })
+      .execute();
+    const job = await t.request('POST', `/api/v1/documents/${pdfDoc}/export`, {
+      token: owner.token,
+      body: { format: 'pdf' },
+    });
+    expect(job.statusCode, job.body).toBe(202);
+    const deadline = Date.now() + 60_000;
+    let status = 'queued';
+    while (status !== 'succeeded' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await get(owner, `/api/v1/exports/${job.json().id}`)).json().status;
+      expect(['queued', 'running', 'succeeded']).toContain(status);
+    }
+    const pdf = await get(owner, `/api/v1/exports/${job.json().id}/download`);
+    expect(pdf.statusCode).toBe(200);
+    const list = execFileSync('pdfimages', ['-list', '-'], { input: pdf.rawPayload }).toString('utf8');
+    expect(list).toMatch(/\bimage\s+48\s+36\b/);
   });
 
   it('[IM5] deleting a document for good deletes its images: rows and stored files', async () => {
