@@ -4,7 +4,8 @@
  * [P8]): changing the password keeps this tab signed in and signs the other sessions out;
  * deleting the account shows what it touches, moves owned documents to the trash as chosen and
  * lands on log-in, after which the account no longer logs in; the share dialog hands a document to
- * another member after asking. No console errors or CSP violations anywhere.
+ * another member after asking; a verified invitee accepts an invitation from the home page [I6].
+ * No console errors or CSP violations anywhere.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,6 +26,7 @@ import {
   startE2eServer,
   type TrackedPage,
 } from '../support/browser.ts';
+import { linkIn, waitForMail } from '../support/mailbox.ts';
 
 const SETTLE_MS = 15_000;
 const NEW_PASSWORD = 'a completely new passphrase';
@@ -173,5 +175,36 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
     await dialog.getByTestId('document-owner').getByText('Ben Heir').waitFor({ timeout: SETTLE_MS });
     const after = await api(server.url, 'GET', `/documents/${doc.id}`, ben.accessToken);
     expect(after.body.ownerId).toBe(ben.user.id);
+  });
+  it('[I6] a verified invitee finds the invitation on the home page and accepts it there', {
+    timeout: 90_000,
+  }, async () => {
+    const host = await signUpApi(server.url, 'Hana Host');
+    const ivy = await signUpApi(server.url, 'Ivy Invitee');
+    const ws = await createWorkspace(server.url, host.accessToken, 'Garden');
+    const invited = await api(server.url, 'POST', `/workspaces/${ws.id}/members`, host.accessToken, {
+      email: ivy.user.email,
+      role: 'member',
+    });
+    expect(invited.status).toBe(202);
+    // Ivy confirms her address (the link mailed to it), as Account settings offers.
+    const asked = await api(server.url, 'POST', '/me/email', ivy.accessToken, {
+      currentPassword: PASSWORD,
+      email: ivy.user.email,
+    });
+    expect(asked.status).toBe(202);
+    const mail = await waitForMail(server.dataDir, ivy.user.email, /Confirm your Collab Docs email/);
+    const token = new URL(linkIn(mail.text)).hash.replace('#token=', '');
+    expect((await api(server.url, 'POST', '/auth/email-change/confirm', undefined, { token })).status).toBe(204);
+
+    const { page } = await open();
+    await signInWithSession(page, server.url, ivy, '/');
+    const list = page.getByTestId('home-invitations');
+    await list.getByText('Garden').waitFor({ timeout: SETTLE_MS });
+    await list.getByText(/Hana Host invited you \(member\)/).waitFor({ timeout: SETTLE_MS });
+    await list.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(new RegExp(`/w/${ws.id}$`), { timeout: SETTLE_MS });
+    const me = await api(server.url, 'GET', `/workspaces/${ws.id}`, ivy.accessToken);
+    expect(me.status).toBe(200);
   });
 });
