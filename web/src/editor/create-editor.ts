@@ -16,6 +16,7 @@ import { placeCaretLabels } from './caret-label.ts';
 import { imageExtensions } from './images/image-extension.ts';
 import type { ImageContext } from './images/image-loader.ts';
 import type { PresenceUser } from './presence.ts';
+import { UndoSelection } from './undo-selection.ts';
 import { isHexColor } from './user-color.ts';
 
 // Load breakdown for the benchmark: TipTap and ProseMirror have been fetched and evaluated.
@@ -124,6 +125,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
       ...blockExtensions(),
       ...imageExtensions(options.images),
       Collaboration.configure({ document: options.doc, field: FRAGMENT }),
+      UndoSelection,
       CollaborationCaret.configure({
         provider: { awareness: options.awareness },
         user: options.user,
