@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
  * Images in real Chromium against the real server, under the app's strict CSP (docs/spec/images.md):
- * an image added with the toolbar button, an image file pasted, and pasted HTML whose <img> is a
+ * an image added with the toolbar button, an image file pasted, one dropped, and pasted HTML whose <img> is a
  * data: URL (uploaded, never stored inline) all show (fetched with the token into blob: URLs); the
  * alt text is edited; a second person sees them live, a reload keeps them, and the server's
  * Markdown names the uploaded images. A file that is not an image is refused in plain words.
@@ -100,7 +100,7 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
     expect(problems).toEqual([]);
   });
 
-  it('[IM4.3] [IM6.1] button, pasted file and pasted data: HTML upload and show; alt text; a reader sees them; reload keeps them', {
+  it('[IM4.3] [IM6.1] button, pasted file, dropped file and pasted data: HTML upload and show; alt text; a reader sees them; reload keeps them', {
     timeout: 180_000,
   }, async () => {
     const owner = await signUpApi(server.url, 'Ines Images');
@@ -145,6 +145,28 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
       SETTLE_MS,
     );
 
+    // 4. An image file dropped on the text (the file handler's drop).
+    const box = await page.locator(EDITOR).boundingBox();
+    await page.evaluate(
+      ([selector, base64, x, y]) => {
+        const bytes = Uint8Array.from(atob(base64 as string), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+        const target = document.querySelector(selector as string)!;
+        const at = {
+          dataTransfer: transfer,
+          bubbles: true,
+          cancelable: true,
+          clientX: x as number,
+          clientY: y as number,
+        };
+        target.dispatchEvent(new DragEvent('dragover', at));
+        target.dispatchEvent(new DragEvent('drop', at));
+      },
+      [EDITOR, png(10, 20, [10, 10, 10]).toString('base64'), (box?.x ?? 0) + 20, (box?.y ?? 0) + 10] as const,
+    );
+    await waitForShown(page, 4);
+
     // Alt text of the button's image (the first without one): select it, edit, save.
     await page.locator(`${EDITOR} figure.ed-image:has(img[alt=""])`).first().click();
     await page.getByLabel('Alt text').fill('Red square');
@@ -169,7 +191,7 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
     const markdown = await until(
       'the server Markdown',
       () => markdownOf(server.url, owner, doc.id),
-      (md) => (md.match(/!\[[^\]]*\]\(\/api\/v1\/documents\/[0-9a-f-]+\/images\/[0-9a-f-]+\)/g) ?? []).length === 3,
+      (md) => (md.match(/!\[[^\]]*\]\(\/api\/v1\/documents\/[0-9a-f-]+\/images\/[0-9a-f-]+\)/g) ?? []).length === 4,
       SETTLE_MS,
     );
     expect(markdown).toContain('![Red square](');
@@ -178,22 +200,22 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
     expect(markdown.indexOf('Launch photos')).toBeLessThan(markdown.indexOf('![Red square]('));
     expect(markdown).not.toContain('data:');
 
-    // A second person (a reader) sees all three, fetched with their own token.
+    // A second person (a reader) sees all four, fetched with their own token.
     const theirs = await openPage(browser);
     pages.push(theirs);
     await signInWithSession(theirs.page, server.url, reader);
     await openEditor(theirs.page, server.url, doc.id);
-    await waitForShown(theirs.page, 3);
+    await waitForShown(theirs.page, 4);
     // …and sees a new one arrive live.
     await page.keyboard.press('ControlOrMeta+End');
     await paste(page, {
       files: [{ name: 'late.png', type: 'image/png', base64: png(8, 8, [200, 200, 0]).toString('base64') }],
     });
-    await waitForShown(theirs.page, 4);
+    await waitForShown(theirs.page, 5);
 
     // A reload keeps them.
     await page.reload();
     await page.locator(EDITOR).waitFor({ timeout: SETTLE_MS });
-    await waitForShown(page, 4);
+    await waitForShown(page, 5);
   });
 });
