@@ -25,6 +25,7 @@ const PUBLIC_OPERATIONS = [
   'logOut',
   'requestPasswordReset',
   'confirmPasswordReset',
+  'confirmEmailChange',
   'previewInvitation',
   'getLiveness',
   'getReadiness',
@@ -33,6 +34,7 @@ const PUBLIC_OPERATIONS = [
 /** 202s that queue only an email (docs/spec/auth.md [M1]): there is nothing to poll, so no Location. */
 const MAIL_ONLY_202 = new Set([
   'requestPasswordReset',
+  'requestEmailChange',
   'addMember',
   'shareByEmail',
   'resendWorkspaceInvitation',
