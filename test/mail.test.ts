@@ -74,6 +74,8 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
         MAIL_FROM: 'Collab Docs <docs@example.test>',
         MAIL_BACKOFF_BASE_MS: '10',
         MAIL_MAX_ATTEMPTS: '3',
+        // Retries wait for the next poll: poll often so giving up takes well under a second.
+        MAIL_POLL_INTERVAL_MS: '100',
         PUBLIC_URL: 'https://docs.example.test',
       },
       { logger: pino({ level: 'trace' }, sink) },
@@ -149,10 +151,11 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
     const email = `bounces-${randomUUID()}@example.test`;
     refuseAlways.add(email);
     const ws = (await t.request('POST', `${API}/workspaces`, { token: owner.token, body: { name: 'Bounce' } })).json();
-    await t.request('POST', `${API}/workspaces/${ws.id}/members`, {
+    const added = await t.request('POST', `${API}/workspaces/${ws.id}/members`, {
       token: owner.token,
       body: { email, role: 'guest' },
     });
+    expect(added.statusCode, added.body).toBe(202);
     const givenUp = /mail_failed_total\{[^}]*transport="smtp"[^}]*kind="invitation"[^}]*final="true"[^}]*\} 1/;
     await waitFor('the message given up on', async () => givenUp.test(await t.app.metrics.registry.metrics()));
     const left = await t.app.database.pool('api').selectFrom('mail_outbox').select('recipient').execute();
