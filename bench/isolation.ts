@@ -269,7 +269,7 @@ async function main(): Promise<boolean> {
       RATE_LIMIT_FREE_PER_SECOND: String(PLAN_RATE),
       RATE_LIMIT_BUSINESS_PER_SECOND: String(PLAN_RATE),
       RATE_LIMIT_ENTERPRISE_PER_SECOND: '500',
-      // The sync tier's tenant limits at their defaults (docs/spec/sync.md S7.4-S7.6).
+      // The sync tier's tenant limits at their defaults (docs/spec/sync.md S7.4-S7.11).
       SYNC_MAX_SOCKETS_PER_IP: '1000',
       SYNC_MAX_SOCKETS_PER_USER: '64',
       SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '8',
@@ -277,6 +277,8 @@ async function main(): Promise<boolean> {
       SYNC_WORKSPACE_FRAMES_PER_SECOND: '2000',
       SYNC_WORKSPACE_BYTES_PER_SECOND: '4194304',
       SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '100',
+      SYNC_LIMITED_COOLDOWN_MS: '5000',
+      SYNC_PRESENCE_MIN_INTERVAL_MS: '50',
       ...(database.kind === 'postgres' && { DATABASE_URL: database.url }),
       ...(redisRun && { REDIS_URL: redisRun.url, REDIS_PREFIX: redisRun.prefix }),
     },

@@ -1,7 +1,8 @@
 /**
  * The sync tier's tenant limits over real sockets, on every backend: socket caps per user, per
  * user and document and per address, the workspace's frame budget, the pre-authentication payload
- * limit, presence stamping and its size cap, and viewers never demoting an owner.
+ * limit, presence stamping and its size cap, presence coalescing, the cool-down after a flood, and
+ * viewers never demoting an owner.
  */
 import { once } from 'node:events';
 import * as encoding from 'lib0/encoding';
@@ -26,6 +27,8 @@ const LIMITS_ENV = {
   SYNC_WORKSPACE_BURST_SECONDS: '3',
   SYNC_MAX_AWARENESS_BYTES: '512',
   SYNC_VIEW_ONLY_ABOVE: '2',
+  SYNC_PRESENCE_MIN_INTERVAL_MS: '50',
+  SYNC_LIMITED_COOLDOWN_MS: '1500',
 };
 
 /** A raw awareness update for one client id carrying `state` (what y-protocols encodes). */
@@ -43,6 +46,7 @@ describe.each(backends)('sync tenant limits [$name]', (backend) => {
   let base: string;
   let owner: TestSession;
   let viewer: TestSession;
+  let noisy: TestSession;
   const peers: SyncPeer[] = [];
 
   beforeAll(async () => {
@@ -50,6 +54,7 @@ describe.each(backends)('sync tenant limits [$name]', (backend) => {
     base = await t.app.listen();
     owner = await t.signUp('owner');
     viewer = await t.signUp('viewer');
+    noisy = await t.signUp('noisy');
   });
   afterEach(async () => {
     // Every test starts with no open socket, so the per-address and per-user counts are its own.
@@ -75,10 +80,10 @@ describe.each(backends)('sync tenant limits [$name]', (backend) => {
     return Number(m?.[1] ?? 0);
   };
   /** A fresh workspace (fresh frame budget) with one document. */
-  const createDoc = async (): Promise<string> => {
-    const ws = await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Limits' } });
+  const createDoc = async (who: TestSession = owner): Promise<string> => {
+    const ws = await t.request('POST', '/api/v1/workspaces', { token: who.token, body: { name: 'Limits' } });
     const res = await t.request('POST', `/api/v1/workspaces/${ws.json().id}/documents`, {
-      token: owner.token,
+      token: who.token,
       body: { title: 'doc' },
     });
     expect(res.statusCode).toBe(201);
@@ -128,21 +133,63 @@ describe.each(backends)('sync tenant limits [$name]', (backend) => {
     expect(await limitDecisions('ip_sockets')).toBeGreaterThanOrEqual(1);
   });
 
-  it('[S7.6] a workspace past its frame budget on this instance is closed 4429; another workspace syncs on', async () => {
-    const [noisyDoc, quietDoc] = [await createDoc(), await createDoc()];
-    const noisy = await connect(noisyDoc, owner.token);
-    await noisy.untilSynced();
+  it('[S7.6][S7.11] a workspace past its frame budget is closed 4429 and its flooder cools down; another workspace syncs on', async () => {
+    const [noisyDoc, quietDoc] = [await createDoc(noisy), await createDoc()];
+    const flooder = await connect(noisyDoc, noisy.token);
+    await flooder.untilSynced();
     // 10 frames/s with a 3 s bucket: 30 at once, then refused.
-    for (let i = 0; i < 40; i++) noisy.send(awarenessUpdate(1_000 + i, 1, { n: i }));
-    expect(await noisy.untilClosed()).toEqual({
+    for (let i = 0; i < 40; i++) flooder.type(`${i}`);
+    expect(await flooder.untilClosed()).toEqual({
       code: CloseCode.RATE_LIMITED,
       reason: 'workspace sync rate exceeded: retry later',
     });
     expect(await limitDecisions('workspace_frames')).toBeGreaterThanOrEqual(1);
+    // [S7.11] Reconnecting at once buys no fresh budget: refused before any lookup.
+    const again = await connect(noisyDoc, noisy.token);
+    expect(await again.untilClosed()).toEqual({
+      code: CloseCode.RATE_LIMITED,
+      reason: expect.stringMatching(/^sending too fast: retry in [12] s$/),
+    });
+    expect(await limitDecisions('user_cooldown')).toBeGreaterThanOrEqual(1);
+    // Another tenant is untouched meanwhile.
     const quiet = await connect(quietDoc, owner.token);
     await quiet.untilSynced();
     quiet.type('unaffected');
     await quiet.untilSaved();
+    // After the cool-down (1.5 s here) the flooder may come back.
+    await expect
+      .poll(
+        async () => {
+          const p = await connect(noisyDoc, noisy.token);
+          await p.until(() => p.synced || p.closed !== undefined, 5_000, 'sync or close');
+          return p.synced ? 'synced' : 'closed';
+        },
+        { timeout: 10_000, interval: 500 },
+      )
+      .toBe('synced');
+  });
+
+  it('[S7.10] presence frames faster than the interval are coalesced: the latest state wins, the budget is not spent', async () => {
+    const id = await createDoc();
+    const a = await connect(id, owner.token);
+    const b = await connect(id, owner.token, { awareness: true });
+    await Promise.all([a.untilSynced(), b.untilSynced()]);
+    let seen = 0;
+    b.awareness.on('change', ({ added, updated }: { added: number[]; updated: number[] }) => {
+      if (added.includes(777) || updated.includes(777)) seen++;
+    });
+    // 100 frames at once: far over the workspace's 30-frame burst if each one counted.
+    for (let i = 1; i <= 100; i++) a.send(awarenessUpdate(777, i, { cursor: i }));
+    await b.until(
+      () => (b.awareness.getStates().get(777) as { cursor?: number })?.cursor === 100,
+      5_000,
+      'last presence',
+    );
+    // The first frame is applied at once, the last after the interval; everything between is replaced.
+    expect(seen).toBeLessThanOrEqual(3);
+    expect(a.closed).toBeUndefined();
+    const text = (await t.request('GET', '/metrics')).body;
+    expect(Number(/^sync_presence_coalesced_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(90);
   });
 
   it('[S7.7] before authentication a frame over the small limit closes 1009; after it, large frames are fine', async () => {

@@ -287,6 +287,18 @@ export const ConfigSchema = T.Object({
       100,
       "SYNC_WORKSPACE_CRDT_MS_PER_SECOND: event-loop CPU (ms/s) applying one workspace's updates and room loads may cost on an instance, one second of it as burst (4429 above)",
     ),
+    limitedCooldownMs: Int(
+      0,
+      600000,
+      5000,
+      "SYNC_LIMITED_COOLDOWN_MS: after a user's socket is closed 4429 for sending too fast, their new sockets are refused this long (0: off)",
+    ),
+    presenceMinIntervalMs: Int(
+      0,
+      10000,
+      50,
+      "SYNC_PRESENCE_MIN_INTERVAL_MS: a socket's presence is applied at most once per this interval; sooner frames replace the waiting one (0: off)",
+    ),
     maxConcurrentLoads: Int(
       1,
       10000,
@@ -680,6 +692,8 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_WORKSPACE_BURST_SECONDS: ['sync.workspaceBurstSeconds', 'int'],
   SYNC_WORKSPACE_CRDT_MS_PER_SECOND: ['sync.workspaceCrdtMsPerSecond', 'int'],
   SYNC_MAX_CONCURRENT_LOADS: ['sync.maxConcurrentLoads', 'int'],
+  SYNC_LIMITED_COOLDOWN_MS: ['sync.limitedCooldownMs', 'int'],
+  SYNC_PRESENCE_MIN_INTERVAL_MS: ['sync.presenceMinIntervalMs', 'int'],
   WEB_DIR: ['web.dir', 'str'],
   WEB_BUILD: ['web.build', 'str'],
   EXPORT_WORKER_CONCURRENCY: ['export.workerConcurrency', 'int'],

@@ -28,6 +28,8 @@ export class SyncMetrics {
   private readonly persistErrors: client.Counter;
   private readonly propagation: client.Histogram;
   private readonly presenceDrops: client.Counter;
+  /** [S7.10] Presence frames replaced by a later one before their turn came. */
+  readonly presenceCoalesced: client.Counter;
   private readonly overBudget: client.Counter<'action'>;
   private readonly quarantines: client.Counter<'trigger'>;
   readonly closes: client.Counter<'reason'>;
@@ -105,6 +107,11 @@ export class SyncMetrics {
     this.presenceDrops = new client.Counter({
       name: 'sync_presence_dropped_total',
       help: 'Presence frames skipped for sockets over the soft send-buffer limit',
+      registers,
+    });
+    this.presenceCoalesced = new client.Counter({
+      name: 'sync_presence_coalesced_total',
+      help: 'Presence frames replaced by a later frame of the same socket before being applied (SYNC_PRESENCE_MIN_INTERVAL_MS)',
       registers,
     });
     this.closes = new client.Counter({

@@ -94,4 +94,19 @@ describe('sync tenant limits', () => {
     expect(small.frame('w', 5_000)).toBeNull();
     expect(small.frame('w', 1)).toBe('workspace_bytes');
   });
+
+  it('[S7.11] a user closed for flooding cools down for the configured time; asking does not extend it', () => {
+    const { l, advance } = limiter({ limitedCooldownMs: 5_000 });
+    expect(l.coolingDown('u')).toBe(0);
+    l.coolDown('u');
+    expect(l.coolingDown('u')).toBe(5_000);
+    expect(l.coolingDown('v')).toBe(0);
+    advance(4_000);
+    expect(l.coolingDown('u')).toBe(1_000);
+    advance(1_000);
+    expect(l.coolingDown('u')).toBe(0);
+    const off = limiter({ limitedCooldownMs: 0 });
+    off.l.coolDown('u');
+    expect(off.l.coolingDown('u')).toBe(0);
+  });
 });

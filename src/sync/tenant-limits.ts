@@ -27,6 +27,11 @@ export type SyncTenantLimits = {
   workspaceCrdtMsPerSecond?: number;
   /** The largest frame accepted: the byte bucket always holds at least one. */
   maxMessageBytes: number;
+  /**
+   * [S7.11] After a user's socket is closed for sending too fast, their new sockets are refused
+   * this long (0: off), so a flooder cannot buy a fresh budget by reconnecting at once.
+   */
+  limitedCooldownMs?: number;
 };
 
 /** Metric label of each limit (`sync_limit_decisions_total{limit}`). */
@@ -35,6 +40,7 @@ export type SyncLimitName =
   | 'user_sockets'
   | 'user_document_sockets'
   | 'user_joins'
+  | 'user_cooldown'
   | 'workspace_frames'
   | 'workspace_bytes'
   | 'workspace_crdt_cpu'
@@ -60,6 +66,8 @@ export class SyncTenantLimiter {
   private readonly byteTat = new Map<string, number>();
   /** Per workspace: when its CRDT CPU spent so far is paid off (ms on the `now` clock). */
   private readonly cpuTat = new Map<string, number>();
+  /** Per user: until when (ms on the `now` clock) their new sockets are refused [S7.11]. */
+  private readonly cooldowns = new Map<string, number>();
   private readonly framePolicy: RatePolicy;
   private readonly bytePolicy: RatePolicy;
   private lastSweep: number;
@@ -114,6 +122,24 @@ export class SyncTenantLimiter {
     return take(this.joining, userId, this.limits.maxJoiningPerUser);
   }
 
+  /** [S7.11] `userId`'s socket was closed for sending too fast: hold their new sockets back a while. */
+  coolDown(userId: string): void {
+    const ms = this.limits.limitedCooldownMs ?? 0;
+    if (ms <= 0) return;
+    const until = this.now() + ms;
+    if ((this.cooldowns.get(userId) ?? 0) < until) this.cooldowns.set(userId, until);
+  }
+
+  /** [S7.11] How long (ms) `userId` must still wait before a new socket is admitted; 0 when free. */
+  coolingDown(userId: string): number {
+    const until = this.cooldowns.get(userId);
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left > 0) return left;
+    this.cooldowns.delete(userId);
+    return 0;
+  }
+
   /** [S7.6] One frame of `bytes` from a socket of `workspaceId`: the budget it exceeds, or null. */
   frame(workspaceId: string, bytes: number): 'workspace_frames' | 'workspace_bytes' | null {
     const now = this.now();
@@ -154,7 +180,7 @@ export class SyncTenantLimiter {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const tats of [this.frameTat, this.byteTat, this.cpuTat]) {
+    for (const tats of [this.frameTat, this.byteTat, this.cpuTat, this.cooldowns]) {
       for (const [key, tat] of tats) if (tat <= now) tats.delete(key);
     }
   }

@@ -54,6 +54,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     workspaceBurstSeconds: cfg.workspaceBurstSeconds,
     workspaceCrdtMsPerSecond: cfg.workspaceCrdtMsPerSecond,
     maxMessageBytes: cfg.maxMessageBytes,
+    limitedCooldownMs: cfg.limitedCooldownMs,
   });
   // [S5.6] Editing seats across the fleet: Redis when the instances share one, in process otherwise.
   const seats: SeatLedger = config.redisUrl
@@ -140,6 +141,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
           messageBurst: cfg.messageBurst,
           heartbeatMs: cfg.heartbeatMs,
           authTimeoutMs: cfg.authTimeoutMs,
+          presenceMinIntervalMs: cfg.presenceMinIntervalMs,
         },
       });
     },

@@ -50,6 +50,10 @@ export class Connection {
   private lastRefill = performance.now();
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** [S7.10] When this socket's presence was last applied, and the latest frame waiting its turn. */
+  private presenceAt = Number.NEGATIVE_INFINITY;
+  private presenceWaiting: Uint8Array | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, documentId: string, deps: ConnectionDeps, onGone: () => void) {
     this.ws = ws;
@@ -121,6 +125,7 @@ export class Connection {
         userId: this.session?.userId,
         reason: 'too many messages on one socket',
       });
+      this.coolDown();
       this.refuse(CloseCode.RATE_LIMITED, 'too many messages');
       return;
     }
@@ -225,12 +230,17 @@ export class Connection {
             ? 'workspace byte rate exceeded'
             : 'workspace CRDT CPU budget exceeded',
     });
+    this.coolDown();
     session.close(CloseCode.RATE_LIMITED, 'workspace sync rate exceeded: retry later');
     return false;
   }
 
-  /** One frame to the room; `paid`: the workspace budget was charged already (before a precheck). */
-  private dispatch(frame: Uint8Array, paid = false): void {
+  /**
+   * One frame to the room; `paid`: the workspace budget was charged already (before a precheck);
+   * `due`: a held presence frame whose turn has come (S7.10).
+   */
+  private dispatch(frame: Uint8Array, paid = false, due = false): void {
+    if (!due && frame[0] === MessageType.AWARENESS && this.holdPresence(frame)) return;
     const session = this.session!;
     const room = this.room!;
     if (!paid && !this.withinWorkspaceBudget(frame)) return;
@@ -266,6 +276,7 @@ export class Connection {
           { documentId: this.documentId, userId: session.userId, reason: err.message },
           'sync frame refused',
         );
+        if (err.code === CloseCode.RATE_LIMITED) this.coolDown();
         session.close(err.code, err.message);
         // The sender hears 4400 first; everyone else is sent to a fresh room.
         if (room.poisoned) this.deps.registry.evict(room);
@@ -276,6 +287,41 @@ export class Connection {
     } finally {
       span?.end();
     }
+  }
+
+  /**
+   * [S7.10] Presence is applied at most once per `presenceMinIntervalMs`: a frame sooner than that
+   * waits, replacing any frame already waiting (a presence state replaces the one before it, so
+   * only the latest matters), and is applied when the interval is up. A client moving its caret
+   * 100 times a second costs the room, the bus and the workspace budget 20 applies, not 100.
+   * True when the frame was held.
+   */
+  private holdPresence(frame: Uint8Array): boolean {
+    const interval = this.deps.limits.presenceMinIntervalMs ?? 0;
+    if (interval <= 0) return false;
+    const now = performance.now();
+    if (!this.presenceWaiting && now - this.presenceAt >= interval) {
+      this.presenceAt = now;
+      return false;
+    }
+    if (this.presenceWaiting) this.deps.metrics.presenceCoalesced.inc();
+    this.presenceWaiting = frame;
+    this.presenceTimer ??= setTimeout(
+      () => {
+        this.presenceTimer = undefined;
+        const waiting = this.presenceWaiting;
+        this.presenceWaiting = undefined;
+        this.presenceAt = performance.now();
+        if (waiting && this.session && !this.session.closed) this.dispatch(waiting, false, true);
+      },
+      Math.max(0, this.presenceAt + interval - now),
+    );
+    return true;
+  }
+
+  /** [S7.11] Closed for sending too fast: the user's next sockets wait out a cool-down. */
+  private coolDown(): void {
+    if (this.session) this.deps.tenantLimits.coolDown(this.session.userId);
   }
 
   /** Token bucket: `messagesPerSecond` sustained, `messageBurst` at once. */
@@ -351,6 +397,15 @@ export class Connection {
       return;
     }
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    // [S7.11] A user just closed for flooding waits before any lookup, however many sockets they open.
+    const coolingMs = this.deps.tenantLimits.coolingDown(principal.userId);
+    if (coolingMs > 0) {
+      metrics.connections.inc({ result: 'rate_limited' });
+      const reason = `sending too fast: retry in ${Math.ceil(coolingMs / 1000)} s`;
+      this.deps.report.limited('user_cooldown', { documentId: this.documentId, userId: principal.userId, reason });
+      this.ws.close(CloseCode.RATE_LIMITED, reason);
+      return;
+    }
     // [S7.4] Before any lookup: a user over their socket caps costs no permission check or document load.
     const slot = this.deps.tenantLimits.admitUser(principal.userId, this.documentId);
     if (typeof slot === 'string') {
@@ -488,6 +543,8 @@ export class Connection {
   private onClose(code: number): void {
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceWaiting = undefined;
     this.early = [];
     this.userSlot?.release();
     this.userSlot = undefined;

@@ -26,6 +26,8 @@ export type SyncEndpointLimits = {
   messageBurst: number;
   heartbeatMs: number;
   authTimeoutMs: number;
+  /** [S7.10] A socket's presence is applied at most once per this many ms (0: every frame). */
+  presenceMinIntervalMs?: number;
 };
 
 export type SyncEndpointDeps = {
