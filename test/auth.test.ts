@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeys } from '../src/app/auth/signing-keys.ts';
 import { backends } from './support/backends.ts';
@@ -5,8 +7,17 @@ import { startTestApp, TEST_PASSWORD, type TestApp } from './support/test-app.ts
 
 describe.each(backends)('accounts and sessions [$name]', (backend) => {
   let t: TestApp;
+  /** Every log line the app writes, parsed: security events must be at warn (level 40). */
+  const logLines: Array<{ level: number; event?: string }> = [];
+  const warned = (event: string) => logLines.some((l) => l.event === event && l.level === 40);
   beforeAll(async () => {
-    t = await startTestApp(backend, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    t = await startTestApp(backend, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' }, { logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
     await t?.close();
@@ -69,6 +80,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(warned('login_locked_out'), 'a lock-out logs a security event at warn').toBe(true);
     // Another account from the same IP is not blocked by this account's failures.
     const other = await t.signUp('other');
     const ok = await t.request('POST', '/api/v1/auth/login', { body: { email: other.email, password: TEST_PASSWORD } });
@@ -122,6 +134,7 @@ describe.each(backends)('accounts and sessions [$name]', (backend) => {
     // The successor was revoked with its family.
     const successor = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: next } });
     expect(successor.statusCode).toBe(401);
+    expect(warned('refresh_token_reuse'), 'reuse logs a security event at warn').toBe(true);
   });
 
   it('logs out: the refresh token stops working', async () => {

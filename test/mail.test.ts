@@ -10,12 +10,23 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailOutbox } from '../src/app/mail-outbox.ts';
+import type { Mailer } from '../src/app/ports.ts';
 import { backends } from './support/backends.ts';
 import { linkIn, parseMail, type ReceivedMail } from './support/mailbox.ts';
 import { linkToken, startTestApp, TEST_PASSWORD, type TestApp, type TestSession } from './support/test-app.ts';
 import { waitFor } from './support/wait.ts';
 
 const API = '/api/v1';
+
+/** For an outbox that only measures (depth()): it never sends. */
+const UNUSED_MAILER: Mailer = {
+  transport: 'smtp',
+  send: () => Promise.reject(new Error('not used')),
+  close: () => Promise.resolve(),
+};
+const OUTBOX_OPTIONS = { maxAttempts: 3, backoffBaseMs: 10, leaseMs: 60_000, batch: 20 };
+const NO_OBSERVER = { sent: () => undefined, failed: () => undefined };
 
 type Delivered = ReceivedMail & { envelopeTo: string[]; envelopeFrom: string };
 
@@ -164,6 +175,40 @@ describe.each(backends)('mail through SMTP [$name]', (backend) => {
     // The server's refusal names the recipient; the log line does not.
     expect(logLines.join('')).not.toContain(email);
     expect(delivered.some((m) => m.envelopeTo.includes(email))).toBe(false);
+  });
+
+  it('[M1] the outbox backlog is measured: messages waiting, and how long the oldest due one is overdue', async () => {
+    const db = t.app.database.pool('api');
+    const row = (recipient: string, due: Date) => ({
+      id: randomUUID(),
+      kind: 'share',
+      recipient,
+      subject: 'backlog',
+      body_text: 'backlog',
+      next_attempt_at: due,
+    });
+    // A message backing off for an hour: waiting, not overdue.
+    await db
+      .insertInto('mail_outbox')
+      .values(row(`later-${randomUUID()}@example.test`, new Date(Date.now() + 3_600_000)))
+      .execute();
+    await waitFor('the backlog gauge', async () =>
+      /^mail_outbox_messages\{[^}]*\} [1-9]/m.test(await t.app.metrics.registry.metrics()),
+    );
+    expect(await t.app.metrics.registry.metrics()).toMatch(/^mail_outbox_overdue_seconds\{[^}]*\} 0$/m);
+    // One due ten minutes ago that nobody sent (inside a transaction the delivery loop cannot see).
+    const depth = await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('mail_outbox')
+        .values(row(`stuck-${randomUUID()}@example.test`, new Date(Date.now() - 600_000)))
+        .execute();
+      const seen = await new MailOutbox(trx, UNUSED_MAILER, OUTBOX_OPTIONS, NO_OBSERVER).depth();
+      await trx.deleteFrom('mail_outbox').where('subject', '=', 'backlog').execute();
+      return seen;
+    });
+    expect(depth.messages).toBeGreaterThanOrEqual(2);
+    expect(depth.overdueSeconds).toBeGreaterThanOrEqual(599);
+    expect(depth.overdueSeconds).toBeLessThan(700);
   });
 
   it('[M1] [A11] an email change mails the new address a working link and the old one a notice without it', async () => {

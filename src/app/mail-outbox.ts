@@ -123,6 +123,24 @@ export class MailOutbox {
     await this.mailer.close();
   }
 
+  /**
+   * The backlog fleet-wide, for the outbox gauges: messages waiting (retries backing off and
+   * leased ones included) and how long the oldest due one has waited — past its due time nobody
+   * delivers it (every instance's loop stuck, or the mailer hanging beyond the lease).
+   */
+  async depth(): Promise<{ messages: number; overdueSeconds: number }> {
+    const now = new Date();
+    const row = await this.db
+      .selectFrom('mail_outbox')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.min(eb.case().when('next_attempt_at', '<=', now).then(eb.ref('next_attempt_at')).end()).as('due'),
+      ])
+      .executeTakeFirst();
+    const due = row?.due ? new Date(row.due as Date | string).getTime() : now.getTime();
+    return { messages: Number(row?.n ?? 0), overdueSeconds: Math.max(0, (now.getTime() - due) / 1000) };
+  }
+
   /** Claims up to one batch of due rows (leased) and sends them; resolves with how many were claimed. */
   async deliverDue(): Promise<number> {
     const claimed = await this.db

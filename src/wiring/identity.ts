@@ -85,7 +85,13 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
   });
   const accounts = new Accounts(db, signingKeys, infra.counters, {
     ...auth,
-    onLoginRejected: (reason) => metrics.loginRejections.inc({ reason }),
+    onLoginRejected: (reason) => {
+      metrics.loginRejections.inc({ reason });
+      // A lock-out is a security event (someone guessing); a mistyped password is not worth a line.
+      if (reason === 'throttled') {
+        infra.logger.warn({ event: 'login_locked_out' }, 'security: log-in refused: too many failed attempts');
+      }
+    },
     onRefreshTokenReuse: ({ userId, familyId }) => {
       metrics.refreshTokenReuse.inc();
       infra.logger.warn(

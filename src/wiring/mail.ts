@@ -45,6 +45,7 @@ export function wireMail(config: Config, infra: Infrastructure): Mail {
       },
     },
   );
+  metrics.watchOutbox(infra.metrics.registry, () => outbox.depth());
   return {
     outbox,
     metrics,

@@ -193,9 +193,14 @@ export class Connection {
         if (!session || session.closed) return;
         if (refused) {
           this.deps.metrics.updateRefused('refuse');
-          this.deps.logger.info(
-            { documentId: this.documentId, userId: session.userId, reason: refused.reason },
-            'sync frame refused',
+          this.deps.logger.warn(
+            {
+              event: 'sync_frame_refused',
+              documentId: this.documentId,
+              userId: session.userId,
+              reason: refused.reason,
+            },
+            'security: sync frame refused',
           );
           session.close(refused.malformed ? CloseCode.BAD_MESSAGE : CloseCode.TOO_COMPLEX, refused.reason);
           this.backlog = undefined;
@@ -272,9 +277,9 @@ export class Connection {
             code: err.code,
           });
         }
-        this.deps.logger.info(
-          { documentId: this.documentId, userId: session.userId, reason: err.message },
-          'sync frame refused',
+        this.deps.logger.warn(
+          { event: 'sync_frame_refused', documentId: this.documentId, userId: session.userId, reason: err.message },
+          'security: sync frame refused',
         );
         if (err.code === CloseCode.RATE_LIMITED) this.coolDown();
         session.close(err.code, err.message);
