@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { GENEROUS_SYNC_LIMITS } from '../test/support/generous-sync-limits.ts';
 import { cpuMeter } from './support/cpu.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
 import { deleteKeysWithPrefix } from './support/redis.ts';
@@ -124,14 +125,8 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     ACCESS_TOKEN_TTL_SECONDS: '3600', // the run must never outlive its tokens
     // Thousands of sockets of one editor and one viewer from 127.0.0.1 in one workspace: the
-    // tenant caps (spec S7.4-S7.6) would refuse them; bench:isolation measures those.
-    SYNC_MAX_SOCKETS_PER_IP: '10000000',
-    SYNC_MAX_SOCKETS_PER_USER: '1000000',
-    SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '1000000',
-    SYNC_MAX_JOINING_PER_USER: '100000',
-    SYNC_WORKSPACE_FRAMES_PER_SECOND: '100000000',
-    SYNC_WORKSPACE_BYTES_PER_SECOND: '1073741824',
-    SYNC_WORKSPACE_CRDT_MS_PER_SECOND: '1000',
+    // tenant caps (spec S7.4-S7.12) would refuse them; bench:isolation measures those.
+    ...GENEROUS_SYNC_LIMITS,
     ...(dbUrl && { DATABASE_URL: dbUrl }),
   };
   const selected = (w: Workload | 'scaleCurve') => settings.only.includes(w);

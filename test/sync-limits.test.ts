@@ -242,3 +242,41 @@ describe.each(backends)('sync tenant limits [$name]', (backend) => {
     expect(own.messages.some((m) => m.type === 'rejected')).toBe(false);
   });
 });
+
+describe('sync connect rate per address [embedded]', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestApp(backends[0]!, {
+      ...LIMITS_ENV,
+      SYNC_MAX_SOCKETS_PER_IP: '100',
+      SYNC_CONNECTS_PER_SECOND_PER_IP: '1',
+      SYNC_CONNECT_BURST_PER_IP: '3',
+    });
+    base = await t.app.listen();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('[S7.12] a connect storm from one address is answered HTTP 429 with Retry-After at the upgrade', async () => {
+    const url = `${base.replace(/^http/, 'ws')}/sync/${crypto.randomUUID()}`;
+    const opened: WebSocket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ws = new WebSocket(url);
+      await once(ws, 'open');
+      opened.push(ws);
+    }
+    const refused = new WebSocket(url);
+    refused.on('error', () => undefined);
+    const [, res] = (await once(refused, 'unexpected-response')) as [
+      unknown,
+      { statusCode: number; headers: Record<string, string> },
+    ];
+    expect(res.statusCode).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const text = (await t.request('GET', '/metrics')).body;
+    expect(text).toMatch(/^sync_limit_decisions_total\{[^}]*limit="ip_connects",outcome="limited"[^}]*\} [1-9]/m);
+    for (const ws of opened) ws.terminate();
+  });
+});

@@ -287,6 +287,18 @@ export const ConfigSchema = T.Object({
       100,
       "SYNC_WORKSPACE_CRDT_MS_PER_SECOND: event-loop CPU (ms/s) applying one workspace's updates and room loads may cost on an instance, one second of it as burst (4429 above)",
     ),
+    connectsPerSecondPerIp: Int(
+      1,
+      100000000,
+      20,
+      'SYNC_CONNECTS_PER_SECOND_PER_IP: new sync sockets one client address may open per second (HTTP 429 on the upgrade above)',
+    ),
+    connectBurstPerIp: Int(
+      1,
+      100000000,
+      60,
+      'SYNC_CONNECT_BURST_PER_IP: new sync sockets one client address may open at once before SYNC_CONNECTS_PER_SECOND_PER_IP applies',
+    ),
     limitedCooldownMs: Int(
       0,
       600000,
@@ -693,6 +705,8 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_WORKSPACE_CRDT_MS_PER_SECOND: ['sync.workspaceCrdtMsPerSecond', 'int'],
   SYNC_MAX_CONCURRENT_LOADS: ['sync.maxConcurrentLoads', 'int'],
   SYNC_LIMITED_COOLDOWN_MS: ['sync.limitedCooldownMs', 'int'],
+  SYNC_CONNECTS_PER_SECOND_PER_IP: ['sync.connectsPerSecondPerIp', 'int'],
+  SYNC_CONNECT_BURST_PER_IP: ['sync.connectBurstPerIp', 'int'],
   SYNC_PRESENCE_MIN_INTERVAL_MS: ['sync.presenceMinIntervalMs', 'int'],
   WEB_DIR: ['web.dir', 'str'],
   WEB_BUILD: ['web.build', 'str'],

@@ -109,4 +109,17 @@ describe('sync tenant limits', () => {
     off.l.coolDown('u');
     expect(off.l.coolingDown('u')).toBe(0);
   });
+
+  it('[S7.12] new sockets per address: a burst at once, then the rate; a refusal says how long to wait', () => {
+    const { l, advance } = limiter({ connectsPerSecondPerIp: 2, connectBurstPerIp: 3 });
+    expect([l.connectRate('a'), l.connectRate('a'), l.connectRate('a')]).toEqual([0, 0, 0]);
+    const wait = l.connectRate('a');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(500);
+    expect(l.connectRate('b')).toBe(0);
+    advance(wait);
+    expect(l.connectRate('a')).toBe(0);
+    expect(l.connectRate('a')).toBeGreaterThan(0);
+    expect(limiter().l.connectRate('a')).toBe(0); // unset: unlimited
+  });
 });

@@ -13,6 +13,13 @@ import { decide, type RatePolicy } from '../domain/rate-limits.ts';
 
 export type SyncTenantLimits = {
   maxSocketsPerIp: number;
+  /**
+   * [S7.12] New sockets one address may open per second, and how many at once: every upgrade
+   * costs the event loop ~2 ms of handshake and kernel writes before any token is seen, so a
+   * connect storm is cut at the cheapest point, the HTTP upgrade (absent: unlimited).
+   */
+  connectsPerSecondPerIp?: number;
+  connectBurstPerIp?: number;
   maxSocketsPerUser: number;
   maxSocketsPerUserPerDoc: number;
   /** Sockets of one user between a verified token and a joined room (access check, room load). */
@@ -37,6 +44,7 @@ export type SyncTenantLimits = {
 /** Metric label of each limit (`sync_limit_decisions_total{limit}`). */
 export type SyncLimitName =
   | 'ip_sockets'
+  | 'ip_connects'
   | 'user_sockets'
   | 'user_document_sockets'
   | 'user_joins'
@@ -68,6 +76,9 @@ export class SyncTenantLimiter {
   private readonly cpuTat = new Map<string, number>();
   /** Per user: until when (ms on the `now` clock) their new sockets are refused [S7.11]. */
   private readonly cooldowns = new Map<string, number>();
+  /** Per address: GCRA state of its connect rate [S7.12]. */
+  private readonly connectTat = new Map<string, number>();
+  private readonly connectPolicy: RatePolicy | undefined;
   private readonly framePolicy: RatePolicy;
   private readonly bytePolicy: RatePolicy;
   private lastSweep: number;
@@ -77,6 +88,13 @@ export class SyncTenantLimiter {
     this.now = now;
     this.lastSweep = now();
     const seconds = limits.workspaceBurstSeconds;
+    this.connectPolicy = limits.connectsPerSecondPerIp
+      ? {
+          name: 'ip_connects',
+          ratePerSecond: limits.connectsPerSecondPerIp,
+          burst: Math.max(1, limits.connectBurstPerIp ?? limits.connectsPerSecondPerIp),
+        }
+      : undefined;
     this.framePolicy = {
       name: 'workspace_frames',
       ratePerSecond: limits.workspaceFramesPerSecond,
@@ -92,6 +110,20 @@ export class SyncTenantLimiter {
   /** [S7.4] A socket from `ip` (at upgrade, before authentication); null when the address is at its cap. */
   admitAddress(ip: string): Slot | null {
     return take(this.ips, ip, this.limits.maxSocketsPerIp);
+  }
+
+  /**
+   * [S7.12] One more connect from `ip`: 0 when it may go on, otherwise the milliseconds until it
+   * may (the upgrade is answered HTTP 429 with that Retry-After).
+   */
+  connectRate(ip: string): number {
+    if (!this.connectPolicy) return 0;
+    const now = this.now();
+    if (now - this.lastSweep > SWEEP_EVERY_MS) this.sweep(now);
+    const d = decide(this.connectTat.get(ip), now, this.connectPolicy);
+    if (!d.allowed) return Math.max(1, d.retryAfterMs);
+    this.connectTat.set(ip, d.tatMs);
+    return 0;
   }
 
   /**
@@ -180,7 +212,7 @@ export class SyncTenantLimiter {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const tats of [this.frameTat, this.byteTat, this.cpuTat, this.cooldowns]) {
+    for (const tats of [this.frameTat, this.byteTat, this.cpuTat, this.cooldowns, this.connectTat]) {
       for (const [key, tat] of tats) if (tat <= now) tats.delete(key);
     }
   }

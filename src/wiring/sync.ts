@@ -46,6 +46,8 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
   const cfg = config.sync;
   const tenantLimits = new SyncTenantLimiter({
     maxSocketsPerIp: cfg.maxSocketsPerIp,
+    connectsPerSecondPerIp: cfg.connectsPerSecondPerIp,
+    connectBurstPerIp: cfg.connectBurstPerIp,
     maxSocketsPerUser: cfg.maxSocketsPerUser,
     maxSocketsPerUserPerDoc: cfg.maxSocketsPerUserPerDoc,
     maxJoiningPerUser: cfg.maxJoiningPerUser,

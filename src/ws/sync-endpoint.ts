@@ -100,6 +100,15 @@ export class SyncEndpoint {
     // [S7.4] Counted from the upgrade, before any token: refused with a plain HTTP 429, so a
     // flood from one address never gets as far as a WebSocket.
     const ip = this.deps.clientAddress(req);
+    // [S7.12] A connect storm from one address is answered here, at a fraction of a handshake's cost.
+    const waitMs = this.deps.tenantLimits.connectRate(ip);
+    if (waitMs > 0) {
+      this.deps.metrics.connections.inc({ result: 'rate_limited' });
+      this.deps.report.limited('ip_connects', { ip, reason: 'too many new sockets from this address' });
+      reject(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
+      return;
+    }
+    this.deps.report.allowed('ip_connects');
     const slot = this.deps.tenantLimits.admitAddress(ip);
     if (!slot) {
       this.deps.metrics.connections.inc({ result: 'rate_limited' });
