@@ -272,7 +272,7 @@ async function main(): Promise<boolean> {
       // The sync tier's tenant limits at their defaults (docs/spec/sync.md S7.4-S7.11).
       SYNC_MAX_SOCKETS_PER_IP: '1000',
       SYNC_CONNECTS_PER_SECOND_PER_IP: '20',
-      SYNC_CONNECT_BURST_PER_IP: '60',
+      SYNC_CONNECT_BURST_PER_IP: '30',
       SYNC_MAX_SOCKETS_PER_USER: '64',
       SYNC_MAX_SOCKETS_PER_USER_PER_DOC: '8',
       SYNC_MAX_JOINING_PER_USER: '8',

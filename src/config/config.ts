@@ -296,7 +296,7 @@ export const ConfigSchema = T.Object({
     connectBurstPerIp: Int(
       1,
       100000000,
-      60,
+      30,
       'SYNC_CONNECT_BURST_PER_IP: new sync sockets one client address may open at once before SYNC_CONNECTS_PER_SECOND_PER_IP applies',
     ),
     limitedCooldownMs: Int(
