@@ -166,12 +166,18 @@ const PILE_FRAMES = 60;
 async function hostileSocket(url: string, documentId: string, token: string, frames: Uint8Array[]): Promise<number> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/sync/${documentId}?token=${encodeURIComponent(token)}`);
   ws.on('error', () => undefined);
-  const closed = once(ws, 'close').then(([code]) => code as number);
-  try {
-    await once(ws, 'open');
-  } catch {
-    return closed;
-  }
+  const closed = new Promise<number>((resolve) => {
+    ws.on('close', (code: number) => resolve(code));
+    // [S7.12] A connect refused at the upgrade: its HTTP status stands in for a close code, and
+    // the phase waits out its Retry-After (this phase measures hostile updates, not a storm).
+    ws.on('unexpected-response', (req, res) => {
+      req.destroy();
+      const waitS = Number(res.headers['retry-after'] ?? 0);
+      setTimeout(() => resolve(res.statusCode ?? 0), waitS * 1000);
+    });
+  });
+  const opened = await Promise.race([once(ws, 'open').then(() => true), closed.then(() => false)]).catch(() => false);
+  if (!opened) return closed;
   ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
   // Past authentication first: before it, frames over 64 KiB are refused 1009 (spec S7.7).
   await Promise.race([once(ws, 'message'), closed]).catch(() => undefined);
