@@ -190,7 +190,8 @@ async function main() {
     await sql<{ name: string; bytes: string }>`
       select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c
       where c.relname in ('documents', 'document_search', 'document_search_body_idx',
-        'documents_title_search_idx', 'documents_title_trgm_idx')`.execute(db)
+        'documents_title_search_idx', 'documents_title_trgm_idx', 'document_search_recent_idx',
+        'documents_title_recent_idx')`.execute(db)
   ).rows.reduce<Record<string, number>>((m, r) => {
     m[r.name] = Math.round(Number(r.bytes) / 1_048_576);
     return m;

@@ -17,6 +17,8 @@ describe.each(backends)('search [$name]', (backend) => {
   let ws2 = '';
   /** The one document that does not mention zebras. */
   let lunch = '';
+  /** In the trash: every reader of it may still open its metadata, search must never return it. */
+  let trashed = '';
 
   const call = async (who: TestSession, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
     const res = await t.request(method, url, { token: who.token, body });
@@ -72,6 +74,12 @@ describe.each(backends)('search [$name]', (backend) => {
     lunch = await create(p.owner, ws1, 'Lunch', 'nothing about the animal');
     await create(p.outsider, ws2, 'Zebra census', 'zebra stripes zebra');
     await create(p.outsider, ws2, 'Zebrafish', 'a zebrafish tank');
+    // Restricted: members of ws1 no longer read it; its owner and workspace owner still do.
+    const restricted = await create(p.owner, ws1, 'Restricted zebra memo', 'zebra stripes restricted');
+    await call(p.owner, 'PUT', `/api/v1/documents/${restricted}/general-access`, { generalAccess: 'restricted' });
+    trashed = await create(p.owner, ws1, 'Trashed zebra stripes', 'zebra stripes in the trash');
+    await call(p.owner, 'PUT', `/api/v1/documents/${trashed}/shares/${p.viewer.userId}`, { role: 'viewer' });
+    await call(p.owner, 'DELETE', `/api/v1/documents/${trashed}`);
     await call(p.owner, 'PUT', `/api/v1/documents/${titled}/shares/${p.guest.userId}`, { role: 'viewer' });
     await call(p.owner, 'PUT', `/api/v1/documents/${bodied}/shares/${p.viewer.userId}`, { role: 'commenter' });
   }, 180_000);
@@ -83,6 +91,7 @@ describe.each(backends)('search [$name]', (backend) => {
   const readable = async (who: TestSession) => {
     const out = new Set<string>();
     for (const d of docs) {
+      if (d.id === trashed) continue;
       const res = await t.request('GET', `/api/v1/documents/${d.id}`, { token: who.token });
       if (res.statusCode === 200) out.add(d.id);
     }
@@ -92,7 +101,7 @@ describe.each(backends)('search [$name]', (backend) => {
   const QUERIES = ['zebra', 'zeb', 'stripes zebra', '"zebra stripes"', 'zebra budget'];
   const TITLE_QUERIES = ['zebra', 'zebr', 'ze', 'zerba', 'stripes'];
 
-  it('no search, page or scope ever returns a document the caller cannot read [P1] [P2]', {
+  it('no search, page or scope ever returns a document the caller cannot read, restricted or trashed [P1] [P2] [T1]', {
     timeout: 120_000,
   }, async () => {
     for (const [name, who] of Object.entries(people)) {

@@ -31,7 +31,7 @@ describe.each(backends)('trash [$name]', (backend) => {
     [owner, member, viewer] = await Promise.all([t.signUp('owner'), t.signUp('member'), t.signUp('viewer')]);
     ws = (await call(owner, 'POST', '/workspaces', { name: 'Trash Co' })).json().id;
     await t.addMember(owner, ws, member, 'member');
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
   });

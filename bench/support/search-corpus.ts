@@ -129,7 +129,7 @@ export async function buildCorpus(url: string, params: CorpusParams, log: Log): 
   await q(
     'drop indexes for the load',
     `drop index documents_title_search_idx, documents_title_trgm_idx, documents_workspace_created_idx,
-       document_search_body_idx;
+       document_search_body_idx, document_search_recent_idx, documents_title_recent_idx;
 `,
   );
   await q(
@@ -215,6 +215,15 @@ export async function buildCorpus(url: string, params: CorpusParams, log: Log): 
   await q(
     'index: documents workspace',
     'create index documents_workspace_created_idx on documents (workspace_id, created_at desc, id desc)',
+  );
+  await q(
+    'index: document_search recency (B-tree)',
+    'create index document_search_recent_idx on document_search (workspace_id, content_updated_at desc, document_id desc)',
+  );
+  await q(
+    'index: documents title recency (covering B-tree)',
+    `create index documents_title_recent_idx on documents (workspace_id, updated_at desc, id desc)
+       include (title, title_search) where trashed_at is null`,
   );
   await q('vacuum analyze', 'vacuum analyze');
   await c.query('create table bench_corpus (params jsonb not null, built_seconds real not null)');

@@ -56,6 +56,38 @@ export function readableBy(
     or ${id} = any(${ownedWithoutGeneralAccess(actor, workspaceId)}))`;
 }
 
+/** What readableReach resolves: the actor's ways in, as literal ids. */
+export type Reach = {
+  /** Workspaces whose every document the actor reads (admin, owner). */
+  full: string[];
+  /** Workspaces whose documents the actor reads unless restricted (member). */
+  general: string[];
+  /** Restricted documents of `general` workspaces the actor does not own. */
+  hidden: string[];
+  /** Documents reached one by one: person shares, owned as a guest. */
+  direct: string[];
+};
+
+/**
+ * The same rule as readableBy, resolved first into lists of ids (one statement), for queries that
+ * cut a window per way in (search): each workspace becomes its own UNION ALL arm with the literal
+ * workspace id, so the planner knows how big it is and picks the GIN index for a rare word or the
+ * newest-first walk for a common one, and no arm re-checks words on rows another arm brought.
+ */
+export function readableReach(actor: string, workspaceId?: string): RawBuilder<Reach> {
+  const general = workspacesWithRole(
+    actor,
+    GENERAL_ACCESS_ROLES.filter((r) => !FULL_ACCESS_ROLES.includes(r)),
+    workspaceId,
+  );
+  return sql<Reach>`select ${workspacesWithRole(actor, FULL_ACCESS_ROLES, workspaceId)}::text[] as "full",
+    ${general}::text[] as general,
+    array(select rd.id from documents rd
+      where rd.workspace_id = any(${general}) and rd.general_access = 'restricted'
+        and rd.owner_id is distinct from ${actor})::text[] as hidden,
+    (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct`;
+}
+
 /** Documents shared with the actor by a person share. */
 export const sharedWith = (actor: string): RawBuilder<unknown> =>
   sql`array(select document_id from document_shares where user_id = ${actor})`;

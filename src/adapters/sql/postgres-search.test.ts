@@ -14,4 +14,9 @@ describe('PostgreSQL search queries', () => {
     expect(toTsquery(parseQuery('budget "quarterly review"'))).toBe('budget & (quarterly <-> review)');
     expect(toTsquery(parseQuery("plan' & | ! ( ) :* <-> x"))).toBe('plan & x:*');
   });
+
+  it('builds the body query with every word exact (the prefix is for titles only)', () => {
+    expect(toTsquery(parseQuery('budget plan'), false)).toBe('budget & plan');
+    expect(toTsquery(parseQuery('"quarterly review" budget'), false)).toBe('budget & (quarterly <-> review)');
+  });
 });

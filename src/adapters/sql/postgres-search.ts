@@ -1,20 +1,26 @@
 /**
  * The SearchIndex port on PostgreSQL (and PGlite): body vectors in `document_search`, title
- * vectors and trigrams on `documents` (migration 0008). The caller's reach (workspaces where
- * they are owner/admin/member, plus their shares) is resolved in the same statement.
+ * vectors and trigrams on `documents` (migrations 0009, 0027).
  *
  * Bounded work per query (docs/architecture.md "Search"): candidates are the SEARCH_WINDOW most
- * recently changed matches among body matches and among title matches; only those are ranked.
- * A term that matches half of a million documents therefore costs a window, not the whole set.
- * Documents in the trash are never candidates: their body rows are removed by trigger (0011), and
- * title matches exclude them.
+ * recently changed body matches and the TITLE_SEARCH_WINDOW most recently changed title matches
+ * in the caller's reach; only those are ranked. The reach is resolved first into literal ids
+ * (readableReach), then every workspace is its own UNION ALL arm (plus one for shared documents):
+ * the planner sees the workspace's real size and the word's real frequency and picks, per arm,
+ * the GIN index (a rare word: fetch its few matches, sort) or the newest-first walk of the
+ * workspace's B-tree (a common word: stop at the window). So a word that matches half of a million
+ * documents costs a window, not the whole set. Documents in the trash are never candidates: their
+ * body rows are removed by trigger (0011), and title matches exclude them.
+ *
+ * Body words are exact (stemmed); the last word is a prefix for titles only: a prefix over the
+ * body vectors is a GIN partial match over many lexemes, the search box's type-ahead is the title's.
  *
  * Comments count too [C8]: a third window of documents whose comments match (comment_search,
  * migration 0025), among those whose comments the actor may read (commentsReadableBy, readable-documents.ts); their
  * comments rank like the body at half its weight, and a hit found only there is cut its snippet
  * from the comments (`commentText`).
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type {
   DocumentQuery,
   ParsedQuery,
@@ -25,11 +31,14 @@ import type {
   TitleMatchKind,
   TitleQuery,
 } from '../../app/ports.ts';
-import { commentsReadableBy, readableBy } from '../../app/readable-documents.ts';
+import { commentsReadableBy, type Reach, readableReach } from '../../app/readable-documents.ts';
 
-/** The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`). */
-export function toTsquery(p: ParsedQuery): string {
-  const plain = p.words.map((w, i) => (p.prefixLast && i === p.words.length - 1 ? `${w}:*` : w));
+/**
+ * The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`); `prefix` false: every
+ * word exact (the body's query).
+ */
+export function toTsquery(p: ParsedQuery, prefix = true): string {
+  const plain = p.words.map((w, i) => (prefix && p.prefixLast && i === p.words.length - 1 ? `${w}:*` : w));
   const phrases = p.phrases.map((ph) => `(${ph.join(' <-> ')})`);
   return [...plain, ...phrases].join(' & ');
 }
@@ -41,8 +50,8 @@ export function lexemesOf(tsquery: string): string[] {
 
 /** Body matches ranked per query: the recency window's size. */
 export const SEARCH_WINDOW = 200;
-/** Documents holding a phrase's words that are checked for the phrase itself. */
-export const PHRASE_WINDOW = 2_000;
+/** Newest documents holding all of a phrase's words that are checked for the phrase, per arm. */
+export const PHRASE_WINDOW = 1_000;
 /** Title matches ranked per query, besides the body's window. */
 export const TITLE_SEARCH_WINDOW = 100;
 /**
@@ -54,6 +63,13 @@ const BODY_WEIGHTS = sql.lit('{0.4,0.4,0.4,0.4}');
 const COMMENT_WEIGHTS = sql.lit('{0.2,0.2,0.2,0.2}');
 /** Title candidates the quick switcher orders; the most recently changed win. */
 export const TITLE_WINDOW = 200;
+/** Typo-tolerant candidates per arm, ordered by similarity (a common trigram set is cut here). */
+export const FUZZY_PROBE = 200;
+/**
+ * Workspaces that get an arm of their own; a reader of more shares one arm for the rest, whose
+ * window is cut after fetching every match there (the planner cannot walk several in order).
+ */
+export const MAX_WORKSPACE_ARMS = 20;
 /** How much of each returned document's text the snippet is cut from. */
 const SNIPPET_SOURCE_CHARS = 2_000;
 /** Word similarity (0..1) a title needs to count as a typo-tolerant match. */
@@ -67,36 +83,72 @@ const allWords = (p: ParsedQuery): ParsedQuery => ({ ...p, words: [...p.phrases.
 /** `%`, `_` and `\` match themselves in a LIKE pattern. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** A window per way in, merged: `arm(condition)` is one arm's statement for a workspace condition. */
+function perArm(reach: Reach, arm: (where: RawBuilder<unknown>) => RawBuilder<unknown>, col: string) {
+  const ref = sql.ref(col);
+  const hidden = reach.hidden.length ? sql`and ${ref} <> all(${reach.hidden}::uuid[])` : sql``;
+  const ws = [...reach.full.map((w) => ({ w, general: false })), ...reach.general.map((w) => ({ w, general: true }))];
+  const own = ws.slice(0, MAX_WORKSPACE_ARMS);
+  const rest = ws.slice(MAX_WORKSPACE_ARMS);
+  const arms = own.map((x) => arm(sql`= ${x.w}::uuid ${x.general ? hidden : sql``}`));
+  if (rest.length) arms.push(arm(sql`= any(${rest.map((x) => x.w)}::uuid[]) ${hidden}`));
+  return arms;
+}
+
 export class PostgresSearchIndex implements SearchIndex {
   private readonly db: Sql;
   constructor(db: Sql) {
     this.db = db;
   }
 
+  private async reach(actor: string, workspaceId: string | undefined): Promise<Reach> {
+    const r = (await readableReach(actor, workspaceId).execute(this.db)).rows[0];
+    return r ?? { full: [], general: [], hidden: [], direct: [] };
+  }
+
   async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
-    const tsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
-    const scope = (col: string) => (q.workspaceId ? sql`and ${sql.ref(col)} = ${q.workspaceId}` : sql``);
-    // What the actor may open (general access, ownership, shares [P7]): the same rule as the lists.
-    const reach = sql`${readableBy(q.actor, { workspace: 's.workspace_id', id: 's.document_id' }, q.workspaceId)} ${scope('s.workspace_id')}`;
-    // Phrases are checked against word positions, which only the row holds: first cut the
-    // window of documents holding all the words (index only), then check the phrase in it.
-    const bodyHits =
-      q.query.phrases.length === 0
-        ? sql`body_hits as (
-            select s.document_id as id from document_search s
-            where s.body @@ ${tsq} and ${reach}
-            order by s.content_updated_at desc, s.document_id desc
-            limit ${SEARCH_WINDOW})`
-        : sql`body_words as (
-            select s.document_id, s.content_updated_at from document_search s
-            where s.body @@ to_tsquery('english', ${toTsquery(allWords(q.query))}) and ${reach}
-            order by s.content_updated_at desc, s.document_id desc
-            limit ${PHRASE_WINDOW}),
-          body_hits as (
-            select w.document_id as id from body_words w join document_search s on s.document_id = w.document_id
-            where s.body @@ ${tsq}
-            order by w.content_updated_at desc, w.document_id desc
-            limit ${SEARCH_WINDOW})`;
+    const reach = await this.reach(q.actor, q.workspaceId);
+    // Exact words against the body (and comments), the last word a prefix against the title.
+    const tsq = sql`to_tsquery('english', ${toTsquery(q.query, false)})`;
+    const titleTsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
+    const scope = (col: string) => (q.workspaceId ? sql`and ${sql.ref(col)} = ${q.workspaceId}::uuid` : sql``);
+    const direct = sql`${reach.direct}::uuid[]`;
+    const none = sql`(select null::uuid as id, null::timestamptz as at where false)`;
+    const union = (arms: RawBuilder<unknown>[]) => (arms.length ? sql.join(arms, sql` union all `) : none);
+    // Phrases need word positions, which the planner cannot estimate and only the row holds: each
+    // arm first cuts the PHRASE_WINDOW newest documents holding all the words, then checks the
+    // phrase on those rows only.
+    const phrased = q.query.phrases.length > 0;
+    const words = phrased ? sql`to_tsquery('english', ${toTsquery(allWords(q.query), false)})` : tsq;
+    const bodyArm = (where: RawBuilder<unknown>) =>
+      phrased
+        ? sql`(select x.id, x.at from (select s.document_id as id, s.content_updated_at as at, s.body
+            from document_search s where ${where} and s.body @@ ${words}
+            order by s.content_updated_at desc, s.document_id desc limit ${PHRASE_WINDOW}) x
+          where x.body @@ ${tsq} order by x.at desc, x.id desc limit ${SEARCH_WINDOW})`
+        : sql`(select s.document_id as id, s.content_updated_at as at from document_search s
+          where ${where} and s.body @@ ${tsq}
+          order by s.content_updated_at desc, s.document_id desc limit ${SEARCH_WINDOW})`;
+    const bodyArms = union([
+      ...perArm(reach, (w) => bodyArm(sql`s.workspace_id ${w}`), 's.document_id'),
+      ...(reach.direct.length ? [bodyArm(sql`s.document_id = any(${direct}) ${scope('s.workspace_id')}`)] : []),
+    ]);
+    const titleArms = union([
+      ...perArm(
+        reach,
+        (w) => sql`(select d.id, d.updated_at as at from documents d
+          where d.workspace_id ${w} and d.title_search @@ ${titleTsq} and d.trashed_at is null
+          order by d.updated_at desc, d.id desc limit ${TITLE_SEARCH_WINDOW})`,
+        'd.id',
+      ),
+      ...(reach.direct.length
+        ? [
+            sql`(select d.id, d.updated_at as at from documents d
+          where d.id = any(${direct}) and d.title_search @@ ${titleTsq} and d.trashed_at is null ${scope('d.workspace_id')}
+          order by d.updated_at desc, d.id desc limit ${TITLE_SEARCH_WINDOW})`,
+          ]
+        : []),
+    ]);
     const after = q.after
       ? sql`where r.rank < ${q.after.rankKey}::real or (r.rank = ${q.after.rankKey}::real and r.id > ${q.after.id})`
       : sql``;
@@ -111,13 +163,11 @@ export class PostgresSearchIndex implements SearchIndex {
       lexemes: string;
       window_full: boolean;
     }>`
-      with ${bodyHits},
+      with body_hits as (
+        select distinct u.id, u.at from (${bodyArms}) u order by u.at desc, u.id desc limit ${SEARCH_WINDOW}
+      ),
       title_hits as (
-        select d.id from documents d
-        where d.title_search @@ ${tsq} ${scope('d.workspace_id')}
-          and ${readableBy(q.actor, { workspace: 'd.workspace_id', id: 'd.id' }, q.workspaceId)} and d.trashed_at is null
-        order by d.updated_at desc, d.id desc
-        limit ${TITLE_SEARCH_WINDOW}
+        select distinct u.id, u.at from (${titleArms}) u order by u.at desc, u.id desc limit ${TITLE_SEARCH_WINDOW}
       ),
       comment_hits as (
         select cs.document_id as id from comment_search cs
@@ -129,11 +179,11 @@ export class PostgresSearchIndex implements SearchIndex {
       ),
       ranked as (
         select d.id, d.workspace_id, d.title,
-          ts_rank_cd(${TITLE_WEIGHTS}::real[], d.title_search, ${tsq})
+          ts_rank_cd(${TITLE_WEIGHTS}::real[], d.title_search, ${titleTsq})
             + coalesce(ts_rank_cd(${BODY_WEIGHTS}::real[], s.body, ${tsq}), 0)
             + coalesce(ts_rank_cd(${COMMENT_WEIGHTS}::real[], cs.body, ${tsq}), 0) as rank,
           -- Found by its comments alone: the snippet comes from them.
-          cs.document_id is not null and not coalesce(s.body @@ ${tsq}, false) and not d.title_search @@ ${tsq}
+          cs.document_id is not null and not coalesce(s.body @@ ${tsq}, false) and not d.title_search @@ ${titleTsq}
             as by_comment
         from (select id from body_hits union select id from title_hits union select id from comment_hits) c
         join documents d on d.id = c.id
@@ -152,7 +202,7 @@ export class PostgresSearchIndex implements SearchIndex {
         case when page.by_comment
           then (select left(cs.text, ${SNIPPET_SOURCE_CHARS}) from comment_search cs where cs.document_id = page.id)
         end as comment_text,
-        ${tsq}::text as lexemes,
+        ${titleTsq}::text as lexemes,
         (select count(*) from body_hits) = ${SEARCH_WINDOW} or (select count(*) from title_hits) = ${TITLE_SEARCH_WINDOW}
           or (select count(*) from comment_hits) = ${SEARCH_WINDOW} as window_full
       from page join documents d on d.id = page.id
@@ -171,21 +221,39 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async titles(q: TitleQuery): Promise<TitleHit[]> {
-    const scope = q.workspaceId ? sql`and d.workspace_id = ${q.workspaceId}` : sql``;
-    const reach = sql`${readableBy(q.actor, { workspace: 'd.workspace_id', id: 'd.id' }, q.workspaceId)} ${scope}`;
+    const reach = await this.reach(q.actor, q.workspaceId);
+    const scope = q.workspaceId ? sql`and d.workspace_id = ${q.workspaceId}::uuid` : sql``;
     const lower = q.q.toLowerCase();
     // Long enough for trigrams: every word a substring of the title. Shorter: word prefixes.
-    const match =
-      q.q.length >= MIN_TRIGRAM_CHARS
-        ? sql.join(
-            lower.split(' ').map((w) => sql`d.title ilike ${`%${likeEscape(w)}%`}`),
-            sql` and `,
-          )
-        : sql`d.title_search @@ to_tsquery('simple', ${`${lower.split(' ').join(':* & ')}:*`})`;
+    const trigram = q.q.length >= MIN_TRIGRAM_CHARS;
+    const match = trigram
+      ? sql.join(
+          lower.split(' ').map((w) => sql`d.title ilike ${`%${likeEscape(w)}%`}`),
+          sql` and `,
+        )
+      : sql`d.title_search @@ to_tsquery('simple', ${`${lower.split(' ').join(':* & ')}:*`})`;
+    // One arm per workspace (trigram index for a rare string, newest-first walk of the covering
+    // index for a common one) and one for shared documents; the newest TITLE_WINDOW are ordered.
+    const arms = (cond: RawBuilder<unknown>, limit: number, order: RawBuilder<unknown>) => [
+      ...perArm(
+        reach,
+        (w) => sql`(select d.id from documents d
+          where d.workspace_id ${w} and ${cond} and d.trashed_at is null ${order} limit ${limit})`,
+        'd.id',
+      ),
+      ...(reach.direct.length
+        ? [
+            sql`(select d.id from documents d
+          where d.id = any(${reach.direct}::uuid[]) and ${cond} and d.trashed_at is null ${scope} ${order} limit ${limit})`,
+          ]
+        : []),
+    ];
+    const exact = arms(match, TITLE_WINDOW, sql`order by d.updated_at desc, d.id desc`);
+    if (exact.length === 0) return [];
     const rows = await sql<{ id: string; workspace_id: string; title: string; updated_at: Date; prefix: boolean }>`
       select c.*, lower(c.title) like ${`${likeEscape(lower)}%`} as prefix from (
-        select d.id, d.workspace_id, d.title, d.updated_at from documents d
-        where ${match} and ${reach} and d.trashed_at is null
+        select d.id, d.workspace_id, d.title, d.updated_at from (${sql.join(exact, sql` union `)}) k
+        join documents d on d.id = k.id
         order by d.updated_at desc, d.id desc
         limit ${TITLE_WINDOW}
       ) c
@@ -200,15 +268,16 @@ export class PostgresSearchIndex implements SearchIndex {
         match: (r.prefix ? 'prefix' : 'substring') satisfies TitleMatchKind,
       }),
     );
-    if (hits.length >= q.limit || q.q.length < MIN_TRIGRAM_CHARS) return hits;
+    if (hits.length >= q.limit || !trigram) return hits;
     // Too few exact matches: add titles that resemble the query (typos), best first.
     const seen = hits.map((h) => h.id);
     const fuzzy = await this.db.transaction().execute(async (tx) => {
       await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(tx);
       const exclude = seen.length ? sql`and d.id <> all(${seen}::uuid[])` : sql``;
+      const similar = arms(sql`${lower} <% d.title ${exclude}`, FUZZY_PROBE, sql``);
       return sql<{ id: string; workspace_id: string; title: string; updated_at: Date }>`
-        select d.id, d.workspace_id, d.title, d.updated_at from documents d
-        where ${lower} <% d.title and ${reach} and d.trashed_at is null ${exclude}
+        select d.id, d.workspace_id, d.title, d.updated_at from (${sql.join(similar, sql` union `)}) k
+        join documents d on d.id = k.id
         order by word_similarity(${lower}, d.title) desc, d.updated_at desc, d.id desc
         limit ${q.limit - hits.length}`.execute(tx);
     });
