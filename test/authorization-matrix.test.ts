@@ -228,6 +228,9 @@ const ROUTES: RouteCase[] = [
   // workspace admins and owners administer exports (retrying a job that is not dead is a 409, past authorization).
   { route: 'POST /documents/:id/export', method: 'POST', subject: 'document', mutates: false,
     url: (f) => `${doc(f)}/export`, body: () => ({ format: 'markdown' }), expected: [404, 404, 202, 202, 202, 202, 202, 202], author: 202 },
+  // [E10] With comments: whoever may read the comments (viewers while the workspace shows them; see below).
+  { route: 'POST /documents/:id/export (with comments)', method: 'POST', subject: 'document', mutates: false,
+    url: (f) => `${doc(f)}/export`, body: () => ({ format: 'markdown', comments: 'all' }), expected: [404, 404, 202, 202, 202, 202, 202, 202], author: 202 },
   { route: 'GET /exports/:jobId', method: 'GET', subject: 'export', mutates: false,
     url: (f) => `/api/v1/exports/${f.exportJobId}`,                     expected: [404, 404, 200, 200, 200, 200, 200, 200], author: 200 },
   { route: 'GET /exports/:jobId/download', method: 'GET', subject: 'export', mutates: false,
@@ -672,6 +675,9 @@ describe.each(backends)('authorization matrix [$name]', (backend) => {
       for (const [caller, status] of Object.entries(OFF)) {
         const me = cast[caller as keyof typeof OFF];
         for (const url of READS) expectStatus(await call(me, 'GET', url(f)), status);
+        // [E10] An export with comments is reading them: 403 for those who may not, 202 for the rest.
+        const exported = await call(me, 'POST', `${doc(f)}/export`, { format: 'markdown', comments: 'open' });
+        expectStatus(exported, status === 200 ? 202 : status);
         const d = await must(call(me, 'GET', doc(f)), 200);
         expect(d.canBrowse, caller).toBe(status === 200);
       }

@@ -740,6 +740,19 @@ const BAD_REQUESTS: BadRequest[] = [
   { name: 'format not in the enum', route: `POST ${DOCUMENT}/export`, body: { format: 'odt' }, field: '/format' },
   { name: 'format is an array', route: `POST ${DOCUMENT}/export`, body: { format: ['pdf'] }, field: '/format' },
   { name: 'an unknown field', route: `POST ${DOCUMENT}/export`, body: { format: 'pdf', pages: 2 }, field: '/pages' },
+  // [E10] which comment threads to print: none, open or all.
+  {
+    name: 'comments is a boolean',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'pdf', comments: true },
+    field: '/comments',
+  },
+  {
+    name: 'comments not in the enum',
+    route: `POST ${DOCUMENT}/export`,
+    body: { format: 'docx', comments: 'resolved' },
+    field: '/comments',
+  },
   {
     name: 'webhookUrl is a number',
     route: `POST ${DOCUMENT}/export`,

@@ -30,6 +30,8 @@ const EXEMPT: Record<string, string> = {
     'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
   'requestExport 409':
     'a repeat with the same Idempotency-Key while the first still runs after 5 s: src/app/idempotency.ts',
+  'requestExport 403':
+    'comments asked for by a viewer whose workspace hides them [E10.2]: test/export-comments.test.ts, test/authorization-matrix.test.ts',
   'takeProfile 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
   'getTopTalkers 404': 'the operator API is off without OPERATOR_TOKEN: test/operator-api.test.ts',
   'takeProfile 409': 'one profile at a time (ProfileBusy): src/observability/profiler.test.ts',

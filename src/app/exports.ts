@@ -7,19 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { Conflict, Invalid, NotFound } from '../domain/errors.ts';
+import { Conflict, Forbidden, Invalid, NotFound, Unprocessable } from '../domain/errors.ts';
 import {
   assertRetryable,
   authorizeExportAdmin,
+  EXPORT_COMMENT_CHARS_MAX,
   ExportGone,
   ExportQuotaExceeded,
   type ExportQuotas,
   quotaMonth,
 } from '../domain/export-policy.ts';
-import { authorizeDocument } from '../domain/policy.ts';
+import { authorizeDocument, canOnDocument } from '../domain/policy.ts';
 import type { Plan } from '../domain/roles.ts';
 import { type ExportStatus, type ExportTables, withExportTables } from '../export/job-schema.ts';
-import type { ExportFormat, FileStorage, StoredFile } from '../export/ports.ts';
+import type { ExportCommentMode, ExportFormat, FileStorage, StoredFile } from '../export/ports.ts';
 import { webhookUrlProblem } from '../export/webhook-target.ts';
 import type { PermissionCache } from './permissions.ts';
 import type { Sql } from './ports.ts';
@@ -30,6 +31,8 @@ export type ExportJobView = {
   documentId: string;
   workspaceId: string;
   format: ExportFormat;
+  /** Which comment threads the file prints [E10]. */
+  comments: ExportCommentMode;
   status: ExportStatus;
   attempts: number;
   error: string | null;
@@ -47,7 +50,7 @@ export type ExportsOptions = {
   /** When set, webhooks are signed with it; otherwise each job gets its own secret, returned once. */
   serverWebhookSecret?: string;
   apiPrefix: string;
-  onRequested?: (format: ExportFormat) => void;
+  onRequested?: (format: ExportFormat, comments: ExportCommentMode) => void;
   onQuotaRejected?: (plan: Plan) => void;
   now?: () => Date;
 };
@@ -59,6 +62,7 @@ const JOB_COLUMNS = [
   'document_id',
   'requested_by',
   'format',
+  'comments',
   'status',
   'attempts',
   'error',
@@ -75,6 +79,7 @@ type JobRow = {
   document_id: string;
   requested_by: string;
   format: ExportFormat;
+  comments: ExportCommentMode;
   status: ExportStatus;
   attempts: number;
   error: string | null;
@@ -85,6 +90,29 @@ type JobRow = {
   result_content_type: string | null;
   result_expires_at: Date | null;
 };
+
+/**
+ * [E10] The document's threads (open ones, or all) with their comments and authors' names, as one
+ * jsonb value computed inside the statement that pins the document's text: one snapshot for both.
+ */
+function pinnedThreads(mode: Exclude<ExportCommentMode, 'none'>) {
+  return sql`(
+    select coalesce(jsonb_agg(jsonb_build_object(
+             'id', t.id,
+             'anchor', jsonb_build_object('start', t.anchor_start, 'end', t.anchor_end),
+             'quote', t.quote,
+             'resolved', t.resolved_at is not null,
+             'comments', (
+               select coalesce(jsonb_agg(jsonb_build_object(
+                        'author', coalesce(au.display_name, 'Former member'),
+                        'body', c.body,
+                        'createdAt', c.created_at) order by c.id), '[]'::jsonb)
+               from comments c left join users au on au.id = c.author_id
+               where c.thread_id = t.id)
+           ) order by t.id), '[]'::jsonb)
+    from comment_threads t
+    where t.document_id = d.id ${mode === 'open' ? sql`and t.resolved_at is null` : sql``})`;
+}
 
 export class Exports {
   private readonly db: Kysely<DB & ExportTables>;
@@ -108,11 +136,21 @@ export class Exports {
   async request(
     actor: string,
     documentId: string,
-    input: { format: ExportFormat; webhookUrl?: string },
+    input: { format: ExportFormat; webhookUrl?: string; comments?: ExportCommentMode },
   ): Promise<ExportJobView & { webhookSecret?: string }> {
     const info = await this.permissions.documentAccess(actor, documentId);
     if (!info) throw new NotFound('document not found');
     authorizeDocument(info, 'document.read');
+    const comments = input.comments ?? 'none';
+    if (comments !== 'none') {
+      // [E10] Comments go into the file only for people who may read them now [C1].
+      if (!canOnDocument(info, 'comments.read')) {
+        throw new Forbidden(
+          "this workspace does not show comments to the document's viewers; export without comments (comments: none)",
+        );
+      }
+      await this.assertCommentsFit(documentId, comments);
+    }
     if (input.webhookUrl !== undefined) {
       const problem = webhookUrlProblem(input.webhookUrl, this.opts.allowPrivateWebhooks);
       if (problem) {
@@ -132,9 +170,11 @@ export class Exports {
       // compaction commits meanwhile; later edits are not part of this export.
       const inserted = await sql<{ created_at: Date; plan: Plan }>`
         insert into export_jobs (id, workspace_id, document_id, requested_by, format, title,
-                                 pinned_state, pinned_updates, pinned_seq, webhook_url, webhook_secret)
+                                 pinned_state, pinned_updates, pinned_seq, webhook_url, webhook_secret,
+                                 comments, pinned_comments)
         select ${id}, d.workspace_id, d.id, ${actor}, ${input.format}, d.title,
-               d.state, coalesce(u.updates, '{}'), u.seq, ${input.webhookUrl ?? null}, ${webhookSecret ?? null}
+               d.state, coalesce(u.updates, '{}'), u.seq, ${input.webhookUrl ?? null}, ${webhookSecret ?? null},
+               ${comments}, ${comments === 'none' ? null : pinnedThreads(comments)}
         from documents d
         left join lateral (
           select array_agg(du.update order by du.seq) as updates, max(du.seq) as seq
@@ -164,12 +204,13 @@ export class Exports {
       }
       return created;
     });
-    this.opts.onRequested?.(input.format);
+    this.opts.onRequested?.(input.format, comments);
     return {
       id,
       documentId,
       workspaceId,
       format: input.format,
+      comments,
       status: 'queued',
       attempts: 0,
       error: null,
@@ -247,6 +288,29 @@ export class Exports {
   }
 
   /**
+   * [E10] A file is not a place for an unbounded amount of comments: the threads' text is
+   * measured before anything is written (threads and comments are bounded per document, their
+   * text is not in total), and a request past the limit is refused, saying what to do.
+   */
+  private async assertCommentsFit(documentId: string, mode: Exclude<ExportCommentMode, 'none'>): Promise<void> {
+    const open = mode === 'open' ? sql`and t.resolved_at is null` : sql``;
+    const size = await sql<{ chars: string | number }>`
+      select (select coalesce(sum(length(c.body)), 0)
+              from comment_threads t join comments c on c.thread_id = t.id
+              where t.document_id = ${documentId} ${open})
+           + (select coalesce(sum(length(t.quote)), 0)
+              from comment_threads t where t.document_id = ${documentId} ${open}) as chars`.execute(this.db);
+    const chars = Number(size.rows[0]?.chars ?? 0);
+    if (chars > EXPORT_COMMENT_CHARS_MAX) {
+      throw new Unprocessable(
+        `the document's comments hold ${chars} characters, more than an export prints (${EXPORT_COMMENT_CHARS_MAX}); ` +
+          'export the open threads only, or without comments',
+        'export_comments_too_large',
+      );
+    }
+  }
+
+  /**
    * The job, if the caller may read its document now. Once the document is deleted only the
    * person who asked for the export still sees the job (it ends `failed`, saying why).
    */
@@ -279,6 +343,7 @@ export class Exports {
       documentId: r.document_id,
       workspaceId: r.workspace_id,
       format: r.format,
+      comments: r.comments,
       status: r.status,
       attempts: r.attempts,
       error: r.error,

@@ -112,3 +112,13 @@ export function anchorRange(doc: Y.Doc, anchor: Anchor): { type: YType; from: nu
   if (!a || !b || a.type !== b.type) return null;
   return { type: a.type, from: a.index, to: b.index };
 }
+
+/** Both ends of an anchor whose text is still there (each a type and an index), or null [C2]. */
+export function anchorEnds(doc: Y.Doc, anchor: Anchor): { start: Resolved; end: Resolved } | null {
+  const start = decodeAnchorPosition(anchor.start);
+  const end = decodeAnchorPosition(anchor.end);
+  const a = start && resolve(doc, start);
+  const b = end && resolve(doc, end);
+  if (!a || !b || a.deleted || b.deleted) return null;
+  return { start: a, end: b };
+}

@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
+import type { CommentAnchorMark } from './comment-ranges.ts';
 import type { CrdtLimits } from './crdt-inspect.ts';
 import type { CrdtOutcome, CrdtTask, InspectOutcome, InspectTask } from './crdt-worker.ts';
 import type { HistoryOutcome, HistoryTask } from './history-task.ts';
@@ -79,7 +80,14 @@ export class CrdtPool {
    */
   async rebuild(
     input: { state: Uint8Array | null; updates: Uint8Array[] },
-    opts: { project?: boolean; kind?: CrdtTask['kind']; workerBudgetMs?: number; enforceMainBudget?: boolean } = {},
+    opts: {
+      project?: boolean;
+      kind?: CrdtTask['kind'];
+      workerBudgetMs?: number;
+      enforceMainBudget?: boolean;
+      /** Comment anchors to show as `comment` marks in the projection (the export; see CrdtTask). */
+      commentAnchors?: CommentAnchorMark[];
+    } = {},
   ): Promise<Rebuilt> {
     if (this.closed) throw new Error('CRDT pool is closed');
     const kind = opts.kind ?? 'rebuild';
@@ -91,6 +99,7 @@ export class CrdtPool {
       updates: input.updates,
       project: opts.project ?? false,
       measureApplyAboveMs: this.opts.mainBudgetMs / 4,
+      ...(opts.commentAnchors && { commentAnchors: opts.commentAnchors }),
     };
     const observe = (outcome: Parameters<NonNullable<CrdtPoolOptions['observe']>>[1]) =>
       this.opts.observe?.(kind, outcome, (performance.now() - started) / 1000);

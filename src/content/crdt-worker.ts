@@ -12,6 +12,7 @@
 import { constants, setPriority } from 'node:os';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import * as Y from 'yjs';
+import { type CommentAnchorMark, markCommentRanges } from './comment-ranges.ts';
 import { type CrdtLimits, inspectUpdate } from './crdt-inspect.ts';
 import { documentFromProsemirror } from './from-prosemirror.ts';
 import { type HistoryTask, runHistoryTask } from './history-task.ts';
@@ -43,6 +44,12 @@ export type CrdtTask = {
   project: boolean;
   /** Measure `applyMs` only when the rebuild itself took longer than this (cheap documents skip it). */
   measureApplyAboveMs: number;
+  /**
+   * Comment anchors marked on their text before projecting (`comment` marks, comment-ranges.ts).
+   * The marks are formatting written into this rebuild's Y.Doc, so the returned `state` carries
+   * them too: only for callers that discard it (the export).
+   */
+  commentAnchors?: CommentAnchorMark[];
 };
 
 export type CrdtOutcome =
@@ -122,6 +129,7 @@ export default function run(task: CrdtTask | InspectTask | HistoryTask | ImportT
     let projection: { content: unknown; text: string } | undefined;
     let projectionError: string | undefined;
     if (task.project || task.kind === 'repair') {
+      if (task.kind === 'rebuild' && task.commentAnchors?.length) markCommentRanges(doc, task.commentAnchors);
       try {
         projection = projectDocument(doc);
       } catch (err) {

@@ -125,6 +125,13 @@ function image(node: ProseMirrorJson): string {
   return `<img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
 }
 
+/** An export's comment marker [E10]: a footnote link to its note in the "Comments" aside, and back. */
+function commentRef(node: ProseMirrorJson): string {
+  const n = integerAttr(node, 'number', 0, 0, 1_000_000);
+  if (n === 0) return '';
+  return `<sup class="comment-ref" id="comment-ref-${n}"><a href="#comment-${n}">[${n}]</a></sup>`;
+}
+
 function supported(mark: ProseMirrorMark): boolean {
   if (mark.type === 'link') return safeLinkHref(mark.attrs?.href) !== undefined;
   return markTags.has(mark.type);
@@ -140,6 +147,8 @@ function renderEvent(event: InlineEvent): string {
     if (node.type === 'text') return escapeHtml(node.text ?? '');
     if (node.type === 'hardBreak') return '<br>';
     if (node.type === 'image') return image(node);
+    if (node.type === 'commentRef') return commentRef(node);
+    if (node.type === 'commentStart') return '';
     return escapeHtml(stringAttr(node, 'label') ?? '');
   }
   const { mark } = event;

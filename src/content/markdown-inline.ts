@@ -185,6 +185,12 @@ function linkDestination(url: string): string {
 
 function inlineAtom(node: ProseMirrorJson): string {
   if (node.type === 'image') return imageMarkdown(node);
+  // An export's comment marker [E10]: a footnote reference, its note printed at the end.
+  if (node.type === 'commentRef') {
+    const n = node.attrs?.number;
+    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? `[^${n}]` : '';
+  }
+  if (node.type === 'commentStart') return '';
   return escapeText(stringAttr(node, 'label') ?? '', false);
 }
 

@@ -20,8 +20,11 @@ export type ProseMirrorJson = {
  */
 export const maxNestingDepth = 100;
 
-/** The nodes that flow inside a text block; everything else is a block. */
-const inlineNodeTypes = new Set(['text', 'hardBreak', 'mention', 'emoji']);
+/**
+ * The nodes that flow inside a text block; everything else is a block. `commentStart`/`commentRef`
+ * are an export's comment markers (src/export/render/comment-notes.ts).
+ */
+const inlineNodeTypes = new Set(['text', 'hardBreak', 'mention', 'emoji', 'commentStart', 'commentRef']);
 
 function isInline(node: ProseMirrorJson): boolean {
   return inlineNodeTypes.has(node.type);

@@ -55,3 +55,9 @@ export function assertRetryable(status: string): void {
 export function retryDelayMs(retry: number, baseMs: number, random = Math.random(), jitter = 0.25): number {
   return Math.round(baseMs * 2 ** Math.max(0, retry - 1) * (1 + jitter * random));
 }
+
+/**
+ * [E10] Characters of comment text (bodies and quotes) one export prints at most: about 300
+ * pages of comments. A document's threads are bounded in number, not in total text.
+ */
+export const EXPORT_COMMENT_CHARS_MAX = 1_000_000;

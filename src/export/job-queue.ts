@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { ExportSql } from './job-schema.ts';
-import type { ExportFormat } from './ports.ts';
+import type { ExportFormat, ExportThread } from './ports.ts';
 
 /** Candidates looked at per claim; more than one so a capped workspace cannot block the queue. */
 const CLAIM_CANDIDATES = 16;
@@ -22,6 +22,8 @@ export type ClaimedJob = {
   documentExists: boolean;
   pinnedState: Uint8Array | null;
   pinnedUpdates: Uint8Array[];
+  /** The comment threads captured with the request [E10]; null when it asked for none. */
+  pinnedComments: ExportThread[] | null;
 };
 
 export type StoredResult = { key: string; contentType: string; bytes: number };
@@ -99,6 +101,7 @@ export class JobQueue {
             'attempts',
             'pinned_state',
             'pinned_updates',
+            'pinned_comments',
             sql<boolean>`exists (select 1 from documents d where d.id = export_jobs.document_id)`.as('document_exists'),
           ])
           .executeTakeFirstOrThrow();
@@ -112,6 +115,7 @@ export class JobQueue {
           documentExists: row.document_exists,
           pinnedState: row.pinned_state,
           pinnedUpdates: row.pinned_updates ?? [],
+          pinnedComments: row.pinned_comments,
         };
       }
       return null;
@@ -168,6 +172,7 @@ export class JobQueue {
         lease_expires_at: null,
         pinned_state: null,
         pinned_updates: sql<Uint8Array[]>`'{}'`,
+        pinned_comments: null,
         updated_at: sql<Date>`now()`,
         ...armWebhook,
       })
@@ -203,7 +208,11 @@ export class JobQueue {
         leased_by: null,
         lease_expires_at: null,
         updated_at: sql<Date>`now()`,
-        ...(status === 'failed' && { pinned_state: null, pinned_updates: sql<Uint8Array[]>`'{}'` }),
+        ...(status === 'failed' && {
+          pinned_state: null,
+          pinned_updates: sql<Uint8Array[]>`'{}'`,
+          pinned_comments: null,
+        }),
         ...armWebhook,
       })
       .executeTakeFirst();

@@ -4,7 +4,7 @@
  * use cases see both (`withExportTables` on the app's query port).
  */
 import type { ColumnType, Kysely } from 'kysely';
-import type { ExportFormat } from './ports.ts';
+import type { ExportCommentMode, ExportFormat, ExportThread } from './ports.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
@@ -26,6 +26,9 @@ export interface ExportJobsTable {
   pinned_state: Uint8Array | null;
   pinned_updates: ColumnType<Uint8Array[], Uint8Array[] | undefined, Uint8Array[]>;
   pinned_seq: number | null;
+  comments: ColumnType<ExportCommentMode, ExportCommentMode | undefined, ExportCommentMode>;
+  /** The threads captured with the request (migrations/0026), until the job is done. */
+  pinned_comments: ColumnType<ExportThread[] | null, string | null | undefined, string | null>;
   error: string | null;
   result_key: string | null;
   result_content_type: string | null;

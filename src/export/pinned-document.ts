@@ -1,12 +1,13 @@
 /**
  * Rebuilds the document as it was when the export was requested — stored state + the log rows
  * copied with it — in a CRDT worker under budget [S11.2], so a hostile document fails its export
- * instead of holding the event loop.
+ * instead of holding the event loop. Comment threads captured with the request have their anchors
+ * resolved in the same rebuild, as `comment` marks on their text [E10].
  */
 import { CrdtBudgetExceeded, type CrdtPool } from '../content/crdt-pool.ts';
 import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
 import { StoredStateError } from '../content/stored-document.ts';
-import { RenderError } from './ports.ts';
+import { type ExportThread, RenderError } from './ports.ts';
 
 const EMPTY: ProseMirrorJson = { type: 'doc', content: [{ type: 'paragraph' }] };
 
@@ -15,9 +16,14 @@ export async function pinnedContent(
   crdt: CrdtPool,
   state: Uint8Array | null,
   updates: Uint8Array[],
+  threads: ExportThread[] = [],
 ): Promise<ProseMirrorJson> {
   try {
-    const r = await crdt.rebuild({ state, updates }, { project: true, enforceMainBudget: false });
+    const commentAnchors = threads.map((t) => ({ key: t.id, start: t.anchor.start, end: t.anchor.end }));
+    const r = await crdt.rebuild(
+      { state, updates },
+      { project: true, enforceMainBudget: false, ...(commentAnchors.length > 0 && { commentAnchors }) },
+    );
     return (r.content as ProseMirrorJson | null) ?? EMPTY;
   } catch (err) {
     // Stored bytes that Yjs cannot read will not read better on the next try; nor will a pile-up.

@@ -10,12 +10,37 @@ import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
 export const EXPORT_FORMATS = ['pdf', 'docx', 'markdown', 'html'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** Which comment threads an export prints [E10]: none (the default), the open ones, or all. */
+export const EXPORT_COMMENT_MODES = ['none', 'open', 'all'] as const;
+export type ExportCommentMode = (typeof EXPORT_COMMENT_MODES)[number];
+
+/** One comment as an export prints it: the author's display name, never an email. */
+export type ExportComment = { author: string; body: string; createdAt: string };
+
+/**
+ * A comment thread captured with the export request [E10]: its anchor (two Yjs relative positions,
+ * resolved against the pinned document when it is rebuilt), the quote it was made on, and its
+ * comments oldest first (the first one opens the thread, the rest are replies).
+ */
+export type ExportThread = {
+  id: string;
+  anchor: { start: string; end: string };
+  quote: string;
+  resolved: boolean;
+  comments: ExportComment[];
+};
+
 export type RenderInput = {
   format: ExportFormat;
   /** The document's title, printed on the first page / as the HTML title. */
   title: string;
-  /** The pinned document state, as ProseMirror JSON (see src/content/projection.ts). */
+  /**
+   * The pinned document state, as ProseMirror JSON (see src/content/projection.ts). Text inside a
+   * thread's anchor carries a `comment` mark `{thread: id}` (src/content/comment-ranges.ts).
+   */
   content: ProseMirrorJson;
+  /** Threads to print with the document [E10]; absent or empty: none. */
+  comments?: ExportThread[];
 };
 
 export type RenderedFile = {

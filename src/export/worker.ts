@@ -179,6 +179,7 @@ export class ExportWorker {
       documentId: job.documentId,
       format: job.format,
       attempt: job.attempt,
+      ...(job.pinnedComments && { commentThreads: job.pinnedComments.length }),
     });
     const renew = setInterval(
       () => {
@@ -222,13 +223,15 @@ export class ExportWorker {
       );
       return ok ? 'failed' : 'superseded';
     }
-    const pinned = await pinnedContent(this.crdt, job.pinnedState, job.pinnedUpdates);
+    const threads = job.pinnedComments ?? [];
+    const pinned = await pinnedContent(this.crdt, job.pinnedState, job.pinnedUpdates, threads);
     const content = this.images ? await inlineImages(pinned, job.documentId, this.images) : pinned;
     const timeout = AbortSignal.timeout(this.opts.taskTimeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     let file: Awaited<ReturnType<Renderer['render']>>;
     try {
-      file = await untilAborted(this.renderer.render({ format: job.format, title: job.title, content }, both), both);
+      const input = { format: job.format, title: job.title, content, ...(threads.length > 0 && { comments: threads }) };
+      file = await untilAborted(this.renderer.render(input, both), both);
     } catch (err) {
       if (timeout.aborted && !signal.aborted) {
         throw new RenderError(`rendering took longer than ${this.opts.taskTimeoutMs} ms`, {

@@ -13,7 +13,7 @@ import {
   WORKSPACE_NAME_MAX_LENGTH,
 } from '../domain/limits.ts';
 import { DOCUMENT_ACCESS, GENERAL_ACCESS, PLANS, SHARE_ROLES, WORKSPACE_ROLES } from '../domain/roles.ts';
-import { EXPORT_FORMATS } from '../export/ports.ts';
+import { EXPORT_COMMENT_MODES, EXPORT_FORMATS } from '../export/ports.ts';
 
 export const Uuid = T.String({ format: 'uuid', description: 'identifier' });
 export const Email = T.String({ format: 'email', minLength: 3, maxLength: EMAIL_MAX_LENGTH });
@@ -344,12 +344,20 @@ export const ContentSchema = T.Object(
 
 export const ExportFormatSchema = T.Enum([...EXPORT_FORMATS], { description: 'pdf, docx (Word), markdown or html' });
 
+export const ExportCommentsSchema = T.Enum([...EXPORT_COMMENT_MODES], {
+  description:
+    'comment threads printed with the document: none (default), open, or all (resolved ones too). DOCX gets ' +
+    'Word comments on their text; PDF, Markdown and HTML numbered markers and a Comments section at the end. ' +
+    'Needs the right to read the comments (403 otherwise)',
+});
+
 export const ExportJobSchema = T.Object(
   {
     id: Uuid,
     documentId: Uuid,
     workspaceId: Uuid,
     format: ExportFormatSchema,
+    comments: ExportCommentsSchema,
     status: T.Enum(['queued', 'running', 'succeeded', 'failed', 'dead']),
     attempts: T.Integer({ description: 'tries started so far' }),
     error: T.Union([T.String(), T.Null()], { description: 'the last error, while retrying or once failed' }),

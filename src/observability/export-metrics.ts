@@ -23,7 +23,7 @@ export type ExportGauges = {
 };
 
 export class ExportMetrics {
-  readonly requested: client.Counter<'format'>;
+  readonly requested: client.Counter<'format' | 'comments'>;
   readonly quotaRejections: client.Counter<'plan'>;
   private readonly outcomes: client.Counter<'outcome' | 'format'>;
   private readonly deadLetters: client.Counter<'reason'>;
@@ -38,8 +38,8 @@ export class ExportMetrics {
     const registers = [registry];
     this.requested = new client.Counter({
       name: 'export_jobs_requested_total',
-      help: 'Export jobs accepted (202), by format',
-      labelNames: ['format'],
+      help: 'Export jobs accepted (202), by format and the comment threads asked for (none, open, all)',
+      labelNames: ['format', 'comments'],
       registers,
     });
     this.quotaRejections = new client.Counter({

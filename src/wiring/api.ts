@@ -153,8 +153,8 @@ export function wireApi(
       allowPrivateWebhooks: config.export.webhook.allowPrivate,
       serverWebhookSecret: config.export.webhook.secret,
       apiPrefix: API_PREFIX,
-      onRequested: (format) => {
-        exportMetrics.requested.inc({ format });
+      onRequested: (format, comments) => {
+        exportMetrics.requested.inc({ format, comments });
         // In the all-in-one process the job starts now, not at the next poll.
         deps.exports.worker?.wake();
       },

@@ -5,7 +5,7 @@
  */
 import type { ProseMirrorJson } from '../../content/prosemirror-json.ts';
 
-const inlineTypes = new Set(['text', 'hardBreak', 'mention', 'emoji']);
+const inlineTypes = new Set(['text', 'hardBreak', 'mention', 'emoji', 'commentStart', 'commentRef']);
 
 export type BlockGroup = { kind: 'block'; node: ProseMirrorJson } | { kind: 'inline'; nodes: ProseMirrorJson[] };
 

@@ -2,7 +2,8 @@
  * The DOCX export with `docx`: real Word styles (Title, Heading1–6, ListBullet/ListNumber on
  * real numbering definitions with nested levels, Quote, CodeBlock and InlineCode in a monospace
  * font), hyperlinks, styled runs and "Page N of M" in the footer, so the file stays editable in
- * Word the way a hand-made one is.
+ * Word the way a hand-made one is. Comment threads [E10] are real Word comments on their text
+ * (docx-comments.ts): replies threaded under the first comment, resolved ones marked done.
  */
 import {
   BorderStyle,
@@ -22,6 +23,8 @@ import {
 import { integerAttr, type ProseMirrorJson, stringAttr, textContent } from '../../content/prosemirror-json.ts';
 import { safeLinkHref } from '../../content/safe-url.ts';
 import { groupBlocks } from './block-groups.ts';
+import { atomNumber, COMMENT_REF, COMMENT_START, type CommentNote } from './comment-notes.ts';
+import { deletedTextBlocks, WordComments } from './docx-comments.ts';
 import { imageParagraph } from './docx-image.ts';
 import {
   BULLET_REFERENCE,
@@ -67,17 +70,19 @@ type Block = Paragraph | Table;
 const TASK_BOXES = ['☐', '☒'] as const;
 const MAX_SPAN = 1000;
 
-export async function toDocx(title: string, content: ProseMirrorJson): Promise<Uint8Array> {
-  const writer = new DocxWriter();
+export async function toDocx(title: string, content: ProseMirrorJson, notes: CommentNote[] = []): Promise<Uint8Array> {
+  const comments = new WordComments(notes, xmlText);
+  const writer = new DocxWriter(comments);
   const children = [
     new Paragraph({ heading: HeadingLevel.TITLE, children: [new TextRun(xmlText(title))] }),
-    ...writer.blocks(content.content ?? [], { quote: false, listLevel: 0 }),
+    ...writer.blocks([...(content.content ?? []), ...deletedTextBlocks(notes)], { quote: false, listLevel: 0 }),
   ];
   const document = new Document({
     title: xmlText(title),
     creator: 'Collab Docs',
     styles: DOCX_STYLES,
     numbering: writer.numbering(),
+    ...(notes.length > 0 && { comments: comments.options() }),
     sections: [
       {
         footers: { default: pageNumberFooter() },
@@ -93,6 +98,11 @@ class DocxWriter {
   private readonly orderedStarts = new Set<number>([1]);
   /** Every list gets its own instance, so numbering restarts per list. */
   private nextInstance = 1;
+  private readonly comments: WordComments;
+
+  constructor(comments: WordComments) {
+    this.comments = comments;
+  }
 
   numbering(): INumberingOptions {
     return numberingFor(this.orderedStarts);
@@ -239,6 +249,14 @@ class DocxWriter {
       if (node.type === 'hardBreak') {
         flushLink();
         out.push(new TextRun({ break: 1 }));
+        continue;
+      }
+      if (node.type === COMMENT_START || node.type === COMMENT_REF) {
+        // A Word comment's range marks sit between runs, outside any hyperlink.
+        flushLink();
+        const n = atomNumber(node);
+        if (n !== undefined)
+          out.push(...(node.type === COMMENT_START ? this.comments.starts(n) : this.comments.ends(n)));
         continue;
       }
       const raw =

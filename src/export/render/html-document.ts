@@ -5,6 +5,7 @@
  */
 import { escapeHtml, toHtml } from '../../content/html.ts';
 import type { ProseMirrorJson } from '../../content/prosemirror-json.ts';
+import { type CommentNote, commentDate, noteSummary } from './comment-notes.ts';
 
 export type HtmlDocumentOptions = {
   /**
@@ -36,6 +37,14 @@ th > p, td > p { margin: 0; }
 ul[data-type="taskList"] { list-style: none; padding-left: 0.2em; }
 ul[data-type="taskList"] > li { display: flex; gap: 0.5em; }
 mark { background: #fff3a3; }
+sup.comment-ref { font-size: 0.75em; line-height: 0; }
+sup.comment-ref a { text-decoration: none; }
+aside.comments { margin-top: 2.5em; padding-top: 1em; border-top: 1px solid #ccc; font-size: 0.92em; }
+aside.comments ol { padding-left: 1.5em; }
+aside.comments .comment-quote { font-style: italic; color: #444; margin-bottom: 0.3em; }
+aside.comments ul { list-style: none; padding-left: 0; margin: 0 0 0.8em; }
+aside.comments li > ul > li { margin: 0.2em 0; }
+aside.comments time { color: #666; }
 @page { size: A4; margin: 2cm 2cm 2.5cm; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 `.trim();
@@ -45,10 +54,37 @@ function contentSecurityPolicy(options: HtmlDocumentOptions): string {
   return `default-src 'none'; style-src 'unsafe-inline'; img-src ${images}; base-uri 'none'; form-action 'none'`;
 }
 
+/**
+ * [E10] The threads as an aside after the document: one numbered note per thread (its marker in
+ * the text links here, `↩` links back), with its quote, status and comments, all escaped.
+ */
+function commentsAside(notes: CommentNote[]): string {
+  if (notes.length === 0) return '';
+  const items = notes.map((note) => {
+    const { quote, status } = noteSummary(note);
+    const head = [quote, status].filter(Boolean).join(' ');
+    const comments = note.thread.comments
+      .map((c) => {
+        const when = commentDate(c.createdAt);
+        const time = when ? ` <time datetime="${escapeHtml(c.createdAt)}">${escapeHtml(when)}</time>` : '';
+        const body = escapeHtml(c.body).replace(/\r\n?|\n/g, '<br>');
+        return `<li><strong>${escapeHtml(c.author)}</strong>${time}: ${body}</li>`;
+      })
+      .join('');
+    const back = note.anchored ? ` <a href="#comment-ref-${note.number}" aria-label="Back to the text">↩</a>` : '';
+    return (
+      `<li id="comment-${note.number}" value="${note.number}">` +
+      `<p class="comment-quote">${escapeHtml(head)}${back}</p><ul>${comments}</ul></li>`
+    );
+  });
+  return `<aside class="comments"><h2>Comments</h2><ol>${items.join('')}</ol></aside>`;
+}
+
 export function toHtmlDocument(
   title: string,
   content: ProseMirrorJson,
   options: HtmlDocumentOptions = { remoteImages: true },
+  notes: CommentNote[] = [],
 ): string {
   const safeTitle = escapeHtml(title);
   return [
@@ -64,6 +100,7 @@ export function toHtmlDocument(
     '<body>',
     `<h1 class="document-title">${safeTitle}</h1>`,
     `<main>${toHtml(content)}</main>`,
+    ...(notes.length > 0 ? [commentsAside(notes)] : []),
     '</body>',
     '</html>',
     '',

@@ -3,7 +3,9 @@
  * renderer for the format. Pure (content in, bytes out); the pool runs it in worker threads and
  * the benchmark in-process as the baseline.
  */
+import type { ProseMirrorJson } from '../../content/prosemirror-json.ts';
 import { EXPORT_FORMATS, RenderError, type RenderedFile, type RenderInput } from '../ports.ts';
+import { commentsSection, type PlacedComments, placeComments } from './comment-notes.ts';
 import { toDocx } from './docx.ts';
 import { toHtmlDocument } from './html-document.ts';
 import { checkRenderable, DEFAULT_RENDER_LIMITS, displayTitle, type RenderLimits } from './limits.ts';
@@ -48,15 +50,29 @@ export async function renderFile(task: RenderTask, options: RenderFileOptions = 
   }
 }
 
+/** [E10] The content with its threads' markers, and the numbered threads; as it is without threads. */
+function placed(task: RenderTask): PlacedComments {
+  const threads = task.comments ?? [];
+  if (threads.length === 0) return { content: task.content, notes: [] };
+  // Only Word comments cover a range; elsewhere a marker after the text is the footnote.
+  return placeComments(task.content, threads, { starts: task.format === 'docx' });
+}
+
 async function renderBytes(task: RenderTask, title: string, options: RenderFileOptions): Promise<Uint8Array> {
+  const { content, notes } = placed(task);
   switch (task.format) {
-    case 'pdf':
-      return toPdf(title, task.content, options.pdf);
+    case 'pdf': {
+      const withSection: ProseMirrorJson = {
+        ...content,
+        content: [...(content.content ?? []), ...commentsSection(notes)],
+      };
+      return toPdf(title, withSection, options.pdf);
+    }
     case 'docx':
-      return toDocx(title, task.content);
+      return toDocx(title, content, notes);
     case 'markdown':
-      return utf8.encode(toMarkdownDocument(title, task.content));
+      return utf8.encode(toMarkdownDocument(title, content, notes));
     case 'html':
-      return utf8.encode(toHtmlDocument(title, task.content, { remoteImages: task.forPrint !== true }));
+      return utf8.encode(toHtmlDocument(title, content, { remoteImages: task.forPrint !== true }, notes));
   }
 }

@@ -8,6 +8,7 @@ import { IdempotencyKeyHeaders } from '../idempotency-hook.ts';
 import {
   Defaulted,
   described,
+  ExportCommentsSchema,
   ExportFormatSchema,
   ExportJobSchema,
   ExportRequestedSchema,
@@ -64,12 +65,13 @@ export const exportRoutes =
                   description: 'http(s) URL POSTed once the export succeeds or finally fails (signed)',
                 }),
               ),
+              comments: T.Optional(ExportCommentsSchema),
             },
             { additionalProperties: false },
           ),
           response: {
             202: described('The queued job; `Location` is its URL', ExportRequestedSchema, LOCATION),
-            ...problemResponses(400, 401, 404, 409, 410, 422, 429),
+            ...problemResponses(400, 401, 403, 404, 409, 410, 422, 429),
           },
         },
         config: { idempotent: true },
@@ -78,10 +80,17 @@ export const exportRoutes =
         const actor = actorOf(req);
         const job = await withSpan(
           'export.request',
-          { 'document.id': req.params.id, 'export.format': req.body.format },
+          {
+            'document.id': req.params.id,
+            'export.format': req.body.format,
+            'export.comments': req.body.comments ?? 'none',
+          },
           () => exports.request(actor, req.params.id, req.body),
         );
-        req.log.info({ jobId: job.id, documentId: job.documentId, format: job.format }, 'export requested');
+        req.log.info(
+          { jobId: job.id, documentId: job.documentId, format: job.format, comments: job.comments },
+          'export requested',
+        );
         return reply.status(202).header('location', `${apiPrefix}/exports/${job.id}`).send(job);
       },
     );
