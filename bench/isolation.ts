@@ -359,6 +359,8 @@ async function main(): Promise<boolean> {
         syncLimited: Object.fromEntries(
           [
             'ip_sockets',
+            'ip_connects',
+            'user_cooldown',
             'user_sockets',
             'user_document_sockets',
             'user_joins',
