@@ -61,6 +61,8 @@ describe.each(backends)('collab-docs loadtest [$name]', (backend) => {
           '20',
           '--keystrokes',
           '3',
+          '--journeys-per-login',
+          '1',
         ].concat(['--json', json, '--html', html]),
       );
       expect(code).toBe(0);
@@ -70,7 +72,7 @@ describe.each(backends)('collab-docs loadtest [$name]', (backend) => {
     }
     const result = JSON.parse(readFileSync(json, 'utf8'));
     expect(result.mode).toBe('fixed');
-    // Two journeys each: sign up, then log in.
+    // Two journeys each: sign up, then log in (every journey logs in with --journeys-per-login 1).
     for (const op of ['signup', 'login', 'create', 'list', 'open', 'keystroke', 'search', 'export']) {
       expect(result.ops[op]?.count ?? 0, `${op}: ${JSON.stringify(result.ops)}`).toBeGreaterThan(0);
     }
@@ -90,6 +92,18 @@ describe.each(backends)('collab-docs loadtest [$name]', (backend) => {
       slo: [expect.stringMatching(/^http p95 \d+ ms > 0 ms$/)],
     });
     expect(result.steps).toHaveLength(1);
+    // The generator measures its own event loop, per step and over the run.
+    expect(result.steps?.[0]?.generator.elu).toBeGreaterThanOrEqual(0);
+    expect(result.generator.elu).toBeLessThanOrEqual(1);
+    expect(Array.isArray(result.generator.warnings)).toBe(true);
+  });
+
+  it('a session outlives journeys: by default users log in again only every 10 journeys', async () => {
+    const result = await runLoadtest({ ...base, url, mode: 'fixed', users: 1, journeys: 3, durationSeconds: 600 });
+    expect(result.ops.signup?.count).toBe(1);
+    expect(result.ops.login).toBeUndefined();
+    // Each journey lists workspaces and then documents: one sample per request.
+    expect(result.ops.list?.count).toBe(6);
   });
 
   it('soak: reads memory, descriptors, pools and the event loop from /metrics and gives a verdict', async () => {

@@ -42,3 +42,22 @@ export class AccountMetrics {
     for (const documents of ['transfer', 'trash']) this.deleted.inc({ documents }, 0);
   }
 }
+
+/**
+ * Password derivations running and waiting for their turn (scrypt is bounded to leave the event
+ * loop a core): a standing queue means log-ins arrive faster than this instance hashes — a
+ * log-in storm, or too few api instances.
+ */
+export function passwordHashMetrics(registry: client.Registry, stats: () => { active: number; waiting: number }): void {
+  new client.Gauge({
+    name: 'password_hashes',
+    help: 'Password hash derivations (sign-up, log-in, password checks) by state: active, waiting for a turn',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const s = stats();
+      this.set({ state: 'active' }, s.active);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
+}

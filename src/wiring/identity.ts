@@ -7,11 +7,13 @@ import type { JWK } from 'jose';
 import { Accounts } from '../app/auth/accounts.ts';
 import { Authenticator } from '../app/auth/authenticator.ts';
 import { KeySetCache } from '../app/auth/key-set-cache.ts';
+import { passwordHashing } from '../app/auth/passwords.ts';
 import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
 import { PermissionCache } from '../app/permissions.ts';
 import type { Config } from '../config/config.ts';
 import { canOnDocument } from '../domain/policy.ts';
+import { passwordHashMetrics } from '../observability/account-metrics.ts';
 import type { DocumentAccessNow } from '../sync/ports.ts';
 import type { Infrastructure } from './infrastructure.ts';
 
@@ -83,6 +85,7 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
     onCache: (hit) => (hit ? metrics.tokenCacheHit : metrics.tokenCacheMiss).inc(),
     onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
   });
+  passwordHashMetrics(metrics.registry, passwordHashing);
   const accounts = new Accounts(db, signingKeys, infra.counters, {
     ...auth,
     onLoginRejected: (reason) => {

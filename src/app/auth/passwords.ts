@@ -1,11 +1,35 @@
-/** Password hashing with scrypt (node:crypto), self-describing so the cost can change later. */
+/**
+ * Password hashing with scrypt (node:crypto), self-describing so the cost can change later, and
+ * bounded: at most one derivation per core but one runs at once, so a burst of log-ins queues
+ * here instead of taking every core from the event loop (see HASH_CONCURRENCY).
+ */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 
 const KEY_LENGTH = 32;
 const BLOCK_SIZE = 8;
 const PARALLELISM = 1;
 
+/**
+ * scrypt runs on libuv's four threads: on a 2-core machine four derivations at once (~75 ms of a
+ * core each) left the event loop a fraction of a core, and every other request's p95 rose with the
+ * log-in rate (docs/benchmarks.md "Load test": the breaking point was set by log-ins). One core is
+ * left to the event loop; the threads' other users (files, zlib, DNS) keep a free thread too.
+ */
+export const HASH_CONCURRENCY = Math.max(1, Math.min(3, availableParallelism() - 1));
+const hashing = pLimit(HASH_CONCURRENCY);
+
+/** Derivations running and waiting for a turn now (the `password_hashes` gauge). */
+export function passwordHashing(): { active: number; waiting: number } {
+  return { active: hashing.activeCount, waiting: hashing.pendingCount };
+}
+
 function derive(password: string, salt: Buffer, cost: number): Promise<Buffer> {
+  return hashing(() => deriveNow(password, salt, cost));
+}
+
+function deriveNow(password: string, salt: Buffer, cost: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(
       password.normalize('NFKC'),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderReport } from './report.ts';
-import { type Mode, runLoadtest } from './runner.ts';
+import { DEFAULT_JOURNEYS_PER_LOGIN, type Mode, runLoadtest } from './runner.ts';
 
 export const LOADTEST_USAGE = `Usage: collab-docs loadtest --url http://host:3000 [options]
 
@@ -15,6 +15,7 @@ export const LOADTEST_USAGE = `Usage: collab-docs loadtest --url http://host:300
   --max-users N                ramp: stop here if nothing broke (1000)
   --think-ms MS                mean think time between steps; keystrokes use a tenth (1000)
   --keystrokes N               keystrokes per document visit (20)
+  --journeys-per-login N       full journey: a user logs in again every N journeys (10; 1: every one)
   --slo-http-p95-ms MS         (200)  --slo-auth-p95-ms MS (1000)  --slo-keystroke-p95-ms MS (500)
   --slo-error-ratio R (0.01)
   --scrape-seconds S           soak: how often the server's /metrics is read (5)
@@ -40,6 +41,7 @@ export async function runLoadtestCommand(argv: string[]): Promise<number> {
       'max-users': { type: 'string', default: '1000' },
       'think-ms': { type: 'string', default: '1000' },
       keystrokes: { type: 'string', default: '20' },
+      'journeys-per-login': { type: 'string', default: String(DEFAULT_JOURNEYS_PER_LOGIN) },
       'slo-http-p95-ms': { type: 'string', default: '200' },
       'slo-auth-p95-ms': { type: 'string', default: '1000' },
       'slo-keystroke-p95-ms': { type: 'string', default: '500' },
@@ -72,6 +74,7 @@ export async function runLoadtestCommand(argv: string[]): Promise<number> {
       maxUsers: num('max-users', 1),
       thinkMs: num('think-ms', 0),
       keystrokes: num('keystrokes', 0),
+      journeysPerLogin: num('journeys-per-login', 1),
       password: `lt-${randomUUID()}`,
       slo: {
         httpP95Ms: num('slo-http-p95-ms', 0),

@@ -61,6 +61,9 @@ export function renderReport(r: LoadtestResult): string {
     `<h1>collab-docs loadtest: ${esc(r.mode)} (${esc(r.journey)} journey)</h1>`,
     `<p>${esc(r.url)} · started ${esc(r.startedAt)} · ${r.durationSeconds} s · ${r.users} virtual users · SLO: HTTP p95 ≤ ${r.slo.httpP95Ms} ms, sign-up/log-in p95 ≤ ${r.slo.authP95Ms} ms, keystroke-to-saved p95 ≤ ${r.slo.keystrokeP95Ms} ms, errors ≤ ${(100 * r.slo.errorRatio).toFixed(1)} %</p>`,
   ];
+  if (r.generator.warnings.length > 0) {
+    parts.push(`<h2>Warning: the load generator was the bottleneck</h2><p>${esc(r.generator.warnings.join('; '))}</p>`);
+  }
   if (r.breakingPoint) {
     parts.push(
       `<h2>Breaking point</h2><p>${
@@ -69,8 +72,14 @@ export function renderReport(r: LoadtestResult): string {
           : `Last level meeting every SLO: <b>${r.breakingPoint.users ?? 'none'}</b> users; at ${r.breakingPoint.brokeAt} users: ${esc(r.breakingPoint.slo.join('; '))}.`
       }</p>`,
       table(
-        ['users', 'from (s)', 'broken'],
-        (r.steps ?? []).map((s) => [s.users, s.startedAt.toFixed(0), s.broken.join('; ') || '—']),
+        ['users', 'from (s)', 'broken', 'generator loop busy', 'generator delay p99 ms'],
+        (r.steps ?? []).map((s) => [
+          s.users,
+          s.startedAt.toFixed(0),
+          s.broken.join('; ') || '—',
+          s.generator.elu.toFixed(2),
+          s.generator.delayP99Ms.toFixed(0),
+        ]),
       ),
     );
   }

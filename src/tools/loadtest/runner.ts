@@ -6,11 +6,15 @@
  *   soak   N users for a duration while scraping the server's /metrics; slopes and a leak verdict.
  * A progress line on stderr every second, a JSON result, and an HTML report (report.ts).
  */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { type JourneyKind, VirtualUser } from './journey.ts';
 import { type LeakVerdict, leakVerdict, ServerScraper, type ServerSnapshot } from './server-metrics.ts';
 import { type OpSummary, percentile, type Sample, summarize, timeline } from './stats.ts';
 
 export type Mode = 'fixed' | 'ramp' | 'soak';
+
+/** A session outlives a few journeys, as in the web app (journey.ts). */
+export const DEFAULT_JOURNEYS_PER_LOGIN = 10;
 
 export type Slo = {
   httpP95Ms: number;
@@ -31,6 +35,8 @@ export type LoadtestOptions = {
   maxUsers: number;
   thinkMs: number;
   keystrokes: number;
+  /** Full journey: a user logs in again every this many journeys (1: every journey). */
+  journeysPerLogin?: number;
   password: string;
   slo: Slo;
   scrapeSeconds: number;
@@ -40,7 +46,60 @@ export type LoadtestOptions = {
   random?: () => number;
 };
 
-export type StepResult = { users: number; startedAt: number; ops: Record<string, OpSummary>; broken: string[] };
+/** The load generator's own event loop over a window: its utilization (0..1) and delay p99. */
+export type GeneratorLoad = { elu: number; delayP99Ms: number };
+
+export type StepResult = {
+  users: number;
+  startedAt: number;
+  ops: Record<string, OpSummary>;
+  broken: string[];
+  generator: GeneratorLoad;
+};
+
+/**
+ * Above this event-loop utilization the generator's own queueing is in the latencies it measures
+ * (a response waits for the loop before its timer stops): the result says so.
+ */
+export const GENERATOR_BUSY_ELU = 0.8;
+
+/** Once a second: how busy the generator's event loop was over that second. */
+class GeneratorMonitor {
+  readonly samples: Array<{ t: number } & GeneratorLoad> = [];
+  private last = performance.eventLoopUtilization();
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.delay.enable();
+  }
+
+  tick(): GeneratorLoad {
+    const now = performance.eventLoopUtilization();
+    const load = {
+      elu: performance.eventLoopUtilization(now, this.last).utilization,
+      delayP99Ms: this.delay.count > 0 ? this.delay.percentile(99) / 1e6 : 0,
+    };
+    this.last = now;
+    this.delay.reset();
+    this.samples.push({ t: Date.now(), ...load });
+    return load;
+  }
+
+  /** Mean utilization and worst delay p99 of the seconds since `from`. */
+  over(from: number): GeneratorLoad {
+    const window = this.samples.filter((s) => s.t >= from);
+    if (window.length === 0) return { elu: 0, delayP99Ms: 0 };
+    const r = (v: number) => Math.round(v * 100) / 100;
+    return {
+      elu: r(window.reduce((sum, s) => sum + s.elu, 0) / window.length),
+      delayP99Ms: r(Math.max(...window.map((s) => s.delayP99Ms))),
+    };
+  }
+
+  stop(): void {
+    this.delay.disable();
+  }
+}
 
 export type LoadtestResult = {
   mode: Mode;
@@ -55,6 +114,8 @@ export type LoadtestResult = {
   steps?: StepResult[];
   breakingPoint?: { users: number | null; brokeAt: number | null; slo: string[] };
   soak?: LeakVerdict & { snapshots: ServerSnapshot[] };
+  /** The generator's own load over the run, and warnings when it was too busy to measure honestly. */
+  generator: GeneratorLoad & { warnings: string[] };
   timeline: ReturnType<typeof timeline>;
 };
 
@@ -90,6 +151,21 @@ export function brokenSlos(samples: Sample[], slo: Slo): string[] {
   return broken;
 }
 
+/** Where the generator was the bottleneck: a step judged while it was busy, or a busy run. */
+function generatorWarnings(monitor: GeneratorMonitor, steps: StepResult[]): string[] {
+  const busy = (g: GeneratorLoad) =>
+    `event-loop utilization ${g.elu.toFixed(2)}, delay p99 ${g.delayP99Ms.toFixed(0)} ms`;
+  const advice = 'its own queueing is in these latencies: run it on another machine, or as several processes';
+  const warnings = steps
+    .filter((s) => s.generator.elu > GENERATOR_BUSY_ELU)
+    .map((s) => `the load generator was saturated at ${s.users} users (${busy(s.generator)}): ${advice}`);
+  const whole = monitor.over(0);
+  if (steps.length === 0 && whole.elu > GENERATOR_BUSY_ELU) {
+    warnings.push(`the load generator was saturated (${busy(whole)}): ${advice}`);
+  }
+  return warnings;
+}
+
 export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
   const random = o.random ?? Math.random;
   const samples: Sample[] = [];
@@ -104,6 +180,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
         journey: o.journey,
         thinkMs: o.thinkMs,
         keystrokes: o.keystrokes,
+        journeysPerLogin: o.journeysPerLogin ?? DEFAULT_JOURNEYS_PER_LOGIN,
         password: o.password,
         record: (s) => samples.push(s),
         stopped: () => stopping,
@@ -126,8 +203,10 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
     }, o.scrapeSeconds * 1_000);
   await scraper?.scrape();
 
+  const monitor = new GeneratorMonitor();
   let seen = 0;
   const progressTimer = setInterval(() => {
+    const gen = monitor.tick();
     const window = samples.slice(seen);
     seen = samples.length;
     const sum = summarize(window);
@@ -138,7 +217,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
     o.progress(
       `[${o.mode}] t=${Math.round((Date.now() - start) / 1000)}s users=${users.length} ops/s=${window.length}` +
         ` http p95=${percentile(http, 95).toFixed(0)}ms keystroke p95=${(sum.keystroke?.p95 ?? 0).toFixed(0)}ms` +
-        ` errors=${errors}${last ? ` rss=${Math.round(last.rssBytes / 2 ** 20)}MB heap=${Math.round(last.heapUsedBytes / 2 ** 20)}MB fds=${last.openFds}` : ''}`,
+        ` errors=${errors} generator elu=${gen.elu.toFixed(2)}${last ? ` rss=${Math.round(last.rssBytes / 2 ** 20)}MB heap=${Math.round(last.heapUsedBytes / 2 ** 20)}MB fds=${last.openFds}` : ''}`,
     );
   }, 1_000);
 
@@ -154,9 +233,16 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
         const stepStart = Date.now();
         await sleep(o.stepSeconds);
         // Judge the second half of the step: the first half still carries the new users' sign-ups.
-        const judged = samples.filter((s) => s.t >= stepStart + (o.stepSeconds * 1_000) / 2);
+        const judgedFrom = stepStart + (o.stepSeconds * 1_000) / 2;
+        const judged = samples.filter((s) => s.t >= judgedFrom);
         const broken = brokenSlos(judged, o.slo);
-        steps.push({ users: level, startedAt: (stepStart - start) / 1000, ops: summarize(judged), broken });
+        steps.push({
+          users: level,
+          startedAt: (stepStart - start) / 1000,
+          ops: summarize(judged),
+          broken,
+          generator: monitor.over(judgedFrom),
+        });
         if (broken.length > 0) {
           breakingPoint = { users: lastGood, brokeAt: level, slo: broken };
           break;
@@ -176,6 +262,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
   } finally {
     stopping = true;
     clearInterval(progressTimer);
+    monitor.stop();
     if (scrapeTimer) clearInterval(scrapeTimer);
     await Promise.all(running);
   }
@@ -198,6 +285,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestResult> {
     throughput,
     ...(o.mode === 'ramp' && { steps, breakingPoint }),
     ...(scraper && { soak: { ...leakVerdict(scraper.snapshots), snapshots: scraper.snapshots } }),
+    generator: { ...monitor.over(start), warnings: generatorWarnings(monitor, steps) },
     timeline: timeline(samples, start, Math.max(1_000, Math.round((elapsed * 1_000) / 120 / 1_000) * 1_000)),
   };
 }
