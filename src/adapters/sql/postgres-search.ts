@@ -49,11 +49,11 @@ export function lexemesOf(tsquery: string): string[] {
 }
 
 /** Body matches ranked per query: the recency window's size. */
-export const SEARCH_WINDOW = 200;
+export const SEARCH_WINDOW = 100;
 /** Newest documents holding all of a phrase's words that are checked for the phrase, per arm. */
-export const PHRASE_WINDOW = 1_000;
+export const PHRASE_WINDOW = 300;
 /** Title matches ranked per query, besides the body's window. */
-export const TITLE_SEARCH_WINDOW = 100;
+export const TITLE_SEARCH_WINDOW = 50;
 /**
  * Cover-density rank of the title counts fully and the body's at 0.4 (PostgreSQL's weights
  * for A and B), summed without concatenating the vectors (which would copy every body).
@@ -62,9 +62,9 @@ const TITLE_WEIGHTS = sql.lit('{1,1,1,1}');
 const BODY_WEIGHTS = sql.lit('{0.4,0.4,0.4,0.4}');
 const COMMENT_WEIGHTS = sql.lit('{0.2,0.2,0.2,0.2}');
 /** Title candidates the quick switcher orders; the most recently changed win. */
-export const TITLE_WINDOW = 200;
+export const TITLE_WINDOW = 50;
 /** Typo-tolerant candidates per arm, ordered by similarity (a common trigram set is cut here). */
-export const FUZZY_PROBE = 200;
+export const FUZZY_PROBE = 100;
 /**
  * Workspaces that get an arm of their own; a reader of more shares one arm for the rest, whose
  * window is cut after fetching every match there (the planner cannot walk several in order).
@@ -120,34 +120,33 @@ export class PostgresSearchIndex implements SearchIndex {
     // phrase on those rows only.
     const phrased = q.query.phrases.length > 0;
     const words = phrased ? sql`to_tsquery('english', ${toTsquery(allWords(q.query), false)})` : tsq;
-    const bodyArm = (where: RawBuilder<unknown>) =>
+    // The direct arm's rows are looked up by id behind an `offset 0` fence: otherwise the planner
+    // intersects them with the word's (or the workspace's) whole GIN or B-tree entry list — 20 to
+    // 70 ms for a common word or a big workspace, to keep a few shared documents.
+    const sharedBodies = sql`(select document_id, workspace_id, content_updated_at, body from document_search
+      where document_id = any(${direct}) offset 0)`;
+    const sharedTitles = sql`(select id, workspace_id, updated_at, title_search, trashed_at from documents
+      where id = any(${direct}) offset 0)`;
+    const bodyArm = (from: RawBuilder<unknown>, where: RawBuilder<unknown>) =>
       phrased
         ? sql`(select x.id, x.at from (select s.document_id as id, s.content_updated_at as at, s.body
-            from document_search s where ${where} and s.body @@ ${words}
+            from ${from} s where ${where} and s.body @@ ${words}
             order by s.content_updated_at desc, s.document_id desc limit ${PHRASE_WINDOW}) x
           where x.body @@ ${tsq} order by x.at desc, x.id desc limit ${SEARCH_WINDOW})`
-        : sql`(select s.document_id as id, s.content_updated_at as at from document_search s
+        : sql`(select s.document_id as id, s.content_updated_at as at from ${from} s
           where ${where} and s.body @@ ${tsq}
           order by s.content_updated_at desc, s.document_id desc limit ${SEARCH_WINDOW})`;
+    const titleArm = (from: RawBuilder<unknown>, where: RawBuilder<unknown>) =>
+      sql`(select d.id, d.updated_at as at from ${from} d
+          where ${where} and d.title_search @@ ${titleTsq} and d.trashed_at is null
+          order by d.updated_at desc, d.id desc limit ${TITLE_SEARCH_WINDOW})`;
     const bodyArms = union([
-      ...perArm(reach, (w) => bodyArm(sql`s.workspace_id ${w}`), 's.document_id'),
-      ...(reach.direct.length ? [bodyArm(sql`s.document_id = any(${direct}) ${scope('s.workspace_id')}`)] : []),
+      ...perArm(reach, (w) => bodyArm(sql`document_search`, sql`s.workspace_id ${w}`), 's.document_id'),
+      ...(reach.direct.length ? [bodyArm(sharedBodies, sql`true ${scope('s.workspace_id')}`)] : []),
     ]);
     const titleArms = union([
-      ...perArm(
-        reach,
-        (w) => sql`(select d.id, d.updated_at as at from documents d
-          where d.workspace_id ${w} and d.title_search @@ ${titleTsq} and d.trashed_at is null
-          order by d.updated_at desc, d.id desc limit ${TITLE_SEARCH_WINDOW})`,
-        'd.id',
-      ),
-      ...(reach.direct.length
-        ? [
-            sql`(select d.id, d.updated_at as at from documents d
-          where d.id = any(${direct}) and d.title_search @@ ${titleTsq} and d.trashed_at is null ${scope('d.workspace_id')}
-          order by d.updated_at desc, d.id desc limit ${TITLE_SEARCH_WINDOW})`,
-          ]
-        : []),
+      ...perArm(reach, (w) => titleArm(sql`documents`, sql`d.workspace_id ${w}`), 'd.id'),
+      ...(reach.direct.length ? [titleArm(sharedTitles, sql`true ${scope('d.workspace_id')}`)] : []),
     ]);
     const after = q.after
       ? sql`where r.rank < ${q.after.rankKey}::real or (r.rank = ${q.after.rankKey}::real and r.id > ${q.after.id})`
@@ -237,14 +236,16 @@ export class PostgresSearchIndex implements SearchIndex {
     const arms = (cond: RawBuilder<unknown>, limit: number, order: RawBuilder<unknown>) => [
       ...perArm(
         reach,
-        (w) => sql`(select d.id from documents d
+        (w) => sql`(select d.id, d.workspace_id, d.title, d.updated_at from documents d
           where d.workspace_id ${w} and ${cond} and d.trashed_at is null ${order} limit ${limit})`,
         'd.id',
       ),
       ...(reach.direct.length
         ? [
-            sql`(select d.id from documents d
-          where d.id = any(${reach.direct}::uuid[]) and ${cond} and d.trashed_at is null ${scope} ${order} limit ${limit})`,
+            sql`(select d.id, d.workspace_id, d.title, d.updated_at
+          from (select id, workspace_id, title, title_search, updated_at, trashed_at from documents
+            where id = any(${reach.direct}::uuid[]) offset 0) d
+          where ${cond} and d.trashed_at is null ${scope} ${order} limit ${limit})`,
           ]
         : []),
     ];
@@ -252,9 +253,8 @@ export class PostgresSearchIndex implements SearchIndex {
     if (exact.length === 0) return [];
     const rows = await sql<{ id: string; workspace_id: string; title: string; updated_at: Date; prefix: boolean }>`
       select c.*, lower(c.title) like ${`${likeEscape(lower)}%`} as prefix from (
-        select d.id, d.workspace_id, d.title, d.updated_at from (${sql.join(exact, sql` union `)}) k
-        join documents d on d.id = k.id
-        order by d.updated_at desc, d.id desc
+        select k.id, k.workspace_id, k.title, k.updated_at from (${sql.join(exact, sql` union `)}) k
+        order by k.updated_at desc, k.id desc
         limit ${TITLE_WINDOW}
       ) c
       order by prefix desc, c.updated_at desc, c.id desc
@@ -276,9 +276,8 @@ export class PostgresSearchIndex implements SearchIndex {
       const exclude = seen.length ? sql`and d.id <> all(${seen}::uuid[])` : sql``;
       const similar = arms(sql`${lower} <% d.title ${exclude}`, FUZZY_PROBE, sql``);
       return sql<{ id: string; workspace_id: string; title: string; updated_at: Date }>`
-        select d.id, d.workspace_id, d.title, d.updated_at from (${sql.join(similar, sql` union `)}) k
-        join documents d on d.id = k.id
-        order by word_similarity(${lower}, d.title) desc, d.updated_at desc, d.id desc
+        select k.id, k.workspace_id, k.title, k.updated_at from (${sql.join(similar, sql` union `)}) k
+        order by word_similarity(${lower}, k.title) desc, k.updated_at desc, k.id desc
         limit ${q.limit - hits.length}`.execute(tx);
     });
     return [
