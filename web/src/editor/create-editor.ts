@@ -13,6 +13,7 @@ import type * as Y from 'yjs';
 import { CommentHighlights } from '../comments/comment-highlights.ts';
 import { blockExtensions } from './blocks.ts';
 import { placeCaretLabels } from './caret-label.ts';
+import { FindAndReplace } from './find/find-extension.ts';
 import { imageExtensions } from './images/image-extension.ts';
 import type { ImageContext } from './images/image-loader.ts';
 import type { PresenceUser } from './presence.ts';
@@ -135,6 +136,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
       CaretLabelPlacement,
       LinkShortcut.configure({ open: options.onLinkShortcut }),
       CommentHighlights,
+      FindAndReplace,
     ],
     editorProps: {
       attributes: {

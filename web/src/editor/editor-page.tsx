@@ -17,6 +17,7 @@ import { CommentsSlot } from '../comments/comments-slot.tsx';
 import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MESSAGE } from './access-messages.ts';
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
+import { FindSlot } from './find/find-slot.tsx';
 import { HistoryButton } from './history-button.tsx';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
@@ -331,7 +332,10 @@ export function EditorPage({
         </div>
       )}
       {readOnlyNote && <p class="ed-readonly-note">{readOnlyNote}</p>}
-      {editor && editable && <Toolbar editor={editor} editable={editable} registerLinkOpener={registerLinkOpener} />}
+      <div class="ed-sticky">
+        {editor && editable && <Toolbar editor={editor} editable={editable} registerLinkOpener={registerLinkOpener} />}
+        <FindSlot editor={editor} editable={editable} />
+      </div>
       <div class={loadError ? 'ed-surface ed-surface--hidden' : 'ed-surface'} ref={host} />
     </div>
   );

@@ -1,0 +1,152 @@
+/// <reference lib="dom" />
+/**
+ * Find and replace in real Chromium against the real server (docs/spec/editor.md ED1): Ctrl/Cmd+F
+ * opens the find bar, matches are highlighted and counted ("2 of 4"), Enter and Shift+Enter move
+ * between them (wrapping), the case toggle narrows them, Replace all is one change that a reader
+ * sees live and that one Undo reverts, Replace does one at a time, and Escape closes the bar and
+ * takes the highlights away. The reader's bar finds but cannot replace. No console errors or CSP
+ * violations anywhere.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  type E2eServer,
+  EDITOR,
+  editorText,
+  launchBrowser,
+  openEditor,
+  openPage,
+  shareDocument,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+  waitForEditorText,
+} from '../support/browser.ts';
+
+const SETTLE_MS = 15_000;
+const FIND_BAR = '[data-testid="find-bar"]';
+
+const findCount = (page: Page) => page.locator('[data-testid="find-count"]').textContent();
+const highlighted = (page: Page) =>
+  page.locator(`${EDITOR} .ProseMirror-search-match, ${EDITOR} .ProseMirror-active-search-match`).count();
+
+describe.each(backends)('find and replace in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+
+  it('[ED1.1][ED1.2][ED1.3][ED1.4] finds, counts, replaces all as one undoable change a reader sees, and closes', {
+    timeout: 120_000,
+  }, async () => {
+    const owner = await signUpApi(server.url, 'Fran Finder');
+    const reader = await signUpApi(server.url, 'Rhea Reader');
+    const ws = await createWorkspace(server.url, owner.accessToken, 'Find');
+    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Cats');
+    await shareDocument(server.url, owner.accessToken, doc.id, reader.user.email, 'viewer');
+    const a = await openPage(browser);
+    const b = await openPage(browser);
+    pages.push(a, b);
+    await signInWithSession(a.page, server.url, owner);
+    await signInWithSession(b.page, server.url, reader);
+    await openEditor(a.page, server.url, doc.id);
+    await openEditor(b.page, server.url, doc.id);
+    const page = a.page;
+
+    await page.locator(EDITOR).click();
+    for (const line of ['The cat sat', 'A Cat ran', 'one more cat', 'concatenate']) {
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+    }
+    await page.keyboard.type('end');
+    await waitForEditorText(b.page, 'concatenate', SETTLE_MS);
+
+    // ED1.1: Ctrl/Cmd+F opens the bar with the query box focused.
+    await page.keyboard.press('ControlOrMeta+f');
+    await page.locator(FIND_BAR).waitFor({ timeout: SETTLE_MS });
+    const query = page.getByRole('textbox', { name: 'Find in document' });
+    await expect.poll(() => query.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // ED1.2: every match highlighted and counted; the first one after the cursor (wrapping) selected.
+    await page.keyboard.type('cat');
+    await expect.poll(() => findCount(page)).toBe('1 of 4');
+    await expect.poll(() => highlighted(page)).toBe(4);
+    expect(await page.locator(`${EDITOR} .ProseMirror-active-search-match`).textContent()).toBe('cat');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => findCount(page)).toBe('2 of 4');
+    expect(await page.locator(`${EDITOR} .ProseMirror-active-search-match`).textContent()).toBe('Cat');
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => findCount(page)).toBe('1 of 4');
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => findCount(page)).toBe('4 of 4');
+    await page.getByRole('button', { name: 'Next match' }).click();
+    await expect.poll(() => findCount(page)).toBe('1 of 4');
+    // The case toggle: "Cat" no longer matches.
+    await page.getByRole('button', { name: 'Match case' }).click();
+    await expect.poll(() => findCount(page)).toMatch(/ of 3$/);
+    expect(await page.getByRole('button', { name: 'Match case' }).getAttribute('aria-pressed')).toBe('true');
+    // Highlights are this person's own: nothing in the reader's editor.
+    expect(await highlighted(b.page)).toBe(0);
+
+    // ED1.3: Replace all is one change, seen live by the reader.
+    await page.getByRole('textbox', { name: 'Replace with' }).fill('dog');
+    await page.getByRole('button', { name: 'Replace all' }).click();
+    await expect.poll(() => findCount(page)).toBe('Replaced 3 matches');
+    const replaced = 'The dog sat\nA Cat ran\none more dog\ncondogenate\nend';
+    expect(await editorText(page)).toBe(replaced);
+    await waitForEditorText(b.page, 'condogenate', SETTLE_MS);
+    expect(await editorText(b.page)).toBe(replaced);
+
+    // ED1.4: Escape closes the bar, the highlights go, the text has the focus again.
+    await page.keyboard.press('Escape');
+    await page.locator(FIND_BAR).waitFor({ state: 'detached', timeout: SETTLE_MS });
+    expect(await highlighted(page)).toBe(0);
+    await expect.poll(() => page.locator(EDITOR).evaluate((el) => el.contains(document.activeElement))).toBe(true);
+
+    // One Undo reverts every replacement (and nothing typed before them).
+    await page.keyboard.press('ControlOrMeta+z');
+    const original = 'The cat sat\nA Cat ran\none more cat\nconcatenate\nend';
+    await expect.poll(() => editorText(page)).toBe(original);
+    await waitForEditorText(b.page, 'concatenate', SETTLE_MS);
+    expect(await editorText(b.page)).toBe(original);
+
+    // Replace: one match at a time, the next one selected.
+    await page.keyboard.press('ControlOrMeta+f');
+    await page.locator(FIND_BAR).waitFor({ timeout: SETTLE_MS });
+    await query.fill('cat');
+    await expect.poll(() => findCount(page)).toMatch(/^1 of 4$/);
+    await page.getByRole('textbox', { name: 'Replace with' }).fill('owl');
+    await page.getByRole('button', { name: 'Replace', exact: true }).click();
+    await expect.poll(() => findCount(page)).toBe('1 of 3');
+    expect(await editorText(page)).toBe('The owl sat\nA Cat ran\none more cat\nconcatenate\nend');
+
+    // The reader's bar finds but offers no replacing.
+    await b.page.locator(EDITOR).click();
+    await b.page.keyboard.press('ControlOrMeta+f');
+    await b.page.locator(FIND_BAR).waitFor({ timeout: SETTLE_MS });
+    await b.page.keyboard.type('owl');
+    await expect.poll(() => findCount(b.page)).toBe('1 of 1');
+    expect(await b.page.getByRole('textbox', { name: 'Replace with' }).count()).toBe(0);
+  });
+});
