@@ -44,7 +44,7 @@ describe.each(backends)('find and replace in a real browser [$name]', (backend) 
     assertWebBuilt(inject('webBuildError'));
     browser = await launchBrowser();
     server = await startE2eServer(backend);
-  });
+  }, 240_000); // a loaded machine starts Chromium and the server slowly
 
   afterAll(async () => {
     await browser?.close();

@@ -18,7 +18,9 @@ import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MES
 import { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
 import { FindSlot } from './find/find-slot.tsx';
+import { focusBodyStart } from './focus-body.ts';
 import { HistoryButton } from './history-button.tsx';
+import { OutlineSlot } from './outline/outline-slot.tsx';
 import { PresenceList } from './presence-list.tsx';
 import { SyncStatusIndicator } from './sync-status.tsx';
 import { hasChangesToSave } from './sync-status-text.ts';
@@ -252,10 +254,11 @@ export function EditorPage({
           title={meta?.title ?? ''}
           canEdit={editable && meta !== null}
           onSaved={(title) => titleChange.current?.(title)}
-          onEnter={() => editor?.commands.focus('start')}
+          onEnter={() => editor && focusBodyStart(editor)}
         />
         <div class="ed-head__side">
           {session && <SyncStatusIndicator session={session} />}
+          {!closed && <OutlineSlot editor={editor} />}
           {session && meta && !closed && !meta.trashedAt && meta.canBrowse !== false && (
             <CommentsSlot
               api={api}

@@ -1,0 +1,106 @@
+/// <reference lib="dom" />
+/**
+ * Enter in the title moves the focus to the text within the same keystroke (docs/spec/editor.md
+ * ED3), in real Chromium against the real server: "Title⏎body text" typed with no delay, and again
+ * as one burst of raw key events sent without waiting for each other, leaves the title exactly
+ * "Title" and the body starting with "body text". TipTap's focus command waits for the next
+ * animation frame, so keys typed before it used to land in the title.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backends } from '../support/backends.ts';
+import {
+  assertWebBuilt,
+  createDocument,
+  createWorkspace,
+  type E2eServer,
+  EDITOR,
+  editorText,
+  launchBrowser,
+  openEditor,
+  openPage,
+  signInWithSession,
+  signUpApi,
+  startE2eServer,
+  type TrackedPage,
+} from '../support/browser.ts';
+
+const TITLE = 'input[aria-label="Title"]';
+
+/** Every key of `text` as raw CDP key events, all sent before any is answered (a fast typist). */
+async function burst(page: Page, text: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const sent: Promise<unknown>[] = [];
+  for (const ch of text) {
+    const enter = ch === '\n';
+    const key = enter ? 'Enter' : ch;
+    const common = {
+      key,
+      code: enter ? 'Enter' : ch === ' ' ? 'Space' : `Key${ch.toUpperCase()}`,
+      windowsVirtualKeyCode: enter ? 13 : ch.toUpperCase().charCodeAt(0),
+    };
+    sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...common, text: enter ? '\r' : ch }));
+    sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...common }));
+  }
+  await Promise.all(sent);
+  await cdp.detach();
+}
+
+describe.each(backends)('Enter in the title in a real browser [$name]', (backend) => {
+  let browser: Browser;
+  let server: E2eServer;
+  const pages: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    assertWebBuilt(inject('webBuildError'));
+    browser = await launchBrowser();
+    server = await startE2eServer(backend);
+  }, 240_000); // a loaded machine starts Chromium and the server slowly
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    const problems = pages.flatMap((p) => p.unexpected());
+    await Promise.all(pages.splice(0).map((p) => p.context.close()));
+    expect(problems).toEqual([]);
+  });
+
+  const open = async () => {
+    const person = await signUpApi(server.url, 'Tia Typist');
+    const ws = await createWorkspace(server.url, person.accessToken, 'Titles');
+    const doc = await createDocument(server.url, person.accessToken, ws.id, 'Untitled');
+    const tracked = await openPage(browser);
+    pages.push(tracked);
+    await signInWithSession(tracked.page, server.url, person);
+    await openEditor(tracked.page, server.url, doc.id);
+    return tracked.page;
+  };
+
+  const typedInto = async (page: Page) => ({
+    title: await page.locator(TITLE).inputValue(),
+    body: await editorText(page),
+  });
+
+  it('[ED3.1] keeps every key of "Title⏎body text" typed with no delay where it belongs', {
+    timeout: 60_000,
+  }, async () => {
+    const page = await open();
+    await page.locator(TITLE).click();
+    await page.keyboard.type('Title\nbody text', { delay: 0 });
+    await expect.poll(() => typedInto(page)).toMatchObject({ title: 'Title' });
+    const { body } = await typedInto(page);
+    expect(body.startsWith('body text')).toBe(true);
+    expect(await page.locator(EDITOR).evaluate((el) => el.contains(document.activeElement))).toBe(true);
+  });
+
+  it('[ED3.1] keeps every key of a burst of raw key events where it belongs', { timeout: 60_000 }, async () => {
+    const page = await open();
+    await page.locator(TITLE).click();
+    await burst(page, 'Title\nbody text');
+    await expect.poll(() => editorText(page)).toMatch(/^body text/);
+    expect(await page.locator(TITLE).inputValue()).toBe('Title');
+  });
+});
