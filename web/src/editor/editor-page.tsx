@@ -257,7 +257,6 @@ export function EditorPage({
           onEnter={() => editor && focusBodyStart(editor)}
         />
         <div class="ed-head__side">
-          {session && <SyncStatusIndicator session={session} />}
           {!closed && <OutlineSlot editor={editor} />}
           {session && meta && !closed && !meta.trashedAt && meta.canBrowse !== false && (
             <CommentsSlot
@@ -337,6 +336,7 @@ export function EditorPage({
       {readOnlyNote && <p class="ed-readonly-note">{readOnlyNote}</p>}
       <div class="ed-sticky">
         {editor && editable && <Toolbar editor={editor} editable={editable} registerLinkOpener={registerLinkOpener} />}
+        {session && <SyncStatusIndicator session={session} />}
         <FindSlot editor={editor} editable={editable} />
       </div>
       <div class={loadError ? 'ed-surface ed-surface--hidden' : 'ed-surface'} ref={host} />

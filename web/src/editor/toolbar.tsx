@@ -131,7 +131,7 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
         </div>
         <div class="ed-toolgroup">{BLOCK_ITEMS.map(button)}</div>
         <ImageButton editor={editor} editable={editable} />
-        <div class="ed-toolgroup">{HISTORY_ITEMS.map(button)}</div>
+        <div class="ed-toolgroup ed-toolgroup--history">{HISTORY_ITEMS.map(button)}</div>
         <WordCount editor={editor} />
         {state.table && editable && <div class="ed-toolgroup ed-toolgroup--table">{TABLE_ITEMS.map(button)}</div>}
       </div>
