@@ -11,7 +11,8 @@
  *   BENCH_SYNC_DURATION_S (15)         typing time per workload
  *   BENCH_SYNC_CHARS_PER_S (5)         typing rate of every typist (±50 % jitter per keystroke)
  *   BENCH_SYNC_EDITORS (10) / BENCH_SYNC_VIEWERS (100)           oneDocument
- *   BENCH_SYNC_COMMENT_THREADS (0)     open comment threads on oneDocument's document before typing (ours)
+ *   BENCH_SYNC_COMMENT_THREADS (0)     N > 0: ours runs oneDocument twice, on a document without threads and on a
+ *                                      twin with N open threads, and reports both p95s and their ratio (issue 14)
  *   BENCH_SYNC_SMALL_DOCS (200) / BENCH_SYNC_SMALL_WATCHERS (2)   manyDocuments (one typist each)
  *   BENCH_SYNC_ROOM_SOCKETS (1000) / BENCH_SYNC_ROOM_EDITORS (3) / BENCH_SYNC_ROOM_INSTRUMENTED (50)
  *   BENCH_SYNC_IDLE_SOCKETS (2000) / BENCH_SYNC_IDLE_DOCS (100) / BENCH_SYNC_IDLE_HOLD_S (5)
@@ -32,6 +33,7 @@ import { GENEROUS_SYNC_LIMITS } from '../test/support/generous-sync-limits.ts';
 import { cpuMeter } from './support/cpu.ts';
 import { type BenchDatabase, createBenchDatabase, redact } from './support/database.ts';
 import { deleteKeysWithPrefix } from './support/redis.ts';
+import { commentPair } from './sync/comment-pair.ts';
 import { openCommentThreads } from './sync/comment-threads.ts';
 import { type Deployment, hocuspocusTokens, startHocuspocusPeer, startOurs } from './sync/deployments.ts';
 import { createSyncFixture, type Tokens } from './sync/fixture.ts';
@@ -132,7 +134,8 @@ async function main(): Promise<void> {
   const selected = (w: Workload | 'scaleCurve') => settings.only.includes(w);
   const curvePoints = settings.scaleCurve.sockets.length * settings.scaleCurve.typists.length;
   const counts: Record<string, number> = {
-    oneDocument: selected('oneDocument') ? 1 : 0,
+    // A twin document carries the comment threads: same run, with and without them.
+    oneDocument: selected('oneDocument') ? (settings.oneDocument.commentThreads > 0 ? 2 : 1) : 0,
     manyDocuments: selected('manyDocuments') ? settings.manyDocuments.documents : 0,
     largeRoom: selected('largeRoom') ? 1 : 0,
     idleMemory: selected('idleMemory') ? settings.idleMemory.documents : 0,
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
   };
   const peerInfo: Partial<Record<PeerName, { persistence: string; bus: string; twoInstancesBus?: string }>> = {};
   const tokensOf: Partial<Record<PeerName, Tokens>> = {};
+  let commentThreads: ReturnType<typeof commentPair> | undefined;
 
   // Ours first: it creates the documents (through the API) that Hocuspocus then uses by name.
   for (const peer of settings.peers) {
@@ -166,9 +170,9 @@ async function main(): Promise<void> {
       tokens = fixture.tokens;
       log(`fixture: ${Object.values(documents).flat().length} documents, ${fixture.viewerShares} viewer shares`);
       const threads = settings.oneDocument.commentThreads;
-      if (threads > 0 && documents.oneDocument?.[0]) {
-        await openCommentThreads(http, documents.oneDocument[0], threads, tokens.editor);
-        log(`fixture: ${threads} open comment threads on the oneDocument document`);
+      if (threads > 0 && documents.oneDocument?.[1]) {
+        await openCommentThreads(http, documents.oneDocument[1], threads, tokens.editor);
+        log(`fixture: ${threads} open comment threads on the oneDocument twin document`);
       }
     } else {
       tokens = hocuspocusTokens();
@@ -180,8 +184,8 @@ async function main(): Promise<void> {
     peerInfo[peer] = { persistence: single.persistence, bus: single.bus };
     tokensOf[peer] = tokens;
     const docs = documents;
-    const typing = async (w: Workload, sockets: SocketPlan[], d: Deployment, seed: number) => {
-      log(`${peer} ${w}: ${sockets.length} sockets, ${settings.durationS} s of typing…`);
+    const typing = async (w: Workload, sockets: SocketPlan[], d: Deployment, seed: number, keep = true) => {
+      log(`${peer} ${w}${keep ? '' : ' (twin)'}: ${sockets.length} sockets, ${settings.durationS} s of typing…`);
       const r = await runTyping(
         d,
         tokens,
@@ -190,17 +194,26 @@ async function main(): Promise<void> {
       );
       const p = Object.entries(r.propagation).map(([g, v]) => `${g} p95 ${v?.p95 ?? '-'} ms (n=${v?.count ?? 0})`);
       log(`${peer} ${w}: ${p.join(', ')}; server ${r.server.cpuCores} cores, bench ${r.loadGenerator.cores} cores`);
-      record(w, peer, r);
+      if (keep) record(w, peer, r);
       await sleep(BETWEEN_PHASES_MS);
+      return r;
     };
 
-    if (selected('oneDocument'))
-      await typing(
+    if (selected('oneDocument')) {
+      const { editors, viewers, commentThreads: threads } = settings.oneDocument;
+      const without = await typing(
         'oneDocument',
-        oneDocumentPlan(docs.oneDocument?.[0] as string, settings.oneDocument.editors, settings.oneDocument.viewers),
+        oneDocumentPlan(docs.oneDocument?.[0] as string, editors, viewers),
         single,
         1,
       );
+      const twin = docs.oneDocument?.[1];
+      if (peer === 'ours' && threads > 0 && twin) {
+        const withThreads = await typing('oneDocument', oneDocumentPlan(twin, editors, viewers), single, 1, false);
+        commentThreads = commentPair(threads, without, withThreads);
+        log(`ours oneDocument with ${threads} open threads: p95 ratio ${commentThreads.p95Ratio}`);
+      }
+    }
     if (selected('manyDocuments'))
       await typing(
         'manyDocuments',
@@ -294,6 +307,7 @@ async function main(): Promise<void> {
       hocuspocus: peerInfo.hocuspocus ? { version: hocuspocusVersion(), ...peerInfo.hocuspocus } : null,
     },
     ...compare(results),
+    ...(commentThreads && { commentThreads }),
     scaleCurve,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
