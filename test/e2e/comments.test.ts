@@ -237,4 +237,72 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     const unread = await call(server.url, 'GET', '/api/v1/notifications/unread-count', { token: gus.accessToken });
     expect((unread.body as { unread: number }).unread).toBe(1);
   });
+
+  it('[C5] offline: a new thread and a reply wait as pending, go out once back online, and the other person sees each exactly once', {
+    timeout: 120_000,
+  }, async () => {
+    const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Bob Editor')]);
+    const ws = await createWorkspace(server.url, alice.accessToken, 'Train team');
+    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Trip');
+    await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
+    const [a, b] = await Promise.all([open(), open()]);
+    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
+    await openEditor(a.page, server.url, doc.id);
+    await typeAtEnd(a.page, 'alpha bravo charlie');
+    await waitForStatus(a.page, 'Saved', 15_000);
+    await a.page.getByTestId('comments-toggle').click();
+    expect(await selectWord(a.page, 'bravo')).toBe(true);
+    await panel(a.page).getByRole('button', { name: 'Comment on selection' }).click();
+    await panel(a.page).getByLabel('New comment').fill('Online first');
+    await panel(a.page).getByRole('button', { name: 'Comment', exact: true }).click();
+    await threadWith(a.page, 'Online first').waitFor({ timeout: LIVE_MS });
+    await openEditor(b.page, server.url, doc.id);
+    await b.page.getByTestId('comments-toggle').click();
+    await threadWith(b.page, 'Online first').waitFor({ timeout: LIVE_MS });
+
+    // The browser's own log lines for requests and sockets that cannot connect while offline are expected.
+    a.allow(/WebSocket connection to .* failed/);
+    a.allow(/net::ERR_INTERNET_DISCONNECTED/);
+    await a.context.setOffline(true);
+    // Text typed offline, and a thread on it: its anchor names text the server does not have yet.
+    await typeAtEnd(a.page, ' delta echo');
+    await waitForStatus(a.page, /^Offline — [1-9]\d* changes? will sync$/, 5_000);
+    expect(await selectWord(a.page, 'echo')).toBe(true);
+    await panel(a.page).getByRole('button', { name: 'Comment on selection' }).click();
+    await panel(a.page).getByLabel('New comment').fill('Written on the train');
+    await panel(a.page).getByRole('button', { name: 'Comment', exact: true }).click();
+    const queued = threadWith(a.page, 'Written on the train');
+    await queued.getByTestId('comment-pending').waitFor();
+    expect(await queued.getAttribute('data-pending')).toBe('true');
+    const first = threadWith(a.page, 'Online first');
+    await first.getByLabel('Reply').fill('Replied offline');
+    await first.getByRole('button', { name: 'Reply', exact: true }).click();
+    await first.getByTestId('comment').filter({ hasText: 'Replied offline' }).getByTestId('comment-pending').waitFor();
+    // More typing before the word: the anchor (Yjs relative positions) follows "echo".
+    await a.page.locator(EDITOR).click();
+    await a.page.keyboard.press('ControlOrMeta+Home');
+    await a.page.keyboard.type('zulu ');
+    expect(await threadWith(b.page, 'Written on the train').count()).toBe(0);
+
+    await a.context.setOffline(false);
+    await threadWith(b.page, 'Written on the train').waitFor({ timeout: 30_000 });
+    await threadWith(b.page, 'Replied offline').waitFor({ timeout: LIVE_MS });
+    await b.page.waitForFunction(
+      () => [...document.querySelectorAll('.cm-highlight')].map((e) => e.textContent).join('|') === 'bravo|echo',
+      undefined,
+      { timeout: LIVE_MS },
+    );
+    await a.page.getByTestId('comment-pending').waitFor({ state: 'detached', timeout: LIVE_MS });
+    // Exactly once, on screen and on the server.
+    expect(await threadWith(b.page, 'Written on the train').count()).toBe(1);
+    expect(await panel(b.page).getByTestId('comment').filter({ hasText: 'Replied offline' }).count()).toBe(1);
+    const listed = await call(server.url, 'GET', `/api/v1/documents/${doc.id}/comments?status=all`, {
+      token: bob.accessToken,
+    });
+    const threads = (listed.body as { items: { quote: string; comments: { body: string }[] }[] }).items;
+    expect(threads.map((t) => [t.quote, t.comments.map((c) => c.body)])).toEqual([
+      ['bravo', ['Online first', 'Replied offline']],
+      ['echo', ['Written on the train']],
+    ]);
+  });
 });

@@ -93,10 +93,19 @@ export class ApiClient {
     return s.accessToken;
   }
 
-  /** JSON request to `/api/v1${path}`; retries once after a silent refresh on 401. */
-  async request<T = unknown>(method: string, path: string, body?: unknown, authenticated = true): Promise<T> {
+  /**
+   * JSON request to `/api/v1${path}`; retries once after a silent refresh on 401. `headers` adds
+   * request headers (an `Idempotency-Key`).
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    authenticated = true,
+    extra: { headers?: Record<string, string> } = {},
+  ): Promise<T> {
     const send = async (token?: string) => {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { ...extra.headers, accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (token) headers.authorization = `Bearer ${token}`;
       try {

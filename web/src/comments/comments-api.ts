@@ -2,6 +2,7 @@
 import type { Anchor } from '../../../src/content/comment-anchors.ts';
 import type { ApiClient } from '../api.ts';
 import type { CommentThread, NotificationPage, NotificationSettings, Person } from '../api-types.ts';
+import type { OutboxSender } from './comment-outbox.ts';
 
 export type { CommentThread, Person };
 
@@ -13,6 +14,8 @@ export type MentionCandidate = Person & { share?: () => Promise<void> };
 
 /** A window event: comments of the open document changed (the bell re-reads its unread count). */
 export const COMMENTS_CHANGED_EVENT = 'collab-docs:comments-changed';
+
+const idempotent = (key: string | undefined) => (key ? { headers: { 'idempotency-key': key } } : {});
 
 /** Threads the panel loads at once (the API's page size limit). */
 const PAGE = 200;
@@ -42,12 +45,21 @@ export class CommentsApi {
     return items;
   }
 
-  create(anchor: Anchor, quote: string, body: string, mentions: string[]): Promise<CommentThread> {
-    return this.api.request('POST', `${this.base}/comments`, { anchor, quote, body, mentions });
+  /** Retry-safe with `key` (Idempotency-Key): a resend gets the first answer, nothing is posted twice [C5]. */
+  create(anchor: Anchor, quote: string, body: string, mentions: string[], key?: string): Promise<CommentThread> {
+    return this.api.request('POST', `${this.base}/comments`, { anchor, quote, body, mentions }, true, idempotent(key));
   }
 
-  reply(threadId: string, body: string, mentions: string[]): Promise<CommentThread> {
-    return this.api.request('POST', `${this.thread(threadId)}/replies`, { body, mentions });
+  reply(threadId: string, body: string, mentions: string[], key?: string): Promise<CommentThread> {
+    return this.api.request('POST', `${this.thread(threadId)}/replies`, { body, mentions }, true, idempotent(key));
+  }
+
+  /** How the offline queue (comment-outbox.ts) sends: each entry with its own key. */
+  outboxSender(): OutboxSender {
+    return {
+      create: (e) => this.create(e.anchor, e.quote, e.body, e.mentions, e.key),
+      reply: (threadId, e) => this.reply(threadId, e.body, e.mentions, e.key),
+    };
   }
 
   edit(threadId: string, commentId: string, body: string, mentions: string[]): Promise<CommentThread> {

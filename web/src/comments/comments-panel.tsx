@@ -3,7 +3,8 @@
  * open/resolved filter, "on deleted text" for threads whose text is gone, replies, edit/delete of
  * one's own comments, resolve and reopen, and a new thread from the selected text. It re-reads the
  * threads when the server says they changed (COMMENTS_CHANGED, any instance) and on reconnect, and
- * feeds the open threads to the editor's highlights.
+ * feeds the open threads to the editor's highlights. New threads and replies written offline wait
+ * in a queue, shown as pending, and are sent when the editor is back (use-comment-outbox.ts).
  */
 import type { Editor } from '@tiptap/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -13,8 +14,11 @@ import type { ApiClient, User } from '../api.ts';
 import type { CollabSession } from '../editor/collab-session.ts';
 import { anchorOfRange, rangeOfAnchor } from './anchor-range.ts';
 import { setCommentHighlights } from './comment-highlights.ts';
+import type { CommentOutbox, PendingReply, PendingThread } from './comment-outbox.ts';
 import { COMMENTS_CHANGED_EVENT, CommentsApi, type CommentThread } from './comments-api.ts';
 import { MentionField } from './mention-field.tsx';
+import { PendingReplies, PendingThreads } from './pending-comments.tsx';
+import { useCommentOutbox } from './use-comment-outbox.ts';
 import './comments.css';
 
 export type CommentsPanelProps = {
@@ -66,6 +70,22 @@ export function CommentsPanel(props: CommentsPanelProps) {
   const [, setTick] = useState(0);
   const onCount = useRef(props.onCount);
   onCount.current = props.onCount;
+
+  const apply = useCallback(
+    (updated: CommentThread) =>
+      setThreads((list) => {
+        const i = list.findIndex((t) => t.id === updated.id);
+        return i < 0 ? [...list, updated] : list.map((t) => (t.id === updated.id ? updated : t));
+      }),
+    [],
+  );
+  const queue = useCommentOutbox({
+    comments,
+    session,
+    userId: props.user.id,
+    documentId: props.documentId,
+    onSent: apply,
+  });
 
   const reload = useCallback(async () => {
     try {
@@ -162,12 +182,6 @@ export function CommentsPanel(props: CommentsPanelProps) {
     setDraft({ anchor, quote });
   };
 
-  const apply = (updated: CommentThread) =>
-    setThreads((list) => {
-      const i = list.findIndex((t) => t.id === updated.id);
-      return i < 0 ? [...list, updated] : list.map((t) => (t.id === updated.id ? updated : t));
-    });
-
   const show = (thread: CommentThread) => {
     setActiveId(thread.id);
     if (!editor) return;
@@ -216,11 +230,14 @@ export function CommentsPanel(props: CommentsPanelProps) {
             search={(q) => comments.mentionable(q)}
             onCancel={() => setDraft(null)}
             onSubmit={async (body, mentions) => {
-              const thread = await comments.create(draft.anchor, draft.quote, body, mentions);
-              apply(thread);
+              // Offline, the thread waits in the queue (shown pending) and goes out once back.
+              const thread = await queue.sendThread(draft.anchor, draft.quote, body, mentions);
               setDraft(null);
               setFilter('open');
-              setActiveId(thread.id);
+              if (thread) {
+                apply(thread);
+                setActiveId(thread.id);
+              }
             }}
           />
         </div>
@@ -247,6 +264,14 @@ export function CommentsPanel(props: CommentsPanelProps) {
         <p class="cm-empty">{filter === 'open' ? 'No open comments.' : 'No resolved comments.'}</p>
       )}
       <ol class="cm-list">
+        {filter === 'open' && (
+          <PendingThreads
+            entries={queue.pending.filter((e): e is PendingThread => e.kind === 'thread')}
+            online={queue.online}
+            outbox={queue.outbox}
+            user={props.user}
+          />
+        )}
         {shown.map((thread) => (
           <ThreadCard
             key={thread.id}
@@ -259,6 +284,10 @@ export function CommentsPanel(props: CommentsPanelProps) {
             canModerate={props.canModerate}
             onShow={() => show(thread)}
             onChanged={apply}
+            onReply={(body, mentions) => queue.sendReply(thread.id, body, mentions)}
+            pending={queue.pending.filter((e): e is PendingReply => e.kind === 'reply' && e.threadId === thread.id)}
+            online={queue.online}
+            outbox={queue.outbox}
             onRemoved={(id) => setThreads((list) => list.filter((t) => t.id !== id))}
           />
         ))}
@@ -278,9 +307,16 @@ type CardProps = {
   onShow: () => void;
   onChanged: (t: CommentThread) => void;
   onRemoved: (threadId: string) => void;
+  /** Sends a reply now, or queues it (null) while offline. */
+  onReply: (body: string, mentions: string[]) => Promise<CommentThread | null>;
+  /** This thread's replies waiting in the offline queue. */
+  pending: PendingReply[];
+  online: boolean;
+  outbox: CommentOutbox;
 };
 
-function ThreadCard({ thread, active, deleted, comments, user, canComment, canModerate, ...on }: CardProps) {
+function ThreadCard(props: CardProps) {
+  const { thread, active, deleted, comments, user, canComment, canModerate, ...on } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
@@ -355,6 +391,7 @@ function ThreadCard({ thread, active, deleted, comments, user, canComment, canMo
             </li>
           );
         })}
+        <PendingReplies entries={props.pending} online={props.online} outbox={props.outbox} user={user} />
       </ol>
       {error && (
         <p class="cm-error" role="alert">
@@ -369,7 +406,10 @@ function ThreadCard({ thread, active, deleted, comments, user, canComment, canMo
               placeholder="Reply… (@ to mention)"
               submitLabel="Reply"
               search={(q) => comments.mentionable(q)}
-              onSubmit={async (body, mentions) => on.onChanged(await comments.reply(thread.id, body, mentions))}
+              onSubmit={async (body, mentions) => {
+                const updated = await on.onReply(body, mentions);
+                if (updated) on.onChanged(updated);
+              }}
             />
           )}
           <button
