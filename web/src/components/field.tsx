@@ -57,3 +57,21 @@ export function Field({
     </div>
   );
 }
+
+/** A form's own error (not one field's), announced as it appears; nothing when there is none. */
+export function FormError({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p class="form-error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/** A password input: the browser's manager fills the right one, and the server's length cap holds. */
+export function PasswordField(
+  props: Omit<Props, 'type' | 'autoComplete' | 'maxLength'> & { purpose: 'current' | 'new'; maxLength: number },
+) {
+  const { purpose, ...rest } = props;
+  return <Field {...rest} type="password" autoComplete={purpose === 'current' ? 'current-password' : 'new-password'} />;
+}

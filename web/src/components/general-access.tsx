@@ -9,6 +9,7 @@ import type { DocumentInfo } from '../api-types.ts';
 import { plainError } from '../form-errors.ts';
 import { GENERAL_ACCESS_LABELS, type GeneralAccess } from '../model.ts';
 import { notify } from '../notify.ts';
+import { FormError } from './field.tsx';
 
 const SETTINGS = Object.keys(GENERAL_ACCESS_LABELS) as GeneralAccess[];
 
@@ -76,11 +77,7 @@ export function GeneralAccessControl({ api, documentId }: Props) {
           <span class="muted general-access-hint">{HINTS[setting]}</span>
         </div>
       )}
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </section>
   );
 }

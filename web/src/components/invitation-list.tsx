@@ -10,6 +10,7 @@ import { plainError } from '../form-errors.ts';
 import { fullTime } from '../format.ts';
 import { notify } from '../notify.ts';
 import { CopyableLink } from './copyable-link.tsx';
+import { FormError } from './field.tsx';
 
 type Props = {
   api: ApiClient;
@@ -62,11 +63,7 @@ export function InvitationList({ api, base, roleLabel, version }: Props) {
   return (
     <div data-testid="pending-invitations">
       <h3 class="subhead">Pending invitations</h3>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {items?.length === 0 && <p class="muted small">No invitation is waiting for an answer.</p>}
       {items && items.length > 0 && (
         <ul class="invitation-list" aria-label="Pending invitations">

@@ -11,6 +11,7 @@ import { fullTime } from '../format.ts';
 import { WORKSPACE_ROLE_LABELS } from '../model.ts';
 import { notify } from '../notify.ts';
 import { CopyableLink } from './copyable-link.tsx';
+import { FormError } from './field.tsx';
 
 const EXPIRIES: [hours: number, label: string][] = [
   [24, '1 day'],
@@ -119,11 +120,7 @@ export function InviteLinks({ api, workspaceId }: { api: ApiClient; workspaceId:
           Create link
         </button>
       </form>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {created && <CopyableLink label="New invite link" url={created.url} />}
       {links && links.length > 0 && (
         <ul class="invitation-list" aria-label="Invite links">

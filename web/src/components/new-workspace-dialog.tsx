@@ -4,7 +4,7 @@ import { WORKSPACE_NAME_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import { type FieldErrors, formProblem } from '../form-errors.ts';
 import type { Workspace } from '../model.ts';
 import { Dialog } from './dialog.tsx';
-import { Field } from './field.tsx';
+import { Field, FormError } from './field.tsx';
 
 type Props = { onCreate: (name: string) => Promise<Workspace>; onClose: () => void; onCreated: (w: Workspace) => void };
 
@@ -35,11 +35,7 @@ export function NewWorkspaceDialog({ onCreate, onClose, onCreated }: Props) {
   return (
     <Dialog label="New workspace" onClose={onClose}>
       <form class="stack" onSubmit={submit} noValidate>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <Field
           label="Name"
           name="name"

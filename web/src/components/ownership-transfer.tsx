@@ -12,6 +12,7 @@ import { plainError } from '../form-errors.ts';
 import type { Items, Member, Share } from '../model.ts';
 import { notify } from '../notify.ts';
 import { Dialog } from './dialog.tsx';
+import { FormError } from './field.tsx';
 
 type Person = { userId: string; displayName: string };
 type Props = { api: ApiClient; documentId: string; shares: Share[] | null; onTransferred: () => void };
@@ -92,11 +93,7 @@ export function OwnershipTransfer({ api, documentId, shares, onTransferred }: Pr
           </button>
         </div>
       )}
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {confirming && target && (
         <Dialog label="Transfer ownership" onClose={() => setConfirming(false)}>
           <p>

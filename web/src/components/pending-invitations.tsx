@@ -12,6 +12,7 @@ import { SHARE_ROLE_LABELS, type ShareRole, WORKSPACE_ROLE_LABELS, type Workspac
 import { notify } from '../notify.ts';
 import { navigate } from '../router.ts';
 import { Dialog } from './dialog.tsx';
+import { FormError } from './field.tsx';
 
 type Invitation = {
   id: string;
@@ -73,11 +74,7 @@ export function PendingInvitations({ api }: { api: ApiClient }) {
       <h2 class="subhead" id="home-invitations">
         Invitations
       </h2>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <ul class="people">
         {items.map((i) => (
           <li key={i.id} class="person">

@@ -7,7 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../src/domain/limits.ts';
 import { type ApiClient, ApiError } from '../api.ts';
-import { Field } from '../components/field.tsx';
+import { Field, FormError, PasswordField } from '../components/field.tsx';
 import { type FieldErrors, formProblem } from '../form-errors.ts';
 import { forgetLinkToken, takeLinkToken } from '../link-token.ts';
 import { onLinkClick } from '../router.ts';
@@ -74,11 +74,7 @@ export function ForgotPasswordPage({ api }: { api: ApiClient }) {
         </p>
       ) : (
         <form class="stack" onSubmit={submit} noValidate>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <p class="hint">Enter the email you signed up with; we will send you a link to choose a new password.</p>
           <Field
             label="Email"
@@ -170,19 +166,14 @@ export function ResetPasswordPage({ api }: { api: ApiClient }) {
         </>
       ) : (
         <form class="stack" onSubmit={submit} noValidate>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <Field
+          <FormError message={error} />
+          <PasswordField
+            purpose="new"
             label="New password"
             name="password"
-            type="password"
             value={password}
             onInput={setPassword}
             error={fields.password}
-            autoComplete="new-password"
             maxLength={PASSWORD_MAX_LENGTH}
             hint={`At least ${PASSWORD_MIN_LENGTH} characters. This signs you out on every device.`}
           />

@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../src/domain/limits.ts';
 import { type ApiClient, ApiError, type Session, type User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field } from '../components/field.tsx';
+import { Field, FormError, PasswordField } from '../components/field.tsx';
 import { type FieldErrors, formProblem, plainError } from '../form-errors.ts';
 import { forgetLinkToken, takeLinkToken } from '../link-token.ts';
 import { notify } from '../notify.ts';
@@ -58,29 +58,23 @@ export function PasswordSection({ api }: { api: ApiClient }) {
         Password
       </h2>
       <form class="stack settings-stack" onSubmit={submit} noValidate>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <Field
+        <FormError message={error} />
+        <PasswordField
+          purpose="current"
           label="Current password"
           name="currentPassword"
-          type="password"
           value={current}
           onInput={setCurrent}
           error={fields.currentPassword}
-          autoComplete="current-password"
           maxLength={PASSWORD_MAX_LENGTH}
         />
-        <Field
+        <PasswordField
+          purpose="new"
           label="New password"
           name="newPassword"
-          type="password"
           value={next}
           onInput={setNext}
           error={fields.newPassword}
-          autoComplete="new-password"
           maxLength={PASSWORD_MAX_LENGTH}
           hint={`At least ${PASSWORD_MIN_LENGTH} characters. Every other device is signed out; this one stays.`}
         />
@@ -141,11 +135,7 @@ export function EmailSection({ api, user }: { api: ApiClient; user: User }) {
         </p>
       )}
       <form class="stack settings-stack" onSubmit={submit} noValidate>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <Field
           label="New email"
           name="email"
@@ -156,14 +146,13 @@ export function EmailSection({ api, user }: { api: ApiClient; user: User }) {
           autoComplete="email"
           maxLength={EMAIL_MAX_LENGTH}
         />
-        <Field
+        <PasswordField
+          purpose="current"
           label="Current password"
           name="currentPassword"
-          type="password"
           value={password}
           onInput={setPassword}
           error={fields.currentPassword}
-          autoComplete="current-password"
           maxLength={PASSWORD_MAX_LENGTH}
         />
         <button type="submit" class="button" disabled={busy || email === '' || password === ''}>
@@ -249,11 +238,7 @@ function DeleteAccountDialog({ api, user, onClose }: { api: ApiClient; user: Use
   return (
     <Dialog label="Delete your account" onClose={onClose} class="dialog-wide">
       {!preview && !error && <p class="muted">Loading…</p>}
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {preview && (
         <form class="stack" onSubmit={confirm} noValidate data-testid="delete-account-form">
           {blocking.length > 0 && (
@@ -334,13 +319,12 @@ function DeleteAccountDialog({ api, user, onClose }: { api: ApiClient; user: Use
           ) : (
             <p class="muted">You own no documents in workspaces others keep.</p>
           )}
-          <Field
+          <PasswordField
+            purpose="current"
             label="Your password"
             name="password"
-            type="password"
             value={password}
             onInput={setPassword}
-            autoComplete="current-password"
             maxLength={PASSWORD_MAX_LENGTH}
           />
           <div class="dialog-actions">

@@ -11,7 +11,7 @@ import {
   PASSWORD_MIN_LENGTH,
 } from '../../../src/domain/limits.ts';
 import type { ApiClient } from '../api.ts';
-import { Field } from '../components/field.tsx';
+import { Field, FormError } from '../components/field.tsx';
 import { type FieldErrors, type FieldLabels, formProblem, summarize } from '../form-errors.ts';
 import { navigate, onLinkClick } from '../router.ts';
 
@@ -105,11 +105,7 @@ export function AuthPage({ api, mode, initialEmail, onDone, onSwitch, intro }: P
         <h1>{isLogin ? 'Log in' : 'Create your account'}</h1>
         {intro}
         <form class="stack" onSubmit={submit} noValidate>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           {!isLogin && (
             <Field
               label="Display name"

@@ -8,6 +8,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { SEARCH_QUERY_MAX_LENGTH, TITLE_MAX_LENGTH } from '../../../src/domain/limits.ts';
 import type { ApiClient, User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
+import { FormError } from '../components/field.tsx';
 import { ShareDialog } from '../components/share-dialog.tsx';
 import { Snippet } from '../components/snippet.tsx';
 import { StarButton } from '../components/star-button.tsx';
@@ -171,11 +172,7 @@ export function DocumentsPage({ api, user, workspaceId, workspace }: Props) {
             </select>
           </label>
         </div>
-        {actionError && (
-          <p class="form-error" role="alert">
-            {actionError}
-          </p>
-        )}
+        <FormError message={actionError} />
         {loadError && (
           <div class="empty" role="alert">
             <p>{loadError}</p>
@@ -451,11 +448,7 @@ function SearchBox({
                 ? ''
                 : `${hits.length === 0 ? 'No' : hits.length} ${hits.length === 1 ? 'document matches' : 'documents match'} “${active}”.`}
           </p>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <ul class="result-list" data-testid="search-results">
             {(hits ?? []).map((h) => (
               <li key={h.id} class="result">

@@ -10,6 +10,7 @@ import { ViewerBrowsingSetting } from '../comments/viewer-browsing-setting.tsx';
 import { AddByEmail } from '../components/add-by-email.tsx';
 import { CopyableLink } from '../components/copyable-link.tsx';
 import { Dialog } from '../components/dialog.tsx';
+import { FormError } from '../components/field.tsx';
 import { InvitationList } from '../components/invitation-list.tsx';
 import { InviteLinks } from '../components/invite-links.tsx';
 import { plainError } from '../form-errors.ts';
@@ -175,11 +176,7 @@ export function MembersPage({ api, user, workspaceId, workspace, onMembershipCha
           </section>
           {manages && <InviteLinks api={api} workspaceId={workspaceId} />}
           {manages && <ViewerBrowsingSetting api={api} workspaceId={workspaceId} />}
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           {members === null ? (
             <p class="muted loading">Loading members…</p>
           ) : (

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import type { User } from '../api-types.ts';
 import { Dialog } from '../components/dialog.tsx';
+import { FormError } from '../components/field.tsx';
 import { plainError } from '../form-errors.ts';
 import { relativeTime } from '../format.ts';
 import { notify } from '../notify.ts';
@@ -76,11 +77,7 @@ export function SettingsPage({ api, user }: { api: ApiClient; user: User }) {
         <h1>Account settings</h1>
         <p class="muted page-sub">{user.email}</p>
       </div>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <section aria-labelledby="settings-name">
         <h2 class="subhead" id="settings-name">
           Your name

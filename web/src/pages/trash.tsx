@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
+import { FormError } from '../components/field.tsx';
 import { plainError } from '../form-errors.ts';
 import { fullTime, relativeTime } from '../format.ts';
 import type { Page, TrashItem } from '../model.ts';
@@ -79,11 +80,7 @@ export function TrashPage({ api }: { api: ApiClient }) {
       <p class="muted">
         Deleted documents stay here for a while, then they are deleted for good. You see the ones you may restore.
       </p>
-      {actionError && (
-        <p class="form-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormError message={actionError} />
       {error && (
         <div class="empty" role="alert">
           <p>{error}</p>
