@@ -14,6 +14,8 @@ const PROPAGATION_BUCKETS = [0.0001, 0.00025, 0.0005, ...LATENCY_BUCKETS];
 export type SyncGauges = {
   openSockets: () => number;
   loadedRooms: () => number;
+  /** Room loads running, and waiting for a fair slot (S11.9). */
+  roomLoads: () => { active: number; waiting: number };
   /** Send-buffer sizes of open sockets (sampled at scrape time). */
   sendBuffers: () => number[];
 };
@@ -182,6 +184,17 @@ export class SyncMetrics {
       registers,
       collect() {
         this.set(gauges.loadedRooms());
+      },
+    });
+    new client.Gauge({
+      name: 'sync_room_loads',
+      help: 'Documents being loaded into rooms (state="active") and waiting for a load slot shared fairly by workspaces (state="waiting")',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const loads = gauges.roomLoads();
+        this.set({ state: 'active' }, loads.active);
+        this.set({ state: 'waiting' }, loads.waiting);
       },
     });
     const bufferHistogram = new client.Histogram({

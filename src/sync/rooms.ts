@@ -167,6 +167,11 @@ export class RoomRegistry {
     return this.entries.size;
   }
 
+  /** Room loads running and waiting for one of the fair slots (a metric: cold-start storms). */
+  get roomLoads(): { active: number; waiting: number } {
+    return { active: this.loadSlots.active, waiting: this.loadSlots.pending };
+  }
+
   get sessionCount(): number {
     let n = 0;
     for (const e of this.entries.values()) n += e.room.sessions.size;

@@ -38,6 +38,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
   const metrics = new SyncMetrics(infra.metrics.registry, {
     openSockets: () => endpoint?.openSockets ?? 0,
     loadedRooms: () => rooms?.roomCount ?? 0,
+    roomLoads: () => rooms?.roomLoads ?? { active: 0, waiting: 0 },
     sendBuffers: () => endpoint?.sendBuffers() ?? [],
   });
   if (!config.roles.includes('sync') || !identity) {
