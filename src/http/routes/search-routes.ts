@@ -27,8 +27,9 @@ export const searchRoutes =
           summary: 'Search documents',
           description:
             'Full-text search over the documents the caller may read, best match first; optionally within one ' +
-            'workspace. Every word must match, the last one as a prefix; "quoted words" match as a phrase. ' +
-            'When very many documents match, the most recently changed ones are ranked. Keyset pagination: ' +
+            'workspace. Every word must match (as a word in the text, or in the title where the last one may be ' +
+            'a prefix); "quoted words" match as a phrase. When very many documents match, the 100 most ' +
+            'recently changed text matches and 50 title matches are ranked. Keyset pagination: ' +
             'pass `nextCursor` back as `cursor` for the next page.',
           querystring: T.Object(
             {
