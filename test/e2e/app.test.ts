@@ -29,6 +29,7 @@ import {
   until,
   waitForStatus,
 } from '../support/browser.ts';
+import { documentStartAnchor } from '../support/comment-fixtures.ts';
 import { call } from '../support/server-process.ts';
 
 const SETTLE_MS = 15_000;
@@ -200,6 +201,21 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     const markdown = await exportAs('Markdown');
     expect(markdown.name).toMatch(/^Quarterly report\.md$/);
     expect(markdown.bytes.toString()).toContain('Revenue grew in every region.');
+    // [E10] With "Include open comments" the file carries the open threads (here one made through
+    // the API at the document's start, so it prints as a note "on deleted text").
+    const made = await call(server.url, 'POST', `/api/v1/documents/${doc.id}/comments`, {
+      token: erin.accessToken,
+      body: { anchor: documentStartAnchor(), quote: 'Revenue', body: 'Check the regional numbers' },
+    });
+    expect(made.status).toBe(201);
+    expect(markdown.bytes.toString()).not.toContain('Check the regional numbers');
+    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('menuitemcheckbox', { name: /Include open comments/ }).click();
+    expect(await page.getByRole('menuitemcheckbox').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Escape');
+    const withComments = await exportAs('Markdown');
+    expect(withComments.bytes.toString()).toContain('[^1]: “Revenue” (on deleted text)');
+    expect(withComments.bytes.toString()).toContain('Check the regional numbers');
     // Idle again: the menu button is back, nothing is left in progress.
     await page.getByRole('button', { name: 'Export' }).waitFor({ timeout: SETTLE_MS });
   });

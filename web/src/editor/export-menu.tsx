@@ -2,6 +2,7 @@
  * "Export" in the editor header: asks the API for an export of the document as it is now,
  * follows the job until its file is ready and saves it under the server's file name. Errors
  * (quota, access, a failed render) are shown in plain words; the file is never rendered here.
+ * "Include open comments" asks for the open threads in the file (docs/spec/export.md [E10]).
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -30,6 +31,7 @@ function saveFile(blob: Blob, filename: string): void {
 export function ExportMenu({ api, documentId }: Props): JSX.Element {
   const [open, setOpen] = useState(false);
   const [progress, setProgress] = useState<Progress>({ kind: 'idle' });
+  const [withComments, setWithComments] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const alive = useRef(true);
 
@@ -42,7 +44,7 @@ export function ExportMenu({ api, documentId }: Props): JSX.Element {
 
   useEffect(() => {
     if (!open) return;
-    const first = root.current?.querySelector<HTMLButtonElement>('[role="menuitem"]');
+    const first = root.current?.querySelector<HTMLButtonElement>('[role^="menuitem"]');
     first?.focus();
     const onDown = (e: PointerEvent) => {
       if (!root.current?.contains(e.target as Node)) setOpen(false);
@@ -55,7 +57,8 @@ export function ExportMenu({ api, documentId }: Props): JSX.Element {
     setOpen(false);
     setProgress({ kind: 'working', label: `Exporting ${label}…` });
     try {
-      let job: ExportJob = await api.request<ExportRequested>('POST', `/documents/${documentId}/export`, { format });
+      const body = { format, ...(withComments && { comments: 'open' as const }) };
+      let job: ExportJob = await api.request<ExportRequested>('POST', `/documents/${documentId}/export`, body);
       const started = Date.now();
       for (let polls = 0; ; polls++) {
         const outcome = exportOutcome(job);
@@ -81,7 +84,7 @@ export function ExportMenu({ api, documentId }: Props): JSX.Element {
   };
 
   const onMenuKey = (e: KeyboardEvent) => {
-    const items = [...(root.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const items = [...(root.current?.querySelectorAll<HTMLButtonElement>('[role^="menuitem"]') ?? [])];
     const index = items.indexOf(document.activeElement as HTMLButtonElement);
     if (e.key === 'Escape') {
       setOpen(false);
@@ -113,6 +116,15 @@ export function ExportMenu({ api, documentId }: Props): JSX.Element {
               {c.label}
             </button>
           ))}
+          <button
+            type="button"
+            role="menuitemcheckbox"
+            aria-checked={withComments}
+            class="ed-export__option"
+            onClick={() => setWithComments(!withComments)}
+          >
+            {withComments ? '☑' : '☐'} Include open comments
+          </button>
         </div>
       )}
       <span class="ed-export__status" aria-live="polite">
