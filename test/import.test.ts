@@ -3,10 +3,47 @@
  * package, as Word writes it), Markdown, HTML and text become documents in the editor's schema,
  * searchable at once; oversize, unknown, unreadable and too-deep files get precise 4xx answers.
  */
-import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
+import {
+  AlignmentType,
+  Document,
+  HeadingLevel,
+  ImageRun,
+  Packer,
+  Paragraph,
+  Table,
+  TableCell,
+  TableRow,
+  TextRun,
+} from 'docx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
+import { noisyPng, png } from './support/image-fixtures.ts';
 import { startTestApp, type TestApp, type TestSession } from './support/test-app.ts';
+
+/** A Word file with a picture in a paragraph, as Word embeds it (word/media, a drawing). */
+async function wordFileWithImage(picture: Buffer): Promise<Buffer> {
+  const doc = new Document({
+    sections: [
+      {
+        children: [
+          new Paragraph('Before the chart'),
+          new Paragraph({
+            children: [
+              new ImageRun({
+                type: 'png',
+                data: picture,
+                transformation: { width: 20, height: 10 },
+                altText: { name: 'Chart', description: 'Sales chart', title: 'Chart' },
+              }),
+            ],
+          }),
+          new Paragraph('After the chart'),
+        ],
+      },
+    ],
+  });
+  return Packer.toBuffer(doc);
+}
 
 /** A Word file with core properties, a heading, marks, a numbered list and a table. */
 async function wordFile(): Promise<Buffer> {
@@ -62,7 +99,7 @@ describe.each(backends)('importing files as documents [$name]', (backend) => {
   let workspaceId: string;
 
   beforeAll(async () => {
-    t = await startTestApp(backend, { IMPORT_MAX_BYTES: '65536' });
+    t = await startTestApp(backend, { IMPORT_MAX_BYTES: '65536', IMAGE_MAX_BYTES: '4096' });
     owner = await t.signUp('importer');
     const ws = await t.request('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Imports' } });
     workspaceId = ws.json().id;
@@ -104,6 +141,66 @@ describe.each(backends)('importing files as documents [$name]', (backend) => {
       type: 'tableCell',
       content: [{ type: 'paragraph', content: [{ text: 'Łódź café' }] }],
     });
+  });
+
+  it('[I4] a picture in a Word file becomes an uploaded image of the new document, served like an upload', async () => {
+    const picture = png(20, 10, [10, 120, 200]);
+    const res = await importFile('chart.docx', await wordFileWithImage(picture));
+    expect(res.statusCode, res.body).toBe(201);
+    const id = res.json().id as string;
+    const content = await contentOf(id);
+    expect(content.content?.map((n) => n.type)).toEqual(['paragraph', 'image', 'paragraph']);
+    const image = content.content?.[1];
+    expect(image?.attrs?.alt).toBe('Sales chart');
+    const src = String(image?.attrs?.src);
+    expect(src).toMatch(new RegExp(`^/api/v1/documents/${id}/images/[0-9a-f-]{36}$`));
+    const list = await t.request('GET', `/api/v1/documents/${id}/images`, { token: owner.token });
+    expect(list.json().items).toMatchObject([
+      { url: src, contentType: 'image/png', size: picture.byteLength, width: 20 },
+    ]);
+    const bytes = await t.app.server.inject({
+      method: 'GET',
+      url: src,
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    expect(bytes.statusCode).toBe(200);
+    expect(bytes.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(bytes.rawPayload, picture)).toBe(0);
+  });
+
+  it('[I4] data: images in HTML and Markdown are uploaded; one over the size limit or not an image becomes a note', async () => {
+    const small = png(4, 4).toString('base64');
+    const big = noisyPng(48, 48, 7).toString('base64'); // over the suite's 4 KiB IMAGE_MAX_BYTES
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString(
+      'base64',
+    );
+    const html =
+      `<p>Logo <img src="data:image/png;base64,${small}" alt="Logo"> inline</p>` +
+      `<p><img src="data:image/png;base64,${big}"></p><p><img src="data:image/svg+xml;base64,${svg}"></p>` +
+      '<p><img src="https://example.com/remote.png" alt="remote"></p>';
+    const res = await importFile('page.html', html);
+    expect(res.statusCode, res.body).toBe(201);
+    const id = res.json().id as string;
+    const content = await contentOf(id);
+    const texts = (n: Json) => n.content?.map((c) => c.text).join('');
+    expect(content.content?.map((n) => n.type)).toEqual(['paragraph', 'image', 'paragraph', 'paragraph', 'paragraph']);
+    expect(texts(content.content![0]!)).toBe('Logo');
+    expect(content.content?.[1]?.attrs).toMatchObject({ alt: 'Logo' });
+    expect(texts(content.content![2]!)).toBe('inline');
+    expect(texts(content.content![3]!)).toMatch(
+      /^\[Image 2 was not imported: it is \d+ KiB, and images may be at most 4 KiB\.\]$/,
+    );
+    expect(texts(content.content![4]!)).toBe(
+      '[Image 3 was not imported: only PNG, JPEG, GIF and WebP images can be added.]',
+    );
+    const list = await t.request('GET', `/api/v1/documents/${id}/images`, { token: owner.token });
+    expect(list.json().items).toHaveLength(1);
+
+    const md = await importFile('notes.md', `# Notes\n\n![Logo](data:image/png;base64,${small})\n`);
+    expect(md.statusCode, md.body).toBe(201);
+    const mdContent = await contentOf(md.json().id);
+    expect(mdContent.content?.map((n) => n.type)).toEqual(['image']);
+    expect(String(mdContent.content?.[0]?.attrs?.src)).toContain(`/documents/${md.json().id}/images/`);
   });
 
   it('[I1] Markdown: a leading # heading becomes the title; lists, tasks, code and links arrive; search finds it', async () => {

@@ -13,6 +13,7 @@ import { TITLE_MAX_LENGTH } from '../domain/limits.ts';
 import { authorizeWorkspace } from '../domain/policy.ts';
 import { effectiveAccess } from '../domain/roles.ts';
 import { DOC_COLUMNS, type DocumentView, view } from './documents.ts';
+import type { DocumentImages } from './images.ts';
 import type { PermissionCache } from './permissions.ts';
 import type { Sql } from './ports.ts';
 
@@ -22,8 +23,27 @@ export type ImportResult = 'ok' | 'unsupported' | 'unreadable' | 'too_deep' | 't
 export type ImportObserver = (
   format: ImportFormat | 'unknown',
   result: ImportResult,
-  detail: { bytes: number; seconds: number; documentId?: string; workspaceId: string; userId: string; blocks?: number },
+  detail: {
+    bytes: number;
+    seconds: number;
+    documentId?: string;
+    workspaceId: string;
+    userId: string;
+    blocks?: number;
+    /** [I4] Images stored, and images that became a note instead. */
+    images?: number;
+    imageNotes?: number;
+  },
 ) => void;
+
+/** [I4] Where an import's images are checked against and stored: the same as uploads. */
+export type ImportImageStore = Pick<
+  DocumentImages,
+  'importRules' | 'storeImported' | 'recordImported' | 'discardImported'
+>;
+
+/** Images one import stores at most (each is still under IMAGE_MAX_BYTES and the workspace's space). */
+export const IMPORT_MAX_IMAGES = 500;
 
 /** The converter's limit ran out: CrdtPool throws CrdtBudgetExceeded, or an Error when the thread died. */
 export type ConvertFile = (task: ImportTask) => Promise<ImportOutcome>;
@@ -66,12 +86,20 @@ export class DocumentImports {
   private readonly permissions: PermissionCache;
   private readonly convert: ConvertFile;
   private readonly observe: ImportObserver;
+  private readonly images: ImportImageStore | undefined;
 
-  constructor(db: Sql, permissions: PermissionCache, convert: ConvertFile, observe: ImportObserver = () => undefined) {
+  constructor(
+    db: Sql,
+    permissions: PermissionCache,
+    convert: ConvertFile,
+    observe: ImportObserver = () => undefined,
+    images?: ImportImageStore,
+  ) {
     this.db = db;
     this.permissions = permissions;
     this.convert = convert;
     this.observe = observe;
+    this.images = images;
   }
 
   async import(
@@ -83,7 +111,10 @@ export class DocumentImports {
     authorizeWorkspace(role, 'documents.create');
     const started = performance.now();
     const format = importFormatOf(file.name, file.mediaType, file.format);
-    const report = (result: ImportResult, extra: { documentId?: string; blocks?: number } = {}) =>
+    const report = (
+      result: ImportResult,
+      extra: { documentId?: string; blocks?: number; images?: number; imageNotes?: number } = {},
+    ) =>
       this.observe(format ?? 'unknown', result, {
         bytes: file.bytes.byteLength,
         seconds: (performance.now() - started) / 1000,
@@ -96,6 +127,11 @@ export class DocumentImports {
       throw new UnsupportedMediaType('import takes .docx, .md, .html and .txt files (name the file or set format)');
     }
     const baseName = file.name.replace(/\.[A-Za-z0-9]{1,10}$/, '');
+    // The id comes first: the converter writes the images' URLs, which name the document.
+    const documentId = uuidv7();
+    const images = this.images
+      ? { documentId, maxImages: IMPORT_MAX_IMAGES, ...(await this.images.importRules(workspaceId)) }
+      : undefined;
     let outcome: ImportOutcome;
     try {
       outcome = await this.convert({
@@ -104,6 +140,7 @@ export class DocumentImports {
         baseName,
         bytes: file.bytes,
         maxTitleLength: TITLE_MAX_LENGTH,
+        ...(images && { images }),
       });
     } catch {
       // Out of time or heap: the file is too much to convert, whatever it claims to be.
@@ -114,10 +151,44 @@ export class DocumentImports {
       report(outcome.reason);
       throw new Unprocessable(`the file cannot be imported: ${outcome.message}`, REFUSALS[outcome.reason]);
     }
-    const row = await this.db
+    const imported = outcome;
+    const store = this.images;
+    const imageRows =
+      store && imported.images.length > 0
+        ? await store.storeImported(documentId, workspaceId, actor, imported.images)
+        : [];
+    let row: Awaited<ReturnType<typeof this.insert>>;
+    try {
+      row = await this.db.transaction().execute(async (tx) => {
+        const inserted = await this.insert(tx, documentId, workspaceId, actor, imported);
+        if (store) await store.recordImported(tx, imageRows);
+        return inserted;
+      });
+    } catch (err) {
+      await store?.discardImported(imageRows);
+      throw err;
+    }
+    report('ok', {
+      documentId: row.id,
+      blocks: outcome.blocks,
+      images: imageRows.length,
+      imageNotes: outcome.imageNotes,
+    });
+    const grants = { generalAccess: row.general_access, isOwner: true };
+    return view(row, { access: effectiveAccess(role, null, grants), isOwner: true, workspaceRole: role });
+  }
+
+  private insert(
+    db: Sql,
+    id: string,
+    workspaceId: string,
+    actor: string,
+    outcome: Extract<ImportOutcome, { ok: true }>,
+  ) {
+    return db
       .insertInto('documents')
       .values({
-        id: uuidv7(),
+        id,
         workspace_id: workspaceId,
         title: outcome.title,
         created_by: actor,
@@ -128,8 +199,5 @@ export class DocumentImports {
       })
       .returning(DOC_COLUMNS)
       .executeTakeFirstOrThrow();
-    report('ok', { documentId: row.id, blocks: outcome.blocks });
-    const grants = { generalAccess: row.general_access, isOwner: true };
-    return view(row, { access: effectiveAccess(role, null, grants), isOwner: true, workspaceRole: role });
   }
 }

@@ -6,7 +6,7 @@
  * twice to one document are stored once (the SHA-256 is the ETag too).
  */
 import { createHash } from 'node:crypto';
-import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Kysely, Selectable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import {
   type Dimensions,
@@ -15,6 +15,7 @@ import {
   imageDimensions,
   sniffImageType,
 } from '../content/image-bytes.ts';
+import type { ImportedImage } from '../content/import/import-images.ts';
 import { Conflict, NotFound, TooLarge, UnsupportedMediaType } from '../domain/errors.ts';
 import { authorizeDocument } from '../domain/policy.ts';
 import type { FileStorage, StoredFile } from '../export/ports.ts';
@@ -217,6 +218,68 @@ export class DocumentImages {
     const file = await this.storage.open(row.storage_key);
     if (!file) throw new NotFound('image not found');
     return { file, contentType: row.content_type, etag };
+  }
+
+  /**
+   * [I4] The limits an import's images are checked against (in the converter, as uploads are):
+   * the upload size limit and what the workspace may still store.
+   */
+  async importRules(
+    workspaceId: string,
+  ): Promise<{ maxBytes: number; remainingBytes: number | null; apiPrefix: string }> {
+    const max = this.opts.workspaceMaxBytes;
+    const remainingBytes = max === null ? null : Math.max(0, max - (await this.workspaceBytes(workspaceId)));
+    return { maxBytes: this.opts.maxBytes, remainingBytes, apiPrefix: this.opts.apiPrefix };
+  }
+
+  /**
+   * [I4] Stores an import's checked images (bytes first, as uploads do) and returns their rows for
+   * the transaction that creates the document; `discardImported` removes the files if it fails.
+   */
+  async storeImported(
+    documentId: string,
+    workspaceId: string,
+    actor: string,
+    images: readonly ImportedImage[],
+  ): Promise<Insertable<DocumentImagesTable>[]> {
+    const rows: Insertable<DocumentImagesTable>[] = [];
+    try {
+      for (const image of images) {
+        const key = `${image.id}-1.${IMAGE_EXTENSIONS[image.type]}`;
+        await this.storage.put(key, image.bytes);
+        rows.push({
+          id: image.id,
+          workspace_id: workspaceId,
+          document_id: documentId,
+          uploaded_by: actor,
+          storage_key: key,
+          content_type: image.type,
+          size_bytes: image.bytes.byteLength,
+          width: image.width,
+          height: image.height,
+          sha256: image.sha256,
+        });
+        this.opts.onUpload?.('stored', image.type, image.bytes.byteLength);
+      }
+    } catch (err) {
+      await this.discardImported(rows);
+      throw err;
+    }
+    return rows;
+  }
+
+  /** [I4] The rows, in the caller's transaction (the document's row is written first). */
+  async recordImported(tx: Sql, rows: readonly Insertable<DocumentImagesTable>[]): Promise<void> {
+    if (rows.length > 0)
+      await withImageTables(tx)
+        .insertInto('document_images')
+        .values([...rows])
+        .execute();
+  }
+
+  /** [I4] The files of an import that did not happen (the cleanup would sweep them after a day). */
+  async discardImported(rows: readonly Insertable<DocumentImagesTable>[]): Promise<void> {
+    await Promise.all(rows.map((r) => this.storage.delete(r.storage_key).catch(() => undefined)));
   }
 
   private async workspaceBytes(workspaceId: string): Promise<number> {

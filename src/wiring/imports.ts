@@ -1,12 +1,14 @@
 /**
  * File imports on the `api` role [I1]: conversion in the CRDT worker pool (untrusted work under
- * its time and heap budget), a metric and a log line per file, the created-documents counter.
+ * its time and heap budget), a metric and a log line per file, the created-documents counter, and
+ * the image store for pictures inside files [I4].
  */
 import { DocumentImports } from '../app/document-import.ts';
 import type { PermissionCache } from '../app/permissions.ts';
 import type { Sql } from '../app/ports.ts';
 import type { Config } from '../config/config.ts';
 import { importMetrics } from '../observability/import-metrics.ts';
+import { wireImages } from './images.ts';
 import type { Infrastructure } from './infrastructure.ts';
 
 export function wireImports(
@@ -28,6 +30,8 @@ export function wireImports(
       if (outcome === 'over_budget') log.warn(fields, 'an imported file ran out of the conversion budget');
       else log.info(fields, outcome === 'ok' ? 'file imported as a document' : 'imported file refused');
     },
+    // [I4] Images inside files: checked and stored like uploads (same limits, store and metrics).
+    wireImages(config, infra, permissions),
   );
   return { imports, maxBytes: config.documents.importMaxBytes };
 }

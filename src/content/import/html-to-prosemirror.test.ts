@@ -116,4 +116,31 @@ describe('imported HTML → the editor schema [I1]', () => {
   it('an empty file is one empty paragraph', () => {
     expect(htmlToProsemirror('')).toEqual({ type: 'doc', content: [{ type: 'paragraph' }] });
   });
+
+  it('[I4] lifts images out of paragraphs, headings and list items as blocks, keeping the text around them', () => {
+    const keep = (src: string) => (src.startsWith('data:') ? `kept:${src.slice(5, 8)}` : undefined);
+    const doc = htmlToProsemirror(
+      '<h2>Title <img src="data:a" alt=" A  chart "> tail</h2><ul><li><img src="data:b"> item</li></ul><p><img src="https://x/y.png"></p>',
+      undefined,
+      keep,
+    );
+    expect(doc.content).toEqual([
+      { type: 'heading', attrs: { level: 2 }, content: [{ type: 'text', text: 'Title' }] },
+      { type: 'image', attrs: { src: 'kept:a', alt: 'A chart', title: null } },
+      { type: 'paragraph', content: [{ type: 'text', text: 'tail' }] },
+      {
+        type: 'bulletList',
+        content: [
+          {
+            type: 'listItem',
+            content: [
+              { type: 'paragraph' },
+              { type: 'image', attrs: { src: 'kept:b', alt: null, title: null } },
+              { type: 'paragraph', content: [{ type: 'text', text: 'item' }] },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
 });

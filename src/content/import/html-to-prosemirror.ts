@@ -39,6 +39,12 @@ export type HtmlImportLimits = {
   maxNodes: number;
 };
 
+/**
+ * What to do with an `<img>`: the `src` to keep (a placeholder the importer resolves once it has
+ * checked and stored the bytes, import-images.ts), or undefined to leave the image out.
+ */
+export type ImportImageSource = (src: string, alt: string, title: string) => string | undefined;
+
 export const defaultHtmlImportLimits: HtmlImportLimits = {
   maxElementDepth: 500,
   maxDepth: 64,
@@ -66,7 +72,6 @@ const DROPPED = new Set([
   'select',
   'button',
   'textarea',
-  'img',
 ]);
 
 const BLOCK_TAGS = new Set([
@@ -165,9 +170,11 @@ function positiveInt(value: string | undefined, max: number): number {
 class Converter {
   private nodes = 0;
   private readonly limits: HtmlImportLimits;
+  private readonly imageSource: ImportImageSource | undefined;
 
-  constructor(limits: HtmlImportLimits) {
+  constructor(limits: HtmlImportLimits, imageSource?: ImportImageSource) {
     this.limits = limits;
+    this.imageSource = imageSource;
   }
 
   private count(): void {
@@ -332,6 +339,7 @@ class Converter {
       this.count();
       return [{ type: 'text', text, ...(marks.length && { marks }) }];
     }
+    if (isElement(node) && node.name === 'img') return this.image(node);
     if (!isElement(node) || DROPPED.has(node.name)) return [];
     if (node.name === 'br') {
       this.count();
@@ -353,6 +361,60 @@ class Converter {
     }
     return this.inlineChildren(node, inner);
   }
+
+  /** An image where the text has it; liftImages() then moves it out of its paragraph as a block. */
+  private image(img: DomElement): ProseMirrorJson[] {
+    const alt = (img.attribs.alt ?? '').replace(/\s+/g, ' ').trim().slice(0, 1000);
+    const title = (img.attribs.title ?? '').replace(/\s+/g, ' ').trim().slice(0, 1000);
+    const src = this.imageSource?.(img.attribs.src ?? '', alt, title);
+    if (src === undefined) return [];
+    this.count();
+    return [{ type: 'image', attrs: { src, alt: alt || null, title: title || null } }];
+  }
+}
+
+const TEXTBLOCKS = new Set(['paragraph', 'heading']);
+const STARTS_WITH_PARAGRAPH = new Set(['listItem', 'taskItem']);
+
+/**
+ * Images are blocks in the editor's schema (the image extension is not inline): a paragraph or
+ * heading holding one is split around it, as ProseMirror's own parser does with pasted HTML. A
+ * heading keeps its text before the image; list items still start with a paragraph.
+ */
+function liftImages(blocks: ProseMirrorJson[]): ProseMirrorJson[] {
+  const out: ProseMirrorJson[] = [];
+  for (const block of blocks) {
+    const content = block.content ?? [];
+    if (TEXTBLOCKS.has(block.type) && content.some((n) => n.type === 'image')) {
+      let run: ProseMirrorJson[] = [];
+      let first = true;
+      const flush = () => {
+        const inline = tidyInline(run);
+        run = [];
+        if (inline.length === 0) return;
+        out.push({ ...(first ? block : { type: 'paragraph' }), content: inline });
+        first = false;
+      };
+      for (const node of content) {
+        if (node.type !== 'image') {
+          run.push(node);
+          continue;
+        }
+        flush();
+        out.push(node);
+      }
+      flush();
+      continue;
+    }
+    if (TEXTBLOCKS.has(block.type) || block.type === 'codeBlock' || content.length === 0) {
+      out.push(block);
+      continue;
+    }
+    const inner = liftImages(content);
+    if (STARTS_WITH_PARAGRAPH.has(block.type) && inner[0]?.type !== 'paragraph') inner.unshift({ type: 'paragraph' });
+    out.push({ ...block, content: inner });
+  }
+  return out;
 }
 
 /**
@@ -407,9 +469,14 @@ function checkElementDepth(roots: readonly DomNode[], max: number): void {
 }
 
 /** The document's blocks (at least one paragraph), parsed from `html` within `limits`. */
-export function htmlToProsemirror(html: string, limits: HtmlImportLimits = defaultHtmlImportLimits): ProseMirrorJson {
+export function htmlToProsemirror(
+  html: string,
+  limits: HtmlImportLimits = defaultHtmlImportLimits,
+  imageSource?: ImportImageSource,
+): ProseMirrorJson {
   const dom = parseDocument(html, { decodeEntities: true });
   checkElementDepth(dom.children, limits.maxElementDepth);
-  const content = new Converter(limits).blocks(dom.children, 0);
+  const converted = new Converter(limits, imageSource).blocks(dom.children, 0);
+  const content = imageSource ? liftImages(converted) : converted;
   return { type: 'doc', content: content.length > 0 ? content : [{ type: 'paragraph' }] };
 }

@@ -22,6 +22,7 @@ import {
   htmlToProsemirror,
   ImportLimitError,
 } from './html-to-prosemirror.ts';
+import { type ImportedImage, ImportImageCollector, type ImportImageRules } from './import-images.ts';
 
 export const IMPORT_FORMATS = ['docx', 'markdown', 'html', 'text'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -35,12 +36,25 @@ export type ImportTask = {
   limits?: HtmlImportLimits;
   /** Titles are cut to this many characters. */
   maxTitleLength: number;
+  /** Embedded and data: images are imported under these rules [I4]; absent, images are left out. */
+  images?: ImportImageRules;
 };
 
 export type ImportFailure = 'unreadable' | 'too_deep' | 'too_large';
 
 export type ImportOutcome =
-  | { ok: true; title: string; state: Uint8Array; content: unknown; text: string; blocks: number }
+  | {
+      ok: true;
+      title: string;
+      state: Uint8Array;
+      content: unknown;
+      text: string;
+      blocks: number;
+      /** The images the document names, checked, for the importer to store [I4]. */
+      images: ImportedImage[];
+      /** Images that became a note instead (too large, not an image, out of space). */
+      imageNotes: number;
+    }
   | { ok: false; reason: ImportFailure; message: string };
 
 /** Thrown for a file that is not what its format says (not UTF-8 text, not a Word file). */
@@ -67,7 +81,7 @@ function textToHtml(text: string): string {
     .join('');
 }
 
-async function toHtml(task: ImportTask): Promise<{ html: string; title?: string }> {
+async function toHtml(task: ImportTask, collector: ImportImageCollector): Promise<{ html: string; title?: string }> {
   if (task.format === 'docx') {
     const buffer = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
     let html: string;
@@ -75,8 +89,10 @@ async function toHtml(task: ImportTask): Promise<{ html: string; title?: string 
       const result = await mammoth.convertToHtml(
         { buffer },
         {
-          // Images need the upload path (storage, sniffing); here they are left out, not inlined as data.
-          convertImage: mammoth.images.imgElement(async () => ({ src: '' })),
+          // Pictures are collected and checked like uploads (import-images.ts), never inlined as data.
+          convertImage: mammoth.images.imgElement(async (image) =>
+            task.images ? { src: collector.add(new Uint8Array(await image.read())) } : { src: '' },
+          ),
           // Never follow links to files outside the document.
           externalFileAccess: false,
         },
@@ -131,14 +147,26 @@ function countBlocks(node: ProseMirrorJson): number {
 export async function runImportTask(task: ImportTask): Promise<ImportOutcome> {
   let doc: Y.Doc | undefined;
   try {
-    const { html, title: fileTitle } = await toHtml(task);
-    const parsed = htmlToProsemirror(html, task.limits ?? defaultHtmlImportLimits);
+    const collector = new ImportImageCollector();
+    const { html, title: fileTitle } = await toHtml(task, collector);
+    const imageSource = task.images ? (src: string) => collector.fromSrc(src) : undefined;
+    const parsed = htmlToProsemirror(html, task.limits ?? defaultHtmlImportLimits, imageSource);
+    const { images, notes } = task.images ? await collector.resolve(parsed, task.images) : { images: [], notes: 0 };
     const { title, body } = titled(parsed, fileTitle, task.baseName, task.maxTitleLength);
     doc = documentFromProsemirror(body);
     // The projections are read back from the Y.Doc, exactly as compaction would write them.
     const projection = projectDocument(doc);
     const state = Y.encodeStateAsUpdate(doc);
-    return { ok: true, title, state, content: projection.content, text: projection.text, blocks: countBlocks(body) };
+    return {
+      ok: true,
+      title,
+      state,
+      content: projection.content,
+      text: projection.text,
+      blocks: countBlocks(body),
+      images,
+      imageNotes: notes,
+    };
   } catch (err) {
     if (err instanceof ImportLimitError) return { ok: false, reason: err.reason, message: err.message };
     if (err instanceof Unreadable) return { ok: false, reason: 'unreadable', message: err.message };
