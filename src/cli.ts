@@ -32,9 +32,11 @@ Configuration comes from the environment; see .env.example.`;
 /** `collab-docs <command> --help`: one entry per command. */
 const COMMAND_HELP: Record<string, string> = {
   profile: `Usage: collab-docs profile --url http://host:3000 [--type cpu|heap] [--seconds N] [--out FILE] [--top N]
+                           [--sort self|total] [--match REGEX]
 
 Takes a CPU or heap profile of a live instance for N seconds (default 10) through its operator
-API (env OPERATOR_TOKEN), saves it in pprof format and prints the top functions.`,
+API (env OPERATOR_TOKEN), saves it in pprof format and prints the top functions: by self time
+(where the CPU goes), or by total with --sort total --match src/ (which of our functions lead there).`,
   serve: `Usage: collab-docs serve [--role api,sync,worker]
 
 Starts the server: the REST API and web app (api), the real-time WebSocket rooms (sync) and the
@@ -167,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
       seconds,
       out: values.out,
       top: Number(values.top ?? 15),
+      sort: values.sort === 'total' ? 'total' : 'self',
+      ...(values.match && { match: new RegExp(values.match) }),
       token: config.ops.operatorToken,
       print: (line) => console.log(line),
     });
@@ -321,6 +325,8 @@ function parseCommandLine(argv: string[]) {
       seconds: { type: 'string' },
       out: { type: 'string' },
       top: { type: 'string' },
+      sort: { type: 'string' },
+      match: { type: 'string' },
     },
   });
 }

@@ -2,6 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { describe, expect, it } from 'vitest';
+import { topFunctions } from '../tools/profile-command.ts';
 import { captureProfile, ProfileBusy } from './profiler.ts';
 
 const functionNames = (p: Profile) => new Set(p.function.map((f) => p.stringTable.strings[Number(f.name)]));
@@ -30,6 +31,12 @@ describe('live profiles', () => {
       expect(functionNames(profile)).toContain('spinProfilerProbe');
       expect([...fileNames(profile)].some((f) => f?.endsWith('profiler.test.ts'))).toBe(true);
       expect(Number(profile.durationNanos)).toBeGreaterThan(0.9e9);
+      // The CLI's views: by total, only this file's functions — the probe (and the timer callback
+      // that calls it) lead, totals descend.
+      const ours = topFunctions(profile, 5, { sort: 'total', match: /profiler\.test\.ts$/ }).rows;
+      expect(ours.slice(0, 2).map((r) => r.name)).toContain('spinProfilerProbe');
+      expect(ours.every((r) => r.file.endsWith('profiler.test.ts'))).toBe(true);
+      expect(ours.map((r) => r.total)).toEqual([...ours.map((r) => r.total)].sort((a, b) => b - a));
     } finally {
       clearInterval(busy);
     }

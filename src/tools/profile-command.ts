@@ -14,13 +14,21 @@ export type ProfileCommandOptions = {
   out?: string;
   token: string | undefined;
   top: number;
+  /** Rank by self (where the CPU is spent) or total (which of our functions lead to it). */
+  sort?: 'self' | 'total';
+  /** Only functions whose file matches (e.g. `src/`: our code only). */
+  match?: RegExp;
   print: (line: string) => void;
 };
 
 export type FunctionCost = { name: string; file: string; self: number; total: number };
 
 /** Self (leaf) and total (anywhere on the stack) of each function, for the profile's last sample type. */
-export function topFunctions(profile: Profile, limit: number): { unit: string; sum: number; rows: FunctionCost[] } {
+export function topFunctions(
+  profile: Profile,
+  limit: number,
+  opts: { sort?: 'self' | 'total'; match?: RegExp } = {},
+): { unit: string; sum: number; rows: FunctionCost[] } {
   const strings = profile.stringTable.strings;
   const valueIndex = profile.sampleType.length - 1;
   const unit = strings[Number(profile.sampleType[valueIndex]?.unit)] ?? '';
@@ -48,7 +56,11 @@ export function topFunctions(profile: Profile, limit: number): { unit: string; s
     if (ids.length > 0) entry(ids[0] as number).self += v;
     for (const id of new Set(ids)) entry(id).total += v;
   }
-  const rows = [...cost.values()].sort((a, b) => b.self - a.self).slice(0, limit);
+  const by = opts.sort ?? 'self';
+  const rows = [...cost.values()]
+    .filter((c) => !opts.match || opts.match.test(c.file))
+    .sort((a, b) => b[by] - a[by] || b.total - a.total)
+    .slice(0, limit);
   return { unit, sum, rows };
 }
 
@@ -69,10 +81,14 @@ export async function runProfileCommand(o: ProfileCommandOptions): Promise<numbe
   const body = Buffer.from(await res.arrayBuffer());
   const out = o.out ?? `${o.type}-${new Date().toISOString().replace(/[:.]/g, '-')}.pb.gz`;
   await writeFile(out, body);
-  const { unit, sum, rows } = topFunctions(Profile.decode(gunzipSync(body)), o.top);
+  const sort = o.sort ?? 'self';
+  const { unit, sum, rows } = topFunctions(Profile.decode(gunzipSync(body)), o.top, { sort, match: o.match });
   const fmt = (v: number) => (unit === 'nanoseconds' ? `${(v / 1e6).toFixed(1)} ms` : `${(v / 1024).toFixed(0)} KiB`);
   const pct = (v: number) => `${((100 * v) / Math.max(1, sum)).toFixed(1)}%`.padStart(6);
-  o.print(`saved ${out} (${body.byteLength} bytes); total ${fmt(sum)}; top ${rows.length} by self:`);
+  o.print(
+    `saved ${out} (${body.byteLength} bytes); total ${fmt(sum)}; top ${rows.length} by ${sort}` +
+      `${o.match ? ` in files matching ${o.match.source}` : ''}:`,
+  );
   o.print(
     `${'self'.padStart(12)} ${'self%'.padStart(6)} ${'total'.padStart(12)} ${'total%'.padStart(6)}  function (file)`,
   );
