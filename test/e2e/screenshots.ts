@@ -23,6 +23,7 @@ import {
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { png } from '../support/image-fixtures.ts';
 import { call } from '../support/server-process.ts';
 
 const OUT = join(PROJECT_ROOT, 'docs', 'screenshots');
@@ -84,13 +85,46 @@ try {
   await waitForEditorText(b.page, 'Publish the release notes', 5_000);
   await typeAtEnd(b.page, 'Bob: I will draft the launch announcement');
   await waitForEditorText(a.page, 'launch announcement', 5_000);
+  // A table, a task list and an image, pasted as HTML (the image is uploaded like any other).
+  const chart = png(240, 60, [64, 132, 214]).toString('base64');
+  // Out of the checklist first: Enter on its new empty item ends the list.
+  await a.page.keyboard.press('ControlOrMeta+End');
+  await a.page.keyboard.press('Enter');
+  await a.page.keyboard.press('Enter');
+  await a.page.evaluate(
+    ([selector, html]) => {
+      const transfer = new DataTransfer();
+      transfer.setData('text/html', html as string);
+      transfer.setData('text/plain', 'x');
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      document.querySelector(selector as string)!.dispatchEvent(event);
+    },
+    [
+      '[data-testid="editor"]',
+      '<h2>Owners</h2><table><tr><th>Task</th><th>Owner</th><th>Due</th></tr>' +
+        '<tr><td>Launch announcement</td><td>Bob</td><td>May 12</td></tr>' +
+        '<tr><td>Beta feedback review</td><td>Alice</td><td>May 14</td></tr></table>' +
+        '<ul data-type="taskList"><li data-type="taskItem" data-checked="true"><p>Freeze the scope</p></li>' +
+        '<li data-type="taskItem" data-checked="false"><p>Book the launch review</p></li></ul>' +
+        `<p><img src="data:image/png;base64,${chart}" alt="Sign-ups per week"></p>`,
+    ] as const,
+  );
+  await a.page.locator('[data-testid="editor"] figure.ed-image img[src^="blob:"]').waitFor({ timeout: 15_000 });
   await a.page.keyboard.press('ControlOrMeta+Home');
   await a.page.keyboard.press('ArrowDown');
   await a.page.keyboard.press('End');
   await waitForStatus(a.page, 'Saved', 15_000);
   await waitForStatus(b.page, 'Saved', 15_000);
   await a.page.waitForSelector('.collaboration-carets__label', { timeout: 5_000 });
+  // The find bar, with its matches highlighted.
+  await a.page.keyboard.press('ControlOrMeta+f');
+  await a.page.getByRole('textbox', { name: 'Find in document' }).fill('launch');
+  await a.page.locator('[data-testid="find-count"]').getByText(/ of /).waitFor({ timeout: 5_000 });
+  // Tall enough to show the table, the checklist and the image under the find bar.
+  await a.page.setViewportSize({ width: 1280, height: 1180 });
   await shot(a, 'editor');
+  await a.page.setViewportSize({ width: 1280, height: 800 });
+  await a.page.keyboard.press('Escape');
 
   // Share dialog.
   await a.page.getByRole('button', { name: 'Share' }).click();
