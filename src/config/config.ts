@@ -75,6 +75,12 @@ export const ConfigSchema = T.Object({
     loginFailureWindowSeconds: Int(1, 86_400, 900, 'LOGIN_FAILURE_WINDOW_SECONDS'),
     signupMaxPerIpPerHour: Int(1, 1_000_000, 20, 'SIGNUP_MAX_PER_IP_PER_HOUR'),
     scryptCost: Int(1024, 1_048_576, 16_384, 'SCRYPT_COST (N, a power of two)'),
+    passwordHashConcurrency: Int(
+      0,
+      64,
+      0,
+      'PASSWORD_HASH_CONCURRENCY: password derivations at once per process (0: one per core but one, at most 3)',
+    ),
     passwordResetTtlMinutes: Int(1, 1_440, 15, 'PASSWORD_RESET_TTL_MINUTES: life of an emailed reset link'),
     passwordResetMaxPerEmailPerHour: Int(
       1,
@@ -657,6 +663,7 @@ const ENV: Record<string, [Path, Kind]> = {
   LOGIN_MAX_FAILURES_PER_IP: ['auth.loginMaxFailuresPerIp', 'int'],
   LOGIN_FAILURE_WINDOW_SECONDS: ['auth.loginFailureWindowSeconds', 'int'],
   SCRYPT_COST: ['auth.scryptCost', 'int'],
+  PASSWORD_HASH_CONCURRENCY: ['auth.passwordHashConcurrency', 'int'],
   PASSWORD_RESET_TTL_MINUTES: ['auth.passwordResetTtlMinutes', 'int'],
   PASSWORD_RESET_MAX_PER_EMAIL_PER_HOUR: ['auth.passwordResetMaxPerEmailPerHour', 'int'],
   PASSWORD_RESET_MAX_PER_IP_PER_HOUR: ['auth.passwordResetMaxPerIpPerHour', 'int'],

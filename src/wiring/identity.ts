@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import { Accounts } from '../app/auth/accounts.ts';
 import { Authenticator } from '../app/auth/authenticator.ts';
 import { KeySetCache } from '../app/auth/key-set-cache.ts';
-import { passwordHashing } from '../app/auth/passwords.ts';
+import { passwordHashing, setPasswordHashConcurrency } from '../app/auth/passwords.ts';
 import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
 import { PermissionCache } from '../app/permissions.ts';
@@ -85,6 +85,7 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
     onCache: (hit) => (hit ? metrics.tokenCacheHit : metrics.tokenCacheMiss).inc(),
     onReject: (reason) => metrics.authFailures.inc({ reason: reason.split(' ')[0] ?? 'other' }),
   });
+  setPasswordHashConcurrency(auth.passwordHashConcurrency);
   passwordHashMetrics(metrics.registry, passwordHashing);
   const accounts = new Accounts(db, signingKeys, infra.counters, {
     ...auth,

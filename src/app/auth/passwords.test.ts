@@ -4,7 +4,21 @@
  * "Load test").
  */
 import { describe, expect, it } from 'vitest';
-import { HASH_CONCURRENCY, hashPassword, passwordHashing, verifyPassword } from './passwords.ts';
+import {
+  HASH_CONCURRENCY,
+  hashPassword,
+  passwordHashing,
+  setPasswordHashConcurrency,
+  verifyPassword,
+} from './passwords.ts';
+
+/**
+ * Lets queued derivations start (p-limit starts them on microtasks) but none finish: scrypt's
+ * callback needs a turn of the event loop, which microtasks never give.
+ */
+async function startedAll(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
 
 /** The cheapest cost the schema allows: these tests check behaviour, not strength. */
 const COST = 1024;
@@ -39,5 +53,21 @@ describe('password hashing', () => {
     expect(mostActive).toBeGreaterThanOrEqual(1);
     expect(sawWaiting).toBe(true);
     expect(passwordHashing()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('PASSWORD_HASH_CONCURRENCY raises the bound (0 restores the default)', async () => {
+    setPasswordHashConcurrency(HASH_CONCURRENCY + 2);
+    try {
+      const hashes = Array.from({ length: HASH_CONCURRENCY + 2 }, (_, i) => hashPassword(`wide ${i}`, COST));
+      await startedAll();
+      expect(passwordHashing()).toEqual({ active: HASH_CONCURRENCY + 2, waiting: 0 });
+      await Promise.all(hashes);
+    } finally {
+      setPasswordHashConcurrency(0);
+    }
+    const narrow = Array.from({ length: HASH_CONCURRENCY + 1 }, (_, i) => hashPassword(`narrow ${i}`, COST));
+    await startedAll();
+    expect(passwordHashing().active).toBe(HASH_CONCURRENCY);
+    await Promise.all(narrow);
   });
 });

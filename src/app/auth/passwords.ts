@@ -20,6 +20,14 @@ const PARALLELISM = 1;
 export const HASH_CONCURRENCY = Math.max(1, Math.min(3, availableParallelism() - 1));
 const hashing = pLimit(HASH_CONCURRENCY);
 
+/**
+ * PASSWORD_HASH_CONCURRENCY (0: the default above). More runs more log-ins per second on a
+ * machine that does little else (a dedicated auth tier); libuv has four threads (UV_THREADPOOL_SIZE).
+ */
+export function setPasswordHashConcurrency(n: number): void {
+  hashing.concurrency = n > 0 ? n : HASH_CONCURRENCY;
+}
+
 /** Derivations running and waiting for a turn now (the `password_hashes` gauge). */
 export function passwordHashing(): { active: number; waiting: number } {
   return { active: hashing.activeCount, waiting: hashing.pendingCount };
