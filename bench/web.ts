@@ -12,6 +12,8 @@
  * Environment (all optional):
  *   BENCH_WEB_RUNS (10)        navigations per measurement
  *   BENCH_WEB_WORDS (10000)    words in the document
+ *   BENCH_WEB_IMAGES (50), BENCH_WEB_TABLES (20), BENCH_WEB_RICH_RUNS (5): the block-heavy
+ *                              document (web-rich.ts), opened cold that many times
  *   CHROMIUM_PATH (/usr/bin/chromium)
  *   WEB_DIR (dist/web)         the built app to measure and serve
  *   WEB_BUILD (auto)           `never`: measure WEB_DIR as it is, without building it first
@@ -27,6 +29,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, type Session, signInWithSession } from '.
 import { call } from '../test/support/server-process.ts';
 import { SyncPeer } from '../test/support/sync-peer.ts';
 import { startServer } from './support/server.ts';
+import { measureRich, writeRichDocument } from './web-rich.ts';
 
 const GOALS = { initialJsGzipBytes: 250 * 1024, editableMs: 1_000 };
 
@@ -39,6 +42,11 @@ const num = (name: string, dflt: number): number => {
 const RUNS = num('BENCH_WEB_RUNS', 10);
 const WORDS = num('BENCH_WEB_WORDS', 10_000);
 const WORDS_PER_PARAGRAPH = 100;
+const RICH = {
+  images: num('BENCH_WEB_IMAGES', 50),
+  tables: num('BENCH_WEB_TABLES', 20),
+  runs: num('BENCH_WEB_RICH_RUNS', 5),
+};
 const WEB_DIR = resolve(process.env.WEB_DIR || DEFAULT_WEB_DIR);
 
 const log = (msg: string) => process.stderr.write(`[bench:web] ${msg}\n`);
@@ -235,7 +243,15 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-web-'));
   let serverOutput = '';
   const server = await startServer({
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEB_BUILD: 'never', WEB_DIR, SCRYPT_COST: '1024' },
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      WEB_BUILD: 'never',
+      WEB_DIR,
+      SCRYPT_COST: '1024',
+      // The rich document uploads its images as fast as it can.
+      RATE_LIMIT_IMAGE_PER_MINUTE: '600000',
+    },
     readyTimeoutMs: 60_000,
     onOutput: (t) => {
       serverOutput = (serverOutput + t).slice(-20_000);
@@ -296,6 +312,28 @@ async function main(): Promise<void> {
       coldOverPlainP50: Number((coldSummary.p50Ms / Math.max(1, plainSummary.p50Ms)).toFixed(2)),
       warmOverPlainP50: Number((warmSummary.p50Ms / Math.max(1, plainSummary.p50Ms)).toFixed(2)),
     });
+
+    // The block-heavy document: images and tables.
+    const rich = await call(server.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
+      token,
+      body: { title: `${RICH.images} images, ${RICH.tables} tables` },
+    });
+    const richId = rich.body.id as string;
+    const written = await writeRichDocument(server.url, token, richId, RICH.images, RICH.tables);
+    log(`wrote ${RICH.images} images (${written.imageBytes} bytes) and ${RICH.tables} tables`);
+    await measureOnce(browser, server.url, session, richId, written.chars);
+    const r = await measureRich(
+      browser,
+      server.url,
+      session,
+      richId,
+      { ...written, images: RICH.images },
+      RICH.runs,
+      log,
+    );
+    const shape = { images: RICH.images, tables: RICH.tables, imageBytes: written.imageBytes };
+    emit({ ...summary('rich_editable_cold', r.editable, shape), goalMs: GOALS.editableMs });
+    emit(summary('rich_images_shown_cold', r.imagesShown, shape));
   } catch (err) {
     log(`server output (tail):\n${serverOutput}`);
     throw err;
