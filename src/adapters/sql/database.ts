@@ -15,6 +15,7 @@ import type { Config, Role } from '../../config/config.ts';
 import { Unavailable } from '../../domain/errors.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { PgliteDialect, PgliteLock } from './pglite-dialect.ts';
+import { boundedConnect } from './pool-acquire.ts';
 import { withPortErrors } from './port-errors.ts';
 
 export interface Database {
@@ -56,8 +57,8 @@ function poolPerRole(created: Map<string, Sql>, make: (role: Role) => Sql): (rol
   };
 }
 
-function instrumentPgPool(name: string, pool: pg.Pool, metrics: Metrics): pg.Pool {
-  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+function instrumentPgPool(name: string, pool: pg.Pool, acquireTimeoutMs: number, metrics: Metrics): pg.Pool {
+  const connect = boundedConnect(pool, acquireTimeoutMs);
   // Kysely only calls connect(); time it so acquire-wait is measured per pool.
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
     const started = performance.now();
@@ -90,7 +91,8 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     const pool = new pg.Pool({
       connectionString: url,
       max: poolSize(cfg, name),
-      connectionTimeoutMillis: cfg.db.acquireTimeoutMs,
+      // Opening a connection gets its own, longer bound; the queue wait is bounded in boundedConnect.
+      connectionTimeoutMillis: Math.max(cfg.db.connectTimeoutMs, cfg.db.acquireTimeoutMs),
       idleTimeoutMillis: 30_000,
       maxLifetimeSeconds: cfg.db.maxLifetimeSeconds,
       statement_timeout: name === 'admin' ? 0 : cfg.db.statementTimeoutMs,
@@ -103,7 +105,9 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     // Zero from the start, so rate() sees the first timeout after a restart.
     metrics.poolAcquireTimeouts.inc({ pool: name }, 0);
     return new Kysely<DB>({
-      dialect: withPortErrors(new PostgresDialect({ pool: instrumentPgPool(name, pool, metrics) })),
+      dialect: withPortErrors(
+        new PostgresDialect({ pool: instrumentPgPool(name, pool, cfg.db.acquireTimeoutMs, metrics) }),
+      ),
     });
   };
   const adminPool = new pg.Pool({
