@@ -7,7 +7,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -25,6 +25,9 @@ import { call } from '../support/server-process.ts';
 import { linkToken } from '../support/test-app.ts';
 
 const SETTLE_MS = 15_000;
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('general access and account settings in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -9,7 +9,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -54,6 +54,9 @@ async function join(base: string, owner: Session, workspaceId: string, member: S
   const accepted = await api(base, 'POST', '/invitations/accept', member.accessToken, { token });
   if (accepted.status !== 200) throw new Error(`join failed: ${accepted.status}`);
 }
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('account settings in a real browser [$name]', (backend) => {
   let browser: Browser;

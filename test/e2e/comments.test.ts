@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -31,6 +31,9 @@ import { linkToken } from '../support/test-app.ts';
 
 /** A change made by one person is on the other's screen within this, without a reload (the wait starts after the action; the latency itself is measured in test/comments.test.ts). */
 const LIVE_MS = 5_000;
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('comments in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -54,6 +54,9 @@ async function markdownOf(base: string, session: Session, documentId: string): P
 }
 
 const count = (page: Page, selector: string) => page.locator(`${EDITOR} ${selector}`).count();
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('editor blocks and paste in a real browser [$name]', (backend) => {
   let browser: Browser;

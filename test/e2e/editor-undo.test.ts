@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -32,6 +32,9 @@ const blocks = (page: Page) =>
     (sel) => [...document.querySelector(sel)!.children].map((b) => `${b.tagName.toLowerCase()}:${b.textContent ?? ''}`),
     EDITOR,
   );
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('undo and the cursor in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -34,6 +34,9 @@ const FIND_BAR = '[data-testid="find-bar"]';
 const findCount = (page: Page) => page.locator('[data-testid="find-count"]').textContent();
 const highlighted = (page: Page) =>
   page.locator(`${EDITOR} .ProseMirror-search-match, ${EDITOR} .ProseMirror-active-search-match`).count();
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('find and replace in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -8,7 +8,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -32,6 +32,9 @@ import {
 
 const SETTLE_MS = 15_000;
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('version history in a real browser [$name]', (backend) => {
   let browser: Browser;

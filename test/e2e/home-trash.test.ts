@@ -7,7 +7,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -26,6 +26,9 @@ import {
 import { call } from '../support/server-process.ts';
 
 const SETTLE_MS = 15_000;
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('home and trash in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -8,7 +8,7 @@
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createWorkspace,
@@ -51,6 +51,9 @@ async function wordFile(): Promise<Buffer> {
     }),
   );
 }
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('importing files from the document list in a real browser [$name]', (backend) => {
   let browser: Browser;

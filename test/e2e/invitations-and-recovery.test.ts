@@ -8,7 +8,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -36,6 +36,9 @@ const onServer = (server: E2eServer, link: string) => {
   return `${server.url}${u.pathname}${u.hash}`;
 };
 const NEW_PASSWORD = 'a completely new passphrase';
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('invitations and password reset in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -61,6 +61,9 @@ const placement = (page: Page, text: string) =>
     },
     [EDITOR, text] as const,
   );
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('the outline in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -22,6 +22,9 @@ import {
 } from '../support/browser.ts';
 
 const SETTLE_MS = 15_000;
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('the quick switcher in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -85,6 +85,9 @@ const VIEWPORTS: { name: string; options: PageOptions }[] = [
   { name: 'desktop 1280 px', options: { viewport: { width: 1280, height: 800 } } },
   { name: 'phone 375 px', options: { viewport: { width: 375, height: 740 }, isMobile: true } },
 ];
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('embedded');
 
 describe.each(backends)('sticky toolbar and status in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends } from '../support/backends.ts';
+import { browserBackends } from '../support/backends.ts';
 import {
   assertWebBuilt,
   createDocument,
@@ -45,6 +45,9 @@ async function burst(page: Page, text: string): Promise<void> {
   await Promise.all(sent);
   await cdp.detach();
 }
+
+/** One backend for this browser suite (see browserBackends). */
+const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('Enter in the title in a real browser [$name]', (backend) => {
   let browser: Browser;

@@ -68,3 +68,15 @@ const real: Backend = {
 
 /** Suites loop over this list (`describe.each`), so real servers are exercised whenever present. */
 export const backends: Backend[] = realServersConfigured ? [embedded, real] : [embedded];
+
+/**
+ * Browser suites test the web app, which talks to either backend through the same HTTP API and
+ * sync protocol that every integration suite already runs on both. So each browser suite names
+ * the one backend it runs on (the suites alternate, so both are driven from a real browser), and
+ * the core journeys (test/e2e/app, collaboration) take `backends`. This keeps the CI run within
+ * its time budget; `E2E_ALL_BACKENDS=1` runs every browser suite on every backend.
+ */
+export function browserBackends(preferred: BackendName): Backend[] {
+  if (process.env.E2E_ALL_BACKENDS === '1') return backends;
+  return [backends.find((b) => b.name === preferred) ?? embedded];
+}
