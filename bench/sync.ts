@@ -20,7 +20,8 @@
  *   BENCH_SYNC_CURVE_SOCKETS (1000,3000,6000,10000) / BENCH_SYNC_CURVE_TYPISTS (3,30)  scaleCurve points
  *   BENCH_SYNC_CURVE_INSTRUMENTED (50) / BENCH_SYNC_CURVE_CROWDS (2: child processes for raw viewers)
  *   BENCH_SYNC_CURVE_DURATION_S (10)   typing time per scale-curve point (typists also send their cursor)
- *   BENCH_CPU_PROF (dir)               scaleCurve: a V8 CPU profile of our server per point, written there
+ *   BENCH_CPU_PROF (dir)               a V8 CPU profile of our server per scaleCurve point, and one of the
+ *                                      instance serving the other single-instance workloads, written there
  *                                      (summarise: `npx node bench/cpu-profile.ts <file>`)
  * Our server's own settings (SYNC_*, DB_POOL_*, ...) pass through to it unchanged.
  */
@@ -163,7 +164,14 @@ async function main(): Promise<void> {
     let tokens: Tokens;
     let single: Deployment;
     if (peer === 'ours') {
-      single = await deploy(() => startOurs({ count: 1, env: ourEnv, log: serverLog }));
+      single = await deploy(() =>
+        startOurs({
+          count: 1,
+          env: ourEnv,
+          log: serverLog,
+          cpuProfileDir: cpuProfileDir && join(cpuProfileDir, 'ours-single'),
+        }),
+      );
       const http = (single.instances[0] as { http: string }).http;
       const fixture = await createSyncFixture(http, counts, ['oneDocument', 'largeRoom', 'scaleCurve']);
       documents = fixture.documents;

@@ -6,7 +6,9 @@
  * Real sockets (ws on 127.0.0.1) carry the frames both ways; the room runs on a fake clock, and
  * every server-side send "takes" SEND_COST_MS of that clock (the ~10–13 µs per socket of a real
  * broadcast, scaled up so that a broadcast to this room lasts longer than the tick, as one to
- * ~2,000 real sockets does). Before the fix the tick was measured from the START of a broadcast:
+ * ~2,000 real sockets does), and a broadcast writes CHUNK sockets per event-loop turn (as one to
+ * thousands of real sockets does, 500 per turn), so updates really arrive while it is in
+ * progress. Before the fix the tick was measured from the START of a broadcast:
  * once a broadcast outlasted the tick, every later update found the tick expired and went out
  * alone — one frame per update to every socket, nothing merged, SAVED behind all of it. This
  * test then saw one update frame per typed update (60) instead of 2.
@@ -39,6 +41,8 @@ const UPDATES_PER_TYPIST = 20;
 const TICK_MS = 20;
 /** Clock time one server-side send takes: a broadcast to 203 sockets lasts ~40 ms, twice the tick. */
 const SEND_COST_MS = 0.2;
+/** Sockets per turn of one broadcast: 203 sockets take 5 turns. */
+const CHUNK = 50;
 
 const OPTIONS: RegistryOptions = {
   persistBatchMs: 0,
@@ -49,6 +53,7 @@ const OPTIONS: RegistryOptions = {
   maxAwarenessBytes: 4_096,
   broadcastBatchAbove: 10,
   broadcastTickMs: TICK_MS,
+  broadcastChunkSockets: CHUNK,
   presenceTickMs: TICK_MS,
   presenceSampleSize: 50,
   viewerPresence: false,

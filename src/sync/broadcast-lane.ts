@@ -1,13 +1,17 @@
 /**
  * One batching lane of a big room's fan-out (fanout.ts): updates merged into one frame per
  * broadcast. A broadcast goes out at the end of the event-loop turn in which its first update
- * arrived (what arrived together goes together), and the next one no sooner than the previous
- * one's own duration — at most a tick, at least the lane's floor — after the previous one ENDED:
- * a cheap broadcast delays nothing, one longer than the tick cannot turn into one broadcast per
- * update (whatever arrives meanwhile is merged into the next frame; issue 15). A broadcast to more
- * than `chunk` sockets writes one chunk per event-loop turn, so even 10,000 sockets never hold the
- * loop for more than a few ms. A room runs one lane for everyone, or two: editors with no floor,
- * viewers with the viewer tick as their floor (one merged frame per viewer tick for all of them).
+ * arrived (what arrived together goes together, as Hocuspocus merges per turn). A broadcast that
+ * fits in one turn (at most `chunk` sockets) cannot be interleaved with arrivals: what arrives
+ * while it is written is read in the next turn and goes merged at that turn's end, with no pause
+ * (a pause would add its length to the next edit in a busy small room). A broadcast to more than
+ * `chunk` sockets writes one chunk per event-loop turn, so even 10,000 sockets never hold the loop
+ * for more than a few ms; after it the next one waits its duration — at most a tick, at least the
+ * lane's floor — from its END, so fan-out keeps to about half the event loop and everything that
+ * arrives meanwhile is merged into the next frame (never one broadcast per update; issue 15). A
+ * broadcast carrying one sender's updates only skips that sender (it holds them already).
+ * A room runs one lane for everyone, or two: editors with no floor, viewers with the viewer tick
+ * as their floor (one merged frame per viewer tick for all of them).
  */
 import * as Y from 'yjs';
 import type { Clock, Timer } from './clock.ts';
@@ -18,10 +22,17 @@ export type LaneDeps = {
   /** The sessions this broadcast goes to (a snapshot: joins meanwhile got it in their sync step 2). */
   targets(): Session[];
   /**
-   * Writes `frame` to targets[from, to); returns how many got it. `before()`: the state vector
-   * of the document without this update, for sockets that must catch up later instead.
+   * Writes `frame` to targets[from, to) except `skip`; returns how many got it. `before()`: the
+   * state vector of the document without this update, for sockets that must catch up later instead.
    */
-  deliver(frame: Uint8Array, targets: Session[], from: number, to: number, before: () => Uint8Array): number;
+  deliver(
+    frame: Uint8Array,
+    targets: Session[],
+    from: number,
+    to: number,
+    before: () => Uint8Array,
+    skip: Session | undefined,
+  ): number;
   /** The state vector of the document now, without `update`. */
   stateVectorBefore(update: Uint8Array): Uint8Array;
   propagated(seconds: number, recipients: number): void;
@@ -29,11 +40,15 @@ export type LaneDeps = {
 
 export class BroadcastLane {
   private pending: Uint8Array[] = [];
+  /** The one session every pending update came from (it needs none of them); null when mixed or unknown. */
+  private sender: Session | null = null;
   /** Receipt (clock) of the oldest update waiting, for propagation. */
   private since = 0;
   /** When the last broadcast finished writing to every socket, and how long it took. */
   private lastEnd = Number.NEGATIVE_INFINITY;
   private lastMs = 0;
+  /** Whether the last broadcast spanned more than one event-loop turn (it was chunked). */
+  private lastChunked = false;
   /** A chunked broadcast is in progress (its next chunk waits for the next turn). */
   private broadcasting = false;
   private timer: Timer | undefined;
@@ -47,15 +62,21 @@ export class BroadcastLane {
     this.deps = deps;
   }
 
-  add(update: Uint8Array, receivedAt: number): void {
-    if (this.pending.length === 0) this.since = receivedAt || this.clock.now();
+  /** `from`: the local session that sent the update (undefined: the bus, storage, the server). */
+  add(update: Uint8Array, receivedAt: number, from?: Session): void {
+    if (this.pending.length === 0) {
+      this.since = receivedAt || this.clock.now();
+      this.sender = from ?? null;
+    } else if (this.sender !== from) this.sender = null;
     this.pending.push(update);
     if (this.timer || this.broadcasting) return;
     this.schedule();
   }
 
   private schedule(): void {
-    const gap = Math.max(this.opts.floorMs, Math.min(this.opts.tickMs, this.lastMs));
+    // Only a chunked broadcast pauses the next one: it shared the loop with arrivals for its whole length.
+    const pause = this.lastChunked ? Math.min(this.opts.tickMs, this.lastMs) : 0;
+    const gap = Math.max(this.opts.floorMs, pause);
     const wait = Math.max(0, this.lastEnd + gap - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
@@ -68,6 +89,8 @@ export class BroadcastLane {
     if (updates.length === 0 || this.broadcasting) return;
     this.pending = [];
     const since = this.since;
+    const skip = this.sender ?? undefined;
+    this.sender = null;
     const started = this.clock.now();
     const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
     const frame = encodeSyncUpdate(merged);
@@ -86,7 +109,7 @@ export class BroadcastLane {
     const step = () => {
       this.timer = undefined;
       const end = Math.min(targets.length, next + chunk);
-      recipients += this.deps.deliver(frame, targets, next, end, held);
+      recipients += this.deps.deliver(frame, targets, next, end, held, skip);
       next = end;
       if (next < targets.length) {
         this.broadcasting = true;
@@ -96,6 +119,7 @@ export class BroadcastLane {
       this.broadcasting = false;
       this.lastEnd = this.clock.now();
       this.lastMs = this.lastEnd - started;
+      this.lastChunked = targets.length > chunk;
       this.deps.propagated((this.lastEnd - since) / 1000, recipients);
       // What arrived during a chunked broadcast goes next, after the pause.
       if (this.pending.length > 0 && !this.timer) this.schedule();
@@ -108,5 +132,6 @@ export class BroadcastLane {
     this.timer = undefined;
     this.broadcasting = false;
     this.pending = [];
+    this.sender = null;
   }
 }

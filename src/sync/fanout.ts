@@ -120,7 +120,7 @@ export class Fanout {
         { tickMs, floorMs, chunk },
         {
           targets,
-          deliver: (frame, to, from, end, before) => this.deliver(frame, to, from, end, before),
+          deliver: (frame, to, from, end, before, skip) => this.deliver(frame, to, from, end, before, skip),
           stateVectorBefore: (update) => stateVectorBefore(this.doc, update),
           propagated: (seconds, recipients) => this.observer.propagated(seconds, recipients),
         },
@@ -139,18 +139,19 @@ export class Fanout {
   }
 
   /**
-   * A document update for every local session: sent at once in small rooms (not back to its
-   * sender), merged in lanes in big ones (to everyone, the sender included). `receivedAt` (clock
+   * A document update for every local session but its sender: sent at once in small rooms,
+   * merged in lanes in big ones (a merged frame of several senders' updates goes to everyone,
+   * those senders included). `receivedAt` (clock
    * time, 0 when unknown) measures propagation.
    */
   update(update: Uint8Array, except: Session | undefined, receivedAt: number): void {
     if (this.sessions.size > this.limits.broadcastBatchAbove) {
       const viewers = this.sessions.size - this.editing.size;
       if (viewers > (this.limits.viewerTickAbove ?? DEFAULT_VIEWER_TICK_ABOVE)) {
-        this.editorLane.add(update, receivedAt);
-        this.viewerLane.add(update, receivedAt);
+        this.editorLane.add(update, receivedAt, except);
+        this.viewerLane.add(update, receivedAt, except);
       } else {
-        this.all.add(update, receivedAt);
+        this.all.add(update, receivedAt, except);
       }
       return;
     }
@@ -169,14 +170,21 @@ export class Fanout {
   }
 
   /**
-   * One update frame to targets[from, to) as one shared frame; a lagging viewer gets none and
-   * catches up later from `before()` (catch-up.ts). Returns how many got it.
+   * One update frame to targets[from, to) but `skip` as one shared frame; a lagging viewer gets
+   * none and catches up later from `before()` (catch-up.ts). Returns how many got it.
    */
-  private deliver(frame: Uint8Array, targets: Session[], from: number, to: number, before: () => Uint8Array): number {
+  private deliver(
+    frame: Uint8Array,
+    targets: Session[],
+    from: number,
+    to: number,
+    before: () => Uint8Array,
+    skip?: Session,
+  ): number {
     let sent = 0;
     for (let i = from; i < to; i++) {
       const s = targets[i]!;
-      if (this.catchUps.holds(s, before)) continue;
+      if (s === skip || this.catchUps.holds(s, before)) continue;
       if (this.sendTo(s, frame, 'update', false, true)) sent++;
     }
     if (sent > 0) this.observer.sent('update', sent, sent * frame.byteLength);

@@ -958,24 +958,47 @@ describe('Room: limits and tiers', () => {
     expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
   });
 
-  it('[S5.4] large rooms: a cheap broadcast delays nothing — what arrives in one turn goes as one frame at its end, for everyone', async () => {
+  it('[S5.4] large rooms: what arrives in one turn goes as one frame at its end, to everyone but a lone sender', async () => {
     const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
     const id = newDocument(log);
     const cs: Client[] = [];
     for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
-    cs[0]!.type('ab'); // out at the end of this turn, to everyone (sender included)
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(0);
+    const counts = () => cs.map((c) => c.socket.updates().length);
+    cs[0]!.type('ab'); // out at the end of this turn, to everyone but its sender (it holds it)
+    expect(counts()).toEqual([0, 0, 0, 0]);
     await nextTurn();
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
-    // The broadcast took no time on the room's clock: the next turn's edits wait for no tick.
+    expect(counts()).toEqual([0, 1, 1, 1]);
+    // Two senders in one turn: one merged frame for everyone, the senders included.
     cs[1]!.type('cd');
     cs[0]!.type('ef');
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+    expect(counts()).toEqual([0, 1, 1, 1]);
     await nextTurn();
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+    expect(counts()).toEqual([1, 2, 2, 2]);
     const fresh = new Y.Doc();
     for (const u of cs[3]!.socket.updates()) Y.applyUpdate(fresh, u);
     expect(fresh.getText('t').length).toBe(6);
+    expect(cs[3]!.text()).toBe(cs[0]!.text());
+    expect(cs[1]!.text()).toBe(cs[0]!.text());
+  });
+
+  it('[S5.4] large rooms: after a broadcast that fit in one turn, however long it took, the next waits no pause and merges what arrived meanwhile', async () => {
+    const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
+    const counts = () => cs.map((c) => c.socket.updates().length);
+    // Each update frame "takes" 10 ms of the room's clock: a broadcast to 3 sockets outlasts the tick twice.
+    const isUpdate = (f: Uint8Array) => f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE;
+    for (const c of cs) c.socket.onSend = (f) => isUpdate(f) && clock.elapse(10);
+    cs[0]!.type('ab');
+    await nextTurn();
+    expect(counts()).toEqual([0, 1, 1, 1]);
+    // Read in the turn after the broadcast (nothing can arrive during a broadcast that holds the loop).
+    cs[1]!.type('cd');
+    cs[2]!.type('ef');
+    await nextTurn(); // the room's clock did not move: no pause, though the last broadcast took 30 ms of it
+    expect(counts()).toEqual([1, 2, 2, 2]);
+    expect(cs[3]!.text()).toHaveLength(6);
     expect(cs[3]!.text()).toBe(cs[0]!.text());
   });
 
@@ -984,17 +1007,16 @@ describe('Room: limits and tiers', () => {
     const id = newDocument(log);
     const cs: Client[] = [];
     for (let i = 0; i < 6; i++) cs.push(await connect(registry, id, `u${i}`));
-    const reached = () => cs.filter((c) => c.socket.updates().length >= 1).length;
-    cs[0]!.type('ab');
+    const counts = () => cs.map((c) => c.socket.updates().length);
+    cs[0]!.type('ab'); // to everyone but its sender, 2 sockets per turn
     await nextTurn(); // the first chunk
-    expect(reached()).toBe(2);
+    expect(counts()).toEqual([0, 1, 0, 0, 0, 0]);
     cs[1]!.type('cd'); // arrives during the broadcast: waits for it, then goes merged
     await nextTurn();
-    expect(reached()).toBe(4);
+    expect(counts()).toEqual([0, 1, 1, 1, 0, 0]);
     await nextTurn();
-    expect(reached()).toBe(6);
-    for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
-    await waitFor('the second broadcast', () => cs.every((c) => c.socket.updates().length === 2));
+    expect(counts()).toEqual([0, 1, 1, 1, 1, 1]);
+    await waitFor('the second broadcast (not back to its sender)', () => counts().join() === '1,1,2,2,2,2');
     for (const c of cs) expect(c.text()).toBe(cs[0]!.text());
     expect(cs[5]!.text()).toHaveLength(4);
     // Each typist was acknowledged once its edit was durable, whatever the broadcast's progress.
@@ -1002,30 +1024,34 @@ describe('Room: limits and tiers', () => {
   });
 
   it.each([
-    { sendMs: 1, gapMs: 4, case: 'its own duration' },
-    { sendMs: 5, gapMs: 15, case: 'at most a tick' },
+    { sendMs: 1, gapMs: 3, case: 'its own duration' },
+    { sendMs: 6, gapMs: 15, case: 'at most a tick' },
   ])(
-    '[S5.4] large rooms: after a broadcast that took time, the next one waits $case and merges what arrived meanwhile',
+    '[S5.4] large rooms: after a chunked broadcast, the next one waits $case and merges what arrived meanwhile',
     async ({ sendMs, gapMs }) => {
-      const { registry, log, clock } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
+      const { registry, log, clock } = instance({
+        broadcastBatchAbove: 3,
+        broadcastTickMs: 15,
+        broadcastChunkSockets: 2,
+      });
       const id = newDocument(log);
       const cs: Client[] = [];
       for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
-      // Update frames to 4 sockets: a broadcast takes 4 × sendMs of the room's clock.
+      const counts = () => cs.map((c) => c.socket.updates().length);
+      // The first broadcast goes to 3 sockets (not back to its sender) in 2 chunks: 3 × sendMs of the room's clock.
       const isUpdate = (f: Uint8Array) => f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE;
       for (const c of cs) c.socket.onSend = (f) => isUpdate(f) && clock.elapse(sendMs);
       cs[0]!.type('ab');
-      await nextTurn();
-      for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
+      await waitFor('the first broadcast, both chunks', () => counts().join() === '0,1,1,1');
       cs[1]!.type('cd');
       await nextTurn();
       cs[0]!.type('ef');
       await clock.advance(gapMs - 1);
-      for (const c of cs) expect(c.socket.updates()).toHaveLength(1);
-      await clock.advance(1); // the pause is over: one merged frame with both edits
-      for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+      expect(counts()).toEqual([0, 1, 1, 1]);
+      await clock.advance(1); // the pause is over: one merged frame with both edits, for everyone
+      await waitFor('the merged broadcast, both chunks', () => counts().join() === '1,2,2,2');
       await clock.advance(60); // and nothing after it
-      for (const c of cs) expect(c.socket.updates()).toHaveLength(2);
+      expect(counts()).toEqual([1, 2, 2, 2]);
       const fresh = new Y.Doc();
       for (const u of cs[3]!.socket.updates()) Y.applyUpdate(fresh, u);
       expect(fresh.getText('t').length).toBe(6);
