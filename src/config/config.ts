@@ -187,7 +187,7 @@ export const ConfigSchema = T.Object({
       1,
       10000,
       20,
-      'SYNC_BROADCAST_TICK_MS: longest pause between two broadcasts of a large room (the pause is the previous broadcast duration, at most this)',
+      'SYNC_BROADCAST_TICK_MS: longest pause after a chunked broadcast of a large room (the pause is that broadcast duration, at most this; one that fits in one event-loop turn is followed by none)',
     ),
     presenceTickMs: Int(10, 60000, 500, 'SYNC_PRESENCE_TICK_MS: presence tick for reduced rooms'),
     presenceSampleSize: Int(1, 100000, 50, 'SYNC_PRESENCE_SAMPLE_SIZE: presence states per tick in reduced rooms'),
