@@ -124,6 +124,23 @@ describe.each(backends)('request limits per tenant [$name]', (backend) => {
     expect((await login('203.0.113.77')).statusCode).toBe(200);
   });
 
+  it('[RL10] a refused request is answered before its body is read or validated', async () => {
+    const noisy = await tenant('early');
+    // An invalid body: a 400 once validated, but over the limit the 429 comes first.
+    const answers = await burst(BURST, () =>
+      t.request('POST', `${API}/workspaces/${noisy.workspaceId}/documents`, {
+        token: noisy.owner.token,
+        body: { title: 42 },
+      }),
+    );
+    expect(statuses(answers)).toContain(429);
+    const refused = answers.find((r) => r.statusCode === 429);
+    expect(refused?.json()).toMatchObject({ status: 429, type: expect.stringMatching(/rate_limited$/) });
+    expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused?.headers['ratelimit-policy']).toBe('"workspace";q=1;w=1');
+    expect(statuses(answers).every((s) => s === 400 || s === 429)).toBe(true);
+  });
+
   it('[RL6] counts decisions by outcome, plan and scope', async () => {
     const metrics = (await t.request('GET', '/metrics')).body;
     expect(metrics).toMatch(/^rate_limit_decisions_total\{outcome="limited",plan="free",scope="workspace"[^}]*\} \d+/m);

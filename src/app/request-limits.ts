@@ -59,7 +59,8 @@ export type RequestLimitsObserver = {
   limited(event: { scope: string; plan: string; subject: string; limitPerSecond: number; suppressed: number }): void;
 };
 
-type PlanRow = { plan: Plan; override: number | null };
+/** A workspace's plan and override, with the policy they make (one object per cached row). */
+type PlanRow = { plan: Plan; override: number | null; policy: RatePolicy };
 const MAX_LOGGED_BUCKETS = 10_000;
 /** Buckets whose refusal is remembered at once; a flood of distinct keys evicts the oldest. */
 const MAX_REFUSED_BUCKETS = 10_000;
@@ -78,6 +79,8 @@ export class RequestLimits {
   /** Per bucket: until when further "limited" lines are held back, and how many were. */
   private readonly logged = new Map<string, { until: number; suppressed: number }>();
   private readonly expensive: Record<ExpensiveOperation, RatePolicy>;
+  /** Outside any workspace a user gets the free plan's rate. */
+  private readonly userPolicy: RatePolicy;
   /** Refusals still in force, per bucket key [RL9]. */
   private readonly refused: LRUCache<string, Refusal>;
   private readonly now: () => number;
@@ -100,6 +103,7 @@ export class RequestLimits {
     this.now = opts.now ?? Date.now;
     this.plans = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.planCacheMs) });
     this.refused = new LRUCache({ max: MAX_REFUSED_BUCKETS });
+    this.userPolicy = burstPolicy('user', opts.planRates.free, opts.burst);
     this.expensive = Object.fromEntries(
       Object.entries(opts.expensivePerSecond).map(([op, rate]) => [op, burstPolicy(op, rate, opts.burst)]),
     ) as Record<ExpensiveOperation, RatePolicy>;
@@ -122,17 +126,16 @@ export class RequestLimits {
       if (row) {
         buckets.push({
           key: `ws:${subject.workspaceId}`,
-          policy: workspacePolicy(row.plan, row.override, this.opts.planRates, this.opts.burst),
+          policy: row.policy,
           plan: row.plan,
           label: subject.workspaceId,
         });
       }
     }
     if (subject.kind === 'user' || (subject.kind === 'workspace' && buckets.length === 0)) {
-      // Outside any workspace a user gets the free plan's rate.
       buckets.push({
         key: `user:${subject.userId}`,
-        policy: burstPolicy('user', this.opts.planRates.free, this.opts.burst),
+        policy: this.userPolicy,
         plan: 'none',
         label: subject.userId,
       });
@@ -226,7 +229,11 @@ export class RequestLimits {
         .executeTakeFirst()
         .then((r) => {
           if (!r) return undefined;
-          const row = { plan: r.plan, override: r.rate_limit_per_second };
+          const row = {
+            plan: r.plan,
+            override: r.rate_limit_per_second,
+            policy: workspacePolicy(r.plan, r.rate_limit_per_second, this.opts.planRates, this.opts.burst),
+          };
           this.plans.set(workspaceId, row);
           return row;
         })

@@ -52,6 +52,15 @@ export function fieldProblems(errors: AjvError[], part: string | undefined): Fie
   });
 }
 
+/** Sends a problem+json response without an Error (the request limiter's cheap refusal). */
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  p: Omit<Problem, 'type' | 'title'> & { code: string },
+): FastifyReply {
+  return send(reply, request, p);
+}
+
 function send(reply: FastifyReply, request: FastifyRequest, p: Omit<Problem, 'type' | 'title'> & { code: string }) {
   const traceId = request.traceId ?? trace.getActiveSpan()?.spanContext().traceId;
   const body: Problem = {

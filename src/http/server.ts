@@ -183,6 +183,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotencyKey', null);
+  app.decorateRequest('rateLimited', false);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => sendNotFound(req, reply));
 
@@ -209,6 +210,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const failed = reply.statusCode >= 500 && !PROBE_ROUTES.has(route);
     if (failed) deps.metrics.httpErrors.inc(labels);
     deps.topTalkers?.request(route, req.params, reply.statusCode);
+    // Refusals by a request limit are counted above and logged by the limiter, sampled per bucket.
+    if (req.rateLimited) return;
     const level = failed ? 'error' : 'info';
     req.log[level](
       {
@@ -223,11 +226,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Before any route is added: it completes each route's schema (see openapi.ts).
   app.addHook('onRoute', withBodyProblems);
+  let rateLimitOnAuthenticated: ReturnType<typeof rateLimitHooks>['onAuthenticatedRequest'] | undefined;
   if (deps.api) {
     // Also before any route: onRoute documents the 429 (and its RateLimit headers) of each limited route.
     const limits = rateLimitHooks({ ...deps.api.rateLimits, prefix: API_PREFIX });
     app.addHook('onRoute', limits.onRoute);
-    app.addHook('preHandler', limits.preHandler);
+    // Log-in, per address, before anyone is authenticated; everything else in the protected scope.
+    app.addHook('onRequest', limits.onRequest);
+    rateLimitOnAuthenticated = limits.onAuthenticatedRequest;
   }
   await app.register(swagger, openApiOptions(deps.publicUrl));
   await app.register(swaggerUi, {
@@ -255,6 +261,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', authenticate(api.authenticator));
+        // Right after authentication, before the body is read: a refused request costs little.
+        if (rateLimitOnAuthenticated) scope.addHook('onRequest', rateLimitOnAuthenticated);
         const idempotency = idempotencyHooks(api.idempotencyKeys, deps.isolationMetrics);
         scope.addHook('preHandler', idempotency.preHandler);
         scope.addHook('onSend', idempotency.onSend);
