@@ -5,24 +5,32 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from './api.ts';
 import { NotificationBellSlot } from './comments/notification-bell-slot.tsx';
-import { NewWorkspaceDialog } from './components/new-workspace-dialog.tsx';
-import { isQuickSwitcherShortcut, QuickSwitcher } from './components/quick-switcher.tsx';
+import { isQuickSwitcherShortcut } from './components/quick-switcher-shortcut.ts';
 import { WorkspaceSwitcher } from './components/workspace-switcher.tsx';
 import { initials } from './initials.ts';
+import { lazy } from './lazy.tsx';
 import type { Workspace } from './model.ts';
 import { useNotice } from './notify.ts';
-import { ForgotPasswordPage, ResetPasswordPage } from './pages/account-recovery.tsx';
-import { ConfirmEmailPage } from './pages/account-security.tsx';
 import { AuthPage, nextPath } from './pages/auth.tsx';
-import { DocumentsPage } from './pages/documents.tsx';
 import { EditorRoute } from './pages/editor-route.tsx';
-import { HomePage } from './pages/home.tsx';
-import { InvitePage } from './pages/invite.tsx';
-import { MembersPage } from './pages/members.tsx';
-import { SettingsPage } from './pages/settings.tsx';
-import { TrashPage } from './pages/trash.tsx';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
 import { useWorkspaces, type WorkspacesState } from './workspaces.ts';
+
+// Every screen but log-in and the editor's route is its own chunk, fetched when first shown: the
+// entry script stays the shell (bench:web's "initial JS"). The editor route loads its own bundle.
+const ForgotPasswordPage = lazy(() => import('./pages/account-recovery.tsx'), 'ForgotPasswordPage');
+const ResetPasswordPage = lazy(() => import('./pages/account-recovery.tsx'), 'ResetPasswordPage');
+const ConfirmEmailPage = lazy(() => import('./pages/account-security.tsx'), 'ConfirmEmailPage');
+const DocumentsPage = lazy(() => import('./pages/documents.tsx'), 'DocumentsPage');
+const HomePage = lazy(() => import('./pages/home.tsx'), 'HomePage');
+const InvitePage = lazy(() => import('./pages/invite.tsx'), 'InvitePage');
+const MembersPage = lazy(() => import('./pages/members.tsx'), 'MembersPage');
+const SettingsPage = lazy(() => import('./pages/settings.tsx'), 'SettingsPage');
+const TrashPage = lazy(() => import('./pages/trash.tsx'), 'TrashPage');
+const NewWorkspaceDialog = lazy(() => import('./components/new-workspace-dialog.tsx'), 'NewWorkspaceDialog', {
+  placeholder: 'none',
+});
+const QuickSwitcher = lazy(() => import('./components/quick-switcher.tsx'), 'QuickSwitcher', { placeholder: 'none' });
 
 export function App({ api }: { api: ApiClient }) {
   const [user, setUser] = useState<User | null>(api.user);

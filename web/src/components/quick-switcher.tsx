@@ -17,11 +17,6 @@ const DEBOUNCE_MS = 120;
 const LIMIT = 10;
 const LISTBOX_ID = 'quick-switcher-options';
 
-/** Ctrl+K, or Cmd+K on a Mac. */
-export function isQuickSwitcherShortcut(e: KeyboardEvent): boolean {
-  return e.key.toLowerCase() === 'k' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey;
-}
-
 export function QuickSwitcher({
   api,
   workspaceNames,

@@ -4,20 +4,28 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
-import { ShareDialog } from '../components/share-dialog.tsx';
+import { lazy } from '../lazy.tsx';
 import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
 import { notify } from '../notify.ts';
 import { navigate } from '../router.ts';
+
+const ShareDialog = lazy(() => import('../components/share-dialog.tsx'), 'ShareDialog', { placeholder: 'none' });
 
 type EditorModule = typeof import('../editor/editor-page.tsx');
 
 let editorModule: Promise<EditorModule> | null = null;
 /** Starts (once) loading the editor bundle; also used to prefetch it before a click. */
 export function loadEditor(): Promise<EditorModule> {
-  editorModule ??= import('../editor/editor-page.tsx').catch((err) => {
-    editorModule = null;
-    throw err;
-  });
+  if (!editorModule) {
+    editorModule = import('../editor/editor-page.tsx').catch((err) => {
+      editorModule = null;
+      throw err;
+    });
+    // TipTap's chunks too, at the same time: the page would ask for them only once its own chunk
+    // has been fetched and evaluated, a round trip and a parse later (bench:web's phases). The page
+    // imports the same module and reports a failure itself.
+    import('../editor/create-editor.ts').catch(() => undefined);
+  }
   return editorModule;
 }
 
