@@ -4,8 +4,9 @@
  * opens the find bar, matches are highlighted and counted ("2 of 4"), Enter and Shift+Enter move
  * between them (wrapping), the case toggle narrows them, Replace all is one change that a reader
  * sees live and that one Undo reverts, Replace does one at a time, and Escape closes the bar and
- * takes the highlights away. The reader's bar finds but cannot replace. No console errors or CSP
- * violations anywhere.
+ * takes the highlights away. The reader's bar finds but cannot replace. On a 375 px phone, with no
+ * keyboard shortcut, the Find button in the sticky bar is in sight at the end of a long document and
+ * opens the same bar (ED1.5). No console errors or CSP violations anywhere.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -26,10 +27,46 @@ import {
   startE2eServer,
   type TrackedPage,
   waitForEditorText,
+  waitForStatus,
 } from '../support/browser.ts';
 
 const SETTLE_MS = 15_000;
 const FIND_BAR = '[data-testid="find-bar"]';
+
+/** A long document (the sticky bar is what stays in sight): every third paragraph has a cat. */
+const LONG_DOCUMENT = Array.from(
+  { length: 60 },
+  (_, i) => `<p>Paragraph ${i + 1} ${i % 3 === 0 ? 'with a cat' : 'without one'}, and enough words to fill a line.</p>`,
+).join('');
+
+async function pasteHtml(page: Page, html: string): Promise<void> {
+  await page.locator(EDITOR).focus();
+  await page.evaluate(
+    ([selector, value]) => {
+      const transfer = new DataTransfer();
+      transfer.setData('text/html', value as string);
+      transfer.setData('text/plain', 'x');
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      document.querySelector(selector as string)!.dispatchEvent(event);
+    },
+    [EDITOR, html] as const,
+  );
+}
+
+/** Whether the element is inside the viewport and really what a tap at its centre hits. */
+const reachable = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return { inView: false, hit: false, pageWidth: 0, viewportWidth: 0 };
+    const r = el.getBoundingClientRect();
+    const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return {
+      inView: r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth,
+      hit: at !== null && (el === at || el.contains(at)),
+      pageWidth: document.documentElement.scrollWidth,
+      viewportWidth: window.innerWidth,
+    };
+  }, selector);
 
 const findCount = (page: Page) => page.locator('[data-testid="find-count"]').textContent();
 const highlighted = (page: Page) =>
@@ -151,5 +188,53 @@ describe.each(backends)('find and replace in a real browser [$name]', (backend) 
     await b.page.keyboard.type('owl');
     await expect.poll(() => findCount(b.page)).toBe('1 of 1');
     expect(await b.page.getByRole('textbox', { name: 'Replace with' }).count()).toBe(0);
+  });
+
+  it('[ED1.5] on a phone the Find button in the sticky bar opens the find bar at the end of a long document', {
+    timeout: 120_000,
+  }, async () => {
+    const owner = await signUpApi(server.url, 'Phoebe Phone');
+    const ws = await createWorkspace(server.url, owner.accessToken, 'Find on a phone');
+    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Long cats');
+    const tracked = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true });
+    pages.push(tracked);
+    const page = tracked.page;
+    await signInWithSession(page, server.url, owner);
+    await openEditor(page, server.url, doc.id);
+    await pasteHtml(page, LONG_DOCUMENT);
+    await waitForEditorText(page, 'Paragraph 60 without one', SETTLE_MS);
+
+    // At the end of the document, with the toolbar row scrolled to either end, Find is in sight.
+    const FIND_OPEN = '.ed-find-open';
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(500);
+    for (const end of ['start', 'end'] as const) {
+      await page.evaluate((where) => {
+        const row = document.querySelector('.ed-toolbar');
+        if (row) row.scrollLeft = where === 'end' ? row.scrollWidth : 0;
+      }, end);
+      const at = await reachable(page, FIND_OPEN);
+      expect(at, `toolbar scrolled to its ${end}`).toMatchObject({ inView: true, hit: true });
+      expect(at.pageWidth).toBeLessThanOrEqual(at.viewportWidth);
+    }
+
+    // A tap opens the bar (in sight, the sticky bar's) with the query box focused.
+    const button = page.getByRole('button', { name: 'Find and replace' });
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    await button.tap();
+    await page.locator(FIND_BAR).waitFor({ timeout: SETTLE_MS });
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    const query = page.getByRole('textbox', { name: 'Find in document' });
+    await expect.poll(() => query.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await reachable(page, FIND_BAR)).toMatchObject({ inView: true, hit: true });
+    await page.keyboard.type('cat');
+    await expect.poll(() => findCount(page)).toMatch(/^\d+ of 20$/);
+
+    // And it replaces, as on a desktop.
+    await page.getByRole('textbox', { name: 'Replace with' }).fill('dog');
+    await page.getByRole('button', { name: 'Replace all' }).tap();
+    await expect.poll(() => findCount(page)).toBe('Replaced 20 matches');
+    expect(await editorText(page)).not.toContain('cat');
+    await waitForStatus(page, 'Saved', SETTLE_MS);
   });
 });
