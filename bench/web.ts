@@ -17,8 +17,10 @@
  *   CHROMIUM_PATH (/usr/bin/chromium)
  *   WEB_DIR (dist/web)         the built app to measure and serve
  *   WEB_BUILD (auto)           `never`: measure WEB_DIR as it is, without building it first
+ *   BENCH_WEB_CPU_PROFILE      a directory: each cold open's main-thread CPU profile is written
+ *                              there (cold-N.cpuprofile; `node bench/cpu-profile.ts` summarises it)
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -48,6 +50,7 @@ const RICH = {
   runs: num('BENCH_WEB_RICH_RUNS', 5),
 };
 const WEB_DIR = resolve(process.env.WEB_DIR || DEFAULT_WEB_DIR);
+const CPU_PROFILE_DIR = process.env.BENCH_WEB_CPU_PROFILE ? resolve(process.env.BENCH_WEB_CPU_PROFILE) : undefined;
 
 const log = (msg: string) => process.stderr.write(`[bench:web] ${msg}\n`);
 const emit = (obj: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -208,9 +211,23 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
       if (m.type() === 'error') errors.push(m.text());
     });
     await signInWithSession(page, base, session);
+    // Profiling: a same-origin page first, so the renderer the profiler attaches to is the one the
+    // app runs in (a cross-site navigation would swap processes). Profiled times are not for the record.
+    const cdp = CPU_PROFILE_DIR ? await context.newCDPSession(page) : undefined;
+    if (cdp) {
+      await page.goto(`${base}/api/v1/not-a-route`);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     await page.goto(`${base}/d/${documentId}`, { waitUntil: 'commit' });
     const c = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     cold.push((await c.jsonValue()) as number);
+    if (cdp && CPU_PROFILE_DIR) {
+      const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync(CPU_PROFILE_DIR, { recursive: true });
+      writeFileSync(join(CPU_PROFILE_DIR, `cold-${i + 1}.cpuprofile`), JSON.stringify(profile));
+    }
     coldPhases.push(await page.evaluate(PHASES));
     await page.reload({ waitUntil: 'commit' });
     const w = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
