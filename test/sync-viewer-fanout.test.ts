@@ -94,7 +94,10 @@ afterEach(async () => {
 });
 
 /** A room on a fake clock behind a real ws server; each socket's bufferedAmount can be padded. */
-async function serve(options: Partial<RegistryOptions>) {
+/** Runs on every update frame the server sends: a test records or makes it "take" clock time. */
+type OnUpdateSent = (session: Session, clock: FakeClock) => void;
+
+async function serve(options: Partial<RegistryOptions>, onUpdateSent: OnUpdateSent = () => undefined) {
   const clock = new FakeClock();
   const log = new MemoryUpdateLog();
   log.createDocument('doc', 'ws');
@@ -123,7 +126,10 @@ async function serve(options: Partial<RegistryOptions>) {
   server.on('connection', (ws) => {
     let session: Session;
     const socket: SyncSocket = {
-      send: (frame, shared) => (shared ? sendShared(ws, frame) : ws.send(frame)),
+      send: (frame, shared) => {
+        if (frame[0] === MessageType.SYNC && frame[1] === SyncStep.UPDATE) onUpdateSent(session, clock);
+        return shared ? sendShared(ws, frame) : ws.send(frame);
+      },
       get bufferedAmount() {
         return ws.bufferedAmount + (backlog.get(session) ?? 0);
       },
@@ -186,6 +192,31 @@ describe('[S7.9] viewer fan-out over real sockets', () => {
     expect(Math.max(...viewerFrames)).toBeLessThanOrEqual(3);
     // One merged frame for all viewers: byte for byte the same.
     for (const v of viewers) expect(v.client.updates).toEqual(viewers[0]!.client.updates);
+  });
+
+  it('[S7.9] the viewer tick spaces the starts of viewer broadcasts: one that took time is not followed by a whole tick of silence', async () => {
+    const SEND_MS = 5;
+    const starts: number[] = [];
+    let firstViewer: Session | undefined;
+    // Every update frame "takes" 5 ms of the room's clock: a broadcast to the 12 viewers lasts 60 ms.
+    const { clock, dial, type, useTypist, full } = await serve({}, (session, c) => {
+      if (session === firstViewer) starts.push(c.now());
+      c.elapse(SEND_MS);
+    });
+    const editors = [await dial('edit'), await dial('edit')];
+    useTypist(editors[0]!.session);
+    const viewers: { client: Client; session: Session }[] = [];
+    for (let i = 0; i < 12; i++) viewers.push(await dial('read'));
+    firstViewer = viewers[0]!.session; // first in the viewers' lane: its frame marks a broadcast's start
+    type('a');
+    await nextTurn();
+    type('b'); // arrives after the first viewer broadcast ended
+    await nextTurn();
+    await clock.advance(VIEWER_TICK_MS * 2);
+    await waitFor('every viewer to hold every edit', () => viewers.every((v) => v.client.text() === full()));
+    expect(starts).toHaveLength(2);
+    // One tick from the first broadcast's START (not from its end: that would be 260 ms).
+    expect(starts[1]! - starts[0]!).toBe(VIEWER_TICK_MS);
   });
 
   it('[S7.9] a lagging viewer gets no frames, then one merged catch-up once its buffer drained', async () => {

@@ -6,9 +6,10 @@
  * while it is written is read in the next turn and goes merged at that turn's end, with no pause
  * (a pause would add its length to the next edit in a busy small room). A broadcast to more than
  * `chunk` sockets writes one chunk per event-loop turn, so even 10,000 sockets never hold the loop
- * for more than a few ms; after it the next one waits its duration — at most a tick, at least the
- * lane's floor — from its END, so fan-out keeps to about half the event loop and everything that
- * arrives meanwhile is merged into the next frame (never one broadcast per update; issue 15). A
+ * for more than a few ms; after it the next one waits its duration — at most a tick — from its
+ * END, so fan-out keeps to about half the event loop and everything that arrives meanwhile is
+ * merged into the next frame (never one broadcast per update; issue 15). A lane's floor (the
+ * viewer tick) spaces broadcasts' STARTS: at most one per floor, with no added silence. A
  * broadcast carrying one sender's updates only skips that sender (it holds them already).
  * A room runs one lane for everyone, or two: editors with no floor, viewers with the viewer tick
  * as their floor (one merged frame per viewer tick for all of them).
@@ -44,7 +45,8 @@ export class BroadcastLane {
   private sender: Session | null = null;
   /** Receipt (clock) of the oldest update waiting, for propagation. */
   private since = 0;
-  /** When the last broadcast finished writing to every socket, and how long it took. */
+  /** When the last broadcast started, finished writing to every socket, and how long it took. */
+  private lastStart = Number.NEGATIVE_INFINITY;
   private lastEnd = Number.NEGATIVE_INFINITY;
   private lastMs = 0;
   /** Whether the last broadcast spanned more than one event-loop turn (it was chunked). */
@@ -76,8 +78,10 @@ export class BroadcastLane {
   private schedule(): void {
     // Only a chunked broadcast pauses the next one: it shared the loop with arrivals for its whole length.
     const pause = this.lastChunked ? Math.min(this.opts.tickMs, this.lastMs) : 0;
-    const gap = Math.max(this.opts.floorMs, pause);
-    const wait = Math.max(0, this.lastEnd + gap - this.clock.now());
+    // The floor is a rate (at most one broadcast per floor, counted from the last one's start), not
+    // a silence after each: a viewer tick of 50 ms after a 45 ms broadcast would double the cycle.
+    const due = Math.max(this.lastStart + this.opts.floorMs, this.lastEnd + pause);
+    const wait = Math.max(0, due - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.flush();
@@ -92,6 +96,7 @@ export class BroadcastLane {
     const skip = this.sender ?? undefined;
     this.sender = null;
     const started = this.clock.now();
+    this.lastStart = started;
     const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
     const frame = encodeSyncUpdate(merged);
     const targets = this.deps.targets();
