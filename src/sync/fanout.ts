@@ -80,6 +80,10 @@ export class Fanout {
   private readonly viewerLane: BroadcastLane;
   private readonly catchUps: ViewerCatchUps;
   private readonly pendingPresence = new Set<number>();
+  /** Sockets written per event-loop turn by a broadcast, a presence sample or a status round. */
+  private readonly chunk: number;
+  /** The next-chunk timers of presence and status rounds in progress. */
+  private readonly chunkTimers = new Set<Timer>();
   private presenceTimer: Timer | undefined;
   private statusTimer: Timer | undefined;
   private lastMode: RoomMode = 'full';
@@ -112,7 +116,8 @@ export class Fanout {
     this.doc = room.doc;
     this.editing = room.editing;
     const tickMs = room.limits.broadcastTickMs;
-    const chunk = room.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS;
+    const chunk = Math.max(1, room.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS);
+    this.chunk = chunk;
     const viewerTickMs = Math.max(tickMs, room.limits.viewerTickMs ?? tickMs);
     const lane = (targets: () => Session[], floorMs: number) =>
       new BroadcastLane(
@@ -210,7 +215,10 @@ export class Fanout {
       this.pendingPresence.delete(id);
       if (ids.length >= this.limits.presenceSampleSize) break;
     }
-    if (ids.length > 0) this.sendToAll(awarenessFrame(this.awareness, ids), 'awareness');
+    if (ids.length > 0) {
+      const frame = awarenessFrame(this.awareness, ids);
+      this.inChunks('awareness', (s) => (this.sendTo(s, frame, 'awareness', false, true) ? frame.byteLength : 0));
+    }
     if (this.pendingPresence.size > 0) {
       this.presenceTimer = this.clock.setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
     }
@@ -275,9 +283,41 @@ export class Fanout {
   private broadcastStatus(): void {
     const frames = { edit: encodeRoomStatus(this.status('edit')), read: encodeRoomStatus(this.status('read')) };
     const waiting = encodeRoomStatus(this.status('read', true));
-    for (const s of this.sessions) {
-      this.sendTo(s, this.waitlist.has(s) ? waiting : frames[s.access], 'control', true, true);
-    }
+    this.inChunks('control', (s) => {
+      const frame = this.waitlist.has(s) ? waiting : frames[s.access];
+      return this.sendTo(s, frame, 'control', false, true) ? frame.byteLength : 0;
+    });
+  }
+
+  /**
+   * `send` to every session, `chunk` of them per event-loop turn: a presence sample or a status
+   * round to 10,000 sockets (~130 ms of writes) must not hold the loop any more than a broadcast.
+   * `send` returns the bytes written (0: not sent); counted per chunk.
+   */
+  private inChunks(kind: FrameKind, send: (session: Session) => number): void {
+    const targets = [...this.sessions];
+    let next = 0;
+    const step = () => {
+      const end = Math.min(targets.length, next + this.chunk);
+      let sent = 0;
+      let bytes = 0;
+      for (let i = next; i < end; i++) {
+        const b = send(targets[i]!);
+        if (b > 0) {
+          sent++;
+          bytes += b;
+        }
+      }
+      if (sent > 0) this.observer.sent(kind, sent, bytes);
+      next = end;
+      if (next >= targets.length) return;
+      const timer = this.clock.setTimeout(() => {
+        this.chunkTimers.delete(timer);
+        step();
+      }, 0);
+      this.chunkTimers.add(timer);
+    };
+    step();
   }
 
   /** A session left: a lagging viewer's state vector goes with it. */
@@ -287,7 +327,8 @@ export class Fanout {
 
   /** Stops every timer and drops what was waiting for one. */
   stop(): void {
-    for (const t of [this.presenceTimer, this.statusTimer]) this.clock.clearTimeout(t);
+    for (const t of [this.presenceTimer, this.statusTimer, ...this.chunkTimers]) this.clock.clearTimeout(t);
+    this.chunkTimers.clear();
     this.presenceTimer = this.statusTimer = undefined;
     for (const lane of [this.all, this.editorLane, this.viewerLane]) lane.stop();
     this.catchUps.stop();

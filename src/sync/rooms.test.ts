@@ -958,6 +958,26 @@ describe('Room: limits and tiers', () => {
     expect(watcher.awarenessStates().slice(before)).toEqual([1, 1, 1]);
   });
 
+  it('[S5.4] a presence sample to more sockets than a chunk is written one chunk per turn, like a broadcast', async () => {
+    const { registry, log } = instance({ fullPresenceMax: 2, presenceTickMs: 0, broadcastChunkSockets: 2 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    for (let i = 0; i < 6; i++) cs.push(await connect(registry, id, `u${i}`));
+    await waitFor('the status rounds of the joins', () =>
+      cs.every((c) => c.socket.messages().at(-1)?.type === 'room-status'),
+    );
+    const before = cs.map((c) => c.socket.awarenessStates().length);
+    const reached = () => cs.filter((c, i) => c.socket.awarenessStates().length > before[i]!).length;
+    cs[0]!.awareness.setLocalState({ n: 9 }); // sampled: out at the presence tick (here: this turn's end)
+    expect(reached()).toBe(0);
+    await nextTurn();
+    expect(reached()).toBe(2);
+    await nextTurn();
+    expect(reached()).toBe(4);
+    await nextTurn();
+    expect(reached()).toBe(6);
+  });
+
   it('[S5.4] large rooms: what arrives in one turn goes as one frame at its end, to everyone but a lone sender', async () => {
     const { registry, log } = instance({ broadcastBatchAbove: 3, broadcastTickMs: 15 });
     const id = newDocument(log);
