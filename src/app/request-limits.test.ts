@@ -1,4 +1,4 @@
-/** RequestLimits on its own (docs/spec/limits.md): the remembered refusal [RL9], with a fake clock and a counting store. */
+/** RequestLimits on its own (docs/spec/limits.md): the remembered refusal [RL9] and the peak bucket [RL11], with a fake clock and a counting store. */
 import { describe, expect, it } from 'vitest';
 import { MemoryRateLimitStore } from '../adapters/rate-limit/memory-rate-limit-store.ts';
 import type { RatePolicy } from '../domain/rate-limits.ts';
@@ -21,7 +21,7 @@ class CountingStore implements RateLimitStore {
   }
 }
 
-function limiter(perMinute: number) {
+function limiter(perMinute: number, burst = { factor: 1, seconds: 0 }) {
   let time = 1_000_000;
   const now = () => time;
   const store = new CountingStore(now);
@@ -31,7 +31,7 @@ function limiter(perMinute: number) {
     new MemoryRateLimitStore(now),
     {
       planRates: { free: 100, business: 100, enterprise: 500 },
-      burst: { factor: 1, seconds: 0 },
+      burst,
       expensivePerSecond: { search: perMinute / 60, export: 1, image: 1, invite: 1, login: perMinute / 60 },
       planCacheMs: 1_000,
       storeRetryMs: 1_000,
@@ -64,5 +64,25 @@ describe('RequestLimits', () => {
     expect(store.calls).toBe(callsAtRefusal + 1);
     // Other buckets never waited for this one.
     expect((await limits.check({ kind: 'address', ip: '203.0.113.8' }, 'login')).limited).toBeUndefined();
+  });
+
+  it('[RL11] a full burst bucket is let out at the peak rate (factor × rate), decided in process', async () => {
+    // Free plan 100 req/s with bursts of 2x for 10 s: a bucket of 1,100, a peak of 200 a second.
+    const { limits, store, advance } = limiter(60, { factor: 2, seconds: 10 });
+    const user = { kind: 'user', userId: 'u1' } as const;
+    const statuses: boolean[] = [];
+    for (let i = 0; i < 300; i++) statuses.push((await limits.check(user)).limited === undefined);
+    expect(statuses.filter(Boolean)).toHaveLength(200);
+    const refused = await limits.check(user);
+    expect(refused.limited?.policy).toEqual({ name: 'user-peak', ratePerSecond: 200, burst: 200 });
+    // Only allowed-by-peak requests reached the shared store.
+    expect(store.calls).toBe(200);
+    // A second later the peak has refilled; the burst bucket still holds most of its 1,100.
+    advance(1_000);
+    let allowed = 0;
+    for (let i = 0; i < 300; i++) if ((await limits.check(user)).limited === undefined) allowed++;
+    expect(allowed).toBe(200);
+    const ok = await limits.check({ kind: 'user', userId: 'u2' });
+    expect(ok.decided.map((d) => d.policy.name)).toEqual(['user-peak', 'user']);
   });
 });

@@ -9,12 +9,17 @@
  * allow anything sooner (GCRA refusals change nothing, and other instances only spend it further),
  * so a flooding tenant's further requests are refused here without a round trip to the store —
  * the flood costs the instance as little as possible, and the store not at all.
+ *
+ * Workspace and user buckets also have a peak bucket [RL11] (the burst factor × the rate, one
+ * second deep) kept in process: it spreads a burst over time on the instance that serves it, so
+ * a full bucket cannot land on one instance at once, and costs no round trip to the store.
  */
 import { LRUCache } from 'lru-cache';
 import {
   type BurstShape,
   burstPolicy,
   type PlanRates,
+  peakPolicy,
   type RateDecision,
   type RatePolicy,
   workspacePolicy,
@@ -60,7 +65,7 @@ export type RequestLimitsObserver = {
 };
 
 /** A workspace's plan and override, with the policy they make (one object per cached row). */
-type PlanRow = { plan: Plan; override: number | null; policy: RatePolicy };
+type PlanRow = { plan: Plan; override: number | null; policy: RatePolicy; peak: RatePolicy | undefined };
 const MAX_LOGGED_BUCKETS = 10_000;
 /** Buckets whose refusal is remembered at once; a flood of distinct keys evicts the oldest. */
 const MAX_REFUSED_BUCKETS = 10_000;
@@ -81,6 +86,7 @@ export class RequestLimits {
   private readonly expensive: Record<ExpensiveOperation, RatePolicy>;
   /** Outside any workspace a user gets the free plan's rate. */
   private readonly userPolicy: RatePolicy;
+  private readonly userPeak: RatePolicy | undefined;
   /** Refusals still in force, per bucket key [RL9]. */
   private readonly refused: LRUCache<string, Refusal>;
   private readonly now: () => number;
@@ -104,6 +110,7 @@ export class RequestLimits {
     this.plans = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.planCacheMs) });
     this.refused = new LRUCache({ max: MAX_REFUSED_BUCKETS });
     this.userPolicy = burstPolicy('user', opts.planRates.free, opts.burst);
+    this.userPeak = peakPolicy(this.userPolicy, opts.burst.factor);
     this.expensive = Object.fromEntries(
       Object.entries(opts.expensivePerSecond).map(([op, rate]) => [op, burstPolicy(op, rate, opts.burst)]),
     ) as Record<ExpensiveOperation, RatePolicy>;
@@ -120,10 +127,19 @@ export class RequestLimits {
 
   /** Counts one request against its buckets; stops at the first that refuses it. */
   async check(subject: LimitSubject, operation?: ExpensiveOperation): Promise<LimitOutcome> {
-    const buckets: Array<{ key: string; policy: RatePolicy; plan: string; label: string }> = [];
+    const buckets: Array<{ key: string; policy: RatePolicy; plan: string; label: string; local?: boolean }> = [];
     if (subject.kind === 'workspace') {
       const row = await this.planOf(subject.workspaceId);
       if (row) {
+        if (row.peak) {
+          buckets.push({
+            key: `peak:ws:${subject.workspaceId}`,
+            policy: row.peak,
+            plan: row.plan,
+            label: subject.workspaceId,
+            local: true,
+          });
+        }
         buckets.push({
           key: `ws:${subject.workspaceId}`,
           policy: row.policy,
@@ -133,6 +149,15 @@ export class RequestLimits {
       }
     }
     if (subject.kind === 'user' || (subject.kind === 'workspace' && buckets.length === 0)) {
+      if (this.userPeak) {
+        buckets.push({
+          key: `peak:user:${subject.userId}`,
+          policy: this.userPeak,
+          plan: 'none',
+          label: subject.userId,
+          local: true,
+        });
+      }
       buckets.push({
         key: `user:${subject.userId}`,
         policy: this.userPolicy,
@@ -151,7 +176,7 @@ export class RequestLimits {
     }
     const decided: Decided[] = [];
     for (const b of buckets) {
-      const { decision, fallback } = await this.consume(b.key, b.policy);
+      const { decision, fallback } = await this.consume(b.key, b.policy, b.local === true);
       decided.push({ policy: b.policy, decision });
       this.observer.decision(decision.allowed ? 'allowed' : 'limited', b.plan, b.policy.name, fallback);
       if (!decision.allowed) {
@@ -162,7 +187,12 @@ export class RequestLimits {
     return { decided };
   }
 
-  private async consume(key: string, policy: RatePolicy): Promise<{ decision: RateDecision; fallback: boolean }> {
+  /** `local`: decided in process only (peak buckets), never by the shared store. */
+  private async consume(
+    key: string,
+    policy: RatePolicy,
+    local: boolean,
+  ): Promise<{ decision: RateDecision; fallback: boolean }> {
     const now = this.now();
     const refusal = this.refused.get(key);
     if (refusal && now < refusal.retryAt) {
@@ -171,7 +201,9 @@ export class RequestLimits {
         fallback: this.degradedNow,
       };
     }
-    const decided = await this.decide(key, policy);
+    const decided = local
+      ? { decision: await this.fallback.consume(key, policy), fallback: false }
+      : await this.decide(key, policy);
     if (decided.decision.allowed) {
       if (refusal) this.refused.delete(key);
     } else {
@@ -229,10 +261,12 @@ export class RequestLimits {
         .executeTakeFirst()
         .then((r) => {
           if (!r) return undefined;
+          const policy = workspacePolicy(r.plan, r.rate_limit_per_second, this.opts.planRates, this.opts.burst);
           const row = {
             plan: r.plan,
             override: r.rate_limit_per_second,
-            policy: workspacePolicy(r.plan, r.rate_limit_per_second, this.opts.planRates, this.opts.burst),
+            policy,
+            peak: peakPolicy(policy, this.opts.burst.factor),
           };
           this.plans.set(workspaceId, row);
           return row;

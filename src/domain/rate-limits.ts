@@ -73,6 +73,18 @@ export function burstPolicy(name: string, ratePerSecond: number, shape: BurstSha
   return { name, ratePerSecond, burst: Math.max(1, Math.floor(ratePerSecond + excess)) };
 }
 
+/**
+ * The peak that goes with a burst policy: `factor` × its rate, with one second of that as its own
+ * bucket. The burst bucket alone would let a full bucket out at once (1,100 requests in a moment
+ * for 100 req/s with 2x bursts for 10 s); the peak holds a burst to "2x" while it lasts. Undefined
+ * when it would allow nothing the burst bucket does not already refuse.
+ */
+export function peakPolicy(policy: RatePolicy, factor: number): RatePolicy | undefined {
+  const ratePerSecond = policy.ratePerSecond * Math.max(1, factor);
+  const burst = Math.max(1, Math.floor(ratePerSecond));
+  return burst >= policy.burst ? undefined : { name: `${policy.name}-peak`, ratePerSecond, burst };
+}
+
 export type PlanRates = Record<Plan, number>;
 
 /** The workspace's policy: its operator override when set, else its plan's rate. */

@@ -148,8 +148,11 @@ export function rateLimitHooks(deps: RateLimitDeps) {
       if (!outcome.limited) return undefined;
       const { policy, decision } = outcome.limited;
       const retryAfter = retryAfterSeconds(decision);
-      const who =
-        policy.name === 'workspace' ? 'this workspace' : policy.name === 'user' ? 'you' : `${policy.name} requests`;
+      const who = policy.name.startsWith('workspace')
+        ? 'this workspace'
+        : policy.name.startsWith('user')
+          ? 'you'
+          : `${policy.name} requests`;
       req.rateLimited = true;
       reply.header('retry-after', String(retryAfter));
       return sendProblem(reply, req, {

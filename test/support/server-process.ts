@@ -54,6 +54,8 @@ async function startOnce(env: Record<string, string>, port: number, readyTimeout
       // fail on the 100 ms production default (tests that measure the pools set their own).
       DB_POOL_ACQUIRE_TIMEOUT_MS: '5000',
       // Every test client is 127.0.0.1 and fixtures export and invite a lot (as test-app.ts).
+      RATE_LIMIT_FREE_PER_SECOND: '100000',
+      RATE_LIMIT_BUSINESS_PER_SECOND: '100000',
       RATE_LIMIT_SEARCH_PER_MINUTE: '6000000',
       RATE_LIMIT_EXPORT_PER_MINUTE: '6000000',
       RATE_LIMIT_IMAGE_PER_MINUTE: '6000000',
