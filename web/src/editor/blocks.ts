@@ -12,6 +12,7 @@ import Link from '@tiptap/extension-link';
 import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { TableKit } from '@tiptap/extension-table';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
+import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import { isAllowedLinkHref } from './link-url.ts';
 import { transformPastedHtml } from './paste-html.ts';
 import { looksLikeMarkdown, markdownToHtml } from './paste-markdown.ts';
@@ -43,6 +44,18 @@ const SafeLink = Link.extend({
         key: new PluginKey('collabDocsLinkModClick'),
         props: {
           handleClick: (view, pos, event) => openLinkOnModClick(linkHrefAt(view, pos), event),
+        },
+      }),
+      new Plugin({
+        key: new PluginKey('collabDocsNoAutolinkFromSync'),
+        // Text from the shared document (the first sync, another person's typing, undo) was
+        // autolinked where it was typed. Scanning it again here was ~30 ms of a 10,000-word
+        // document's cold open (linkify over the whole text; bench:web's CPU profile).
+        filterTransaction: (tr) => {
+          if ((tr.getMeta(ySyncPluginKey) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin) {
+            tr.setMeta('preventAutolink', true);
+          }
+          return true;
         },
       }),
     ];

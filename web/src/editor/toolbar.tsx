@@ -52,10 +52,13 @@ export type ToolbarProps = {
 export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) {
   const [state, setState] = useState(() => readState(editor));
   const [linkOpen, setLinkOpen] = useState(false);
+  // What the first render read: the effects below compare with it rather than read again (each
+  // read asks every button's isActive/can, ~12 ms on a loaded machine's cold open).
+  const mounted = useRef({ state, editable });
 
   useEffect(() => {
     let frame = 0;
-    let lastKey = stateKey(readState(editor));
+    let lastKey = stateKey(mounted.current.state);
     const refresh = () => {
       frame = 0;
       const next = readState(editor);
@@ -69,7 +72,7 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
     };
     editor.on('transaction', schedule);
     editor.on('focus', schedule);
-    refresh();
+    schedule(); // whatever changed between the first render and now
     return () => {
       cancelAnimationFrame(frame);
       editor.off('transaction', schedule);
@@ -79,8 +82,10 @@ export function Toolbar({ editor, editable, registerLinkOpener }: ToolbarProps) 
 
   // setEditable emits a transaction-free 'update'; re-read when it flips.
   useEffect(() => {
-    setState(readState(editor));
     if (!editable) setLinkOpen(false);
+    if (mounted.current.editable === editable) return; // the first render's read saw this already
+    mounted.current.editable = editable;
+    setState(readState(editor));
   }, [editor, editable]);
 
   useEffect(() => {

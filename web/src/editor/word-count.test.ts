@@ -19,5 +19,7 @@ describe('countWords [issue 13]', () => {
     expect(wordCountText(1)).toBe('1 word');
     expect(wordCountText(0)).toBe('0 words');
     expect(wordCountText(10_000)).toBe('10,000 words');
+    expect(wordCountText(999)).toBe('999 words');
+    expect(wordCountText(1_234_567)).toBe('1,234,567 words');
   });
 });
