@@ -14,17 +14,18 @@ import * as decoding from 'lib0/decoding';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
 import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import type { SyncSocket } from '../src/sync/ports.ts';
-import { encodeSyncUpdate, MessageType, SyncStep } from '../src/sync/protocol.ts';
+import { encodeAwareness, encodeSyncUpdate, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
 import { type RegistryOptions, RoomRegistry } from '../src/sync/rooms.ts';
 import { Session } from '../src/sync/session.ts';
-import { sendShared } from '../src/ws/shared-frames.ts';
+import { sendShared, sendSharedTogether } from '../src/ws/shared-frames.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { MemoryUpdateLog } from './support/memory-update-log.ts';
 import { nextTurn, waitFor } from './support/wait.ts';
@@ -67,12 +68,19 @@ const observer = {
 /** A client socket that records the update frames the server sent and builds its text from them. */
 class Client {
   readonly updates: Uint8Array[] = [];
+  /** Presence states received, decoded into this client's own awareness. */
+  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly ws: WebSocket;
   constructor(ws: WebSocket) {
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer) => {
       if (data[0] === MessageType.SYNC && data[1] === SyncStep.UPDATE) this.updates.push(new Uint8Array(data));
+      if (data[0] === MessageType.AWARENESS) {
+        const d = decoding.createDecoder(new Uint8Array(data));
+        decoding.readVarUint(d);
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(d), 'server');
+      }
     });
   }
   text(): string {
@@ -130,6 +138,7 @@ async function serve(options: Partial<RegistryOptions>, onUpdateSent: OnUpdateSe
         if (frame[0] === MessageType.SYNC && frame[1] === SyncStep.UPDATE) onUpdateSent(session, clock);
         return shared ? sendShared(ws, frame) : ws.send(frame);
       },
+      sendTogether: (frames) => sendSharedTogether(ws, frames),
       get bufferedAmount() {
         return ws.bufferedAmount + (backlog.get(session) ?? 0);
       },
@@ -217,6 +226,31 @@ describe('[S7.9] viewer fan-out over real sockets', () => {
     expect(starts).toHaveLength(2);
     // One tick from the first broadcast's START (not from its end: that would be 260 ms).
     expect(starts[1]! - starts[0]!).toBe(VIEWER_TICK_MS);
+  });
+
+  it("[S5.4][S7.9] a presence sample rides the viewers' next merged update: two messages in one write, both read whole by the client", async () => {
+    const { clock, room, dial, type, useTypist, full } = await serve({ fullPresenceMax: 2, presenceTickMs: 50 });
+    const editors = [await dial('edit'), await dial('edit')];
+    useTypist(editors[0]!.session);
+    const viewers: { client: Client; session: Session }[] = [];
+    for (let i = 0; i < 12; i++) viewers.push(await dial('read'));
+    type('a');
+    await waitFor('the first viewer broadcast', () => viewers.every((v) => v.client.updates.length === 1));
+    type('b'); // the viewers' lane waits for its tick (200 ms) ...
+    const cursor = new awarenessProtocol.Awareness(new Y.Doc());
+    cursor.setLocalState({ cursor: 7 });
+    editors[1]!.client.ws.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(cursor, [cursor.clientID])));
+    await waitFor('the cursor applied in the room', () => room.awareness.getStates().has(cursor.clientID));
+    await clock.advance(50); // ... the presence tick comes first: its sample waits for that broadcast
+    for (const v of viewers) expect(v.client.awareness.getStates().has(cursor.clientID)).toBe(false);
+    await clock.advance(VIEWER_TICK_MS);
+    await waitFor('update and presence at every viewer', () =>
+      viewers.every((v) => v.client.text() === full() && v.client.awareness.getStates().has(cursor.clientID)),
+    );
+    for (const v of viewers) {
+      expect(v.client.updates).toHaveLength(2);
+      expect(v.client.awareness.getStates().get(cursor.clientID)).toMatchObject({ cursor: 7 });
+    }
   });
 
   it('[S7.9] a lagging viewer gets no frames, then one merged catch-up once its buffer drained', async () => {

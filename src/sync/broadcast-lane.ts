@@ -10,7 +10,8 @@
  * END, so fan-out keeps to about half the event loop and everything that arrives meanwhile is
  * merged into the next frame (never one broadcast per update; issue 15). A lane's floor (the
  * viewer tick) spaces broadcasts' STARTS: at most one per floor, with no added silence. A
- * broadcast carrying one sender's updates only skips that sender (it holds them already).
+ * broadcast carrying one sender's updates only skips that sender (it holds them already). A big
+ * room's presence samples ride the next broadcast (`attach`): one write per socket for both.
  * A room runs one lane for everyone, or two: editors with no floor, viewers with the viewer tick
  * as their floor (one merged frame per viewer tick for all of them).
  */
@@ -23,11 +24,14 @@ export type LaneDeps = {
   /** The sessions this broadcast goes to (a snapshot: joins meanwhile got it in their sync step 2). */
   targets(): Session[];
   /**
-   * Writes `frame` to targets[from, to) except `skip`; returns how many got it. `before()`: the
-   * state vector of the document without this update, for sockets that must catch up later instead.
+   * Writes `frame` (none: a broadcast of riders only) and the `riders` (presence frames going in
+   * the same write) to targets[from, to), the update not to `skip`; returns how many got the
+   * update. `before()`: the state vector of the document without this update, for sockets that
+   * must catch up later instead.
    */
   deliver(
-    frame: Uint8Array,
+    frame: Uint8Array | undefined,
+    riders: readonly Uint8Array[],
     targets: Session[],
     from: number,
     to: number,
@@ -41,6 +45,8 @@ export type LaneDeps = {
 
 export class BroadcastLane {
   private pending: Uint8Array[] = [];
+  /** Presence frames that go with the next broadcast, in the same write to each socket. */
+  private riders: Uint8Array[] = [];
   /** The one session every pending update came from (it needs none of them); null when mixed or unknown. */
   private sender: Session | null = null;
   /** Receipt (clock) of the oldest update waiting, for propagation. */
@@ -75,6 +81,16 @@ export class BroadcastLane {
     this.schedule();
   }
 
+  /**
+   * A frame (a presence sample) for every target of this lane, written together with the next
+   * broadcast's update frame (one write per socket instead of two), or alone when no update comes.
+   */
+  attach(frame: Uint8Array): void {
+    this.riders.push(frame);
+    if (this.timer || this.broadcasting) return;
+    this.schedule();
+  }
+
   private schedule(): void {
     // Only a chunked broadcast pauses the next one: it shared the loop with arrivals for its whole length.
     const pause = this.lastChunked ? Math.min(this.opts.tickMs, this.lastMs) : 0;
@@ -90,31 +106,33 @@ export class BroadcastLane {
 
   private flush(): void {
     const updates = this.pending;
-    if (updates.length === 0 || this.broadcasting) return;
+    const riders = this.riders;
+    if ((updates.length === 0 && riders.length === 0) || this.broadcasting) return;
     this.pending = [];
+    this.riders = [];
     const since = this.since;
     const skip = this.sender ?? undefined;
     this.sender = null;
     const started = this.clock.now();
     this.lastStart = started;
-    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const frame = encodeSyncUpdate(merged);
+    const merged = updates.length === 0 ? undefined : updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    const frame = merged && encodeSyncUpdate(merged);
     const targets = this.deps.targets();
     let before: Uint8Array | undefined;
     const held = () => {
-      before ??= this.deps.stateVectorBefore(merged);
+      before ??= this.deps.stateVectorBefore(merged!);
       return before;
     };
     const chunk = Math.max(1, this.opts.chunk);
     // Chunked: later updates reach the document between chunks, so what a socket holds without
     // this one is taken now, before the first chunk.
-    if (targets.length > chunk) held();
+    if (merged && targets.length > chunk) held();
     let next = 0;
     let recipients = 0;
     const step = () => {
       this.timer = undefined;
       const end = Math.min(targets.length, next + chunk);
-      recipients += this.deps.deliver(frame, targets, next, end, held, skip);
+      recipients += this.deps.deliver(frame, riders, targets, next, end, held, skip);
       next = end;
       if (next < targets.length) {
         this.broadcasting = true;
@@ -125,9 +143,9 @@ export class BroadcastLane {
       this.lastEnd = this.clock.now();
       this.lastMs = this.lastEnd - started;
       this.lastChunked = targets.length > chunk;
-      this.deps.propagated((this.lastEnd - since) / 1000, recipients);
+      if (frame) this.deps.propagated((this.lastEnd - since) / 1000, recipients);
       // What arrived during a chunked broadcast goes next, after the pause.
-      if (this.pending.length > 0 && !this.timer) this.schedule();
+      if ((this.pending.length > 0 || this.riders.length > 0) && !this.timer) this.schedule();
     };
     step();
   }
@@ -137,6 +155,7 @@ export class BroadcastLane {
     this.timer = undefined;
     this.broadcasting = false;
     this.pending = [];
+    this.riders = [];
     this.sender = null;
   }
 }

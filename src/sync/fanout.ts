@@ -8,7 +8,10 @@
  * as the same frame, marked shared (the transport frames it once for all, ws/shared-frames.ts);
  * rooms with many viewers send them their own lane, at most one merged frame per viewer tick for
  * all of them, while editors keep the fast lane; a viewer that falls behind gets no frames until
- * its buffer drained, then one merged catch-up (catch-up.ts).
+ * its buffer drained, then one merged catch-up (catch-up.ts). A big room's presence sample rides
+ * the next broadcast of each lane: one write per socket carries both (the kernel's per-write cost
+ * is what a broadcast pays). Over 300 lines: every way a frame leaves a room — backpressure,
+ * chunking, lanes, riders — is one policy and is kept in one place.
  */
 import { trace } from '@opentelemetry/api';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -50,6 +53,7 @@ const DEFAULT_VIEWER_TICK_ABOVE = 1_000;
 const DEFAULT_VIEWER_LAG_BYTES = 1_048_576;
 
 const STATUS_THROTTLE_MS = 1_000;
+const NO_RIDERS: readonly Uint8Array[] = [];
 /**
  * Sockets written per event-loop turn by one broadcast. A write costs ~10 µs of kernel time, so a
  * chunk holds the event loop ~5 ms: a broadcast to 10,000 sockets (~100 ms) no longer blocks
@@ -125,7 +129,8 @@ export class Fanout {
         { tickMs, floorMs, chunk },
         {
           targets,
-          deliver: (frame, to, from, end, before, skip) => this.deliver(frame, to, from, end, before, skip),
+          deliver: (frame, riders, to, from, end, before, skip) =>
+            this.deliver(frame, riders, to, from, end, before, skip),
           stateVectorBefore: (update) => stateVectorBefore(this.doc, update),
           propagated: (seconds, recipients) => this.observer.propagated(seconds, recipients),
         },
@@ -150,14 +155,9 @@ export class Fanout {
    * time, 0 when unknown) measures propagation.
    */
   update(update: Uint8Array, except: Session | undefined, receivedAt: number): void {
-    if (this.sessions.size > this.limits.broadcastBatchAbove) {
-      const viewers = this.sessions.size - this.editing.size;
-      if (viewers > (this.limits.viewerTickAbove ?? DEFAULT_VIEWER_TICK_ABOVE)) {
-        this.editorLane.add(update, receivedAt, except);
-        this.viewerLane.add(update, receivedAt, except);
-      } else {
-        this.all.add(update, receivedAt, except);
-      }
+    const lanes = this.lanes();
+    if (lanes) {
+      for (const lane of lanes) lane.add(update, receivedAt, except);
       return;
     }
     const span = tracer.startSpan('sync.fanout', { attributes: { 'document.id': this.documentId } });
@@ -168,32 +168,72 @@ export class Fanout {
       return before;
     };
     const targets = [...this.sessions].filter((s) => s !== except);
-    const recipients = this.deliver(frame, targets, 0, targets.length, held);
+    const recipients = this.deliver(frame, NO_RIDERS, targets, 0, targets.length, held);
     span.setAttribute('sync.recipients', recipients);
     span.end();
     if (receivedAt > 0) this.observer.propagated((this.clock.now() - receivedAt) / 1000, recipients);
   }
 
+  /** The lanes of a big room (everyone's, or the editors' and the viewers'); undefined in a small room. */
+  private lanes(): BroadcastLane[] | undefined {
+    if (this.sessions.size <= this.limits.broadcastBatchAbove) return undefined;
+    const viewers = this.sessions.size - this.editing.size;
+    return viewers > (this.limits.viewerTickAbove ?? DEFAULT_VIEWER_TICK_ABOVE)
+      ? [this.editorLane, this.viewerLane]
+      : [this.all];
+  }
+
   /**
-   * One update frame to targets[from, to) but `skip` as one shared frame; a lagging viewer gets
-   * none and catches up later from `before()` (catch-up.ts). Returns how many got it.
+   * One update frame (if any) to targets[from, to) but `skip` as one shared frame, the `riders`
+   * (presence) in the same write; a lagging viewer gets no update and catches up later from
+   * `before()` (catch-up.ts), a socket over the soft limit no presence. Returns how many got the update.
    */
   private deliver(
-    frame: Uint8Array,
+    frame: Uint8Array | undefined,
+    riders: readonly Uint8Array[],
     targets: Session[],
     from: number,
     to: number,
     before: () => Uint8Array,
     skip?: Session,
   ): number {
-    let sent = 0;
+    const together = frame && riders.length > 0 ? [frame, ...riders] : undefined;
+    let updates = 0;
+    let presence = 0;
     for (let i = from; i < to; i++) {
       const s = targets[i]!;
-      if (s === skip || this.catchUps.holds(s, before)) continue;
-      if (this.sendTo(s, frame, 'update', false, true)) sent++;
+      const update = frame !== undefined && s !== skip && !this.catchUps.holds(s, before);
+      let ride = riders.length > 0;
+      if (ride && s.socket.bufferedAmount > this.limits.sendBufferSoftBytes) {
+        this.observer.presenceDropped();
+        ride = false;
+      }
+      const frames = update ? (ride ? together! : [frame!]) : ride ? riders : undefined;
+      if (!frames || !this.sendFrames(s, frames)) continue;
+      if (update) updates++;
+      if (ride) presence++;
     }
-    if (sent > 0) this.observer.sent('update', sent, sent * frame.byteLength);
-    return sent;
+    if (updates > 0) this.observer.sent('update', updates, updates * frame!.byteLength);
+    if (presence > 0) {
+      const bytes = riders.reduce((n, r) => n + r.byteLength, 0);
+      this.observer.sent('awareness', presence, presence * bytes);
+    }
+    return updates;
+  }
+
+  /** Shared frames to one socket in one write when the transport can (sendTo's hard limit applies). */
+  private sendFrames(session: Session, frames: readonly Uint8Array[]): boolean {
+    if (frames.length === 1) return this.sendTo(session, frames[0]!, 'update', false, true);
+    if (session.closed) return false;
+    if (session.socket.bufferedAmount > this.limits.sendBufferHardBytes) {
+      this.observer.tooSlow();
+      session.close(CloseCode.TOO_SLOW, 'send buffer full: reconnect to resync');
+      return false;
+    }
+    const socket = session.socket;
+    if (socket.sendTogether) socket.sendTogether(frames);
+    else for (const f of frames) socket.send(f, true);
+    return true;
   }
 
   /** Changed presence states: to everyone at once in a full room, sampled per presence tick otherwise. */
@@ -217,7 +257,10 @@ export class Fanout {
     }
     if (ids.length > 0) {
       const frame = awarenessFrame(this.awareness, ids);
-      this.inChunks('awareness', (s) => (this.sendTo(s, frame, 'awareness', false, true) ? frame.byteLength : 0));
+      // A big room's sample rides the next broadcast of each lane: one write per socket, not two.
+      const lanes = this.lanes();
+      if (lanes) for (const lane of lanes) lane.attach(frame);
+      else this.inChunks('awareness', (s) => (this.sendTo(s, frame, 'awareness', false, true) ? frame.byteLength : 0));
     }
     if (this.pendingPresence.size > 0) {
       this.presenceTimer = this.clock.setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);

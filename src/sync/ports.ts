@@ -11,6 +11,11 @@ export interface SyncSocket {
    * sockets now (a broadcast), so the transport may frame it once for all of them.
    */
   send(frame: Uint8Array, shared?: boolean): void;
+  /**
+   * Optional: several shared frames (a broadcast's update and the presence riding it) in one
+   * write; without it they are sent one by one.
+   */
+  sendTogether?(frames: readonly Uint8Array[]): void;
   /** Bytes queued but not yet written to the network (backpressure signal). */
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;

@@ -61,6 +61,9 @@ const DEFAULTS: RegistryOptions = {
 // ---------------------------------------------------------------------------------------------
 // Fakes and helpers
 
+const isFanout = (f: Uint8Array) =>
+  f[0] === MessageType.AWARENESS || (f[0] === MessageType.SYNC && f[1] === SyncStep.UPDATE);
+
 /** A socket that records every frame; `bufferedAmount` is whatever the test sets. */
 class FakeSocket implements SyncSocket {
   readonly frames: Uint8Array[] = [];
@@ -68,10 +71,21 @@ class FakeSocket implements SyncSocket {
   closed: { code: number; reason: string } | undefined;
   /** Runs on every send: a test makes sends "take" clock time with it. */
   onSend: ((frame: Uint8Array) => void) | undefined;
+  /** Writes to the transport carrying an update or presence (a frame alone, or several together). */
+  writes = 0;
   send(frame: Uint8Array): void {
     if (this.closed) throw new Error('send on a closed socket');
+    if (isFanout(frame)) this.writes++;
     this.frames.push(frame);
     this.onSend?.(frame);
+  }
+  sendTogether(frames: readonly Uint8Array[]): void {
+    if (this.closed) throw new Error('send on a closed socket');
+    if (frames.some(isFanout)) this.writes++;
+    for (const f of frames) {
+      this.frames.push(f);
+      this.onSend?.(f);
+    }
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };
@@ -976,6 +990,45 @@ describe('Room: limits and tiers', () => {
     expect(reached()).toBe(4);
     await nextTurn();
     expect(reached()).toBe(6);
+  });
+
+  it("[S5.4] a big room's presence sample rides the next broadcast (one write per socket for both), or goes alone when no update comes", async () => {
+    const { registry, log } = instance({ broadcastBatchAbove: 3, fullPresenceMax: 2, presenceTickMs: 0 });
+    const id = newDocument(log);
+    const cs: Client[] = [];
+    for (let i = 0; i < 4; i++) cs.push(await connect(registry, id, `u${i}`));
+    await waitFor('the status rounds of the joins', () =>
+      cs.every((c) => c.socket.messages().at(-1)?.type === 'room-status'),
+    );
+    const snapshot = () =>
+      cs.map((c) => ({
+        writes: c.socket.writes,
+        updates: c.socket.updates().length,
+        presence: c.socket.awarenessStates().length,
+      }));
+    const delta = (a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>) =>
+      b.map((x, i) => [x.writes - a[i]!.writes, x.updates - a[i]!.updates, x.presence - a[i]!.presence]);
+    const start = snapshot();
+    cs[0]!.awareness.setLocalState({ n: 1 }); // sampled: out at the presence tick (this turn's end)
+    cs[1]!.type('x');
+    await nextTurn();
+    // [writes, update frames, presence frames]: the sender of the edit gets the presence only.
+    expect(delta(start, snapshot())).toEqual([
+      [1, 1, 1],
+      [1, 0, 1],
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    const mid = snapshot();
+    cs[2]!.awareness.setLocalState({ n: 2 }); // no edit comes: the sample goes alone
+    await waitFor('the sample alone', () => delta(mid, snapshot()).every(([, , p]) => p === 1));
+    expect(delta(mid, snapshot())).toEqual([
+      [1, 0, 1],
+      [1, 0, 1],
+      [1, 0, 1],
+      [1, 0, 1],
+    ]);
+    expect(cs[3]!.text()).toBe(cs[1]!.text());
   });
 
   it('[S5.4] large rooms: what arrives in one turn goes as one frame at its end, to everyone but a lone sender', async () => {

@@ -16,7 +16,7 @@ import { DocumentQuarantined, type RoomRegistry, WorkspaceOverBudget } from '../
 import { Session } from '../sync/session.ts';
 import type { Slot, SyncLimitName } from '../sync/tenant-limits.ts';
 import { setMaxPayload } from './limit-report.ts';
-import { sendShared } from './shared-frames.ts';
+import { sendShared, sendSharedTogether } from './shared-frames.ts';
 import type { ConnectionDeps } from './sync-endpoint.ts';
 
 /** Frames a client may send before its token is verified (sync step 1, awareness, ...). */
@@ -510,6 +510,7 @@ export class Connection {
     const socket = {
       // [S7.9] A broadcast's frame is framed once for all its sockets.
       send: (frame: Uint8Array, shared?: boolean) => (shared ? sendShared(this.ws, frame) : this.ws.send(frame)),
+      sendTogether: (frames: readonly Uint8Array[]) => sendSharedTogether(this.ws, frames),
       get bufferedAmount() {
         return socket.ws.bufferedAmount;
       },

@@ -46,8 +46,11 @@ export function frameOf(payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** Sends `payload` to `ws` as the one shared frame, or through `ws.send` when that is not safe. */
-export function sendShared(ws: WebSocket, payload: Uint8Array): void {
+/** Several payloads' frames back to back, built once per list (a broadcast's chunk). */
+const together = new WeakMap<readonly Uint8Array[], Buffer>();
+
+/** The socket to write frames to directly, or undefined when ws itself must send (see the header). */
+function idleSocket(ws: WebSocket): NonNullable<WsInternals['_socket']> | undefined {
   const internals = ws as unknown as WsInternals;
   const socket = internals._socket;
   const sender = internals._sender;
@@ -59,8 +62,32 @@ export function sendShared(ws: WebSocket, payload: Uint8Array): void {
     sender._state !== 0 ||
     sender._queue.length > 0
   ) {
-    ws.send(payload);
+    return undefined;
+  }
+  return socket;
+}
+
+/** Sends `payload` to `ws` as the one shared frame, or through `ws.send` when that is not safe. */
+export function sendShared(ws: WebSocket, payload: Uint8Array): void {
+  const socket = idleSocket(ws);
+  if (socket) socket.write(frameOf(payload));
+  else ws.send(payload);
+}
+
+/**
+ * Sends every payload as its own message, in one write to the socket (a broadcast's update and
+ * the presence riding it: the kernel's per-write cost, not the bytes, is what a broadcast pays).
+ */
+export function sendSharedTogether(ws: WebSocket, payloads: readonly Uint8Array[]): void {
+  const socket = idleSocket(ws);
+  if (!socket) {
+    for (const p of payloads) ws.send(p);
     return;
   }
-  socket.write(frameOf(payload));
+  let frames = together.get(payloads);
+  if (!frames) {
+    frames = Buffer.concat(payloads.map(frameOf));
+    together.set(payloads, frames);
+  }
+  socket.write(frames);
 }
