@@ -92,11 +92,10 @@ export function bundleReport(dir: string) {
     eagerCss: { gzipBytes: sum(eagerCss, 'gzipBytes'), bytes: sum(eagerCss, 'bytes'), files: eagerCss },
     lazyJs: { gzipBytes: sum(lazyJs, 'gzipBytes'), bytes: sum(lazyJs, 'bytes'), files: lazyJs },
     lazyCss: { gzipBytes: sum(lazyCss, 'gzipBytes'), bytes: sum(lazyCss, 'bytes'), files: lazyCss },
-    /** Everything the editor page runs: the eager entry plus the lazily loaded editor chunks. */
+    /** Every chunk of the build (every screen's); what opening a document runs is `editor_open_js`. */
     allJsGzipBytes: sum(js, 'gzipBytes'),
     goal: { initialJsGzipBytes: GOALS.initialJsGzipBytes },
     initialJsMeetsGoal: sum(eagerJs, 'gzipBytes') < GOALS.initialJsGzipBytes,
-    allJsMeetsGoal: sum(js, 'gzipBytes') < GOALS.initialJsGzipBytes,
   };
 }
 
@@ -202,6 +201,8 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
   const cold: number[] = [];
   const warm: number[] = [];
   const coldPhases: Phases[] = [];
+  /** The script files a cold open fetched (the last run's; every run fetches the same). */
+  let scripts: string[] = [];
   for (let i = 0; i < RUNS; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
@@ -230,6 +231,11 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
       writeFileSync(join(CPU_PROFILE_DIR, `cold-${i + 1}.cpuprofile`), JSON.stringify(profile));
     }
     coldPhases.push(await page.evaluate(PHASES));
+    scripts = await page.evaluate(() =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .map((r) => /\/(assets\/[^/]+\.js)$/.exec(r.name)?.[1])
+        .filter((f): f is string => f !== undefined),
+    );
     await page.reload({ waitUntil: 'commit' });
     const w = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     warm.push((await w.jsonValue()) as number);
@@ -239,7 +245,7 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
       `editor run ${i + 1}/${RUNS}: cold ${Math.round(cold.at(-1) as number)} ms, warm ${Math.round(warm.at(-1) as number)} ms`,
     );
   }
-  return { cold, warm, coldPhases };
+  return { cold, warm, coldPhases, scripts };
 }
 
 async function measurePlain(browser: Browser, base: string, token: string, documentId: string, chars: number) {
@@ -313,7 +319,18 @@ async function main(): Promise<void> {
     const session = signup.body as Session;
     // One unmeasured navigation so the server's room is loaded the way a second visitor finds it.
     await measureOnce(browser, server.url, session, documentId, chars);
-    const { cold, warm, coldPhases } = await measureEditor(browser, server.url, session, documentId, chars);
+    const { cold, warm, coldPhases, scripts } = await measureEditor(browser, server.url, session, documentId, chars);
+    // What opening a document really runs (entry, editor and the chunks its first render asks for),
+    // as opposed to every chunk in the build (allJsGzipBytes above: every screen's).
+    const opened = scripts.map((f) => asset(WEB_DIR, f));
+    emit({
+      metric: 'editor_open_js',
+      gzipBytes: sum(opened, 'gzipBytes'),
+      bytes: sum(opened, 'bytes'),
+      files: opened,
+      goal: { gzipBytes: GOALS.initialJsGzipBytes },
+      meetsGoal: sum(opened, 'gzipBytes') < GOALS.initialJsGzipBytes,
+    });
     const plain = await measurePlain(browser, server.url, token, documentId, texts.join('').replace(/\s+/g, '').length);
     const phase = (k: string) => {
       const sorted = coldPhases.map((p) => p[k] ?? -1).sort((a, b) => a - b);
