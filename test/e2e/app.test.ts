@@ -5,16 +5,13 @@
  * 375 px wide phone without horizontal scrolling. No console errors or CSP violations anywhere.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   logInViaUi,
   openEditor,
   openPage,
@@ -23,12 +20,12 @@ import {
   signInWithSession,
   signUpApi,
   signUpViaUi,
-  startE2eServer,
   type TrackedPage,
   typeAtEnd,
   until,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { documentStartAnchor } from '../support/comment-fixtures.ts';
 import { call } from '../support/server-process.ts';
 
@@ -40,30 +37,11 @@ const SETTLE_MS = 15_000;
 const INDEX_MS = 8_000;
 
 describe.each(backends)('the web app in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    if (problems.length > 0) console.error(`server warnings and errors:\n${server.process.output().slice(-5_000)}`);
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { printServerOutputOnProblems: true });
+  const pages = suite.pages;
 
   const open = async (opts?: PageOptions): Promise<TrackedPage> => {
-    const p = await openPage(browser, opts);
+    const p = await openPage(suite.browser, opts);
     pages.push(p);
     return p;
   };
@@ -76,7 +54,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
 
   it('sign up with the form, log out, a wrong password in plain words, log in', { timeout: 60_000 }, async () => {
     const { page, allow } = await open();
-    const email = await signUpViaUi(page, server.url, 'Carol Signup');
+    const email = await signUpViaUi(page, suite.server.url, 'Carol Signup');
     const logOut = page.getByRole('button', { name: 'Log out' });
     await logOut.waitFor({ timeout: SETTLE_MS });
 
@@ -86,7 +64,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
 
     // The browser logs the 401 response itself; that line is expected here, nothing else.
     allow(/Failed to load resource: the server responded with a status of 401/);
-    await logInViaUi(page, server.url, email, 'not the right password');
+    await logInViaUi(page, suite.server.url, email, 'not the right password');
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: SETTLE_MS });
     const message = ((await alert.textContent()) ?? '').trim();
@@ -95,7 +73,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     // Plain words: no stack trace, no raw JSON, no status code jargon.
     expect(message).not.toMatch(/\bat \S+ \(|[{}]|Error:|undefined|null|\b401\b/);
 
-    await logInViaUi(page, server.url, email);
+    await logInViaUi(page, suite.server.url, email);
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
     expect(new URL(page.url()).pathname).not.toBe('/login');
   });
@@ -104,7 +82,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     timeout: 30_000,
   }, async () => {
     const { page, problems, allow } = await open();
-    const response = await page.goto(`${server.url}/login`);
+    const response = await page.goto(`${suite.server.url}/login`);
     expect(response?.headers()['content-security-policy']).toContain("style-src 'self'");
     await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: SETTLE_MS });
     expect(problems.cspViolations).toEqual([]);
@@ -120,9 +98,12 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   it('keyboard only: log in, open a document from the list, share it, Escape closes the dialog', {
     timeout: 60_000,
   }, async () => {
-    const [hana, ivan] = await Promise.all([signUpApi(server.url, 'Hana Keys'), signUpApi(server.url, 'Ivan Keys')]);
-    const ws = await createWorkspace(server.url, hana.accessToken, 'Keyboard');
-    const doc = await createDocument(server.url, hana.accessToken, ws.id, 'Typed without a mouse');
+    const [hana, ivan] = await Promise.all([
+      signUpApi(suite.server.url, 'Hana Keys'),
+      signUpApi(suite.server.url, 'Ivan Keys'),
+    ]);
+    const ws = await createWorkspace(suite.server.url, hana.accessToken, 'Keyboard');
+    const doc = await createDocument(suite.server.url, hana.accessToken, ws.id, 'Typed without a mouse');
     const { page } = await open();
 
     /** Presses Tab until the focused element is `target` (at most `max` times). */
@@ -141,7 +122,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
       throw new Error(`Tab never reached ${JSON.stringify(target)}`);
     };
 
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${suite.server.url}/login`);
     await tabTo({ selector: 'input[type="email"]' });
     await page.keyboard.type(hana.user.email);
     await page.keyboard.press('Tab');
@@ -149,7 +130,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
 
-    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.goto(`${suite.server.url}/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`).waitFor({ timeout: SETTLE_MS });
     await tabTo({ selector: `[data-testid="document-list"] a[href$="/d/${doc.id}"]` });
     await page.keyboard.press('Enter');
@@ -178,12 +159,12 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   it('exports the open document as PDF and Markdown from the editor, with what was typed', {
     timeout: 60_000,
   }, async () => {
-    const erin = await signUpApi(server.url, 'Erin Export');
-    const ws = await createWorkspace(server.url, erin.accessToken, 'Exports');
-    const doc = await createDocument(server.url, erin.accessToken, ws.id, 'Quarterly report');
+    const erin = await signUpApi(suite.server.url, 'Erin Export');
+    const ws = await createWorkspace(suite.server.url, erin.accessToken, 'Exports');
+    const doc = await createDocument(suite.server.url, erin.accessToken, ws.id, 'Quarterly report');
     const { page } = await open();
-    await signInWithSession(page, server.url, erin);
-    await openEditor(page, server.url, doc.id);
+    await signInWithSession(page, suite.server.url, erin);
+    await openEditor(page, suite.server.url, doc.id);
     await typeAtEnd(page, 'Revenue grew in every region.');
     await waitForStatus(page, 'Saved', SETTLE_MS);
 
@@ -203,7 +184,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     expect(markdown.bytes.toString()).toContain('Revenue grew in every region.');
     // [E10] With "Include open comments" the file carries the open threads (here one made through
     // the API at the document's start, so it prints as a note "on deleted text").
-    const made = await call(server.url, 'POST', `/api/v1/documents/${doc.id}/comments`, {
+    const made = await call(suite.server.url, 'POST', `/api/v1/documents/${doc.id}/comments`, {
       token: erin.accessToken,
       body: { anchor: documentStartAnchor(), quote: 'Revenue', body: 'Check the regional numbers' },
     });
@@ -223,11 +204,11 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   it('search finds a document by a word typed into its body, the word marked in the snippet', {
     timeout: 60_000,
   }, async () => {
-    const dave = await signUpApi(server.url, 'Dave Searcher');
-    const ws = await createWorkspace(server.url, dave.accessToken, 'Research');
-    const unrelated = await createDocument(server.url, dave.accessToken, ws.id, 'Unrelated plans');
+    const dave = await signUpApi(suite.server.url, 'Dave Searcher');
+    const ws = await createWorkspace(suite.server.url, dave.accessToken, 'Research');
+    const unrelated = await createDocument(suite.server.url, dave.accessToken, ws.id, 'Unrelated plans');
     const { page } = await open();
-    await signInWithSession(page, server.url, dave, `/w/${ws.id}`);
+    await signInWithSession(page, suite.server.url, dave, `/w/${ws.id}`);
 
     await page.getByRole('button', { name: 'New document' }).click();
     await page.waitForURL(/\/d\/[0-9a-f-]{36}$/, { timeout: SETTLE_MS });
@@ -237,7 +218,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await typeAtEnd(page, `Meeting notes about the ${word} launch.`);
     await waitForStatus(page, 'Saved', SETTLE_MS);
 
-    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.goto(`${suite.server.url}/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${documentId}"]`).waitFor({ timeout: SETTLE_MS });
     // The body reaches the search index when the server compacts the document's update log,
     // 2 s after the last edit: search again until it does.
@@ -269,13 +250,13 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   it('[T1] document list: rename inline, retitle in the editor, move to the trash after a confirm', {
     timeout: 60_000,
   }, async () => {
-    const jo = await signUpApi(server.url, 'Jo Lister');
-    const ws = await createWorkspace(server.url, jo.accessToken, 'Lists');
-    const doc = await createDocument(server.url, jo.accessToken, ws.id, 'Draft');
+    const jo = await signUpApi(suite.server.url, 'Jo Lister');
+    const ws = await createWorkspace(suite.server.url, jo.accessToken, 'Lists');
+    const doc = await createDocument(suite.server.url, jo.accessToken, ws.id, 'Draft');
     const title = async () =>
-      (await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken })).body?.title;
+      (await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken })).body?.title;
     const { page } = await open();
-    await signInWithSession(page, server.url, jo, `/w/${ws.id}`);
+    await signInWithSession(page, suite.server.url, jo, `/w/${ws.id}`);
     const link = page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`);
     await link.waitFor({ timeout: SETTLE_MS });
 
@@ -298,23 +279,23 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await titleField.fill('Quarterly report, final');
     await until('the editor title stored', title, (t) => t === 'Quarterly report, final', SETTLE_MS);
 
-    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.goto(`${suite.server.url}/w/${ws.id}`);
     await page.getByRole('button', { name: 'Delete Quarterly report, final' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete document' });
     await confirm.getByRole('button', { name: 'Move to trash' }).click();
     await link.waitFor({ state: 'detached', timeout: SETTLE_MS });
-    const after = await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken });
+    const after = await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: jo.accessToken });
     expect(after.body?.trashedAt).toEqual(expect.any(String));
   });
 
   it('members: invite by email, they accept, change the role, remove [I2] [I3]', { timeout: 60_000 }, async () => {
     const [erin, frank] = await Promise.all([
-      signUpApi(server.url, 'Erin Admin'),
-      signUpApi(server.url, 'Frank Member'),
+      signUpApi(suite.server.url, 'Erin Admin'),
+      signUpApi(suite.server.url, 'Frank Member'),
     ]);
-    const ws = await createWorkspace(server.url, erin.accessToken, 'Operations');
+    const ws = await createWorkspace(suite.server.url, erin.accessToken, 'Operations');
     const { page } = await open();
-    await signInWithSession(page, server.url, erin, `/w/${ws.id}`);
+    await signInWithSession(page, suite.server.url, erin, `/w/${ws.id}`);
     await page.getByRole('link', { name: 'Members' }).click();
     await page.waitForURL(new RegExp(`/w/${ws.id}/members$`), { timeout: SETTLE_MS });
 
@@ -327,7 +308,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
       .getByText(frank.user.email)
       .waitFor({ timeout: SETTLE_MS });
     const link = await page.getByLabel(/Invitation link for/).inputValue();
-    const accepted = await call(server.url, 'POST', '/api/v1/invitations/accept', {
+    const accepted = await call(suite.server.url, 'POST', '/api/v1/invitations/accept', {
       token: frank.accessToken,
       body: { token: new URL(link).hash.slice('#token='.length) },
     });
@@ -335,7 +316,7 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
     await page.reload();
 
     const members = async () =>
-      (await call(server.url, 'GET', `/api/v1/workspaces/${ws.id}/members`, { token: erin.accessToken })).body
+      (await call(suite.server.url, 'GET', `/api/v1/workspaces/${ws.id}/members`, { token: erin.accessToken })).body
         .items as { userId: string; role: string }[];
     const row = page
       .locator('li, tr, [role="row"], [role="listitem"]')
@@ -358,20 +339,24 @@ describe.each(backends)('the web app in a real browser [$name]', (backend) => {
   });
 
   it('at 375 px the list and the editor fit without horizontal scrolling', { timeout: 60_000 }, async () => {
-    const gina = await signUpApi(server.url, 'Gina Phone');
-    const ws = await createWorkspace(server.url, gina.accessToken, 'Mobile team with a rather long workspace name');
+    const gina = await signUpApi(suite.server.url, 'Gina Phone');
+    const ws = await createWorkspace(
+      suite.server.url,
+      gina.accessToken,
+      'Mobile team with a rather long workspace name',
+    );
     const doc = await createDocument(
-      server.url,
+      suite.server.url,
       gina.accessToken,
       ws.id,
       'A document title that is long enough to wrap',
     );
     const { page } = await open({ viewport: { width: 375, height: 740 }, isMobile: true });
-    await signInWithSession(page, server.url, gina, `/w/${ws.id}`);
+    await signInWithSession(page, suite.server.url, gina, `/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${doc.id}"]`).waitFor({ timeout: SETTLE_MS });
     expect((await noHorizontalScroll(page)).scrollWidth).toBeLessThanOrEqual(375);
 
-    await openEditor(page, server.url, doc.id);
+    await openEditor(page, suite.server.url, doc.id);
     await typeAtEnd(page, 'Typing on a phone: supercalifragilisticexpialidocious words wrap.');
     await waitForStatus(page, 'Saved', SETTLE_MS);
     expect((await noHorizontalScroll(page)).scrollWidth).toBeLessThanOrEqual(375);

@@ -1,28 +1,16 @@
-/// <reference lib="dom" />
-/**
- * Home and trash in a real browser against the real server (docs/spec/home.md): a person with a
- * share and no workspace finds the document under "Shared with me", opens it and finds their way
- * back without dead ends; a document moved to the trash while open shows the trash banner and is
- * restored from it; the Trash page restores and, after a confirm, deletes forever.
- */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
-  launchBrowser,
   openEditor,
   openPage,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { call } from '../support/server-process.ts';
 
 const SETTLE_MS = 15_000;
@@ -31,29 +19,11 @@ const SETTLE_MS = 15_000;
 const backends = browserBackends('embedded');
 
 describe.each(backends)('home and trash in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.page.context().close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   const open = async () => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -62,15 +32,15 @@ describe.each(backends)('home and trash in a real browser [$name]', (backend) =>
     timeout: 60_000,
   }, async () => {
     const [owner, guest] = await Promise.all([
-      signUpApi(server.url, 'Olga Owner'),
-      signUpApi(server.url, 'Sam Shared'),
+      signUpApi(suite.server.url, 'Olga Owner'),
+      signUpApi(suite.server.url, 'Sam Shared'),
     ]);
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Olga’s team');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Launch checklist');
-    await shareDocument(server.url, owner.accessToken, doc.id, guest.user.email, 'editor');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Olga’s team');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Launch checklist');
+    await shareDocument(suite.server.url, owner.accessToken, doc.id, guest.user.email, 'editor');
 
     const { page } = await open();
-    await signInWithSession(page, server.url, guest, '/');
+    await signInWithSession(page, suite.server.url, guest, '/');
     const shared = page.locator('[data-testid="home-shared"]');
     const link = shared.locator(`a[href="/d/${doc.id}"]`);
     await link.waitFor({ timeout: SETTLE_MS });
@@ -94,29 +64,29 @@ describe.each(backends)('home and trash in a real browser [$name]', (backend) =>
   it('[T1] [T4] an open editor sees "moved to the trash" and restores it; the Trash page restores and deletes forever', {
     timeout: 90_000,
   }, async () => {
-    const owner = await signUpApi(server.url, 'Tess Trash');
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Bins');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Budget 2027');
-    const other = await createDocument(server.url, owner.accessToken, ws.id, 'Old notes');
+    const owner = await signUpApi(suite.server.url, 'Tess Trash');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Bins');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Budget 2027');
+    const other = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Old notes');
 
     const { page } = await open();
-    await signInWithSession(page, server.url, owner);
-    await openEditor(page, server.url, doc.id);
+    await signInWithSession(page, suite.server.url, owner);
+    await openEditor(page, suite.server.url, doc.id);
     // Someone (here: the API, as another tab would) moves it to the trash while it is open.
-    expect((await call(server.url, 'DELETE', `/api/v1/documents/${doc.id}`, { token: owner.accessToken })).status).toBe(
-      204,
-    );
+    expect(
+      (await call(suite.server.url, 'DELETE', `/api/v1/documents/${doc.id}`, { token: owner.accessToken })).status,
+    ).toBe(204);
     const banner = page.locator('[data-testid="trash-banner"]');
     await banner.waitFor({ timeout: SETTLE_MS });
     expect(await banner.textContent()).toContain('moved to the trash');
     await banner.getByRole('button', { name: 'Restore' }).click();
     await banner.waitFor({ state: 'detached', timeout: SETTLE_MS });
     await waitForStatus(page, 'Saved', SETTLE_MS);
-    const meta = await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: owner.accessToken });
+    const meta = await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: owner.accessToken });
     expect(meta.body.trashedAt).toBeNull();
 
     // Delete from the list (with a confirm), then restore from the Trash page.
-    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.goto(`${suite.server.url}/w/${ws.id}`);
     await page.getByRole('button', { name: 'Delete Old notes' }).click();
     await page.getByRole('dialog', { name: 'Delete document' }).getByRole('button', { name: 'Move to trash' }).click();
     await page.locator(`[data-testid="document-list"] a[href$="/d/${other.id}"]`).waitFor({ state: 'detached' });
@@ -125,19 +95,19 @@ describe.each(backends)('home and trash in a real browser [$name]', (backend) =>
     await trash.getByText('Old notes').waitFor({ timeout: SETTLE_MS });
     await page.getByRole('button', { name: 'Restore Old notes' }).click();
     await trash.getByText('Old notes').waitFor({ state: 'detached', timeout: SETTLE_MS });
-    await page.goto(`${server.url}/w/${ws.id}`);
+    await page.goto(`${suite.server.url}/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${other.id}"]`).waitFor({ timeout: SETTLE_MS });
 
     // Delete forever asks first.
     expect(
-      (await call(server.url, 'DELETE', `/api/v1/documents/${other.id}`, { token: owner.accessToken })).status,
+      (await call(suite.server.url, 'DELETE', `/api/v1/documents/${other.id}`, { token: owner.accessToken })).status,
     ).toBe(204);
-    await page.goto(`${server.url}/trash`);
+    await page.goto(`${suite.server.url}/trash`);
     await page.getByRole('button', { name: 'Delete Old notes forever' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete forever' });
     await confirm.getByRole('button', { name: 'Delete forever' }).click();
     await page.getByText('The trash is empty').waitFor({ timeout: SETTLE_MS });
-    const gone = await call(server.url, 'GET', `/api/v1/documents/${other.id}`, { token: owner.accessToken });
+    const gone = await call(suite.server.url, 'GET', `/api/v1/documents/${other.id}`, { token: owner.accessToken });
     expect(gone.status).toBe(404);
   });
 });

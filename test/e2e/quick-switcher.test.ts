@@ -1,25 +1,7 @@
-/// <reference lib="dom" />
-/**
- * The quick switcher in a real browser against the real server: Ctrl+K opens it from anywhere
- * (the editor included), typing narrows titles, arrows and Enter open one, a typo still finds the
- * title, Escape closes it and gives focus back. Keyboard only; no console errors or CSP violations.
- */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
-import {
-  assertWebBuilt,
-  createDocument,
-  createWorkspace,
-  type E2eServer,
-  EDITOR,
-  launchBrowser,
-  openPage,
-  signInWithSession,
-  signUpApi,
-  startE2eServer,
-  type TrackedPage,
-} from '../support/browser.ts';
+import { createDocument, createWorkspace, EDITOR, openPage, signInWithSession, signUpApi } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 
@@ -27,37 +9,21 @@ const SETTLE_MS = 15_000;
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('the quick switcher in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   it('Ctrl+K, type, arrows and Enter open a document; a typo still finds it; Escape closes', {
     timeout: 60_000,
   }, async () => {
-    const kim = await signUpApi(server.url, 'Kim Switcher');
-    const ws = await createWorkspace(server.url, kim.accessToken, 'Switching');
-    const first = await createDocument(server.url, kim.accessToken, ws.id, 'Roadmap for spring');
-    const second = await createDocument(server.url, kim.accessToken, ws.id, 'Quarterly roadmap review');
-    await createDocument(server.url, kim.accessToken, ws.id, 'Hiring plan');
-    const tracked = await openPage(browser);
+    const kim = await signUpApi(suite.server.url, 'Kim Switcher');
+    const ws = await createWorkspace(suite.server.url, kim.accessToken, 'Switching');
+    const first = await createDocument(suite.server.url, kim.accessToken, ws.id, 'Roadmap for spring');
+    const second = await createDocument(suite.server.url, kim.accessToken, ws.id, 'Quarterly roadmap review');
+    await createDocument(suite.server.url, kim.accessToken, ws.id, 'Hiring plan');
+    const tracked = await openPage(suite.browser);
     pages.push(tracked);
     const { page } = tracked;
-    await signInWithSession(page, server.url, kim, `/w/${ws.id}`);
+    await signInWithSession(page, suite.server.url, kim, `/w/${ws.id}`);
     await page.locator(`[data-testid="document-list"] a[href$="/d/${first.id}"]`).waitFor({ timeout: SETTLE_MS });
 
     await page.keyboard.press('Control+k');

@@ -70,7 +70,15 @@ export async function startE2eServer(backend: Backend, extraEnv: Record<string, 
     ...provisioned.env,
     ...extraEnv,
   };
-  const proc = await startServerProcess(env, 60_000);
+  let proc: Awaited<ReturnType<typeof startServerProcess>>;
+  try {
+    proc = await startServerProcess(env, 120_000); // two Chromiums and servers share the cores
+  } catch (error) {
+    // A server that never became ready was killed by startServerProcess; its database and files go too.
+    await provisioned.cleanup().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: proc.url,
     process: proc,
