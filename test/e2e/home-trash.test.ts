@@ -1,3 +1,10 @@
+/// <reference lib="dom" />
+/**
+ * Home and trash in a real browser against the real server (docs/spec/home.md): a person with a
+ * share and no workspace finds the document under "Shared with me", opens it and finds their way
+ * back without dead ends; a document moved to the trash while open shows the trash banner and is
+ * restored from it; the Trash page restores and, after a confirm, deletes forever.
+ */
 import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {

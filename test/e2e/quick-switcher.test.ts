@@ -1,3 +1,9 @@
+/// <reference lib="dom" />
+/**
+ * The quick switcher in a real browser against the real server: Ctrl+K opens it from anywhere
+ * (the editor included), typing narrows titles, arrows and Enter open one, a typo still finds the
+ * title, Escape closes it and gives focus back. Keyboard only; no console errors or CSP violations.
+ */
 import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import { createDocument, createWorkspace, EDITOR, openPage, signInWithSession, signUpApi } from '../support/browser.ts';
