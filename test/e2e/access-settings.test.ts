@@ -5,22 +5,17 @@
  * disconnected at once [P7]; a person renames themselves, sees their sessions and signs out
  * everywhere, after which their old access token is refused [A9].
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
-  launchBrowser,
   openEditor,
   openPage,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { call } from '../support/server-process.ts';
 import { linkToken } from '../support/test-app.ts';
 
@@ -30,27 +25,10 @@ const SETTLE_MS = 15_000;
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('general access and account settings in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-    // A server process and a browser: two minutes on a loaded machine.
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.page.context().close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 120_000 });
+  const pages = suite.pages;
   const open = async () => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -59,31 +37,31 @@ describe.each(backends)('general access and account settings in a real browser [
     timeout: 90_000,
   }, async () => {
     const [owner, member] = await Promise.all([
-      signUpApi(server.url, 'Gia Owner'),
-      signUpApi(server.url, 'Max Member'),
+      signUpApi(suite.server.url, 'Gia Owner'),
+      signUpApi(suite.server.url, 'Max Member'),
     ]);
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Access team');
-    const invited = await call(server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Access team');
+    const invited = await call(suite.server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
       token: owner.accessToken,
       body: { email: member.user.email, role: 'member' },
     });
     const token = linkToken((invited.body as { link: string }).link);
-    const accepted = await call(server.url, 'POST', '/api/v1/invitations/accept', {
+    const accepted = await call(suite.server.url, 'POST', '/api/v1/invitations/accept', {
       token: member.accessToken,
       body: { token },
     });
     expect(accepted.status).toBe(200);
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Salaries');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Salaries');
 
     const m = await open();
     // The member's browser logs the refused document (404s) once it is restricted.
     m.allow(/404|Not Found|4403|WebSocket/i);
-    await signInWithSession(m.page, server.url, member);
-    await openEditor(m.page, server.url, doc.id);
+    await signInWithSession(m.page, suite.server.url, member);
+    await openEditor(m.page, suite.server.url, doc.id);
 
     const o = await open();
-    await signInWithSession(o.page, server.url, owner);
-    await openEditor(o.page, server.url, doc.id);
+    await signInWithSession(o.page, suite.server.url, owner);
+    await openEditor(o.page, suite.server.url, doc.id);
     await o.page.getByRole('button', { name: 'Share' }).click();
     const dialog = o.page.getByRole('dialog', { name: 'Share' });
     const select = dialog.getByRole('combobox', { name: 'General access' });
@@ -94,7 +72,7 @@ describe.each(backends)('general access and account settings in a real browser [
     // The notice comes once the server has saved it (the select itself changes at once).
     await o.page.getByText('General access: restricted.').waitFor({ timeout: SETTLE_MS });
 
-    const after = await call(server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: member.accessToken });
+    const after = await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}`, { token: member.accessToken });
     expect(after.status).toBe(404);
     // The member's open editor is told at once (its socket is closed 4403) and stops offering editing.
     await m.page.waitForFunction(() => !document.querySelector('.ProseMirror[contenteditable="true"]'), undefined, {
@@ -105,9 +83,9 @@ describe.each(backends)('general access and account settings in a real browser [
   it('[A9] settings: rename, see the sessions, sign out everywhere (the old token is refused)', {
     timeout: 60_000,
   }, async () => {
-    const me = await signUpApi(server.url, 'Sid Settings');
+    const me = await signUpApi(suite.server.url, 'Sid Settings');
     const { page } = await open();
-    await signInWithSession(page, server.url, me, '/settings');
+    await signInWithSession(page, suite.server.url, me, '/settings');
     await page.getByRole('heading', { name: 'Account settings' }).waitFor({ timeout: SETTLE_MS });
     const name = page.getByLabel('Display name');
     await name.fill('Sid Renamed');
@@ -115,7 +93,7 @@ describe.each(backends)('general access and account settings in a real browser [
     await page.getByText('Your name is saved').waitFor({ timeout: SETTLE_MS });
     // The header follows at once.
     await page.locator('a.user-name', { hasText: 'Sid Renamed' }).waitFor({ timeout: SETTLE_MS });
-    const account = await call(server.url, 'GET', '/api/v1/me', { token: me.accessToken });
+    const account = await call(suite.server.url, 'GET', '/api/v1/me', { token: me.accessToken });
     expect((account.body as { displayName: string }).displayName).toBe('Sid Renamed');
     await page.locator('[data-testid="session-list"] li').first().waitFor({ timeout: SETTLE_MS });
 
@@ -125,6 +103,6 @@ describe.each(backends)('general access and account settings in a real browser [
       .getByRole('button', { name: 'Sign out everywhere' })
       .click();
     await page.waitForURL((url) => url.pathname === '/login', { timeout: SETTLE_MS });
-    expect((await call(server.url, 'GET', '/api/v1/me', { token: me.accessToken })).status).toBe(401);
+    expect((await call(suite.server.url, 'GET', '/api/v1/me', { token: me.accessToken })).status).toBe(401);
   });
 });

@@ -7,15 +7,11 @@
  * another member after asking; a verified invitee accepts an invitation from the home page [I6].
  * No console errors or CSP violations anywhere.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
-  launchBrowser,
   logInViaUi,
   openEditor,
   openPage,
@@ -23,9 +19,9 @@ import {
   type Session,
   signInWithSession,
   signUpApi,
-  startE2eServer,
   type TrackedPage,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { linkIn, waitForMail } from '../support/mailbox.ts';
 
 const SETTLE_MS = 15_000;
@@ -59,26 +55,10 @@ async function join(base: string, owner: Session, workspaceId: string, member: S
 const backends = browserBackends('embedded');
 
 describe.each(backends)('account settings in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 180_000 });
+  const pages = suite.pages;
   const open = async (): Promise<TrackedPage> => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -86,13 +66,13 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
   it('[A10] a password change keeps this tab signed in and signs the other session out', {
     timeout: 90_000,
   }, async () => {
-    const pat = await signUpApi(server.url, 'Pat Careful');
-    const elsewhere = await api(server.url, 'POST', '/auth/login', undefined, {
+    const pat = await signUpApi(suite.server.url, 'Pat Careful');
+    const elsewhere = await api(suite.server.url, 'POST', '/auth/login', undefined, {
       email: pat.user.email,
       password: PASSWORD,
     });
     const { page } = await open();
-    await signInWithSession(page, server.url, pat, '/settings');
+    await signInWithSession(page, suite.server.url, pat, '/settings');
     await page.getByRole('heading', { name: 'Account settings' }).waitFor({ timeout: SETTLE_MS });
     const form = page.locator('section', { has: page.getByRole('heading', { name: 'Password' }) });
     await form.getByLabel('Current password').fill(PASSWORD);
@@ -104,16 +84,16 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
     await page.reload();
     await page.getByRole('heading', { name: 'Account settings' }).waitFor({ timeout: SETTLE_MS });
     await page.getByTestId('session-list').waitFor({ timeout: SETTLE_MS });
-    const refreshed = await api(server.url, 'POST', '/auth/refresh', undefined, {
+    const refreshed = await api(suite.server.url, 'POST', '/auth/refresh', undefined, {
       refreshToken: elsewhere.body.refreshToken,
     });
     expect(refreshed.status).toBe(401);
-    const oldPassword = await api(server.url, 'POST', '/auth/login', undefined, {
+    const oldPassword = await api(suite.server.url, 'POST', '/auth/login', undefined, {
       email: pat.user.email,
       password: PASSWORD,
     });
     expect(oldPassword.status).toBe(401);
-    const newPassword = await api(server.url, 'POST', '/auth/login', undefined, {
+    const newPassword = await api(suite.server.url, 'POST', '/auth/login', undefined, {
       email: pat.user.email,
       password: NEW_PASSWORD,
     });
@@ -123,17 +103,17 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
   it('[A12] deleting the account warns what it touches, trashes owned documents as chosen and ends the account', {
     timeout: 90_000,
   }, async () => {
-    const olga = await signUpApi(server.url, 'Olga Owner');
-    const dan = await signUpApi(server.url, 'Dan Departing');
-    const team = await createWorkspace(server.url, olga.accessToken, 'Team');
-    await join(server.url, olga, team.id, dan, 'member');
-    const notes = await createDocument(server.url, dan.accessToken, team.id, 'Dan notes');
-    await createWorkspace(server.url, dan.accessToken, 'Dan alone');
+    const olga = await signUpApi(suite.server.url, 'Olga Owner');
+    const dan = await signUpApi(suite.server.url, 'Dan Departing');
+    const team = await createWorkspace(suite.server.url, olga.accessToken, 'Team');
+    await join(suite.server.url, olga, team.id, dan, 'member');
+    const notes = await createDocument(suite.server.url, dan.accessToken, team.id, 'Dan notes');
+    await createWorkspace(suite.server.url, dan.accessToken, 'Dan alone');
 
     const { page, allow } = await open();
     // Requests in flight when the account goes (the notification bell) are refused.
     allow(/status of 401/);
-    await signInWithSession(page, server.url, dan, '/settings');
+    await signInWithSession(page, suite.server.url, dan, '/settings');
     await page.getByRole('button', { name: 'Delete account…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete your account' });
     await dialog.getByTestId('owned-documents').getByText('Dan notes').waitFor({ timeout: SETTLE_MS });
@@ -143,14 +123,14 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
     await dialog.getByRole('button', { name: 'Delete my account' }).click();
     await page.waitForURL(/\/login$/, { timeout: SETTLE_MS });
 
-    const login = await api(server.url, 'POST', '/auth/login', undefined, {
+    const login = await api(suite.server.url, 'POST', '/auth/login', undefined, {
       email: dan.user.email,
       password: PASSWORD,
     });
     expect(login.status).toBe(401);
-    const trash = await api(server.url, 'GET', `/trash?workspaceId=${team.id}`, olga.accessToken);
+    const trash = await api(suite.server.url, 'GET', `/trash?workspaceId=${team.id}`, olga.accessToken);
     expect(trash.body.items.map((i: { id: string }) => i.id)).toContain(notes.id);
-    await logInViaUi(page, server.url, dan.user.email);
+    await logInViaUi(page, suite.server.url, dan.user.email);
     await page
       .getByText(/incorrect/i)
       .first()
@@ -158,15 +138,15 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
   });
 
   it('[P8] the share dialog hands the document to another member after asking', { timeout: 90_000 }, async () => {
-    const ada = await signUpApi(server.url, 'Ada Author');
-    const ben = await signUpApi(server.url, 'Ben Heir');
-    const ws = await createWorkspace(server.url, ada.accessToken, 'Handover');
-    await join(server.url, ada, ws.id, ben, 'member');
-    const doc = await createDocument(server.url, ada.accessToken, ws.id, 'Handbook');
+    const ada = await signUpApi(suite.server.url, 'Ada Author');
+    const ben = await signUpApi(suite.server.url, 'Ben Heir');
+    const ws = await createWorkspace(suite.server.url, ada.accessToken, 'Handover');
+    await join(suite.server.url, ada, ws.id, ben, 'member');
+    const doc = await createDocument(suite.server.url, ada.accessToken, ws.id, 'Handbook');
 
     const { page } = await open();
-    await signInWithSession(page, server.url, ada);
-    await openEditor(page, server.url, doc.id);
+    await signInWithSession(page, suite.server.url, ada);
+    await openEditor(page, suite.server.url, doc.id);
     await page.getByRole('button', { name: 'Share' }).click();
     const dialog = page.getByRole('dialog', { name: 'Share' });
     await dialog.getByTestId('document-owner').getByText('You').waitFor({ timeout: SETTLE_MS });
@@ -176,38 +156,38 @@ describe.each(backends)('account settings in a real browser [$name]', (backend) 
     await confirm.getByText(/Make Ben Heir the owner of this document/).waitFor({ timeout: SETTLE_MS });
     await confirm.getByRole('button', { name: 'Transfer ownership' }).click();
     await dialog.getByTestId('document-owner').getByText('Ben Heir').waitFor({ timeout: SETTLE_MS });
-    const after = await api(server.url, 'GET', `/documents/${doc.id}`, ben.accessToken);
+    const after = await api(suite.server.url, 'GET', `/documents/${doc.id}`, ben.accessToken);
     expect(after.body.ownerId).toBe(ben.user.id);
   });
   it('[I6] a verified invitee finds the invitation on the home page and accepts it there', {
     timeout: 90_000,
   }, async () => {
-    const host = await signUpApi(server.url, 'Hana Host');
-    const ivy = await signUpApi(server.url, 'Ivy Invitee');
-    const ws = await createWorkspace(server.url, host.accessToken, 'Garden');
-    const invited = await api(server.url, 'POST', `/workspaces/${ws.id}/members`, host.accessToken, {
+    const host = await signUpApi(suite.server.url, 'Hana Host');
+    const ivy = await signUpApi(suite.server.url, 'Ivy Invitee');
+    const ws = await createWorkspace(suite.server.url, host.accessToken, 'Garden');
+    const invited = await api(suite.server.url, 'POST', `/workspaces/${ws.id}/members`, host.accessToken, {
       email: ivy.user.email,
       role: 'member',
     });
     expect(invited.status).toBe(202);
     // Ivy confirms her address (the link mailed to it), as Account settings offers.
-    const asked = await api(server.url, 'POST', '/me/email', ivy.accessToken, {
+    const asked = await api(suite.server.url, 'POST', '/me/email', ivy.accessToken, {
       currentPassword: PASSWORD,
       email: ivy.user.email,
     });
     expect(asked.status).toBe(202);
-    const mail = await waitForMail(server.dataDir, ivy.user.email, /Confirm your Collab Docs email/);
+    const mail = await waitForMail(suite.server.dataDir, ivy.user.email, /Confirm your Collab Docs email/);
     const token = new URL(linkIn(mail.text)).hash.replace('#token=', '');
-    expect((await api(server.url, 'POST', '/auth/email-change/confirm', undefined, { token })).status).toBe(204);
+    expect((await api(suite.server.url, 'POST', '/auth/email-change/confirm', undefined, { token })).status).toBe(204);
 
     const { page } = await open();
-    await signInWithSession(page, server.url, ivy, '/');
+    await signInWithSession(page, suite.server.url, ivy, '/');
     const list = page.getByTestId('home-invitations');
     await list.getByText('Garden').waitFor({ timeout: SETTLE_MS });
     await list.getByText(/Hana Host invited you \(member\)/).waitFor({ timeout: SETTLE_MS });
     await list.getByRole('button', { name: 'Accept' }).click();
     await page.waitForURL(new RegExp(`/w/${ws.id}$`), { timeout: SETTLE_MS });
-    const me = await api(server.url, 'GET', `/workspaces/${ws.id}`, ivy.accessToken);
+    const me = await api(suite.server.url, 'GET', `/workspaces/${ws.id}`, ivy.accessToken);
     expect(me.status).toBe(200);
   });
 });

@@ -5,18 +5,15 @@
  * cannot type. "Within 1 s" is the deadline of the wait that starts after the triggering action.
  * Every page must finish without a console error, page error or CSP violation.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
   documentText,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   PRESENCE,
@@ -24,13 +21,13 @@ import {
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
   type TrackedPage,
   typeAtEnd,
   until,
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { call } from '../support/server-process.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -42,30 +39,11 @@ const RECONNECT_MS = 30_000;
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 describe.each(backends)('editing together in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    if (problems.length > 0) console.error(`server warnings and errors:\n${server.process.output().slice(-5_000)}`);
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { printServerOutputOnProblems: true });
+  const pages = suite.pages;
 
   const open = async (): Promise<TrackedPage> => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -74,12 +52,18 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
 
   /** Alice owns a document; Bob gets `role` through the API (unless `share` is false); both signed in. */
   const twoPeople = async (role: 'editor' | 'viewer', share = true): Promise<Setup> => {
-    const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Bob Guest')]);
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Alice team');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Shared notes');
-    if (share) await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, role);
+    const [alice, bob] = await Promise.all([
+      signUpApi(suite.server.url, 'Alice Owner'),
+      signUpApi(suite.server.url, 'Bob Guest'),
+    ]);
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Alice team');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Shared notes');
+    if (share) await shareDocument(suite.server.url, alice.accessToken, doc.id, bob.user.email, role);
     const [a, b] = await Promise.all([open(), open()]);
-    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
+    await Promise.all([
+      signInWithSession(a.page, suite.server.url, alice),
+      signInWithSession(b.page, suite.server.url, bob),
+    ]);
     return { alice, bob, documentId: doc.id, a, b };
   };
 
@@ -109,7 +93,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     const { alice, bob, documentId, a, b } = await twoPeople('editor', false);
 
     // Alice shares through the share dialog.
-    await openEditor(a.page, server.url, documentId);
+    await openEditor(a.page, suite.server.url, documentId);
     await a.page.getByRole('button', { name: 'Share' }).click();
     const dialog = a.page.getByRole('dialog', { name: 'Share' });
     await dialog.getByLabel('Email').fill(bob.user.email);
@@ -119,7 +103,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
       .getByText(/Bob Guest|bob-guest/)
       .first()
       .waitFor({ timeout: 5_000 });
-    const shares = await fetch(`${server.url}/api/v1/documents/${documentId}/shares`, {
+    const shares = await fetch(`${suite.server.url}/api/v1/documents/${documentId}/shares`, {
       headers: { authorization: `Bearer ${alice.accessToken}` },
     }).then((r) => r.json());
     expect(shares.items).toEqual(
@@ -128,7 +112,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
 
-    await openEditor(b.page, server.url, documentId);
+    await openEditor(b.page, suite.server.url, documentId);
 
     await typeAtEnd(a.page, 'Hello from Alice.');
     await waitForEditorText(b.page, 'Hello from Alice.', LIVE_MS);
@@ -150,7 +134,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     const [textA, textB] = await Promise.all([editorText(a.page), editorText(b.page)]);
     expect(textA).toBe(textB);
     expect(normalize(textA)).toBe('Hello from Alice. Bob was here.');
-    const stored = await documentText(server.url, alice.accessToken, documentId);
+    const stored = await documentText(suite.server.url, alice.accessToken, documentId);
     expect(normalize(stored)).toBe(normalize(textA));
   });
 
@@ -158,7 +142,10 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     timeout: 60_000,
   }, async () => {
     const { alice, documentId, a, b } = await twoPeople('editor');
-    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await Promise.all([
+      openEditor(a.page, suite.server.url, documentId),
+      openEditor(b.page, suite.server.url, documentId),
+    ]);
     await typeAtEnd(b.page, 'Bob can edit.');
     await waitForEditorText(a.page, 'Bob can edit.', LIVE_MS);
     await waitForStatus(b.page, 'Saved', SETTLE_MS);
@@ -201,14 +188,17 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     }
     await typeAtEnd(a.page, ' Alice continues.');
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
-    const stored = await documentText(server.url, alice.accessToken, documentId);
+    const stored = await documentText(suite.server.url, alice.accessToken, documentId);
     expect(normalize(stored)).toBe('Bob can edit. Alice continues.');
     expect(await editorText(a.page)).not.toContain('sneaky');
   });
 
   it('edits made offline are kept, counted, and sync when the network is back', { timeout: 60_000 }, async () => {
     const { alice, documentId, a, b } = await twoPeople('editor');
-    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await Promise.all([
+      openEditor(a.page, suite.server.url, documentId),
+      openEditor(b.page, suite.server.url, documentId),
+    ]);
     // The browser's own log lines for sockets that cannot connect while offline are expected.
     a.allow(/WebSocket connection to .* failed/);
     a.allow(/net::ERR_INTERNET_DISCONNECTED/);
@@ -223,7 +213,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
     const stored = await until(
       'the offline edit in storage',
-      () => documentText(server.url, alice.accessToken, documentId),
+      () => documentText(suite.server.url, alice.accessToken, documentId),
       (t) => t.includes('Written on a train.'),
       SETTLE_MS,
     );
@@ -234,7 +224,10 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     timeout: 60_000,
   }, async () => {
     const { documentId, a, b } = await twoPeople('editor');
-    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await Promise.all([
+      openEditor(a.page, suite.server.url, documentId),
+      openEditor(b.page, suite.server.url, documentId),
+    ]);
     await a.page.locator(EDITOR).click();
     // One transaction each, so one undo step each.
     await a.page.keyboard.insertText('Alice line.');
@@ -264,9 +257,12 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     timeout: 60_000,
   }, async () => {
     const { alice, bob, documentId, a, b } = await twoPeople('editor');
-    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await Promise.all([
+      openEditor(a.page, suite.server.url, documentId),
+      openEditor(b.page, suite.server.url, documentId),
+    ]);
     expect(await b.page.locator(EDITOR).getAttribute('contenteditable')).toBe('true');
-    const res = await call(server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
+    const res = await call(suite.server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
       token: alice.accessToken,
       body: { role: 'viewer' },
     });
@@ -285,7 +281,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
 
   it('closing the tab with changes the server has not acknowledged asks first', { timeout: 60_000 }, async () => {
     const { documentId, a } = await twoPeople('editor');
-    await openEditor(a.page, server.url, documentId);
+    await openEditor(a.page, suite.server.url, documentId);
     a.allow(/WebSocket connection to .* failed/);
     a.allow(/net::ERR_INTERNET_DISCONNECTED/);
     await a.context.setOffline(true);
@@ -306,13 +302,13 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     timeout: 60_000,
   }, async () => {
     const { alice, bob, documentId, b } = await twoPeople('editor');
-    await openEditor(b.page, server.url, documentId);
+    await openEditor(b.page, suite.server.url, documentId);
     b.allow(/WebSocket connection to .* failed/);
     b.allow(/net::ERR_INTERNET_DISCONNECTED/);
     await b.context.setOffline(true);
     await typeAtEnd(b.page, 'Too late to keep.');
     await waitForStatus(b.page, /^Offline — [1-9]\d* changes? will sync$/, 5_000);
-    const res = await call(server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
+    const res = await call(suite.server.url, 'PUT', `/api/v1/documents/${documentId}/shares/${bob.user.id}`, {
       token: alice.accessToken,
       body: { role: 'viewer' },
     });
@@ -334,7 +330,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
       5_000,
     );
     expect(asked).toBe(false);
-    expect(await documentText(server.url, alice.accessToken, documentId)).not.toContain('Too late to keep.');
+    expect(await documentText(suite.server.url, alice.accessToken, documentId)).not.toContain('Too late to keep.');
   });
 
   it('a dropped connection shows "Reconnecting in Ns", then "Saved" with the edits made meanwhile', {
@@ -342,12 +338,12 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
   }, async () => {
     const { alice, documentId, a, b } = await twoPeople('editor');
     // Alice reaches the server through a proxy the test can cut (a network drop, not an offline event).
-    const proxy = await startTcpProxy(Number(new URL(server.url).port));
+    const proxy = await startTcpProxy(Number(new URL(suite.server.url).port));
     try {
       const viaProxy = `http://127.0.0.1:${proxy.port}`;
       // Another origin, so its own localStorage.
       await signInWithSession(a.page, viaProxy, alice);
-      await Promise.all([openEditor(a.page, viaProxy, documentId), openEditor(b.page, server.url, documentId)]);
+      await Promise.all([openEditor(a.page, viaProxy, documentId), openEditor(b.page, suite.server.url, documentId)]);
       // The browser's own log lines for reconnection attempts refused while cut are expected.
       a.allow(/WebSocket connection to .* failed/);
       a.allow(/net::ERR_CONNECTION_(REFUSED|RESET|CLOSED)/);
@@ -360,7 +356,9 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
       proxy.restore();
       await waitForEditorText(b.page, 'Typed during the outage.', RECONNECT_MS);
       await waitForStatus(a.page, 'Saved', RECONNECT_MS);
-      expect(normalize(await documentText(server.url, alice.accessToken, documentId))).toBe('Typed during the outage.');
+      expect(normalize(await documentText(suite.server.url, alice.accessToken, documentId))).toBe(
+        'Typed during the outage.',
+      );
     } finally {
       await proxy.close();
     }
@@ -368,7 +366,10 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
 
   it('a viewer sees the text live but cannot change the body or the title', { timeout: 60_000 }, async () => {
     const { alice, documentId, a, b } = await twoPeople('viewer');
-    await Promise.all([openEditor(a.page, server.url, documentId), openEditor(b.page, server.url, documentId)]);
+    await Promise.all([
+      openEditor(a.page, suite.server.url, documentId),
+      openEditor(b.page, suite.server.url, documentId),
+    ]);
 
     expect(await b.page.locator(EDITOR).getAttribute('contenteditable')).toBe('false');
     expect(await b.page.getByLabel('Title').isEditable()).toBe(false);
@@ -387,7 +388,7 @@ describe.each(backends)('editing together in a real browser [$name]', (backend) 
     await waitForEditorText(b.page, 'More from the owner.', LIVE_MS);
     expect(normalize(await editorText(b.page))).toBe('Owner writes. More from the owner.');
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
-    expect(normalize(await documentText(server.url, alice.accessToken, documentId))).toBe(
+    expect(normalize(await documentText(suite.server.url, alice.accessToken, documentId))).toBe(
       'Owner writes. More from the owner.',
     );
   });

@@ -5,27 +5,24 @@
  * the other person live; the mention lights the bell. Every page must finish without a console
  * error, page error or CSP violation.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   openEditor,
   openPage,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
   type TrackedPage,
   typeAtEnd,
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { call } from '../support/server-process.ts';
 import { linkToken } from '../support/test-app.ts';
 
@@ -36,29 +33,11 @@ const LIVE_MS = 5_000;
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('comments in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 120_000 });
+  const pages = suite.pages;
 
   const open = async (): Promise<TrackedPage> => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -87,22 +66,25 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     timeout: 120_000,
   }, async () => {
     const [alice, carol] = await Promise.all([
-      signUpApi(server.url, 'Alice Owner'),
-      signUpApi(server.url, 'Carol Reviewer'),
+      signUpApi(suite.server.url, 'Alice Owner'),
+      signUpApi(suite.server.url, 'Carol Reviewer'),
     ]);
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Review team');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Proposal');
-    await shareDocument(server.url, alice.accessToken, doc.id, carol.user.email, 'commenter');
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Review team');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Proposal');
+    await shareDocument(suite.server.url, alice.accessToken, doc.id, carol.user.email, 'commenter');
     const [a, c] = await Promise.all([open(), open()]);
-    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(c.page, server.url, carol)]);
+    await Promise.all([
+      signInWithSession(a.page, suite.server.url, alice),
+      signInWithSession(c.page, suite.server.url, carol),
+    ]);
 
-    await openEditor(a.page, server.url, doc.id);
+    await openEditor(a.page, suite.server.url, doc.id);
     await typeAtEnd(a.page, 'We ship the beta on Friday.');
     await waitForStatus(a.page, 'Saved', 15_000);
     await a.page.getByTestId('comments-toggle').click();
     await expect.poll(() => panel(a.page).isVisible()).toBe(true);
 
-    await openEditor(c.page, server.url, doc.id);
+    await openEditor(c.page, suite.server.url, doc.id);
     await waitForEditorText(c.page, 'Friday', 15_000);
     // A commenter cannot change the text.
     expect(await c.page.locator(EDITOR).getAttribute('contenteditable')).toBe('false');
@@ -152,14 +134,17 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
   it('[C2] a thread follows its word through the other person\'s typing, and says "on deleted text" once it is gone', {
     timeout: 120_000,
   }, async () => {
-    const alice = await signUpApi(server.url, 'Alice Owner');
-    const bob = await signUpApi(server.url, 'Bob Editor');
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Edit team');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Notes');
-    await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
+    const alice = await signUpApi(suite.server.url, 'Alice Owner');
+    const bob = await signUpApi(suite.server.url, 'Bob Editor');
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Edit team');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Notes');
+    await shareDocument(suite.server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
     const [a, b] = await Promise.all([open(), open()]);
-    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
-    await openEditor(a.page, server.url, doc.id);
+    await Promise.all([
+      signInWithSession(a.page, suite.server.url, alice),
+      signInWithSession(b.page, suite.server.url, bob),
+    ]);
+    await openEditor(a.page, suite.server.url, doc.id);
     await typeAtEnd(a.page, 'alpha bravo charlie');
     await waitForStatus(a.page, 'Saved', 15_000);
     await a.page.getByTestId('comments-toggle').click();
@@ -170,7 +155,7 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     await threadWith(a.page, 'Check this word').waitFor();
 
     // Bob types before the word: Alice's highlight still covers exactly "bravo".
-    await openEditor(b.page, server.url, doc.id);
+    await openEditor(b.page, suite.server.url, doc.id);
     await b.page.locator(EDITOR).click();
     await b.page.keyboard.press('ControlOrMeta+Home');
     await b.page.keyboard.type('zulu ');
@@ -199,22 +184,25 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
   it('[C4] mentioning someone without access: the owner is offered "Share with X and mention", which shares and mentions', {
     timeout: 120_000,
   }, async () => {
-    const [alice, gus] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Gus Guest')]);
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Prompt team');
+    const [alice, gus] = await Promise.all([
+      signUpApi(suite.server.url, 'Alice Owner'),
+      signUpApi(suite.server.url, 'Gus Guest'),
+    ]);
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Prompt team');
     // A guest of the workspace reads nothing that is not shared with them.
-    const invited = await call(server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
+    const invited = await call(suite.server.url, 'POST', `/api/v1/workspaces/${ws.id}/members`, {
       token: alice.accessToken,
       body: { email: gus.user.email, role: 'guest' },
     });
-    const accepted = await call(server.url, 'POST', '/api/v1/invitations/accept', {
+    const accepted = await call(suite.server.url, 'POST', '/api/v1/invitations/accept', {
       token: gus.accessToken,
       body: { token: linkToken((invited.body as { link: string }).link) },
     });
     expect(accepted.status).toBe(200);
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Plan');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Plan');
     const a = await open();
-    await signInWithSession(a.page, server.url, alice);
-    await openEditor(a.page, server.url, doc.id);
+    await signInWithSession(a.page, suite.server.url, alice);
+    await openEditor(a.page, suite.server.url, doc.id);
     await typeAtEnd(a.page, 'Budget for spring');
     await waitForStatus(a.page, 'Saved', 15_000);
     await a.page.getByTestId('comments-toggle').click();
@@ -233,24 +221,34 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     await threadWith(a.page, 'Can you check this').waitFor({ timeout: LIVE_MS });
 
     // Gus can now open it as a commenter, and was notified of the mention.
-    const shares = await call(server.url, 'GET', `/api/v1/documents/${doc.id}/shares`, { token: alice.accessToken });
+    const shares = await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}/shares`, {
+      token: alice.accessToken,
+    });
     expect((shares.body as { items: { userId: string; role: string }[] }).items).toContainEqual(
       expect.objectContaining({ userId: gus.user.id, role: 'commenter' }),
     );
-    const unread = await call(server.url, 'GET', '/api/v1/notifications/unread-count', { token: gus.accessToken });
+    const unread = await call(suite.server.url, 'GET', '/api/v1/notifications/unread-count', {
+      token: gus.accessToken,
+    });
     expect((unread.body as { unread: number }).unread).toBe(1);
   });
 
   it('[C5] offline: a new thread and a reply wait as pending, go out once back online, and the other person sees each exactly once', {
     timeout: 120_000,
   }, async () => {
-    const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Bob Editor')]);
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Train team');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Trip');
-    await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
+    const [alice, bob] = await Promise.all([
+      signUpApi(suite.server.url, 'Alice Owner'),
+      signUpApi(suite.server.url, 'Bob Editor'),
+    ]);
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Train team');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Trip');
+    await shareDocument(suite.server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
     const [a, b] = await Promise.all([open(), open()]);
-    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
-    await openEditor(a.page, server.url, doc.id);
+    await Promise.all([
+      signInWithSession(a.page, suite.server.url, alice),
+      signInWithSession(b.page, suite.server.url, bob),
+    ]);
+    await openEditor(a.page, suite.server.url, doc.id);
     await typeAtEnd(a.page, 'alpha bravo charlie');
     await waitForStatus(a.page, 'Saved', 15_000);
     await a.page.getByTestId('comments-toggle').click();
@@ -259,7 +257,7 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
     await panel(a.page).getByLabel('New comment').fill('Online first');
     await panel(a.page).getByRole('button', { name: 'Comment', exact: true }).click();
     await threadWith(a.page, 'Online first').waitFor({ timeout: LIVE_MS });
-    await openEditor(b.page, server.url, doc.id);
+    await openEditor(b.page, suite.server.url, doc.id);
     await b.page.getByTestId('comments-toggle').click();
     await threadWith(b.page, 'Online first').waitFor({ timeout: LIVE_MS });
 
@@ -296,10 +294,10 @@ describe.each(backends)('comments in a real browser [$name]', (backend) => {
       { timeout: LIVE_MS },
     );
     await a.page.getByTestId('comment-pending').waitFor({ state: 'detached', timeout: LIVE_MS });
-    // Exactly once, on screen and on the server.
+    // Exactly once, on screen and on the suite.server.
     expect(await threadWith(b.page, 'Written on the train').count()).toBe(1);
     expect(await panel(b.page).getByTestId('comment').filter({ hasText: 'Replied offline' }).count()).toBe(1);
-    const listed = await call(server.url, 'GET', `/api/v1/documents/${doc.id}/comments?status=all`, {
+    const listed = await call(suite.server.url, 'GET', `/api/v1/documents/${doc.id}/comments?status=all`, {
       token: bob.accessToken,
     });
     const threads = (listed.body as { items: { quote: string; comments: { body: string }[] }[] }).items;

@@ -8,26 +8,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   openEditor,
   openPage,
   type Session,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   until,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'clipboard', name), 'utf8');
@@ -59,35 +55,17 @@ const count = (page: Page, selector: string) => page.locator(`${EDITOR} ${select
 const backends = browserBackends('embedded');
 
 describe.each(backends)('editor blocks and paste in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   const openDocument = async (title: string) => {
-    const person = await signUpApi(server.url, 'Tess Tables');
-    const ws = await createWorkspace(server.url, person.accessToken, 'Blocks');
-    const doc = await createDocument(server.url, person.accessToken, ws.id, title);
-    const tracked = await openPage(browser);
+    const person = await signUpApi(suite.server.url, 'Tess Tables');
+    const ws = await createWorkspace(suite.server.url, person.accessToken, 'Blocks');
+    const doc = await createDocument(suite.server.url, person.accessToken, ws.id, title);
+    const tracked = await openPage(suite.browser);
     pages.push(tracked);
-    await signInWithSession(tracked.page, server.url, person);
-    await openEditor(tracked.page, server.url, doc.id);
+    await signInWithSession(tracked.page, suite.server.url, person);
+    await openEditor(tracked.page, suite.server.url, doc.id);
     return { page: tracked.page, person, doc };
   };
 
@@ -129,7 +107,7 @@ describe.each(backends)('editor blocks and paste in a real browser [$name]', (ba
     await waitForStatus(page, 'Saved', SETTLE_MS);
     const markdown = await until(
       'the server Markdown',
-      () => markdownOf(server.url, person, doc.id),
+      () => markdownOf(suite.server.url, person, doc.id),
       (md) => md.includes('- [x] OutroBook the venue'),
       SETTLE_MS,
     );
@@ -218,7 +196,7 @@ describe.each(backends)('editor blocks and paste in a real browser [$name]', (ba
     await waitForStatus(page, 'Saved', SETTLE_MS);
     const markdown = await until(
       'the server Markdown',
-      () => markdownOf(server.url, person, doc.id),
+      () => markdownOf(suite.server.url, person, doc.id),
       (md) => md.includes('# Meeting notes'),
       SETTLE_MS,
     );

@@ -5,24 +5,20 @@
  * where the cursor was, never in a new paragraph at the top of the document, and the blocks keep
  * their order. Typed with no delay (one undo step) and with pauses (several steps).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 /** Longer than the undo manager's capture window (500 ms): each step is an undo step of its own. */
 const STEP_PAUSE_MS = 700;
@@ -37,33 +33,17 @@ const blocks = (page: Page) =>
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('undo and the cursor in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 120_000 });
+  const pages = suite.pages;
 
   const open = async () => {
-    const person = await signUpApi(server.url, 'Una Undo');
-    const ws = await createWorkspace(server.url, person.accessToken, 'Undo');
-    const doc = await createDocument(server.url, person.accessToken, ws.id, 'Undo');
-    const tracked = await openPage(browser);
+    const person = await signUpApi(suite.server.url, 'Una Undo');
+    const ws = await createWorkspace(suite.server.url, person.accessToken, 'Undo');
+    const doc = await createDocument(suite.server.url, person.accessToken, ws.id, 'Undo');
+    const tracked = await openPage(suite.browser);
     pages.push(tracked);
-    await signInWithSession(tracked.page, server.url, person);
-    await openEditor(tracked.page, server.url, doc.id);
+    await signInWithSession(tracked.page, suite.server.url, person);
+    await openEditor(tracked.page, suite.server.url, doc.id);
     return tracked.page;
   };
 

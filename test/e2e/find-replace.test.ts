@@ -8,27 +8,23 @@
  * keyboard shortcut, the Find button in the sticky bar is in sight at the end of a long document and
  * opens the same bar (ED1.5). No console errors or CSP violations anywhere.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const FIND_BAR = '[data-testid="find-bar"]';
@@ -76,42 +72,24 @@ const highlighted = (page: Page) =>
 const backends = browserBackends('embedded');
 
 describe.each(backends)('find and replace in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 240_000); // a loaded machine starts Chromium and the server slowly
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   it('[ED1.1][ED1.2][ED1.3][ED1.4] finds, counts, replaces all as one undoable change a reader sees, and closes', {
     timeout: 120_000,
   }, async () => {
-    const owner = await signUpApi(server.url, 'Fran Finder');
-    const reader = await signUpApi(server.url, 'Rhea Reader');
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Find');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Cats');
-    await shareDocument(server.url, owner.accessToken, doc.id, reader.user.email, 'viewer');
-    const a = await openPage(browser);
-    const b = await openPage(browser);
+    const owner = await signUpApi(suite.server.url, 'Fran Finder');
+    const reader = await signUpApi(suite.server.url, 'Rhea Reader');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Find');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Cats');
+    await shareDocument(suite.server.url, owner.accessToken, doc.id, reader.user.email, 'viewer');
+    const a = await openPage(suite.browser);
+    const b = await openPage(suite.browser);
     pages.push(a, b);
-    await signInWithSession(a.page, server.url, owner);
-    await signInWithSession(b.page, server.url, reader);
-    await openEditor(a.page, server.url, doc.id);
-    await openEditor(b.page, server.url, doc.id);
+    await signInWithSession(a.page, suite.server.url, owner);
+    await signInWithSession(b.page, suite.server.url, reader);
+    await openEditor(a.page, suite.server.url, doc.id);
+    await openEditor(b.page, suite.server.url, doc.id);
     const page = a.page;
 
     await page.locator(EDITOR).click();
@@ -193,14 +171,14 @@ describe.each(backends)('find and replace in a real browser [$name]', (backend) 
   it('[ED1.5] on a phone the Find button in the sticky bar opens the find bar at the end of a long document', {
     timeout: 120_000,
   }, async () => {
-    const owner = await signUpApi(server.url, 'Phoebe Phone');
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Find on a phone');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Long cats');
-    const tracked = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true });
+    const owner = await signUpApi(suite.server.url, 'Phoebe Phone');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Find on a phone');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Long cats');
+    const tracked = await openPage(suite.browser, { viewport: { width: 375, height: 740 }, isMobile: true });
     pages.push(tracked);
     const page = tracked.page;
-    await signInWithSession(page, server.url, owner);
-    await openEditor(page, server.url, doc.id);
+    await signInWithSession(page, suite.server.url, owner);
+    await openEditor(page, suite.server.url, doc.id);
     await pasteHtml(page, LONG_DOCUMENT);
     await waitForEditorText(page, 'Paragraph 60 without one', SETTLE_MS);
 

@@ -6,29 +6,24 @@
  * converge on the restored text, and Bob's typing is kept: whatever the restore reverted is in the
  * pre-restore version, the rest is still in the document [V5] [V6].
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   typeAtEnd,
   until,
   waitForEditorText,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -37,26 +32,10 @@ const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('version history in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
   const open = async () => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -64,13 +43,19 @@ describe.each(backends)('version history in a real browser [$name]', (backend) =
   it('[V5] restoring a version from the panel while another person types: both see it, their typing survives', {
     timeout: 120_000,
   }, async () => {
-    const [alice, bob] = await Promise.all([signUpApi(server.url, 'Alice Owner'), signUpApi(server.url, 'Bob Typist')]);
-    const ws = await createWorkspace(server.url, alice.accessToken, 'History team');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Plan');
-    await shareDocument(server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
+    const [alice, bob] = await Promise.all([
+      signUpApi(suite.server.url, 'Alice Owner'),
+      signUpApi(suite.server.url, 'Bob Typist'),
+    ]);
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'History team');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Plan');
+    await shareDocument(suite.server.url, alice.accessToken, doc.id, bob.user.email, 'editor');
     const [a, b] = await Promise.all([open(), open()]);
-    await Promise.all([signInWithSession(a.page, server.url, alice), signInWithSession(b.page, server.url, bob)]);
-    await Promise.all([openEditor(a.page, server.url, doc.id), openEditor(b.page, server.url, doc.id)]);
+    await Promise.all([
+      signInWithSession(a.page, suite.server.url, alice),
+      signInWithSession(b.page, suite.server.url, bob),
+    ]);
+    await Promise.all([openEditor(a.page, suite.server.url, doc.id), openEditor(b.page, suite.server.url, doc.id)]);
 
     await typeAtEnd(a.page, 'Hello from Alice.');
     await waitForStatus(a.page, 'Saved', SETTLE_MS);
@@ -139,11 +124,11 @@ describe.each(backends)('version history in a real browser [$name]', (backend) =
     const kept = [...typed, ''].findIndex((_, i) => text === normalize(`Hello from Alice.${typed.slice(i)}`));
     expect(kept, text).toBeGreaterThanOrEqual(0);
     // What the restore reverted of Bob's typing is in the pre-restore version.
-    const list = await fetch(`${server.url}/api/v1/documents/${doc.id}/versions`, {
+    const list = await fetch(`${suite.server.url}/api/v1/documents/${doc.id}/versions`, {
       headers: { authorization: `Bearer ${alice.accessToken}` },
     }).then((r) => r.json());
     const pre = list.items.find((v: { kind: string }) => v.kind === 'pre-restore');
-    const preText = await fetch(`${server.url}/api/v1/documents/${doc.id}/versions/${pre.id}?format=markdown`, {
+    const preText = await fetch(`${suite.server.url}/api/v1/documents/${doc.id}/versions/${pre.id}?format=markdown`, {
       headers: { authorization: `Bearer ${alice.accessToken}` },
     }).then((r) => r.text());
     expect(normalize(preText)).toContain(normalize(`Hello from Alice.${typed.slice(0, kept)}`));

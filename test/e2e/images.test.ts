@@ -6,27 +6,23 @@
  * alt text is edited; a second person sees them live, a reload keeps them, and the server's
  * Markdown names the uploaded images. A file that is not an image is refused in plain words.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   openEditor,
   openPage,
   type Session,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   until,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { png } from '../support/image-fixtures.ts';
 
 const SETTLE_MS = 20_000;
@@ -81,42 +77,23 @@ async function markdownOf(base: string, session: Session, documentId: string): P
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('images in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-    // A server and a browser starting on a loaded two-core machine can take past the default minute.
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 180_000 });
+  const pages = suite.pages;
 
   it('[IM4.3] [IM6.1] button, pasted file, dropped file and pasted data: HTML upload and show; alt text; a reader sees them; reload keeps them', {
     timeout: 180_000,
   }, async () => {
-    const owner = await signUpApi(server.url, 'Ines Images');
-    const reader = await signUpApi(server.url, 'Rita Reader');
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Pictures');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Album');
-    await shareDocument(server.url, owner.accessToken, doc.id, reader.user.email, 'viewer');
+    const owner = await signUpApi(suite.server.url, 'Ines Images');
+    const reader = await signUpApi(suite.server.url, 'Rita Reader');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Pictures');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Album');
+    await shareDocument(suite.server.url, owner.accessToken, doc.id, reader.user.email, 'viewer');
 
-    const mine = await openPage(browser);
+    const mine = await openPage(suite.browser);
     pages.push(mine);
     const page = mine.page;
-    await signInWithSession(page, server.url, owner);
-    await openEditor(page, server.url, doc.id);
+    await signInWithSession(page, suite.server.url, owner);
+    await openEditor(page, suite.server.url, doc.id);
     await page.locator(EDITOR).click();
     await page.keyboard.type('Launch photos');
 
@@ -143,7 +120,7 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
 
     await until(
       'the pasted alt text on the server',
-      () => markdownOf(server.url, owner, doc.id),
+      () => markdownOf(suite.server.url, owner, doc.id),
       (md) => md.includes('![Sales chart]('),
       SETTLE_MS,
     );
@@ -193,7 +170,7 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
     // The server projects the images with their URLs (no data: URL was stored) and the alt text.
     const markdown = await until(
       'the server Markdown',
-      () => markdownOf(server.url, owner, doc.id),
+      () => markdownOf(suite.server.url, owner, doc.id),
       (md) => (md.match(/!\[[^\]]*\]\(\/api\/v1\/documents\/[0-9a-f-]+\/images\/[0-9a-f-]+\)/g) ?? []).length === 4,
       SETTLE_MS,
     );
@@ -204,10 +181,10 @@ describe.each(backends)('images in a real browser [$name]', (backend) => {
     expect(markdown).not.toContain('data:');
 
     // A second person (a reader) sees all four, fetched with their own token.
-    const theirs = await openPage(browser);
+    const theirs = await openPage(suite.browser);
     pages.push(theirs);
-    await signInWithSession(theirs.page, server.url, reader);
-    await openEditor(theirs.page, server.url, doc.id);
+    await signInWithSession(theirs.page, suite.server.url, reader);
+    await openEditor(theirs.page, suite.server.url, doc.id);
     await waitForShown(theirs.page, 4);
     // …and sees a new one arrive live.
     await page.keyboard.press('ControlOrMeta+End');

@@ -6,22 +6,17 @@
  * errors or CSP violations.
  */
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   openPage,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   waitForEditorText,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 20_000;
 const DOCUMENT_URL = /\/d\/[0-9a-f-]{36}$/;
@@ -56,31 +51,15 @@ async function wordFile(): Promise<Buffer> {
 const backends = browserBackends('embedded');
 
 describe.each(backends)('importing files from the document list in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend, { setupTimeoutMs: 120_000 });
+  const pages = suite.pages;
 
   const openList = async () => {
-    const person = await signUpApi(server.url, 'Ivy Importer');
-    const ws = await createWorkspace(server.url, person.accessToken, 'Imports');
-    const tracked = await openPage(browser);
+    const person = await signUpApi(suite.server.url, 'Ivy Importer');
+    const ws = await createWorkspace(suite.server.url, person.accessToken, 'Imports');
+    const tracked = await openPage(suite.browser);
     pages.push(tracked);
-    await signInWithSession(tracked.page, server.url, person, `/w/${ws.id}`);
+    await signInWithSession(tracked.page, suite.server.url, person, `/w/${ws.id}`);
     await tracked.page.getByRole('button', { name: 'Import' }).waitFor({ timeout: SETTLE_MS });
     return tracked.page;
   };

@@ -6,26 +6,23 @@
  * their password resets it from the emailed link and logs in with the new one. No console errors
  * or CSP violations anywhere.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
   type E2eServer,
   EDITOR,
-  launchBrowser,
   logInViaUi,
   openEditor,
   openPage,
   PASSWORD,
   signInWithSession,
   signUpApi,
-  startE2eServer,
   type TrackedPage,
   uniqueEmail,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 import { linkIn, waitForMail } from '../support/mailbox.ts';
 
 const SETTLE_MS = 15_000;
@@ -41,26 +38,10 @@ const NEW_PASSWORD = 'a completely new passphrase';
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('invitations and password reset in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
   const open = async (): Promise<TrackedPage> => {
-    const p = await openPage(browser);
+    const p = await openPage(suite.browser);
     pages.push(p);
     return p;
   };
@@ -68,15 +49,15 @@ describe.each(backends)('invitations and password reset in a real browser [$name
   it('[I2] someone without an account is shared a document, signs up from the .eml link and lands in it', {
     timeout: 90_000,
   }, async () => {
-    const alice = await signUpApi(server.url, 'Alice Owner');
-    const ws = await createWorkspace(server.url, alice.accessToken, 'Launch');
-    const doc = await createDocument(server.url, alice.accessToken, ws.id, 'Launch checklist');
+    const alice = await signUpApi(suite.server.url, 'Alice Owner');
+    const ws = await createWorkspace(suite.server.url, alice.accessToken, 'Launch');
+    const doc = await createDocument(suite.server.url, alice.accessToken, ws.id, 'Launch checklist');
     const newcomer = uniqueEmail('Nora Newcomer');
 
     // Alice shares through the share dialog with an address that has no account.
     const a = await open();
-    await signInWithSession(a.page, server.url, alice);
-    await openEditor(a.page, server.url, doc.id);
+    await signInWithSession(a.page, suite.server.url, alice);
+    await openEditor(a.page, suite.server.url, doc.id);
     await a.page.getByRole('button', { name: 'Share' }).click();
     const dialog = a.page.getByRole('dialog', { name: 'Share' });
     await dialog.getByLabel('Email').fill(newcomer);
@@ -86,12 +67,12 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     // No mail server here: Alice also sees the link to pass on, the same as in the email.
     const shown = await dialog.getByLabel(/^Link for /).inputValue();
 
-    const mail = await waitForMail(server.dataDir, newcomer, /shared “Launch checklist” with you/);
+    const mail = await waitForMail(suite.server.dataDir, newcomer, /shared “Launch checklist” with you/);
     const link = linkIn(mail.text);
     expect(link).toBe(shown);
 
     const n = await open();
-    await n.page.goto(onServer(server, link));
+    await n.page.goto(onServer(suite.server, link));
     await n.page
       .getByTestId('invitation-summary')
       .getByText(/Alice Owner invited you to the document “Launch checklist” \(can comment\)/)
@@ -115,18 +96,18 @@ describe.each(backends)('invitations and password reset in a real browser [$name
   it('[A8] a forgotten password is reset from the .eml link, then the new one logs in', {
     timeout: 90_000,
   }, async () => {
-    const bob = await signUpApi(server.url, 'Bob Forgetful');
+    const bob = await signUpApi(suite.server.url, 'Bob Forgetful');
     const { page, allow } = await open();
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${suite.server.url}/login`);
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.waitForURL(/\/forgot-password$/, { timeout: SETTLE_MS });
     await page.getByLabel('Email').fill(bob.user.email);
     await page.getByRole('button', { name: 'Send the link' }).click();
     await page.getByText(/we sent it a link to choose a new password/).waitFor({ timeout: SETTLE_MS });
 
-    const mail = await waitForMail(server.dataDir, bob.user.email, /Reset your Collab Docs password/);
+    const mail = await waitForMail(suite.server.dataDir, bob.user.email, /Reset your Collab Docs password/);
     const link = linkIn(mail.text);
-    await page.goto(onServer(server, link));
+    await page.goto(onServer(suite.server, link));
     await page.getByLabel('New password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await page.getByText(/Your password is changed/).waitFor({ timeout: SETTLE_MS });
@@ -134,7 +115,7 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     // The link works once: opened again, it says so in plain words.
     const again = await open();
     again.allow(/status of 410/);
-    await again.page.goto(onServer(server, link));
+    await again.page.goto(onServer(suite.server, link));
     await again.page.getByLabel('New password').fill('yet another passphrase');
     await again.page.getByRole('button', { name: 'Set the new password' }).click();
     await again.page.getByText(/already used; ask for a new one/i).waitFor({ timeout: SETTLE_MS });
@@ -142,12 +123,12 @@ describe.each(backends)('invitations and password reset in a real browser [$name
     // The old password no longer works; the new one does.
     allow(/status of 401/);
     await page.getByRole('link', { name: 'Log in' }).click();
-    await logInViaUi(page, server.url, bob.user.email, PASSWORD);
+    await logInViaUi(page, suite.server.url, bob.user.email, PASSWORD);
     await page
       .getByText(/incorrect/i)
       .first()
       .waitFor({ timeout: SETTLE_MS });
-    await logInViaUi(page, server.url, bob.user.email, NEW_PASSWORD);
+    await logInViaUi(page, suite.server.url, bob.user.email, NEW_PASSWORD);
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: SETTLE_MS });
   });
 });

@@ -6,25 +6,21 @@
  * sticky bars; at 375 px it is a drawer that closes once a heading is chosen, with no horizontal
  * scrolling. No console errors or CSP violations anywhere.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
-  launchBrowser,
   openEditor,
   openPage,
   shareDocument,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   waitForEditorText,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const OUTLINE = '[data-testid="outline"]';
@@ -66,44 +62,26 @@ const placement = (page: Page, text: string) =>
 const backends = browserBackends('embedded');
 
 describe.each(backends)('the outline in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 240_000); // a loaded machine starts Chromium and the server slowly
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   it('[ED2.1][ED2.2][ED2.3] lists the headings live, scrolls to one on click, toggles with the shortcut; a drawer at 375 px', {
     timeout: 120_000,
   }, async () => {
-    const owner = await signUpApi(server.url, 'Olga Outline');
-    const coauthor = await signUpApi(server.url, 'Cora Coauthor');
-    const ws = await createWorkspace(server.url, owner.accessToken, 'Outline');
-    const doc = await createDocument(server.url, owner.accessToken, ws.id, 'Long read');
-    await shareDocument(server.url, owner.accessToken, doc.id, coauthor.user.email, 'editor');
-    const a = await openPage(browser);
-    const b = await openPage(browser);
-    const phone = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true });
+    const owner = await signUpApi(suite.server.url, 'Olga Outline');
+    const coauthor = await signUpApi(suite.server.url, 'Cora Coauthor');
+    const ws = await createWorkspace(suite.server.url, owner.accessToken, 'Outline');
+    const doc = await createDocument(suite.server.url, owner.accessToken, ws.id, 'Long read');
+    await shareDocument(suite.server.url, owner.accessToken, doc.id, coauthor.user.email, 'editor');
+    const a = await openPage(suite.browser);
+    const b = await openPage(suite.browser);
+    const phone = await openPage(suite.browser, { viewport: { width: 375, height: 740 }, isMobile: true });
     pages.push(a, b, phone);
-    await signInWithSession(a.page, server.url, owner);
-    await signInWithSession(b.page, server.url, coauthor);
-    await signInWithSession(phone.page, server.url, owner);
-    await openEditor(a.page, server.url, doc.id);
-    await openEditor(b.page, server.url, doc.id);
+    await signInWithSession(a.page, suite.server.url, owner);
+    await signInWithSession(b.page, suite.server.url, coauthor);
+    await signInWithSession(phone.page, suite.server.url, owner);
+    await openEditor(a.page, suite.server.url, doc.id);
+    await openEditor(b.page, suite.server.url, doc.id);
     const page = a.page;
 
     await pasteHtml(page, LONG_DOCUMENT);
@@ -146,7 +124,7 @@ describe.each(backends)('the outline in a real browser [$name]', (backend) => {
     await page.locator(OUTLINE).waitFor({ timeout: SETTLE_MS });
 
     // ED2.3: on a phone it starts closed and is a drawer that closes once a heading is chosen.
-    await openEditor(phone.page, server.url, doc.id);
+    await openEditor(phone.page, suite.server.url, doc.id);
     expect(await phone.page.locator(OUTLINE).count()).toBe(0);
     await phone.page.getByRole('button', { name: 'Outline' }).click();
     await phone.page.locator(OUTLINE).waitFor({ timeout: SETTLE_MS });

@@ -7,27 +7,23 @@
  * without scrolling back. On the phone Undo is reachable without scrolling the toolbar row and the
  * page has no horizontal scrolling. No console errors or CSP violations anywhere.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   type PageOptions,
   STATUS,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
   waitForStatus,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const UNDO = '.ed-tool--undo';
@@ -90,26 +86,8 @@ const VIEWPORTS: { name: string; options: PageOptions }[] = [
 const backends = browserBackends('embedded');
 
 describe.each(backends)('sticky toolbar and status in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 240_000); // a loaded machine starts Chromium and the server slowly
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   it.each(VIEWPORTS)(
     '[ED4.1][ED4.2] keeps the toolbar, "Saved" and Undo usable at the end of a long document ($name)',
@@ -117,14 +95,14 @@ describe.each(backends)('sticky toolbar and status in a real browser [$name]', (
       timeout: 90_000,
     },
     async ({ options }) => {
-      const person = await signUpApi(server.url, 'Stella Sticky');
-      const ws = await createWorkspace(server.url, person.accessToken, 'Sticky');
-      const doc = await createDocument(server.url, person.accessToken, ws.id, 'Long');
-      const tracked = await openPage(browser, options);
+      const person = await signUpApi(suite.server.url, 'Stella Sticky');
+      const ws = await createWorkspace(suite.server.url, person.accessToken, 'Sticky');
+      const doc = await createDocument(suite.server.url, person.accessToken, ws.id, 'Long');
+      const tracked = await openPage(suite.browser, options);
       pages.push(tracked);
       const { page } = tracked;
-      await signInWithSession(page, server.url, person);
-      await openEditor(page, server.url, doc.id);
+      await signInWithSession(page, suite.server.url, person);
+      await openEditor(page, suite.server.url, doc.id);
       await pasteHtml(page, LONG_DOCUMENT);
       await waitForStatus(page, 'Saved', SETTLE_MS);
       // The end of the text, one more word, then the page scrolled to its very end.

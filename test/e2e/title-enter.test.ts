@@ -6,24 +6,20 @@
  * "Title" and the body starting with "body text". TipTap's focus command waits for the next
  * animation frame, so keys typed before it used to land in the title.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { browserBackends } from '../support/backends.ts';
 import {
-  assertWebBuilt,
   createDocument,
   createWorkspace,
-  type E2eServer,
   EDITOR,
   editorText,
-  launchBrowser,
   openEditor,
   openPage,
   signInWithSession,
   signUpApi,
-  startE2eServer,
-  type TrackedPage,
 } from '../support/browser.ts';
+import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const TITLE = 'input[aria-label="Title"]';
 
@@ -50,35 +46,17 @@ async function burst(page: Page, text: string): Promise<void> {
 const backends = browserBackends('postgres+redis');
 
 describe.each(backends)('Enter in the title in a real browser [$name]', (backend) => {
-  let browser: Browser;
-  let server: E2eServer;
-  const pages: TrackedPage[] = [];
-
-  beforeAll(async () => {
-    assertWebBuilt(inject('webBuildError'));
-    browser = await launchBrowser();
-    server = await startE2eServer(backend);
-  }, 240_000); // a loaded machine starts Chromium and the server slowly
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.unexpected());
-    await Promise.all(pages.splice(0).map((p) => p.context.close()));
-    expect(problems).toEqual([]);
-  });
+  const suite = useBrowserSuite(backend);
+  const pages = suite.pages;
 
   const open = async () => {
-    const person = await signUpApi(server.url, 'Tia Typist');
-    const ws = await createWorkspace(server.url, person.accessToken, 'Titles');
-    const doc = await createDocument(server.url, person.accessToken, ws.id, 'Untitled');
-    const tracked = await openPage(browser);
+    const person = await signUpApi(suite.server.url, 'Tia Typist');
+    const ws = await createWorkspace(suite.server.url, person.accessToken, 'Titles');
+    const doc = await createDocument(suite.server.url, person.accessToken, ws.id, 'Untitled');
+    const tracked = await openPage(suite.browser);
     pages.push(tracked);
-    await signInWithSession(tracked.page, server.url, person);
-    await openEditor(tracked.page, server.url, doc.id);
+    await signInWithSession(tracked.page, suite.server.url, person);
+    await openEditor(tracked.page, suite.server.url, doc.id);
     return tracked.page;
   };
 
