@@ -17,6 +17,7 @@ import {
   EDITOR,
   openEditor,
   openPage,
+  pasteClipboard as paste,
   type Session,
   signInWithSession,
   signUpApi,
@@ -27,20 +28,6 @@ import { useBrowserSuite } from '../support/browser-suite.ts';
 
 const SETTLE_MS = 15_000;
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'clipboard', name), 'utf8');
-
-/** Dispatches a paste with the given clipboard contents into the editor, as the browser does. */
-async function paste(page: Page, data: Record<string, string>): Promise<void> {
-  await page.locator(EDITOR).focus();
-  await page.evaluate(
-    ([selector, items]) => {
-      const transfer = new DataTransfer();
-      for (const [type, value] of Object.entries(items as Record<string, string>)) transfer.setData(type, value);
-      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
-      document.querySelector(selector as string)!.dispatchEvent(event);
-    },
-    [EDITOR, data] as const,
-  );
-}
 
 async function markdownOf(base: string, session: Session, documentId: string): Promise<string> {
   const res = await fetch(`${base}/api/v1/documents/${documentId}/content?format=markdown`, {

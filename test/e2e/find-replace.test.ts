@@ -18,6 +18,7 @@ import {
   editorText,
   openEditor,
   openPage,
+  pasteHtml,
   shareDocument,
   signInWithSession,
   signUpApi,
@@ -34,20 +35,6 @@ const LONG_DOCUMENT = Array.from(
   { length: 60 },
   (_, i) => `<p>Paragraph ${i + 1} ${i % 3 === 0 ? 'with a cat' : 'without one'}, and enough words to fill a line.</p>`,
 ).join('');
-
-async function pasteHtml(page: Page, html: string): Promise<void> {
-  await page.locator(EDITOR).focus();
-  await page.evaluate(
-    ([selector, value]) => {
-      const transfer = new DataTransfer();
-      transfer.setData('text/html', value as string);
-      transfer.setData('text/plain', 'x');
-      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
-      document.querySelector(selector as string)!.dispatchEvent(event);
-    },
-    [EDITOR, html] as const,
-  );
-}
 
 /** Whether the element is inside the viewport and really what a tap at its centre hits. */
 const reachable = (page: Page, selector: string) =>

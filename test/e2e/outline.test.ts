@@ -15,6 +15,7 @@ import {
   EDITOR,
   openEditor,
   openPage,
+  pasteHtml,
   shareDocument,
   signInWithSession,
   signUpApi,
@@ -27,20 +28,6 @@ const OUTLINE = '[data-testid="outline"]';
 const filler = (n: number, word: string) =>
   Array.from({ length: n }, (_, i) => `<p>${word} paragraph ${i + 1} with enough words to fill a line.</p>`).join('');
 const LONG_DOCUMENT = `<h1>Introduction</h1>${filler(25, 'Intro')}<h2>Details</h2>${filler(25, 'Detail')}<h3>Deep dive</h3>${filler(25, 'Deep')}<h2>Summary</h2>${filler(25, 'Summary')}`;
-
-async function pasteHtml(page: Page, html: string): Promise<void> {
-  await page.locator(EDITOR).focus();
-  await page.evaluate(
-    ([selector, value]) => {
-      const transfer = new DataTransfer();
-      transfer.setData('text/html', value as string);
-      transfer.setData('text/plain', 'x');
-      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
-      document.querySelector(selector as string)!.dispatchEvent(event);
-    },
-    [EDITOR, html] as const,
-  );
-}
 
 const outlineItems = (page: Page) => page.locator(`${OUTLINE} li`).allTextContents();
 

@@ -13,11 +13,11 @@ import { browserBackends } from '../support/backends.ts';
 import {
   createDocument,
   createWorkspace,
-  EDITOR,
   editorText,
   openEditor,
   openPage,
   type PageOptions,
+  pasteHtml,
   STATUS,
   signInWithSession,
   signUpApi,
@@ -31,20 +31,6 @@ const LONG_DOCUMENT = Array.from(
   { length: 80 },
   (_, i) => `<p>Paragraph ${i + 1} of a long document, with enough words to fill most of a line.</p>`,
 ).join('');
-
-async function pasteHtml(page: Page, html: string): Promise<void> {
-  await page.locator(EDITOR).focus();
-  await page.evaluate(
-    ([selector, value]) => {
-      const transfer = new DataTransfer();
-      transfer.setData('text/html', value as string);
-      transfer.setData('text/plain', 'x');
-      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
-      document.querySelector(selector as string)!.dispatchEvent(event);
-    },
-    [EDITOR, html] as const,
-  );
-}
 
 /** Where the bars are, and whether each control is the element really hit at its centre. */
 const layout = (page: Page) =>

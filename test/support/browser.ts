@@ -346,3 +346,20 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Dispatches a paste with the given clipboard contents into the editor, as the browser does. */
+export async function pasteClipboard(page: Page, data: Record<string, string>): Promise<void> {
+  await page.locator(EDITOR).focus();
+  await page.evaluate(
+    ([selector, items]) => {
+      const transfer = new DataTransfer();
+      for (const [type, value] of Object.entries(items as Record<string, string>)) transfer.setData(type, value);
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      document.querySelector(selector as string)!.dispatchEvent(event);
+    },
+    [EDITOR, data] as const,
+  );
+}
+
+/** Pastes HTML (with a placeholder plain-text flavour) into the editor. */
+export const pasteHtml = (page: Page, html: string) => pasteClipboard(page, { 'text/html': html, 'text/plain': 'x' });
