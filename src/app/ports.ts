@@ -21,7 +21,7 @@ export class UniqueViolation extends Error {
   }
 }
 
-import type { RateDecision, RatePolicy } from '../domain/rate-limits.ts';
+import type { RateDecision, RateGrant, RatePolicy } from '../domain/rate-limits.ts';
 
 /** Messages on the bus are versioned; new fields always have defaults (rolling deploys). */
 export type BusMessage = { v: 1; type: string; [field: string]: unknown };
@@ -116,6 +116,8 @@ export interface SearchIndex {
 export interface RateLimitStore {
   /** Decides one request against `key`'s bucket and, when allowed, counts it. Rejects when the store cannot decide. */
   consume(key: string, policy: RatePolicy): Promise<RateDecision>;
+  /** Takes up to `want` requests at once (a lease, RL12): as many as the bucket holds now, ≥ 1, or refuses. */
+  take(key: string, policy: RatePolicy, want: number): Promise<RateGrant>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,10 @@ class CountingStore implements RateLimitStore {
     this.calls++;
     return this.inner.consume(key, policy);
   }
+  take(key: string, policy: RatePolicy, want: number) {
+    this.calls++;
+    return this.inner.take(key, policy, want);
+  }
   close() {
     return this.inner.close();
   }

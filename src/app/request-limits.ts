@@ -10,6 +10,10 @@
  * so a flooding tenant's further requests are refused here without a round trip to the store —
  * the flood costs the instance as little as possible, and the store not at all.
  *
+ * Allowed requests spend tokens this instance leased from the shared bucket [RL12] when the
+ * bucket is fast enough to lease (src/app/rate-leases.ts): a round trip to the store per lease,
+ * not per request.
+ *
  * Workspace and user buckets also have a peak bucket [RL11] (the burst factor × the rate, one
  * second deep) kept in process: it spreads a burst over time on the instance that serves it, so
  * a full bucket cannot land on one instance at once, and costs no round trip to the store.
@@ -26,6 +30,7 @@ import {
 } from '../domain/rate-limits.ts';
 import type { Plan } from '../domain/roles.ts';
 import type { RateLimitStore, Sql } from './ports.ts';
+import { type LeaseOptions, RateLeases } from './rate-leases.ts';
 
 /** Operations with a bucket of their own on top of the workspace's. */
 export type ExpensiveOperation = 'search' | 'export' | 'image' | 'invite' | 'login';
@@ -41,6 +46,8 @@ export type RequestLimitsOptions = {
   storeRetryMs: number;
   /** At most one "limited" log line per bucket per this period. */
   logEveryMs: number;
+  /** Leases of the shared buckets [RL12]; absent: every request asks the store. */
+  lease?: LeaseOptions;
   /** The clock (tests inject one); Date.now by default. */
   now?: () => number;
 };
@@ -75,6 +82,7 @@ type Refusal = { retryAt: number; resetAt: number };
 
 export class RequestLimits {
   private readonly store: RateLimitStore | undefined;
+  private readonly leases: RateLeases | undefined;
   private readonly fallback: RateLimitStore;
   private readonly db: Sql;
   private readonly opts: RequestLimitsOptions;
@@ -107,6 +115,8 @@ export class RequestLimits {
     this.opts = opts;
     this.observer = observer;
     this.now = opts.now ?? Date.now;
+    this.leases =
+      store && opts.lease && opts.lease.maxTokens > 1 ? new RateLeases(store, opts.lease, this.now) : undefined;
     this.plans = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.planCacheMs) });
     this.refused = new LRUCache({ max: MAX_REFUSED_BUCKETS });
     this.userPolicy = burstPolicy('user', opts.planRates.free, opts.burst);
@@ -217,7 +227,7 @@ export class RequestLimits {
     if (!this.store) return { decision: await this.fallback.consume(key, policy), fallback: false };
     if (this.now() >= this.skipStoreUntil) {
       try {
-        const decision = await this.store.consume(key, policy);
+        const decision = this.leases ? await this.leases.consume(key, policy) : await this.store.consume(key, policy);
         if (this.degradedNow) {
           this.degradedNow = false;
           this.observer.degraded(false);

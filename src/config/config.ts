@@ -601,6 +601,18 @@ export const ConfigSchema = T.Object({
       30_000,
       "RATE_LIMIT_PLAN_CACHE_MS: a workspace's plan and override are re-read this often",
     ),
+    leaseMaxTokens: Int(
+      1,
+      10_000,
+      32,
+      'RATE_LIMIT_LEASE_MAX: with Redis, an instance takes up to this many requests of a bucket at once (1 = one round trip per request)',
+    ),
+    leaseMs: Int(
+      10,
+      10_000,
+      100,
+      "RATE_LIMIT_LEASE_MS: a lease lives this long and holds at most this long's worth of the rate",
+    ),
   }),
   // Operations: continuous profiling, the operator API, top talkers
   ops: Group({
@@ -785,6 +797,8 @@ const ENV: Record<string, [Path, Kind]> = {
   RATE_LIMIT_INVITE_PER_MINUTE: ['limits.invitePerMinute', 'int'],
   RATE_LIMIT_LOGIN_PER_MINUTE: ['limits.loginPerMinute', 'int'],
   RATE_LIMIT_PLAN_CACHE_MS: ['limits.planCacheMs', 'int'],
+  RATE_LIMIT_LEASE_MAX: ['limits.leaseMaxTokens', 'int'],
+  RATE_LIMIT_LEASE_MS: ['limits.leaseMs', 'int'],
   TOP_TALKERS_N: ['ops.topTalkersN', 'int'],
   CRDT_THREADS: ['crdt.threads', 'int'],
   CRDT_WORKER_BUDGET_MS: ['crdt.workerBudgetMs', 'int'],

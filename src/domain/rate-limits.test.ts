@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   burstPolicy,
   decide,
+  grant,
   limitHeaderItem,
   policyHeaderItem,
   type RatePolicy,
@@ -81,5 +82,30 @@ describe('GCRA request limits', () => {
     expect(policyHeaderItem(policy)).toBe('"workspace";q=1100;w=11');
     const d = decide(undefined, 0, policy);
     expect(limitHeaderItem(policy, d)).toBe('"workspace";r=1099;t=1');
+  });
+
+  it('[RL12] grant takes up to `want` of what the bucket holds, at least one, and grant(…, 1) is decide', () => {
+    const policy: RatePolicy = { name: 't', ratePerSecond: 10, burst: 20 };
+    for (const [tat, now] of [
+      [undefined, 0],
+      [1_500, 0],
+      [1_950, 0],
+      [2_000, 0],
+      [2_100, 0],
+    ] as const) {
+      expect(grant(tat, now, policy, 1)).toEqual({
+        ...decide(tat, now, policy),
+        granted: decide(tat, now, policy).allowed ? 1 : 0,
+      });
+    }
+    // Full bucket of 20: a lease of 8, then 12 of the 15 asked, then refusal with decide's wait.
+    const a = grant(undefined, 0, policy, 8);
+    expect(a).toMatchObject({ allowed: true, granted: 8, remaining: 12 });
+    const b = grant(a.tatMs, 0, policy, 15);
+    expect(b).toMatchObject({ allowed: true, granted: 12, remaining: 0 });
+    const c = grant(b.tatMs, 0, policy, 5);
+    expect(c).toMatchObject({ allowed: false, granted: 0, retryAfterMs: decide(b.tatMs, 0, policy).retryAfterMs });
+    // 250 ms later two have refilled.
+    expect(grant(b.tatMs, 250, policy, 5)).toMatchObject({ allowed: true, granted: 2, remaining: 0 });
   });
 });

@@ -57,6 +57,42 @@ export function decide(
   };
 }
 
+/** A decision that may hand out several requests at once (a lease): `granted` of them, ≥ 1 when allowed. */
+export type RateGrant = RateDecision & { granted: number };
+
+/**
+ * Up to `want` requests at once from one bucket [RL12]: as many as it holds right now, at least
+ * one or none (then the same refusal as `decide`). `grant(t, now, p, 1)` is `decide(t, now, p)`.
+ * `remaining` counts what is left in the bucket after the grant.
+ */
+export function grant(
+  tatMs: number | undefined,
+  nowMs: number,
+  policy: RatePolicy,
+  want: number,
+): RateGrant & { tatMs: number } {
+  const interval = 1000 / policy.ratePerSecond;
+  const tolerance = policy.burst * interval;
+  const tat = Math.max(tatMs ?? nowMs, nowMs);
+  // Requests the bucket holds now: each needs tat + k·interval − tolerance ≤ now. The epsilon
+  // keeps a float just under an integer from refusing what decide() allows.
+  const holds = Math.floor((nowMs + tolerance - tat) / interval + 1e-9);
+  if (holds < 1) {
+    const allowAt = tat + interval - tolerance;
+    return {
+      allowed: false,
+      granted: 0,
+      remaining: 0,
+      resetMs: tat - nowMs,
+      retryAfterMs: allowAt - nowMs,
+      tatMs: tat,
+    };
+  }
+  const granted = Math.max(1, Math.min(Math.floor(want), holds));
+  const next = tat + interval * granted;
+  return { allowed: true, granted, remaining: holds - granted, resetMs: next - nowMs, retryAfterMs: 0, tatMs: next };
+}
+
 export type BurstShape = {
   /** Bursts may run at this multiple of the rate… */
   factor: number;

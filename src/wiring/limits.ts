@@ -37,6 +37,7 @@ export function wireRequestLimits(config: Config, infra: Infrastructure, db: Sql
         login: perSecond(limits.loginPerMinute),
       },
       planCacheMs: limits.planCacheMs,
+      lease: { maxTokens: limits.leaseMaxTokens, ms: limits.leaseMs },
       storeRetryMs: STORE_RETRY_MS,
       logEveryMs: LOG_EVERY_MS,
     },

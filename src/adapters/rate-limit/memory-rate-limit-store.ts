@@ -3,7 +3,7 @@
  * while Redis is away (then limits hold per instance). Keys whose bucket is full again are swept.
  */
 import type { RateLimitStore } from '../../app/ports.ts';
-import { decide, type RateDecision, type RatePolicy } from '../../domain/rate-limits.ts';
+import { decide, grant, type RateDecision, type RateGrant, type RatePolicy } from '../../domain/rate-limits.ts';
 
 const SWEEP_INTERVAL_MS = 10_000;
 
@@ -33,6 +33,18 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const d = decide(this.tats.get(key), this.now(), policy);
     if (d.allowed) this.tats.set(key, d.tatMs);
     return { allowed: d.allowed, remaining: d.remaining, resetMs: d.resetMs, retryAfterMs: d.retryAfterMs };
+  }
+
+  async take(key: string, policy: RatePolicy, want: number): Promise<RateGrant> {
+    const g = grant(this.tats.get(key), this.now(), policy, want);
+    if (g.allowed) this.tats.set(key, g.tatMs);
+    return {
+      allowed: g.allowed,
+      granted: g.granted,
+      remaining: g.remaining,
+      resetMs: g.resetMs,
+      retryAfterMs: g.retryAfterMs,
+    };
   }
 
   async close(): Promise<void> {

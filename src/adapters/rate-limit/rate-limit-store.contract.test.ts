@@ -57,4 +57,23 @@ describe.each(stores)('RateLimitStore contract [$name]', ({ store }) => {
     await new Promise((r) => setTimeout(r, 120));
     expect((await store.consume(k, fast)).allowed).toBe(true);
   });
+
+  it('[RL12] take leases up to `want` of what the bucket holds, then refuses', async () => {
+    const k = key();
+    const a = await store.take(k, policy(10), 4);
+    expect(a).toMatchObject({ allowed: true, granted: 4, remaining: 6 });
+    const b = await store.take(k, policy(10), 8);
+    expect(b).toMatchObject({ allowed: true, granted: 6, remaining: 0 });
+    const c = await store.take(k, policy(10), 3);
+    expect(c).toMatchObject({ allowed: false, granted: 0, remaining: 0 });
+    expect(c.retryAfterMs).toBeGreaterThan(90_000);
+    // A lease and single decisions share one bucket.
+    expect((await store.consume(k, policy(10))).allowed).toBe(false);
+  });
+
+  it('[RL12] concurrent leases never hand out more than the bucket', async () => {
+    const k = key();
+    const all = await Promise.all(Array.from({ length: 12 }, () => store.take(k, policy(25), 3)));
+    expect(all.reduce((n, g) => n + g.granted, 0)).toBe(25);
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RateLimitStore } from '../../app/ports.ts';
-import type { RateDecision, RatePolicy } from '../../domain/rate-limits.ts';
+import type { RateDecision, RateGrant, RatePolicy } from '../../domain/rate-limits.ts';
 
 // Same arithmetic as decide() in src/domain/rate-limits.ts (the contract test runs both).
 const GCRA = `
@@ -26,11 +26,35 @@ end
 redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1)
 return {1, math.floor((now - allowAt) / interval), tostring(nxt - now), '0'}`;
 
+// Up to ARGV[3] requests at once (a lease, RL12): grant() in src/domain/rate-limits.ts.
+const GRANT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2]) * interval
+local want = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local holds = math.floor((now + tolerance - tat) / interval + 1e-9)
+if holds < 1 then
+  return {0, 0, 0, tostring(tat - now), tostring(tat + interval - tolerance - now)}
+end
+local granted = math.max(1, math.min(want, holds))
+local nxt = tat + interval * granted
+redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1)
+return {1, granted, holds - granted, tostring(nxt - now), '0'}`;
+
 /** A decision that takes longer than this is treated as a failed store (the fallback decides). */
 const COMMAND_TIMEOUT_MS = 250;
 
 type WithScript = Redis & {
   gcra(key: string, intervalMs: number, burst: number): Promise<[number, number, string, string]>;
+  grant(
+    key: string,
+    intervalMs: number,
+    burst: number,
+    want: number,
+  ): Promise<[number, number, number, string, string]>;
 };
 
 export class RedisRateLimitStore implements RateLimitStore {
@@ -49,6 +73,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     });
     redis.on('error', onError);
     redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });
+    redis.defineCommand('grant', { numberOfKeys: 1, lua: GRANT });
     this.redis = redis as WithScript;
   }
 
@@ -64,6 +89,22 @@ export class RedisRateLimitStore implements RateLimitStore {
       policy.burst,
     );
     return { allowed: allowed === 1, remaining, resetMs: Number(resetMs), retryAfterMs: Number(retryAfterMs) };
+  }
+
+  async take(key: string, policy: RatePolicy, want: number): Promise<RateGrant> {
+    const [allowed, granted, remaining, resetMs, retryAfterMs] = await this.redis.grant(
+      this.prefix + key,
+      1000 / policy.ratePerSecond,
+      policy.burst,
+      Math.max(1, Math.floor(want)),
+    );
+    return {
+      allowed: allowed === 1,
+      granted,
+      remaining,
+      resetMs: Number(resetMs),
+      retryAfterMs: Number(retryAfterMs),
+    };
   }
 
   async close(): Promise<void> {
