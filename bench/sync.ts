@@ -9,6 +9,7 @@
  *   BENCH_SYNC_PEERS (ours,hocuspocus) which peers to run
  *   BENCH_SYNC_ONLY (all)              oneDocument, manyDocuments, largeRoom, idleMemory, twoInstances, scaleCurve
  *   BENCH_SYNC_DURATION_S (15)         typing time per workload
+ *   BENCH_SYNC_WARMUP_S (3)            unrecorded typing against each peer before its first workload (0: none)
  *   BENCH_SYNC_CHARS_PER_S (5)         typing rate of every typist (±50 % jitter per keystroke)
  *   BENCH_SYNC_EDITORS (10) / BENCH_SYNC_VIEWERS (100)           oneDocument
  *   BENCH_SYNC_COMMENT_THREADS (0)     N > 0: ours runs oneDocument twice, on a document without threads and on a
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     idleMemory: selected('idleMemory') ? settings.idleMemory.documents : 0,
     twoInstances: redisRun ? settings.twoInstances.documents : 0,
     scaleCurve: selected('scaleCurve') ? curvePoints : 0,
+    warmUp: settings.warmUpS > 0 ? 1 : 0,
   };
 
   const idle = cpuMeter(process.pid).start();
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
         }),
       );
       const http = (single.instances[0] as { http: string }).http;
-      const fixture = await createSyncFixture(http, counts, ['oneDocument', 'largeRoom', 'scaleCurve']);
+      const fixture = await createSyncFixture(http, counts, ['oneDocument', 'largeRoom', 'scaleCurve', 'warmUp']);
       documents = fixture.documents;
       tokens = fixture.tokens;
       log(`fixture: ${Object.values(documents).flat().length} documents, ${fixture.viewerShares} viewer shares`);
@@ -207,6 +209,25 @@ async function main(): Promise<void> {
       return r;
     };
 
+    const warmUpDocument = docs.warmUp?.[0];
+    if (warmUpDocument) {
+      // The peer that runs first must not be measured with a cold load generator (and its own cold
+      // JIT) while the second one gets a warm one: in one recorded run the same code measured p95
+      // 13.2 ms first and 9.1 ms third, the load generator's busy time 2.6 s against 1.8 s.
+      const { editors, viewers } = settings.oneDocument;
+      log(`${peer} warm-up: ${editors + viewers} sockets, ${settings.warmUpS} s of typing (not recorded)…`);
+      await runTyping(
+        single,
+        tokens,
+        {
+          sockets: oneDocumentPlan(warmUpDocument, editors, viewers),
+          charsPerSecond: settings.charsPerSecond,
+          durationS: settings.warmUpS,
+        },
+        { database: dbName, seed: 0 },
+      );
+      await sleep(BETWEEN_PHASES_MS);
+    }
     if (selected('oneDocument')) {
       const { editors, viewers, commentThreads: threads } = settings.oneDocument;
       const without = await typing(

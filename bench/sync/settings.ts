@@ -35,8 +35,17 @@ const count = (name: string): number => {
   return n;
 };
 
+/** A whole number of at least 0 with a default (0 turns the knob off). */
+const whole = (name: string, dflt: number): number => (process.env[name] ? count(name) : dflt);
+
 export const settings = {
   durationS: num('BENCH_SYNC_DURATION_S', 15),
+  /**
+   * Unrecorded typing (oneDocument's shape, its own document) against each peer before its first
+   * workload: the load generator's and the server's JIT warm for both peers alike, not only for the
+   * peer that runs second.
+   */
+  warmUpS: whole('BENCH_SYNC_WARMUP_S', 3),
   charsPerSecond: num('BENCH_SYNC_CHARS_PER_S', 5),
   oneDocument: {
     editors: num('BENCH_SYNC_EDITORS', 10),
