@@ -9,7 +9,7 @@
  *   BENCH_SYNC_PEERS (ours,hocuspocus) which peers to run
  *   BENCH_SYNC_ONLY (all)              oneDocument, manyDocuments, largeRoom, idleMemory, twoInstances, scaleCurve
  *   BENCH_SYNC_DURATION_S (15)         typing time per workload
- *   BENCH_SYNC_WARMUP_S (3)            unrecorded typing against each peer before its first workload (0: none)
+ *   BENCH_SYNC_WARMUP_S (10)           unrecorded typing against each peer before its first workload (0: none)
  *   BENCH_SYNC_CHARS_PER_S (5)         typing rate of every typist (±50 % jitter per keystroke)
  *   BENCH_SYNC_EDITORS (10) / BENCH_SYNC_VIEWERS (100)           oneDocument
  *   BENCH_SYNC_COMMENT_THREADS (0)     N > 0: ours runs oneDocument twice, on a document without threads and on a
@@ -211,9 +211,10 @@ async function main(): Promise<void> {
 
     const warmUpDocument = docs.warmUp?.[0];
     if (warmUpDocument) {
-      // The peer that runs first must not be measured with a cold load generator (and its own cold
-      // JIT) while the second one gets a warm one: in one recorded run the same code measured p95
-      // 13.2 ms first and 9.1 ms third, the load generator's busy time 2.6 s against 1.8 s.
+      // The peer that runs first (ours) must not be measured with a cold load generator while the
+      // second gets a warm one: the same code measured p95 13.2 ms first and 9.1 ms third in one
+      // run, the generator busy 2.6 s against 1.8 s. 3 s of warm-up was not enough (busy 1.8 s vs
+      // Hocuspocus's 1.5 s after it); after 10 s both peers' windows cost it the same (1.65 / 1.61 s).
       const { editors, viewers } = settings.oneDocument;
       log(`${peer} warm-up: ${editors + viewers} sockets, ${settings.warmUpS} s of typing (not recorded)…`);
       await runTyping(

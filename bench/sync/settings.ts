@@ -45,7 +45,7 @@ export const settings = {
    * workload: the load generator's and the server's JIT warm for both peers alike, not only for the
    * peer that runs second.
    */
-  warmUpS: whole('BENCH_SYNC_WARMUP_S', 3),
+  warmUpS: whole('BENCH_SYNC_WARMUP_S', 10),
   charsPerSecond: num('BENCH_SYNC_CHARS_PER_S', 5),
   oneDocument: {
     editors: num('BENCH_SYNC_EDITORS', 10),
