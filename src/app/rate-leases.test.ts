@@ -115,12 +115,21 @@ describe('RateLeases [RL12]', () => {
         lease: { maxTokens: 32, ms: 100 },
         now,
       },
-      { decision: () => undefined, degraded: () => undefined, limited: () => undefined },
+      {
+        decision: () => undefined,
+        degraded: () => undefined,
+        limited: () => undefined,
+        storeCall: () => roundTrips++,
+      },
     );
+    let roundTrips = 0;
     let allowed = 0;
     for (let i = 0; i < 300; i++)
       if ((await limits.check({ kind: 'user', userId: 'u' })).limited === undefined) allowed++;
     expect(allowed).toBe(100);
     expect(limits.degraded).toBe(true);
+    // The metric counts every call to the store: one failed lease, then a second of the fallback.
+    expect(roundTrips).toBe(store.calls);
+    expect(roundTrips).toBe(1);
   });
 });

@@ -24,6 +24,9 @@ export type LeaseOptions = {
   ms: number;
 };
 
+/** Counts every call to the shared store (a metric). */
+export type StoreCallCounter = () => void;
+
 type Lease = {
   tokens: number;
   /** Requests this lease was taken for, and how many of them it has spent. */
@@ -50,8 +53,11 @@ export class RateLeases {
   /** Refills taken ahead of need, per bucket. */
   private readonly refilling = new Set<string>();
 
-  constructor(store: RateLimitStore, opts: LeaseOptions, now: () => number) {
+  private readonly counted: StoreCallCounter;
+
+  constructor(store: RateLimitStore, opts: LeaseOptions, now: () => number, counted: StoreCallCounter = () => {}) {
     this.store = store;
+    this.counted = counted;
     this.opts = opts;
     this.now = now;
   }
@@ -64,7 +70,10 @@ export class RateLeases {
   /** Decides one request: from this instance's lease when it holds one, else from the store. Rejects when the store fails. */
   async consume(key: string, policy: RatePolicy): Promise<RateDecision> {
     const cap = this.cap(policy);
-    if (cap <= 1) return this.store.consume(key, policy);
+    if (cap <= 1) {
+      this.counted();
+      return this.store.consume(key, policy);
+    }
     let waited = 0;
     for (;;) {
       const now = this.now();
@@ -96,6 +105,7 @@ export class RateLeases {
           ? Math.max(lease.size * 2, 1 + waited)
           : Math.max(lease.used, 1 + waited);
       const want = Math.min(cap, size);
+      this.counted();
       const entry: Pending = { grant: this.store.take(key, policy, want), waiters: 0 };
       this.fetching.set(key, entry);
       let grant: RateGrant;
@@ -131,6 +141,7 @@ export class RateLeases {
     if (this.refilling.has(key) || this.fetching.has(key)) return;
     this.refilling.add(key);
     const want = Math.min(this.cap(policy), lease.size * 2);
+    this.counted();
     this.store
       .take(key, policy, want)
       .then((grant) => {

@@ -68,6 +68,8 @@ export type LimitOutcome = {
 export type RequestLimitsObserver = {
   decision(outcome: 'allowed' | 'limited', plan: string, scope: string, fallback: boolean): void;
   degraded(on: boolean, err?: unknown): void;
+  /** One call to the shared store (a decision or a lease). */
+  storeCall?(): void;
   limited(event: { scope: string; plan: string; subject: string; limitPerSecond: number; suppressed: number }): void;
 };
 
@@ -116,7 +118,9 @@ export class RequestLimits {
     this.observer = observer;
     this.now = opts.now ?? Date.now;
     this.leases =
-      store && opts.lease && opts.lease.maxTokens > 1 ? new RateLeases(store, opts.lease, this.now) : undefined;
+      store && opts.lease && opts.lease.maxTokens > 1
+        ? new RateLeases(store, opts.lease, this.now, () => observer.storeCall?.())
+        : undefined;
     this.plans = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.planCacheMs) });
     this.refused = new LRUCache({ max: MAX_REFUSED_BUCKETS });
     this.userPolicy = burstPolicy('user', opts.planRates.free, opts.burst);

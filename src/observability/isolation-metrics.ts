@@ -15,6 +15,8 @@ export class IsolationMetrics {
   private readonly decisionChildren = new Map<string, client.Counter.Internal>();
   private readonly fallbackDecisions: client.Counter;
   readonly degraded: client.Gauge;
+  /** Round trips to the shared store: one per decision without a lease, one per lease [RL12]. */
+  readonly storeRoundTrips: client.Counter;
   private readonly idempotency: client.Counter<'outcome'>;
   readonly planChanges: client.Counter<'plan'>;
   readonly counterFallbacks: client.Counter;
@@ -30,6 +32,11 @@ export class IsolationMetrics {
     this.fallbackDecisions = new client.Counter({
       name: 'rate_limit_fallback_decisions_total',
       help: 'Decisions taken by the per-instance fallback limiter because the shared store (Redis) failed',
+      registers,
+    });
+    this.storeRoundTrips = new client.Counter({
+      name: 'rate_limit_store_round_trips_total',
+      help: 'Calls to the shared rate-limit store (Redis): each decides one request or leases several (RATE_LIMIT_LEASE_MAX); compare with rate_limit_decisions_total',
       registers,
     });
     this.degraded = new client.Gauge({

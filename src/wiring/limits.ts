@@ -49,6 +49,7 @@ export function wireRequestLimits(config: Config, infra: Infrastructure, db: Sql
         else logger.info('rate-limit store back: limits are fleet-wide again');
       },
       limited: (event) => logger.warn(event, 'tenant rate limited'),
+      storeCall: () => isolationMetrics.storeRoundTrips.inc(),
     },
   );
 }
