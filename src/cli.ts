@@ -4,8 +4,9 @@
  * pg/ioredis/http instrumentations can patch them.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { ConfigError, loadConfig, resolveSyncProcesses } from './config/config.ts';
 import type { TraceSamplingStats } from './observability/metrics.ts';
 
 const USAGE = `Usage: collab-docs <command> [options]
@@ -194,6 +195,22 @@ async function main(argv: string[]): Promise<number> {
     // Start-up progress, one line per step (web build, migrations, listening), so a slow first start shows why.
     logger.info({ version: version(), roles: config.roles, node: process.version }, 'starting');
     if (config.roles.includes('api') && config.web.build === 'auto') await buildWebApp(config.web.dir, logger);
+    const { default: cluster } = await import('node:cluster');
+    const processes = resolveSyncProcesses(config, availableParallelism());
+    if (cluster.isPrimary && processes > 1) {
+      // SYNC_PROCESSES > 1: this process only supervises; the children run the server (src/supervisor).
+      const { startSupervisor } = await import('./supervisor/supervisor.ts');
+      const supervisor = startSupervisor({
+        processes,
+        logger,
+        shutdownTimeoutMs: config.shutdown.timeoutMs,
+        childEnv: { WEB_BUILD: 'never' }, // built above, once
+      });
+      process.on('SIGTERM', () => supervisor.stop('SIGTERM'));
+      process.on('SIGINT', () => supervisor.stop('SIGINT'));
+      supervisor.stopped.then((code) => process.exit(code));
+      return -1; // keep running
+    }
     const { createApp } = await import('./main.ts');
     let profiler: import('./observability/continuous-profiling.ts').ContinuousProfiler | undefined;
     if (config.ops.pyroscopeServerAddress) {
@@ -235,7 +252,8 @@ async function main(argv: string[]): Promise<number> {
         });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    // A supervised child drains on the supervisor's SIGTERM; a terminal's ^C reaches the whole group.
+    process.on('SIGINT', () => (cluster.isWorker ? undefined : stop('SIGINT')));
     process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
     return -1; // keep running
   }

@@ -3,6 +3,7 @@
  * role it serves (src/wiring/*.ts) in the order their dependencies dictate — and owns start-up
  * and graceful shutdown. src/wiring is the only code that knows every concrete class.
  */
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Database } from './adapters/sql/database.ts';
@@ -15,6 +16,8 @@ import type { ExportWorker } from './export/worker.ts';
 import { buildServer } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
 import type { Metrics, TraceSamplingStats } from './observability/metrics.ts';
+import { childMetrics } from './supervisor/cluster-metrics.ts';
+import { CHILD_LISTENING } from './supervisor/supervisor.ts';
 import type { RoomRegistry } from './sync/rooms.ts';
 import { DEFAULT_WEB_DIR } from './web/web-build.ts';
 import { wireApi } from './wiring/api.ts';
@@ -95,6 +98,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   versionRetention?.start();
 
   let draining = false;
+  // A child of the SYNC_PROCESSES supervisor shares the port with its siblings (src/supervisor).
+  const sharedPort = cluster.isWorker;
   const signingKeys = identity?.signingKeys;
   const server = await buildServer({
     logger,
@@ -110,6 +115,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     ops: {
       checks: readinessChecks(config, infra),
       isDraining: () => draining,
+      scrape: sharedPort ? childMetrics(infra.metrics.registry) : undefined,
       jwks: signingKeys && !config.auth.oidcIssuer ? () => signingKeys.publicJwks() : undefined,
     },
   });
@@ -129,7 +135,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     exportWorker: exports.worker,
     trashPurge,
     async listen() {
-      const address = await server.listen({ port: config.port, host: config.host });
+      // exclusive: our own SO_REUSEPORT socket, not one the cluster primary holds and round-robins.
+      const address = await server.listen({
+        port: config.port,
+        host: config.host,
+        ...(sharedPort && { reusePort: true, exclusive: true }),
+      });
       logger.info(
         {
           address,
@@ -140,6 +151,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
         },
         'listening',
       );
+      if (sharedPort) process.send?.({ type: CHILD_LISTENING });
       return address;
     },
     close() {

@@ -318,6 +318,12 @@ export const ConfigSchema = T.Object({
       50,
       "SYNC_PRESENCE_MIN_INTERVAL_MS: a socket's presence is applied at most once per this interval; sooner frames replace the waiting one (0: off)",
     ),
+    processes: T.String({
+      default: '1',
+      pattern: '^(auto|[1-9][0-9]?)$',
+      description:
+        'SYNC_PROCESSES: server processes on this port (SO_REUSEPORT; "auto" = one per core), each a full instance on the bus; above 1 needs DATABASE_URL and REDIS_URL',
+    }),
     maxConcurrentLoads: Int(
       1,
       10000,
@@ -690,6 +696,7 @@ const ENV: Record<string, [Path, Kind]> = {
   NOTIFICATION_DIGEST_POLL_MS: ['notifications.digestPollMs', 'int'],
   INVITATION_TTL_HOURS: ['invitations.ttlHours', 'int'],
   INVITATIONS_MAX_PER_WORKSPACE_PER_DAY: ['invitations.maxPerWorkspacePerDay', 'int'],
+  SYNC_PROCESSES: ['sync.processes', 'str'],
   SYNC_PERSIST_BATCH_MS: ['sync.persistBatchMs', 'int'],
   SYNC_COMPACT_THRESHOLD: ['sync.compactThreshold', 'int'],
   SYNC_COMPACT_IDLE_MS: ['sync.compactIdleMs', 'int'],
@@ -879,6 +886,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (cfg.storage.backend === 's3' && !s3.bucket) problems.push('S3_BUCKET: required when STORAGE_BACKEND=s3');
     if (Boolean(s3.accessKeyId) !== Boolean(s3.secretAccessKey))
       problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither');
+    if (cfg.sync.processes !== '1' && !(cfg.databaseUrl && cfg.redisUrl))
+      problems.push(
+        `SYNC_PROCESSES=${cfg.sync.processes}: more than one process needs DATABASE_URL and REDIS_URL (the embedded database and the in-process bus belong to one process)`,
+      );
+    if (cfg.sync.processes !== '1' && cfg.port === 0)
+      problems.push(`SYNC_PROCESSES=${cfg.sync.processes}: needs a fixed PORT (the processes share it)`);
     if ((cfg.auth.scryptCost & (cfg.auth.scryptCost - 1)) !== 0)
       problems.push(`SCRYPT_COST=${cfg.auth.scryptCost}: must be a power of two`);
   }
@@ -894,6 +907,11 @@ export function resolveStorageBackend(cfg: Config): StorageBackend {
   if (cfg.storage.s3.bucket) return 's3';
   if (cfg.export.storageDir) return 'local';
   return cfg.databaseUrl ? 'postgres' : 'local';
+}
+
+/** How many processes `serve` runs (`SYNC_PROCESSES`; "auto" is the cores this process may use). */
+export function resolveSyncProcesses(cfg: Config, cores: number): number {
+  return cfg.sync.processes === 'auto' ? Math.max(1, cores) : Number(cfg.sync.processes);
 }
 
 /** Every variable the config understands, for `.env.example` drift tests. */

@@ -11,6 +11,8 @@ export type OpsDeps = {
   checks: ReadinessCheck[];
   isDraining: () => boolean;
   jwks?: () => Promise<JWK[]>;
+  /** The exposition `/metrics` answers, when not this process's registry (SYNC_PROCESSES > 1: the whole pod). */
+  scrape?: () => Promise<string>;
 };
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -98,7 +100,7 @@ export const opsRoutes =
       },
       async (_req, reply) => {
         reply.header('content-type', deps.metrics.registry.contentType);
-        return deps.metrics.registry.metrics();
+        return deps.scrape ? deps.scrape() : deps.metrics.registry.metrics();
       },
     );
 
