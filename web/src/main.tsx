@@ -2,12 +2,13 @@
 import { render } from 'preact';
 import { ApiClient } from './api.ts';
 import { App } from './app.tsx';
-import { loadEditor } from './pages/editor-route.tsx';
+import { preopenDocument } from './pages/editor-route.tsx';
 import './styles.css';
 
-// Opening a document: start fetching the editor chunk now, in parallel with the session check and
-// the first render, instead of after the route renders.
-if (location.pathname.startsWith('/d/')) void loadEditor().catch(() => undefined);
+const api = new ApiClient();
+// Opening a document: start fetching the editor's code and syncing the document now, in parallel
+// with the first render, instead of after the route renders.
+preopenDocument(api, location.pathname);
 
 const root = document.getElementById('app');
-if (root) render(<App api={new ApiClient()} />, root);
+if (root) render(<App api={api} />, root);

@@ -1,13 +1,14 @@
 /**
  * What the editor page shows of comments: a "Comments" button with the open count, and the side
  * panel, whose code (panel, mention box, API calls) is a chunk of its own fetched once the
- * document is open, so opening a document does not wait for it.
+ * document has arrived (document-open.ts), so opening a document does not wait for it.
  */
 import type { Editor } from '@tiptap/core';
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { atLeast, type DocumentAccess } from '../../../src/domain/roles.ts';
 import type { ApiClient, User } from '../api.ts';
+import { afterDocumentOpen } from '../document-open.ts';
 import type { CollabSession } from '../editor/collab-session.ts';
 import type { CommentsPanelProps } from './comments-panel.tsx';
 
@@ -24,13 +25,15 @@ export type CommentsSlotProps = {
 
 let panelModule: Promise<ComponentType<CommentsPanelProps>> | undefined;
 const loadPanel = () => {
-  panelModule ??= import('./comments-panel.tsx').then(
-    (m) => m.CommentsPanel,
-    (error: unknown) => {
-      panelModule = undefined; // a later visit may try again
-      throw error;
-    },
-  );
+  panelModule ??= afterDocumentOpen()
+    .then(() => import('./comments-panel.tsx'))
+    .then(
+      (m) => m.CommentsPanel,
+      (error: unknown) => {
+        panelModule = undefined; // a later visit may try again
+        throw error;
+      },
+    );
   return panelModule;
 };
 

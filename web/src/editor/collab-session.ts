@@ -88,6 +88,14 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
   private everSynced = false;
   private leaving = false;
   private destroyed = false;
+  /**
+   * What the server last said about this connection, for a page that subscribes after the session
+   * started (it may be opened before the page's code arrives, see session-prestart.ts): the room's
+   * status, an access change since then, and the close.
+   */
+  roomStatus: RoomStatus | undefined;
+  accessChange: AccessChanged | undefined;
+  closedWith: CloseInfo | undefined;
 
   constructor(options: CollabSessionOptions) {
     super();
@@ -125,6 +133,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
     // The first open on this device has no copy to load first: connect at once rather than wait
     // for IndexedDB to create an empty database (200–400 ms of a cold open in bench:web's phases).
     void hasCopy.then((has) => {
+      mark('local-copy-checked');
       if (!has) this.connect();
     });
     this.localLoadTimer = setTimeout(() => this.connect(), LOCAL_LOAD_TIMEOUT_MS);
@@ -139,6 +148,7 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
 
   /** Tries again now: after a terminal close (e.g. a fresh log-in) or instead of waiting out the backoff. */
   retryNow(): void {
+    this.closedWith = undefined;
     this.client?.connect();
   }
 
@@ -210,14 +220,22 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
       }
       this.emit('status', [status]);
     });
-    client.on('room-status', (status) => this.emit('room-status', [status]));
-    client.on('access-changed', (change) => this.emit('access-changed', [change]));
+    client.on('room-status', (status) => {
+      this.roomStatus = status;
+      this.accessChange = undefined;
+      this.emit('room-status', [status]);
+    });
+    client.on('access-changed', (change) => {
+      this.accessChange = change;
+      this.emit('access-changed', [change]);
+    });
     client.on('comments-changed', (change) => this.emit('comments-changed', [change]));
     client.on('closed', (close) => this.onClosed(close));
     this.emit('status', [client.status]);
   }
 
   private onClosed(close: CloseInfo): void {
+    this.closedWith = close;
     // No access any more (or no document), or a copy older than the document's repair [S11.6]:
     // do not keep it on this device.
     if (close.code === CloseCode.FORBIDDEN || close.code === CloseCode.NOT_FOUND || close.code === CloseCode.RESET) {

@@ -8,20 +8,22 @@
 import type { Editor } from '@tiptap/core';
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { CloseInfo } from '../../../src/client/sync-client.ts';
+import type { CloseInfo, SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
-import type { Access } from '../../../src/sync/protocol.ts';
+import type { Access, AccessChanged, RoomStatus } from '../../../src/sync/protocol.ts';
 import { type ApiClient, ApiError, type User } from '../api.ts';
 import type { DocumentInfo } from '../api-types.ts';
 import { CommentsSlot } from '../comments/comments-slot.tsx';
+import { documentOpened } from '../document-open.ts';
 import { accessChangedMessage, closedMessage, documentAccessCanEdit, TRASHED_MESSAGE } from './access-messages.ts';
-import { CollabSession } from './collab-session.ts';
+import type { CollabSession } from './collab-session.ts';
 import { ExportMenu } from './export-menu.tsx';
 import { FindSlot } from './find/find-slot.tsx';
 import { focusBodyStart } from './focus-body.ts';
 import { HistoryButton } from './history-button.tsx';
 import { OutlineSlot } from './outline/outline-slot.tsx';
 import { PresenceList } from './presence-list.tsx';
+import { openSession, takeSession } from './session-prestart.ts';
 import { SyncStatusIndicator } from './sync-status.tsx';
 import { hasChangesToSave } from './sync-status-text.ts';
 import { TitleField } from './title-field.tsx';
@@ -67,10 +69,6 @@ export type EditorPageProps = {
 type DocumentMeta = Pick<DocumentInfo, 'id' | 'title' | 'access' | 'trashedAt' | 'canDelete' | 'canBrowse'>;
 type Banner = { text: string; tone: 'info' | 'warning' };
 
-function syncUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
-}
-
 export function EditorPage({
   api,
   user,
@@ -111,25 +109,33 @@ export function EditorPage({
     setCrowded(false);
     setEditorFailed(false);
     const presenceUser = { id: user.id, name: user.displayName, color: colorForUserId(user.id) };
-    const s = new CollabSession({
-      documentId,
-      user: presenceUser,
-      syncUrl: syncUrl(),
-      getToken: () => api.accessToken(),
-    });
-    s.on('room-status', (room) => {
+    // Started by the entry on a cold open of this document, or now.
+    const s = takeSession(user, documentId) ?? openSession(api, user, documentId);
+    const onRoomStatus = (room: RoomStatus) => {
       setSyncAccess(room.access);
       setCrowded(room.waiting ? 'waiting' : room.mode === 'view-only' && room.access === 'read');
-    });
-    s.on('access-changed', (change) => {
+    };
+    const onAccessChanged = (change: AccessChanged) => {
       setSyncAccess(change.access);
       setBanner({ text: accessChangedMessage(change.access), tone: change.access === 'read' ? 'warning' : 'info' });
-    });
-    s.on('closed', (close) => {
+    };
+    const onClosed = (close: CloseInfo) => {
       setClosed(close);
       const text = closedMessage(close);
       if (text) setBanner({ text, tone: 'warning' });
-    });
+    };
+    s.on('room-status', onRoomStatus);
+    s.on('access-changed', onAccessChanged);
+    s.on('closed', onClosed);
+    // What a prestarted session heard before this page listened.
+    if (s.roomStatus) onRoomStatus(s.roomStatus);
+    if (s.accessChange) onAccessChanged(s.accessChange);
+    if (s.closedWith) onClosed(s.closedWith);
+    const onStatus = (status: SyncStatus) => {
+      if (status.synced || status.closed) documentOpened();
+    };
+    s.on('status', onStatus);
+    onStatus(s.status);
     s.start();
     let ed: Editor | undefined;
     let cancelled = false;
@@ -149,6 +155,7 @@ export function EditorPage({
         setEditor(ed);
       },
       () => {
+        documentOpened();
         if (!cancelled) setEditorFailed(true);
       },
     );

@@ -7,7 +7,7 @@ import type { ApiClient, User } from '../api.ts';
 import { lazy } from '../lazy.tsx';
 import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
 import { notify } from '../notify.ts';
-import { navigate } from '../router.ts';
+import { matchRoute, navigate } from '../router.ts';
 
 const ShareDialog = lazy(() => import('../components/share-dialog.tsx'), 'ShareDialog', { placeholder: 'none' });
 
@@ -27,6 +27,23 @@ export function loadEditor(): Promise<EditorModule> {
     import('../editor/create-editor.ts').catch(() => undefined);
   }
   return editorModule;
+}
+
+/**
+ * A cold open of a document (`/d/:id` with a signed-in person): the editor's code, and the
+ * document's session (on-device copy, connection, first sync) at once, before the page's chunk
+ * arrives; the page takes that session (editor/session-prestart.ts).
+ */
+export function preopenDocument(api: ApiClient, pathname: string): void {
+  const route = matchRoute(pathname);
+  if (route.name !== 'editor') return;
+  void loadEditor().catch(() => undefined);
+  const user = api.user;
+  if (!user) return;
+  import('../editor/session-prestart.ts').then(
+    (m) => m.prestartSession(api, user, route.documentId),
+    () => undefined, // the page opens its own session (and reports a chunk that cannot load)
+  );
 }
 
 type Props = {
