@@ -55,7 +55,12 @@ export class RateLeases {
 
   private readonly counted: StoreCallCounter;
 
-  constructor(store: RateLimitStore, opts: LeaseOptions, now: () => number, counted: StoreCallCounter = () => undefined) {
+  constructor(
+    store: RateLimitStore,
+    opts: LeaseOptions,
+    now: () => number,
+    counted: StoreCallCounter = () => undefined,
+  ) {
     this.store = store;
     this.counted = counted;
     this.opts = opts;
