@@ -108,7 +108,10 @@ export async function runScaleCurve(opts: {
       const name = `${sockets}x${typists}`;
       const documentId = opts.documents[doc++] as string;
       const point: (typeof points)[number] = { sockets, typists, ratios: null };
-      for (const peer of opts.peers) {
+      // Which peer goes first alternates per point: the first one at a point meets the freshest
+      // load generator state and the machine's noise first (oneDocument showed what order costs).
+      const order = (doc - 1) % 2 === 0 ? opts.peers : [...opts.peers].reverse();
+      for (const peer of order) {
         const tokens = opts.tokens[peer] as Tokens;
         const d = await opts.deploy(peer, name);
         try {
