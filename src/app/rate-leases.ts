@@ -119,20 +119,9 @@ export class RateLeases {
       } finally {
         this.fetching.delete(key);
       }
-      if (!grant.allowed) {
-        this.leases.delete(key);
-        return this.refusal(grant);
-      }
-      const at = this.now();
-      this.leases.set(key, {
-        tokens: grant.granted - 1,
-        size: want,
-        used: 1,
-        expiresAt: at + this.opts.ms,
-        remaining: grant.remaining,
-        resetAt: at + grant.resetMs,
-      });
-      return { allowed: true, remaining: grant.remaining + grant.granted - 1, resetMs: grant.resetMs, retryAfterMs: 0 };
+      if (!grant.allowed) return this.refusal(grant);
+      const credited = this.credit(key, grant, want, 1);
+      return { allowed: true, remaining: grant.remaining + credited.tokens, resetMs: grant.resetMs, retryAfterMs: 0 };
     }
   }
 
@@ -150,23 +139,32 @@ export class RateLeases {
     this.store
       .take(key, policy, want)
       .then((grant) => {
-        if (!grant.allowed) return;
-        const at = this.now();
-        const current = this.leases.get(key);
-        const carried = current && at < current.expiresAt ? current.tokens : 0;
-        this.leases.set(key, {
-          tokens: carried + grant.granted,
-          size: want,
-          used: 0,
-          expiresAt: at + this.opts.ms,
-          remaining: grant.remaining,
-          resetAt: at + grant.resetMs,
-        });
+        if (grant.allowed) this.credit(key, grant, want, 0);
       })
       // A failed refill changes nothing: the next request that finds no tokens asks the store and
       // meets the failure itself (then the in-process fallback decides).
       .catch(() => undefined)
       .finally(() => this.refilling.delete(key));
+  }
+
+  /**
+   * Adds a grant to the bucket's lease, `spent` of it already used by the request that asked.
+   * Unspent tokens of a live lease are carried over: a refill and a fetch may land in either order.
+   */
+  private credit(key: string, grant: RateGrant, size: number, spent: number): Lease {
+    const at = this.now();
+    const current = this.leases.get(key);
+    const carried = current && at < current.expiresAt ? current.tokens : 0;
+    const lease: Lease = {
+      tokens: carried + grant.granted - spent,
+      size,
+      used: spent,
+      expiresAt: at + this.opts.ms,
+      remaining: grant.remaining,
+      resetAt: at + grant.resetMs,
+    };
+    this.leases.set(key, lease);
+    return lease;
   }
 
   private refusal(grant: RateGrant): RateDecision {
