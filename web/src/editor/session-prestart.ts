@@ -13,6 +13,8 @@ import { colorForUserId } from './user-color.ts';
 const UNTAKEN_MS = 30_000;
 
 let waiting: { key: string; session: CollabSession; timer: ReturnType<typeof setTimeout> } | undefined;
+/** A page already asked for its session: one started now would be a second connection nobody takes. */
+let pageAsked = false;
 
 function keyOf(user: User, documentId: string): string {
   return JSON.stringify([user.id, user.displayName, documentId]);
@@ -32,10 +34,13 @@ export function openSession(api: ApiClient, user: User, documentId: string): Col
   });
 }
 
-/** Starts the session the editor page will take; replaces one for another document or person. */
+/**
+ * Starts the session the editor page will take, unless a page already opened its own (the page's
+ * code won the race); replaces a waiting one for another document or person.
+ */
 export function prestartSession(api: ApiClient, user: User, documentId: string): void {
   const key = keyOf(user, documentId);
-  if (waiting?.key === key) return;
+  if (pageAsked || waiting?.key === key) return;
   drop();
   const session = openSession(api, user, documentId);
   performance.mark('collab-docs:session-prestarted');
@@ -45,6 +50,7 @@ export function prestartSession(api: ApiClient, user: User, documentId: string):
 
 /** The prestarted session for this person and document, once (the caller owns it from then on). */
 export function takeSession(user: User, documentId: string): CollabSession | undefined {
+  pageAsked = true;
   if (waiting?.key !== keyOf(user, documentId)) return undefined;
   const { session, timer } = waiting;
   clearTimeout(timer);
