@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { AccessChanged, CommentsChanged, RoomStatus } from '../../../src/sync/protocol.ts';
+import { localDatabaseNames } from '../local-databases.ts';
 import { deferredCloseWebSocket } from './deferred-close-websocket.ts';
 import type { PresenceUser } from './presence.ts';
 import { cannotSaveChanges, hasChangesToSave } from './sync-status-text.ts';
@@ -50,9 +51,10 @@ export function localStoreName(userId: string, documentId: string): string {
  * and this one is not among them (then nothing local can predate the server's state).
  */
 async function hasLocalCopy(name: string): Promise<boolean> {
-  if (typeof indexedDB.databases !== 'function') return true;
+  const names = localDatabaseNames();
+  if (!names) return true;
   try {
-    return (await indexedDB.databases()).some((db) => db.name === name);
+    return (await names).includes(name);
   } catch {
     return true;
   }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
 import { lazy } from '../lazy.tsx';
+import { listLocalDatabasesEarly } from '../local-databases.ts';
 import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
 import { notify } from '../notify.ts';
 import { matchRoute, navigate } from '../router.ts';
@@ -40,6 +41,7 @@ export function preopenDocument(api: ApiClient, pathname: string): void {
   void loadEditor().catch(() => undefined);
   const user = api.user;
   if (!user) return;
+  listLocalDatabasesEarly();
   import('../editor/session-prestart.ts').then(
     (m) => m.prestartSession(api, user, route.documentId),
     () => undefined, // the page opens its own session (and reports a chunk that cannot load)
