@@ -42,11 +42,18 @@ export function preopenDocument(api: ApiClient, pathname: string): void {
   const user = api.user;
   if (!user) return;
   listLocalDatabasesEarly();
-  import('../editor/session-prestart.ts').then(
+  prestarted = import('../editor/session-prestart.ts').then(
     (m) => m.prestartSession(api, user, route.documentId),
     () => undefined, // the page opens its own session (and reports a chunk that cannot load)
   );
 }
+
+/**
+ * Settles once the entry's session (if any) has started. The page is shown only after that, so it
+ * always finds the session rather than racing it; this costs no wait, as the page's own chunks
+ * include the session's.
+ */
+let prestarted: Promise<void> = Promise.resolve();
 
 type Props = {
   api: ApiClient;
@@ -67,7 +74,10 @@ export function EditorRoute({ api, user, documentId, workspaces, onWorkspace }: 
   const [opening, setOpening] = useState(0);
 
   useEffect(() => {
-    loadEditor().then(setMod, () => setFailed(true));
+    Promise.all([loadEditor(), prestarted]).then(
+      ([m]) => setMod(m),
+      () => setFailed(true),
+    );
   }, []);
 
   useEffect(() => {
