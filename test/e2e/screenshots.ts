@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Screenshots of the main screens for the README: `npx node test/e2e/screenshots.ts`.
  * Builds the web app if stale, starts the real server on the embedded default, drives two people
@@ -89,6 +90,15 @@ try {
   const chart = png(240, 60, [64, 132, 214]).toString('base64');
   // Out of the checklist first: Enter on its new empty item ends the list.
   await a.page.keyboard.press('ControlOrMeta+End');
+  // ProseMirror hears the caret move in a 'selectionchange' task; on a busy machine the Enters
+  // below were handled before it, at Alice's last caret (before Bob's line), nesting the pasted
+  // blocks into the list. Wait until the caret is after Bob's line and that task has run.
+  await a.page.waitForFunction(() => {
+    const s = getSelection();
+    const text = s?.focusNode?.textContent ?? '';
+    return text.endsWith('launch announcement') && s?.focusOffset === text.length;
+  });
+  await a.page.evaluate(() => new Promise((done) => setTimeout(done, 0)));
   await a.page.keyboard.press('Enter');
   await a.page.keyboard.press('Enter');
   await a.page.evaluate(
