@@ -19,6 +19,7 @@
  *   BENCH_SYNC_IDLE_SOCKETS (2000) / BENCH_SYNC_IDLE_DOCS (100) / BENCH_SYNC_IDLE_HOLD_S (5)
  *   BENCH_SYNC_CLUSTER_DOCS (10) / BENCH_SYNC_CLUSTER_REMOTE (3)  twoInstances (remote watchers per doc)
  *   BENCH_SYNC_CURVE_SOCKETS (1000,3000,6000,10000) / BENCH_SYNC_CURVE_TYPISTS (3,30)  scaleCurve points
+ *   BENCH_SYNC_CURVE_PROCESSES (1)     ours at each SYNC_PROCESSES in the scale curve, e.g. 1,2 (above 1: Redis)
  *   BENCH_SYNC_CURVE_INSTRUMENTED (50) / BENCH_SYNC_CURVE_CROWDS (2: child processes for raw viewers)
  *   BENCH_SYNC_CURVE_DURATION_S (10)   typing time per scale-curve point (typists also send their cursor)
  *   BENCH_CPU_PROF (dir)               a V8 CPU profile of our server per scaleCurve point, and one of the
@@ -119,10 +120,12 @@ async function main(): Promise<void> {
   const dbUrl = database.kind === 'postgres' ? database.url : undefined;
   dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-bench-sync-'));
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  const wantCluster = settings.only.includes('twoInstances');
+  const wantCluster =
+    settings.only.includes('twoInstances') ||
+    (settings.only.includes('scaleCurve') && settings.scaleCurve.processes.some((n) => n > 1));
   if (wantCluster && (await redisAnswers(redisUrl)))
     redisRun = { url: redisUrl, prefix: `bench_${randomBytes(4).toString('hex')}:` };
-  else if (wantCluster) log(`no Redis at ${redact(redisUrl)}: twoInstances is skipped`);
+  else if (wantCluster) log(`no Redis at ${redact(redisUrl)}: twoInstances and SYNC_PROCESSES > 1 are skipped`);
 
   const ourEnv: Record<string, string> = {
     LOG_LEVEL: 'warn',
@@ -141,8 +144,9 @@ async function main(): Promise<void> {
     manyDocuments: selected('manyDocuments') ? settings.manyDocuments.documents : 0,
     largeRoom: selected('largeRoom') ? 1 : 0,
     idleMemory: selected('idleMemory') ? settings.idleMemory.documents : 0,
-    twoInstances: redisRun ? settings.twoInstances.documents : 0,
-    scaleCurve: selected('scaleCurve') ? curvePoints : 0,
+    twoInstances: redisRun && selected('twoInstances') ? settings.twoInstances.documents : 0,
+    // Ours runs each point once per SYNC_PROCESSES value, each on a document of its own.
+    scaleCurve: selected('scaleCurve') ? curvePoints * settings.scaleCurve.processes.length : 0,
     warmUp: settings.warmUpS > 0 ? 1 : 0,
   };
 
@@ -275,7 +279,7 @@ async function main(): Promise<void> {
     }
     await retire(single);
 
-    if (redisRun) {
+    if (redisRun && selected('twoInstances')) {
       const redis = redisRun;
       const pair = await deploy(() =>
         peer === 'ours'
@@ -296,14 +300,18 @@ async function main(): Promise<void> {
         tokens: tokensOf,
         database: dbName,
         log,
-        deploy: (peer, point) =>
+        deploy: (peer, point, processes) =>
           deploy(() =>
             peer === 'ours'
               ? startOurs({
                   count: 1,
+                  // Several processes share one Redis bus; one process keeps the in-process bus as before.
+                  ...(processes > 1 && { processes, redis: redisRun }),
                   env: ourEnv,
                   log: serverLog,
-                  cpuProfileDir: cpuProfileDir && join(cpuProfileDir, `ours-${point}`),
+                  cpuProfileDir:
+                    cpuProfileDir &&
+                    join(cpuProfileDir, processes > 1 ? `ours-${point}-p${processes}` : `ours-${point}`),
                 })
               : startHocuspocusPeer({
                   count: 1,

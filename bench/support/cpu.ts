@@ -44,6 +44,22 @@ function processStat(pid: number | string): { comm: string; ticks: number } {
   return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(f[11]) + Number(f[12]) };
 }
 
+/** utime + stime of a process and of its live child processes (a supervisor's server processes). */
+function processTreeTicks(pid: number): number {
+  let ticks = processStat(pid).ticks;
+  for (const child of readdirSync('/proc')) {
+    if (!/^\d+$/.test(child)) continue;
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // The process ended while we listed them.
+    }
+  }
+  return ticks;
+}
+
 /** A client backend's title: `postgres: 15/main: user db 127.0.0.1(5432) idle`. */
 const CLIENT_BACKEND = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]/;
 
@@ -77,7 +93,11 @@ function ticksBetween(a: Map<string, number>, b: Map<string, number>): number {
   return ticks;
 }
 
-export function cpuMeter(serverPid: number, postgresDatabase?: string) {
+/**
+ * `withChildren`: the server is a supervisor (SYNC_PROCESSES > 1) and its child processes are the
+ * server too; otherwise only the process itself counts, as before.
+ */
+export function cpuMeter(serverPid: number, postgresDatabase?: string, opts: { withChildren?: boolean } = {}) {
   const supported = existsSync('/proc/stat') && existsSync(`/proc/${serverPid}/stat`);
   const snap = (): Snapshot | null => {
     if (!supported) return null;
@@ -87,7 +107,7 @@ export function cpuMeter(serverPid: number, postgresDatabase?: string) {
       at: performance.now(),
       machineTicks: m.busy,
       softirqTicks: m.softirq,
-      serverTicks: processStat(serverPid).ticks,
+      serverTicks: opts.withChildren ? processTreeTicks(serverPid) : processStat(serverPid).ticks,
       postgresTicks: postgresTicks(postgresDatabase),
       benchMicros: u.user + u.system,
     };

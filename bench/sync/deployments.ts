@@ -34,6 +34,8 @@ export type Instance = {
   /** What an orchestrator's liveness probe would ask (ours: /livez; Hocuspocus answers any GET). */
   liveness: string;
   pid: number;
+  /** Server processes behind `base` (ours with SYNC_PROCESSES > 1: `pid` is their supervisor). */
+  processes: number;
   memory(): Promise<Memory>;
 };
 
@@ -106,9 +108,28 @@ async function stopAll(
   });
 }
 
-/** Our server, `count` processes; with `redis` they share one Redis bus (and the database). */
+/** Until the supervisor reports `processes` server processes listening (its /readyz answers once one does). */
+async function untilProcessesListening(url: string, processes: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const text = await fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    const m = /^supervisor_children\{[^}]*\} (\d+)/m.exec(text);
+    if (m && Number(m[1]) === processes) return;
+    if (Date.now() > deadline) throw new Error(`${processes} server processes not listening at ${url}`);
+    await sleep(QUIESCE_POLL_MS);
+  }
+}
+
+/**
+ * Our server, `count` instances; with `redis` they share one Redis bus (and the database). With
+ * `processes` > 1 each instance is a supervisor running that many processes on one port
+ * (SYNC_PROCESSES; needs `redis`).
+ */
 export async function startOurs(opts: {
   count: number;
+  processes?: number;
   env: Record<string, string>;
   /** Write a V8 CPU profile of each instance into this directory when it exits. */
   cpuProfileDir?: string;
@@ -117,6 +138,8 @@ export async function startOurs(opts: {
 }): Promise<Deployment> {
   const children: { child: Awaited<ReturnType<typeof startServer>>; heap: HeapReader }[] = [];
   const logs = new LogTally();
+  const processes = opts.processes ?? 1;
+  if (processes > 1 && !opts.redis) throw new Error('SYNC_PROCESSES > 1 needs Redis');
   try {
     // One after the other: each applies migrations on start.
     for (let i = 0; i < opts.count; i++) {
@@ -124,7 +147,11 @@ export async function startOurs(opts: {
         await withInspector(
           (onOutput) =>
             startServer({
-              env: { ...opts.env, ...(opts.redis && { REDIS_URL: opts.redis.url, REDIS_PREFIX: opts.redis.prefix }) },
+              env: {
+                ...opts.env,
+                ...(opts.redis && { REDIS_URL: opts.redis.url, REDIS_PREFIX: opts.redis.prefix }),
+                SYNC_PROCESSES: String(processes),
+              },
               nodeArgs: [
                 ...NODE_ARGS,
                 ...(opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : []),
@@ -135,6 +162,7 @@ export async function startOurs(opts: {
           tag(opts.count > 1 ? `ours ${i}` : 'ours', opts.log, logs),
         ),
       );
+      if (processes > 1) await untilProcessesListening((children[i] as (typeof children)[number]).child.url, processes);
     }
   } catch (err) {
     await stopAll(children, opts.log);
@@ -148,10 +176,11 @@ export async function startOurs(opts: {
       http: child.url,
       liveness: `${child.url}/livez`,
       pid: child.pid,
+      processes,
       memory: memoryOf(child.pid, heap),
     })),
     persistence: opts.env.DATABASE_URL ? 'every update appended to PostgreSQL (group commit)' : 'PGlite',
-    bus: opts.redis ? 'redis' : 'in-process',
+    bus: opts.redis ? (processes > 1 ? `redis (${processes} processes per instance)` : 'redis') : 'in-process',
     logs,
     counters: () => syncCounters(children.map((c) => c.child.url)),
     async quiesce() {
@@ -210,6 +239,7 @@ export async function startHocuspocusPeer(opts: {
       http: child.url,
       liveness: `${child.url}/`,
       pid: child.pid,
+      processes: 1,
       memory: memoryOf(child.pid, heap),
     })),
     persistence: opts.databaseUrl

@@ -3,7 +3,8 @@
  * point sockets x typists, a fresh instance of each peer, typists typing with presence (a cursor
  * update after every keystroke), the rest raw viewers in crowd child processes, instrumented
  * watchers spread through the room, and the liveness endpoint sampled from the first connect to
- * the end of the drain. Peers alternate per point so a noisy stretch of the machine hits both.
+ * the end of the drain. Peers alternate per point so a noisy stretch of the machine hits both;
+ * ours runs once per SYNC_PROCESSES value asked for (one pod's processes on one port, spec S10.2).
  */
 import { readFileSync } from 'node:fs';
 import type { Deployment } from './deployments.ts';
@@ -33,6 +34,11 @@ export type CurveSettings = {
   crowds: number;
   durationS: number;
   charsPerSecond: number;
+  /**
+   * Our server with each of these SYNC_PROCESSES per point (BENCH_SYNC_CURVE_PROCESSES, default 1;
+   * above 1 needs Redis). `ours` and the goals are the first; `oursByProcesses` holds them all.
+   */
+  processes: number[];
 };
 
 type Typing = Awaited<ReturnType<typeof runTyping>>;
@@ -82,7 +88,7 @@ export async function runScaleCurve(opts: {
   peers: PeerName[];
   documents: string[];
   tokens: Partial<Record<PeerName, Tokens>>;
-  deploy: (peer: PeerName, point: string) => Promise<Deployment>;
+  deploy: (peer: PeerName, point: string, processes: number) => Promise<Deployment>;
   retire: (d: Deployment) => Promise<void>;
   database?: string;
   log: (msg: string) => void;
@@ -94,28 +100,42 @@ export async function runScaleCurve(opts: {
     throw new Error(
       `open files limit ${limit} < ${largest + FD_HEADROOM}: raise it (ulimit -n) before the scale curve`,
     );
+  type Ratios = { p95: number | null; p99: number | null };
   const points: Array<{
     sockets: number;
     typists: number;
     ours?: PointSummary;
     hocuspocus?: PointSummary;
-    ratios: { p95: number | null; p99: number | null } | null;
+    ratios: Ratios | null;
+    /** Ours per SYNC_PROCESSES, and its ratios to Hocuspocus, when the curve runs more than one. */
+    oursByProcesses?: Record<string, PointSummary>;
+    ratiosByProcesses?: Record<string, Ratios | null>;
   }> = [];
+  const runs = opts.peers.flatMap(
+    (peer): Array<{ peer: PeerName; processes: number }> =>
+      peer === 'ours' ? settings.processes.map((processes) => ({ peer, processes })) : [{ peer, processes: 1 }],
+  );
+  const many = settings.processes.length > 1;
   const full: Record<string, Partial<Record<PeerName, Typing>>> = {};
   let doc = 0;
   for (const typists of settings.typists) {
     for (const sockets of settings.sockets) {
       const name = `${sockets}x${typists}`;
-      const documentId = opts.documents[doc++] as string;
+      // One document per point and per SYNC_PROCESSES value: a run must not re-type (same seed,
+      // same client ids) into a document an earlier run of ours already holds.
+      const pointDocs = opts.documents.slice(doc, doc + settings.processes.length);
+      doc += settings.processes.length;
       const point: (typeof points)[number] = { sockets, typists, ratios: null };
       // Which peer goes first alternates per point: the first one at a point meets the freshest
       // load generator state and the machine's noise first (oneDocument showed what order costs).
-      const order = (doc - 1) % 2 === 0 ? opts.peers : [...opts.peers].reverse();
-      for (const peer of order) {
+      const order = points.length % 2 === 0 ? runs : [...runs].reverse();
+      for (const { peer, processes } of order) {
         const tokens = opts.tokens[peer] as Tokens;
-        const d = await opts.deploy(peer, name);
+        const documentId = pointDocs[peer === 'ours' ? settings.processes.indexOf(processes) : 0] as string;
+        const d = await opts.deploy(peer, name, processes);
+        const label = peer === 'ours' && many ? `ours (${processes} processes)` : peer;
         try {
-          log(`${peer} scaleCurve ${name}: ${settings.durationS} s of typing with presence…`);
+          log(`${label} scaleCurve ${name}: ${settings.durationS} s of typing with presence…`);
           const r = await runTyping(
             d,
             tokens,
@@ -128,27 +148,49 @@ export async function runScaleCurve(opts: {
             { database: opts.database, seed: 100 + doc, crowds: settings.crowds, liveness: true },
           );
           const s = summarise(r);
-          point[peer] = s;
-          full[name] = { ...full[name], [peer]: r };
+          if (peer === 'ours' && many) point.oursByProcesses = { ...point.oursByProcesses, [processes]: s };
+          if (peer !== 'ours' || processes === settings.processes[0]) {
+            point[peer] = s;
+            full[name] = { ...full[name], [peer]: r };
+          }
           log(
-            `${peer} scaleCurve ${name}: p95 ${s.propagation?.p95 ?? '-'} ms p99 ${s.propagation?.p99 ?? '-'} ms, missing ${s.delivery?.missing ?? '-'}, acknowledged ${s.acknowledged ?? '-'}/${s.edits}, liveness p99 ${s.liveness?.p99 ?? '-'} ms`,
+            `${label} scaleCurve ${name}: p95 ${s.propagation?.p95 ?? '-'} ms p99 ${s.propagation?.p99 ?? '-'} ms, missing ${s.delivery?.missing ?? '-'}, acknowledged ${s.acknowledged ?? '-'}/${s.edits}, liveness p99 ${s.liveness?.p99 ?? '-'} ms`,
           );
         } finally {
           await opts.retire(d);
         }
         await sleep(BETWEEN_POINTS_MS);
       }
-      point.ratios =
-        point.ours && point.hocuspocus
+      const ratiosOf = (ours: PointSummary | undefined): Ratios | null =>
+        ours && point.hocuspocus
           ? {
-              p95: ratio(point.ours.propagation?.p95, point.hocuspocus.propagation?.p95),
-              p99: ratio(point.ours.propagation?.p99, point.hocuspocus.propagation?.p99),
+              p95: ratio(ours.propagation?.p95, point.hocuspocus.propagation?.p95),
+              p99: ratio(ours.propagation?.p99, point.hocuspocus.propagation?.p99),
             }
           : null;
+      point.ratios = ratiosOf(point.ours);
+      if (point.oursByProcesses)
+        point.ratiosByProcesses = Object.fromEntries(
+          Object.entries(point.oursByProcesses).map(([n, s]) => [n, ratiosOf(s)]),
+        );
       points.push(point);
     }
   }
-  return { settings, points, goals: goals(points), full };
+  const goalsByProcesses = many
+    ? Object.fromEntries(
+        settings.processes.map((n) => [
+          n,
+          goals(
+            points.map((p) => ({
+              ...p,
+              ours: p.oursByProcesses?.[n],
+              ratios: p.ratiosByProcesses?.[n] ?? null,
+            })),
+          ),
+        ]),
+      )
+    : undefined;
+  return { settings, points, goals: goals(points), goalsByProcesses, full };
 }
 
 function goals(

@@ -71,6 +71,7 @@ export const settings = {
     instrumented: num('BENCH_SYNC_CURVE_INSTRUMENTED', 50),
     crowds: num('BENCH_SYNC_CURVE_CROWDS', 2),
     durationS: num('BENCH_SYNC_CURVE_DURATION_S', 10),
+    processes: numbers('BENCH_SYNC_CURVE_PROCESSES', [1]),
   },
   peers: list<PeerName>('BENCH_SYNC_PEERS', ['ours', 'hocuspocus']),
   only: list<Workload | 'scaleCurve'>('BENCH_SYNC_ONLY', [...WORKLOADS, 'scaleCurve']),

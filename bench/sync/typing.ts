@@ -152,7 +152,7 @@ export async function runTyping(
     };
   };
   const framesBefore = await rawFrames();
-  const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database).start());
+  const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database, { withChildren: i.processes > 1 }).start());
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   for (const r of groups.values()) r.start();
