@@ -29,6 +29,7 @@ function limiter(perMinute: number, burst = { factor: 1, seconds: 0 }) {
   let time = 1_000_000;
   const now = () => time;
   const store = new CountingStore(now);
+  const trips = { n: 0 };
   const limits = new RequestLimits(
     {} as Sql, // never read: these checks name no workspace
     store,
@@ -42,9 +43,9 @@ function limiter(perMinute: number, burst = { factor: 1, seconds: 0 }) {
       logEveryMs: 10_000,
       now,
     },
-    { decision: () => undefined, degraded: () => undefined, limited: () => undefined },
+    { decision: () => undefined, degraded: () => undefined, limited: () => undefined, storeCall: () => trips.n++ },
   );
-  return { limits, store, advance: (ms: number) => (time += ms) };
+  return { limits, store, trips, advance: (ms: number) => (time += ms) };
 }
 
 describe('RequestLimits', () => {
@@ -72,7 +73,7 @@ describe('RequestLimits', () => {
 
   it('[RL11] a full burst bucket is let out at the peak rate (factor × rate), decided in process', async () => {
     // Free plan 100 req/s with bursts of 2x for 10 s: a bucket of 1,100, a peak of 200 a second.
-    const { limits, store, advance } = limiter(60, { factor: 2, seconds: 10 });
+    const { limits, store, trips, advance } = limiter(60, { factor: 2, seconds: 10 });
     const user = { kind: 'user', userId: 'u1' } as const;
     const statuses: boolean[] = [];
     for (let i = 0; i < 300; i++) statuses.push((await limits.check(user)).limited === undefined);
@@ -81,6 +82,8 @@ describe('RequestLimits', () => {
     expect(refused.limited?.policy).toEqual({ name: 'user-peak', ratePerSecond: 200, burst: 200 });
     // Only allowed-by-peak requests reached the shared store.
     expect(store.calls).toBe(200);
+    // Without leases every store call is one round trip in rate_limit_store_round_trips_total.
+    expect(trips.n).toBe(200);
     // A second later the peak has refilled; the burst bucket still holds most of its 1,100.
     advance(1_000);
     let allowed = 0;

@@ -231,6 +231,7 @@ export class RequestLimits {
     if (!this.store) return { decision: await this.fallback.consume(key, policy), fallback: false };
     if (this.now() >= this.skipStoreUntil) {
       try {
+        if (!this.leases) this.observer.storeCall?.();
         const decision = this.leases ? await this.leases.consume(key, policy) : await this.store.consume(key, policy);
         if (this.degradedNow) {
           this.degradedNow = false;
