@@ -42,7 +42,8 @@ API (env OPERATOR_TOKEN), saves it in pprof format and prints the top functions:
 
 Starts the server: the REST API and web app (api), the real-time WebSocket rooms (sync) and the
 export jobs (worker); all three by default. --role (or ROLES) picks some. Stops gracefully on
-SIGTERM/SIGINT. Configuration comes from the environment; see .env.example.`,
+SIGTERM/SIGINT. With SYNC_PROCESSES > 1 (PostgreSQL and Redis only) it supervises that many
+server processes sharing the port. Configuration comes from the environment; see .env.example.`,
   migrate: `Usage: collab-docs migrate
 
 Applies pending database migrations (migrations/*.sql) to DATABASE_URL, or to the embedded
