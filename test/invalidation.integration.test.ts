@@ -79,6 +79,18 @@ describe.runIf(realServersConfigured)('permission invalidation across two proces
     console.info(`cross-instance share revocation enforced after ${ms.toFixed(1)} ms`);
   });
 
+  it('[A9] sign out everywhere on instance A: the old access token is refused on instance B at once', async () => {
+    const dana = await signUp(a.url, 'dana');
+    // B has checked (and cached) the account: before the notice it kept answering for 30 s.
+    expect((await call(b.url, 'GET', '/api/v1/me', { token: dana.token })).status).toBe(200);
+    expect((await call(b.url, 'GET', '/api/v1/me', { token: dana.token })).status).toBe(200);
+    expect((await call(a.url, 'POST', '/api/v1/me/sessions/revoke-all', { token: dana.token })).status).toBe(200);
+    const ms = await within(INVALIDATION_DEADLINE_MS, async () => {
+      return (await call(b.url, 'GET', '/api/v1/me', { token: dana.token })).status === 401;
+    });
+    console.info(`cross-instance sign-out enforced after ${ms.toFixed(1)} ms`);
+  });
+
   it('a member removed on instance B loses the workspace on instance A, and a grant is seen at once too', async () => {
     const owner = await signUp(a.url, 'owner2');
     const carol = await signUp(a.url, 'carol');

@@ -9,6 +9,8 @@ import type { BusMessage, EventBus, Sql } from './ports.ts';
 import type { DB } from './schema.ts';
 
 export const PERMISSIONS_CHANNEL = 'control:permissions';
+/** An account's sessions ended (sign out everywhere, password change, deletion): every instance forgets it [A9]. */
+export const ACCOUNTS_CHANNEL = 'control:accounts';
 
 type Pending = { channel: string; message: BusMessage };
 export type Emit = (channel: string, message: BusMessage) => void;

@@ -1,7 +1,7 @@
 /**
  * The signed-in person's own account for the api role: settings and sessions [A9], password and
  * email changes [A10] [A11], deletion [A12] — with what each measures and logs. Anything that ends
- * sessions or the account tells this instance's authenticator at once (the others within 30 s).
+ * sessions or the account tells every instance's authenticator at once (identity.sessionsEnded).
  */
 import { AccountDeletion } from '../app/auth/account-deletion.ts';
 import { AccountSecurity } from '../app/auth/account-security.ts';
@@ -34,7 +34,7 @@ export function wireAccount(
     passwordFailureWindowSeconds: config.auth.loginFailureWindowSeconds,
     scryptCost: config.auth.scryptCost,
     onPasswordChanged: (userId, sessions) => {
-      identity.authenticator.forget(userId);
+      identity.sessionsEnded(userId);
       metrics.passwordChanges.inc();
       log.info({ event: 'password_changed', userId, sessions }, 'password changed; every other session ended');
     },
@@ -50,14 +50,13 @@ export function wireAccount(
   return {
     settings: new AccountSettings(db),
     sessions: new AccountSessions(db, (userId, sessions) => {
-      // This instance refuses the old access tokens at once; the others within 30 s.
-      identity.authenticator.forget(userId);
+      identity.sessionsEnded(userId);
       countSignOut();
       log.info({ event: 'signed_out_everywhere', userId, sessions }, 'every session of an account ended');
     }),
     security,
     deletion: new AccountDeletion(db, infra.events, security, (userId, result, documents) => {
-      identity.authenticator.forget(userId);
+      identity.sessionsEnded(userId);
       metrics.deleted.inc({ documents });
       log.info({ event: 'account_deleted', userId, documents, ...result }, 'an account was deleted by its owner');
     }),

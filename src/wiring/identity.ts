@@ -10,6 +10,7 @@ import { KeySetCache } from '../app/auth/key-set-cache.ts';
 import { passwordHashing, setPasswordHashConcurrency } from '../app/auth/passwords.ts';
 import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
+import { ACCOUNTS_CHANNEL } from '../app/events.ts';
 import { PermissionCache } from '../app/permissions.ts';
 import type { Config } from '../config/config.ts';
 import { canOnDocument } from '../domain/policy.ts';
@@ -35,6 +36,13 @@ export type Identity = {
   seesComments(userId: string, documentId: string): Promise<boolean>;
   /** The workspace of a document (room loads queue fairly per workspace, S11.9). */
   workspaceOf(documentId: string): Promise<string | null>;
+  /**
+   * An account's sessions just ended here (sign out everywhere, password change, deletion): this
+   * instance forgets it at once and tells the others over the bus, so its old access tokens are
+   * refused on every instance at once [A9]; the account cache's TTL is the backstop when a notice
+   * is lost (the bus is at-most-once).
+   */
+  sessionsEnded(userId: string): void;
   /** Stops the key reload timer. */
   stop(): void;
 };
@@ -104,11 +112,21 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
       );
     },
   });
+  const authenticator = new Authenticator(verifier, accounts, { external });
+  await infra.bus.subscribe(ACCOUNTS_CHANNEL, (m) => {
+    if (m.type === 'sessions-ended' && typeof m.userId === 'string') authenticator.forget(m.userId);
+  });
   return {
     permissions,
     signingKeys,
     accounts,
-    authenticator: new Authenticator(verifier, accounts, { external }),
+    authenticator,
+    sessionsEnded: (userId) => {
+      authenticator.forget(userId);
+      infra.bus
+        .publish(ACCOUNTS_CHANNEL, { v: 1, type: 'sessions-ended', userId })
+        .catch(logError('sessions-ended notice not published; other instances refuse the old tokens within 30 s'));
+    },
     documentAccess: async (userId, documentId) => {
       const info = await permissions.documentAccess(userId, documentId);
       if (!info) return null;

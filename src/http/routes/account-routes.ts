@@ -78,7 +78,7 @@ export const accountRoutes =
           summary: 'Sign out everywhere',
           description:
             'Ends every session, this one included: refresh tokens stop working at once, and access tokens ' +
-            'issued before now are refused on this instance at once and on every other within 30 seconds.',
+            'issued before now are refused at once on every instance (within 30 seconds if a notice between instances is lost).',
           response: {
             200: described('How many sessions were ended', T.Object({ revoked: T.Integer({ minimum: 0 }) })),
             ...problemResponses(401),
