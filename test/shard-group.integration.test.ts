@@ -15,7 +15,7 @@ import { parsePrometheus } from '../bench/support/prometheus.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
 import { createTestDatabase, realServersConfigured } from './support/backends.ts';
 import { DEPLOY_HAPROXY_CFG, type Haproxy, sectionDirectives, startHaproxy } from './support/haproxy.ts';
-import { call, type ServerProcess, startServerProcess } from './support/server-process.ts';
+import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { resumePeer } from './support/sync-resume.ts';
@@ -100,23 +100,11 @@ describe.skipIf(!realServersConfigured)('a hot document over a shard group behin
     });
 
     // The API through HAProxy too (be_api), as a browser would.
-    const signup = await call(proxy.url, 'POST', '/api/v1/auth/signup', {
-      body: {
-        email: `hot-${randomBytes(4).toString('hex')}@example.test`,
-        password: 'correct horse battery staple',
-        displayName: 'Hot',
-      },
-    });
-    expect(signup.status).toBe(201);
-    token = signup.body.accessToken;
-    const ws = await call(proxy.url, 'POST', '/api/v1/workspaces', { token, body: { name: 'Viral' } });
-    expect(ws.status).toBe(201);
-    const doc = await call(proxy.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
-      token,
-      body: { title: 'viral' },
-    });
-    expect(doc.status).toBe(201);
-    documentId = doc.body.id;
+    ({ token, documentId } = await ownerWithDocument(proxy.url, {
+      person: 'Hot',
+      workspace: 'Viral',
+      document: 'viral',
+    }));
   }, 400_000);
 
   afterAll(async () => {

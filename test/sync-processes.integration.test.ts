@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheus } from '../bench/support/prometheus.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
 import { createTestDatabase, realServersConfigured } from './support/backends.ts';
-import { call, type ServerProcess, startServerProcess } from './support/server-process.ts';
+import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
 import { SyncPeer } from './support/sync-peer.ts';
 import { resumePeer } from './support/sync-resume.ts';
@@ -96,23 +96,11 @@ describe.skipIf(!realServersConfigured)('SYNC_PROCESSES=2: one pod, two processe
     // /readyz answers once one process listens; wait for both.
     await eventually('both processes listening', () => childPids(server.output()).size === PROCESSES, READY_TIMEOUT_MS);
 
-    const signup = await call(server.url, 'POST', '/api/v1/auth/signup', {
-      body: {
-        email: `procs-${randomBytes(4).toString('hex')}@example.test`,
-        password: 'correct horse battery staple',
-        displayName: 'Procs',
-      },
-    });
-    expect(signup.status).toBe(201);
-    token = signup.body.accessToken;
-    const ws = await call(server.url, 'POST', '/api/v1/workspaces', { token, body: { name: 'Cores' } });
-    expect(ws.status).toBe(201);
-    const doc = await call(server.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
-      token,
-      body: { title: 'hot' },
-    });
-    expect(doc.status).toBe(201);
-    documentId = doc.body.id;
+    ({ token, documentId } = await ownerWithDocument(server.url, {
+      person: 'Procs',
+      workspace: 'Cores',
+      document: 'hot',
+    }));
   }, 300_000);
 
   afterAll(async () => {

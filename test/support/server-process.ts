@@ -1,5 +1,6 @@
 /** Runs the real `collab-docs serve` in a child process, for multi-process and signal tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { GENEROUS_SYNC_LIMITS } from './generous-sync-limits.ts';
@@ -132,4 +133,28 @@ export async function call(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Signs up a new account on a real server and creates a workspace and one document in it. */
+export async function ownerWithDocument(
+  base: string,
+  names: { person: string; workspace: string; document: string },
+): Promise<{ token: string; workspaceId: string; documentId: string }> {
+  const signup = await call(base, 'POST', '/api/v1/auth/signup', {
+    body: {
+      email: `${names.person.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`,
+      password: 'correct horse battery staple',
+      displayName: names.person,
+    },
+  });
+  if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}`);
+  const token = signup.body.accessToken as string;
+  const ws = await call(base, 'POST', '/api/v1/workspaces', { token, body: { name: names.workspace } });
+  if (ws.status !== 201) throw new Error(`workspace creation answered ${ws.status}`);
+  const doc = await call(base, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
+    token,
+    body: { title: names.document },
+  });
+  if (doc.status !== 201) throw new Error(`document creation answered ${doc.status}`);
+  return { token, workspaceId: ws.body.id, documentId: doc.body.id };
 }
