@@ -1,23 +1,20 @@
 /**
- * The editor's new blocks survive the trip the server makes: the real editor schema (StarterKit as
- * create-editor.ts configures it plus blocks.ts) writes a document into a Y.Doc the way
+ * The editor's new blocks survive the trip the server makes: the real editor schema (base-kit.ts
+ * plus blocks.ts, as create-editor.ts sets them up) writes a document into a Y.Doc the way
  * y-prosemirror does, and src/content projects it back to the same JSON, to search text, HTML and
  * Markdown. Pure: no DOM is needed to build the schema.
  */
 import { getSchema } from '@tiptap/core';
-import StarterKit from '@tiptap/starter-kit';
 import { prosemirrorJSONToYDoc } from '@tiptap/y-tiptap';
 import { describe, expect, it } from 'vitest';
 import { documentFromProsemirror } from '../../../src/content/from-prosemirror.ts';
 import { toHtml } from '../../../src/content/html.ts';
 import { toMarkdown } from '../../../src/content/markdown.ts';
 import { type ProseMirrorJson, projectDocument, tiptapFragmentName } from '../../../src/content/projection.ts';
+import { baseExtensions } from './base-kit.ts';
 import { blockExtensions, openLinkOnModClick } from './blocks.ts';
 
-const schema = getSchema([
-  StarterKit.configure({ undoRedo: false, trailingNode: false, link: false }),
-  ...blockExtensions(),
-]);
+const schema = getSchema([...baseExtensions(), ...blockExtensions()]);
 
 const text = (value: string, ...marks: string[]): ProseMirrorJson => ({
   type: 'text',

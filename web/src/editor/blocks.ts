@@ -1,9 +1,9 @@
 /**
- * The editor's blocks and marks beyond StarterKit's: tables (header row, resizable columns,
+ * The editor's blocks and marks beyond base-kit.ts': tables (header row, resizable columns,
  * Tab/Shift-Tab between cells), task lists, highlight, and a link that typing at its end does not
- * extend (`inclusive: false`) and that Ctrl/Cmd+click opens. StarterKit's own link is switched off
- * in create-editor.ts so this one replaces it; underline, strike and the horizontal rule come with
- * StarterKit. The server reads these node and mark names (src/content), so renaming one is a
+ * extend (`inclusive: false`) and that Ctrl/Cmd+click opens. base-kit.ts leaves out TipTap's
+ * plain link so this one replaces it; underline, strike and the horizontal rule come with
+ * base-kit.ts. The server reads these node and mark names (src/content), so renaming one is a
  * migration of every stored document.
  */
 import { type AnyExtension, Extension } from '@tiptap/core';

@@ -1,16 +1,16 @@
 /**
- * The TipTap editor bound to a Y.Doc: StarterKit without its own history (Yjs' undo manager only
- * undoes this person's changes), live carets drawn through the CSSOM (the CSP forbids style
+ * The TipTap editor bound to a Y.Doc: the basic nodes and marks without their own history (Yjs' undo
+ * manager only undoes this person's changes), live carets drawn through the CSSOM (the CSP forbids style
  * attributes), links limited to http(s)/mailto, and no injected <style> tag (also the CSP).
  */
 import { Editor, Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import { Plugin } from '@tiptap/pm/state';
-import StarterKit from '@tiptap/starter-kit';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { CommentHighlights } from '../comments/comment-highlights.ts';
+import { baseExtensions } from './base-kit.ts';
 import { blockExtensions } from './blocks.ts';
 import { placeCaretLabels } from './caret-label.ts';
 import { FindAndReplace } from './find/find-extension.ts';
@@ -116,13 +116,7 @@ export function createCollabEditor(options: CollabEditorOptions): Editor {
     editable: options.editable,
     injectCSS: false,
     extensions: [
-      StarterKit.configure({
-        undoRedo: false,
-        // It appends a paragraph to the shared document on load: every client would add one.
-        trailingNode: false,
-        // blocks.ts brings a link that typing at its end does not extend.
-        link: false,
-      }),
+      ...baseExtensions(),
       ...blockExtensions(),
       ...imageExtensions(options.images),
       Collaboration.configure({ document: options.doc, field: FRAGMENT }),
