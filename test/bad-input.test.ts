@@ -1081,7 +1081,7 @@ describe.each(backends)('bad input is rejected before anything is written [$name
       body: { role: 'viewer' },
     });
     expect(share.statusCode).toBe(200);
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
   });

@@ -224,7 +224,8 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
     await fake.until((f) => f.calls >= CONCURRENCY, 30_000, `${CONCURRENCY} calls held by the service`);
 
     // Bulkhead [E4.1]: while 8 calls hang, the worker holds no connection (holding one per hung
-    // call would pin its pool of 2 at 2). Sampled through the burst; brief claims and renewals may show.
+    // call would pin its pool of 2 at 2 in every sample). Sampled through the burst; claims of
+    // retries and lease renewals show briefly, longer on a loaded machine, never in most samples.
     const workerPoolInUse: number[] = [];
     // How many calls the service held at each sample: the burst must overlap hung renders. Each
     // call hangs until the 2 s call timeout and the breaker then stops new ones, so on a loaded
@@ -246,9 +247,9 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
       `calls held by the service while the burst ran: ${heldDuringBurst.join(',')}`,
     ).toBeGreaterThan(0);
     expect(
-      workerPoolInUse.filter((n) => n === 0).length,
-      `worker pool in use: ${workerPoolInUse.join(',')}`,
-    ).toBeGreaterThan(workerPoolInUse.length / 2);
+      workerPoolInUse.filter((n) => n >= 2).length,
+      `worker pool pinned at its 2 connections: ${workerPoolInUse.join(',')}`,
+    ).toBeLessThan(workerPoolInUse.length / 2);
     const pendingAfterBurst = (await jobRows(s, jobIds)).filter((j) => !TERMINAL.includes(j.status)).length;
     expect(pendingAfterBurst, 'exports still pending when the burst ended').toBeGreaterThanOrEqual(50);
     expect(during.errors).toEqual([]);
