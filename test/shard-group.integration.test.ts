@@ -17,7 +17,7 @@ import { createTestDatabase, realServersConfigured } from './support/backends.ts
 import { DEPLOY_HAPROXY_CFG, type Haproxy, sectionDirectives, startHaproxy } from './support/haproxy.ts';
 import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
-import { SyncPeer } from './support/sync-peer.ts';
+import { resumeClosedPeers, SyncPeer } from './support/sync-peer.ts';
 import { resumePeer } from './support/sync-resume.ts';
 
 const INSTANCES = 3;
@@ -219,19 +219,8 @@ describe.skipIf(!realServersConfigured)('a hot document over a shard group behin
     expect(await victim.exited).toBe('SIGKILL');
 
     await eventually('the victim’s sockets closed', () => peers.filter((p) => p.closed).length === victimSockets);
-    const next: SyncPeer[] = [];
-    for (const p of peers) {
-      if (!p.closed) {
-        next.push(p);
-        continue;
-      }
-      // Everything it had seen acknowledged stays acknowledged; its unacknowledged tail is re-sent.
-      const resumed = await connectThroughProxy(p);
-      await resumed.untilSaved(SETTLE_TIMEOUT_MS);
-      p.close();
-      next.push(resumed);
-    }
-    peers = next;
+    // Everything it had seen acknowledged stays acknowledged; its unacknowledged tail is re-sent.
+    peers = await resumeClosedPeers(peers, connectThroughProxy, SETTLE_TIMEOUT_MS);
     // The burst reaches everyone and, once acknowledged after the reconnect, is stored: instances
     // publish only committed batches [S6.1], so the survivors never hold (and acknowledge) an edit
     // that existed only in the victim's memory.

@@ -16,7 +16,7 @@ import { CloseCode } from '../src/sync/close-codes.ts';
 import { createTestDatabase, realServersConfigured } from './support/backends.ts';
 import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
-import { SyncPeer } from './support/sync-peer.ts';
+import { resumeClosedPeers, SyncPeer } from './support/sync-peer.ts';
 import { resumePeer } from './support/sync-resume.ts';
 
 const PROCESSES = 2;
@@ -201,18 +201,7 @@ describe.skipIf(!realServersConfigured)('SYNC_PROCESSES=2: one pod, two processe
     process.kill(victimPid, 'SIGKILL');
 
     await eventually('the victim’s sockets closed', () => peers.filter((p) => p.closed).length === victimSockets);
-    const next: SyncPeer[] = [];
-    for (const p of peers) {
-      if (!p.closed) {
-        next.push(p);
-        continue;
-      }
-      const resumed = await connect(p);
-      await resumed.untilSaved(SETTLE_TIMEOUT_MS);
-      p.close();
-      next.push(resumed);
-    }
-    peers = next;
+    peers = await resumeClosedPeers(peers, connect, SETTLE_TIMEOUT_MS);
     for (let i = 0; i < peers.length; i++) acknowledged.add(`c${i}`);
     const burst = peers.map((_, i) => `c${i}`);
     await Promise.all(

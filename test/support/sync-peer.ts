@@ -162,3 +162,27 @@ export class SyncPeer {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
   }
 }
+
+/**
+ * After a server process died: each closed peer is replaced by a new connection of the same
+ * client (`connect`), which re-sends its unacknowledged tail; waits until each resumed one saw it
+ * saved. Open peers are kept as they are.
+ */
+export async function resumeClosedPeers(
+  peers: SyncPeer[],
+  connect: (closed: SyncPeer) => Promise<SyncPeer>,
+  timeoutMs: number,
+): Promise<SyncPeer[]> {
+  const next: SyncPeer[] = [];
+  for (const p of peers) {
+    if (!p.closed) {
+      next.push(p);
+      continue;
+    }
+    const resumed = await connect(p);
+    await resumed.untilSaved(timeoutMs);
+    p.close();
+    next.push(resumed);
+  }
+  return next;
+}
