@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheus } from '../bench/support/prometheus.ts';
 import { CloseCode } from '../src/sync/close-codes.ts';
 import { createTestDatabase, realServersConfigured } from './support/backends.ts';
+import { editsIn, eventually as waitFor } from './support/eventually.ts';
 import { DEPLOY_HAPROXY_CFG, type Haproxy, sectionDirectives, startHaproxy } from './support/haproxy.ts';
 import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
@@ -31,16 +32,10 @@ const POLL_MS = 50;
 /** Start-up includes migrations; generous, the machine may be busy. */
 const READY_TIMEOUT_MS = 120_000;
 
-const editsIn = (text: string): string[] => text.split(';').filter((t) => t.length > 0);
 const yieldToNetwork = () => new Promise((r) => setImmediate(r));
 
-async function eventually(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = SETTLE_TIMEOUT_MS) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
+const eventually = (what: string, probe: () => Promise<boolean> | boolean, timeoutMs = SETTLE_TIMEOUT_MS) =>
+  waitFor(what, probe, timeoutMs, POLL_MS);
 
 async function openSockets(base: string): Promise<number> {
   const res = await fetch(`${base}/metrics`);
