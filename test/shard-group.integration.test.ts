@@ -19,7 +19,7 @@ import { DEPLOY_HAPROXY_CFG, type Haproxy, sectionDirectives, startHaproxy } fro
 import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
 import { resumeClosedPeers, SyncPeer } from './support/sync-peer.ts';
-import { resumePeer } from './support/sync-resume.ts';
+import { connectRetrying } from './support/sync-resume.ts';
 
 const INSTANCES = 3;
 /** Sockets on the hot document: enough that the balance factor must spill them over the ring. */
@@ -126,23 +126,12 @@ describe.skipIf(!realServersConfigured)('a hot document over a shard group behin
   }
 
   /** Opens a socket through HAProxy like a reconnecting client: retried with backoff until it syncs. */
-  async function connectThroughProxy(previous?: SyncPeer): Promise<SyncPeer> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS; attempt++) {
-      let p: SyncPeer | undefined;
-      try {
-        p = previous
-          ? await resumePeer(proxy.url, documentId, token, previous.doc)
-          : await SyncPeer.connect(proxy.url, documentId, token);
-        await p.untilSynced();
-        return p;
-      } catch (err) {
-        lastError = err;
-        p?.close();
-        await new Promise((r) => setTimeout(r, RECONNECT_BACKOFF_MS * attempt));
-      }
-    }
-    throw new Error(`could not reconnect through HAProxy: ${String(lastError)}`);
+  function connectThroughProxy(previous?: SyncPeer): Promise<SyncPeer> {
+    return connectRetrying(proxy.url, documentId, token, previous, {
+      attempts: RECONNECT_ATTEMPTS,
+      backoffMs: RECONNECT_BACKOFF_MS,
+      via: 'through HAProxy',
+    });
   }
 
   /** Each peer types `n` edits named after itself; resolves once every peer holds SAVED for all it sent. */

@@ -17,8 +17,8 @@ import { createTestDatabase, realServersConfigured } from './support/backends.ts
 import { editsIn, eventually as waitFor } from './support/eventually.ts';
 import { ownerWithDocument, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { readStoredUpdates, storedText } from './support/stored-updates.ts';
-import { resumeClosedPeers, SyncPeer } from './support/sync-peer.ts';
-import { resumePeer } from './support/sync-resume.ts';
+import { resumeClosedPeers, type SyncPeer } from './support/sync-peer.ts';
+import { connectRetrying } from './support/sync-resume.ts';
 
 const PROCESSES = 2;
 const SOCKETS = 40;
@@ -115,23 +115,12 @@ describe.skipIf(!realServersConfigured)('SYNC_PROCESSES=2: one pod, two processe
   });
 
   /** Opens a socket on the shared port like a reconnecting client: retried with backoff until it syncs. */
-  async function connect(previous?: SyncPeer): Promise<SyncPeer> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS; attempt++) {
-      let p: SyncPeer | undefined;
-      try {
-        p = previous
-          ? await resumePeer(server.url, documentId, token, previous.doc)
-          : await SyncPeer.connect(server.url, documentId, token);
-        await p.untilSynced();
-        return p;
-      } catch (err) {
-        lastError = err;
-        p?.close();
-        await new Promise((r) => setTimeout(r, RECONNECT_BACKOFF_MS * attempt));
-      }
-    }
-    throw new Error(`could not reconnect: ${String(lastError)}`);
+  function connect(previous?: SyncPeer): Promise<SyncPeer> {
+    return connectRetrying(server.url, documentId, token, previous, {
+      attempts: RECONNECT_ATTEMPTS,
+      backoffMs: RECONNECT_BACKOFF_MS,
+      via: 'to the shared port',
+    });
   }
 
   async function socketsPerProcess(): Promise<number[]> {
