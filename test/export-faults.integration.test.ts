@@ -177,7 +177,9 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
   let s: Setup;
   let fake: FakeRenderer;
 
-  beforeAll(async () => {
+  // Set up inside the test (not beforeAll): a retry then starts with a closed breaker, fresh
+  // counters and no dead jobs, instead of the open breaker the failed attempt left behind.
+  async function start(): Promise<void> {
     fake = await startFakeRenderer({ kind: 'hang' });
     s = await setUp(backend, {
       EXPORT_EXTERNAL_RENDERER_URL: fake.url,
@@ -193,14 +195,15 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
       // The seed system's failure: hung renders holding shared connections. Ours get a pool of 2.
       DB_POOL_WORKER_MAX: '2',
     });
-  });
-  afterAll(async () => {
+  }
+  afterEach(async () => {
     await s?.t.close();
     await fake?.close();
     if (s) rmSync(s.storageDir, { recursive: true, force: true });
   });
 
   it('[E4.1] [E4.3] [E9.1] saves keep their full rate with zero errors while 50+ PDF exports hang; the breaker opens within 10 s; jobs retry then dead-letter; nothing leaks', async () => {
+    await start();
     const docs = await createDocs(s, 4, 'Busy');
     const burst = { updatesPerPeer: 25, restWrites: 60 };
 
@@ -307,7 +310,7 @@ describe.each(backends)('export: an external renderer that hangs forever [$name]
     await fake.until((f) => f.openConnections === 0 && f.held === 0, 10_000, 'no open connection on the service');
     expect(sum(await metricsOf(s.base), 'export_worker_jobs_in_flight')).toBe(0);
     expect(s.t.app.exportWorker?.inFlight).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe.each(backends)('export: an external renderer that fails half of its calls [$name]', (backend) => {
