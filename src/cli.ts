@@ -253,6 +253,15 @@ async function main(argv: string[]): Promise<number> {
         });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // A supervised child whose supervisor died without forwarding a signal (kill -9, OOM) drains
+    // as on SIGTERM [S10.2]: node:cluster would exit it on the spot (clients see 1006, writes in
+    // flight are dropped); marking the disconnect as expected lets the drain run first.
+    if (cluster.isWorker) {
+      process.prependListener('disconnect', () => {
+        if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+        if (signals === 0) stop('supervisor gone');
+      });
+    }
     // A supervised child drains on the supervisor's SIGTERM; a terminal's ^C reaches the whole group.
     process.on('SIGINT', () => (cluster.isWorker ? undefined : stop('SIGINT')));
     process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));

@@ -4,7 +4,8 @@
  * SO_REUSEPORT. Sockets of one document opened through the one port land on both processes (seen
  * in the pod's `/metrics`, labelled by process); edits from both converge with SAVED
  * acknowledgements; `kill -9` of one process: it is restarted and its clients reconnect with no
- * acknowledged edit lost; SIGTERM to the supervisor closes every socket 1012 and exits 0.
+ * acknowledged edit lost; SIGTERM to the supervisor closes every socket 1012 and exits 0; a
+ * supervisor killed with `kill -9` leaves no process serving behind it (each drains with 1012).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -227,5 +228,74 @@ describe.skipIf(!realServersConfigured)('SYNC_PROCESSES=2: one pod, two processe
     for (const pid of childPids(server.output()).values()) {
       expect(() => process.kill(pid, 0), `process ${pid} gone`).toThrow();
     }
+  });
+});
+
+describe.skipIf(!realServersConfigured)('SYNC_PROCESSES=2: the supervisor killed with kill -9 [postgres+redis]', () => {
+  let dropDatabase: (() => Promise<void>) | undefined;
+  let dataDir: string;
+  let server: ServerProcess;
+  let pids: number[] = [];
+
+  afterAll(async () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone (the expected case).
+      }
+    }
+    await dropDatabase?.();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('[S10.2][S8.1] its processes notice, drain (sockets closed 1012) and exit: none keeps serving unsupervised', {
+    timeout: 300_000,
+  }, async () => {
+    const db = await createTestDatabase();
+    dropDatabase = db.drop;
+    dataDir = mkdtempSync(join(tmpdir(), 'collab-docs-orphans-'));
+    server = await startServerProcess(
+      {
+        DATABASE_URL: db.url,
+        REDIS_URL: process.env.REDIS_URL as string,
+        REDIS_PREFIX: `orphans:${randomBytes(4).toString('hex')}:`,
+        DATA_DIR: dataDir,
+        SYNC_PROCESSES: String(PROCESSES),
+      },
+      READY_TIMEOUT_MS,
+    );
+    await eventually('both processes listening', () => childPids(server.output()).size === PROCESSES, READY_TIMEOUT_MS);
+    pids = [...childPids(server.output()).values()];
+    const { token, documentId } = await ownerWithDocument(server.url, {
+      person: 'Orphan',
+      workspace: 'Cores',
+      document: 'left',
+    });
+    const peers: SyncPeer[] = [];
+    for (let i = 0; i < 8; i++) {
+      peers.push(
+        await connectRetrying(server.url, documentId, token, undefined, {
+          attempts: RECONNECT_ATTEMPTS,
+          backoffMs: RECONNECT_BACKOFF_MS,
+          via: 'to the shared port',
+        }),
+      );
+    }
+
+    await server.stop('SIGKILL');
+    await eventually('every socket closed', () => peers.every((p) => p.closed !== undefined));
+    for (const p of peers) expect(p.closed?.code).toBe(CloseCode.SERVICE_RESTART);
+    await eventually('both processes exited', () =>
+      pids.every((pid) => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    );
+    await expect(fetch(`${server.url}/livez`)).rejects.toThrow();
   });
 });
