@@ -77,7 +77,9 @@ describe.each(backends)('the outline in a real browser [$name]', (backend) => {
     // ED2.1: the button opens the panel beside the text, listing H1–H3 in order with their levels.
     await page.getByRole('button', { name: 'Outline' }).click();
     await page.locator(OUTLINE).waitFor({ timeout: SETTLE_MS });
-    await expect.poll(() => outlineItems(page)).toEqual(['Introduction', 'Details', 'Deep dive', 'Summary']);
+    await expect
+      .poll(() => outlineItems(page), { timeout: SETTLE_MS })
+      .toEqual(['Introduction', 'Details', 'Deep dive', 'Summary']);
     expect(await page.locator(`${OUTLINE} li.ed-outline__item--h3`).allTextContents()).toEqual(['Deep dive']);
     const panel = await page.locator(OUTLINE).boundingBox();
     const text = await page.locator(EDITOR).boundingBox();
@@ -86,10 +88,13 @@ describe.each(backends)('the outline in a real browser [$name]', (backend) => {
     // ED2.2: a click scrolls the heading into view, below the sticky toolbar.
     await page.locator(OUTLINE).getByRole('button', { name: 'Summary' }).click();
     await expect
-      .poll(async () => {
-        const p = await placement(page, 'Summary');
-        return p.top >= p.barsBottom && p.bottom <= p.viewport;
-      })
+      .poll(
+        async () => {
+          const p = await placement(page, 'Summary');
+          return p.top >= p.barsBottom && p.bottom <= p.viewport;
+        },
+        { timeout: SETTLE_MS },
+      )
       .toBe(true);
     expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(500);
 
@@ -121,10 +126,13 @@ describe.each(backends)('the outline in a real browser [$name]', (backend) => {
     await phone.page.locator(OUTLINE).getByRole('button', { name: 'Deep dive' }).click();
     await phone.page.locator(OUTLINE).waitFor({ state: 'detached', timeout: SETTLE_MS });
     await expect
-      .poll(async () => {
-        const p = await placement(phone.page, 'Deep dive');
-        return p.top >= 0 && p.bottom <= p.viewport;
-      })
+      .poll(
+        async () => {
+          const p = await placement(phone.page, 'Deep dive');
+          return p.top >= 0 && p.bottom <= p.viewport;
+        },
+        { timeout: SETTLE_MS },
+      )
       .toBe(true);
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   });
