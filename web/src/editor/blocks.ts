@@ -4,18 +4,19 @@
  * extend (`inclusive: false`) and that Ctrl/Cmd+click opens. base-kit.ts leaves out TipTap's
  * plain link so this one replaces it; underline, strike and the horizontal rule come with
  * base-kit.ts. The server reads these node and mark names (src/content), so renaming one is a
- * migration of every stored document.
+ * migration of every stored document. The table and link are our own definitions of TipTap's
+ * (tables/table-node.ts, link-mark.ts) whose editing plugins load after the first render.
  */
 import { type AnyExtension, Extension } from '@tiptap/core';
 import Highlight from '@tiptap/extension-highlight';
-import Link from '@tiptap/extension-link';
 import { TaskItem, TaskList } from '@tiptap/extension-list';
-import { TableKit } from '@tiptap/extension-table';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
+import { LinkMark } from './link-mark.ts';
 import { isAllowedLinkHref } from './link-url.ts';
 import { transformPastedHtml } from './paste-html.ts';
 import { looksLikeMarkdown, markdownToHtml } from './paste-markdown.ts';
+import { tableNodes } from './tables/table-node.ts';
 
 /** The href of the link mark at a document position, if any. */
 function linkHrefAt(view: import('@tiptap/pm/view').EditorView, pos: number): string | undefined {
@@ -33,7 +34,7 @@ export function openLinkOnModClick(href: string | undefined, event: MouseEvent, 
   return true;
 }
 
-const SafeLink = Link.extend({
+const SafeLink = LinkMark.extend({
   // Typing right after a link continues plain text, as in every word processor.
   inclusive: () => false,
   addProseMirrorPlugins() {
@@ -102,7 +103,7 @@ export function blockExtensions(): AnyExtension[] {
       isAllowedUri: (url) => isAllowedLinkHref(url),
       HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' },
     }),
-    TableKit.configure({ table: { resizable: true, allowTableNodeSelection: true } }),
+    ...tableNodes({ resizable: true, allowTableNodeSelection: true }),
     TaskList,
     TaskItem.configure({ nested: true }),
     Highlight.configure({ multicolor: false }),
