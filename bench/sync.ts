@@ -22,6 +22,7 @@
  *   BENCH_SYNC_CURVE_PROCESSES (1)     ours at each SYNC_PROCESSES in the scale curve, e.g. 1,2 (above 1: Redis)
  *   BENCH_SYNC_CURVE_INSTRUMENTED (50) / BENCH_SYNC_CURVE_CROWDS (2: child processes for raw viewers)
  *   BENCH_SYNC_CURVE_DURATION_S (10)   typing time per scale-curve point (typists also send their cursor)
+ *   BENCH_SYNC_COUNT_ECHOES (0)        1: typists decode every frame to count their own edits sent back (costs CPU)
  *   BENCH_CPU_PROF (dir)               a V8 CPU profile of our server per scaleCurve point, and one of the
  *                                      instance serving the other single-instance workloads, written there
  *                                      (summarise: `npx node bench/cpu-profile.ts <file>`)
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
         d,
         tokens,
         { sockets, charsPerSecond: settings.charsPerSecond, durationS: settings.durationS },
-        { database: dbName, seed },
+        { database: dbName, seed, countEchoes: settings.countEchoes },
       );
       const p = Object.entries(r.propagation).map(([g, v]) => `${g} p95 ${v?.p95 ?? '-'} ms (n=${v?.count ?? 0})`);
       log(`${peer} ${w}: ${p.join(', ')}; server ${r.server.cpuCores} cores, bench ${r.loadGenerator.cores} cores`);
@@ -294,7 +295,11 @@ async function main(): Promise<void> {
 
   const scaleCurve = selected('scaleCurve')
     ? await runScaleCurve({
-        settings: { ...settings.scaleCurve, charsPerSecond: settings.charsPerSecond },
+        settings: {
+          ...settings.scaleCurve,
+          charsPerSecond: settings.charsPerSecond,
+          countEchoes: settings.countEchoes,
+        },
         peers: settings.peers,
         documents: documents?.scaleCurve ?? [],
         tokens: tokensOf,

@@ -171,16 +171,34 @@ export class DocClient extends BenchSocket {
   private readonly onSaved: SavedListener | undefined;
   /** A typist's presence (its cursor), sent after every keystroke like an editor does. */
   private readonly awareness: awarenessProtocol.Awareness | undefined;
+  /**
+   * What this client's Y.Doc was made to do (the load generator shares the cores with the server,
+   * so client work a peer causes is latency it is measured with): transactions run, sync frames
+   * applied and their bytes, and frames carrying structs this client wrote itself (its own edits
+   * sent back; counted only with `countEchoes`, which decodes every frame).
+   */
+  readonly work = { transactions: 0, syncFrames: 0, syncBytes: 0, echoes: 0 };
+  private readonly countEchoes: boolean;
 
   /** Only a typist sends its local changes (listening for them makes Yjs encode every remote update too). */
   constructor(
     target: Target,
     documentId: string,
     token: string,
-    opts: { typist: boolean; presence?: boolean; onEdit?: EditListener; onSaved?: SavedListener },
+    opts: {
+      typist: boolean;
+      presence?: boolean;
+      onEdit?: EditListener;
+      onSaved?: SavedListener;
+      countEchoes?: boolean;
+    },
   ) {
     super(target, documentId, token);
     this.onSaved = opts.onSaved;
+    this.countEchoes = opts.countEchoes === true && opts.typist;
+    this.doc.on('afterTransaction', () => {
+      this.work.transactions++;
+    });
     if (opts.typist && opts.presence) {
       this.awareness = new awarenessProtocol.Awareness(this.doc);
       this.awareness.setLocalState({ user: { name: `typist ${this.doc.clientID}` }, cursor: null });
@@ -234,6 +252,9 @@ export class DocClient extends BenchSocket {
     if (type === this.wire.savedType) return this.savedUpTo(decoding.readVarUint(decoder), at);
     if (type !== Message.SYNC) return; // awareness, room status: not what is measured
     this.frameAt = at;
+    this.work.syncFrames++;
+    this.work.syncBytes += frame.byteLength;
+    if (this.countEchoes && this.echoes(decoder)) this.work.echoes++;
     const reply = this.wire.begin(this.documentId);
     encoding.writeVarUint(reply, Message.SYNC);
     const replyStart = encoding.length(reply);
@@ -244,6 +265,13 @@ export class DocClient extends BenchSocket {
       this.send(encoding.toUint8Array(reply));
     }
     if (sub === Sync.STEP2) this.synced();
+  }
+
+  /** Whether the sync message at the decoder's position carries structs of this client (not consumed). */
+  private echoes(decoder: decoding.Decoder): boolean {
+    const peek = decoding.clone(decoder);
+    if (decoding.readVarUint(peek) !== Sync.UPDATE) return false;
+    return Y.parseUpdateMeta(decoding.readVarUint8Array(peek)).from.has(this.doc.clientID);
   }
 
   private savedUpTo(count: number, at: number) {

@@ -39,11 +39,15 @@ export type CurveSettings = {
    * above 1 needs Redis). `ours` and the goals are the first; `oursByProcesses` holds them all.
    */
   processes: number[];
+  /** Typists count their own edits sent back (BENCH_SYNC_COUNT_ECHOES). */
+  countEchoes?: boolean;
 };
 
 type Typing = Awaited<ReturnType<typeof runTyping>>;
 type PointSummary = {
   propagation: Distribution | null;
+  /** Propagation to typists (the editors' lane) and to watchers (the viewers' lane in a big room). */
+  propagationByReceiver: Typing['propagationByReceiver'];
   delivery: { expected: number; missing: number } | undefined;
   edits: number;
   acknowledged: number | null;
@@ -52,6 +56,8 @@ type PointSummary = {
   viewerPresence: Typing['viewerPresence'];
   serverCores: number;
   loadGeneratorCores: number | null;
+  /** The Y.Doc clients' work per client per second (typists, watchers). */
+  clientWork: Typing['loadGenerator']['clientWork'];
   connectSeconds: number;
   unexpectedCloses: Record<string, number>;
   errors: number;
@@ -67,6 +73,7 @@ export function openFilesLimit(): number | null {
 function summarise(r: Typing): PointSummary {
   return {
     propagation: r.propagation.all ?? null,
+    propagationByReceiver: r.propagationByReceiver,
     delivery: r.delivery.all,
     edits: r.edits,
     acknowledged: r.savedAck ? (r.savedAck.count ?? 0) : null,
@@ -74,6 +81,7 @@ function summarise(r: Typing): PointSummary {
     viewerPresence: r.viewerPresence,
     serverCores: r.server.cpuCores,
     loadGeneratorCores: r.loadGenerator.cores ?? null,
+    clientWork: r.loadGenerator.clientWork,
     connectSeconds: r.connect.seconds,
     unexpectedCloses: r.socketEvents.unexpectedCloses,
     errors: r.socketEvents.errors,
@@ -145,7 +153,13 @@ export async function runScaleCurve(opts: {
               durationS: settings.durationS,
               presence: true,
             },
-            { database: opts.database, seed: 100 + doc, crowds: settings.crowds, liveness: true },
+            {
+              database: opts.database,
+              seed: 100 + doc,
+              crowds: settings.crowds,
+              liveness: true,
+              countEchoes: settings.countEchoes,
+            },
           );
           const s = summarise(r);
           if (peer === 'ours' && many) point.oursByProcesses = { ...point.oursByProcesses, [processes]: s };
@@ -154,7 +168,7 @@ export async function runScaleCurve(opts: {
             full[name] = { ...full[name], [peer]: r };
           }
           log(
-            `${label} scaleCurve ${name}: p95 ${s.propagation?.p95 ?? '-'} ms p99 ${s.propagation?.p99 ?? '-'} ms, missing ${s.delivery?.missing ?? '-'}, acknowledged ${s.acknowledged ?? '-'}/${s.edits}, liveness p99 ${s.liveness?.p99 ?? '-'} ms`,
+            `${label} scaleCurve ${name}: p95 ${s.propagation?.p95 ?? '-'} ms p99 ${s.propagation?.p99 ?? '-'} ms, (typists ${s.propagationByReceiver.typists?.p95 ?? '-'}, watchers ${s.propagationByReceiver.watchers?.p95 ?? '-'}), LG ${s.loadGeneratorCores} cores, missing ${s.delivery?.missing ?? '-'}, acknowledged ${s.acknowledged ?? '-'}/${s.edits}, liveness p99 ${s.liveness?.p99 ?? '-'} ms`,
           );
         } finally {
           await opts.retire(d);

@@ -73,6 +73,8 @@ export const settings = {
     durationS: num('BENCH_SYNC_CURVE_DURATION_S', 10),
     processes: numbers('BENCH_SYNC_CURVE_PROCESSES', [1]),
   },
+  /** Typists decode every frame they receive to count their own edits sent back (diagnosis; costs load-generator CPU). */
+  countEchoes: count('BENCH_SYNC_COUNT_ECHOES') > 0,
   peers: list<PeerName>('BENCH_SYNC_PEERS', ['ours', 'hocuspocus']),
   only: list<Workload | 'scaleCurve'>('BENCH_SYNC_ONLY', [...WORKLOADS, 'scaleCurve']),
 };

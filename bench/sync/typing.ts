@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuMeter } from '../support/cpu.ts';
 import { type Random, seededRandom } from '../support/random.ts';
-import { connect, DocClient, RawClient, SocketTally, type Target } from './client.ts';
+import { connect, DocClient, type EditListener, RawClient, SocketTally, type Target } from './client.ts';
 import { Crowds, type FrameCounts } from './crowd-process.ts';
 import type { Deployment } from './deployments.ts';
 import type { Tokens } from './fixture.ts';
@@ -60,6 +60,8 @@ export async function runTyping(
     crowds?: number;
     /** Sample the first instance's liveness endpoint from before the connects to the end of the drain. */
     liveness?: boolean;
+    /** Typists decode every frame to count their own edits sent back (BENCH_SYNC_COUNT_ECHOES; costs CPU). */
+    countEchoes?: boolean;
   },
 ) {
   const rnd = seededRandom(opts.seed);
@@ -75,6 +77,9 @@ export async function runTyping(
     }
     return r;
   };
+
+  /** Propagation by the receiver's kind (typists see each other's edits, watchers everyone's). */
+  const byKind = { typist: new Receipts(log), watcher: new Receipts(log) };
 
   // Durability acknowledgements of edits typed in the measured window (ours only: SAVED).
   let windowStart = Number.POSITIVE_INFINITY;
@@ -96,7 +101,16 @@ export async function runTyping(
     const token = tokens[p.token];
     const t0 = performance.now();
     const editor = p.kind === 'typist' ? `e${typists++}` : undefined;
-    const onEdit = p.group ? receipts(p.group).listener(i) : undefined;
+    const group = p.group ? receipts(p.group).listener(i) : undefined;
+    // The same receipts again by receiver kind: editors and viewers may be served on different lanes.
+    const kind = p.group ? byKind[p.kind === 'typist' ? 'typist' : 'watcher'].listener(i) : undefined;
+    const onEdit: EditListener | undefined =
+      group && kind
+        ? (editor, seq, at) => {
+            group(editor, seq, at);
+            kind(editor, seq, at);
+          }
+        : undefined;
     const onSaved = editor ? saved : undefined;
     const client = await connect<DocClient | RawClient>(tally, () =>
       p.kind === 'raw'
@@ -106,6 +120,7 @@ export async function runTyping(
             presence: plan.presence,
             onEdit,
             onSaved,
+            countEchoes: opts.countEchoes,
           }),
     );
     created.push(client);
@@ -155,7 +170,8 @@ export async function runTyping(
   const meters = dep.instances.map((i) => cpuMeter(i.pid, opts.database, { withChildren: i.processes > 1 }).start());
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
-  for (const r of groups.values()) r.start();
+  for (const r of [...groups.values(), byKind.typist, byKind.watcher]) r.start();
+  const workBefore = clientWork(opened);
   windowStart = performance.now();
 
   const end = performance.now() + plan.durationS * 1000;
@@ -181,10 +197,11 @@ export async function runTyping(
   }
   await sleep(plan.durationS * 1000);
   for (const t of timers.values()) clearTimeout(t);
-  for (const r of groups.values()) r.stop();
+  for (const r of [...groups.values(), byKind.typist, byKind.watcher]) r.stop();
   windowEnd = performance.now();
   const cpu = meters.map((stop) => stop());
   loop.disable();
+  const workDuring = workPerSecond(workBefore, clientWork(opened), (windowEnd - windowStart) / 1000);
   const framesAfter = await rawFrames();
   const framesDuring = framesAfter.frames - framesBefore.frames;
   const rawSockets = plan.sockets.filter((p) => p.kind === 'raw').length;
@@ -229,6 +246,11 @@ export async function runTyping(
     charsPerSecondPerTypist: plan.charsPerSecond,
     connect: { seconds: Math.round(connectSeconds * 100) / 100, perSocketMs: distribution(connectMs) },
     propagation: Object.fromEntries([...groups].map(([g, r]) => [g, distribution(r.latencies)])),
+    /** The same latencies split by who received them: typists (other typists' edits) and watchers. */
+    propagationByReceiver: {
+      typists: distribution(byKind.typist.latencies),
+      watchers: distribution(byKind.watcher.latencies),
+    },
     delivery: Object.fromEntries([...groups].map(([g, r]) => [g, r.delivery()])),
     /** Edit sent → SAVED received by its typist: durable in PostgreSQL. Null for a peer without such an ack. */
     savedAck: dep.wire.savedType === undefined ? null : { ...distribution(savedMs), acknowledgedOf: edits },
@@ -257,10 +279,48 @@ export async function runTyping(
       eventLoopDelayP99Ms: excessMs(loop.percentile(99)),
       eventLoopDelayMaxMs: excessMs(loop.max),
       maxSendBacklogBytes: maxBacklog,
+      /** Per Y.Doc client per second while typing, typists and watchers apart (see DocClient.work). */
+      clientWork: workDuring,
     },
     socketEvents: tally.toJSON(),
     serverSaid,
   };
+}
+
+type Work = DocClient['work'];
+type WorkByKind = Record<'typist' | 'watcher', { clients: number; clientIds: number } & Work>;
+
+/** The Y.Doc clients' work so far, summed per kind, and how many client ids their documents hold. */
+function clientWork(opened: readonly Opened[]): WorkByKind {
+  const zero = () => ({ clients: 0, clientIds: 0, transactions: 0, syncFrames: 0, syncBytes: 0, echoes: 0 });
+  const out: WorkByKind = { typist: zero(), watcher: zero() };
+  for (const o of opened) {
+    if (!(o.client instanceof DocClient) || o.plan.kind === 'raw') continue;
+    const sum = out[o.plan.kind];
+    sum.clients++;
+    sum.clientIds += o.client.doc.store.clients.size;
+    for (const k of ['transactions', 'syncFrames', 'syncBytes', 'echoes'] as const) sum[k] += o.client.work[k];
+  }
+  return out;
+}
+
+/** Work per client per second between two samples; client ids per document at the end. */
+function workPerSecond(before: WorkByKind, after: WorkByKind, seconds: number) {
+  const per = (kind: keyof WorkByKind) => {
+    const a = after[kind];
+    const b = before[kind];
+    const rate = (k: keyof Work) =>
+      a.clients ? Math.round(((a[k] - b[k]) / a.clients / Math.max(seconds, 1e-3)) * 10) / 10 : null;
+    return {
+      clients: a.clients,
+      clientIdsPerDocument: a.clients ? Math.round((a.clientIds / a.clients) * 10) / 10 : null,
+      transactionsPerSecond: rate('transactions'),
+      syncFramesPerSecond: rate('syncFrames'),
+      syncBytesPerSecond: rate('syncBytes'),
+      echoesPerSecond: rate('echoes'),
+    };
+  };
+  return { typist: per('typist'), watcher: per('watcher') };
 }
 
 /** Children for the raw sockets, when asked for and when they all go to one document the same way. */
