@@ -180,12 +180,12 @@ async function serve(options: Partial<RegistryOptions>, onUpdateSent: OnUpdateSe
 
 describe('[S7.9] viewer fan-out over real sockets', () => {
   it('[S7.9] viewers of a room with many viewers get one merged frame per viewer tick; editors keep their lane', async () => {
-    const { clock, dial, type, useTypist, full } = await serve({});
+    const { clock, dial, type, useTypist, full } = await serve({ editorTickMs: 0 });
     const editors = [await dial('edit'), await dial('edit')];
     useTypist(editors[0]!.session);
     const viewers: { client: Client; session: Session }[] = [];
     for (let i = 0; i < 12; i++) viewers.push(await dial('read'));
-    // Ten edits, 20 ms apart: the editors' lane sends each (a cheap broadcast delays nothing) ...
+    // Ten edits, 20 ms apart: the editors' lane (no editor tick here) sends each ...
     for (let i = 0; i < 10; i++) {
       type(`${i}`);
       await nextTurn();
@@ -201,6 +201,28 @@ describe('[S7.9] viewer fan-out over real sockets', () => {
     expect(Math.max(...viewerFrames)).toBeLessThanOrEqual(3);
     // One merged frame for all viewers: byte for byte the same.
     for (const v of viewers) expect(v.client.updates).toEqual(viewers[0]!.client.updates);
+  });
+
+  it('[S7.9] editors of a room whose viewers have their own lane get at most one merged frame per editor tick, the first at once', async () => {
+    const EDITOR_TICK_MS = 100;
+    const { clock, dial, type, useTypist, full } = await serve({ editorTickMs: EDITOR_TICK_MS });
+    const editors = [await dial('edit'), await dial('edit')];
+    useTypist(editors[0]!.session);
+    for (let i = 0; i < 12; i++) await dial('read');
+    const other = editors[1]!.client;
+    // The first edit after a quiet spell goes at once (the tick spaces broadcasts, it adds no wait) ...
+    type('a');
+    await waitFor('the first edit at the other editor', () => other.text() === 'a');
+    // ... the next ten, 20 ms apart, go merged: one frame per editor tick, not one per edit
+    // (before, every edit was its own frame: a transaction and a re-render in each editor's browser).
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(20);
+      type(`${i}`);
+      await nextTurn();
+    }
+    await clock.advance(EDITOR_TICK_MS);
+    await waitFor('the other editor to hold every edit', () => other.text() === full());
+    expect(other.updates.length).toBeLessThanOrEqual(1 + Math.ceil(200 / EDITOR_TICK_MS) + 1);
   });
 
   it('[S7.9] the viewer tick spaces the starts of viewer broadcasts: one that took time is not followed by a whole tick of silence', async () => {

@@ -200,7 +200,13 @@ export const ConfigSchema = T.Object({
       1,
       10000,
       50,
-      'SYNC_VIEWER_TICK_MS: rooms with many viewers send them at most one merged update per this many ms (editors keep the broadcast tick)',
+      'SYNC_VIEWER_TICK_MS: rooms with many viewers send them at most one merged update per this many ms (editors: SYNC_EDITOR_TICK_MS)',
+    ),
+    editorTickMs: Int(
+      0,
+      10000,
+      50,
+      "SYNC_EDITOR_TICK_MS: in rooms whose viewers have their own lane, editors get at most one merged update per this many ms (0: one per event-loop turn); each is a transaction and a re-render in every editor's browser",
     ),
     viewerTickAbove: Int(
       0,
@@ -717,6 +723,7 @@ const ENV: Record<string, [Path, Kind]> = {
   SYNC_VIEWER_PRESENCE: ['sync.viewerPresence', 'bool'],
   SYNC_VIEWER_TICK_MS: ['sync.viewerTickMs', 'int'],
   SYNC_VIEWER_TICK_ABOVE: ['sync.viewerTickAbove', 'int'],
+  SYNC_EDITOR_TICK_MS: ['sync.editorTickMs', 'int'],
   SYNC_VIEWER_LAG_BYTES: ['sync.viewerLagBytes', 'int'],
   SYNC_FLEET_TTL_MS: ['sync.fleetTtlMs', 'int'],
   SYNC_FLEET_REPORT_MS: ['sync.fleetReportMs', 'int'],

@@ -7,10 +7,10 @@
  * Viewers cost almost nothing [S7.9]: an update frame is encoded once and handed to every socket
  * as the same frame, marked shared (the transport frames it once for all, ws/shared-frames.ts);
  * rooms with many viewers send them their own lane, at most one merged frame per viewer tick for
- * all of them, while editors keep the fast lane; a viewer that falls behind gets no frames until
- * its buffer drained, then one merged catch-up (catch-up.ts). A big room's presence sample rides
- * the next broadcast of each lane: one write per socket carries both (the kernel's per-write cost
- * is what a broadcast pays). Over 300 lines: every way a frame leaves a room — backpressure,
+ * all of them, while editors keep a faster one (at most one frame per editor tick); a viewer that
+ * falls behind gets no frames until its buffer drained, then one merged catch-up (catch-up.ts).
+ * A big room's presence sample rides the next broadcast of each lane: one write per socket
+ * carries both (the kernel's per-write cost is what a broadcast pays). Over 300 lines: every way a frame leaves a room — backpressure,
  * chunking, lanes, riders — is one policy and is kept in one place.
  */
 import { trace } from '@opentelemetry/api';
@@ -44,11 +44,19 @@ export type FanoutLimits = Pick<
   | 'presenceSampleSize'
   | 'viewerTickMs'
   | 'viewerTickAbove'
+  | 'editorTickMs'
   | 'viewerLagBytes'
 >;
 
 /** Viewers of a big room get their own lane only when there are more than this many (default). */
 const DEFAULT_VIEWER_TICK_ABOVE = 1_000;
+/**
+ * Editors of a room whose viewers have their own lane get at most one merged frame per this many
+ * ms (default; config SYNC_EDITOR_TICK_MS). Per event-loop turn they got ~70 frames a second at
+ * 3,000 × 30, each a Yjs transaction (and a ProseMirror re-render) in every editor's client,
+ * against ~7 from Hocuspocus, whose one broadcast to everyone sets the pace (docs/benchmarks.md).
+ */
+const DEFAULT_EDITOR_TICK_MS = 50;
 /** A viewer's send buffer past this puts it in the catch-up state (default; config SYNC_VIEWER_LAG_BYTES). */
 const DEFAULT_VIEWER_LAG_BYTES = 1_048_576;
 
@@ -136,7 +144,7 @@ export class Fanout {
         },
       );
     this.all = lane(() => [...this.sessions], 0);
-    this.editorLane = lane(() => [...this.editing], 0);
+    this.editorLane = lane(() => [...this.editing], room.limits.editorTickMs ?? DEFAULT_EDITOR_TICK_MS);
     this.viewerLane = lane(() => [...this.sessions].filter((s) => !this.editing.has(s)), viewerTickMs);
     this.catchUps = new ViewerCatchUps({
       doc: room.doc,

@@ -45,6 +45,11 @@ export type RoomLimits = {
   /** [S7.9] Big rooms with more viewers than `viewerTickAbove` (default 1,000) send viewers merged updates per `viewerTickMs`. */
   viewerTickMs?: number;
   viewerTickAbove?: number;
+  /**
+   * [S7.9] In such a room editors get at most one merged update per `editorTickMs` (default 50; 0:
+   * one per event-loop turn): every frame is a transaction, and a re-render, in each editor's browser.
+   */
+  editorTickMs?: number;
   /** [S7.9] A viewer's send buffer past this many bytes: no more frames until it drained, then one catch-up (default 1 MiB). */
   viewerLagBytes?: number;
   /** [S5.6] Rooms with at least this many connections here publish their viewer count to the fleet (default 100). */

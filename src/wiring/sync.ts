@@ -81,6 +81,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       viewerPresence: cfg.viewerPresence,
       viewerTickMs: cfg.viewerTickMs,
       viewerTickAbove: cfg.viewerTickAbove,
+      editorTickMs: cfg.editorTickMs,
       viewerLagBytes: cfg.viewerLagBytes,
       fleetHotAbove: cfg.fleetHotAbove,
       fleetReportMs: cfg.fleetReportMs,
