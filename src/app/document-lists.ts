@@ -27,7 +27,7 @@ import {
   MICROSECOND_PATTERN,
 } from './list-cursors.ts';
 import type { PermissionCache } from './permissions.ts';
-import type { Sql } from './ports.ts';
+import { PREPARED, type Sql } from './ports.ts';
 import {
   FULL_ACCESS_ROLES,
   GENERAL_ACCESS_ROLES,
@@ -145,7 +145,8 @@ export class DocumentLists {
       ])
       .select(sql<string>`to_char(d.updated_at at time zone 'UTC', ${MICROSECOND_PATTERN})`.as('updated_key'))
       .where('d.trashed_at', 'is', null)
-      .limit(opts.limit + 1);
+      // A literal: the limit is part of the statement's text, so a prepared plan knows it.
+      .limit(sql.lit(opts.limit + 1));
     if (opts.order === 'opened') {
       q = q
         .innerJoin('document_visits as v', (j) => j.onRef('v.document_id', '=', 'd.id').on('v.user_id', '=', actor))
@@ -202,7 +203,10 @@ export class DocumentLists {
     }
     if (opts.starred) q = q.where(starredBy);
     q = q.where(sql<SqlBool>`true ${keysetOf('d', opts.order, after)}`).orderBy(orderOf('d', opts.order));
-    const rows = (await q.execute()) as ListRow[];
+    // One workspace's list has a stable text (values are parameters): prepared, it is parsed once
+    // per connection and, with a generic plan, planned once — planning was ~0.55 of its ~0.85 ms
+    // of PostgreSQL time (issue 18). The cross-workspace list stays planned per request.
+    const rows = (await (workspaceId !== undefined ? q.modifyEnd(PREPARED) : q).execute()) as ListRow[];
     const more = rows.length > opts.limit;
     const page = more ? rows.slice(0, opts.limit) : rows;
     const last = page.at(-1);

@@ -12,7 +12,7 @@ import {
 import { type DocumentAccess, effectiveAccess, type GeneralAccess, type ShareRole } from '../domain/roles.ts';
 import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { DocumentAccessInfo, PermissionCache } from './permissions.ts';
-import type { Sql } from './ports.ts';
+import { PREPARED, type Sql } from './ports.ts';
 
 export type DocumentView = {
   id: string;
@@ -118,6 +118,7 @@ export class Documents {
         owner_id: actor,
       })
       .returning(DOC_COLUMNS)
+      .modifyEnd(PREPARED)
       .executeTakeFirstOrThrow();
     this.onCreated();
     const grants = { generalAccess: row.general_access, isOwner: true };
@@ -131,6 +132,7 @@ export class Documents {
       .selectFrom('documents')
       .select(DOC_COLUMNS)
       .where('id', '=', documentId)
+      .modifyEnd(PREPARED)
       .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
     if (!row.trashed_at) this.onOpened(actor, documentId);
@@ -144,6 +146,7 @@ export class Documents {
       .set({ title: title.trim() || 'Untitled', updated_at: new Date() })
       .where('id', '=', documentId)
       .returning(DOC_COLUMNS)
+      .modifyEnd(PREPARED)
       .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
     return view(row, info);

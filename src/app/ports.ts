@@ -1,5 +1,5 @@
 /** Interfaces the use cases depend on; adapters implement them (memory and Redis side by side). */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ProseMirrorJson } from '../content/prosemirror-json.ts';
 import type { DB } from './schema.ts';
 
@@ -9,6 +9,18 @@ import type { DB } from './schema.ts';
  * a repository layer in between would restate every query (docs/architecture.md "Query port").
  */
 export type Sql = Kysely<DB>;
+
+/**
+ * Appended to a statement (`.modifyEnd(PREPARED)`, or at the end of an `sql` template), it asks the
+ * query port to run it as a named prepared statement where the driver can (pg: parsed once per
+ * connection, and planned once when PostgreSQL finds the generic plan as good). Only for texts
+ * that are few and stable — values as parameters, no per-caller SQL (each distinct text is kept
+ * prepared on every pooled connection) — and whose plan does not hinge on a value (search's
+ * per-word choice does: never there). PGlite ignores it. (issue 18: per-request parse and plan.)
+ */
+export const PREPARED = sql`/* prepared */`;
+/** The text PREPARED compiles to, which the adapters look for at a statement's end. */
+export const PREPARED_MARK = '/* prepared */';
 
 /**
  * Thrown by the query port when a write breaks a unique constraint, whatever the driver: the

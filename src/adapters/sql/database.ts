@@ -17,6 +17,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { PgliteDialect, PgliteLock } from './pglite-dialect.ts';
 import { boundedConnect } from './pool-acquire.ts';
 import { withPortErrors } from './port-errors.ts';
+import { preparing } from './prepared-statements.ts';
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
@@ -63,7 +64,7 @@ function instrumentPgPool(name: string, pool: pg.Pool, acquireTimeoutMs: number,
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
     const started = performance.now();
     try {
-      const client = await connect();
+      const client = preparing(await connect());
       metrics.poolAcquireWait.observe({ pool: name }, (performance.now() - started) / 1000);
       return client;
     } catch (err) {

@@ -16,7 +16,7 @@
  * body vectors is a GIN partial match over many lexemes, the search box's type-ahead is the title's.
  *
  * Comments count too [C8]: a third window of documents whose comments match (comment_search,
- * migration 0025), among those whose comments the actor may read (commentsReadableBy, readable-documents.ts); their
+ * migration 0025), among those whose comments the actor may read (commentsReadableIn, readable-documents.ts); their
  * comments rank like the body at half its weight, and a hit found only there is cut its snippet
  * from the comments (`commentText`).
  */
@@ -31,7 +31,7 @@ import type {
   TitleMatchKind,
   TitleQuery,
 } from '../../app/ports.ts';
-import { commentsReadableBy, type Reach, readableReach } from '../../app/readable-documents.ts';
+import { type CommentReach, commentsReadableIn, type Reach, readableReach } from '../../app/readable-documents.ts';
 
 /**
  * The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`); `prefix` false: every
@@ -95,6 +95,17 @@ function perArm(reach: Reach, arm: (where: RawBuilder<unknown>) => RawBuilder<un
   return arms;
 }
 
+const NO_COMMENT_REACH: Reach & CommentReach = {
+  full: [],
+  general: [],
+  hidden: [],
+  direct: [],
+  browsing: [],
+  viewOnly: [],
+  commenting: [],
+  owned: [],
+};
+
 export class PostgresSearchIndex implements SearchIndex {
   private readonly db: Sql;
   constructor(db: Sql) {
@@ -107,7 +118,9 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
-    const reach = await this.reach(q.actor, q.workspaceId);
+    // The comment arm's rule is resolved with the reach, in the same statement.
+    const reach =
+      (await readableReach(q.actor, q.workspaceId, 'with comments').execute(this.db)).rows[0] ?? NO_COMMENT_REACH;
     // Exact words against the body (and comments), the last word a prefix against the title.
     const tsq = sql`to_tsquery('english', ${toTsquery(q.query, false)})`;
     const titleTsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
@@ -171,7 +184,7 @@ export class PostgresSearchIndex implements SearchIndex {
       comment_hits as (
         select cs.document_id as id from comment_search cs
         where cs.body @@ ${tsq}
-          and ${commentsReadableBy(q.actor, { workspace: 'cs.workspace_id', id: 'cs.document_id' }, q.workspaceId)}
+          and ${commentsReadableIn(q.actor, reach, { workspace: 'cs.workspace_id', id: 'cs.document_id' }, q.workspaceId)}
           ${scope('cs.workspace_id')}
         order by cs.updated_at desc, cs.document_id desc
         limit ${SEARCH_WINDOW}
