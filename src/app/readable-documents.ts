@@ -47,17 +47,7 @@ export type Reach = {
  * workspace id, so the planner knows how big it is and picks the GIN index for a rare word or the
  * newest-first walk for a common one, and no arm re-checks words on rows another arm brought.
  */
-export function readableReach(actor: string, workspaceId?: string): RawBuilder<Reach>;
-export function readableReach(
-  actor: string,
-  workspaceId: string | undefined,
-  comments: 'with comments',
-): RawBuilder<Reach & CommentReach>;
-export function readableReach(
-  actor: string,
-  workspaceId?: string,
-  comments?: 'with comments',
-): RawBuilder<Reach | (Reach & CommentReach)> {
+export function readableReach(actor: string, workspaceId?: string): RawBuilder<Reach> {
   const general = workspacesWithRole(
     actor,
     GENERAL_ACCESS_ROLES.filter((r) => !FULL_ACCESS_ROLES.includes(r)),
@@ -68,38 +58,10 @@ export function readableReach(
     array(select rd.id from documents rd
       where rd.workspace_id = any(${general}) and rd.general_access = 'restricted'
         and rd.owner_id is distinct from ${actor})::text[] as hidden,
-    (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct
-    ${comments ? sql`, ${commentReachColumns(actor, general, workspaceId)}` : sql``}`;
+    (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct`;
 }
 
-/** What commentsReadableIn needs besides the Reach, resolved in the same statement. */
-export type CommentReach = {
-  /** Workspaces that let viewers browse, among those the actor belongs to or has a share in. */
-  browsing: string[];
-  /** Documents a member of their workspace only views, in workspaces whose viewers do not browse; null: too many to pass. */
-  viewOnly: string[] | null;
-  /** Documents shared with the actor as commenter or editor. */
-  commenting: string[];
-  /** Documents the actor owns, in workspaces they belong to; null: too many to pass. */
-  owned: string[] | null;
-};
-
-/**
- * Ids of a possibly long list (what one person owns) passed back as a parameter, at most; beyond
- * it the search statement keeps that list as its subquery (a few hundred ids cost less to send
- * than a subquery costs to plan, a prolific author's ten thousand do not).
- */
-export const MAX_PASSED_IDS = 500;
-
-/** The arrays of commentsReadableBy as columns (`browsing`, `viewOnly`, ...); `members` is the reach's `general`. */
-function commentReachColumns(actor: string, members: RawBuilder<unknown>, workspaceId?: string): RawBuilder<unknown> {
-  const a = commentArrays(actor, members, workspaceId);
-  const bounded = (ids: RawBuilder<unknown>) =>
-    sql`(select case when cardinality(x) <= ${sql.lit(MAX_PASSED_IDS)} then x end from (select ${ids}::text[] as x) b)`;
-  return sql`${a.browsing}::text[] as browsing, ${bounded(a.viewOnly)} as "viewOnly",
-    ${a.commenting}::text[] as commenting, ${bounded(a.owned)} as owned`;
-}
-
+/** The actor's own rows that decide whose comments they read, as array subqueries. */
 function commentArrays(actor: string, members: RawBuilder<unknown>, workspaceId?: string) {
   const scoped = workspaceId ? sql`and ow.id = ${workspaceId}` : sql``;
   return {
@@ -128,31 +90,28 @@ function anyOf(column: RawBuilder<unknown>, ids: readonly string[]): RawBuilder<
  * Whose comments the actor may read, for search over many documents (docs/spec/comments.md [C1]
  * [C8]): policy.ts's mayBrowse stated as a filter. Readers of the document who are in a workspace
  * that lets viewers browse, or who can comment on it anyway: a full-access role, a member where
- * its general access is comment or edit, a commenter or editor share, its owner. Over a reach
- * already resolved (readableReach with comments), every array is a parameter: the search statement
- * plans no subquery for it (written with the subqueries inline, the rule was about ten InitPlans —
- * a large part of search's 3–4.5 ms of planning per request, issue 18).
+ * its general access is comment or edit, a commenter or editor share, its owner. Over the reach
+ * the search already resolved (readableReach), so readability, full-access and member workspaces
+ * are parameters and only the four lists below stay subqueries: written all inline the rule was
+ * eleven InitPlans to plan on every search (issue 18). Resolving those four in the reach's statement
+ * too was measured slower: each subquery costs about as much to plan there as here.
  */
 export function commentsReadableIn(
   actor: string,
-  reach: Reach & CommentReach,
+  reach: Reach,
   columns: { workspace: string; id: string },
   workspaceId?: string,
 ): RawBuilder<boolean> {
   const w = sql.ref(columns.workspace);
   const id = sql.ref(columns.id);
-  // Lists too long to have been passed back stay subqueries (members: the reach's, as literals).
-  const inline = commentArrays(actor, sql`${reach.general}::uuid[]`, workspaceId);
-  const viewOnly = reach.viewOnly ?? inline.viewOnly;
-  const notViewOnly =
-    reach.viewOnly === null || reach.viewOnly.length ? sql`and ${id} <> all(${viewOnly}::uuid[])` : sql``;
-  const owned = reach.owned === null ? sql<boolean>`${id} = any(${inline.owned})` : anyOf(id, reach.owned);
-  const notHidden = reach.hidden.length ? sql`and ${id} <> all(${reach.hidden}::uuid[])` : sql``;
-  const general = reach.general.length ? sql`(${w} = any(${reach.general}::uuid[]) ${notHidden})` : sql`false`;
-  const members = reach.general.length ? sql`(${w} = any(${reach.general}::uuid[]) ${notViewOnly})` : sql`false`;
+  const members = sql`${reach.general}::uuid[]`;
+  const { browsing, viewOnly, commenting, owned } = commentArrays(actor, members, workspaceId);
+  const hidden = reach.hidden.length ? sql`and ${id} <> all(${reach.hidden}::uuid[])` : sql``;
+  const general = reach.general.length ? sql`(${w} = any(${members}) ${hidden})` : sql`false`;
+  const member = reach.general.length ? sql`(${w} = any(${members}) and ${id} <> all(${viewOnly}))` : sql`false`;
   return sql<boolean>`((${anyOf(w, reach.full)} or ${general} or ${anyOf(id, reach.direct)})
-    and (${anyOf(w, reach.browsing)} or ${anyOf(w, reach.full)} or ${members}
-      or ${anyOf(id, reach.commenting)} or ${owned}))`;
+    and (${w} = any(${browsing}) or ${anyOf(w, reach.full)} or ${member}
+      or ${id} = any(${commenting}) or ${id} = any(${owned})))`;
 }
 
 /** Documents shared with the actor by a person share. */

@@ -31,7 +31,7 @@ import type {
   TitleMatchKind,
   TitleQuery,
 } from '../../app/ports.ts';
-import { type CommentReach, commentsReadableIn, type Reach, readableReach } from '../../app/readable-documents.ts';
+import { commentsReadableIn, type Reach, readableReach } from '../../app/readable-documents.ts';
 
 /**
  * The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`); `prefix` false: every
@@ -95,17 +95,6 @@ function perArm(reach: Reach, arm: (where: RawBuilder<unknown>) => RawBuilder<un
   return arms;
 }
 
-const NO_COMMENT_REACH: Reach & CommentReach = {
-  full: [],
-  general: [],
-  hidden: [],
-  direct: [],
-  browsing: [],
-  viewOnly: [],
-  commenting: [],
-  owned: [],
-};
-
 export class PostgresSearchIndex implements SearchIndex {
   private readonly db: Sql;
   constructor(db: Sql) {
@@ -118,9 +107,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
-    // The comment arm's rule is resolved with the reach, in the same statement.
-    const reach =
-      (await readableReach(q.actor, q.workspaceId, 'with comments').execute(this.db)).rows[0] ?? NO_COMMENT_REACH;
+    const reach = await this.reach(q.actor, q.workspaceId);
     // Exact words against the body (and comments), the last word a prefix against the title.
     const tsq = sql`to_tsquery('english', ${toTsquery(q.query, false)})`;
     const titleTsq = sql`to_tsquery('english', ${toTsquery(q.query)})`;
