@@ -6,28 +6,41 @@
  * JavaScript on the main thread (docs/benchmarks.md), and behaviour only an editing person uses
  * (table editing, linkify) need not be compiled before the text shows.
  *
- * The chunk is fetched once the editor is first editable, when the browser is idle (a read-only
- * viewer never needs it), or at once on the first key press, paste or drop, or when a command
- * asks for it (`ensure`). A failed fetch (offline) is forgotten, so the next trigger tries again.
+ * Adding plugins reconfigures the editor state, and ProseMirror then rebuilds every plugin view:
+ * y-tiptap's sync view re-renders the whole document from the Y.Doc. So all of an editor's
+ * deferred chunks load together and go in with one reconfiguration, once: when the editor is
+ * editable and shows content and the browser is idle (a read-only viewer never needs them), or
+ * at once on the first key press, paste or drop, or when a command asks for them (`ensure`). A
+ * failed fetch (offline) is forgotten, so the next trigger tries again.
  */
 import type { Editor } from '@tiptap/core';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 
-/** The longest a slot waits for an idle moment once its editor is editable. */
+/** The longest the chunks wait for an idle moment once the editor is editable and shows content. */
 const IDLE_TIMEOUT_MS = 1_000;
+/** An empty document (one empty paragraph) has this content size: nothing to show yet. */
+const EMPTY_DOC_SIZE = 2;
 
 export type DeferredPlugins<Kit> = {
   /** The placeholder to return from addProseMirrorPlugins where the plugins belong. */
   slot: Plugin;
   /** The loaded kit, if it is here. */
   loaded: () => Kit | undefined;
-  /** Loads the kit (once) and puts its plugins into the slot. */
+  /** Loads this editor's deferred chunks (once) and puts their plugins into their slots. */
   ensure: () => Promise<Kit>;
 };
 
-type Idle = (run: () => void) => () => void;
+type Member = {
+  name: string;
+  key: PluginKey;
+  load: () => Promise<{ plugins: Plugin[] }>;
+  kit?: { plugins: Plugin[] };
+};
+type Group = { members: Member[]; loading?: Promise<void> };
 
-const whenIdle: Idle = (run) => {
+const groups = new WeakMap<Editor, Group>();
+
+const whenIdle = (run: () => void): (() => void) => {
   if (typeof requestIdleCallback === 'function') {
     const handle = requestIdleCallback(run, { timeout: IDLE_TIMEOUT_MS });
     return () => cancelIdleCallback(handle);
@@ -36,47 +49,61 @@ const whenIdle: Idle = (run) => {
   return () => clearTimeout(handle);
 };
 
+/** Fetches every chunk not yet here, then puts all that arrived into their slots at once. */
+function loadGroup(editor: Editor, group: Group): Promise<void> {
+  group.loading ??= (async () => {
+    const missing = group.members.filter((member) => !member.kit);
+    const results = await Promise.allSettled(missing.map((member) => member.load()));
+    const arrived: [Member, { plugins: Plugin[] }][] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') arrived.push([missing[i] as Member, result.value]);
+    });
+    for (const [member, kit] of arrived) member.kit = kit;
+    if (!editor.isDestroyed) fill(editor, arrived);
+    // For bench:web's load breakdown and the browser tests: this behaviour is now in place.
+    for (const [member] of arrived) performance.mark(`collab-docs:deferred-${member.name}`);
+    // Offline or a new deployment: the next trigger tries the missing ones again.
+    if (arrived.length < missing.length) group.loading = undefined;
+  })();
+  return group.loading;
+}
+
 /**
- * `load` fetches the chunk and builds the kit for this editor; `plugins` are the kit's
- * ProseMirror plugins, put into the slot in order.
+ * `load` fetches the chunk and builds the kit for this editor; the kit's `plugins` are put into
+ * the slot in order.
  */
 export function deferredPlugins<Kit extends { plugins: Plugin[] }>(
   name: string,
   editor: Editor,
   load: () => Promise<Kit>,
 ): DeferredPlugins<Kit> {
-  const key = new PluginKey(`collabDocsDeferred:${name}`);
-  let kit: Kit | undefined;
-  let loading: Promise<Kit> | undefined;
+  let group = groups.get(editor);
+  if (!group) {
+    group = { members: [] };
+    groups.set(editor, group);
+  }
+  const member: Member = { name, key: new PluginKey(`collabDocsDeferred:${name}`), load };
+  group.members.push(member);
+  const inGroup = group;
 
-  const ensure = (): Promise<Kit> => {
-    loading ??= load().then(
-      (loadedKit) => {
-        if (!editor.isDestroyed) fill(editor, key, loadedKit.plugins);
-        kit = loadedKit;
-        // For bench:web's load breakdown and the browser tests: this behaviour is now in place.
-        performance.mark(`collab-docs:deferred-${name}`);
-        return loadedKit;
-      },
-      (error: unknown) => {
-        loading = undefined; // offline or a new deployment: the next trigger tries again
-        throw error;
-      },
-    );
-    return loading;
+  const loaded = () => member.kit as Kit | undefined;
+  const ensure = async (): Promise<Kit> => {
+    await loadGroup(editor, inGroup);
+    const kit = loaded();
+    if (!kit) throw new Error(`the ${name} editing chunk could not be loaded`);
+    return kit;
   };
   const start = () => {
-    if (kit) return false;
-    ensure().catch(() => undefined); // retried by the next trigger; commands that wait report it
+    if (!member.kit) loadGroup(editor, inGroup).catch(() => undefined);
     return false;
   };
 
   const slot = new Plugin({
-    key,
+    key: member.key,
     view(view) {
       let cancel: (() => void) | undefined;
       const check = () => {
-        if (cancel || kit || !view.editable) return;
+        if (cancel || member.kit || !view.editable || view.state.doc.content.size <= EMPTY_DOC_SIZE) return;
         cancel = whenIdle(start);
       };
       check();
@@ -88,15 +115,17 @@ export function deferredPlugins<Kit extends { plugins: Plugin[] }>(
       handleDrop: start,
     },
   });
-  return { slot, loaded: () => kit, ensure };
+  return { slot, loaded, ensure };
 }
 
-/** Puts `plugins` right after the slot keyed `key`, keeping every other plugin where it is. */
-function fill(editor: Editor, key: PluginKey, plugins: Plugin[]): void {
-  const [first] = plugins;
+/** One reconfiguration: each kit's plugins right after its slot, every other plugin where it is. */
+function fill(editor: Editor, arrived: [Member, { plugins: Plugin[] }][]): void {
+  const first = arrived.flatMap(([, kit]) => kit.plugins)[0];
   if (!first) return;
-  editor.registerPlugin(first, (_plugin, current) => {
-    const at = current.findIndex((plugin) => plugin.spec.key === key);
-    return at < 0 ? [...current, ...plugins] : [...current.slice(0, at + 1), ...plugins, ...current.slice(at + 1)];
-  });
+  editor.registerPlugin(first, (_plugin, current) =>
+    current.flatMap((plugin) => {
+      const entry = arrived.find(([member]) => plugin.spec.key === member.key);
+      return entry ? [plugin, ...entry[1].plugins] : [plugin];
+    }),
+  );
 }
