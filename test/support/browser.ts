@@ -271,6 +271,20 @@ export async function openEditor(page: Page, base: string, documentId: string, t
   await page.goto(`${base}/d/${documentId}`);
   await page.waitForSelector(EDITOR, { timeout: timeoutMs });
   await waitForStatus(page, 'Saved', timeoutMs);
+  await waitForDeferredEditing(page, timeoutMs);
+}
+
+/**
+ * The editing chunks loaded after the first render (web/src/editor/deferred-plugins.ts: table
+ * editing, linkify) are in, so nothing the editor uses is fetched later, when a test may have
+ * cut the network.
+ */
+export async function waitForDeferredEditing(page: Page, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(
+    () => ['table', 'link'].every((name) => performance.getEntriesByName(`collab-docs:deferred-${name}`).length > 0),
+    undefined,
+    { timeout: timeoutMs },
+  );
 }
 
 export async function waitForStatus(page: Page, text: string | RegExp, timeoutMs: number): Promise<void> {

@@ -8,18 +8,18 @@
  *
  * Adding plugins reconfigures the editor state, and ProseMirror then rebuilds every plugin view:
  * y-tiptap's sync view re-renders the whole document from the Y.Doc. So all of an editor's
- * deferred chunks load together and go in with one reconfiguration, once: when the editor is
- * editable and shows content and the browser is idle (a read-only viewer never needs them), or
- * at once on the first key press, paste or drop, or when a command asks for them (`ensure`). A
- * failed fetch (offline) is forgotten, so the next trigger tries again.
+ * deferred chunks load together and go in with one reconfiguration, once: at the first idle
+ * moment after the editor is built (while an open waits for the server's copy, the document is
+ * still empty then; at the latest a second later), or at once on the first key press, paste or
+ * drop, or when a command asks for them (`ensure`). Not later: someone who loses the network
+ * after opening a document still has tables and links. A failed fetch is forgotten, so the next
+ * trigger tries again.
  */
 import type { Editor } from '@tiptap/core';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 
-/** The longest the chunks wait for an idle moment once the editor is editable and shows content. */
+/** The longest the chunks wait for an idle moment once the editor is built. */
 const IDLE_TIMEOUT_MS = 1_000;
-/** An empty document (one empty paragraph) has this content size: nothing to show yet. */
-const EMPTY_DOC_SIZE = 2;
 
 export type DeferredPlugins<Kit> = {
   /** The placeholder to return from addProseMirrorPlugins where the plugins belong. */
@@ -100,14 +100,10 @@ export function deferredPlugins<Kit extends { plugins: Plugin[] }>(
 
   const slot = new Plugin({
     key: member.key,
-    view(view) {
-      let cancel: (() => void) | undefined;
-      const check = () => {
-        if (cancel || member.kit || !view.editable || view.state.doc.content.size <= EMPTY_DOC_SIZE) return;
-        cancel = whenIdle(start);
-      };
-      check();
-      return { update: check, destroy: () => cancel?.() };
+    view() {
+      // Rebuilt with every plugin view when the kits go in: by then there is nothing to wait for.
+      const cancel = member.kit ? undefined : whenIdle(start);
+      return { destroy: () => cancel?.() };
     },
     props: {
       handleKeyDown: start,
