@@ -21,15 +21,16 @@
  * from the comments (`commentText`).
  */
 import { type RawBuilder, sql } from 'kysely';
-import type {
-  DocumentQuery,
-  ParsedQuery,
-  RankedDocument,
-  SearchIndex,
-  Sql,
-  TitleHit,
-  TitleMatchKind,
-  TitleQuery,
+import {
+  type DocumentQuery,
+  type ParsedQuery,
+  PREPARED,
+  type RankedDocument,
+  type SearchIndex,
+  type Sql,
+  type TitleHit,
+  type TitleMatchKind,
+  type TitleQuery,
 } from '../../app/ports.ts';
 import { commentsReadableIn, type Reach, readableReach } from '../../app/readable-documents.ts';
 
@@ -102,7 +103,8 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   private async reach(actor: string, workspaceId: string | undefined): Promise<Reach> {
-    const r = (await readableReach(actor, workspaceId).execute(this.db)).rows[0];
+    // Prepared: its text depends only on whether a workspace is given, its plan on no value.
+    const r = (await sql<Reach>`${readableReach(actor, workspaceId)} ${PREPARED}`.execute(this.db)).rows[0];
     return r ?? { full: [], general: [], hidden: [], direct: [] };
   }
 

@@ -15,6 +15,7 @@ import { Metrics } from '../../observability/metrics.ts';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import { type Database, openDatabase } from './database.ts';
 import { migrateToLatest } from './migrator.ts';
+import { PostgresSearchIndex } from './postgres-search.ts';
 import { statementName } from './prepared-statements.ts';
 
 const ids = { user: crypto.randomUUID(), ws: crypto.randomUUID() };
@@ -103,6 +104,18 @@ describe.runIf(process.env.DATABASE_URL)('prepared statements [postgres]', () =>
     expect(names).toContain(statementName(marked.compile().sql));
     expect(names).not.toContain(statementName(q.compile().sql));
     expect(names.every((n) => n.startsWith('cd_'))).toBe(true);
+  });
+
+  it("search's reach (who may open what) is prepared: its text does not depend on the caller", async () => {
+    const index = new PostgresSearchIndex(db);
+    const query = { words: ['zebra'], phrases: [], prefixLast: false };
+    for (const actor of [ids.user, crypto.randomUUID()]) {
+      await index.documents({ actor, query, limit: 5 });
+    }
+    const reach = (await prepared()).filter((p) => p.statement.includes('as hidden'));
+    expect(reach).toHaveLength(1);
+    expect((reach[0]?.generic_plans ?? 0) + (reach[0]?.custom_plans ?? 0)).toBe(2);
+    expect((await prepared()).some((p) => p.statement.includes('body_hits'))).toBe(false);
   });
 
   it("one workspace's list is parsed once and, after its first runs, served by a generic plan", async () => {
