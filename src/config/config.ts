@@ -51,6 +51,11 @@ export const ConfigSchema = T.Object({
     connectTimeoutMs: Int(1, 120_000, 5_000, 'DB_POOL_CONNECT_TIMEOUT_MS'),
     statementTimeoutMs: Int(1, 600_000, 5_000, 'DB_STATEMENT_TIMEOUT_MS'),
     maxLifetimeSeconds: Int(0, 86_400, 1_800, 'DB_POOL_MAX_LIFETIME_SECONDS'),
+    preparedStatements: T.Boolean({
+      default: true,
+      description:
+        'DB_PREPARED_STATEMENTS: run the hot, stable statements as named prepared statements (false behind a pooler that cannot keep them, e.g. PgBouncer < 1.21 in transaction mode)',
+    }),
   }),
   auth: Group({
     jwtIssuer: T.String({ default: 'collab-docs', minLength: 1, description: 'JWT_ISSUER' }),
@@ -674,6 +679,7 @@ const ENV: Record<string, [Path, Kind]> = {
   DB_POOL_CONNECT_TIMEOUT_MS: ['db.connectTimeoutMs', 'int'],
   DB_STATEMENT_TIMEOUT_MS: ['db.statementTimeoutMs', 'int'],
   DB_POOL_MAX_LIFETIME_SECONDS: ['db.maxLifetimeSeconds', 'int'],
+  DB_PREPARED_STATEMENTS: ['db.preparedStatements', 'bool'],
   JWT_ISSUER: ['auth.jwtIssuer', 'str'],
   JWT_AUDIENCE: ['auth.jwtAudience', 'str'],
   ACCESS_TOKEN_TTL_SECONDS: ['auth.accessTokenTtlSeconds', 'int'],

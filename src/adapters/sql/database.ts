@@ -58,13 +58,20 @@ function poolPerRole(created: Map<string, Sql>, make: (role: Role) => Sql): (rol
   };
 }
 
-function instrumentPgPool(name: string, pool: pg.Pool, acquireTimeoutMs: number, metrics: Metrics): pg.Pool {
+function instrumentPgPool(
+  name: string,
+  pool: pg.Pool,
+  opts: { acquireTimeoutMs: number; preparedStatements: boolean },
+  metrics: Metrics,
+): pg.Pool {
+  const { acquireTimeoutMs } = opts;
   const connect = boundedConnect(pool, acquireTimeoutMs);
   // Kysely only calls connect(); time it so acquire-wait is measured per pool.
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
     const started = performance.now();
     try {
-      const client = preparing(await connect());
+      // DB_PREPARED_STATEMENTS=false: marked statements run unnamed (their mark is a comment).
+      const client = opts.preparedStatements ? preparing(await connect()) : await connect();
       metrics.poolAcquireWait.observe({ pool: name }, (performance.now() - started) / 1000);
       return client;
     } catch (err) {
@@ -107,7 +114,14 @@ function openPostgres(cfg: Config, url: string, metrics: Metrics, logError: (err
     metrics.poolAcquireTimeouts.inc({ pool: name }, 0);
     return new Kysely<DB>({
       dialect: withPortErrors(
-        new PostgresDialect({ pool: instrumentPgPool(name, pool, cfg.db.acquireTimeoutMs, metrics) }),
+        new PostgresDialect({
+          pool: instrumentPgPool(
+            name,
+            pool,
+            { acquireTimeoutMs: cfg.db.acquireTimeoutMs, preparedStatements: cfg.db.preparedStatements },
+            metrics,
+          ),
+        }),
       ),
     });
   };

@@ -71,12 +71,14 @@ describe.runIf(process.env.DATABASE_URL)('prepared statements [postgres]', () =>
   let database: Database;
   let metrics: Metrics;
   let drop: () => Promise<void>;
+  let url: string;
   /** One api connection: every statement below runs on the session it inspects. */
   let db: Sql;
 
   beforeAll(async () => {
     const created = await createTestDatabase();
     drop = created.drop;
+    url = created.url;
     metrics = new Metrics();
     const cfg = loadConfig({ DATABASE_URL: created.url, DB_POOL_API_MAX: '1', DB_POOL_ACQUIRE_TIMEOUT_MS: '5000' });
     database = await openDatabase(cfg, { metrics, logError: () => undefined });
@@ -116,6 +118,25 @@ describe.runIf(process.env.DATABASE_URL)('prepared statements [postgres]', () =>
     expect(reach).toHaveLength(1);
     expect((reach[0]?.generic_plans ?? 0) + (reach[0]?.custom_plans ?? 0)).toBe(2);
     expect((await prepared()).some((p) => p.statement.includes('body_hits'))).toBe(false);
+  });
+
+  it('DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them): marked statements run unnamed, same rows', async () => {
+    const cfg = loadConfig({
+      DATABASE_URL: url,
+      DB_POOL_API_MAX: '1',
+      DB_POOL_ACQUIRE_TIMEOUT_MS: '5000',
+      DB_PREPARED_STATEMENTS: 'false',
+    });
+    const plain = await openDatabase(cfg, { metrics: new Metrics(), logError: () => undefined });
+    try {
+      const pdb = plain.pool('api');
+      const q = pdb.selectFrom('documents').select(['id', 'title']).where('workspace_id', '=', ids.ws).orderBy('id');
+      expect(await q.modifyEnd(PREPARED).execute()).toEqual(await q.execute());
+      const names = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(pdb);
+      expect(names.rows).toEqual([]);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("one workspace's list is parsed once and, after its first runs, served by a generic plan", async () => {
