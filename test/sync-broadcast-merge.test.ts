@@ -62,10 +62,14 @@ const OPTIONS: RegistryOptions = {
   compactThreshold: 100_000,
   compactIdleMs: 0,
 };
+/** Batched broadcasts as the metrics see them (sync_broadcast_duration_seconds, sync_broadcast_updates). */
+const broadcasts: { lane: string; seconds: number; updates: number; sockets: number }[] = [];
 const observer = {
   sent: () => undefined,
   received: () => undefined,
   propagated: () => undefined,
+  broadcast: (lane: string, seconds: number, updates: number, sockets: number) =>
+    broadcasts.push({ lane, seconds, updates, sockets }),
   persisted: () => undefined,
   persistFailed: () => undefined,
   presenceDropped: () => undefined,
@@ -214,4 +218,19 @@ describe('[S5.4] fan-out over real sockets with a broadcast longer than the tick
       expect(updatesBeforeSaved).toBeLessThanOrEqual(1);
     }
   }, 180_000);
+
+  it('[S5.4] reports each broadcast to the metrics: its lane, its length, the updates it merged and the sockets it reached', () => {
+    const withUpdates = broadcasts.filter((b) => b.updates > 0);
+    // Every typed update went out in some broadcast, most of them merged (at most 2 frames per viewer).
+    expect(withUpdates.reduce((n, b) => n + b.updates, 0)).toBe(TYPISTS * UPDATES_PER_TYPIST);
+    expect(Math.max(...withUpdates.map((b) => b.updates))).toBeGreaterThan(1);
+    for (const b of withUpdates) {
+      expect(b.lane).toBe('all');
+      expect(b.sockets).toBe(VIEWERS + TYPISTS);
+    }
+    // Written in chunks of CHUNK sockets at SEND_COST_MS each: the broadcast lasted its writes.
+    expect(Math.max(...withUpdates.map((b) => b.seconds))).toBeGreaterThanOrEqual(
+      ((VIEWERS + TYPISTS - 1) * SEND_COST_MS) / 1000 / 2,
+    );
+  });
 });

@@ -10,6 +10,10 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
 const BUFFER_BUCKETS = [0, 1024, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
 /** Propagation is sub-millisecond on one instance: finer buckets at the bottom. */
 const PROPAGATION_BUCKETS = [0.0001, 0.00025, 0.0005, ...LATENCY_BUCKETS];
+/** Updates merged into one broadcast: 1 in a calm room, dozens when a hot one is behind. */
+const MERGED_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+/** Room tiers (RoomMode), all exported even when zero so a dashboard's series never vanish. */
+const ROOM_MODES = ['full', 'reduced', 'view-only'];
 
 export type SyncGauges = {
   openSockets: () => number;
@@ -18,6 +22,8 @@ export type SyncGauges = {
   roomLoads: () => { active: number; waiting: number };
   /** Send-buffer sizes of open sockets (sampled at scrape time). */
   sendBuffers: () => number[];
+  /** Loaded rooms by tier (full, reduced, view-only), read at scrape time. */
+  roomsByMode: () => Record<string, number>;
 };
 
 export class SyncMetrics {
@@ -44,6 +50,8 @@ export class SyncMetrics {
   private readonly fleetAge: client.Histogram;
   private readonly catchUps: client.Counter<'event'>;
   private readonly catchUpBytes: client.Histogram;
+  private readonly broadcastDuration: client.Histogram<'lane'>;
+  private readonly broadcastUpdates: client.Histogram<'lane'>;
 
   constructor(registry: client.Registry, gauges: SyncGauges) {
     const registers = [registry];
@@ -178,6 +186,30 @@ export class SyncMetrics {
         this.set(gauges.openSockets());
       },
     });
+    this.broadcastDuration = new client.Histogram({
+      name: 'sync_broadcast_duration_seconds',
+      help: "A big room's batched broadcast from start to its last chunk written, by lane (all; editors, viewers in rooms with a viewer lane)",
+      labelNames: ['lane'],
+      buckets: PROPAGATION_BUCKETS,
+      registers,
+    });
+    this.broadcastUpdates = new client.Histogram({
+      name: 'sync_broadcast_updates',
+      help: 'Updates merged into one batched broadcast of a big room, by lane (a hot room behind merges many)',
+      labelNames: ['lane'],
+      buckets: MERGED_BUCKETS,
+      registers,
+    });
+    new client.Gauge({
+      name: 'sync_rooms_by_mode',
+      help: 'Documents open on this instance by tier (full; reduced: sampled presence; view-only)',
+      labelNames: ['mode'],
+      registers,
+      collect() {
+        const counts = gauges.roomsByMode();
+        for (const mode of ROOM_MODES) this.set({ mode }, counts[mode] ?? 0);
+      },
+    });
     new client.Gauge({
       name: 'sync_rooms_loaded',
       help: 'Documents open on this instance',
@@ -224,6 +256,11 @@ export class SyncMetrics {
 
   propagated(seconds: number): void {
     this.propagation.observe(seconds);
+  }
+
+  broadcast(lane: string, seconds: number, updates: number): void {
+    this.broadcastDuration.observe({ lane }, seconds);
+    this.broadcastUpdates.observe({ lane }, updates);
   }
 
   persisted(updates: number, _bytes: number, seconds: number): void {

@@ -41,6 +41,8 @@ export type LaneDeps = {
   /** The state vector of the document now, without `update`. */
   stateVectorBefore(update: Uint8Array): Uint8Array;
   propagated(seconds: number, recipients: number): void;
+  /** A broadcast finished: its length (start to last chunk), updates merged, sockets written. */
+  broadcasted(ms: number, updates: number, sockets: number): void;
 };
 
 export class BroadcastLane {
@@ -144,6 +146,7 @@ export class BroadcastLane {
       this.lastMs = this.lastEnd - started;
       this.lastChunked = targets.length > chunk;
       if (frame) this.deps.propagated((this.lastEnd - since) / 1000, recipients);
+      this.deps.broadcasted(this.lastMs, updates.length, targets.length);
       // What arrived during a chunked broadcast goes next, after the pause.
       if ((this.pending.length > 0 || this.riders.length > 0) && !this.timer) this.schedule();
     };

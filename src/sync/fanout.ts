@@ -21,7 +21,7 @@ import { type CatchUpObserver, stateVectorBefore, ViewerCatchUps } from './catch
 import type { Clock, Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
 import type { RoomLimits } from './limits.ts';
-import type { FrameKind, RoomObserver } from './ports.ts';
+import type { BroadcastLaneName, FrameKind, RoomObserver } from './ports.ts';
 import {
   type Access,
   encodeAwareness,
@@ -131,7 +131,7 @@ export class Fanout {
     const chunk = Math.max(1, room.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS);
     this.chunk = chunk;
     const viewerTickMs = Math.max(tickMs, room.limits.viewerTickMs ?? tickMs);
-    const lane = (targets: () => Session[], floorMs: number) =>
+    const lane = (name: BroadcastLaneName, targets: () => Session[], floorMs: number) =>
       new BroadcastLane(
         this.clock,
         { tickMs, floorMs, chunk },
@@ -141,11 +141,12 @@ export class Fanout {
             this.deliver(frame, riders, to, from, end, before, skip),
           stateVectorBefore: (update) => stateVectorBefore(this.doc, update),
           propagated: (seconds, recipients) => this.observer.propagated(seconds, recipients),
+          broadcasted: (ms, updates, sockets) => this.observer.broadcast?.(name, ms / 1000, updates, sockets),
         },
       );
-    this.all = lane(() => [...this.sessions], 0);
-    this.editorLane = lane(() => [...this.editing], room.limits.editorTickMs ?? DEFAULT_EDITOR_TICK_MS);
-    this.viewerLane = lane(() => [...this.sessions].filter((s) => !this.editing.has(s)), viewerTickMs);
+    this.all = lane('all', () => [...this.sessions], 0);
+    this.editorLane = lane('editors', () => [...this.editing], room.limits.editorTickMs ?? DEFAULT_EDITOR_TICK_MS);
+    this.viewerLane = lane('viewers', () => [...this.sessions].filter((s) => !this.editing.has(s)), viewerTickMs);
     this.catchUps = new ViewerCatchUps({
       doc: room.doc,
       lagBytes: room.limits.viewerLagBytes ?? DEFAULT_VIEWER_LAG_BYTES,

@@ -92,11 +92,20 @@ export interface RoomBus {
 
 export type FrameKind = 'update' | 'awareness' | 'sync' | 'control';
 
+/** A big room's batching lanes (fanout.ts): one for everyone, or editors and viewers apart. */
+export type BroadcastLaneName = 'all' | 'editors' | 'viewers';
+
 /** Hooks for metrics (observability/sync-metrics.ts implements it); none may throw. */
 export interface RoomObserver {
   sent(kind: FrameKind, frames: number, bytes: number): void;
   received(kind: string, bytes: number): void;
   propagated(seconds: number, recipients: number): void;
+  /**
+   * A big room's batched broadcast finished [S5.4]: which lane (everyone, or editors / viewers of a
+   * room with a viewer lane), how long its writes took from start to last chunk, how many updates
+   * it merged, and how many sockets it was written to.
+   */
+  broadcast?(lane: BroadcastLaneName, seconds: number, updates: number, sockets: number): void;
   persisted(updates: number, bytes: number, seconds: number): void;
   persistFailed(err: unknown, attempt: number): void;
   presenceDropped(): void;

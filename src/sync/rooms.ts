@@ -172,6 +172,13 @@ export class RoomRegistry {
     return { active: this.loadSlots.active, waiting: this.loadSlots.pending };
   }
 
+  /** Loaded rooms by tier (a metric: how many documents are hot enough to be reduced or view-only). */
+  roomsByMode(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const e of this.entries.values()) counts[e.room.mode] = (counts[e.room.mode] ?? 0) + 1;
+    return counts;
+  }
+
   get sessionCount(): number {
     let n = 0;
     for (const e of this.entries.values()) n += e.room.sessions.size;

@@ -40,6 +40,7 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
     loadedRooms: () => rooms?.roomCount ?? 0,
     roomLoads: () => rooms?.roomLoads ?? { active: 0, waiting: 0 },
     sendBuffers: () => endpoint?.sendBuffers() ?? [],
+    roomsByMode: () => rooms?.roomsByMode() ?? {},
   });
   if (!config.roles.includes('sync') || !identity) {
     return { metrics, attach: () => undefined, close: async () => undefined };
