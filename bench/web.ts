@@ -19,6 +19,9 @@
  *   WEB_BUILD (auto)           `never`: measure WEB_DIR as it is, without building it first
  *   BENCH_WEB_CPU_PROFILE      a directory: each cold open's main-thread CPU profile is written
  *                              there (cold-N.cpuprofile; `node bench/cpu-profile.ts` summarises it)
+ *   BENCH_WEB_TRACE            a directory: each cold open's Chrome trace (cold-N.json, timeline
+ *                              categories: tasks, layout, paint, frames; `node bench/web-trace.ts`
+ *                              lists the main thread's tasks around the editable frame)
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +54,7 @@ const RICH = {
 };
 const WEB_DIR = resolve(process.env.WEB_DIR || DEFAULT_WEB_DIR);
 const CPU_PROFILE_DIR = process.env.BENCH_WEB_CPU_PROFILE ? resolve(process.env.BENCH_WEB_CPU_PROFILE) : undefined;
+const TRACE_DIR = process.env.BENCH_WEB_TRACE ? resolve(process.env.BENCH_WEB_TRACE) : undefined;
 
 const log = (msg: string) => process.stderr.write(`[bench:web] ${msg}\n`);
 const emit = (obj: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -193,6 +197,17 @@ const PHASES = (): Record<string, number> => {
   return out;
 };
 
+/** What a trace records: the main thread's tasks, scripts, style/layout/paint and frames, and user timing marks. */
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'blink.user_timing',
+  'v8.execute',
+  'toplevel',
+  'disabled-by-default-devtools.timeline.stack',
+];
+
 /** Same for the plain page; `chars` counts non-space characters (the HTML's whitespace differs). */
 const PLAIN_CONDITION = (chars: number) =>
   document.body && (document.body.textContent ?? '').replace(/\s+/g, '').length >= chars ? performance.now() : false;
@@ -222,9 +237,27 @@ async function measureEditor(browser: Browser, base: string, session: Session, d
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    /** With a trace: when each WebSocket frame reached the browser (not when the page got to it). */
+    const frames: { ts: number; dir: 'in' | 'out'; bytes: number }[] = [];
+    if (TRACE_DIR) {
+      mkdirSync(TRACE_DIR, { recursive: true });
+      const net = await context.newCDPSession(page);
+      await net.send('Network.enable');
+      const record = (dir: 'in' | 'out') => (e: { timestamp: number; response: { payloadData: string } }) =>
+        frames.push({ ts: e.timestamp * 1e6, dir, bytes: e.response.payloadData.length });
+      net.on('Network.webSocketFrameReceived', record('in'));
+      net.on('Network.webSocketFrameSent', record('out'));
+      await browser.startTracing(page, { path: join(TRACE_DIR, `cold-${i + 1}.json`), categories: TRACE_CATEGORIES });
+    }
     await page.goto(`${base}/d/${documentId}`, { waitUntil: 'commit' });
     const c = await page.waitForFunction(EDITABLE_CONDITION, chars, { timeout: 60_000, polling: 'raf' });
     cold.push((await c.jsonValue()) as number);
+    if (TRACE_DIR) {
+      // A few more frames, so the trace shows what follows the editable one.
+      await page.evaluate(() => new Promise((done) => setTimeout(done, 300)));
+      await browser.stopTracing();
+      writeFileSync(join(TRACE_DIR, `cold-${i + 1}.ws.json`), JSON.stringify(frames));
+    }
     if (cdp && CPU_PROFILE_DIR) {
       const { profile } = await cdp.send('Profiler.stop');
       mkdirSync(CPU_PROFILE_DIR, { recursive: true });
