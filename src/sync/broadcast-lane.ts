@@ -1,164 +1,194 @@
 /**
- * One batching lane of a big room's fan-out (fanout.ts): updates merged into one frame per
- * broadcast. A broadcast goes out at the end of the event-loop turn in which its first update
- * arrived (what arrived together goes together, as Hocuspocus merges per turn). A broadcast that
- * fits in one turn (at most `chunk` sockets) cannot be interleaved with arrivals: what arrives
- * while it is written is read in the next turn and goes merged at that turn's end, with no pause
- * (a pause would add its length to the next edit in a busy small room). A broadcast to more than
- * `chunk` sockets writes one chunk per event-loop turn, so even 10,000 sockets never hold the loop
- * for more than a few ms; after it the next one waits its duration — at most a tick — from its
- * END, so fan-out keeps to about half the event loop and everything that arrives meanwhile is
- * merged into the next frame (never one broadcast per update; issue 15). A lane's floor (the
- * viewer tick) spaces broadcasts' STARTS: at most one per floor, with no added silence. A
- * broadcast carrying one sender's updates only skips that sender (it holds them already). A big
- * room's presence samples ride the next broadcast (`attach`): one write per socket for both.
- * A room runs one lane for everyone, or two: editors with no floor, viewers with the viewer tick
- * as their floor (one merged frame per viewer tick for all of them).
+ * One rolling lane of a big room's fan-out (fanout.ts) [S5.4, S5.7]: the lane cycles over its
+ * sockets one chunk per event-loop turn, and each chunk is written everything that arrived up to
+ * the moment it is written (its window in the room's LaneLog: one merged update, one encoded
+ * frame, shared by the sockets at the same position). An update that arrives half-way through a
+ * cycle reaches the rest of that cycle's chunks at once and the first ones in the next cycle, so
+ * every socket has it within ONE cycle — where a broadcast of a snapshot made it wait for the
+ * next broadcast and then for its socket's turn in it (p95 ≈ 1.7 cycles; issue 15).
+ *
+ * A cycle starts at the end of the turn in which something arrived for an idle lane (what arrives
+ * together goes together, as Hocuspocus merges per turn), and the next one right after it while
+ * anything is owed, no sooner than the lane's spacing after the previous start: its floor (the
+ * viewer or editor tick), and for a lane of more than one chunk the broadcast tick (a socket gets
+ * at most one frame per tick). A lane that fits in one chunk has no tick: one write per turn with
+ * arrivals, no pause. When nobody is owed anything the lane stops (no idle work). Chunks yield the
+ * loop between them, so `/livez`, SAVED and other rooms interleave. A window holding one sender's
+ * updates only is not written to that sender; presence samples ride the next write of each
+ * socket (one write for both). Joins start at the log's head (their sync step 2 holds the rest);
+ * a socket that left is skipped.
  */
-import * as Y from 'yjs';
 import type { Clock, Timer } from './clock.ts';
-import { encodeSyncUpdate } from './protocol.ts';
+import type { LaneLog, Riders, UpdateWindow } from './lane-log.ts';
 import type { Session } from './session.ts';
 
+/** What `write` did: bit 1 the update went, bit 2 the presence did. */
+export const WROTE_UPDATE = 1;
+export const WROTE_PRESENCE = 2;
+
 export type LaneDeps = {
-  /** The sessions this broadcast goes to (a snapshot: joins meanwhile got it in their sync step 2). */
+  /** The sessions of this lane now (a snapshot per cycle). */
   targets(): Session[];
+  /** Whether the room still sends through this lane (a room changes lanes as it grows or shrinks). */
+  active(): boolean;
+  /** Wakes the lanes the room now uses; false when it uses none (this lane finishes what it owes). */
+  handOff(): boolean;
   /**
-   * Writes `frame` (none: a broadcast of riders only) and the `riders` (presence frames going in
-   * the same write) to targets[from, to), the update not to `skip`; returns how many got the
-   * update. `before()`: the state vector of the document without this update, for sockets that
-   * must catch up later instead.
+   * Writes the update window (none: presence only) and the riders to one socket under
+   * backpressure (a lagging viewer gets no update and catches up from `update.before()`); returns
+   * WROTE_UPDATE | WROTE_PRESENCE for what went.
    */
-  deliver(
-    frame: Uint8Array | undefined,
-    riders: readonly Uint8Array[],
-    targets: Session[],
-    from: number,
-    to: number,
-    before: () => Uint8Array,
-    skip: Session | undefined,
-  ): number;
-  /** The state vector of the document now, without `update`. */
-  stateVectorBefore(update: Uint8Array): Uint8Array;
+  write(session: Session, update: UpdateWindow | undefined, riders: Riders): number;
+  /** A chunk wrote `updates` update frames (`updateBytes`) and `presence` presence writes (`presenceBytes`). */
+  sent(updates: number, updateBytes: number, presence: number, presenceBytes: number): void;
   propagated(seconds: number, recipients: number): void;
-  /** A broadcast finished: its length (start to last chunk), updates merged, sockets written. */
+  /** A cycle finished: its length (first chunk to last), updates it started delivering, sockets in it. */
   broadcasted(ms: number, updates: number, sockets: number): void;
 };
 
 export class BroadcastLane {
-  private pending: Uint8Array[] = [];
-  /** Presence frames that go with the next broadcast, in the same write to each socket. */
-  private riders: Uint8Array[] = [];
-  /** The one session every pending update came from (it needs none of them); null when mixed or unknown. */
-  private sender: Session | null = null;
-  /** Receipt (clock) of the oldest update waiting, for propagation. */
-  private since = 0;
-  /** When the last broadcast started, finished writing to every socket, and how long it took. */
-  private lastStart = Number.NEGATIVE_INFINITY;
-  private lastEnd = Number.NEGATIVE_INFINITY;
-  private lastMs = 0;
-  /** Whether the last broadcast spanned more than one event-loop turn (it was chunked). */
-  private lastChunked = false;
-  /** A chunked broadcast is in progress (its next chunk waits for the next turn). */
-  private broadcasting = false;
+  private targets: Session[] = [];
+  private next = 0;
+  private cycling = false;
   private timer: Timer | undefined;
+  /** When the last cycle started, and whether it spanned more than one chunk. */
+  private cycleStart = Number.NEGATIVE_INFINITY;
+  private lastChunked = false;
+  /** Log sequence up to which this lane's cycles have reported updates (sync_broadcast_updates). */
+  private counted = 0;
+  /** The current cycle: update frames written, receipt of the oldest update its first chunk wrote. */
+  private recipients = 0;
+  private oldestAt = Number.POSITIVE_INFINITY;
+  private wrote = false;
   private readonly clock: Clock;
+  private readonly log: LaneLog;
   private readonly opts: { tickMs: number; floorMs: number; chunk: number };
   private readonly deps: LaneDeps;
 
-  constructor(clock: Clock, opts: BroadcastLane['opts'], deps: LaneDeps) {
+  constructor(clock: Clock, log: LaneLog, opts: BroadcastLane['opts'], deps: LaneDeps) {
     this.clock = clock;
+    this.log = log;
     this.opts = opts;
     this.deps = deps;
   }
 
-  /** `from`: the local session that sent the update (undefined: the bus, storage, the server). */
-  add(update: Uint8Array, receivedAt: number, from?: Session): void {
-    if (this.pending.length === 0) {
-      this.since = receivedAt || this.clock.now();
-      this.sender = from ?? null;
-    } else if (this.sender !== from) this.sender = null;
-    this.pending.push(update);
-    if (this.timer || this.broadcasting) return;
+  /**
+   * Something was appended to the log for this lane's sockets (`seq`: the update's sequence;
+   * none: a presence sample). An idle lane starts a cycle; a running one picks it up as it goes.
+   */
+  wake(seq?: number): void {
+    if (this.timer || this.cycling) return;
+    this.counted = seq ?? this.log.head;
     this.schedule();
   }
 
-  /**
-   * A frame (a presence sample) for every target of this lane, written together with the next
-   * broadcast's update frame (one write per socket instead of two), or alone when no update comes.
-   */
-  attach(frame: Uint8Array): void {
-    this.riders.push(frame);
-    if (this.timer || this.broadcasting) return;
-    this.schedule();
+  /** Whether a cycle is running or due. */
+  get busy(): boolean {
+    return this.cycling || this.timer !== undefined;
   }
 
   private schedule(): void {
-    // Only a chunked broadcast pauses the next one: it shared the loop with arrivals for its whole length.
-    const pause = this.lastChunked ? Math.min(this.opts.tickMs, this.lastMs) : 0;
-    // The floor is a rate (at most one broadcast per floor, counted from the last one's start), not
-    // a silence after each: a viewer tick of 50 ms after a 45 ms broadcast would double the cycle.
-    const due = Math.max(this.lastStart + this.opts.floorMs, this.lastEnd + pause);
-    const wait = Math.max(0, due - this.clock.now());
+    // A rate of cycle starts, not a silence after each: a viewer tick of 50 ms after a 45 ms
+    // cycle would double it.
+    const spacing = Math.max(this.opts.floorMs, this.lastChunked ? this.opts.tickMs : 0);
+    const wait = Math.max(0, this.cycleStart + spacing - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      this.startCycle();
     }, wait);
   }
 
-  private flush(): void {
-    const updates = this.pending;
-    const riders = this.riders;
-    if ((updates.length === 0 && riders.length === 0) || this.broadcasting) return;
-    this.pending = [];
-    this.riders = [];
-    const since = this.since;
-    const skip = this.sender ?? undefined;
-    this.sender = null;
-    const started = this.clock.now();
-    this.lastStart = started;
-    const merged = updates.length === 0 ? undefined : updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const frame = merged && encodeSyncUpdate(merged);
-    const targets = this.deps.targets();
-    let before: Uint8Array | undefined;
-    const held = () => {
-      before ??= this.deps.stateVectorBefore(merged!);
-      return before;
-    };
-    const chunk = Math.max(1, this.opts.chunk);
-    // Chunked: later updates reach the document between chunks, so what a socket holds without
-    // this one is taken now, before the first chunk.
-    if (merged && targets.length > chunk) held();
-    let next = 0;
-    let recipients = 0;
-    const step = () => {
-      this.timer = undefined;
-      const end = Math.min(targets.length, next + chunk);
-      recipients += this.deps.deliver(frame, riders, targets, next, end, held, skip);
-      next = end;
-      if (next < targets.length) {
-        this.broadcasting = true;
-        this.timer = this.clock.setTimeout(step, 0);
-        return;
+  private startCycle(): void {
+    this.targets = this.deps.targets();
+    this.next = 0;
+    this.cycling = true;
+    this.cycleStart = this.clock.now();
+    this.recipients = 0;
+    this.oldestAt = Number.POSITIVE_INFINITY;
+    this.wrote = false;
+    this.step();
+  }
+
+  private step(): void {
+    this.timer = undefined;
+    const end = Math.min(this.targets.length, this.next + Math.max(1, this.opts.chunk));
+    this.writeChunk(this.next, end);
+    this.next = end;
+    if (this.next < this.targets.length) {
+      this.timer = this.clock.setTimeout(() => this.step(), 0);
+      return;
+    }
+    this.endCycle();
+  }
+
+  /** Each socket of targets[from, to) gets its window and riders; the log positions move to the heads. */
+  private writeChunk(from: number, to: number): void {
+    const log = this.log;
+    const head = log.head;
+    const presenceHead = log.presenceHead;
+    let updates = 0;
+    let updateBytes = 0;
+    let presence = 0;
+    let presenceBytes = 0;
+    for (let i = from; i < to; i++) {
+      const s = this.targets[i]!;
+      const c = log.cursor(s);
+      if (!c) continue;
+      const owesUpdate = c.update < head;
+      const owesPresence = c.presence < presenceHead;
+      if (!owesUpdate && !owesPresence) continue;
+      const w = owesUpdate ? log.window(c.update) : undefined;
+      const riders = owesPresence ? log.riders(c.presence) : undefined;
+      c.update = head;
+      c.presence = presenceHead;
+      const update = w && w.sender !== s ? w : undefined;
+      if (!update && (!riders || riders.frames.length === 0)) continue;
+      // The first chunk's windows are what this cycle finishes delivering (everyone after it has them).
+      if (update && from === 0 && update.at < this.oldestAt) this.oldestAt = update.at;
+      const wrote = this.deps.write(s, update, riders ?? EMPTY);
+      if (wrote & WROTE_UPDATE) {
+        updates++;
+        updateBytes += update!.frame.byteLength;
       }
-      this.broadcasting = false;
-      this.lastEnd = this.clock.now();
-      this.lastMs = this.lastEnd - started;
-      this.lastChunked = targets.length > chunk;
-      if (frame) this.deps.propagated((this.lastEnd - since) / 1000, recipients);
-      this.deps.broadcasted(this.lastMs, updates.length, targets.length);
-      // What arrived during a chunked broadcast goes next, after the pause.
-      if ((this.pending.length > 0 || this.riders.length > 0) && !this.timer) this.schedule();
-    };
-    step();
+      if (wrote & WROTE_PRESENCE) {
+        presence++;
+        presenceBytes += riders!.bytes;
+      }
+    }
+    if (updates > 0 || presence > 0) {
+      this.wrote = true;
+      this.deps.sent(updates, updateBytes, presence, presenceBytes);
+    }
+    this.recipients += updates;
+  }
+
+  private endCycle(): void {
+    this.cycling = false;
+    const now = this.clock.now();
+    this.lastChunked = this.targets.length > this.opts.chunk;
+    const updates = this.log.head - this.counted;
+    this.counted = this.log.head;
+    if (this.wrote) {
+      if (this.oldestAt !== Number.POSITIVE_INFINITY && this.oldestAt > 0) {
+        this.deps.propagated((now - this.oldestAt) / 1000, this.recipients);
+      }
+      this.deps.broadcasted(now - this.cycleStart, updates, this.targets.length);
+    }
+    const targets = this.deps.targets();
+    this.targets = [];
+    const owed = targets.some((s) => this.log.owes(s));
+    this.log.trim();
+    if (!owed) return;
+    if (!this.deps.active() && this.deps.handOff()) return;
+    this.schedule();
   }
 
   stop(): void {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.broadcasting = false;
-    this.pending = [];
-    this.riders = [];
-    this.sender = null;
+    this.cycling = false;
+    this.targets = [];
   }
 }
+
+const EMPTY: Riders = { frames: [], bytes: 0 };

@@ -16,10 +16,11 @@
 import { trace } from '@opentelemetry/api';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { BroadcastLane } from './broadcast-lane.ts';
+import { BroadcastLane, WROTE_PRESENCE, WROTE_UPDATE } from './broadcast-lane.ts';
 import { type CatchUpObserver, stateVectorBefore, ViewerCatchUps } from './catch-up.ts';
 import type { Clock, Timer } from './clock.ts';
 import { CloseCode } from './close-codes.ts';
+import { LaneLog, type Riders, type UpdateWindow } from './lane-log.ts';
 import type { RoomLimits } from './limits.ts';
 import type { BroadcastLaneName, FrameKind, RoomObserver } from './ports.ts';
 import {
@@ -61,7 +62,6 @@ const DEFAULT_EDITOR_TICK_MS = 50;
 const DEFAULT_VIEWER_LAG_BYTES = 1_048_576;
 
 const STATUS_THROTTLE_MS = 1_000;
-const NO_RIDERS: readonly Uint8Array[] = [];
 /**
  * Sockets written per event-loop turn by one broadcast. A write costs ~10 µs of kernel time, so a
  * chunk holds the event loop ~5 ms: a broadcast to 10,000 sockets (~100 ms) no longer blocks
@@ -90,6 +90,8 @@ export class Fanout {
   /** ... or, with many viewers, editors in the fast lane and viewers in theirs (the viewer tick). */
   private readonly editorLane: BroadcastLane;
   private readonly viewerLane: BroadcastLane;
+  /** What the lanes still owe each session (shared: a session that moves lanes keeps its place). */
+  private readonly log: LaneLog;
   private readonly catchUps: ViewerCatchUps;
   private readonly pendingPresence = new Set<number>();
   /** Sockets written per event-loop turn by a broadcast, a presence sample or a status round. */
@@ -131,19 +133,32 @@ export class Fanout {
     const chunk = Math.max(1, room.limits.broadcastChunkSockets ?? BROADCAST_CHUNK_SOCKETS);
     this.chunk = chunk;
     const viewerTickMs = Math.max(tickMs, room.limits.viewerTickMs ?? tickMs);
-    const lane = (name: BroadcastLaneName, targets: () => Session[], floorMs: number) =>
-      new BroadcastLane(
+    this.log = new LaneLog((update) => stateVectorBefore(this.doc, update));
+    const lane = (name: BroadcastLaneName, targets: () => Session[], floorMs: number): BroadcastLane => {
+      const self: BroadcastLane = new BroadcastLane(
         this.clock,
+        this.log,
         { tickMs, floorMs, chunk },
         {
           targets,
-          deliver: (frame, riders, to, from, end, before, skip) =>
-            this.deliver(frame, riders, to, from, end, before, skip),
-          stateVectorBefore: (update) => stateVectorBefore(this.doc, update),
+          active: () => this.lanes()?.includes(self) ?? false,
+          handOff: () => {
+            const now = this.lanes();
+            if (!now) return false;
+            for (const l of now) l.wake();
+            return true;
+          },
+          write: (session, update, riders) => this.write(session, update, riders),
+          sent: (updates, updateBytes, presence, presenceBytes) => {
+            if (updates > 0) this.observer.sent('update', updates, updateBytes);
+            if (presence > 0) this.observer.sent('awareness', presence, presenceBytes);
+          },
           propagated: (seconds, recipients) => this.observer.propagated(seconds, recipients),
           broadcasted: (ms, updates, sockets) => this.observer.broadcast?.(name, ms / 1000, updates, sockets),
         },
       );
+      return self;
+    };
     this.all = lane('all', () => [...this.sessions], 0);
     this.editorLane = lane('editors', () => [...this.editing], room.limits.editorTickMs ?? DEFAULT_EDITOR_TICK_MS);
     this.viewerLane = lane('viewers', () => [...this.sessions].filter((s) => !this.editing.has(s)), viewerTickMs);
@@ -166,7 +181,8 @@ export class Fanout {
   update(update: Uint8Array, except: Session | undefined, receivedAt: number): void {
     const lanes = this.lanes();
     if (lanes) {
-      for (const lane of lanes) lane.add(update, receivedAt, except);
+      const seq = this.log.add(update, receivedAt || this.clock.now(), except ?? null);
+      for (const lane of lanes) lane.wake(seq);
       return;
     }
     const span = tracer.startSpan('sync.fanout', { attributes: { 'document.id': this.documentId } });
@@ -177,7 +193,7 @@ export class Fanout {
       return before;
     };
     const targets = [...this.sessions].filter((s) => s !== except);
-    const recipients = this.deliver(frame, NO_RIDERS, targets, 0, targets.length, held);
+    const recipients = this.deliver(frame, targets, held);
     span.setAttribute('sync.recipients', recipients);
     span.end();
     if (receivedAt > 0) this.observer.propagated((this.clock.now() - receivedAt) / 1000, recipients);
@@ -192,42 +208,34 @@ export class Fanout {
       : [this.all];
   }
 
-  /**
-   * One update frame (if any) to targets[from, to) but `skip` as one shared frame, the `riders`
-   * (presence) in the same write; a lagging viewer gets no update and catches up later from
-   * `before()` (catch-up.ts), a socket over the soft limit no presence. Returns how many got the update.
-   */
-  private deliver(
-    frame: Uint8Array | undefined,
-    riders: readonly Uint8Array[],
-    targets: Session[],
-    from: number,
-    to: number,
-    before: () => Uint8Array,
-    skip?: Session,
-  ): number {
-    const together = frame && riders.length > 0 ? [frame, ...riders] : undefined;
+  /** One update frame to every target as one shared frame (a small room); a lagging viewer catches up from `before()`. */
+  private deliver(frame: Uint8Array, targets: Session[], before: () => Uint8Array): number {
     let updates = 0;
-    let presence = 0;
-    for (let i = from; i < to; i++) {
-      const s = targets[i]!;
-      const update = frame !== undefined && s !== skip && !this.catchUps.holds(s, before);
-      let ride = riders.length > 0;
-      if (ride && s.socket.bufferedAmount > this.limits.sendBufferSoftBytes) {
-        this.observer.presenceDropped();
-        ride = false;
-      }
-      const frames = update ? (ride ? together! : [frame!]) : ride ? riders : undefined;
-      if (!frames || !this.sendFrames(s, frames)) continue;
-      if (update) updates++;
-      if (ride) presence++;
+    for (const s of targets) {
+      if (this.catchUps.holds(s, before)) continue;
+      if (this.sendTo(s, frame, 'update', false, true)) updates++;
     }
-    if (updates > 0) this.observer.sent('update', updates, updates * frame!.byteLength);
-    if (presence > 0) {
-      const bytes = riders.reduce((n, r) => n + r.byteLength, 0);
-      this.observer.sent('awareness', presence, presence * bytes);
-    }
+    if (updates > 0) this.observer.sent('update', updates, updates * frame.byteLength);
     return updates;
+  }
+
+  /**
+   * A lane's write to one socket: the update window (a lagging viewer gets none and catches up
+   * later from `before()`, catch-up.ts) and the riders (presence; none over the soft limit) in one
+   * write. Returns WROTE_UPDATE | WROTE_PRESENCE for what went.
+   */
+  private write(s: Session, window: UpdateWindow | undefined, riders: Riders): number {
+    const update = window !== undefined && !this.catchUps.holds(s, window.before);
+    let ride = riders.frames.length > 0;
+    if (ride && s.socket.bufferedAmount > this.limits.sendBufferSoftBytes) {
+      this.observer.presenceDropped();
+      ride = false;
+    }
+    if (update && !ride) return this.sendTo(s, window.frame, 'update', false, true) ? WROTE_UPDATE : 0;
+    if (!update && !ride) return 0;
+    const frames = update ? window!.with(riders) : riders.frames;
+    if (!this.sendFrames(s, frames)) return 0;
+    return (update ? WROTE_UPDATE : 0) | (ride ? WROTE_PRESENCE : 0);
   }
 
   /** Shared frames to one socket in one write when the transport can (sendTo's hard limit applies). */
@@ -268,8 +276,11 @@ export class Fanout {
       const frame = awarenessFrame(this.awareness, ids);
       // A big room's sample rides the next broadcast of each lane: one write per socket, not two.
       const lanes = this.lanes();
-      if (lanes) for (const lane of lanes) lane.attach(frame);
-      else this.inChunks('awareness', (s) => (this.sendTo(s, frame, 'awareness', false, true) ? frame.byteLength : 0));
+      if (lanes) {
+        this.log.attach(frame);
+        for (const lane of lanes) lane.wake();
+      } else
+        this.inChunks('awareness', (s) => (this.sendTo(s, frame, 'awareness', false, true) ? frame.byteLength : 0));
     }
     if (this.pendingPresence.size > 0) {
       this.presenceTimer = this.clock.setTimeout(() => this.flushPresence(), this.limits.presenceTickMs);
@@ -372,8 +383,14 @@ export class Fanout {
     step();
   }
 
-  /** A session left: a lagging viewer's state vector goes with it. */
+  /** A session joined: the lanes owe it nothing so far (its sync step 2 holds the document). */
+  joined(session: Session): void {
+    this.log.join(session);
+  }
+
+  /** A session left: its place in the lanes and a lagging viewer's state vector go with it. */
   forget(session: Session): void {
+    this.log.forget(session);
     this.catchUps.forget(session);
   }
 
@@ -384,6 +401,7 @@ export class Fanout {
     this.presenceTimer = this.statusTimer = undefined;
     for (const lane of [this.all, this.editorLane, this.viewerLane]) lane.stop();
     this.catchUps.stop();
+    this.log.clear();
     this.pendingPresence.clear();
   }
 }

@@ -206,6 +206,7 @@ export class Room {
   join(session: Session, rights: Access = session.access): void {
     if (this.sessions.has(session)) return;
     this.sessions.add(session);
+    this.fanout.joined(session);
     this.seats.joined(session, rights);
     session.queue = this.persist;
     this.sendTo(session, encodeSyncStep1(Y.encodeStateVector(this.doc)), 'sync');
