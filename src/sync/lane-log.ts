@@ -21,6 +21,12 @@ import type { Session } from './session.ts';
 export const LOG_MAX_ENTRIES = 1_024;
 /** Presence samples kept for sessions not yet written (one per presence tick; a cycle spans one or two). */
 const PRESENCE_MAX = 8;
+/**
+ * `trim` scans every session's position: it runs only once this many updates are kept, so a room
+ * whose editors' lane cycles every 50 ms does not scan 10,000 positions each time (the CPU profile
+ * at 10,000 × 30 had it at ~1 % of the main thread when it ran at every cycle's end).
+ */
+const TRIM_ABOVE = 64;
 
 /** Updates seq [seq, end): one received update, or older ones merged when the log was full. */
 type Entry = { seq: number; end: number; update: Uint8Array; from: Session | null; at: number };
@@ -140,8 +146,9 @@ export class LaneLog {
     return r;
   }
 
-  /** Drops what every session has been written. O(sessions): once per lane cycle. */
+  /** Drops what every session has been written. O(sessions), so only once the log holds TRIM_ABOVE updates. */
   trim(): void {
+    if (this.entries.length < TRIM_ABOVE) return;
     let update = this.updateHead;
     let presence = this.presenceSeq;
     for (const c of this.cursors.values()) {
