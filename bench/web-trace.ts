@@ -35,10 +35,10 @@ const firstMark = events.find((e) => e.name.startsWith('collab-docs:'));
 if (!firstMark) throw new Error('no collab-docs:* marks in the trace (was blink.user_timing recorded?)');
 const { pid } = firstMark;
 const main = events.find((e) => e.pid === pid && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')?.tid;
-const nav = events
-  .filter((e) => e.pid === pid && e.name === 'navigationStart')
-  .sort((a, b) => b.ts - a.ts)
-  .find((e) => e.ts <= firstMark.ts);
+// The navigation's start is recorded by the renderer it began in, which may not be the one the
+// document ended up in (a process swap): the latest one before the first mark, any renderer.
+const navigations = events.filter((e) => e.name === 'navigationStart' && e.ts <= firstMark.ts);
+const nav = [...navigations.filter((e) => e.pid === pid), ...navigations].sort((a, b) => b.ts - a.ts)[0];
 if (!nav) throw new Error('no navigationStart in the renderer');
 const t0 = nav.ts;
 const ms = (ts: number) => (ts - t0) / 1000;

@@ -10,6 +10,16 @@ function listDatabases(): Promise<string[]> {
   return indexedDB.databases().then((dbs) => dbs.map((db) => db.name ?? ''));
 }
 
+/** The on-device copy of a document, per person: another account on this browser never sees (or sends) these edits. */
+export function localStoreName(userId: string, documentId: string): string {
+  return `collab-docs:${userId}:${documentId}`;
+}
+
+/** The early answer without taking it (the session takes it): for the entry's sync socket. */
+export function peekLocalDatabaseNames(): Promise<string[]> | undefined {
+  return early;
+}
+
 /** Starts asking now; the first `localDatabaseNames()` gets this answer. */
 export function listLocalDatabasesEarly(): void {
   if (early || typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return;

@@ -11,7 +11,8 @@ import * as Y from 'yjs';
 import { type CloseInfo, SyncClient, type SyncStatus } from '../../../src/client/sync-client.ts';
 import { CloseCode } from '../../../src/sync/close-codes.ts';
 import type { AccessChanged, CommentsChanged, RoomStatus } from '../../../src/sync/protocol.ts';
-import { localDatabaseNames } from '../local-databases.ts';
+import { localDatabaseNames, localStoreName } from '../local-databases.ts';
+import { adoptingWebSocket } from './adopted-socket.ts';
 import { deferredCloseWebSocket } from './deferred-close-websocket.ts';
 import type { PresenceUser } from './presence.ts';
 import { cannotSaveChanges, hasChangesToSave } from './sync-status-text.ts';
@@ -40,11 +41,6 @@ const LOCAL_LOAD_TIMEOUT_MS = 1500;
 const LINGER_MAX_MS = 10 * 60_000;
 
 const STARTING: SyncStatus = { connection: 'connecting', synced: false, saved: false, pendingChanges: 0 };
-
-/** Per person and document: another account on this browser never sees (or sends) these edits. */
-export function localStoreName(userId: string, documentId: string): string {
-  return `collab-docs:${userId}:${documentId}`;
-}
 
 /**
  * Whether this device may hold a copy of the document: true unless IndexedDB lists its databases
@@ -210,7 +206,8 @@ export class CollabSession extends ObservableV2<CollabSessionEvents> {
       doc: this.doc,
       awareness: this.awareness,
       getToken: this.options.getToken,
-      WebSocket: deferredCloseWebSocket(),
+      // The socket the entry dialled for a cold open, if it is this one's (early-sync-socket.ts).
+      WebSocket: adoptingWebSocket(this.options.user.id, deferredCloseWebSocket()),
       // Offline at start: the 'online' event connects.
       connect: navigator.onLine,
     });

@@ -102,6 +102,7 @@ export function EditorPage({
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
+    performance.mark('collab-docs:editor-page-mounted');
     // What the previous session said is no longer true (set before this one can say anything).
     setSyncAccess(undefined);
     setBanner(null);
@@ -131,8 +132,18 @@ export function EditorPage({
     if (s.roomStatus) onRoomStatus(s.roomStatus);
     if (s.accessChange) onAccessChanged(s.accessChange);
     if (s.closedWith) onClosed(s.closedWith);
+    // The bell's and the comments' code waits until the document is on screen: synced (or closed)
+    // and the editor built and painted once. A cold open's socket often syncs before the editor's
+    // code has even been evaluated (early-sync-socket.ts); compiling theirs then would delay it.
+    let arrived = false;
+    let shown = false;
+    const opened = () => {
+      if (arrived && shown) documentOpened();
+    };
     const onStatus = (status: SyncStatus) => {
-      if (status.synced || status.closed) documentOpened();
+      if (!status.synced && !status.closed) return;
+      arrived = true;
+      opened();
     };
     s.on('status', onStatus);
     onStatus(s.status);
@@ -142,17 +153,28 @@ export function EditorPage({
     loadEditorKit().then(
       (kit) => {
         if (cancelled) return;
+        performance.mark('collab-docs:editor-kit-resolved');
+        // Editable from the start when the access is known by now (a cold open's socket usually has
+        // it): setting it afterwards redraws the document and forces a layout of all of it.
+        const editableNow = editableRef.current;
         ed = kit.createCollabEditor({
           element,
           doc: s.doc,
           awareness: s.awareness,
           user: presenceUser,
-          editable: false,
+          editable: editableNow,
           onLinkShortcut: () => linkOpener.current?.(),
           images: { api, documentId },
         });
         performance.mark('collab-docs:editor-created');
+        if (editableNow) performance.mark('collab-docs:editable');
         setEditor(ed);
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            shown = true;
+            opened();
+          }),
+        );
       },
       () => {
         documentOpened();
@@ -210,6 +232,8 @@ export function EditorPage({
     closed === null &&
     !meta?.trashedAt &&
     (syncAccess === 'edit' || (syncAccess === undefined && documentAccessCanEdit(meta?.access)));
+  const editableRef = useRef(editable);
+  editableRef.current = editable;
 
   // Layout effect: the page never paints a banner saying "read-only" over a still-editable editor.
   useLayoutEffect(() => {

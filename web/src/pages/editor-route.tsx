@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, User } from '../api.ts';
+import { dialEarlySyncSocket } from '../early-sync-socket.ts';
 import { lazy } from '../lazy.tsx';
 import { listLocalDatabasesEarly } from '../local-databases.ts';
 import { canManageShares, type DocumentInfo, type Workspace } from '../model.ts';
@@ -31,9 +32,9 @@ export function loadEditor(): Promise<EditorModule> {
 }
 
 /**
- * A cold open of a document (`/d/:id` with a signed-in person): the editor's code, and the
- * document's session (on-device copy, connection, first sync) at once, before the page's chunk
- * arrives; the page takes that session (editor/session-prestart.ts).
+ * A cold open of a document (`/d/:id` with a signed-in person): the editor's code, the document's
+ * socket (early-sync-socket.ts) and its session (on-device copy, connection, first sync) at once,
+ * before the page's chunk arrives; the page takes that session (editor/session-prestart.ts).
  */
 export function preopenDocument(api: ApiClient, pathname: string): void {
   const route = matchRoute(pathname);
@@ -42,6 +43,7 @@ export function preopenDocument(api: ApiClient, pathname: string): void {
   const user = api.user;
   if (!user) return;
   listLocalDatabasesEarly();
+  dialEarlySyncSocket(user.id, route.documentId, api.accessToken());
   prestarted = import('../editor/session-prestart.ts').then(
     (m) => m.prestartSession(api, user, route.documentId),
     () => undefined, // the page opens its own session (and reports a chunk that cannot load)
