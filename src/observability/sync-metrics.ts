@@ -188,14 +188,14 @@ export class SyncMetrics {
     });
     this.broadcastDuration = new client.Histogram({
       name: 'sync_broadcast_duration_seconds',
-      help: "A big room's batched broadcast from start to its last chunk written, by lane (all; editors, viewers in rooms with a viewer lane)",
+      help: "One rolling cycle of a big room's lane over its sockets, first chunk to last (S5.7), by lane (all; editors, viewers in rooms with a viewer lane)",
       labelNames: ['lane'],
       buckets: PROPAGATION_BUCKETS,
       registers,
     });
     this.broadcastUpdates = new client.Histogram({
       name: 'sync_broadcast_updates',
-      help: 'Updates merged into one batched broadcast of a big room, by lane (a hot room behind merges many)',
+      help: "Updates a big room's lane cycle started delivering (each update counted in one cycle), by lane (a hot room merges many)",
       labelNames: ['lane'],
       buckets: MERGED_BUCKETS,
       registers,

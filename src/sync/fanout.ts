@@ -1,7 +1,8 @@
 /**
  * The sending side of one room: frames to one session or to all of them under backpressure,
- * broadcast batching for big rooms (broadcast-lane.ts: merged per broadcast, merged under load,
- * written in chunks per event-loop turn), sampled presence for crowded rooms (the presence tick)
+ * broadcast batching for big rooms (broadcast-lane.ts: rolling cycles one chunk per event-loop
+ * turn, each chunk written the merged updates it is owed from the room's log, lane-log.ts),
+ * sampled presence for crowded rooms (the presence tick)
  * and the throttled ROOM_STATUS. Owns the room's timers, through the injected clock.
  *
  * Viewers cost almost nothing [S7.9]: an update frame is encoded once and handed to every socket

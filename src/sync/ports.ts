@@ -101,9 +101,9 @@ export interface RoomObserver {
   received(kind: string, bytes: number): void;
   propagated(seconds: number, recipients: number): void;
   /**
-   * A big room's batched broadcast finished [S5.4]: which lane (everyone, or editors / viewers of a
-   * room with a viewer lane), how long its writes took from start to last chunk, how many updates
-   * it merged, and how many sockets it was written to.
+   * A big room's lane finished a rolling cycle [S5.4, S5.7]: which lane (everyone, or editors /
+   * viewers of a room with a viewer lane), how long it took from first chunk to last, how many
+   * updates it started delivering (each update is counted in one cycle), and its sockets.
    */
   broadcast?(lane: BroadcastLaneName, seconds: number, updates: number, sockets: number): void;
   persisted(updates: number, bytes: number, seconds: number): void;
