@@ -14,6 +14,7 @@
  *   BENCH_DOCUMENTS (200)              documents in the reader's workspace
  *   BENCH_ONLY (all)                   phases to run: livez, documentRead[.saturation|.rate], mixed[...],
  *                                      and the opt-in breakdown[.list|.search|.rename|.create]
+ *   BENCH_KEEP_DATABASE (0)            1: keep the bench database (its name is logged) for EXPLAINs after the run
  *   BENCH_CPU_PROF (dir)               write a V8 CPU profile of the server per measured phase into
  *                                      this directory (summarise: `npx node bench/cpu-profile.ts <file>`)
  * Other server settings (DB_POOL_API_MAX, ...) pass through to the server unchanged.
@@ -82,7 +83,9 @@ function cleanup(): Promise<void> {
       const code = await server.stop(SERVER_STOP_TIMEOUT_MS);
       if (code !== 0) log(`server exited with ${code}`);
     }
-    if (database?.kind === 'postgres') {
+    if (database?.kind === 'postgres' && process.env.BENCH_KEEP_DATABASE === '1') {
+      log(`keeping database ${database.name} (drop it yourself)`);
+    } else if (database?.kind === 'postgres') {
       log(`dropping database ${database.name}`);
       await database.drop().catch((err: unknown) => log(`could not drop the database: ${String(err)}`));
     }
