@@ -98,4 +98,12 @@ describe('compose.yaml', () => {
     });
     expect(`${stdout}${stderr}`).toMatch(/Configuration file is valid/);
   });
+
+  it("keeps PostgreSQL's freed heap per backend (MALLOC_TOP_PAD_), so a search does not re-fault ~1 MB per statement", () => {
+    // docs/benchmarks.md "Search's statement in the mix": without it glibc returns the memory of
+    // every large statement to the kernel and the next one page-faults it back in.
+    const pad = Number(services.postgres?.environment?.MALLOC_TOP_PAD_);
+    expect(pad).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(pad).toBeLessThanOrEqual(16 * 1024 * 1024);
+  });
 });
