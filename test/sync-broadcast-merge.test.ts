@@ -25,14 +25,14 @@ import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
 import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { ProtocolError } from '../src/sync/close-codes.ts';
-import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import type { SyncSocket } from '../src/sync/ports.ts';
 import { decodeServerMessage, encodeSyncUpdate, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
-import { type RegistryOptions, RoomRegistry } from '../src/sync/rooms.ts';
+import { RoomRegistry } from '../src/sync/rooms.ts';
 import { Session } from '../src/sync/session.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { MemoryUpdateLog } from './support/memory-update-log.ts';
+import { registryOptions, silentObserver } from './support/sync-registry.ts';
 import { waitFor } from './support/wait.ts';
 
 const VIEWERS = 200;
@@ -44,37 +44,18 @@ const SEND_COST_MS = 0.2;
 /** Sockets per turn of one broadcast: 203 sockets take 5 turns. */
 const CHUNK = 50;
 
-const OPTIONS: RegistryOptions = {
-  persistBatchMs: 0,
-  sendBufferSoftBytes: 1_000_000,
-  sendBufferHardBytes: 10_000_000,
-  fullPresenceMax: 10_000,
-  viewOnlyAbove: 10_000,
-  maxAwarenessBytes: 4_096,
+const OPTIONS = registryOptions({
   broadcastBatchAbove: 10,
   broadcastTickMs: TICK_MS,
   broadcastChunkSockets: CHUNK,
   presenceTickMs: TICK_MS,
-  presenceSampleSize: 50,
-  viewerPresence: false,
-  crdt: DEFAULT_CRDT_LIMITS,
-  roomGraceMs: 60_000,
-  compactThreshold: 100_000,
-  compactIdleMs: 0,
-};
+});
 /** Batched broadcasts as the metrics see them (sync_broadcast_duration_seconds, sync_broadcast_updates). */
 const broadcasts: { lane: string; seconds: number; updates: number; sockets: number }[] = [];
 const observer = {
-  sent: () => undefined,
-  received: () => undefined,
-  propagated: () => undefined,
+  ...silentObserver,
   broadcast: (lane: string, seconds: number, updates: number, sockets: number) =>
     broadcasts.push({ lane, seconds, updates, sockets }),
-  persisted: () => undefined,
-  persistFailed: () => undefined,
-  presenceDropped: () => undefined,
-  presenceStamped: () => undefined,
-  tooSlow: () => undefined,
 };
 
 /** A client socket that records what the server sent. */

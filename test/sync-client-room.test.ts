@@ -13,44 +13,25 @@ import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { SyncClient } from '../src/client/sync-client.ts';
 import { projectDocument } from '../src/content/projection.ts';
 import { CloseCode, ProtocolError } from '../src/sync/close-codes.ts';
-import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import { MessageType } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
-import { type RegistryOptions, RoomRegistry } from '../src/sync/rooms.ts';
+import { RoomRegistry } from '../src/sync/rooms.ts';
 import { Session } from '../src/sync/session.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { MemoryUpdateLog } from './support/memory-update-log.ts';
+import { registryOptions, silentObserver } from './support/sync-registry.ts';
 import { SocketPairs, type TestSocketPair } from './support/sync-socket-pair.ts';
 import { waitFor } from './support/wait.ts';
 
 const BATCH_MS = 20;
-const OPTIONS: RegistryOptions = {
+const OPTIONS = registryOptions({
   persistBatchMs: BATCH_MS,
-  sendBufferSoftBytes: 1_000_000,
-  sendBufferHardBytes: 10_000_000,
   fullPresenceMax: 100,
   viewOnlyAbove: 1_000,
-  maxAwarenessBytes: 4_096,
-  broadcastBatchAbove: 1_000,
-  broadcastTickMs: 20,
-  presenceTickMs: 20,
-  presenceSampleSize: 50,
-  viewerPresence: false,
-  crdt: DEFAULT_CRDT_LIMITS,
   roomGraceMs: 1_000,
   compactThreshold: 1_000,
-  compactIdleMs: 0,
-};
-const observer = {
-  sent: () => undefined,
-  received: () => undefined,
-  propagated: () => undefined,
-  persisted: () => undefined,
-  persistFailed: () => undefined,
-  presenceDropped: () => undefined,
-  presenceStamped: () => undefined,
-  tooSlow: () => undefined,
-};
+});
+const observer = silentObserver;
 
 /** What src/ws/sync-endpoint.ts does, minus the network: TOKEN first (the user id here), then frames to the room. */
 function serve(pair: TestSocketPair, room: Room, registry: RoomRegistry): void {

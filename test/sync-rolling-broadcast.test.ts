@@ -23,14 +23,14 @@ import * as Y from 'yjs';
 import { MemoryBus } from '../src/adapters/bus/memory-bus.ts';
 import { MemorySeats } from '../src/adapters/seats/memory-seats.ts';
 import { projectDocument } from '../src/content/projection.ts';
-import { DEFAULT_CRDT_LIMITS } from '../src/sync/limits.ts';
 import type { SyncSocket } from '../src/sync/ports.ts';
 import { encodeSyncUpdate, MessageType, SyncStep } from '../src/sync/protocol.ts';
 import type { Room } from '../src/sync/room.ts';
-import { type RegistryOptions, RoomRegistry } from '../src/sync/rooms.ts';
+import { RoomRegistry } from '../src/sync/rooms.ts';
 import { Session } from '../src/sync/session.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { MemoryUpdateLog } from './support/memory-update-log.ts';
+import { registryOptions, silentObserver } from './support/sync-registry.ts';
 import { waitFor } from './support/wait.ts';
 
 const SOCKETS = 200;
@@ -39,34 +39,13 @@ const SEND_COST_MS = 0.2;
 const TICK_MS = 20;
 const TYPIST_CLIENT = 4_242;
 
-const OPTIONS: RegistryOptions = {
-  persistBatchMs: 0,
-  sendBufferSoftBytes: 1_000_000,
-  sendBufferHardBytes: 10_000_000,
-  fullPresenceMax: 10_000,
-  viewOnlyAbove: 10_000,
-  maxAwarenessBytes: 4_096,
+const OPTIONS = registryOptions({
   broadcastBatchAbove: 10,
   broadcastTickMs: TICK_MS,
   broadcastChunkSockets: CHUNK,
   presenceTickMs: TICK_MS,
-  presenceSampleSize: 50,
-  viewerPresence: false,
-  crdt: DEFAULT_CRDT_LIMITS,
-  roomGraceMs: 60_000,
-  compactThreshold: 100_000,
-  compactIdleMs: 0,
-};
-const observer = {
-  sent: () => undefined,
-  received: () => undefined,
-  propagated: () => undefined,
-  persisted: () => undefined,
-  persistFailed: () => undefined,
-  presenceDropped: () => undefined,
-  presenceStamped: () => undefined,
-  tooSlow: () => undefined,
-};
+});
+const observer = silentObserver;
 
 /** An update frame the server wrote to socket `index` at clock time `at`: which of the typist's keystrokes it held. */
 type Written = { index: number; at: number; from: number; to: number };
