@@ -89,7 +89,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     mail && identity && comments
       ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail, comments })
       : undefined;
-  if (identity) await routePermissionEvents(infra, { invalidate: identity.permissions, recheck: sync.rooms });
+  if (identity)
+    await routePermissionEvents(infra, {
+      invalidate: identity.permissions,
+      alsoInvalidate: [identity.reach],
+      recheck: sync.rooms,
+    });
   const stopRelay = startOutboxRelay(infra, roles);
   exports.start();
   mail?.start();

@@ -116,4 +116,36 @@ describe.runIf(realServersConfigured)('permission invalidation across two proces
       return (await call(a.url, 'GET', `/api/v1/workspaces/${ws.body.id}`, { token: carol.token })).status === 404;
     });
   });
+  it("[P11] a document restricted on instance A leaves a member's search on instance B at once", async () => {
+    const owner = await signUp(a.url, 'owner3');
+    const erin = await signUp(b.url, 'erin');
+    const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W3' } });
+    const invited = await call(a.url, 'POST', `/api/v1/workspaces/${ws.body.id}/members`, {
+      token: owner.token,
+      body: { email: erin.email, role: 'member' },
+    });
+    await call(a.url, 'POST', '/api/v1/invitations/accept', {
+      token: erin.token,
+      body: { token: linkToken(invited.body.link) },
+    });
+    const doc = await call(a.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
+      token: owner.token,
+      body: { title: 'Okapi budget' },
+    });
+    const found = async () => {
+      const r = await call(b.url, 'GET', '/api/v1/search?q=okapi', { token: erin.token });
+      expect(r.status).toBe(200);
+      return (r.body.items as { id: string }[]).map((h) => h.id);
+    };
+    // B resolves (and remembers) what erin may read.
+    expect(await found()).toEqual([doc.body.id]);
+    expect(await found()).toEqual([doc.body.id]);
+    const restricted = await call(a.url, 'PUT', `/api/v1/documents/${doc.body.id}/general-access`, {
+      token: owner.token,
+      body: { generalAccess: 'restricted' },
+    });
+    expect(restricted.status).toBe(200);
+    const ms = await within(INVALIDATION_DEADLINE_MS, async () => (await found()).length === 0);
+    console.info(`cross-instance restriction hidden from search after ${ms.toFixed(1)} ms`);
+  });
 });

@@ -143,6 +143,31 @@ describe.each(backends)('search [$name]', (backend) => {
     expect((await call(member, 'GET', '/api/v1/search/titles?q=zebra')).items).toEqual([]);
   });
 
+  it('restricting a document hides it from members at once, even right after they searched [P7] [P11]', async () => {
+    const p = people as Record<string, TestSession>;
+    const owner = p.owner as TestSession;
+    const guest = p.guest as TestSession;
+    const colleague = await t.signUp('colleague');
+    await t.addMember(owner, ws1, colleague, 'member');
+    const memo = await create(owner, ws1, 'Okapi memo', 'okapi sightings');
+    const titles = async () =>
+      (await call(colleague, 'GET', '/api/v1/search/titles?q=okapi')).items.map((h: { id: string }) => h.id);
+    // Searched first, so the reach is remembered; each change must still show on the next query.
+    expect(await allPages(colleague, 'okapi')).toEqual([memo]);
+    expect(await titles()).toEqual([memo]);
+    await call(owner, 'PUT', `/api/v1/documents/${memo}/general-access`, { generalAccess: 'restricted' });
+    expect(await allPages(colleague, 'okapi')).toEqual([]);
+    expect(await titles()).toEqual([]);
+    await call(owner, 'PUT', `/api/v1/documents/${memo}/general-access`, { generalAccess: 'view' });
+    expect(await allPages(colleague, 'okapi')).toEqual([memo]);
+    // A share to a guest shows at once, and its removal hides it at once.
+    expect(await allPages(guest, 'okapi')).toEqual([]);
+    await call(owner, 'PUT', `/api/v1/documents/${memo}/shares/${guest.userId}`, { role: 'viewer' });
+    expect(await allPages(guest, 'okapi')).toEqual([memo]);
+    await call(owner, 'DELETE', `/api/v1/documents/${memo}/shares/${guest.userId}`);
+    expect(await allPages(guest, 'okapi')).toEqual([]);
+  });
+
   it('finds titles by prefix, substring and with a typo (quick switcher)', async () => {
     const owner = people.owner as TestSession;
     const byQuery = async (q: string) =>

@@ -7,6 +7,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import { atLeast, effectiveAccess, type GeneralAccess, WORKSPACE_ROLES } from '../domain/roles.ts';
+import { PREPARED, type Sql } from './ports.ts';
 
 const reads = (generalAccess: GeneralAccess, isOwner: boolean) =>
   WORKSPACE_ROLES.filter((r) => atLeast(effectiveAccess(r, null, { generalAccess, isOwner }), 'viewer'));
@@ -59,6 +60,15 @@ export function readableReach(actor: string, workspaceId?: string): RawBuilder<R
       where rd.workspace_id = any(${general}) and rd.general_access = 'restricted'
         and rd.owner_id is distinct from ${actor})::text[] as hidden,
     (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct`;
+}
+
+/** Resolves an actor's reach (everything, or one workspace): the ReachCache, or loadReach itself. */
+export type ResolveReach = (actor: string, workspaceId: string | undefined) => Promise<Reach>;
+
+/** The reach read from PostgreSQL: one prepared statement (its text depends only on the scope given or not). */
+export async function loadReach(db: Sql, actor: string, workspaceId: string | undefined): Promise<Reach> {
+  const r = (await sql<Reach>`${readableReach(actor, workspaceId)} ${PREPARED}`.execute(db)).rows[0];
+  return r ?? { full: [], general: [], hidden: [], direct: [] };
 }
 
 /** The actor's own rows that decide whose comments they read, as array subqueries. */

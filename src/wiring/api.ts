@@ -147,7 +147,10 @@ export function wireApi(
         },
       },
     }),
-    search: new Search(new PostgresSearchIndex(db), searchMetrics(infra.metrics.registry)),
+    search: new Search(
+      new PostgresSearchIndex(db, (actor, ws) => identity.reach.reach(actor, ws)),
+      searchMetrics(infra.metrics.registry),
+    ),
     exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),
       allowPrivateWebhooks: config.export.webhook.allowPrivate,

@@ -12,6 +12,7 @@ import { SigningKeys } from '../app/auth/signing-keys.ts';
 import { TokenVerifier } from '../app/auth/token-verifier.ts';
 import { ACCOUNTS_CHANNEL } from '../app/events.ts';
 import { PermissionCache } from '../app/permissions.ts';
+import { ReachCache } from '../app/reach-cache.ts';
 import type { Config } from '../config/config.ts';
 import { canOnDocument } from '../domain/policy.ts';
 import { passwordHashMetrics } from '../observability/account-metrics.ts';
@@ -27,6 +28,8 @@ const OIDC_UNKNOWN_KID_COOLDOWN_MS = 30_000;
 
 export type Identity = {
   permissions: PermissionCache;
+  /** Who may read what, for search and the quick switcher; invalidated with the permission cache. */
+  reach: ReachCache;
   signingKeys: SigningKeys;
   accounts: Accounts;
   authenticator: Authenticator;
@@ -63,6 +66,11 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
     ttlMs: auth.permissionCacheTtlMs,
     max: auth.permissionCacheMax,
     onLookup: (kind, hit) => metrics.permissionCacheLookup(kind, hit).inc(),
+  });
+  const reach = new ReachCache(db, infra.bus, {
+    ttlMs: auth.permissionCacheTtlMs,
+    max: auth.permissionCacheMax,
+    onLookup: (hit) => metrics.permissionCacheLookup('reach', hit).inc(),
   });
 
   const external = Boolean(auth.oidcIssuer);
@@ -118,6 +126,7 @@ export async function wireIdentity(config: Config, infra: Infrastructure): Promi
   });
   return {
     permissions,
+    reach,
     signingKeys,
     accounts,
     authenticator,

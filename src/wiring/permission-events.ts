@@ -14,6 +14,8 @@ import type { Infrastructure } from './infrastructure.ts';
 export type PermissionEventSteps = {
   /** Step 1: drop stale cache entries (synchronous). */
   invalidate: PermissionCache;
+  /** Step 1 too: other caches derived from permissions (the search reach). */
+  alsoInvalidate?: { apply(message: BusMessage): void }[];
   /** Step 2: close or downgrade sockets that lost access; absent without the sync role. */
   recheck?: RoomRegistry;
 };
@@ -21,6 +23,7 @@ export type PermissionEventSteps = {
 export async function routePermissionEvents(infra: Infrastructure, steps: PermissionEventSteps): Promise<void> {
   const handle = (message: BusMessage) => {
     steps.invalidate.apply(message);
+    for (const cache of steps.alsoInvalidate ?? []) cache.apply(message);
     steps.recheck?.applyPermissionEvent(message as PermissionEvent).catch(infra.logError('permission re-check failed'));
   };
   infra.events.onLocal(PERMISSIONS_CHANNEL, handle);

@@ -24,7 +24,6 @@ import { type RawBuilder, sql } from 'kysely';
 import {
   type DocumentQuery,
   type ParsedQuery,
-  PREPARED,
   type RankedDocument,
   type SearchIndex,
   type Sql,
@@ -32,7 +31,7 @@ import {
   type TitleMatchKind,
   type TitleQuery,
 } from '../../app/ports.ts';
-import { commentsReadableIn, type Reach, readableReach } from '../../app/readable-documents.ts';
+import { commentsReadableIn, loadReach, type Reach, type ResolveReach } from '../../app/readable-documents.ts';
 
 /**
  * The tsquery text of a parsed query (`a & b:*`, phrases as `(c <-> d)`); `prefix` false: every
@@ -98,14 +97,11 @@ function perArm(reach: Reach, arm: (where: RawBuilder<unknown>) => RawBuilder<un
 
 export class PostgresSearchIndex implements SearchIndex {
   private readonly db: Sql;
-  constructor(db: Sql) {
+  private readonly reach: ResolveReach;
+  /** `reach`: who may read what (the wired server passes its ReachCache; by default one statement per query). */
+  constructor(db: Sql, reach?: ResolveReach) {
     this.db = db;
-  }
-
-  private async reach(actor: string, workspaceId: string | undefined): Promise<Reach> {
-    // Prepared: its text depends only on whether a workspace is given, its plan on no value.
-    const r = (await sql<Reach>`${readableReach(actor, workspaceId)} ${PREPARED}`.execute(this.db)).rows[0];
-    return r ?? { full: [], general: [], hidden: [], direct: [] };
+    this.reach = reach ?? ((actor, workspaceId) => loadReach(db, actor, workspaceId));
   }
 
   async documents(q: DocumentQuery): Promise<{ hits: RankedDocument[]; windowFull: boolean }> {
