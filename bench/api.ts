@@ -31,7 +31,14 @@ import { delta, scrape } from './support/prometheus.ts';
 import { deleteKeysWithPrefix } from './support/redis.ts';
 import { seed } from './support/seed.ts';
 import { type ServerChild, startServer } from './support/server.ts';
-import { apiPool, permissionStats, ratio, routeMeans, serverSide } from './support/server-metrics.ts';
+import {
+  apiPool,
+  documentCacheStats,
+  permissionStats,
+  ratio,
+  routeMeans,
+  serverSide,
+} from './support/server-metrics.ts';
 import { breakdown, documentRead, livez, MIX, mixed } from './support/workloads.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -234,6 +241,7 @@ async function main(): Promise<void> {
     ? Math.round(livezRuns.reduce((n, r) => n + r.result.rps, 0) / livezRuns.length)
     : 0;
   const permissionCache = permissionStats(before, after);
+  const documentCache = documentCacheStats(before, after);
   const tokenHits = delta(before, after, 'token_verify_cache_lookups_total', { result: 'hit' });
   const tokenMisses = delta(before, after, 'token_verify_cache_lookups_total', { result: 'miss' });
   const runs = [livezFirst, docsSat, docsRate, mixSat, mixRate, ...partRuns, livezLast].flatMap((r) =>
@@ -288,7 +296,7 @@ async function main(): Promise<void> {
       // Server settings passed through from the environment (credentials masked).
       serverEnv: Object.fromEntries(
         Object.entries(process.env)
-          .filter(([k]) => /^(DB_|PERMISSION_|JWKS_|TRACE_|OTEL_)/.test(k))
+          .filter(([k]) => /^(DB_|PERMISSION_|DOCUMENT_CACHE_|JWKS_|TRACE_|OTEL_)/.test(k))
           .map(([k, v]) => [k, /HEADERS|TOKEN|SECRET|PASSWORD|KEY/.test(k) ? '***' : v]),
       ),
     },
@@ -307,6 +315,7 @@ async function main(): Promise<void> {
     },
     caches: {
       permission: permissionCache,
+      document: documentCache,
       verifiedToken: { hits: tokenHits, misses: tokenMisses, hitRatio: ratio(tokenHits, tokenHits + tokenMisses) },
     },
     errors: {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Database } from './adapters/sql/database.ts';
 import { freeDiskMb } from './adapters/sql/database.ts';
 import type { SigningKeys } from './app/auth/signing-keys.ts';
+import type { DocumentCache } from './app/document-cache.ts';
 import type { PermissionCache } from './app/permissions.ts';
 import type { EventBus } from './app/ports.ts';
 import { type Config, resolveStorageBackend } from './config/config.ts';
@@ -20,7 +21,7 @@ import { childMetrics } from './supervisor/cluster-metrics.ts';
 import { CHILD_LISTENING } from './supervisor/supervisor.ts';
 import type { RoomRegistry } from './sync/rooms.ts';
 import { DEFAULT_WEB_DIR } from './web/web-build.ts';
-import { wireApi } from './wiring/api.ts';
+import { wireApi, wireDocumentCache } from './wiring/api.ts';
 import { wireComments } from './wiring/comments.ts';
 import { wireIdentity } from './wiring/identity.ts';
 import { type Infrastructure, openInfrastructure, startOutboxRelay } from './wiring/infrastructure.ts';
@@ -39,6 +40,8 @@ export type RunningApp = {
   database: Database;
   bus: EventBus;
   permissions?: PermissionCache;
+  /** Document rows served from memory, when this process has the `api` role. */
+  documentCache?: DocumentCache;
   signingKeys?: SigningKeys;
   rooms?: RoomRegistry;
   /** The export worker, when this process has the `worker` role. */
@@ -85,9 +88,10 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const sync = wireSync(config, infra, identity);
   const mail = roles.has('api') && identity ? wireMail(config, infra) : undefined;
   const comments = mail && identity ? wireComments(config, infra, identity, { rooms: sync.rooms, mail }) : undefined;
+  const documentCache = mail && identity && comments ? await wireDocumentCache(config, infra) : undefined;
   const api =
-    mail && identity && comments
-      ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail, comments })
+    mail && identity && comments && documentCache
+      ? wireApi(config, infra, identity, { exports, rooms: sync.rooms, mail, comments, documentCache })
       : undefined;
   if (identity)
     await routePermissionEvents(infra, {
@@ -135,6 +139,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     database: infra.database,
     bus: infra.bus,
     permissions: identity?.permissions,
+    documentCache,
     signingKeys,
     rooms: sync.rooms,
     exportWorker: exports.worker,

@@ -221,6 +221,23 @@ describe.each(backends)('account security [$name]', (backend) => {
       expect(again.statusCode).toBe(201);
     });
 
+    it('[A12] [P4.1] a document read before the deletion no longer names the account as its creator', async () => {
+      const owner = await t.signUp('reader');
+      const leaver = await t.signUp('author');
+      const w = await workspace(owner);
+      await t.addMember(owner, w, leaver, 'member');
+      const doc = await document(leaver, w, 'Handed over before');
+      const handed = await call(leaver.token, 'PUT', `/documents/${doc}/owner`, { userId: owner.userId });
+      expect(handed.statusCode).toBe(200);
+      // Cached now with the creator's id; the account's deletion re-points the creator only.
+      expect((await call(owner.token, 'GET', `/documents/${doc}`)).json().createdBy).toBe(leaver.userId);
+      const res = await call(leaver.token, 'DELETE', '/me', { password: TEST_PASSWORD, documents: 'transfer' });
+      expect(res.statusCode, res.body).toBe(200);
+      const after = (await call(owner.token, 'GET', `/documents/${doc}`)).json();
+      expect(after.createdBy).not.toBe(leaver.userId);
+      expect(after.ownerId).toBe(owner.userId);
+    });
+
     it('[A12] documents: trash moves owned documents to the trash, where the workspace owner may restore them', async () => {
       const owner = await t.signUp('keeper');
       const leaver = await t.signUp('trasher');

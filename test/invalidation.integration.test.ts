@@ -79,6 +79,36 @@ describe.runIf(realServersConfigured)('permission invalidation across two proces
     console.info(`cross-instance share revocation enforced after ${ms.toFixed(1)} ms`);
   });
 
+  it("[P4.1] a rename, an access change and a move to the trash on A are on B's next GET; A reads its writes at once", async () => {
+    const owner = await signUp(a.url, 'renamer');
+    const ws = await call(a.url, 'POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'W' } });
+    const doc = await call(a.url, 'POST', `/api/v1/workspaces/${ws.body.id}/documents`, {
+      token: owner.token,
+      body: { title: 'first' },
+    });
+    const path = `/api/v1/documents/${doc.body.id}`;
+    const read = async (base: string) => (await call(base, 'GET', path, { token: owner.token })).body;
+    // Both instances serve the row from memory now.
+    for (const base of [a.url, b.url, a.url, b.url]) expect((await read(base)).title).toBe('first');
+
+    expect((await call(a.url, 'PATCH', path, { token: owner.token, body: { title: 'second' } })).status).toBe(200);
+    expect((await read(a.url)).title).toBe('second');
+    const renamed = await within(INVALIDATION_DEADLINE_MS, async () => (await read(b.url)).title === 'second');
+
+    const access = await call(a.url, 'PUT', `${path}/general-access`, {
+      token: owner.token,
+      body: { generalAccess: 'view' },
+    });
+    expect(access.status).toBe(200);
+    expect((await read(a.url)).generalAccess).toBe('view');
+    await within(INVALIDATION_DEADLINE_MS, async () => (await read(b.url)).generalAccess === 'view');
+
+    expect((await call(a.url, 'DELETE', path, { token: owner.token })).status).toBe(204);
+    expect((await read(a.url)).trashedAt).not.toBeNull();
+    const trashed = await within(INVALIDATION_DEADLINE_MS, async () => (await read(b.url)).trashedAt !== null);
+    console.info(`cross-instance rename seen after ${renamed.toFixed(1)} ms, trash after ${trashed.toFixed(1)} ms`);
+  });
+
   it('[A9] sign out everywhere on instance A: the old access token is refused on instance B at once', async () => {
     const dana = await signUp(a.url, 'dana');
     // B has checked (and cached) the account: before the notice it kept answering for 30 s.

@@ -86,7 +86,9 @@ describe.runIf(realServersConfigured && redisServerAvailable())('when Redis goes
     if (redis && redis.exitCode === null) await stopRedis(redis);
   });
 
-  it('[P4] keeps serving, with permissions from the database, while Redis is down', { timeout: 60_000 }, async () => {
+  it('[P4] [P4.1] keeps serving, with permissions and document rows from the database, while Redis is down', {
+    timeout: 60_000,
+  }, async () => {
     await stopRedis(redis);
     await eventually(async () => !t.app.bus.healthy);
 
@@ -102,6 +104,16 @@ describe.runIf(realServersConfigured && redisServerAvailable())('when Redis goes
     expect((await t.request('GET', `/api/v1/documents/${documentId}`, { token: bob.token })).statusCode).toBe(404);
     expect((await t.request('GET', `/api/v1/documents/${documentId}`, { token: owner.token })).statusCode).toBe(200);
 
+    // Document rows are read from PostgreSQL too [P4.1]: a change whose notice cannot arrive is seen at once.
+    await t.app.database
+      .pool('api')
+      .updateTable('documents')
+      .set({ title: 'changed while Redis was down' })
+      .where('id', '=', documentId)
+      .execute();
+    const read = await t.request('GET', `/api/v1/documents/${documentId}`, { token: owner.token });
+    expect(read.json().title).toBe('changed while Redis was down');
+
     // Throttling counts in process meanwhile: log-in still works (no 503), and failures still count.
     const login = await t.request('POST', '/api/v1/auth/login', {
       body: { email: owner.email, password: TEST_PASSWORD },
@@ -113,7 +125,9 @@ describe.runIf(realServersConfigured && redisServerAvailable())('when Redis goes
     expect(pending.length).toBeGreaterThan(0);
   });
 
-  it('recovers when Redis is back: ready, log-in works, the outbox drains', { timeout: 60_000 }, async () => {
+  it('[P4.1] recovers when Redis is back: ready, log-in works, the outbox drains, cached rows are dropped', {
+    timeout: 60_000,
+  }, async () => {
     redis = await startRedis(port);
     await eventually(async () => t.app.bus.healthy);
     await eventually(async () => (await t.request('GET', '/readyz')).statusCode === 200);
@@ -127,5 +141,8 @@ describe.runIf(realServersConfigured && redisServerAvailable())('when Redis goes
       15_000,
     );
     expect((await t.request('GET', `/api/v1/documents/${documentId}`, { token: bob.token })).statusCode).toBe(404);
+    // The row cached before the outage (title 'r') was dropped on reconnect, not served again [P4.1].
+    const read = await t.request('GET', `/api/v1/documents/${documentId}`, { token: owner.token });
+    expect(read.json().title).toBe('changed while Redis was down');
   });
 });

@@ -17,6 +17,13 @@ export function permissionStats(before: Sample[], after: Sample[]) {
   return { hits, misses, hitRatio: ratio(hits, hits + misses), byKind };
 }
 
+/** Document rows served from memory (GET /documents/:id) [P4.1]. */
+export function documentCacheStats(before: Sample[], after: Sample[]) {
+  const hits = delta(before, after, 'document_cache_lookups_total', { result: 'hit' });
+  const misses = delta(before, after, 'document_cache_lookups_total', { result: 'miss' });
+  return { hits, misses, hitRatio: ratio(hits, hits + misses) };
+}
+
 /** Server-side mean latency per route (the app's own histogram), excluding the scrapes. */
 export function routeMeans(before: Sample[], after: Sample[]) {
   const out: Record<string, { count: number; meanMs: number | null }> = {};

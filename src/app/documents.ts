@@ -10,7 +10,8 @@ import {
   type DocumentSubject,
 } from '../domain/policy.ts';
 import { type DocumentAccess, effectiveAccess, type GeneralAccess, type ShareRole } from '../domain/roles.ts';
-import { type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
+import type { DocumentCache } from './document-cache.ts';
+import { DOCUMENTS_CHANNEL, type DomainEvents, PERMISSIONS_CHANNEL } from './events.ts';
 import type { DocumentAccessInfo, PermissionCache } from './permissions.ts';
 import { PREPARED, type Sql } from './ports.ts';
 
@@ -80,6 +81,7 @@ export const view = (d: DocRow, subject: DocumentSubject): DocumentView => ({
 export class Documents {
   private readonly db: Sql;
   private readonly permissions: PermissionCache;
+  private readonly rows: DocumentCache;
   private readonly events: DomainEvents;
   private readonly onCreated: () => void;
   private readonly onOpened: (userId: string, documentId: string) => void;
@@ -87,11 +89,13 @@ export class Documents {
   constructor(
     db: Sql,
     permissions: PermissionCache,
+    rows: DocumentCache,
     events: DomainEvents,
     hooks: { onCreated?: () => void; onOpened?: (userId: string, documentId: string) => void } = {},
   ) {
     this.db = db;
     this.permissions = permissions;
+    this.rows = rows;
     this.events = events;
     this.onCreated = hooks.onCreated ?? (() => undefined);
     this.onOpened = hooks.onOpened ?? (() => undefined);
@@ -125,15 +129,13 @@ export class Documents {
     return view(row, { access: effectiveAccess(role, null, grants), isOwner: true, workspaceRole: role });
   }
 
-  /** Its metadata, in the trash too (`trashedAt` says so) [T1]; counts as opening it ("Recent") [H5]. */
+  /**
+   * Its metadata, in the trash too (`trashedAt` says so) [T1]; counts as opening it ("Recent") [H5].
+   * Warm, it makes no database query: access and row both come from in-process caches [P4.1].
+   */
   async get(actor: string, documentId: string): Promise<DocumentView> {
     const info = await this.authorize(actor, documentId, 'document.inspect');
-    const row = await this.db
-      .selectFrom('documents')
-      .select(DOC_COLUMNS)
-      .where('id', '=', documentId)
-      .modifyEnd(PREPARED)
-      .executeTakeFirst();
+    const row = await this.rows.get(documentId);
     if (!row) throw new NotFound('document not found');
     if (!row.trashed_at) this.onOpened(actor, documentId);
     return view(row, info);
@@ -149,6 +151,9 @@ export class Documents {
       .modifyEnd(PREPARED)
       .executeTakeFirst();
     if (!row) throw new NotFound('document not found');
+    // Not in the outbox (renames are frequent): this instance forgets the row at once, the others
+    // when the notice arrives, or after DOCUMENT_CACHE_TTL_MS if it is lost [P4.1].
+    this.events.announce(DOCUMENTS_CHANNEL, { v: 1, type: 'document-changed', documentId });
     return view(row, info);
   }
 

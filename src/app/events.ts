@@ -2,7 +2,8 @@
  * Durable invalidation events: a command records its events in `outbox_events` inside its own
  * transaction; after commit they are applied locally (so revocation holds on the very next
  * request here), published on the bus for other instances, and deleted. A relay republishes
- * rows left behind by a crash between commit and publish.
+ * rows left behind by a crash between commit and publish. Changes whose notice may be lost
+ * (cached rows with a TTL backstop) are `announce`d instead: applied locally, published once.
  */
 import { sql, type Transaction } from 'kysely';
 import type { BusMessage, EventBus, Sql } from './ports.ts';
@@ -11,6 +12,12 @@ import type { DB } from './schema.ts';
 export const PERMISSIONS_CHANNEL = 'control:permissions';
 /** An account's sessions ended (sign out everywhere, password change, deletion): every instance forgets it [A9]. */
 export const ACCOUNTS_CHANNEL = 'control:accounts';
+/**
+ * A document's cached row changed (src/app/document-cache.ts): renames and compactions are
+ * announced here best-effort, account deletion through the outbox. Its own channel: unknown types
+ * on PERMISSIONS_CHANNEL make older instances drop every cached permission.
+ */
+export const DOCUMENTS_CHANNEL = 'control:documents';
 
 type Pending = { channel: string; message: BusMessage };
 export type Emit = (channel: string, message: BusMessage) => void;
@@ -24,15 +31,26 @@ export class DomainEvents {
   private readonly bus: EventBus;
   private readonly local = new Map<string, LocalHandler[]>();
   private readonly onError: (err: unknown) => void;
+  private readonly onAnnounceError: (err: unknown) => void;
 
-  constructor(bus: EventBus, onError: (err: unknown) => void) {
+  constructor(bus: EventBus, onError: (err: unknown) => void, onAnnounceError: (err: unknown) => void = onError) {
     this.bus = bus;
     this.onError = onError;
+    this.onAnnounceError = onAnnounceError;
   }
 
   /** Handlers run synchronously after commit on this instance, before the response is sent. */
   onLocal(channel: string, handler: LocalHandler): void {
     this.local.set(channel, [...(this.local.get(channel) ?? []), handler]);
+  }
+
+  /**
+   * Best-effort, without the outbox: this instance's handlers run at once (read-your-writes here),
+   * then one publish that is not retried if it fails. Only for what a TTL backstop bounds.
+   */
+  announce(channel: string, message: BusMessage): void {
+    for (const h of this.local.get(channel) ?? []) h(message);
+    this.bus.publish(channel, message).catch(this.onAnnounceError);
   }
 
   /** Runs `fn` in a transaction; events it emits are stored with it and published after commit. */

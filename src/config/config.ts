@@ -556,6 +556,13 @@ export const ConfigSchema = T.Object({
       60_000,
       'RECENT_THROTTLE_MS: an opened document is recorded for "Recent" at most once per this interval per person',
     ),
+    cacheTtlMs: Int(
+      0,
+      3_600_000,
+      60_000,
+      'DOCUMENT_CACHE_TTL_MS: longest a document row (title, owner, updated time) is served from memory should an announced change be lost (0 = no cache)',
+    ),
+    cacheMax: Int(100, 10_000_000, 50_000, 'DOCUMENT_CACHE_MAX: document rows kept in memory per process'),
     importMaxBytes: Int(
       1_024,
       104_857_600,
@@ -795,6 +802,8 @@ const ENV: Record<string, [Path, Kind]> = {
   TRASH_RETENTION_DAYS: ['documents.trashRetentionDays', 'int'],
   TRASH_PURGE_INTERVAL_MS: ['documents.trashPurgeIntervalMs', 'int'],
   RECENT_THROTTLE_MS: ['documents.recentThrottleMs', 'int'],
+  DOCUMENT_CACHE_TTL_MS: ['documents.cacheTtlMs', 'int'],
+  DOCUMENT_CACHE_MAX: ['documents.cacheMax', 'int'],
   IMPORT_MAX_BYTES: ['documents.importMaxBytes', 'int'],
   VERSION_IDLE_MS: ['versions.idleMs', 'int'],
   VERSION_INTERVAL_MS: ['versions.intervalMs', 'int'],

@@ -42,6 +42,9 @@ export class Metrics {
   readonly poolAcquireWait: client.Histogram<'pool'>;
   readonly poolAcquireTimeouts: client.Counter<'pool'>;
   readonly permissionCache: client.Counter<'kind' | 'result'>;
+  /** Document rows served from memory (hit) or read from the database (miss) [P4.1]. */
+  readonly documentCacheHit: client.Counter.Internal;
+  readonly documentCacheMiss: client.Counter.Internal;
   readonly tokenCache: client.Counter<'result'>;
   readonly documentsCreated: client.Counter;
   /** Pre-bound children for the per-request hot path: no label hashing per increment. */
@@ -114,6 +117,15 @@ export class Metrics {
       labelNames: ['kind', 'result'],
       registers: [r],
     });
+    const documentCache = new client.Counter({
+      name: 'document_cache_lookups_total',
+      help: 'Document row cache lookups (GET /documents/:id) by hit/miss',
+      labelNames: ['result'],
+      registers: [r],
+    });
+    this.documentCacheHit = documentCache.labels({ result: 'hit' });
+    this.documentCacheMiss = documentCache.labels({ result: 'miss' });
+    for (const result of ['hit', 'miss']) documentCache.inc({ result }, 0);
     this.tokenCache = new client.Counter({
       name: 'token_verify_cache_lookups_total',
       help: 'Verified-token cache lookups',

@@ -6,6 +6,7 @@ import { PostgresSearchIndex } from '../adapters/sql/postgres-search.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { PasswordResets } from '../app/auth/password-reset.ts';
 import { DocumentAccessSettings } from '../app/document-access.ts';
+import { DocumentCache } from '../app/document-cache.ts';
 import { DocumentContentReads } from '../app/document-content.ts';
 import { DocumentLists } from '../app/document-lists.ts';
 import { DocumentVisits } from '../app/document-visits.ts';
@@ -44,11 +45,29 @@ const quotasOf = (quota: Config['export']['quota']): ExportQuotas => {
   return { free: q(quota.free), business: q(quota.business), enterprise: q(quota.enterprise) };
 };
 
+/** The api role's cache of document rows, listening for their changes before the server listens [P4.1]. */
+export async function wireDocumentCache(config: Config, infra: Infrastructure): Promise<DocumentCache> {
+  const { metrics } = infra;
+  const cache = new DocumentCache(infra.database.pool('api'), infra.bus, {
+    ttlMs: config.documents.cacheTtlMs,
+    max: config.documents.cacheMax,
+    onLookup: (hit) => (hit ? metrics.documentCacheHit : metrics.documentCacheMiss).inc(),
+  });
+  await cache.start(infra.events);
+  return cache;
+}
+
 export function wireApi(
   config: Config,
   infra: Infrastructure,
   identity: Identity,
-  deps: { exports: ExportPipeline; rooms: RoomRegistry | undefined; mail: Mail; comments: CommentsWiring },
+  deps: {
+    exports: ExportPipeline;
+    rooms: RoomRegistry | undefined;
+    mail: Mail;
+    comments: CommentsWiring;
+    documentCache: DocumentCache;
+  },
 ): ApiDeps {
   const db = infra.database.pool('api');
   const { permissions } = identity;
@@ -58,7 +77,7 @@ export function wireApi(
     onError: infra.logError('recording a document visit failed'),
     onRecorded: () => infra.trashMetrics.visitsRecorded.inc(),
   });
-  const documents = new Documents(db, permissions, infra.events, {
+  const documents = new Documents(db, permissions, deps.documentCache, infra.events, {
     onCreated: () => infra.metrics.documentsCreated.inc(),
     onOpened: (userId, documentId) => void visits.record(userId, documentId),
   });

@@ -163,7 +163,11 @@ export async function openInfrastructure(
     counters,
     rateLimitStore,
     rateLimitFallback,
-    events: new DomainEvents(bus, logError('event publish failed; the outbox relay will retry')),
+    events: new DomainEvents(
+      bus,
+      logError('event publish failed; the outbox relay will retry'),
+      logError('announcement not published; other instances keep the old row until DOCUMENT_CACHE_TTL_MS'),
+    ),
     exportFiles,
     imageFiles: (role) => files('images', role),
     crdt,

@@ -7,7 +7,9 @@ import type { Server } from 'node:http';
 import { MemorySeats } from '../adapters/seats/memory-seats.ts';
 import { RedisSeats } from '../adapters/seats/redis-seats.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
+import { documentChanged } from '../app/document-cache.ts';
 import { DocumentVisits } from '../app/document-visits.ts';
+import { DOCUMENTS_CHANNEL } from '../app/events.ts';
 import type { Config } from '../config/config.ts';
 import { projectDocument } from '../content/projection.ts';
 import { maxNestingDepth } from '../content/prosemirror-json.ts';
@@ -101,9 +103,15 @@ export function wireSync(config: Config, infra: Infrastructure, identity: Identi
       compactIdleMs: cfg.compactIdleMs,
     },
     {
-      log: new SqlUpdateLog(infra.database.pool('sync'), config.db.syncPoolMax, (documentId, err) =>
-        infra.logger.warn({ err, documentId }, 'projection refused by the database; stored empty, compaction went on'),
-      ),
+      log: new SqlUpdateLog(infra.database.pool('sync'), config.db.syncPoolMax, {
+        onProjectionRejected: (documentId, err) =>
+          infra.logger.warn(
+            { err, documentId },
+            'projection refused by the database; stored empty, compaction went on',
+          ),
+        // `updated_at` moved: every instance's document cache forgets the row [P4.1].
+        onCompacted: (documentId) => infra.events.announce(DOCUMENTS_CHANNEL, documentChanged(documentId)),
+      }),
       bus: infra.bus,
       seats,
       observer: metrics,

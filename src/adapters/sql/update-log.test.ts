@@ -138,7 +138,9 @@ describe.each(backends)('SqlUpdateLog on %s', (_name, open) => {
     const { id } = await newDocument();
     await log.append(id, textUpdate('kept', 1));
     const refused: string[] = [];
-    const strict = new SqlUpdateLog(h.database.pool('sync'), 1, (documentId) => refused.push(documentId));
+    const strict = new SqlUpdateLog(h.database.pool('sync'), 1, {
+      onProjectionRejected: (documentId) => refused.push(documentId),
+    });
     const merged = await strict.compact(id, (stored) => ({
       ...mergeAndProject(stored),
       // What an unsanitized projection would hand over.

@@ -18,15 +18,21 @@ export class SqlUpdateLog implements UpdateLog {
   private readonly limit: LimitFunction;
 
   private readonly onProjectionRejected: (documentId: string, err: unknown) => void;
+  private readonly onCompacted: (documentId: string) => void;
 
   constructor(
     db: Sql,
     maxConcurrent = Number.POSITIVE_INFINITY,
-    onProjectionRejected: (documentId: string, err: unknown) => void = () => undefined,
+    hooks: {
+      onProjectionRejected?: (documentId: string, err: unknown) => void;
+      /** After a compaction committed: the document's row (`updated_at`) changed, for caches of it. */
+      onCompacted?: (documentId: string) => void;
+    } = {},
   ) {
     this.db = db;
     this.limit = pLimit(maxConcurrent);
-    this.onProjectionRejected = onProjectionRejected;
+    this.onProjectionRejected = hooks.onProjectionRejected ?? (() => undefined);
+    this.onCompacted = hooks.onCompacted ?? (() => undefined);
   }
 
   load(documentId: string): Promise<StoredDocument | null> {
@@ -75,7 +81,7 @@ export class SqlUpdateLog implements UpdateLog {
     documentId: string,
     merge: (stored: StoredDocument) => CompactedDocument | Promise<CompactedDocument>,
   ): Promise<number | null> {
-    return this.db.transaction().execute(async (tx) => {
+    const merged = await this.db.transaction().execute(async (tx) => {
       // The row lock serializes compactions of one document across instances; appends go on.
       const doc = await tx
         .selectFrom('documents')
@@ -112,6 +118,8 @@ export class SqlUpdateLog implements UpdateLog {
       }
       return seqs.length;
     });
+    if (merged !== null) this.onCompacted(documentId);
+    return merged;
   }
 
   /**

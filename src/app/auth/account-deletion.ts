@@ -8,14 +8,15 @@
  * chose; deletes the workspaces nobody else uses; and deletes the account row, whose foreign keys
  * cascade the rest (see the list in the spec). Documents and workspaces must name a creator, so
  * theirs are re-pointed to a fresh anonymous "Deleted account" row that holds no personal data.
- * Permission events close the person's sockets and drop cached answers at once.
+ * Permission events close the person's sockets and drop cached answers at once; an
+ * `account-deleted` event drops the cached document rows that named them.
  */
 import { v7 as uuidv7 } from 'uuid';
 import { Forbidden, NotFound, Unprocessable } from '../../domain/errors.ts';
 import { authorizeAccountDeletion, blocksAccountDeletion, type HeldWorkspace } from '../../domain/policy.ts';
 import type { WorkspaceRole } from '../../domain/roles.ts';
 import { withSpan } from '../../observability/tracing.ts';
-import { type DomainEvents, PERMISSIONS_CHANNEL } from '../events.ts';
+import { DOCUMENTS_CHANNEL, type DomainEvents, PERMISSIONS_CHANNEL } from '../events.ts';
 import type { Sql } from '../ports.ts';
 import type { AccountSecurity } from './account-security.ts';
 
@@ -208,6 +209,8 @@ export class AccountDeletion {
           .execute();
         await tx.updateTable('workspaces').set({ created_by: tombstone }).where('created_by', '=', actor).execute();
         await tx.updateTable('documents').set({ created_by: tombstone }).where('created_by', '=', actor).execute();
+        // Cached document rows naming them as creator or owner are dropped everywhere [P4.1].
+        emit(DOCUMENTS_CHANNEL, { v: 1, type: 'account-deleted', userId: actor });
         const gone = await tx.deleteFrom('users').where('id', '=', actor).executeTakeFirst();
         if (Number(gone.numDeletedRows) === 0) throw new NotFound('account not found');
         return { documentsTransferred: transferred, documentsTrashed: trashed, workspacesDeleted: deleted.length };
