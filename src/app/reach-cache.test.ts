@@ -109,6 +109,12 @@ describe('ReachCache [P11]', () => {
     expect((await cache.reach(ids.member, undefined)).hidden).toEqual([]);
   });
 
+  it('carries the comment lists as literals, so the search statement plans none of them [C1]', async () => {
+    const { cache } = setup();
+    const reach = await cache.reach(ids.owner, undefined);
+    expect(reach.comments).toEqual({ browsing: [ids.ws], viewOnly: [], commenting: [], owned: [ids.doc] });
+  });
+
   it('a load that raced an event is not stored', async () => {
     const { cache, hits } = setup();
     const pending = cache.reach(ids.member, undefined);
@@ -118,10 +124,14 @@ describe('ReachCache [P11]', () => {
     expect(hits()).toBe(0);
   });
 
-  it('unknown events drop everything; trash and settings events keep the reach', async () => {
+  it('unknown events and workspace settings drop everything; trash keeps the reach', async () => {
     const { cache, hits } = setup();
     await cache.reach(ids.member, undefined);
     cache.apply({ v: 1, type: 'document-trashed', documentId: ids.doc, workspaceId: ids.ws });
+    cache.apply({ v: 1, type: 'document-restored', documentId: ids.doc, workspaceId: ids.ws });
+    await cache.reach(ids.member, undefined);
+    expect(hits()).toBe(1);
+    // Whether viewers browse comments decides whose comments a reader finds [C1].
     cache.apply({ v: 1, type: 'workspace-settings-changed', workspaceId: ids.ws });
     await cache.reach(ids.member, undefined);
     expect(hits()).toBe(1);

@@ -10,7 +10,9 @@
  *   they own as a guest (direct): a document's general access or owner, `document-access-changed`
  *   (new documents start with general access "edit" and guests cannot create, so a creation never
  *   changes anyone's reach); `document-deleted`;
- * - documents shared with them (direct): `share-changed` for that user.
+ * - documents shared with them (direct): `share-changed` for that user;
+ * - whose comments they read (the four comment lists, commentsReadableIn): the same events, plus
+ *   `workspace-settings-changed` (whether a workspace's viewers browse comments [C1]).
  * Events for one user drop that user's entries; events about a document or workspace drop every
  * entry (they are rare and change many people's reach). A load that raced any event is not stored,
  * unknown event types drop everything, and while the bus cannot promise delivery the cache is
@@ -62,11 +64,11 @@ export class ReachCache {
         break;
       case 'document-trashed':
       case 'document-restored':
-      case 'workspace-settings-changed':
         break;
       case 'document-access-changed':
       case 'document-deleted':
       case 'workspace-deleted':
+      case 'workspace-settings-changed':
         this.cache.clear();
         break;
       default:

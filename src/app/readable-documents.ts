@@ -40,7 +40,17 @@ export type Reach = {
   hidden: string[];
   /** Documents reached one by one: person shares, owned as a guest. */
   direct: string[];
+  /**
+   * The four lists that decide whose comments the actor reads (commentsReadableIn), resolved with
+   * the reach so the search statement plans none of them; a list longer than
+   * MAX_LITERAL_COMMENT_IDS (or absent) stays a subquery of the search statement.
+   */
+  comments?: CommentLists;
 };
+type CommentLists = Record<'browsing' | 'viewOnly' | 'commenting' | 'owned', string[] | null>;
+
+/** Past this many ids a comment list is left to the search statement (a subquery), not sent as a literal. */
+export const MAX_LITERAL_COMMENT_IDS = 1_000;
 
 /**
  * Who may open which documents, resolved first into lists of ids (one statement), for queries that
@@ -54,12 +64,15 @@ export function readableReach(actor: string, workspaceId?: string): RawBuilder<R
     GENERAL_ACCESS_ROLES.filter((r) => !FULL_ACCESS_ROLES.includes(r)),
     workspaceId,
   );
+  const lists = commentArrays(actor, general, workspaceId, MAX_LITERAL_COMMENT_IDS + 1);
   return sql<Reach>`select ${workspacesWithRole(actor, FULL_ACCESS_ROLES, workspaceId)}::text[] as "full",
     ${general}::text[] as general,
     array(select rd.id from documents rd
       where rd.workspace_id = any(${general}) and rd.general_access = 'restricted'
         and rd.owner_id is distinct from ${actor})::text[] as hidden,
-    (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct`;
+    (${sharedWith(actor)} || ${ownedWithoutGeneralAccess(actor, workspaceId)})::text[] as direct,
+    ${lists.browsing}::text[] as comment_browsing, ${lists.viewOnly}::text[] as comment_view_only,
+    ${lists.commenting}::text[] as comment_commenting, ${lists.owned}::text[] as comment_owned`;
 }
 
 /** Resolves an actor's reach (everything, or one workspace): the ReachCache, or loadReach itself. */
@@ -67,27 +80,42 @@ export type ResolveReach = (actor: string, workspaceId: string | undefined) => P
 
 /** The reach read from PostgreSQL: one prepared statement (its text depends only on the scope given or not). */
 export async function loadReach(db: Sql, actor: string, workspaceId: string | undefined): Promise<Reach> {
-  const r = (await sql<Reach>`${readableReach(actor, workspaceId)} ${PREPARED}`.execute(db)).rows[0];
-  return r ?? { full: [], general: [], hidden: [], direct: [] };
+  type Row = Omit<Reach, 'comments'> & Record<`comment_${'browsing' | 'view_only' | 'commenting' | 'owned'}`, string[]>;
+  const r = (await sql<Row>`${readableReach(actor, workspaceId)} ${PREPARED}`.execute(db)).rows[0];
+  if (!r) return { full: [], general: [], hidden: [], direct: [] };
+  const literal = (ids: string[]) => (ids.length > MAX_LITERAL_COMMENT_IDS ? null : ids);
+  return {
+    full: r.full,
+    general: r.general,
+    hidden: r.hidden,
+    direct: r.direct,
+    comments: {
+      browsing: literal(r.comment_browsing),
+      viewOnly: literal(r.comment_view_only),
+      commenting: literal(r.comment_commenting),
+      owned: literal(r.comment_owned),
+    },
+  };
 }
 
-/** The actor's own rows that decide whose comments they read, as array subqueries. */
-function commentArrays(actor: string, members: RawBuilder<unknown>, workspaceId?: string) {
+/** The actor's own rows that decide whose comments they read, as array subqueries (of at most `limit` ids). */
+function commentArrays(actor: string, members: RawBuilder<unknown>, workspaceId?: string, limit?: number) {
   const scoped = workspaceId ? sql`and ow.id = ${workspaceId}` : sql``;
+  const cap = limit === undefined ? sql`` : sql`limit ${sql.lit(limit)}`;
   return {
     browsing: sql`array(select ow.id from workspaces ow where ow.viewers_browse ${scoped}
     and (ow.id in (select workspace_id from workspace_members where user_id = ${actor})
       or ow.id in (select sd.workspace_id from document_shares ss join documents sd on sd.id = ss.document_id
-        where ss.user_id = ${actor})))`,
+        where ss.user_id = ${actor})) ${cap})`,
     // A member only views these: general access "view" (or restricted, then shared as viewer) in a workspace whose viewers do not browse.
     viewOnly: sql`array(select vd.id from documents vd join workspaces vw on vw.id = vd.workspace_id
     where vd.workspace_id = any(${members}) and not vw.viewers_browse and vd.general_access in ('view', 'restricted')
-      and vd.owner_id is distinct from ${actor})`,
+      and vd.owner_id is distinct from ${actor} ${cap})`,
     commenting: sql`array(select document_id from document_shares
-    where user_id = ${actor} and role in ('commenter', 'editor'))`,
+    where user_id = ${actor} and role in ('commenter', 'editor') ${cap})`,
     owned: sql`array(select od.id from documents od
     join workspace_members om on om.workspace_id = od.workspace_id and om.user_id = ${actor}
-    where od.owner_id = ${actor})`,
+    where od.owner_id = ${actor} ${cap})`,
   };
 }
 
@@ -102,9 +130,10 @@ function anyOf(column: RawBuilder<unknown>, ids: readonly string[]): RawBuilder<
  * that lets viewers browse, or who can comment on it anyway: a full-access role, a member where
  * its general access is comment or edit, a commenter or editor share, its owner. Over the reach
  * the search already resolved (readableReach), so readability, full-access and member workspaces
- * are parameters and only the four lists below stay subqueries: written all inline the rule was
- * eleven InitPlans to plan on every search (issue 18). Resolving those four in the reach's statement
- * too was measured slower: each subquery costs about as much to plan there as here.
+ * are parameters: written all inline the rule was eleven InitPlans to plan on every search (issue
+ * 18). The four lists below are resolved with the reach too, which the ReachCache keeps, so a
+ * search plans none of them (0.6 of the search statement's 1.4 ms of planning, bench:api); a list
+ * longer than MAX_LITERAL_COMMENT_IDS, or a reach loaded without them, keeps it as a subquery.
  */
 export function commentsReadableIn(
   actor: string,
@@ -115,7 +144,18 @@ export function commentsReadableIn(
   const w = sql.ref(columns.workspace);
   const id = sql.ref(columns.id);
   const members = sql`${reach.general}::uuid[]`;
-  const { browsing, viewOnly, commenting, owned } = commentArrays(actor, members, workspaceId);
+  const queried = commentArrays(actor, members, workspaceId);
+  // Resolved with the reach (cached, spec [P11]): literals, nothing for the planner to plan.
+  const list = (name: keyof CommentLists) => {
+    const ids = reach.comments?.[name];
+    return ids ? sql`${ids}::uuid[]` : queried[name];
+  };
+  const [browsing, viewOnly, commenting, owned] = [
+    list('browsing'),
+    list('viewOnly'),
+    list('commenting'),
+    list('owned'),
+  ];
   const hidden = reach.hidden.length ? sql`and ${id} <> all(${reach.hidden}::uuid[])` : sql``;
   const general = reach.general.length ? sql`(${w} = any(${members}) ${hidden})` : sql`false`;
   const member = reach.general.length ? sql`(${w} = any(${members}) and ${id} <> all(${viewOnly}))` : sql`false`;
