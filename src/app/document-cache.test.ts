@@ -11,8 +11,8 @@ import type {
   UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SwitchableBus } from '../../test/support/switchable-bus.ts';
 import { openTestDatabase } from '../../test/support/test-database.ts';
-import { MemoryBus } from '../adapters/bus/memory-bus.ts';
 import { SqlUpdateLog } from '../adapters/sql/update-log.ts';
 import { DocumentAccessSettings } from './document-access.ts';
 import { DocumentCache, documentChanged } from './document-cache.ts';
@@ -22,22 +22,6 @@ import { PermissionCache } from './permissions.ts';
 import type { EventBus, Sql } from './ports.ts';
 import { Trash, TrashPurger } from './trash.ts';
 import { Workspaces } from './workspaces.ts';
-
-/** The in-process bus with a switch to simulate a bus that cannot promise delivery. */
-class SwitchableBus extends MemoryBus implements EventBus {
-  up = true;
-  private listeners: Array<() => void> = [];
-  override get healthy(): boolean {
-    return this.up;
-  }
-  override onResync(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-  reconnect(): void {
-    this.up = true;
-    for (const l of this.listeners) l();
-  }
-}
 
 /** Counts the statements an instance sends, and can hold their results back (to stage races). */
 class QueryProbe implements KyselyPlugin {

@@ -4,26 +4,10 @@
  * cannot promise delivery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SwitchableBus } from '../../test/support/switchable-bus.ts';
 import { openTestDatabase } from '../../test/support/test-database.ts';
-import { MemoryBus } from '../adapters/bus/memory-bus.ts';
-import type { EventBus, Sql } from './ports.ts';
+import type { Sql } from './ports.ts';
 import { MAX_SCOPES_PER_ACTOR, ReachCache } from './reach-cache.ts';
-
-/** The in-process bus with a switch to simulate a bus that cannot promise delivery. */
-class SwitchableBus extends MemoryBus implements EventBus {
-  up = true;
-  private listeners: Array<() => void> = [];
-  override get healthy(): boolean {
-    return this.up;
-  }
-  override onResync(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-  reconnect(): void {
-    this.up = true;
-    for (const l of this.listeners) l();
-  }
-}
 
 describe('ReachCache [P11]', () => {
   let close: () => Promise<void>;
