@@ -3,7 +3,8 @@
  * title matches — behind the SearchIndex port, so a search engine can be added as an adapter
  * without touching callers. The PostgreSQL adapter is src/adapters/sql/postgres-search.ts.
  */
-import { Invalid } from '../domain/errors.ts';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Invalid, Unavailable } from '../domain/errors.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { ParsedQuery, SearchCursor, SearchIndex, TitleHit } from './ports.ts';
 import { documentSnippet, type Segment, snippet } from './snippets.ts';
@@ -62,13 +63,53 @@ export function decodeSearchCursor(cursor: string): SearchCursor {
 
 /** Told about every query, for metrics. */
 export type SearchObserver = (kind: 'documents' | 'titles', seconds: number, windowFull: boolean) => void;
+export type SearchKind = 'documents' | 'titles';
+
+/**
+ * Search statements are the API's most expensive reads (~1 ms of server and ~3 ms of PostgreSQL
+ * CPU each in bench:api's mix), so each kind runs in a bulkhead [RL13]: at most `concurrency` at once
+ * per instance, up to `queueMax` waiting in turn, and past that 503 with Retry-After. Left
+ * unbounded, a burst of searches took every API connection and most of PostgreSQL's CPU, and the
+ * lists and writes queued behind them (issue 18: mixed p95 at 2,000 req/s 12.7 / 39.5 ms unbounded
+ * against 7.9 / 18.0 ms with two at a time, same minutes).
+ */
+export type SearchBulkhead = {
+  concurrency: number;
+  queueMax: number;
+  onRejected?: (kind: SearchKind) => void;
+};
 
 export class Search {
   private readonly index: SearchIndex;
   private readonly observe: SearchObserver;
-  constructor(index: SearchIndex, observe: SearchObserver = () => undefined) {
+  private readonly lanes: Record<SearchKind, LimitFunction>;
+  private readonly queueMax: number;
+  private readonly onRejected: (kind: SearchKind) => void;
+  constructor(
+    index: SearchIndex,
+    observe: SearchObserver = () => undefined,
+    bulkhead: SearchBulkhead = { concurrency: 2, queueMax: 200 },
+  ) {
     this.index = index;
     this.observe = observe;
+    this.lanes = { documents: pLimit(bulkhead.concurrency), titles: pLimit(bulkhead.concurrency) };
+    this.queueMax = bulkhead.queueMax;
+    this.onRejected = bulkhead.onRejected ?? (() => undefined);
+  }
+
+  /** Queries of this kind waiting for their turn on this instance (metrics). */
+  waiting(kind: SearchKind): number {
+    return this.lanes[kind].pendingCount;
+  }
+
+  /** Runs `query` in its kind's bulkhead; 503 when too many are already waiting. */
+  private inTurn<T>(kind: SearchKind, query: () => Promise<T>): Promise<T> {
+    const lane = this.lanes[kind];
+    if (lane.pendingCount >= this.queueMax) {
+      this.onRejected(kind);
+      return Promise.reject(new Unavailable('too many searches are waiting on this server; retry shortly', 1));
+    }
+    return lane(query);
   }
 
   async search(
@@ -90,13 +131,9 @@ export class Search {
         'search.scoped': !!input.workspaceId,
       },
       async (span) => {
-        const r = await this.index.documents({
-          actor,
-          query,
-          workspaceId: input.workspaceId,
-          limit: input.limit + 1,
-          after,
-        });
+        const r = await this.inTurn('documents', () =>
+          this.index.documents({ actor, query, workspaceId: input.workspaceId, limit: input.limit + 1, after }),
+        );
         span.setAttribute('search.window_full', r.windowFull);
         return r;
       },
@@ -123,7 +160,7 @@ export class Search {
     if (!q) throw new Invalid('type at least one letter or digit', [{ field: '/q', message: 'no searchable words' }]);
     const started = performance.now();
     const hits = await withSpan('search.titles', { 'search.chars': q.length }, () =>
-      this.index.titles({ actor, q, workspaceId: input.workspaceId, limit: input.limit }),
+      this.inTurn('titles', () => this.index.titles({ actor, q, workspaceId: input.workspaceId, limit: input.limit })),
     );
     this.observe('titles', (performance.now() - started) / 1000, false);
     return hits;

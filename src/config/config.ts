@@ -563,6 +563,18 @@ export const ConfigSchema = T.Object({
       'DOCUMENT_CACHE_TTL_MS: longest a document row (title, owner, updated time) is served from memory should an announced change be lost (0 = no cache)',
     ),
     cacheMax: Int(100, 10_000_000, 50_000, 'DOCUMENT_CACHE_MAX: document rows kept in memory per process'),
+    searchConcurrency: Int(
+      1,
+      64,
+      2,
+      'SEARCH_CONCURRENCY: full-text searches (and, separately, quick-switcher queries) run at once per process [RL13]',
+    ),
+    searchQueueMax: Int(
+      0,
+      100_000,
+      200,
+      'SEARCH_QUEUE_MAX: searches of a kind waiting their turn per process; past it 503 with Retry-After [RL13]',
+    ),
     importMaxBytes: Int(
       1_024,
       104_857_600,
@@ -804,6 +816,8 @@ const ENV: Record<string, [Path, Kind]> = {
   RECENT_THROTTLE_MS: ['documents.recentThrottleMs', 'int'],
   DOCUMENT_CACHE_TTL_MS: ['documents.cacheTtlMs', 'int'],
   DOCUMENT_CACHE_MAX: ['documents.cacheMax', 'int'],
+  SEARCH_CONCURRENCY: ['documents.searchConcurrency', 'int'],
+  SEARCH_QUEUE_MAX: ['documents.searchQueueMax', 'int'],
   IMPORT_MAX_BYTES: ['documents.importMaxBytes', 'int'],
   VERSION_IDLE_MS: ['versions.idleMs', 'int'],
   VERSION_INTERVAL_MS: ['versions.intervalMs', 'int'],

@@ -7,6 +7,33 @@ import client from 'prom-client';
 
 const SEARCH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1];
 
+/**
+ * The search bulkhead [RL13]: how many queries of each kind wait for their turn (read at scrape
+ * time from `waiting`), and how many were refused because too many already did.
+ */
+export function searchBulkheadMetrics(
+  registry: client.Registry,
+  waiting: (kind: 'documents' | 'titles') => number,
+): (kind: 'documents' | 'titles') => void {
+  new client.Gauge({
+    name: 'search_waiting',
+    help: 'Searches waiting for their turn in the search bulkhead, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      for (const kind of ['documents', 'titles'] as const) this.set({ kind }, waiting(kind));
+    },
+  });
+  const rejected = new client.Counter({
+    name: 'search_rejected_total',
+    help: 'Searches answered 503 because the search bulkhead queue was full, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  for (const kind of ['documents', 'titles'] as const) rejected.inc({ kind }, 0);
+  return (kind) => rejected.inc({ kind });
+}
+
 /** Fits the search use case's observer port structurally (observability imports no subsystem). */
 export function searchMetrics(
   registry: client.Registry,

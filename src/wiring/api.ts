@@ -17,7 +17,7 @@ import { type InvitationOutcome, Invitations } from '../app/invitations.ts';
 import { InviteLinks } from '../app/invite-links.ts';
 import { MyInvitations } from '../app/my-invitations.ts';
 import { setWorkspacePlan } from '../app/plans.ts';
-import { Search } from '../app/search.ts';
+import { Search, type SearchKind } from '../app/search.ts';
 import { Trash } from '../app/trash.ts';
 import { WorkspaceOwnership } from '../app/workspace-ownership.ts';
 import { Workspaces } from '../app/workspaces.ts';
@@ -25,7 +25,7 @@ import type { Config } from '../config/config.ts';
 import type { ExportQuotas } from '../domain/export-policy.ts';
 import { API_PREFIX, type ApiDeps } from '../http/server.ts';
 import { accessChangeMetrics } from '../observability/access-metrics.ts';
-import { searchMetrics } from '../observability/search-metrics.ts';
+import { searchBulkheadMetrics, searchMetrics } from '../observability/search-metrics.ts';
 import { DocumentContent } from '../sync/document-content.ts';
 import type { RoomRegistry } from '../sync/rooms.ts';
 import { wireAccount } from './account.ts';
@@ -77,6 +77,17 @@ export function wireApi(
     onError: infra.logError('recording a document visit failed'),
     onRecorded: () => infra.trashMetrics.visitsRecorded.inc(),
   });
+  let rejected: (kind: SearchKind) => void = () => undefined;
+  const search = new Search(
+    new PostgresSearchIndex(db, (actor, ws) => identity.reach.reach(actor, ws)),
+    searchMetrics(infra.metrics.registry),
+    {
+      concurrency: config.documents.searchConcurrency,
+      queueMax: config.documents.searchQueueMax,
+      onRejected: (kind) => rejected(kind),
+    },
+  );
+  rejected = searchBulkheadMetrics(infra.metrics.registry, (kind) => search.waiting(kind));
   const documents = new Documents(db, permissions, deps.documentCache, infra.events, {
     onCreated: () => infra.metrics.documentsCreated.inc(),
     onOpened: (userId, documentId) => void visits.record(userId, documentId),
@@ -166,10 +177,7 @@ export function wireApi(
         },
       },
     }),
-    search: new Search(
-      new PostgresSearchIndex(db, (actor, ws) => identity.reach.reach(actor, ws)),
-      searchMetrics(infra.metrics.registry),
-    ),
+    search,
     exports: new Exports(db, permissions, infra.exportFiles('api'), {
       quotas: quotasOf(config.export.quota),
       allowPrivateWebhooks: config.export.webhook.allowPrivate,

@@ -21,15 +21,15 @@
  * from the comments (`commentText`).
  */
 import { type RawBuilder, sql } from 'kysely';
-import {
-  type DocumentQuery,
-  type ParsedQuery,
-  type RankedDocument,
-  type SearchIndex,
-  type Sql,
-  type TitleHit,
-  type TitleMatchKind,
-  type TitleQuery,
+import type {
+  DocumentQuery,
+  ParsedQuery,
+  RankedDocument,
+  SearchIndex,
+  Sql,
+  TitleHit,
+  TitleMatchKind,
+  TitleQuery,
 } from '../../app/ports.ts';
 import { commentsReadableIn, loadReach, type Reach, type ResolveReach } from '../../app/readable-documents.ts';
 
